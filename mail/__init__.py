@@ -1,0 +1,1 @@
+"""Email in (IMAP poller) and out (SMTP outbox sender)."""

@@ -1,0 +1,1 @@
+"""Time-driven rules: auto-close, archive, SLA timers, retention."""

@@ -1,0 +1,53 @@
+"""The audit log and the change feed.
+
+Every change writes an audit event (who, when, what, before/after as JSON) and a
+row in the change feed, in the same transaction as the change itself. The audit
+log is append-only: nothing in casedesk updates or deletes its rows.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from store.models import AuditEvent, Change
+from store.permissions import Actor
+
+
+def _json(value: Any) -> str:
+    if value is None:
+        return ""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    *,
+    at: datetime,
+    case_id: int | None = None,
+    before: Any = None,
+    after: Any = None,
+) -> None:
+    """Append an audit event, and a change-feed row when a case changed."""
+    session.add(
+        AuditEvent(
+            at=at,
+            actor=actor.login,
+            action=action,
+            case_id=case_id,
+            before=_json(before),
+            after=_json(after),
+        )
+    )
+    session.add(Change(at=at, case_id=case_id, kind=action))
+
+
+def latest_change(session: Session) -> int:
+    """The newest change-feed id: poll this to learn that something changed."""
+    return session.scalar(sa.select(sa.func.max(Change.id))) or 0

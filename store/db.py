@@ -1,0 +1,265 @@
+"""Engine, connection rules, units of work and schema migrations.
+
+SQLite rules (RELIABILITY.md rule 7): WAL, foreign keys, a busy timeout on every
+connection, and every transaction that may write begins with BEGIN IMMEDIATE.
+pysqlite's own transaction handling is switched off (it neither isolates reads
+nor lets us choose IMMEDIATE); we emit BEGIN ourselves in the `begin` event.
+A unit of work is short: open, do one thing, commit; nothing stays open while a
+TUI idles. A write that finds the database locked past the busy timeout is
+retried whole, so a busy moment never reaches the user.
+
+Files: the database, its -wal/-shm, and everything beside it are created without
+access for others, whatever the umask (0600/0700, or 0660/0770 when the team
+shares the database through a group).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from store.errors import StoreError
+
+T = TypeVar("T")
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+BUSY_TIMEOUT_MS = 5000
+WRITE_ATTEMPTS = 6
+
+
+class SchemaError(StoreError):
+    """The database's schema is not the one this casedesk uses."""
+
+
+def to_url(url_or_path: str | os.PathLike[str]) -> sa.URL:
+    """An SQLAlchemy URL from either a URL or a plain file path."""
+    text = os.fspath(url_or_path)
+    if "://" in text:
+        return sa.make_url(text)
+    return sa.make_url("sqlite:///" + str(Path(text).expanduser().absolute()))
+
+
+def file_modes(share_with_group: bool) -> tuple[int, int]:
+    """(file mode, folder mode) for everything the store creates."""
+    return (0o660, 0o770) if share_with_group else (0o600, 0o700)
+
+
+def make_private_dir(path: Path, mode: int) -> None:
+    """Create `path` (and missing parents) with exactly `mode`, whatever the umask."""
+    missing = []
+    p = path
+    while not p.exists():
+        missing.append(p)
+        p = p.parent
+    for d in reversed(missing):
+        try:
+            d.mkdir(mode=mode)
+        except FileExistsError:
+            continue
+        os.chmod(d, mode)
+
+
+def write_private_file(path: Path, data: bytes, mode: int) -> None:
+    """Write `data` to `path` atomically with exactly `mode`."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        os.fchmod(fd, mode)
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+class Database:
+    """One database: its engines, its files folder, and its units of work.
+
+    One `Database` per process; threads share it (each unit of work takes its own
+    pooled connection).
+    """
+
+    def __init__(self, url: str | os.PathLike[str], *, share_with_group: bool = False) -> None:
+        self.url = to_url(url)
+        self.file_mode, self.dir_mode = file_modes(share_with_group)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        self.path: Path | None = None
+        if self.is_sqlite:
+            if not self.url.database or self.url.database == ":memory:":
+                raise StoreError("an in-memory database cannot be shared: give a file path")
+            self.path = Path(self.url.database)
+        self.engine = self._make_engine()
+        # Connections from this engine begin with BEGIN IMMEDIATE (see `_begin`).
+        self.write_engine = self.engine.execution_options(casedesk_write=True)
+
+    # -- files ---------------------------------------------------------------
+
+    @property
+    def files_dir(self) -> Path:
+        """The content-addressed folder of attachments (and later raw mail)."""
+        if self.path is None:
+            raise StoreError("files beside the database need an SQLite database")
+        return self.path.with_name(self.path.name + ".files")
+
+    def _prepare_file(self) -> None:
+        """Create the database file (and its folder) with private modes if missing."""
+        assert self.path is not None
+        make_private_dir(self.path.parent, self.dir_mode)
+        if not self.path.exists():
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, self.file_mode)
+            os.fchmod(fd, self.file_mode)
+            os.close(fd)
+
+    def _make_engine(self) -> Engine:
+        if not self.is_sqlite:
+            return sa.create_engine(self.url, pool_pre_ping=True)
+        engine = sa.create_engine(
+            self.url,
+            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+        )
+
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            # Autocommit at the driver: we emit BEGIN ourselves.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            cur.execute("PRAGMA foreign_keys = ON")
+            cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA synchronous = NORMAL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn):  # type: ignore[no-untyped-def]
+            write = conn.get_execution_options().get("casedesk_write", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+        return engine
+
+    # -- units of work ---------------------------------------------------------
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only unit of work: a consistent snapshot, rolled back at the end."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    @contextmanager
+    def _write_once(self) -> Iterator[Session]:
+        with Session(self.write_engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    def write(self, work: Callable[[Session], T]) -> T:
+        """Run `work` in one write transaction and commit it.
+
+        The transaction starts with BEGIN IMMEDIATE (it waits for the write lock up
+        to the busy timeout). If the lock still cannot be had, the whole unit is
+        retried, so `work` must not have effects outside the database.
+        """
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                with self._write_once() as session:
+                    return work(session)
+            except sa.exc.OperationalError as exc:
+                if not _is_locked(exc) or attempt == WRITE_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    # -- schema ----------------------------------------------------------------
+
+    def _alembic_config(self, connection: sa.Connection):  # type: ignore[no-untyped-def]
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        cfg.attributes["connection"] = connection
+        return cfg
+
+    def schema_revisions(self) -> tuple[str | None, str]:
+        """(the database's schema revision, the one this casedesk needs)."""
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        with self.engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+            head = ScriptDirectory.from_config(self._alembic_config(conn)).get_current_head()
+        assert head is not None
+        return current, head
+
+    def upgrade(self) -> tuple[str | None, str]:
+        """Create or upgrade the schema to the newest revision; returns (before, after)."""
+        from alembic import command
+
+        if self.is_sqlite:
+            self._prepare_file()
+        before, head = self.schema_revisions()
+        with self.write_engine.begin() as conn:
+            command.upgrade(self._alembic_config(conn), "head")
+        if self.is_sqlite:
+            self._tighten_modes()
+        return before, head
+
+    def check_schema(self) -> None:
+        """Refuse a database this casedesk cannot use, saying what to do."""
+        if self.is_sqlite:
+            assert self.path is not None
+            if not self.path.exists():
+                raise SchemaError(
+                    f"no database at {self.path}: run `casedesk init` to create it"
+                )
+        try:
+            current, head = self.schema_revisions()
+        except sa.exc.DatabaseError as exc:
+            raise SchemaError(f"cannot read the database {self._where()}: {exc.orig}") from exc
+        if current == head:
+            return
+        if current is None:
+            raise SchemaError(
+                f"{self._where()} is not a casedesk database yet: run `casedesk init`"
+            )
+        from alembic.script import ScriptDirectory
+
+        with self.engine.connect() as conn:
+            scripts = ScriptDirectory.from_config(self._alembic_config(conn))
+        known = {rev.revision for rev in scripts.walk_revisions()}
+        if current in known:
+            raise SchemaError(
+                f"the database {self._where()} has an older schema ({current}, this casedesk "
+                f"needs {head}): run `casedesk init` to upgrade it (make a backup first)"
+            )
+        raise SchemaError(
+            f"the database {self._where()} has schema {current}, which this casedesk does not "
+            "know: it was made by a newer casedesk; upgrade casedesk"
+        )
+
+    def _where(self) -> str:
+        return str(self.path) if self.path else self.url.render_as_string(hide_password=True)
+
+    def _tighten_modes(self) -> None:
+        """SQLite gives -wal/-shm the database file's mode; make sure of all three."""
+        assert self.path is not None
+        for suffix in ("", "-wal", "-shm"):
+            p = Path(str(self.path) + suffix)
+            if p.exists() and (p.stat().st_mode & 0o777) != self.file_mode:
+                os.chmod(p, self.file_mode)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _is_locked(exc: sa.exc.OperationalError) -> bool:
+    text = str(exc.orig).lower()
+    return "database is locked" in text or "database is busy" in text

@@ -1,0 +1,39 @@
+"""The errors the store raises. Each carries a message an agent can act on; the CLI
+prints it on one line and exits non-zero, the TUI shows it."""
+
+
+class StoreError(Exception):
+    """Anything the store refuses or cannot do."""
+
+
+class NotFound(StoreError):
+    """No such case, agent, channel, contact or message."""
+
+
+class Forbidden(StoreError):
+    """The actor may not see or do this."""
+
+
+class TransitionError(StoreError):
+    """A status change the lifecycle does not allow."""
+
+
+class Conflict(StoreError):
+    """The case changed since the actor last saw it; reload and try again."""
+
+    def __init__(self, case_number: int, seen: int, current: int) -> None:
+        super().__init__(
+            f"case #{case_number} was changed by someone else since you opened it "
+            f"(version {seen}, now {current}): reload it and try again"
+        )
+        self.case_number = case_number
+        self.seen = seen
+        self.current = current
+
+
+class InvalidInput(StoreError):
+    """A value the store cannot take (empty title, unknown status, …)."""
+
+
+class UnknownLogin(StoreError):
+    """The operating-system login running casedesk is not an agent here."""

@@ -1,0 +1,83 @@
+"""The case lifecycle (PRODUCT.md, seeds 000/002) as an explicit state machine.
+
+Pure: who may move a case from which status to which. The service applies the
+result (timestamps, audit, the system event in the conversation).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from store.errors import TransitionError
+from store.models import Status
+
+
+class ActorKind(StrEnum):
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    SYSTEM = "system"  # the scheduler and the poller
+    AI = "ai"  # an AI agent, through ingest
+
+
+S = Status
+HUMAN = frozenset({ActorKind.AGENT, ActorKind.SUPERVISOR})
+WORKING = (S.OPEN, S.PARKED, S.WAITING, S.SOLVED)
+
+# (from, to) -> the actors who may make that move.
+TRANSITIONS: dict[tuple[Status, Status], frozenset[ActorKind]] = {}
+for _start in (S.NEW, S.ESCALATED, S.OPEN, S.PARKED, S.WAITING):
+    for _end in WORKING:
+        if _end != _start:
+            # A human always has the last word: an AI agent never sets solved.
+            TRANSITIONS[(_start, _end)] = (
+                HUMAN if _end == S.SOLVED else HUMAN | {ActorKind.AI}
+            )
+# A customer reply (made by the poller or ingest as `system`) reopens a waiting case.
+TRANSITIONS[(S.WAITING, S.OPEN)] = HUMAN | {ActorKind.AI, ActorKind.SYSTEM}
+TRANSITIONS[(S.SOLVED, S.OPEN)] = HUMAN | {ActorKind.SYSTEM}
+TRANSITIONS[(S.SOLVED, S.CLOSED)] = frozenset({ActorKind.SYSTEM, ActorKind.SUPERVISOR})
+TRANSITIONS[(S.CLOSED, S.ARCHIVED)] = frozenset({ActorKind.SYSTEM})
+
+# Statuses an inbound customer message reopens; on CLOSED and ARCHIVED it starts a
+# new case linked to the old one instead.
+REOPENED_BY_CUSTOMER = frozenset({S.WAITING, S.SOLVED})
+ENDED = frozenset({S.CLOSED, S.ARCHIVED})
+
+
+def initial_status(*, escalated: bool) -> Status:
+    """A case is created as new, or as escalated when an AI agent hands it over."""
+    return S.ESCALATED if escalated else S.NEW
+
+
+def parse_status(text: str) -> Status:
+    try:
+        return Status(text.strip().lower())
+    except ValueError:
+        names = " ".join(s.value for s in Status)
+        raise TransitionError(f"unknown status {text!r}: use one of {names}") from None
+
+
+def check_transition(start: Status, end: Status, actor: ActorKind) -> None:
+    """Raise `TransitionError` saying why unless `actor` may move `start` → `end`."""
+    if start == end:
+        return
+    allowed = TRANSITIONS.get((start, end))
+    if allowed is None:
+        targets = sorted(e.value for (s, e) in TRANSITIONS if s == start)
+        where = f"it can go to {', '.join(targets)}" if targets else "it is final"
+        raise TransitionError(f"a case that is {start.value} cannot become {end.value}: {where}")
+    if actor not in allowed:
+        if end == S.SOLVED and actor == ActorKind.AI:
+            why = "an AI agent cannot solve a case: a human has the last word"
+        elif end == S.CLOSED:
+            why = "only the scheduler (after the solved period) or a supervisor closes a case"
+        elif end == S.ARCHIVED:
+            why = "only the scheduler archives a case (the night after it closed)"
+        else:
+            why = f"not allowed for {actor.value}"
+        raise TransitionError(f"{start.value} → {end.value} refused: {why}")
+
+
+def allowed_targets(start: Status, actor: ActorKind) -> list[Status]:
+    """The statuses `actor` may move a `start` case to (for menus)."""
+    return [e for (s, e), who in TRANSITIONS.items() if s == start and actor in who]

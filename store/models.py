@@ -1,0 +1,310 @@
+"""The tables of the case store.
+
+SQLModel classes, used only inside `store/`: every service returns frozen views
+(`store.views`), never one of these. Datetimes are timezone-aware UTC at this
+boundary (`UTCDateTime`); SQLite keeps no zone, so they are stored as naive UTC.
+
+Schema changes go through Alembic (`store/migrations`); a change here without a
+migration fails `tests/store/test_migrations.py`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC in Python, naive UTC in the database (SQLite has no zones)."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use an aware one")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def utc_field(*, nullable: bool = False, index: bool = False) -> datetime:
+    return Field(  # type: ignore[no-any-return]
+        default=None if nullable else ...,
+        sa_type=UTCDateTime,
+        nullable=nullable,
+        index=index,
+    )
+
+
+class Status(StrEnum):
+    """Case statuses; the identifiers used on the command line and in JSON."""
+
+    NEW = "new"
+    ESCALATED = "escalated"
+    OPEN = "open"
+    PARKED = "parked"
+    WAITING = "waiting"
+    SOLVED = "solved"
+    CLOSED = "closed"
+    ARCHIVED = "archived"
+
+
+class ChannelKind(StrEnum):
+    EMAIL = "email"
+    CHAT = "chat"
+    PHONE = "phone"
+    FORM = "form"
+
+
+class Priority(StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class MessageKind(StrEnum):
+    """What a line of the conversation is.
+
+    `customer` is anything inbound from outside (the customer's own words, their
+    auto-replies, bounces — flagged in `Message.flags`); `ai` an AI agent's line;
+    `reply` an agent's answer the customer sees; `note` internal, never sent;
+    `event` a system event (status change, assignment, merge, …).
+    """
+
+    CUSTOMER = "customer"
+    AI = "ai"
+    REPLY = "reply"
+    NOTE = "note"
+    EVENT = "event"
+
+
+class OutboxState(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+
+
+class Agent(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(unique=True, max_length=64)
+    name: str = Field(default="", max_length=200)
+    email: str = Field(default="", max_length=320)
+    is_supervisor: bool = False
+    is_active: bool = True
+    created_at: datetime = utc_field()
+
+
+class Channel(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=100)
+    kind: str = Field(max_length=10)  # ChannelKind
+    address: str = Field(default="", max_length=320)
+    created_at: datetime = utc_field()
+
+
+class ChannelMember(SQLModel, table=True):
+    __tablename__ = "channel_member"
+    channel_id: int = Field(foreign_key="channel.id", primary_key=True, ondelete="CASCADE")
+    agent_id: int = Field(foreign_key="agent.id", primary_key=True, index=True, ondelete="CASCADE")
+
+
+class Contact(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(default="", max_length=200)
+    email: str = Field(default="", max_length=320, index=True)
+    phone: str = Field(default="", max_length=50, index=True)
+    customer_type: str = Field(default="private", max_length=20)  # private | business
+    tier: str = Field(default="standard", max_length=20)  # standard | premium | …
+    created_at: datetime = utc_field()
+
+
+class Case(SQLModel, table=True):
+    """A case. `id` is the case number people see and quote as `[#number]`.
+
+    `version` counts edits of the case's own fields (status, assignee, priority,
+    labels, channel, title); appending to the conversation does not bump it, so
+    an append never conflicts while a stale edit does.
+    """
+
+    # "case" is an SQL keyword: the table is "cases".
+    __tablename__ = "cases"
+    __table_args__ = (
+        # The list queries: one filter + "last updated" order (and keyset paging on id).
+        sa.Index("ix_cases_status_updated", "status", "updated_at", "id"),
+        sa.Index("ix_cases_channel_updated", "channel_id", "updated_at", "id"),
+        sa.Index("ix_cases_assignee_updated", "assignee_id", "updated_at", "id"),
+        sa.Index("ix_cases_contact_updated", "contact_id", "updated_at", "id"),
+        sa.Index("ix_cases_updated", "updated_at", "id"),
+        # Numbers are never reused, even after the newest case is purged.
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=500)
+    channel_id: int = Field(foreign_key="channel.id")
+    contact_id: int = Field(foreign_key="contact.id")
+    assignee_id: int | None = Field(default=None, foreign_key="agent.id")
+    status: str = Field(max_length=12)  # Status
+    priority: str = Field(default=Priority.MEDIUM.value, max_length=8)  # Priority
+    labels: str = Field(default="", max_length=1000)  # comma-separated, sorted
+    version: int = 1
+    created_at: datetime = utc_field()
+    updated_at: datetime = utc_field()
+    first_response_at: datetime | None = utc_field(nullable=True)
+    solved_at: datetime | None = utc_field(nullable=True)
+    closed_at: datetime | None = utc_field(nullable=True)
+    archived_at: datetime | None = utc_field(nullable=True)
+    # Set when this case was merged into another; it stays findable by its number.
+    merged_into_id: int | None = Field(default=None, foreign_key="cases.id", index=True)
+
+
+class CaseLink(SQLModel, table=True):
+    """Related cases. Stored once per pair with `case_id < other_id`."""
+
+    __tablename__ = "case_link"
+    case_id: int = Field(foreign_key="cases.id", primary_key=True, ondelete="CASCADE")
+    other_id: int = Field(foreign_key="cases.id", primary_key=True, index=True, ondelete="CASCADE")
+    kind: str = Field(default="related", max_length=20)  # related | split | follow-up
+    created_at: datetime = utc_field()
+
+
+class Message(SQLModel, table=True):
+    __table_args__ = (sa.Index("ix_message_case", "case_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id")
+    kind: str = Field(max_length=10)  # MessageKind
+    author_agent_id: int | None = Field(default=None, foreign_key="agent.id")
+    # Who wrote it, as shown: the contact's name, the agent's, "system", the AI agent's.
+    author: str = Field(default="", max_length=200)
+    text: str = ""
+    # Comma-separated marks on inbound mail: auto-reply, bounce, bulk, no-sender …
+    flags: str = Field(default="", max_length=200)
+    created_at: datetime = utc_field()
+    # The case it was first written on, kept when a merge or split moves it.
+    origin_case_id: int | None = Field(default=None)
+    # Mail threading: our own or the sender's Message-ID, and what it replies to.
+    mail_message_id: str | None = Field(default=None, max_length=998, index=True)
+
+
+class Mention(SQLModel, table=True):
+    message_id: int = Field(foreign_key="message.id", primary_key=True, ondelete="CASCADE")
+    agent_id: int = Field(foreign_key="agent.id", primary_key=True, index=True)
+
+
+class Attachment(SQLModel, table=True):
+    """Attachment metadata. The bytes live in the content-addressed folder beside the
+    database (`Database.files_dir`), named by their SHA-256."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id", index=True)
+    filename: str = Field(default="", max_length=500)
+    content_type: str = Field(default="application/octet-stream", max_length=200)
+    size: int = 0
+    sha256: str = Field(max_length=64, index=True)
+
+
+class Watch(SQLModel, table=True):
+    case_id: int = Field(foreign_key="cases.id", primary_key=True, ondelete="CASCADE")
+    agent_id: int = Field(foreign_key="agent.id", primary_key=True, index=True)
+
+
+class WorkspaceEntry(SQLModel, table=True):
+    __tablename__ = "workspace_entry"
+    agent_id: int = Field(foreign_key="agent.id", primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", primary_key=True, index=True, ondelete="CASCADE")
+    added_at: datetime = utc_field()
+    unread: bool = False
+
+
+class WorkspaceSettings(SQLModel, table=True):
+    """Which cases enter and leave an agent's workspace (seed 001, "Min arbetsyta")."""
+
+    __tablename__ = "workspace_settings"
+    agent_id: int = Field(foreign_key="agent.id", primary_key=True)
+    # Channel kinds whose new cases are added, comma-separated.
+    new_case_kinds: str = Field(default="", max_length=100)
+    leave_on_solved: bool = True
+    leave_on_waiting: bool = False
+    leave_on_parked: bool = False
+    add_assigned: bool = True
+    add_watched_on_activity: bool = True
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only: who did what, when, with the values before and after (JSON)."""
+
+    __tablename__ = "audit_event"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = utc_field(index=True)
+    actor: str = Field(max_length=64)
+    action: str = Field(max_length=50)
+    case_id: int | None = Field(default=None, index=True)
+    before: str = ""
+    after: str = ""
+
+
+class Outbox(SQLModel, table=True):
+    """A reply waiting to go out by mail: queued → sending → sent / failed / unknown."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    message_id: int = Field(foreign_key="message.id", unique=True)
+    state: str = Field(default=OutboxState.QUEUED.value, max_length=10, index=True)
+    from_addr: str = Field(default="", max_length=320)
+    to_addr: str = Field(max_length=320)
+    subject: str = Field(max_length=1000)
+    body: str = ""
+    mail_message_id: str = Field(max_length=998)
+    attempts: int = 0
+    next_attempt_at: datetime | None = utc_field(nullable=True)
+    last_error: str = ""
+    created_at: datetime = utc_field()
+    updated_at: datetime = utc_field()
+
+
+class MailboxState(SQLModel, table=True):
+    """Where the IMAP poller is in each mailbox."""
+
+    __tablename__ = "mailbox_state"
+    mailbox: str = Field(primary_key=True, max_length=300)
+    uidvalidity: int = 0
+    last_uid: int = 0
+    updated_at: datetime = utc_field()
+
+
+class Lease(SQLModel, table=True):
+    """Who runs a background job right now; a holder past `expires_at` is replaced."""
+
+    name: str = Field(primary_key=True, max_length=50)
+    holder: str = Field(max_length=200)
+    expires_at: datetime = utc_field()
+
+
+class Change(SQLModel, table=True):
+    """The change feed: one row per committed change to a case, so another process
+    can ask "anything new since id N?" with one indexed read."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = utc_field()
+    case_id: int | None = None
+    kind: str = Field(max_length=30)
+
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+
+class Setting(SQLModel, table=True):
+    """Store-wide facts, such as whether this is a demo database."""
+
+    key: str = Field(primary_key=True, max_length=100)
+    value: str = ""

@@ -1,0 +1,90 @@
+"""Who may see and change what. Enforced here, whatever the caller (TUI, CLI,
+ingest, poller): an agent sees and changes the cases of the channels they belong
+to; a supervisor sees and administers everything; `system` (scheduler, poller)
+acts on every case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from store.errors import Forbidden, NotFound, UnknownLogin
+from store.lifecycle import ActorKind
+from store.models import Agent, Case, ChannelMember
+
+SYSTEM_LOGIN = "system"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person or process a unit of work runs for."""
+
+    login: str
+    kind: ActorKind
+    agent_id: int | None = None
+    name: str = ""
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.kind in (ActorKind.SUPERVISOR, ActorKind.SYSTEM)
+
+    @property
+    def display(self) -> str:
+        return self.name or self.login
+
+
+SYSTEM = Actor(SYSTEM_LOGIN, ActorKind.SYSTEM, None, "system")
+
+
+def resolve_actor(session: Session, login: str) -> Actor:
+    """The agent record for `login`, or a clear refusal."""
+    if login == SYSTEM_LOGIN:
+        return SYSTEM
+    agent = session.scalars(sa.select(Agent).where(Agent.login == login)).first()
+    if agent is None:
+        raise UnknownLogin(
+            f"the login {login!r} is not an agent in this casedesk: a supervisor can add it "
+            f"with `casedesk agent add {login}`"
+        )
+    if not agent.is_active:
+        raise Forbidden(f"the agent {login!r} is deactivated: ask a supervisor")
+    kind = ActorKind.SUPERVISOR if agent.is_supervisor else ActorKind.AGENT
+    return Actor(agent.login, kind, agent.id, agent.name)
+
+
+def visible_channels(session: Session, actor: Actor) -> set[int] | None:
+    """The channel ids `actor` may see, or None for all of them."""
+    if actor.sees_everything:
+        return None
+    rows = session.scalars(
+        sa.select(ChannelMember.channel_id).where(ChannelMember.agent_id == actor.agent_id)
+    )
+    return set(rows)
+
+
+def require_case(session: Session, actor: Actor, number: int, *, for_update: bool = False) -> Case:
+    """The case `number` if `actor` may see it; NotFound or Forbidden otherwise."""
+    query = sa.select(Case).where(Case.id == number)
+    if for_update:
+        query = query.with_for_update()
+    case = session.scalars(query).first()
+    if case is None:
+        raise NotFound(f"there is no case #{number}")
+    require_channel(session, actor, case.channel_id, f"case #{number}")
+    return case
+
+
+def require_channel(session: Session, actor: Actor, channel_id: int, what: str) -> None:
+    channels = visible_channels(session, actor)
+    if channels is not None and channel_id not in channels:
+        raise Forbidden(
+            f"{what} is in a channel you are not a member of: ask a supervisor to add you"
+        )
+
+
+def require_supervisor(actor: Actor, what: str) -> None:
+    if actor.kind not in (ActorKind.SUPERVISOR, ActorKind.SYSTEM):
+        raise Forbidden(f"only a supervisor can {what}")

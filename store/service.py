@@ -1,0 +1,1114 @@
+"""The store's API: every operation on cases, agents and channels.
+
+Each method is one unit of work — it opens a transaction, resolves who is acting,
+checks permissions and the lifecycle, changes what it must, writes the audit event
+and the system event, commits, and returns frozen views. The TUI, the CLI, the
+poller, the scheduler and ingest all call this; none of them writes SQL.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from store import audit, search
+from store.db import Database
+from store.errors import Conflict, Forbidden, InvalidInput, NotFound
+from store.lifecycle import (
+    ENDED,
+    REOPENED_BY_CUSTOMER,
+    ActorKind,
+    check_transition,
+    initial_status,
+    parse_status,
+)
+from store.models import (
+    Agent,
+    Attachment,
+    Case,
+    CaseLink,
+    Channel,
+    ChannelKind,
+    ChannelMember,
+    Contact,
+    Mention,
+    Message,
+    MessageKind,
+    Outbox,
+    Priority,
+    Status,
+    Watch,
+    WorkspaceEntry,
+)
+from store.permissions import (
+    SYSTEM,
+    SYSTEM_LOGIN,
+    Actor,
+    require_case,
+    require_channel,
+    require_supervisor,
+    resolve_actor,
+    visible_channels,
+)
+from store.views import (
+    AgentView,
+    AttachmentView,
+    CaseRow,
+    CaseView,
+    ChannelView,
+    ContactView,
+    MessageView,
+)
+
+T = TypeVar("T")
+Clock = Callable[[], datetime]
+
+LOGIN_RE = re.compile(r"^[a-z_][a-z0-9_.-]{0,63}$")
+MENTION_RE = re.compile(r"(?<![\w@])@([a-z_][a-z0-9_.-]*[a-z0-9_])", re.IGNORECASE)
+DEFAULT_LIMIT = 50
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class ContactInput:
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    customer_type: str | None = None
+    tier: str | None = None
+
+
+@dataclass(frozen=True)
+class AttachmentInput:
+    filename: str
+    content: bytes
+    content_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class MessageInput:
+    """A line of a conversation arriving from outside: `sender` is customer, agent or ai."""
+
+    text: str
+    sender: str = "customer"
+    at: datetime | None = None
+    author: str = ""
+    flags: tuple[str, ...] = ()
+    mail_message_id: str | None = None
+    attachments: tuple[AttachmentInput, ...] = ()
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """What a case list shows. Empty `statuses` means every status but closed and
+    archived. `assignee` is a login, "me" or "none"."""
+
+    statuses: tuple[str, ...] = ()
+    channel: str | None = None
+    assignee: str | None = None
+    search: str | None = None
+    limit: int = DEFAULT_LIMIT
+    include_ended: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+SENDER_KINDS = {"customer": MessageKind.CUSTOMER, "agent": MessageKind.REPLY, "ai": MessageKind.AI}
+
+
+def _clean_line(text: str) -> str:
+    """One line of text: no line breaks or control characters (mail headers, titles)."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+
+
+def _labels(labels: Iterable[str]) -> str:
+    clean = sorted({_clean_line(label).replace(",", " ").strip() for label in labels} - {""})
+    return ",".join(clean)
+
+
+class CaseService:
+    """The store as one identity sees it. `login` is resolved to an agent in every
+    unit of work, so a changed membership or a deactivation takes effect at once."""
+
+    def __init__(self, db: Database, login: str, *, clock: Clock = utcnow) -> None:
+        self.db = db
+        self.login = login
+        self.clock = clock
+
+    @classmethod
+    def system(cls, db: Database, *, clock: Clock = utcnow) -> CaseService:
+        """The scheduler's and the poller's identity."""
+        return cls(db, SYSTEM_LOGIN, clock=clock)
+
+    # -- plumbing -----------------------------------------------------------
+
+    def _write(self, work: Callable[[Session, Actor], T]) -> T:
+        return self.db.write(lambda session: work(session, resolve_actor(session, self.login)))
+
+    def _read(self, work: Callable[[Session, Actor], T]) -> T:
+        with self.db.read() as session:
+            return work(session, resolve_actor(session, self.login))
+
+    def _now(self) -> datetime:
+        now = self.clock()
+        if now.tzinfo is None:
+            raise ValueError("the clock must give aware datetimes")
+        return now
+
+    # -- identity, agents, channels -------------------------------------------
+
+    def whoami(self) -> AgentView:
+        def work(session: Session, actor: Actor) -> AgentView:
+            if actor.agent_id is None:
+                return AgentView(actor.login, actor.display, "", True, True)
+            return _agent_view(session, session.get_one(Agent, actor.agent_id))
+
+        return self._read(work)
+
+    def add_agent(
+        self, login: str, *, name: str = "", email: str = "", supervisor: bool = False
+    ) -> AgentView:
+        def work(session: Session, actor: Actor) -> AgentView:
+            require_supervisor(actor, "add agents")
+            agent = _new_agent(session, login, name=name, email=email, supervisor=supervisor,
+                               now=self._now())
+            audit.record(session, actor, "agent.add", at=self._now(),
+                         after={"login": agent.login, "supervisor": supervisor})
+            return _agent_view(session, agent)
+
+        return self._write(work)
+
+    def list_agents(self) -> list[AgentView]:
+        def work(session: Session, actor: Actor) -> list[AgentView]:
+            agents = session.scalars(sa.select(Agent).order_by(Agent.login))
+            return [_agent_view(session, a) for a in agents]
+
+        return self._read(work)
+
+    def add_channel(self, name: str, *, kind: str, address: str = "") -> ChannelView:
+        def work(session: Session, actor: Actor) -> ChannelView:
+            require_supervisor(actor, "add channels")
+            channel = _new_channel(session, name, kind=kind, address=address, now=self._now())
+            audit.record(session, actor, "channel.add", at=self._now(),
+                         after={"name": channel.name, "kind": channel.kind})
+            return _channel_view(session, channel)
+
+        return self._write(work)
+
+    def list_channels(self) -> list[ChannelView]:
+        def work(session: Session, actor: Actor) -> list[ChannelView]:
+            channels = session.scalars(sa.select(Channel).order_by(Channel.name))
+            return [_channel_view(session, c) for c in channels]
+
+        return self._read(work)
+
+    def set_membership(self, channel: str, login: str, *, member: bool) -> ChannelView:
+        """Add `login` to `channel` (member=True) or remove them."""
+
+        def work(session: Session, actor: Actor) -> ChannelView:
+            require_supervisor(actor, "change channel members")
+            ch = _channel_named(session, channel)
+            agent = _agent_named(session, login)
+            row = session.get(ChannelMember, (ch.id, agent.id))
+            if member and row is None:
+                session.add(ChannelMember(channel_id=ch.id, agent_id=agent.id))
+            elif not member and row is not None:
+                session.delete(row)
+            else:
+                return _channel_view(session, ch)
+            audit.record(session, actor, "channel.member." + ("add" if member else "remove"),
+                         at=self._now(), after={"channel": ch.name, "login": agent.login})
+            session.flush()
+            return _channel_view(session, ch)
+
+        return self._write(work)
+
+    # -- creating cases and adding to conversations ---------------------------
+
+    def create_case(
+        self,
+        *,
+        channel: str,
+        contact: ContactInput,
+        title: str,
+        messages: Sequence[MessageInput] = (),
+        escalated: bool = False,
+        priority: str | None = None,
+        labels: Iterable[str] = (),
+    ) -> int:
+        """Create a case (as `new`, or `escalated` when an AI agent hands it over) and
+        return its number."""
+
+        def work(session: Session, actor: Actor) -> int:
+            ch = _channel_named(session, channel)
+            require_channel(session, actor, ch.id, f"the channel {ch.name!r}")
+            case = _new_case(
+                session, actor, ch, _find_or_add_contact(session, contact, self._now()),
+                title=title, escalated=escalated, priority=priority, labels=labels,
+                now=self._now(),
+            )
+            for message in messages:
+                self._append_inbound(session, actor, case, message)
+            search.index_new_case(session, case.id)  # type: ignore[arg-type]
+            return case.id  # type: ignore[return-value]
+
+        return self._write(work)
+
+    def add_message(self, number: int, message: MessageInput) -> int:
+        """A message from outside (the customer, an AI agent, a chat transcript) on
+        case `number`. Returns the number of the case it landed on: a merged case
+        forwards to its survivor; a closed or archived case gets a new linked case."""
+
+        def work(session: Session, actor: Actor) -> int:
+            case = _follow_merges(session, require_case(session, actor, number, for_update=True))
+            if Status(case.status) in ENDED and message.sender == "customer":
+                old = case
+                case = _new_case(
+                    session, actor, session.get_one(Channel, old.channel_id),
+                    session.get_one(Contact, old.contact_id), title=old.title,
+                    escalated=False, priority=old.priority, labels=old.labels.split(","),
+                    now=self._now(),
+                )
+                _link(session, old.id, case.id, "follow-up", self._now())  # type: ignore[arg-type]
+                self._event(session, case, f"Follow-up of #{old.id}, which is {old.status}")
+                self._event(session, old, f"The customer wrote again: follow-up is #{case.id}")
+                self._append_inbound(session, actor, case, message)
+                search.index_new_case(session, case.id)  # type: ignore[arg-type]
+                return case.id  # type: ignore[return-value]
+            with search.reindexing(session, case.id):
+                self._append_inbound(session, actor, case, message)
+            return case.id  # type: ignore[return-value]
+
+        return self._write(work)
+
+    def _append_inbound(
+        self, session: Session, actor: Actor, case: Case, message: MessageInput
+    ) -> Message:
+        kind = SENDER_KINDS.get(message.sender)
+        if kind is None:
+            raise InvalidInput(
+                f"unknown sender {message.sender!r}: use customer, agent or ai"
+            )
+        at = message.at or self._now()
+        if at.tzinfo is None:
+            raise InvalidInput("a message time needs a time zone (for example 2026-03-01T10:00Z)")
+        if kind == MessageKind.CUSTOMER:
+            author = message.author or session.get_one(Contact, case.contact_id).name
+            agent_id = None
+        elif kind == MessageKind.AI:
+            author = message.author or "AI agent"
+            agent_id = None
+        else:
+            author = message.author or actor.display
+            agent_id = actor.agent_id
+        row = Message(
+            case_id=case.id, kind=kind.value, author=author, text=message.text,
+            author_agent_id=agent_id, flags=",".join(message.flags), created_at=at,
+            origin_case_id=case.id, mail_message_id=message.mail_message_id,
+        )
+        session.add(row)
+        session.flush()
+        self._store_attachments(session, row, message.attachments)
+        case.updated_at = max(case.updated_at, at)
+        if kind == MessageKind.REPLY and case.first_response_at is None:
+            case.first_response_at = at
+        # A customer's own reply reopens a waiting or solved case; their auto-replies
+        # and bounces never change a case's status.
+        auto = {"auto-reply", "bounce", "bulk"} & set(message.flags)
+        if kind == MessageKind.CUSTOMER and not auto and Status(case.status) in REOPENED_BY_CUSTOMER:
+            self._transition(session, SYSTEM, case, Status.OPEN, reason="the customer replied")
+        audit.record(session, actor, f"message.{kind.value}", at=self._now(), case_id=case.id,
+                     after={"message": row.id})
+        return row
+
+    def _store_attachments(
+        self, session: Session, message: Message, attachments: Sequence[AttachmentInput]
+    ) -> None:
+        if not attachments:
+            return
+        from store.files import FileStore
+
+        files = FileStore(self.db)
+        for item in attachments:
+            digest = files.put(item.content)
+            session.add(Attachment(
+                message_id=message.id, filename=_clean_line(item.filename)[:500],
+                content_type=_clean_line(item.content_type)[:200] or "application/octet-stream",
+                size=len(item.content), sha256=digest,
+            ))
+
+    def reply(
+        self,
+        number: int,
+        text: str,
+        *,
+        status: str | None = None,
+        expected_version: int | None = None,
+    ) -> MessageView:
+        """An agent's answer to the customer; on an email case it is queued in the
+        outbox. `status` is set in the same step."""
+
+        def work(session: Session, actor: Actor) -> MessageView:
+            self._require_human(actor, "reply")
+            case = require_case(session, actor, number, for_update=True)
+            _require_not_merged(case)
+            if not text.strip():
+                raise InvalidInput("the reply is empty")
+            if status is not None:
+                self._check_version(case, expected_version)
+                check_transition(Status(case.status), parse_status(status), actor.kind)
+            now = self._now()
+            with search.reindexing(session, case.id):
+                row = Message(case_id=case.id, kind=MessageKind.REPLY.value, author=actor.display,
+                              author_agent_id=actor.agent_id, text=text, created_at=now,
+                              origin_case_id=case.id)
+                session.add(row)
+                session.flush()
+            if case.first_response_at is None:
+                case.first_response_at = now
+            case.updated_at = now
+            channel = session.get_one(Channel, case.channel_id)
+            if channel.kind == ChannelKind.EMAIL.value:
+                self._queue_mail(session, case, channel, row)
+            audit.record(session, actor, "message.reply", at=now, case_id=case.id,
+                         after={"message": row.id})
+            if status is not None:
+                self._transition(session, actor, case, parse_status(status))
+            return _message_view(session, row)
+
+        return self._write(work)
+
+    def _queue_mail(self, session: Session, case: Case, channel: Channel, row: Message) -> None:
+        contact = session.get_one(Contact, case.contact_id)
+        if not contact.email:
+            raise InvalidInput(
+                f"the contact of case #{case.id} has no email address: add one, or write a note"
+            )
+        domain = channel.address.rpartition("@")[2] or "casedesk.invalid"
+        mail_id = f"<casedesk.{case.id}.{row.id}.{secrets.token_hex(6)}@{_clean_line(domain)}>"
+        row.mail_message_id = mail_id
+        session.add(Outbox(
+            case_id=case.id, message_id=row.id, from_addr=channel.address, to_addr=contact.email,
+            subject=f"Re: {_clean_line(case.title)} [#{case.id}]", body=row.text,
+            mail_message_id=mail_id, created_at=row.created_at, updated_at=row.created_at,
+        ))
+
+    def note(self, number: int, text: str, *, status: str | None = None,
+             expected_version: int | None = None) -> MessageView:
+        """An internal note: never sent. `@login` mentions of known agents are recorded."""
+
+        def work(session: Session, actor: Actor) -> MessageView:
+            self._require_human(actor, "write notes")
+            case = require_case(session, actor, number, for_update=True)
+            _require_not_merged(case)
+            if not text.strip():
+                raise InvalidInput("the note is empty")
+            if status is not None:
+                self._check_version(case, expected_version)
+                check_transition(Status(case.status), parse_status(status), actor.kind)
+            now = self._now()
+            with search.reindexing(session, case.id):
+                row = Message(case_id=case.id, kind=MessageKind.NOTE.value, author=actor.display,
+                              author_agent_id=actor.agent_id, text=text, created_at=now,
+                              origin_case_id=case.id)
+                session.add(row)
+                session.flush()
+            logins = {m.lower() for m in MENTION_RE.findall(text)}
+            if logins:
+                mentioned = session.scalars(sa.select(Agent).where(Agent.login.in_(logins)))
+                for agent in mentioned:
+                    session.add(Mention(message_id=row.id, agent_id=agent.id))
+            case.updated_at = now
+            audit.record(session, actor, "message.note", at=now, case_id=case.id,
+                         after={"message": row.id, "mentions": sorted(logins)})
+            if status is not None:
+                self._transition(session, actor, case, parse_status(status))
+            session.flush()
+            return _message_view(session, row)
+
+        return self._write(work)
+
+    # -- editing a case ---------------------------------------------------------
+
+    def _edit(
+        self,
+        number: int,
+        expected_version: int | None,
+        change: Callable[[Session, Actor, Case], None],
+    ) -> CaseRow:
+        def work(session: Session, actor: Actor) -> CaseRow:
+            case = require_case(session, actor, number, for_update=True)
+            _require_not_merged(case)
+            self._check_version(case, expected_version)
+            change(session, actor, case)
+            session.flush()
+            return _case_row(session, case)
+
+        return self._write(work)
+
+    def set_status(self, number: int, status: str, *, expected_version: int | None = None) -> CaseRow:
+        target = parse_status(status)
+        return self._edit(
+            number, expected_version,
+            lambda session, actor, case: self._transition(session, actor, case, target),
+        )
+
+    def assign(self, number: int, login: str | None, *,
+               expected_version: int | None = None) -> CaseRow:
+        """Assign to `login` ("me" for oneself), or unassign with None."""
+
+        def change(session: Session, actor: Actor, case: Case) -> None:
+            self._require_human(actor, "assign cases", allow_system=True)
+            agent = None
+            if login is not None:
+                agent = _agent_named(session, actor.login if login == "me" else login)
+                if not agent.is_active:
+                    raise InvalidInput(f"{agent.login} is deactivated")
+                who = resolve_actor(session, agent.login)
+                try:
+                    require_channel(session, who, case.channel_id, f"case #{case.id}")
+                except Forbidden:
+                    raise Forbidden(
+                        f"{agent.login} is not a member of the case's channel: a supervisor "
+                        "can add them to it"
+                    ) from None
+            before = _login_of(session, case.assignee_id)
+            after = agent.login if agent else None
+            if before == after:
+                return
+            case.assignee_id = agent.id if agent else None
+            self._bump(case)
+            audit.record(session, actor, "case.assign", at=self._now(), case_id=case.id,
+                         before={"assignee": before}, after={"assignee": after})
+            self._event(session, case, f"Assigned to {after}" if after else "Unassigned",
+                        actor=actor)
+
+        return self._edit(number, expected_version, change)
+
+    def set_priority(self, number: int, priority: str, *,
+                     expected_version: int | None = None) -> CaseRow:
+        value = _priority(priority)
+
+        def change(session: Session, actor: Actor, case: Case) -> None:
+            if case.priority == value:
+                return
+            before, case.priority = case.priority, value
+            self._bump(case)
+            audit.record(session, actor, "case.priority", at=self._now(), case_id=case.id,
+                         before={"priority": before}, after={"priority": value})
+            self._event(session, case, f"Priority: {before} → {value}", actor=actor)
+
+        return self._edit(number, expected_version, change)
+
+    def set_labels(self, number: int, labels: Iterable[str], *,
+                   expected_version: int | None = None) -> CaseRow:
+        value = _labels(labels)
+
+        def change(session: Session, actor: Actor, case: Case) -> None:
+            if case.labels == value:
+                return
+            before, case.labels = case.labels, value
+            self._bump(case)
+            audit.record(session, actor, "case.labels", at=self._now(), case_id=case.id,
+                         before={"labels": before}, after={"labels": value})
+
+        return self._edit(number, expected_version, change)
+
+    def rename(self, number: int, title: str, *, expected_version: int | None = None) -> CaseRow:
+        value = _title(title)
+
+        def change(session: Session, actor: Actor, case: Case) -> None:
+            if case.title == value:
+                return
+            before = case.title
+            with search.reindexing(session, case.id):
+                case.title = value
+            self._bump(case)
+            audit.record(session, actor, "case.title", at=self._now(), case_id=case.id,
+                         before={"title": before}, after={"title": value})
+            self._event(session, case, f"Title changed from “{before}”", actor=actor)
+
+        return self._edit(number, expected_version, change)
+
+    def move_channel(self, number: int, channel: str, *,
+                     expected_version: int | None = None) -> CaseRow:
+        def change(session: Session, actor: Actor, case: Case) -> None:
+            target = _channel_named(session, channel)
+            require_channel(session, actor, target.id, f"the channel {target.name!r}")
+            if target.id == case.channel_id:
+                return
+            before = session.get_one(Channel, case.channel_id).name
+            case.channel_id = target.id  # type: ignore[assignment]
+            self._bump(case)
+            audit.record(session, actor, "case.channel", at=self._now(), case_id=case.id,
+                         before={"channel": before}, after={"channel": target.name})
+            self._event(session, case, f"Moved from channel {before} to {target.name}",
+                        actor=actor)
+
+        return self._edit(number, expected_version, change)
+
+    def set_watch(self, number: int, *, watching: bool, login: str | None = None) -> bool:
+        """Watch (or stop watching) a case; a supervisor may do it for someone else."""
+
+        def work(session: Session, actor: Actor) -> bool:
+            case = require_case(session, actor, number)
+            agent = self._agent_for(session, actor, login, "change someone else's watches")
+            return _toggle(session, Watch, case, agent, watching, actor, self._now(), "watch")
+
+        return self._write(work)
+
+    def set_in_workspace(self, number: int, *, present: bool, login: str | None = None) -> bool:
+        """Add a case to (or remove it from) a workspace, the actor's own by default."""
+
+        def work(session: Session, actor: Actor) -> bool:
+            case = require_case(session, actor, number)
+            agent = self._agent_for(session, actor, login, "change someone else's workspace")
+            return _toggle(session, WorkspaceEntry, case, agent, present, actor, self._now(),
+                           "workspace")
+
+        return self._write(work)
+
+    def _agent_for(self, session: Session, actor: Actor, login: str | None, what: str) -> Agent:
+        if login is None or login == actor.login:
+            if actor.agent_id is None:
+                raise Forbidden(f"{actor.login} has no workspace or watches")
+            return session.get_one(Agent, actor.agent_id)
+        require_supervisor(actor, what)
+        return _agent_named(session, login)
+
+    # -- related cases, merge, split -------------------------------------------
+
+    def related(self, number: int) -> list[CaseRow]:
+        """Other cases of the same contact, and cases linked to this one."""
+
+        def work(session: Session, actor: Actor) -> list[CaseRow]:
+            case = require_case(session, actor, number)
+            linked = _linked(session, case.id)  # type: ignore[arg-type]
+            query = _rows_query().where(
+                sa.or_(Case.contact_id == case.contact_id, Case.id.in_(linked or [-1])),
+                Case.id != case.id, Case.merged_into_id.is_(None),
+            )
+            query = _restrict(query, visible_channels(session, actor))
+            query = query.order_by(Case.updated_at.desc(), Case.id.desc()).limit(200)
+            return [_row(r) for r in session.execute(query)]
+
+        return self._read(work)
+
+    def link(self, number: int, other: int) -> None:
+        def work(session: Session, actor: Actor) -> None:
+            a = require_case(session, actor, number)
+            b = require_case(session, actor, other)
+            if a.id == b.id:
+                raise InvalidInput("a case cannot be linked to itself")
+            if _link(session, a.id, b.id, "related", self._now()):  # type: ignore[arg-type]
+                audit.record(session, actor, "case.link", at=self._now(), case_id=a.id,
+                             after={"linked": b.id})
+                self._event(session, a, f"Linked to #{b.id}", actor=actor)
+                self._event(session, b, f"Linked to #{a.id}", actor=actor)
+
+        self._write(work)
+
+    def merge(self, number: int, into: int) -> int:
+        """Merge case `number` into case `into`: the conversation, attachments, watchers,
+        workspace entries and links move; the merged case keeps its number and points
+        to the survivor. Returns the survivor's number."""
+
+        def work(session: Session, actor: Actor) -> int:
+            self._require_human(actor, "merge cases")
+            source = require_case(session, actor, number, for_update=True)
+            target = require_case(session, actor, into, for_update=True)
+            if source.id == target.id:
+                raise InvalidInput("a case cannot be merged into itself")
+            _require_not_merged(source)
+            _require_not_merged(target)
+            now = self._now()
+            moved = session.scalar(
+                sa.select(sa.func.count()).select_from(Message).where(Message.case_id == source.id)
+            )
+            with search.reindexing(session, source.id, target.id):
+                session.execute(
+                    sa.update(Message).where(Message.case_id == source.id)
+                    .values(case_id=target.id,
+                            origin_case_id=sa.func.coalesce(Message.origin_case_id, source.id))
+                )
+            session.execute(sa.update(Outbox).where(Outbox.case_id == source.id)
+                            .values(case_id=target.id))
+            for table in (Watch, WorkspaceEntry):
+                _move_agent_rows(session, table, source.id, target.id)  # type: ignore[arg-type]
+            for other in _linked(session, source.id):  # type: ignore[arg-type]
+                if other != target.id:
+                    _link(session, target.id, other, "related", now)  # type: ignore[arg-type]
+            _link(session, source.id, target.id, "merged", now)  # type: ignore[arg-type]
+            source.merged_into_id = target.id
+            target.updated_at = source.updated_at = now
+            target.first_response_at = _earliest(target.first_response_at,
+                                                  source.first_response_at)
+            self._bump(source)
+            self._bump(target)
+            audit.record(session, actor, "case.merge", at=now, case_id=source.id,
+                         before={"case": source.id, "messages": moved}, after={"into": target.id})
+            self._event(session, target, f"Case #{source.id} ({source.title}) was merged into "
+                        f"this case: {moved} messages moved", actor=actor)
+            self._event(session, source, f"Merged into #{target.id}", actor=actor)
+            return target.id  # type: ignore[return-value]
+
+        return self._write(work)
+
+    def split(self, message_id: int, *, title: str | None = None) -> int:
+        """Move one message (a different question that hijacked a thread) into a new
+        case for the same contact, linked to the old one. Returns the new number."""
+
+        def work(session: Session, actor: Actor) -> int:
+            self._require_human(actor, "split cases")
+            message = session.get(Message, message_id)
+            if message is None:
+                raise NotFound(f"there is no message {message_id}")
+            old = require_case(session, actor, message.case_id, for_update=True)
+            _require_not_merged(old)
+            if message.kind == MessageKind.EVENT.value:
+                raise InvalidInput("a system event cannot be split off")
+            now = self._now()
+            new = _new_case(
+                session, actor, session.get_one(Channel, old.channel_id),
+                session.get_one(Contact, old.contact_id),
+                title=title or old.title, escalated=False, priority=old.priority,
+                labels=old.labels.split(","), now=now,
+            )
+            search.index_new_case(session, new.id)  # type: ignore[arg-type]
+            with search.reindexing(session, old.id, new.id):
+                message.case_id = new.id  # type: ignore[assignment]
+                session.execute(sa.update(Outbox).where(Outbox.message_id == message.id)
+                                .values(case_id=new.id))
+            _link(session, old.id, new.id, "split", now)  # type: ignore[arg-type]
+            old.updated_at = now
+            self._bump(old)
+            audit.record(session, actor, "case.split", at=now, case_id=old.id,
+                         after={"message": message.id, "new_case": new.id})
+            self._event(session, old, f"A message was split off into #{new.id}", actor=actor)
+            self._event(session, new, f"Split off from #{old.id}", actor=actor)
+            return new.id  # type: ignore[return-value]
+
+        return self._write(work)
+
+    # -- reading ----------------------------------------------------------------
+
+    def list_cases(self, filters: CaseFilter | None = None) -> list[CaseRow]:
+        """The cases `filters` selects that the actor may see: newest updated first,
+        or newest first when searching."""
+        f = filters or CaseFilter()
+
+        def work(session: Session, actor: Actor) -> list[CaseRow]:
+            query = _rows_query().where(Case.merged_into_id.is_(None))
+            statuses = [parse_status(s).value for s in f.statuses]
+            if statuses:
+                query = query.where(Case.status.in_(statuses))
+            elif not f.include_ended:
+                query = query.where(Case.status.not_in([s.value for s in ENDED]))
+            if f.channel:
+                query = query.where(Case.channel_id == _channel_named(session, f.channel).id)
+            if f.assignee is not None:
+                query = query.where(_assignee_clause(session, actor, f.assignee))
+            query = _restrict(query, visible_channels(session, actor))
+            if f.search:
+                query = query.where(Case.id.in_(search.matching_cases(f.search)))
+                query = query.order_by(Case.id.desc())
+            else:
+                query = query.order_by(Case.updated_at.desc(), Case.id.desc())
+            if f.limit < 1:
+                raise InvalidInput("the limit must be at least 1")
+            return [_row(r) for r in session.execute(query.limit(f.limit))]
+
+        return self._read(work)
+
+    def get_case(self, number: int) -> CaseView:
+        def work(session: Session, actor: Actor) -> CaseView:
+            return _case_view(session, require_case(session, actor, number))
+
+        return self._read(work)
+
+    def latest_change(self) -> int:
+        with self.db.read() as session:
+            return audit.latest_change(session)
+
+    # -- rules shared by the operations -------------------------------------------
+
+    def _require_human(self, actor: Actor, what: str, *, allow_system: bool = False) -> None:
+        if actor.kind in (ActorKind.AGENT, ActorKind.SUPERVISOR):
+            return
+        if allow_system and actor.kind == ActorKind.SYSTEM:
+            return
+        raise Forbidden(f"only an agent can {what}")
+
+    def _check_version(self, case: Case, expected: int | None) -> None:
+        if expected is not None and expected != case.version:
+            raise Conflict(case.id, expected, case.version)  # type: ignore[arg-type]
+
+    def _bump(self, case: Case) -> None:
+        case.version += 1
+        case.updated_at = max(case.updated_at, self._now())
+
+    def _transition(
+        self, session: Session, actor: Actor, case: Case, target: Status, *, reason: str = ""
+    ) -> None:
+        """Move `case` to `target` if the lifecycle allows `actor` to; set timestamps."""
+        start = Status(case.status)
+        check_transition(start, target, actor.kind)
+        if start == target:
+            return
+        now = self._now()
+        case.status = target.value
+        if target == Status.SOLVED:
+            case.solved_at = now
+        elif target == Status.CLOSED:
+            case.closed_at = now
+        elif target == Status.ARCHIVED:
+            case.archived_at = now
+        if start == Status.SOLVED and target == Status.OPEN:
+            case.solved_at = None
+        self._bump(case)
+        audit.record(session, actor, "case.status", at=now, case_id=case.id,
+                     before={"status": start.value}, after={"status": target.value})
+        why = f" ({reason})" if reason else ""
+        self._event(session, case, f"Status: {start.value} → {target.value}{why}", actor=actor)
+
+    def _event(self, session: Session, case: Case, text: str, *, actor: Actor = SYSTEM) -> None:
+        """A system event in the case's conversation (audit has the details)."""
+        session.add(Message(case_id=case.id, kind=MessageKind.EVENT.value, author=actor.display,
+                            author_agent_id=actor.agent_id, text=text, created_at=self._now(),
+                            origin_case_id=case.id))
+
+
+# -- helpers over the session (pure store internals) ----------------------------
+
+
+def _title(title: str) -> str:
+    value = _clean_line(title)
+    if not value:
+        raise InvalidInput("a case needs a title")
+    return value[:500]
+
+
+def _priority(text: str) -> str:
+    try:
+        return Priority(text.strip().lower()).value
+    except ValueError:
+        raise InvalidInput(f"unknown priority {text!r}: use high, medium or low") from None
+
+
+def _require_not_merged(case: Case) -> None:
+    if case.merged_into_id is not None:
+        raise InvalidInput(f"case #{case.id} was merged into #{case.merged_into_id}: use that one")
+
+
+def _follow_merges(session: Session, case: Case) -> Case:
+    seen = set()
+    while case.merged_into_id is not None and case.id not in seen:
+        seen.add(case.id)
+        case = session.get_one(Case, case.merged_into_id)
+    return case
+
+
+def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
+    values = [v for v in (a, b) if v is not None]
+    return min(values) if values else None
+
+
+def _new_agent(session: Session, login: str, *, name: str, email: str, supervisor: bool,
+               now: datetime) -> Agent:
+    login = login.strip().lower()
+    if login == SYSTEM_LOGIN or not LOGIN_RE.match(login):
+        raise InvalidInput(
+            f"{login!r} cannot be a login: use lower-case letters, digits, . _ - "
+            "(as the operating system's login)"
+        )
+    if session.scalar(sa.select(Agent.id).where(Agent.login == login)) is not None:
+        raise InvalidInput(f"there is already an agent {login!r}")
+    agent = Agent(login=login, name=_clean_line(name) or login, email=_clean_line(email),
+                  is_supervisor=supervisor, created_at=now)
+    session.add(agent)
+    session.flush()
+    return agent
+
+
+def _new_channel(session: Session, name: str, *, kind: str, address: str,
+                 now: datetime) -> Channel:
+    name = _clean_line(name)
+    if not name:
+        raise InvalidInput("a channel needs a name")
+    try:
+        kind = ChannelKind(kind.strip().lower()).value
+    except ValueError:
+        raise InvalidInput(f"unknown channel kind {kind!r}: use email, chat, phone or form") from None
+    if session.scalar(sa.select(Channel.id).where(Channel.name == name)) is not None:
+        raise InvalidInput(f"there is already a channel {name!r}")
+    channel = Channel(name=name, kind=kind, address=_clean_line(address), created_at=now)
+    session.add(channel)
+    session.flush()
+    return channel
+
+
+def bootstrap(db: Database, login: str, *, name: str = "", clock: Clock = utcnow) -> bool:
+    """Make `login` the first supervisor of an empty database. Returns False (and does
+    nothing) when the database already has agents."""
+
+    def work(session: Session) -> bool:
+        if session.scalar(sa.select(sa.func.count()).select_from(Agent)):
+            return False
+        _new_agent(session, login, name=name, email="", supervisor=True, now=clock())
+        audit.record(session, SYSTEM, "agent.add", at=clock(),
+                     after={"login": login, "supervisor": True, "first": True})
+        return True
+
+    return db.write(work)
+
+
+def _find_or_add_contact(session: Session, contact: ContactInput, now: datetime) -> Contact:
+    email = _clean_line(contact.email).lower()
+    phone = _clean_line(contact.phone)
+    found = None
+    if email:
+        found = session.scalars(sa.select(Contact).where(Contact.email == email)).first()
+    elif phone:
+        found = session.scalars(sa.select(Contact).where(Contact.phone == phone)).first()
+    if found is not None:
+        if contact.name and not found.name:
+            found.name = _clean_line(contact.name)
+        if phone and not found.phone:
+            found.phone = phone
+        return found
+    if not (email or phone or contact.name.strip()):
+        raise InvalidInput("a contact needs a name, an email address or a phone number")
+    row = Contact(
+        name=_clean_line(contact.name) or email or phone, email=email, phone=phone,
+        customer_type=contact.customer_type or "private", tier=contact.tier or "standard",
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _new_case(
+    session: Session, actor: Actor, channel: Channel, contact: Contact, *, title: str,
+    escalated: bool, priority: str | None, labels: Iterable[str], now: datetime,
+) -> Case:
+    case = Case(
+        title=_title(title), channel_id=channel.id, contact_id=contact.id,  # type: ignore[arg-type]
+        status=initial_status(escalated=escalated).value,
+        priority=_priority(priority) if priority else Priority.MEDIUM.value,
+        labels=_labels(labels), created_at=now, updated_at=now,
+    )
+    session.add(case)
+    session.flush()
+    audit.record(session, actor, "case.create", at=now, case_id=case.id,
+                 after={"channel": channel.name, "status": case.status, "contact": contact.id})
+    return case
+
+
+def _link(session: Session, a: int, b: int, kind: str, now: datetime) -> bool:
+    lo, hi = sorted((a, b))
+    if session.get(CaseLink, (lo, hi)) is not None:
+        return False
+    session.add(CaseLink(case_id=lo, other_id=hi, kind=kind, created_at=now))
+    session.flush()
+    return True
+
+
+def _linked(session: Session, case_id: int) -> list[int]:
+    rows = session.execute(
+        sa.select(CaseLink.case_id, CaseLink.other_id).where(
+            sa.or_(CaseLink.case_id == case_id, CaseLink.other_id == case_id)
+        )
+    )
+    return sorted({b if a == case_id else a for a, b in rows})
+
+
+def _move_agent_rows(session: Session, table: type[Watch] | type[WorkspaceEntry],
+                     source: int, target: int) -> None:
+    """Move per-agent rows (watches, workspace entries) from one case to another."""
+    have = set(session.scalars(sa.select(table.agent_id).where(table.case_id == target)))
+    for row in session.scalars(sa.select(table).where(table.case_id == source)).all():
+        if row.agent_id not in have:
+            if isinstance(row, WorkspaceEntry):
+                session.add(WorkspaceEntry(agent_id=row.agent_id, case_id=target,
+                                           added_at=row.added_at, unread=row.unread))
+            else:
+                session.add(Watch(agent_id=row.agent_id, case_id=target))
+        session.delete(row)
+
+
+def _toggle(session: Session, table: type[Watch] | type[WorkspaceEntry], case: Case,
+            agent: Agent, present: bool, actor: Actor, now: datetime, what: str) -> bool:
+    row = session.get(table, (case.id, agent.id) if table is Watch else (agent.id, case.id))
+    if present and row is None:
+        if table is Watch:
+            session.add(Watch(case_id=case.id, agent_id=agent.id))  # type: ignore[arg-type]
+        else:
+            session.add(WorkspaceEntry(agent_id=agent.id, case_id=case.id,  # type: ignore[arg-type]
+                                       added_at=now))
+    elif not present and row is not None:
+        session.delete(row)
+    else:
+        return present
+    audit.record(session, actor, f"{what}.{'add' if present else 'remove'}", at=now,
+                 case_id=case.id, after={"agent": agent.login})
+    return present
+
+
+def _agent_named(session: Session, login: str) -> Agent:
+    agent = session.scalars(sa.select(Agent).where(Agent.login == login.strip().lower())).first()
+    if agent is None:
+        raise NotFound(f"there is no agent {login!r} (see `casedesk agent list`)")
+    return agent
+
+
+def _channel_named(session: Session, name: str) -> Channel:
+    channel = session.scalars(sa.select(Channel).where(Channel.name == name.strip())).first()
+    if channel is None:
+        channel = session.scalars(
+            sa.select(Channel).where(sa.func.lower(Channel.name) == name.strip().lower())
+        ).first()
+    if channel is None:
+        raise NotFound(f"there is no channel {name!r} (see `casedesk channel list`)")
+    return channel
+
+
+def _login_of(session: Session, agent_id: int | None) -> str | None:
+    if agent_id is None:
+        return None
+    return session.scalar(sa.select(Agent.login).where(Agent.id == agent_id))
+
+
+def _assignee_clause(session: Session, actor: Actor, who: str) -> sa.ColumnElement[bool]:
+    if who == "none":
+        return Case.assignee_id.is_(None)
+    if who == "me":
+        if actor.agent_id is None:
+            raise InvalidInput(f"{actor.login} has no cases of their own")
+        return Case.assignee_id == actor.agent_id
+    return Case.assignee_id == _agent_named(session, who).id
+
+
+# -- views -------------------------------------------------------------------------
+
+_assignee = sa.orm.aliased(Agent)
+
+
+def _rows_query() -> sa.Select:  # type: ignore[type-arg]
+    """The columns of a case list, selected with Core (no ORM objects per row)."""
+    return (
+        sa.select(
+            Case.id, Case.title, Case.status, Channel.name.label("channel"),
+            Contact.name.label("contact"), _assignee.login.label("assignee"), Case.priority,
+            Case.labels, Case.created_at, Case.updated_at, Case.version,
+        )
+        .join(Channel, Channel.id == Case.channel_id)
+        .join(Contact, Contact.id == Case.contact_id)
+        .outerjoin(_assignee, _assignee.id == Case.assignee_id)
+    )
+
+
+def _restrict(query: sa.Select, channels: set[int] | None) -> sa.Select:  # type: ignore[type-arg]
+    if channels is None:
+        return query
+    return query.where(Case.channel_id.in_(sorted(channels) or [-1]))
+
+
+def _row(r: sa.Row) -> CaseRow:  # type: ignore[type-arg]
+    return CaseRow(
+        number=r.id, title=r.title, status=r.status, channel=r.channel, contact=r.contact,
+        assignee=r.assignee, priority=r.priority,
+        labels=tuple(x for x in r.labels.split(",") if x), created_at=r.created_at,
+        updated_at=r.updated_at, version=r.version,
+    )
+
+
+def _case_row(session: Session, case: Case) -> CaseRow:
+    return _row(session.execute(_rows_query().where(Case.id == case.id)).one())
+
+
+def _agent_view(session: Session, agent: Agent) -> AgentView:
+    channels = session.scalars(
+        sa.select(Channel.name).join(ChannelMember, ChannelMember.channel_id == Channel.id)
+        .where(ChannelMember.agent_id == agent.id).order_by(Channel.name)
+    )
+    return AgentView(agent.login, agent.name, agent.email, agent.is_supervisor,
+                     agent.is_active, tuple(channels))
+
+
+def _channel_view(session: Session, channel: Channel) -> ChannelView:
+    members = session.scalars(
+        sa.select(Agent.login).join(ChannelMember, ChannelMember.agent_id == Agent.id)
+        .where(ChannelMember.channel_id == channel.id).order_by(Agent.login)
+    )
+    return ChannelView(channel.name, channel.kind, channel.address, tuple(members))
+
+
+def _message_view(session: Session, m: Message,
+                  attachments: Sequence[Attachment] | None = None,
+                  mentions: Sequence[str] | None = None) -> MessageView:
+    if attachments is None:
+        attachments = session.scalars(
+            sa.select(Attachment).where(Attachment.message_id == m.id).order_by(Attachment.id)
+        ).all()
+    if mentions is None:
+        mentions = session.scalars(
+            sa.select(Agent.login).join(Mention, Mention.agent_id == Agent.id)
+            .where(Mention.message_id == m.id).order_by(Agent.login)
+        ).all()
+    return MessageView(
+        id=m.id, kind=m.kind, author=m.author, text=m.text, created_at=m.created_at,  # type: ignore[arg-type]
+        flags=tuple(x for x in m.flags.split(",") if x), mentions=tuple(mentions),
+        attachments=tuple(AttachmentView(a.id, a.filename, a.content_type, a.size, a.sha256)  # type: ignore[arg-type]
+                          for a in attachments),
+        origin_case=m.origin_case_id if m.origin_case_id != m.case_id else None,
+    )
+
+
+def _case_view(session: Session, case: Case) -> CaseView:
+    channel = session.get_one(Channel, case.channel_id)
+    contact = session.get_one(Contact, case.contact_id)
+    messages = session.scalars(
+        sa.select(Message).where(Message.case_id == case.id).order_by(Message.created_at,
+                                                                      Message.id)
+    ).all()
+    ids = [m.id for m in messages]
+    attachments: dict[int, list[Attachment]] = {}
+    mentions: dict[int, list[str]] = {}
+    if ids:
+        for a in session.scalars(sa.select(Attachment).where(Attachment.message_id.in_(ids))
+                                 .order_by(Attachment.id)):
+            attachments.setdefault(a.message_id, []).append(a)
+        for mid, login in session.execute(
+            sa.select(Mention.message_id, Agent.login).join(Agent, Agent.id == Mention.agent_id)
+            .where(Mention.message_id.in_(ids)).order_by(Agent.login)
+        ):
+            mentions.setdefault(mid, []).append(login)
+    watchers = session.scalars(
+        sa.select(Agent.login).join(Watch, Watch.agent_id == Agent.id)
+        .where(Watch.case_id == case.id).order_by(Agent.login)
+    )
+    return CaseView(
+        number=case.id, title=case.title, status=case.status, channel=channel.name,  # type: ignore[arg-type]
+        channel_kind=channel.kind,
+        contact=ContactView(contact.id, contact.name, contact.email, contact.phone,  # type: ignore[arg-type]
+                            contact.customer_type, contact.tier),
+        assignee=_login_of(session, case.assignee_id), priority=case.priority,
+        labels=tuple(x for x in case.labels.split(",") if x), version=case.version,
+        created_at=case.created_at, updated_at=case.updated_at,
+        first_response_at=case.first_response_at, solved_at=case.solved_at,
+        closed_at=case.closed_at, archived_at=case.archived_at,
+        merged_into=case.merged_into_id, watchers=tuple(watchers),
+        related=tuple(_linked(session, case.id)),  # type: ignore[arg-type]
+        messages=tuple(_message_view(session, m, attachments.get(m.id, []),  # type: ignore[arg-type]
+                                     mentions.get(m.id, [])) for m in messages),
+    )

@@ -1,0 +1,100 @@
+"""Frozen values the store hands out. No ORM object leaves `store/`: widgets and
+commands get these, built inside the unit of work that read them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class AgentView:
+    login: str
+    name: str
+    email: str
+    is_supervisor: bool
+    is_active: bool
+    channels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChannelView:
+    name: str
+    kind: str
+    address: str
+    members: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ContactView:
+    id: int
+    name: str
+    email: str
+    phone: str
+    customer_type: str
+    tier: str
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """One line of a case list."""
+
+    number: int
+    title: str
+    status: str
+    channel: str
+    contact: str
+    assignee: str | None
+    priority: str
+    labels: tuple[str, ...]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class AttachmentView:
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class MessageView:
+    id: int
+    kind: str
+    author: str
+    text: str
+    created_at: datetime
+    flags: tuple[str, ...] = ()
+    mentions: tuple[str, ...] = ()
+    attachments: tuple[AttachmentView, ...] = ()
+    origin_case: int | None = None
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """A case with its whole conversation."""
+
+    number: int
+    title: str
+    status: str
+    channel: str
+    channel_kind: str
+    contact: ContactView
+    assignee: str | None
+    priority: str
+    labels: tuple[str, ...]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    solved_at: datetime | None
+    closed_at: datetime | None
+    archived_at: datetime | None
+    merged_into: int | None
+    watchers: tuple[str, ...]
+    related: tuple[int, ...]
+    messages: tuple[MessageView, ...] = field(default=())
