@@ -260,6 +260,30 @@ class Database:
         self.engine.dispose()
 
 
+def is_demo_database(path: Path) -> bool:
+    """Whether the SQLite file at `path` is a demo database (safe to rebuild)."""
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            row = conn.execute("SELECT value FROM setting WHERE key = 'demo'").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return False
+    return row is not None and row[0] == "1"
+
+
+def remove_database_files(path: Path) -> None:
+    """Delete an SQLite database with its -wal/-shm and the files folder beside it."""
+    import shutil
+
+    for suffix in ("-wal", "-shm", ""):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    shutil.rmtree(path.with_name(path.name + ".files"), ignore_errors=True)
+
+
 def _is_locked(exc: sa.exc.OperationalError) -> bool:
     text = str(exc.orig).lower()
     return "database is locked" in text or "database is busy" in text

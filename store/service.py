@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -119,7 +119,6 @@ class CaseFilter:
     search: str | None = None
     limit: int = DEFAULT_LIMIT
     include_ended: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 SENDER_KINDS = {"customer": MessageKind.CUSTOMER, "agent": MessageKind.REPLY, "ai": MessageKind.AI}
@@ -324,7 +323,8 @@ class CaseService:
         # A customer's own reply reopens a waiting or solved case; their auto-replies
         # and bounces never change a case's status.
         auto = {"auto-reply", "bounce", "bulk"} & set(message.flags)
-        if kind == MessageKind.CUSTOMER and not auto and Status(case.status) in REOPENED_BY_CUSTOMER:
+        reopens = Status(case.status) in REOPENED_BY_CUSTOMER
+        if kind == MessageKind.CUSTOMER and not auto and reopens:
             self._transition(session, SYSTEM, case, Status.OPEN, reason="the customer replied")
         audit.record(session, actor, f"message.{kind.value}", at=self._now(), case_id=case.id,
                      after={"message": row.id})
@@ -455,7 +455,8 @@ class CaseService:
 
         return self._write(work)
 
-    def set_status(self, number: int, status: str, *, expected_version: int | None = None) -> CaseRow:
+    def set_status(self, number: int, status: str, *,
+                   expected_version: int | None = None) -> CaseRow:
         target = parse_status(status)
         return self._edit(
             number, expected_version,
@@ -847,7 +848,9 @@ def _new_channel(session: Session, name: str, *, kind: str, address: str,
     try:
         kind = ChannelKind(kind.strip().lower()).value
     except ValueError:
-        raise InvalidInput(f"unknown channel kind {kind!r}: use email, chat, phone or form") from None
+        raise InvalidInput(
+            f"unknown channel kind {kind!r}: use email, chat, phone or form"
+        ) from None
     if session.scalar(sa.select(Channel.id).where(Channel.name == name)) is not None:
         raise InvalidInput(f"there is already a channel {name!r}")
     channel = Channel(name=name, kind=kind, address=_clean_line(address), created_at=now)

@@ -1,0 +1,129 @@
+"""The JSON ingest interface for chat, phone, web forms and AI agents.
+
+One JSON object per line: a new case —
+    {"channel": NAME, "contact": {"name", "email", "phone"}, "title": …,
+     "messages": [{"from": "customer"|"agent"|"ai", "text": …, "at": ISO-TIME?}],
+     "escalated": true?, "priority"?, "labels"?}
+— or a message on an existing case — {"case": NUMBER, "message": {…}}.
+A bad line is reported as `line N: what is wrong`; every good line is still taken.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from store.errors import StoreError
+from store.service import CaseService, ContactInput, MessageInput
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class IngestContact(_Strict):
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    customer_type: str | None = None
+    tier: str | None = None
+
+
+class IngestMessage(_Strict):
+    sender: Literal["customer", "agent", "ai"] = Field(alias="from")
+    text: str
+    at: datetime | None = None
+    author: str = ""
+
+    @field_validator("at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("needs a time zone, for example 2026-03-01T10:00:00+01:00")
+        return value
+
+    def to_input(self) -> MessageInput:
+        return MessageInput(text=self.text, sender=self.sender, at=self.at, author=self.author)
+
+
+class NewCase(_Strict):
+    channel: str
+    contact: IngestContact
+    title: str
+    messages: list[IngestMessage] = Field(default_factory=list)
+    escalated: bool = False
+    priority: str | None = None
+    labels: list[str] = Field(default_factory=list)
+
+
+class CaseMessage(_Strict):
+    case: int
+    message: IngestMessage
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    line: int
+    case: int | None = None
+    error: str | None = None
+    created: bool = False
+
+
+def _describe(exc: ValidationError) -> str:
+    problems = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"])
+        if err["type"] == "extra_forbidden":
+            problems.append(f"unknown key {key!r}")
+        elif err["type"] == "missing":
+            problems.append(f"missing {key!r}")
+        else:
+            problems.append(f"{key}: {err['msg']}" if key else err["msg"])
+    return "; ".join(problems)
+
+
+def ingest_line(service: CaseService, number: int, line: str) -> IngestResult | None:
+    """Take one line; None for a blank line."""
+    if not line.strip():
+        return None
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return IngestResult(number, error=f"not JSON: {exc.msg} at column {exc.colno}")
+    if not isinstance(data, dict):
+        return IngestResult(number, error="expected a JSON object")
+    try:
+        if "case" in data:
+            item = CaseMessage.model_validate(data)
+            landed = service.add_message(item.case, item.message.to_input())
+            return IngestResult(number, case=landed, created=landed != item.case)
+        new = NewCase.model_validate(data)
+        created = service.create_case(
+            channel=new.channel,
+            contact=ContactInput(**new.contact.model_dump()),
+            title=new.title,
+            messages=[m.to_input() for m in new.messages],
+            escalated=new.escalated,
+            priority=new.priority,
+            labels=new.labels,
+        )
+        return IngestResult(number, case=created, created=True)
+    except ValidationError as exc:
+        return IngestResult(number, error=_describe(exc))
+    except StoreError as exc:
+        return IngestResult(number, error=str(exc))
+
+
+def ingest_lines(service: CaseService, lines: Iterable[str]) -> list[IngestResult]:
+    """Take every line; each good one is committed on its own."""
+    results = []
+    for number, line in enumerate(lines, start=1):
+        result = ingest_line(service, number, line)
+        if result is not None:
+            results.append(result)
+    return results

@@ -1,0 +1,653 @@
+"""The `casedesk` command: for people and scripts alike.
+
+Every command exits non-zero on any error with a one-line message and no
+traceback. Untrusted text (titles, names, bodies) passes `tui.sanitize` before it
+reaches the terminal; JSON output escapes the same characters.
+Heavy imports (SQLAlchemy, Textual) happen inside the commands, so `--help` is quick.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+
+from tui.sanitize import clean_block, clean_line
+
+if TYPE_CHECKING:
+    from store.db import Database
+    from store.service import CaseService
+    from store.views import CaseRow, CaseView
+    from tui.config import Config
+
+STATUS_HELP = "new escalated open parked waiting solved closed archived"
+
+
+class CliError(Exception):
+    """An error the user can act on; printed on one line."""
+
+
+@dataclass
+class Context:
+    config_path: Path | None
+    db_arg: str | None
+    _config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            from tui.config import load_config
+
+            self._config, _ = load_config(self.config_path)
+        return self._config
+
+    def database_url(self) -> str:
+        if self.db_arg:
+            return self.db_arg
+        if self.config.store.url:
+            return self.config.store.url
+        from tui.config import default_data_dir
+
+        return str(default_data_dir() / "casedesk.db")
+
+    def open_db(self, *, check: bool = True) -> Database:
+        from store.db import Database
+
+        db = Database(self.database_url(), share_with_group=self.config.store.share_with_group)
+        if check:
+            db.check_schema()
+        return db
+
+    def service(self) -> CaseService:
+        from store.identity import current_login
+        from store.service import CaseService
+
+        db = self.open_db()
+        return CaseService(db, current_login(db))
+
+
+app = typer.Typer(
+    help="casedesk: the contact-center case system you work from a terminal.\n\n"
+    "Without a command, opens the case overview.",
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    no_args_is_help=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+agent_app = typer.Typer(help="Agents: who works here.", no_args_is_help=True)
+channel_app = typer.Typer(help="Channels: where cases come from.", no_args_is_help=True)
+member_app = typer.Typer(help="Who belongs to a channel.", no_args_is_help=True)
+case_app = typer.Typer(help="One case: show it, answer it, change it.", no_args_is_help=True)
+app.add_typer(agent_app, name="agent")
+app.add_typer(channel_app, name="channel")
+channel_app.add_typer(member_app, name="member")
+app.add_typer(case_app, name="case")
+
+
+def ctx_of(ctx: typer.Context) -> Context:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, Context)
+    return obj
+
+
+@app.callback(invoke_without_command=True)
+def root(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="The config file (default: $CASEDESK_CONFIG, then "
+                     "the platform's config folder).", show_default=False),
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="The database: a file path or an SQLAlchemy URL; wins over "
+                     "the config.", show_default=False),
+    ] = None,
+) -> None:
+    ctx.obj = Context(config, db)
+    if ctx.invoked_subcommand is None:
+        open_overview(ctx.obj)
+
+
+def open_overview(context: Context) -> None:
+    """The case overview. Until the TUI lands: the open cases, one per line."""
+    from store.service import CaseFilter
+
+    service = context.service()
+    print_rows(service.list_cases(CaseFilter()))
+
+
+# -- output ---------------------------------------------------------------------
+
+
+def emit_json(value: Any) -> None:
+    text = json.dumps(value, ensure_ascii=False, indent=2, default=_json_default)
+    # JSON escapes C0 controls itself; escape what terminals act on beyond them.
+    text = "".join(_json_escape(ch) if ch != "\n" and clean_line(ch) != ch else ch for ch in text)
+    typer.echo(text)
+
+
+def _json_escape(ch: str) -> str:
+    """A character as a JSON \\u escape (a surrogate pair beyond the BMP)."""
+    units = ch.encode("utf-16-be")
+    return "".join(f"\\u{int.from_bytes(units[i:i + 2], 'big'):04x}"
+                   for i in range(0, len(units), 2))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot show {type(value).__name__} as JSON")
+
+
+def row_json(row: CaseRow) -> dict[str, Any]:
+    return {
+        "number": row.number, "title": row.title, "status": row.status,
+        "channel": row.channel, "contact": row.contact, "assignee": row.assignee,
+        "priority": row.priority, "labels": list(row.labels),
+        "created_at": row.created_at, "updated_at": row.updated_at, "version": row.version,
+    }
+
+
+def case_json(view: CaseView) -> dict[str, Any]:
+    return {
+        "number": view.number, "title": view.title, "status": view.status,
+        "channel": view.channel, "channel_kind": view.channel_kind,
+        "contact": {
+            "name": view.contact.name, "email": view.contact.email, "phone": view.contact.phone,
+            "customer_type": view.contact.customer_type, "tier": view.contact.tier,
+        },
+        "assignee": view.assignee, "priority": view.priority, "labels": list(view.labels),
+        "version": view.version, "created_at": view.created_at, "updated_at": view.updated_at,
+        "first_response_at": view.first_response_at, "solved_at": view.solved_at,
+        "closed_at": view.closed_at, "archived_at": view.archived_at,
+        "merged_into": view.merged_into, "watchers": list(view.watchers),
+        "related": list(view.related),
+        "messages": [
+            {
+                "id": m.id, "kind": m.kind, "author": m.author, "text": m.text,
+                "created_at": m.created_at, "flags": list(m.flags),
+                "mentions": list(m.mentions), "origin_case": m.origin_case,
+                "attachments": [
+                    {"filename": a.filename, "content_type": a.content_type, "size": a.size,
+                     "sha256": a.sha256}
+                    for a in m.attachments
+                ],
+            }
+            for m in view.messages
+        ],
+    }
+
+
+def local(dt: datetime | None) -> str:
+    return dt.astimezone().strftime("%Y-%m-%d %H:%M") if dt else "-"
+
+
+def print_rows(rows: list[CaseRow]) -> None:
+    if not rows:
+        typer.echo("No cases.")
+        return
+    for r in rows:
+        typer.echo(
+            f"#{r.number:<7} {r.status:<9} {r.priority:<6} {clean_line(r.channel)[:16]:<16} "
+            f"{clean_line(r.assignee or '-'):<10} {local(r.updated_at)}  "
+            f"{clean_line(r.title)}  — {clean_line(r.contact)}"
+        )
+
+
+def print_case(view: CaseView) -> None:
+    c = view.contact
+    lines = [
+        f"#{view.number}  {clean_line(view.title)}",
+        f"  status     {view.status}" + (f" (merged into #{view.merged_into})"
+                                         if view.merged_into else ""),
+        f"  channel    {clean_line(view.channel)} ({view.channel_kind})",
+        f"  contact    {clean_line(c.name)} <{clean_line(c.email or '-')}> "
+        f"{clean_line(c.phone)} {c.customer_type}/{c.tier}",
+        f"  assignee   {clean_line(view.assignee or '-')}",
+        f"  priority   {view.priority}",
+        f"  labels     {clean_line(', '.join(view.labels) or '-')}",
+        f"  watchers   {', '.join(view.watchers) or '-'}",
+        f"  related    {' '.join(f'#{n}' for n in view.related) or '-'}",
+        f"  created    {local(view.created_at)}   updated {local(view.updated_at)}"
+        f"   version {view.version}",
+        "",
+    ]
+    marks = {"customer": "<<", "ai": "AI", "reply": ">>", "note": "## INTERNAL NOTE",
+             "event": "--"}
+    for m in view.messages:
+        extra = f" [{', '.join(m.flags)}]" if m.flags else ""
+        head = f"{marks.get(m.kind, m.kind)} {clean_line(m.author)}, {local(m.created_at)}" \
+               f" (message {m.id}){extra}"
+        if m.kind == "event":
+            lines.append(f"-- {local(m.created_at)} {clean_line(m.author)}: {clean_line(m.text)}")
+            continue
+        lines.append(head)
+        lines.extend("   " + line for line in clean_block(m.text).split("\n"))
+        lines.extend(f"   [attachment] {clean_line(a.filename)} ({a.size} bytes)"
+                     for a in m.attachments)
+        lines.append("")
+    typer.echo("\n".join(lines).rstrip())
+
+
+def read_text(text: str) -> str:
+    """`-` reads the text from standard input."""
+    return sys.stdin.read() if text == "-" else text
+
+
+# -- set-up ----------------------------------------------------------------------
+
+
+@app.command()
+def init(ctx: typer.Context) -> None:
+    """Create or upgrade the database; the login running it becomes the first supervisor."""
+    from store.identity import os_login
+    from store.service import bootstrap
+
+    context = ctx_of(ctx)
+    db = context.open_db(check=False)
+    before, after = db.upgrade()
+    where = db.path or db.url.render_as_string(hide_password=True)
+    if before is None:
+        typer.echo(f"Created the database {where} (schema {after}).")
+    elif before != after:
+        typer.echo(f"Upgraded the database {where} from schema {before} to {after}.")
+    else:
+        typer.echo(f"The database {where} is up to date (schema {after}).")
+    login = os_login()
+    if bootstrap(db, login):
+        typer.echo(f"You ({login}) are its first supervisor. Next: `casedesk channel add`, "
+                   "`casedesk agent add`.")
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    db: Annotated[str | None, typer.Option("--db", help="Where to build it (default: demo.db "
+                                           "in the platform's data folder).")] = None,
+    cases: Annotated[int, typer.Option("--cases", min=1, help="How many cases.")] = 3000,
+    no_tui: Annotated[bool, typer.Option("--no-tui", help="Build it and stop.")] = False,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same data).")] = 1,
+) -> None:
+    """Build a demo database with realistic cases (you are a supervisor in it) and open it."""
+    from rich.progress import Progress
+
+    from store.db import Database, is_demo_database, remove_database_files
+    from store.demo import build_demo
+    from store.identity import os_login
+    from tui.config import default_data_dir
+
+    context = ctx_of(ctx)
+    path = Path(db or context.db_arg or default_data_dir() / "demo.db").expanduser()
+    if path.exists():
+        # Rebuilding replaces the file: never do that to a real team's database.
+        if not is_demo_database(path):
+            raise CliError(f"{path} exists and is not a demo database: give another --db")
+        remove_database_files(path)
+    database = Database(path)
+    database.upgrade()
+    with Progress(transient=True, disable=not sys.stderr.isatty()) as progress:
+        task = progress.add_task("Building the demo cases", total=cases)
+        summary = build_demo(
+            database, cases=cases, login=os_login(), seed=seed,
+            progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
+    typer.echo(
+        f"Built {path}: {summary.cases} cases, {summary.messages} messages, "
+        f"{summary.contacts} contacts, {summary.agents} agents, {summary.channels} channels.",
+        err=True,
+    )
+    context.db_arg = str(path)
+    if not no_tui:
+        open_overview(context)
+
+
+# -- agents and channels ------------------------------------------------------------
+
+
+@agent_app.command("add")
+def agent_add(
+    ctx: typer.Context,
+    login: str,
+    name: Annotated[str, typer.Option("--name", help="Full name.")] = "",
+    email: Annotated[str, typer.Option("--email")] = "",
+    supervisor: Annotated[bool, typer.Option("--supervisor", help="Sees and administers "
+                                             "everything.")] = False,
+) -> None:
+    """Add an agent (supervisors only). LOGIN is their operating-system login."""
+    agent = ctx_of(ctx).service().add_agent(login, name=name, email=email, supervisor=supervisor)
+    typer.echo(f"Added {agent.login}" + (" (supervisor)" if agent.is_supervisor else "") + ".")
+
+
+@agent_app.command("list")
+def agent_list(ctx: typer.Context,
+               as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Every agent, with their channels."""
+    agents = ctx_of(ctx).service().list_agents()
+    if as_json:
+        emit_json([a.__dict__ for a in agents])
+        return
+    for a in agents:
+        role = "supervisor" if a.is_supervisor else "agent"
+        active = "" if a.is_active else " (deactivated)"
+        typer.echo(f"{a.login:<16} {clean_line(a.name):<24} {role:<10} "
+                   f"{clean_line(', '.join(a.channels)) or '-'}{active}")
+
+
+@channel_app.command("add")
+def channel_add(
+    ctx: typer.Context,
+    name: str,
+    kind: Annotated[str, typer.Option("--kind", help="email, chat, phone or form.")],
+    address: Annotated[str, typer.Option("--address", help="The support address (email).")] = "",
+) -> None:
+    """Add a channel (supervisors only)."""
+    channel = ctx_of(ctx).service().add_channel(name, kind=kind, address=address)
+    typer.echo(f"Added the {channel.kind} channel {clean_line(channel.name)}.")
+
+
+@channel_app.command("list")
+def channel_list(ctx: typer.Context,
+                 as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Every channel, with its members."""
+    channels = ctx_of(ctx).service().list_channels()
+    if as_json:
+        emit_json([c.__dict__ for c in channels])
+        return
+    for c in channels:
+        typer.echo(f"{clean_line(c.name):<20} {c.kind:<6} {clean_line(c.address) or '-':<28} "
+                   f"{', '.join(c.members) or '-'}")
+
+
+@member_app.command("add")
+def member_add(ctx: typer.Context, channel: str, login: str) -> None:
+    """Make LOGIN a member of CHANNEL (supervisors only)."""
+    view = ctx_of(ctx).service().set_membership(channel, login, member=True)
+    typer.echo(f"{clean_line(view.name)}: {', '.join(view.members)}")
+
+
+@member_app.command("remove")
+def member_remove(ctx: typer.Context, channel: str, login: str) -> None:
+    """Remove LOGIN from CHANNEL (supervisors only)."""
+    view = ctx_of(ctx).service().set_membership(channel, login, member=False)
+    typer.echo(f"{clean_line(view.name)}: {', '.join(view.members) or '(no members)'}")
+
+
+# -- cases ----------------------------------------------------------------------------
+
+
+@app.command()
+def cases(
+    ctx: typer.Context,
+    status: Annotated[list[str] | None, typer.Option("--status", help=f"Repeatable: {STATUS_HELP}"
+                                                     ". Default: all but closed and archived.")
+                      ] = None,
+    channel: Annotated[str | None, typer.Option("--channel")] = None,
+    assignee: Annotated[str | None, typer.Option("--assignee", help="A login, me or none.")
+                        ] = None,
+    search: Annotated[str | None, typer.Option("--search", help="Words in titles and "
+                                               "conversations; fakt* for prefixes.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1)] = 50,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """List cases, newest updated first (newest first when searching)."""
+    from store.service import CaseFilter
+
+    rows = ctx_of(ctx).service().list_cases(CaseFilter(
+        statuses=tuple(status or ()), channel=channel, assignee=assignee, search=search,
+        limit=limit,
+    ))
+    if as_json:
+        emit_json([row_json(r) for r in rows])
+    else:
+        print_rows(rows)
+
+
+@case_app.command("show")
+def case_show(ctx: typer.Context, number: int,
+              as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """The case and its whole conversation."""
+    view = ctx_of(ctx).service().get_case(number)
+    if as_json:
+        emit_json(case_json(view))
+    else:
+        print_case(view)
+
+
+@case_app.command("create")
+def case_create(
+    ctx: typer.Context,
+    channel: Annotated[str, typer.Option("--channel")],
+    title: Annotated[str, typer.Option("--title")],
+    name: Annotated[str, typer.Option("--name", help="The contact's name.")] = "",
+    email: Annotated[str, typer.Option("--email")] = "",
+    phone: Annotated[str, typer.Option("--phone")] = "",
+    text: Annotated[str, typer.Option("--text", help="The customer's first message "
+                                      "(- reads standard input).")] = "",
+    priority: Annotated[str | None, typer.Option("--priority")] = None,
+) -> None:
+    """Create a case for a contact (found by email or phone, or added)."""
+    from store.service import ContactInput, MessageInput
+
+    body = read_text(text)
+    number = ctx_of(ctx).service().create_case(
+        channel=channel, contact=ContactInput(name=name, email=email, phone=phone), title=title,
+        messages=[MessageInput(body)] if body.strip() else [], priority=priority,
+    )
+    typer.echo(f"Created case #{number}.")
+
+
+@case_app.command("reply")
+def case_reply(
+    ctx: typer.Context,
+    number: int,
+    text: Annotated[str, typer.Option("--text", help="The answer (- reads standard input).")],
+    status: Annotated[str | None, typer.Option("--status", help="Set in the same step: open, "
+                                               "waiting, parked, solved.")] = None,
+) -> None:
+    """Answer the customer (by email on an email case: queued in the outbox)."""
+    message = ctx_of(ctx).service().reply(number, read_text(text), status=status)
+    typer.echo(f"Replied on #{number} (message {message.id})"
+               + (f"; the case is now {status}." if status else "."))
+
+
+@case_app.command("note")
+def case_note(
+    ctx: typer.Context,
+    number: int,
+    text: Annotated[str, typer.Option("--text", help="The note; @login mentions a colleague "
+                                      "(- reads standard input).")],
+    status: Annotated[str | None, typer.Option("--status")] = None,
+) -> None:
+    """Write an internal note (never sent to the customer)."""
+    message = ctx_of(ctx).service().note(number, read_text(text), status=status)
+    mentioned = f"; mentioned {', '.join(message.mentions)}" if message.mentions else ""
+    typer.echo(f"Noted on #{number} (message {message.id}){mentioned}.")
+
+
+@case_app.command("status")
+def case_status(ctx: typer.Context, number: int,
+                status: Annotated[str, typer.Argument(help=STATUS_HELP)]) -> None:
+    """Set the status (the lifecycle decides what is allowed)."""
+    row = ctx_of(ctx).service().set_status(number, status)
+    typer.echo(f"#{row.number} is {row.status}.")
+
+
+@case_app.command("assign")
+def case_assign(ctx: typer.Context, number: int,
+                login: Annotated[str, typer.Argument(help="A login, me, or none to unassign.")]
+                ) -> None:
+    """Assign the case to an agent."""
+    row = ctx_of(ctx).service().assign(number, None if login == "none" else login)
+    typer.echo(f"#{row.number} is assigned to {row.assignee}." if row.assignee
+               else f"#{row.number} is unassigned.")
+
+
+@case_app.command("priority")
+def case_priority(ctx: typer.Context, number: int,
+                  priority: Annotated[str, typer.Argument(help="high, medium or low")]) -> None:
+    """Set the priority."""
+    row = ctx_of(ctx).service().set_priority(number, priority)
+    typer.echo(f"#{row.number} has priority {row.priority}.")
+
+
+@case_app.command("labels")
+def case_labels(ctx: typer.Context, number: int,
+                labels: Annotated[list[str] | None, typer.Argument(help="The labels (none: "
+                                                                  "clear them).")] = None
+                ) -> None:
+    """Set the labels."""
+    row = ctx_of(ctx).service().set_labels(number, labels or [])
+    typer.echo(f"#{row.number} labels: {clean_line(', '.join(row.labels)) or '-'}.")
+
+
+@case_app.command("title")
+def case_title(ctx: typer.Context, number: int, title: str) -> None:
+    """Change the title."""
+    row = ctx_of(ctx).service().rename(number, title)
+    typer.echo(f"#{row.number}: {clean_line(row.title)}")
+
+
+@case_app.command("move")
+def case_move(ctx: typer.Context, number: int, channel: str) -> None:
+    """Move the case to another channel."""
+    row = ctx_of(ctx).service().move_channel(number, channel)
+    typer.echo(f"#{row.number} is in {clean_line(row.channel)}.")
+
+
+@case_app.command("watch")
+def case_watch(ctx: typer.Context, number: int,
+               off: Annotated[bool, typer.Option("--off", help="Stop watching.")] = False
+               ) -> None:
+    """Watch a case (follow it even when someone else handles it)."""
+    ctx_of(ctx).service().set_watch(number, watching=not off)
+    typer.echo(f"{'Not watching' if off else 'Watching'} #{number}.")
+
+
+@case_app.command("workspace")
+def case_workspace(ctx: typer.Context, number: int,
+                   remove: Annotated[bool, typer.Option("--remove")] = False) -> None:
+    """Add the case to your workspace (or remove it)."""
+    ctx_of(ctx).service().set_in_workspace(number, present=not remove)
+    typer.echo(f"#{number} {'removed from' if remove else 'added to'} your workspace.")
+
+
+@case_app.command("related")
+def case_related(ctx: typer.Context, number: int,
+                 as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Other cases of the same contact, and linked cases."""
+    rows = ctx_of(ctx).service().related(number)
+    if as_json:
+        emit_json([row_json(r) for r in rows])
+    else:
+        print_rows(rows)
+
+
+@case_app.command("link")
+def case_link(ctx: typer.Context, number: int, other: int) -> None:
+    """Link two related cases."""
+    ctx_of(ctx).service().link(number, other)
+    typer.echo(f"#{number} and #{other} are linked.")
+
+
+@case_app.command("merge")
+def case_merge(ctx: typer.Context, number: int,
+               into: Annotated[int, typer.Option("--into", help="The case that stays.")]
+               ) -> None:
+    """Merge case NUMBER into another; its conversation moves, its number stays findable."""
+    survivor = ctx_of(ctx).service().merge(number, into)
+    typer.echo(f"#{number} is merged into #{survivor}.")
+
+
+@case_app.command("split")
+def case_split(ctx: typer.Context,
+               message: Annotated[int, typer.Argument(help="The message id (case show).")],
+               title: Annotated[str | None, typer.Option("--title")] = None) -> None:
+    """Move one message into a new case for the same contact, linked to the old one."""
+    number = ctx_of(ctx).service().split(message, title=title)
+    typer.echo(f"Message {message} is now case #{number}.")
+
+
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(help="JSON Lines file, or - for standard input.")] = "-",
+) -> None:
+    """Create cases and add messages from JSON Lines (chat, phone, forms, AI agents).
+
+    A new case: {"channel": NAME, "contact": {"name", "email", "phone"}, "title": …,
+    "messages": [{"from": "customer"|"agent"|"ai", "text": …, "at": ISO-TIME?}],
+    "escalated": true?}. A message on a case: {"case": NUMBER, "message": {…}}.
+    """
+    from store.ingest import ingest_lines
+
+    service = ctx_of(ctx).service()
+    try:
+        stream = sys.stdin if file == "-" else open(file, encoding="utf-8")  # noqa: SIM115
+    except OSError as exc:
+        raise CliError(f"cannot read {file}: {exc.strerror}") from None
+    with stream:
+        try:
+            results = ingest_lines(service, stream)
+        except UnicodeDecodeError:
+            raise CliError(f"{file} is not UTF-8 text") from None
+    bad = [r for r in results if r.error]
+    for r in results:
+        if r.error:
+            typer.echo(f"line {r.line}: {clean_line(r.error)}", err=True)
+        else:
+            typer.echo(f"line {r.line}: {'created' if r.created else 'added to'} #{r.case}")
+    if bad:
+        typer.echo(f"{len(bad)} of {len(results)} lines were not taken.", err=True)
+        raise typer.Exit(1)
+
+
+# -- running it -----------------------------------------------------------------------
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    typer.echo(f"casedesk: {clean_line(message)}", err=True)
+    raise SystemExit(code)
+
+
+def main() -> None:
+    """The console script: run the command and turn every error into one line."""
+    from tui.config import ConfigError
+
+    try:
+        app(standalone_mode=True)
+    except SystemExit:
+        raise
+    except (CliError, ConfigError) as exc:
+        fail(str(exc))
+    except Exception as exc:  # one line, never a traceback
+        from store.errors import StoreError
+
+        if isinstance(exc, StoreError):
+            fail(str(exc))
+        if os.environ.get("CASEDESK_DEBUG"):
+            raise
+        fail(describe_unexpected(exc))
+
+
+def describe_unexpected(exc: Exception) -> str:
+    import sqlalchemy as sa
+
+    if isinstance(exc, sa.exc.OperationalError):
+        return f"the database cannot be used: {exc.orig}"
+    if isinstance(exc, sa.exc.DBAPIError):
+        return f"database error: {exc.orig}"
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+    return f"unexpected {type(exc).__name__}: {exc} (CASEDESK_DEBUG=1 shows the traceback)"
+
+
+if __name__ == "__main__":
+    main()

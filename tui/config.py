@@ -1,0 +1,79 @@
+"""Reading the config file: once, in the CLI, handing each package its section.
+
+The file is TOML; where it is comes from `--config`, then `CASEDESK_CONFIG`, then
+the platform's config folder. A missing file at the default place is fine (all
+defaults); a missing file that was named, a typo, a wrong type or an unknown key is
+an error naming the key and the file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from store.settings import StoreSettings
+
+APP_NAME = "casedesk"
+
+
+class ConfigError(Exception):
+    """The config cannot be used; the message names the file and the key."""
+
+
+class Config(BaseModel):
+    """The whole config file; every package owns its section's model."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    store: StoreSettings = Field(default_factory=StoreSettings, description="The database.")
+
+
+def default_config_path() -> Path:
+    from platformdirs import user_config_path
+
+    return user_config_path(APP_NAME) / "config.toml"
+
+
+def default_data_dir() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME)
+
+
+def load_config(path: Path | None) -> tuple[Config, Path | None]:
+    """The config from `path` (or the default place). Returns it and the file read."""
+    named = path is not None
+    if path is None:
+        env = os.environ.get("CASEDESK_CONFIG")
+        named = bool(env)
+        path = Path(env) if env else default_config_path()
+    path = path.expanduser()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        if named:
+            raise ConfigError(f"{path}: no such config file") from None
+        return Config(), None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read it: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        return Config.model_validate(data), path
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {describe(exc)}") from None
+
+
+def describe(exc: ValidationError) -> str:
+    """One line per problem: the dotted key and what is wrong with it."""
+    problems = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        if err["type"] == "extra_forbidden":
+            problems.append(f"unknown key {key!r}")
+        else:
+            problems.append(f"key {key!r}: {err['msg']}")
+    return "; ".join(problems)
