@@ -159,6 +159,7 @@ class Database:
     @contextmanager
     def _write_once(self) -> Iterator[Session]:
         with Session(self.write_engine, expire_on_commit=False) as session, session.begin():
+            session.connection()  # BEGIN IMMEDIATE now, before any read
             yield session
 
     def write(self, work: Callable[[Session], T]) -> T:

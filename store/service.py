@@ -792,8 +792,9 @@ class CaseService:
 
 
 def _title(title: str) -> str:
-    value = _clean_line(title)
-    if not value:
+    """Kept as given (nothing lost; the display shows control characters as markers)."""
+    value = title.strip()
+    if not _clean_line(value):
         raise InvalidInput("a case needs a title")
     return value[:500]
 
@@ -883,15 +884,15 @@ def _find_or_add_contact(session: Session, contact: ContactInput, now: datetime)
     elif phone:
         found = session.scalars(sa.select(Contact).where(Contact.phone == phone)).first()
     if found is not None:
-        if contact.name and not found.name:
-            found.name = _clean_line(contact.name)
+        if contact.name.strip() and not found.name:
+            found.name = contact.name.strip()
         if phone and not found.phone:
             found.phone = phone
         return found
     if not (email or phone or contact.name.strip()):
         raise InvalidInput("a contact needs a name, an email address or a phone number")
     row = Contact(
-        name=_clean_line(contact.name) or email or phone, email=email, phone=phone,
+        name=contact.name.strip() or email or phone, email=email, phone=phone,
         customer_type=contact.customer_type or "private", tier=contact.tier or "standard",
         created_at=now,
     )

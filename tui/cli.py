@@ -617,12 +617,12 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise SystemExit(code)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """The console script: run the command and turn every error into one line."""
     from tui.config import ConfigError
 
     try:
-        app(standalone_mode=True)
+        app(args=argv, prog_name="casedesk", standalone_mode=True)
     except SystemExit:
         raise
     except (CliError, ConfigError) as exc:

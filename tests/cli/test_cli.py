@@ -1,0 +1,324 @@
+"""The `casedesk` command, run the way people and scripts run it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import store.identity
+from tui.cli import main
+
+pytestmark = pytest.mark.usefixtures("no_user_config")
+
+
+@pytest.fixture
+def no_user_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the developer's own config and data out of the tests."""
+    monkeypatch.delenv("CASEDESK_CONFIG", raising=False)
+    monkeypatch.delenv("CASEDESK_LOGIN", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config-home"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data-home"))
+
+
+class Run:
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], tmp_path: Path):
+    """Run `casedesk --db <tmp>/c.db ARGS…` in-process; returns exit code, stdout, stderr."""
+    dbfile = tmp_path / "c.db"
+
+    def run(*args: str, db: Path | None = dbfile, stdin: str | None = None) -> Run:
+        argv = (["--db", str(db)] if db else []) + list(args)
+        if stdin is not None:
+            import io
+
+            sys.stdin = io.StringIO(stdin)
+        try:
+            main(argv)
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        finally:
+            sys.stdin = sys.__stdin__
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def team_db(cli) -> None:
+    me = store.identity.os_login()
+    assert cli("init").code == 0
+    assert cli("channel", "add", "Support", "--kind", "email",
+               "--address", "support@example.se").code == 0
+    assert cli("channel", "add", "Chatt", "--kind", "chat").code == 0
+    assert cli("agent", "add", "anna", "--name", "Anna Berg").code == 0
+    assert cli("channel", "member", "add", "Support", "anna").code == 0
+    assert me
+
+
+def one_line_error(run: Run) -> str:
+    assert run.code != 0
+    lines = run.err.strip().splitlines()
+    assert len(lines) == 1, run.err
+    assert "Traceback" not in run.err
+    return lines[0]
+
+
+def test_help_runs_as_a_real_program() -> None:
+    exe = Path(sys.executable).with_name("casedesk")
+    result = subprocess.run([exe, "--help"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    for command in ("init", "demo", "cases", "case", "ingest", "agent", "channel"):
+        assert command in result.stdout
+
+
+def test_a_real_program_error_is_one_line(tmp_path: Path) -> None:
+    exe = Path(sys.executable).with_name("casedesk")
+    result = subprocess.run([exe, "--db", str(tmp_path / "x.db"), "cases"], capture_output=True,
+                            text=True, timeout=60, env={**os.environ, "XDG_CONFIG_HOME":
+                                                        str(tmp_path)})
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"casedesk: no database at {tmp_path / 'x.db'}: run `casedesk init` to create it"
+    )
+
+
+def test_init_creates_the_database_and_its_first_supervisor(cli) -> None:
+    run = cli("init")
+    assert run.code == 0
+    assert "Created the database" in run.out
+    assert "first supervisor" in run.out
+    again = cli("init")
+    assert "up to date" in again.out
+    assert "first supervisor" not in again.out
+    agents = json.loads(cli("agent", "list", "--json").out)
+    assert [(a["login"], a["is_supervisor"]) for a in agents] == [
+        (store.identity.os_login(), True)
+    ]
+
+
+@pytest.mark.usefixtures("team_db")
+def test_a_day_at_the_desk(cli) -> None:
+    run = cli("case", "create", "--channel", "Support", "--title", "Fel på fakturan",
+              "--name", "Åsa Öberg", "--email", "asa@example.se", "--text", "Hej! Fel belopp.")
+    assert run.out.strip() == "Created case #1."
+    assert cli("case", "assign", "1", "anna").out.strip() == "#1 is assigned to anna."
+    assert cli("case", "note", "1", "--text", "@anna kolla detta").code == 0
+    run = cli("case", "reply", "1", "--text", "Vi rättar det.", "--status", "waiting")
+    assert run.code == 0, run.err
+    assert cli("case", "priority", "1", "high").code == 0
+    assert cli("case", "labels", "1", "faktura", "företag").code == 0
+    shown = json.loads(cli("case", "show", "1", "--json").out)
+    assert shown["number"] == 1
+    assert shown["status"] == "waiting"
+    assert shown["assignee"] == "anna"
+    assert shown["priority"] == "high"
+    assert shown["labels"] == ["faktura", "företag"]
+    kinds = [m["kind"] for m in shown["messages"]]
+    assert kinds[0] == "customer"
+    assert {"customer", "note", "reply", "event"} <= set(kinds)
+    for m in shown["messages"]:
+        assert isinstance(m["text"], str)
+        assert m["author"]
+        assert m["created_at"]
+    note = next(m for m in shown["messages"] if m["kind"] == "note")
+    assert note["mentions"] == ["anna"]
+    listed = json.loads(cli("cases", "--json").out)
+    assert [c["number"] for c in listed] == [1]
+    assert set(listed[0]) >= {"number", "title", "status", "channel", "contact", "assignee",
+                              "priority", "created_at", "updated_at"}
+    assert isinstance(listed[0]["number"], int)
+    text = cli("case", "show", "1").out
+    assert "INTERNAL NOTE" in text
+    assert "Fel på fakturan" in text
+
+
+@pytest.mark.usefixtures("team_db")
+def test_cases_filters(cli) -> None:
+    for i, channel in enumerate(["Support", "Chatt", "Support"]):
+        cli("case", "create", "--channel", channel, "--title", f"Ärende {i}",
+            "--email", f"k{i}@example.se", "--text", "faktura" if i else "leverans")
+    cli("case", "assign", "3", "anna")
+    cli("case", "status", "2", "solved")
+    cli("case", "status", "3", "open")
+
+    def numbers(*args: str) -> list[int]:
+        run = cli("cases", "--json", *args)
+        assert run.code == 0, run.err
+        return [c["number"] for c in json.loads(run.out)]
+
+    assert numbers() == [3, 2, 1]  # newest updated first
+    assert numbers("--status", "solved") == [2]
+    assert numbers("--status", "new", "--status", "open") == [3, 1]
+    assert numbers("--channel", "Chatt") == [2]
+    assert numbers("--assignee", "anna") == [3]
+    assert numbers("--assignee", "none") == [2, 1]
+    assert numbers("--search", "faktura") == [3, 2]
+    assert numbers("--limit", "1") == [3]
+
+
+@pytest.mark.usefixtures("team_db")
+def test_closed_and_archived_are_listed_only_when_asked_for(cli) -> None:
+    cli("case", "create", "--channel", "Support", "--title", "Gammalt", "--email", "g@ex.se")
+    cli("case", "status", "1", "solved")
+    assert cli("case", "status", "1", "closed").code == 0  # a supervisor may close by hand
+    assert json.loads(cli("cases", "--json").out) == []
+    closed = json.loads(cli("cases", "--json", "--status", "closed").out)
+    assert [c["number"] for c in closed] == [1]
+
+
+@pytest.mark.usefixtures("team_db")
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("case", "show", "99"), "there is no case #99"),
+        (("case", "status", "1", "archived"), "cannot become archived"),
+        (("case", "status", "1", "bogus"), "unknown status 'bogus'"),
+        (("case", "assign", "1", "nobody"), "there is no agent 'nobody'"),
+        (("channel", "add", "X", "--kind", "fax"), "unknown channel kind 'fax'"),
+        (("cases", "--channel", "Nope"), "there is no channel 'Nope'"),
+        (("case", "reply", "1", "--text", " "), "the reply is empty"),
+        (("agent", "add", "Bad Login!"), "cannot be a login"),
+    ],
+)
+def test_errors_are_one_line_and_non_zero(cli, args: tuple[str, ...], message: str) -> None:
+    cli("case", "create", "--channel", "Support", "--title", "T", "--email", "t@ex.se")
+    line = one_line_error(cli(*args))
+    assert line.startswith("casedesk: ")
+    assert message in line
+
+
+def test_a_config_typo_names_the_key_and_the_file(cli, tmp_path: Path) -> None:
+    config = tmp_path / "casedesk.toml"
+    config.write_text('[store]\nulr = "x.db"\n')
+    line = one_line_error(cli("--config", str(config), "cases", db=None))
+    assert str(config) in line
+    assert "unknown key 'store.ulr'" in line
+
+
+def test_the_config_names_the_database(cli, tmp_path: Path) -> None:
+    config = tmp_path / "casedesk.toml"
+    config.write_text(f'[store]\nurl = "{tmp_path / "from-config.db"}"\n')
+    assert cli("--config", str(config), "init", db=None).code == 0
+    assert (tmp_path / "from-config.db").exists()
+    # --db wins over the config.
+    assert cli("--config", str(config), "init", db=tmp_path / "flag.db").code == 0
+    assert (tmp_path / "flag.db").exists()
+
+
+@pytest.mark.usefixtures("team_db")
+def test_ingest_takes_good_lines_and_reports_bad_ones(cli) -> None:
+    lines = [
+        {"channel": "Chatt", "contact": {"name": "Per", "email": "per@ex.se"},
+         "title": "Chatt med Per", "messages": [{"from": "customer", "text": "Hej"},
+                                                {"from": "agent", "text": "Hej Per!"}]},
+        "{not json",
+        {"channel": "Chatt", "titel": "typo"},
+        {"channel": "Support", "contact": {"phone": "+46701234567"}, "title": "AI-samtal",
+         "escalated": True, "messages": [{"from": "ai", "text": "Kunden vill prata med "
+                                          "en människa", "at": "2026-03-01T10:00:00+01:00"}]},
+        {"case": 1, "message": {"from": "customer", "text": "Tack!"}},
+        {"case": 1, "message": {"from": "robot", "text": "?"}},
+        {"case": 1, "message": {"from": "customer", "text": "x", "at": "2026-03-01T10:00"}},
+    ]
+    text = "\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n\n"
+    run = cli("ingest", "-", stdin=text)
+    assert run.code == 1
+    assert run.out.splitlines() == ["line 1: created #1", "line 4: created #2",
+                                    "line 5: added to #1"]
+    errors = run.err.splitlines()
+    assert errors[0].startswith("line 2: not JSON")
+    assert errors[1] == "line 3: missing 'contact'; missing 'title'; unknown key 'titel'"
+    assert errors[2].startswith("line 6: message.from:")
+    assert errors[3].startswith("line 7: message.at:") and "time zone" in errors[3]
+    assert errors[4] == "4 of 7 lines were not taken."
+    ai_case = json.loads(cli("case", "show", "2", "--json").out)
+    assert ai_case["status"] == "escalated"
+    assert ai_case["messages"][0]["kind"] == "ai"
+    assert ai_case["messages"][0]["created_at"] == "2026-03-01T09:00:00+00:00"
+    chat = json.loads(cli("case", "show", "1", "--json").out)
+    assert [m["kind"] for m in chat["messages"]] == ["customer", "reply", "customer"]
+
+
+@pytest.mark.usefixtures("team_db")
+def test_ingest_from_a_file(cli, tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text(json.dumps({"channel": "Chatt", "contact": {"name": "Eva"},
+                                "title": "Fråga"}) + "\n")
+    assert cli("ingest", str(path)).out.strip() == "line 1: created #1"
+    assert "cannot read" in one_line_error(cli("ingest", str(tmp_path / "missing.jsonl")))
+
+
+@pytest.mark.usefixtures("team_db")
+def test_untrusted_text_never_reaches_the_terminal_as_control_codes(cli) -> None:
+    evil = "Faktura \x1b]52;c;ZXZpbA==\x07 \x1b[2J\u202egnp.exe \x9b31m [link=x]y[/]"
+    line = json.dumps({"channel": "Chatt", "contact": {"name": "Mallory \x1b[31mRed"},
+                       "title": evil, "messages": [{"from": "customer", "text": evil}]})
+    assert cli("ingest", "-", stdin=line).code == 0
+    for args in (("cases",), ("case", "show", "1"), ("cases", "--json"),
+                 ("case", "show", "1", "--json")):
+        out = cli(*args).out
+        for bad in ("\x1b", "\x07", "\x9b", "\u202e"):
+            assert bad not in out, (args, bad)
+    assert "␛]52;c;" in cli("cases").out
+    assert "⟨RLO⟩" in cli("case", "show", "1").out
+    shown = json.loads(cli("case", "show", "1", "--json").out)
+    assert shown["title"] == evil  # JSON keeps the exact text, escaped
+
+
+@pytest.mark.usefixtures("team_db")
+def test_acting_as_another_agent_needs_to_own_the_database(
+    cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cli("case", "create", "--channel", "Chatt", "--title", "Bara i chatten", "--name", "X")
+    monkeypatch.setenv("CASEDESK_LOGIN", "anna")
+    # The owner of the database may try out anna's view: she is not in Chatt.
+    assert json.loads(cli("cases", "--json").out) == []
+    assert "not a member" in one_line_error(cli("case", "show", "1"))
+    # Someone who does not own the file may not pretend.
+    monkeypatch.setattr(store.identity.os, "getuid", lambda: 4242)
+    monkeypatch.setattr(store.identity, "os_login", lambda: "mallory")
+    line = one_line_error(cli("cases"))
+    assert "only the owner" in line and "mallory" in line
+
+
+@pytest.mark.usefixtures("team_db")
+def test_an_unknown_login_is_told_how_to_get_in(cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CASEDESK_LOGIN", "stranger")
+    line = one_line_error(cli("cases"))
+    assert "not an agent" in line
+    assert "casedesk agent add stranger" in line
+
+
+@pytest.mark.usefixtures("team_db")
+def test_merge_and_split_from_the_command_line(cli) -> None:
+    cli("case", "create", "--channel", "Support", "--title", "A", "--email", "k@ex.se",
+        "--text", "första")
+    cli("case", "create", "--channel", "Support", "--title", "B", "--email", "k@ex.se",
+        "--text", "andra")
+    related = json.loads(cli("case", "related", "1", "--json").out)
+    assert [r["number"] for r in related] == [2]
+    assert cli("case", "merge", "2", "--into", "1").out.strip() == "#2 is merged into #1."
+    merged = json.loads(cli("case", "show", "2", "--json").out)
+    assert merged["merged_into"] == 1
+    survivor = json.loads(cli("case", "show", "1", "--json").out)
+    texts = [m["text"] for m in survivor["messages"] if m["kind"] == "customer"]
+    assert texts == ["första", "andra"]
+    second = next(m for m in survivor["messages"] if m["text"] == "andra")
+    assert cli("case", "split", str(second["id"]), "--title", "Ny fråga").out.strip() == (
+        f"Message {second['id']} is now case #3."
+    )
+    new = json.loads(cli("case", "show", "3", "--json").out)
+    assert new["title"] == "Ny fråga"
+    assert [m["text"] for m in new["messages"] if m["kind"] == "customer"] == ["andra"]
+    assert 1 in new["related"]
