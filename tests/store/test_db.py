@@ -67,7 +67,7 @@ def test_files_are_private_whatever_the_umask(
             assert p.exists(), p
             assert mode(p) == file_mode, p
     assert mode(path.parent) == dir_mode
-    files = [p for p in db.files_dir.rglob("*")]
+    files = list(db.files_dir.rglob("*"))
     assert files, "the attachment was stored"
     for p in [db.files_dir, *files]:
         assert mode(p) == (dir_mode if p.is_dir() else file_mode), p
