@@ -621,8 +621,22 @@ def main(argv: list[str] | None = None) -> None:
     """The console script: run the command and turn every error into one line."""
     from tui.config import ConfigError
 
+    from typer._click import exceptions as click  # typer carries its own copy of Click
+
     try:
-        app(args=argv, prog_name="casedesk", standalone_mode=True)
+        code = app(args=argv, prog_name="casedesk", standalone_mode=False)
+    except click.NoArgsIsHelpError as exc:
+        typer.echo(exc.format_message())  # `casedesk case` alone: its help
+        raise SystemExit(2) from None
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx else "casedesk"
+        fail(f"{exc.format_message()} (see `{where} --help`)", 2)
+    except click.ClickException as exc:
+        fail(exc.format_message())
+    except typer.Exit as exc:
+        raise SystemExit(exc.exit_code) from None
+    except typer.Abort:
+        fail("interrupted", 130)
     except SystemExit:
         raise
     except (CliError, ConfigError) as exc:
@@ -635,6 +649,7 @@ def main(argv: list[str] | None = None) -> None:
         if os.environ.get("CASEDESK_DEBUG"):
             raise
         fail(describe_unexpected(exc))
+    raise SystemExit(code if isinstance(code, int) else 0)
 
 
 def describe_unexpected(exc: Exception) -> str:

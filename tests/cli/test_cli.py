@@ -189,6 +189,9 @@ def test_closed_and_archived_are_listed_only_when_asked_for(cli) -> None:
         (("cases", "--channel", "Nope"), "there is no channel 'Nope'"),
         (("case", "reply", "1", "--text", " "), "the reply is empty"),
         (("agent", "add", "Bad Login!"), "cannot be a login"),
+        (("case", "show"), "Missing argument 'number'"),
+        (("case", "show", "x"), "Invalid value for 'number'"),
+        (("cases", "--bogus"), "No such option: --bogus"),
     ],
 )
 def test_errors_are_one_line_and_non_zero(cli, args: tuple[str, ...], message: str) -> None:
