@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from store.errors import TransitionError
+from store.errors import InvalidInput, TransitionError
 from store.models import Status
 
 
@@ -54,7 +54,7 @@ def parse_status(text: str) -> Status:
         return Status(text.strip().lower())
     except ValueError:
         names = " ".join(s.value for s in Status)
-        raise TransitionError(f"unknown status {text!r}: use one of {names}") from None
+        raise InvalidInput(f"unknown status {text!r}: use one of {names}") from None
 
 
 def check_transition(start: Status, end: Status, actor: ActorKind) -> None:

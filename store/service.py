@@ -71,7 +71,8 @@ T = TypeVar("T")
 Clock = Callable[[], datetime]
 
 LOGIN_RE = re.compile(r"^[a-z_][a-z0-9_.-]{0,63}$")
-MENTION_RE = re.compile(r"(?<![\w@])@([a-z_][a-z0-9_.-]*[a-z0-9_])", re.IGNORECASE)
+MENTION_RE = re.compile(r"(?<![\w@])@([a-z_](?:[a-z0-9_.-]*[a-z0-9_])?)", re.IGNORECASE)
+MACHINE_FLAGS = frozenset({"auto-reply", "bounce", "bulk"})
 DEFAULT_LIMIT = 50
 
 
@@ -268,8 +269,14 @@ class CaseService:
         forwards to its survivor; a closed or archived case gets a new linked case."""
 
         def work(session: Session, actor: Actor) -> int:
-            case = _follow_merges(session, require_case(session, actor, number, for_update=True))
-            if Status(case.status) in ENDED and message.sender == "customer":
+            case = require_case(session, actor, number, for_update=True)
+            if case.merged_into_id is not None:
+                case = _follow_merges(session, case)
+                require_channel(session, actor, case.channel_id, f"case #{case.id}")
+            # Machine mail (auto-replies, bounces) never opens a follow-up case: it is
+            # kept, flagged, on the ended case.
+            machine = MACHINE_FLAGS & set(message.flags)
+            if Status(case.status) in ENDED and message.sender == "customer" and not machine:
                 old = case
                 case = _new_case(
                     session, actor, session.get_one(Channel, old.channel_id),
@@ -322,7 +329,7 @@ class CaseService:
             case.first_response_at = at
         # A customer's own reply reopens a waiting or solved case; their auto-replies
         # and bounces never change a case's status.
-        auto = {"auto-reply", "bounce", "bulk"} & set(message.flags)
+        auto = MACHINE_FLAGS & set(message.flags)
         reopens = Status(case.status) in REOPENED_BY_CUSTOMER
         if kind == MessageKind.CUSTOMER and not auto and reopens:
             self._transition(session, SYSTEM, case, Status.OPEN, reason="the customer replied")
@@ -474,14 +481,7 @@ class CaseService:
                 agent = _agent_named(session, actor.login if login == "me" else login)
                 if not agent.is_active:
                     raise InvalidInput(f"{agent.login} is deactivated")
-                who = resolve_actor(session, agent.login)
-                try:
-                    require_channel(session, who, case.channel_id, f"case #{case.id}")
-                except Forbidden:
-                    raise Forbidden(
-                        f"{agent.login} is not a member of the case's channel: a supervisor "
-                        "can add them to it"
-                    ) from None
+                _require_can_see(session, agent.login, case)
             before = _login_of(session, case.assignee_id)
             after = agent.login if agent else None
             if before == after:
@@ -554,6 +554,14 @@ class CaseService:
                          before={"channel": before}, after={"channel": target.name})
             self._event(session, case, f"Moved from channel {before} to {target.name}",
                         actor=actor)
+            # Nobody stays assigned to a case they can no longer see.
+            assignee = _login_of(session, case.assignee_id)
+            if assignee and not _can_see(session, assignee, case):
+                case.assignee_id = None
+                audit.record(session, actor, "case.assign", at=self._now(), case_id=case.id,
+                             before={"assignee": assignee}, after={"assignee": None})
+                self._event(session, case, f"Unassigned: {assignee} is not in {target.name}",
+                            actor=actor)
 
         return self._edit(number, expected_version, change)
 
@@ -563,6 +571,7 @@ class CaseService:
         def work(session: Session, actor: Actor) -> bool:
             case = require_case(session, actor, number)
             agent = self._agent_for(session, actor, login, "change someone else's watches")
+            _require_can_see(session, agent.login, case)
             return _toggle(session, Watch, case, agent, watching, actor, self._now(), "watch")
 
         return self._write(work)
@@ -573,6 +582,7 @@ class CaseService:
         def work(session: Session, actor: Actor) -> bool:
             case = require_case(session, actor, number)
             agent = self._agent_for(session, actor, login, "change someone else's workspace")
+            _require_can_see(session, agent.login, case)
             return _toggle(session, WorkspaceEntry, case, agent, present, actor, self._now(),
                            "workspace")
 
@@ -657,6 +667,8 @@ class CaseService:
             self._bump(target)
             audit.record(session, actor, "case.merge", at=now, case_id=source.id,
                          before={"case": source.id, "messages": moved}, after={"into": target.id})
+            audit.record(session, actor, "case.merge.survivor", at=now, case_id=target.id,
+                         after={"merged": source.id, "messages": moved})
             self._event(session, target, f"Case #{source.id} ({source.title}) was merged into "
                         f"this case: {moved} messages moved", actor=actor)
             self._event(session, source, f"Merged into #{target.id}", actor=actor)
@@ -939,9 +951,13 @@ def _linked(session: Session, case_id: int) -> list[int]:
 def _move_agent_rows(session: Session, table: type[Watch] | type[WorkspaceEntry],
                      source: int, target: int) -> None:
     """Move per-agent rows (watches, workspace entries) from one case to another."""
-    have = set(session.scalars(sa.select(table.agent_id).where(table.case_id == target)))
+    have = {row.agent_id: row for row in
+            session.scalars(sa.select(table).where(table.case_id == target))}
     for row in session.scalars(sa.select(table).where(table.case_id == source)).all():
-        if row.agent_id not in have:
+        kept = have.get(row.agent_id)
+        if isinstance(kept, WorkspaceEntry) and isinstance(row, WorkspaceEntry):
+            kept.unread = kept.unread or row.unread
+        if kept is None:
             if isinstance(row, WorkspaceEntry):
                 session.add(WorkspaceEntry(agent_id=row.agent_id, case_id=target,
                                            added_at=row.added_at, unread=row.unread))
@@ -966,6 +982,19 @@ def _toggle(session: Session, table: type[Watch] | type[WorkspaceEntry], case: C
     audit.record(session, actor, f"{what}.{'add' if present else 'remove'}", at=now,
                  case_id=case.id, after={"agent": agent.login})
     return present
+
+
+def _can_see(session: Session, login: str, case: Case) -> bool:
+    channels = visible_channels(session, resolve_actor(session, login))
+    return channels is None or case.channel_id in channels
+
+
+def _require_can_see(session: Session, login: str, case: Case) -> None:
+    if not _can_see(session, login, case):
+        raise Forbidden(
+            f"{login} is not a member of the channel of case #{case.id}: a supervisor can "
+            "add them to it"
+        )
 
 
 def _agent_named(session: Session, login: str) -> Agent:
