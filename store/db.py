@@ -261,6 +261,12 @@ class Database:
         self.engine.dispose()
 
 
+def include_in_migrations(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
+    """What Alembic compares with the models: not the search index's own tables (FTS5
+    makes them; the migration creates the index by hand)."""
+    return not (type_ == "table" and name is not None and name.startswith("case_fts"))
+
+
 def is_demo_database(path: Path) -> bool:
     """Whether the SQLite file at `path` is a demo database (safe to rebuild)."""
     import sqlite3

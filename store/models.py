@@ -145,6 +145,11 @@ class Case(SQLModel, table=True):
         sa.Index("ix_cases_assignee_updated", "assignee_id", "updated_at", "id"),
         sa.Index("ix_cases_contact_updated", "contact_id", "updated_at", "id"),
         sa.Index("ix_cases_updated", "updated_at", "id"),
+        # Partial: few cases are merged, and a full index here lures the planner away
+        # from the list indexes above.
+        sa.Index("ix_cases_merged_into_id", "merged_into_id",
+                 sqlite_where=sa.text("merged_into_id IS NOT NULL"),
+                 postgresql_where=sa.text("merged_into_id IS NOT NULL")),
         # Numbers are never reused, even after the newest case is purged.
         {"sqlite_autoincrement": True},
     )
@@ -165,7 +170,7 @@ class Case(SQLModel, table=True):
     closed_at: datetime | None = utc_field(nullable=True)
     archived_at: datetime | None = utc_field(nullable=True)
     # Set when this case was merged into another; it stays findable by its number.
-    merged_into_id: int | None = Field(default=None, foreign_key="cases.id", index=True)
+    merged_into_id: int | None = Field(default=None, foreign_key="cases.id")
 
 
 class CaseLink(SQLModel, table=True):
@@ -179,7 +184,13 @@ class CaseLink(SQLModel, table=True):
 
 
 class Message(SQLModel, table=True):
-    __table_args__ = (sa.Index("ix_message_case", "case_id", "id"),)
+    __table_args__ = (
+        sa.Index("ix_message_case", "case_id", "id"),
+        # Partial: most messages (chat, phone, notes) have no Message-ID.
+        sa.Index("ix_message_mail_message_id", "mail_message_id",
+                 sqlite_where=sa.text("mail_message_id IS NOT NULL"),
+                 postgresql_where=sa.text("mail_message_id IS NOT NULL")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="cases.id")
@@ -194,7 +205,7 @@ class Message(SQLModel, table=True):
     # The case it was first written on, kept when a merge or split moves it.
     origin_case_id: int | None = Field(default=None)
     # Mail threading: our own or the sender's Message-ID, and what it replies to.
-    mail_message_id: str | None = Field(default=None, max_length=998, index=True)
+    mail_message_id: str | None = Field(default=None, max_length=998)
 
 
 class Mention(SQLModel, table=True):

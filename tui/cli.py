@@ -619,9 +619,9 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 def main(argv: list[str] | None = None) -> None:
     """The console script: run the command and turn every error into one line."""
-    from tui.config import ConfigError
-
     from typer._click import exceptions as click  # typer carries its own copy of Click
+
+    from tui.config import ConfigError
 
     try:
         code = app(args=argv, prog_name="casedesk", standalone_mode=False)

@@ -6,6 +6,7 @@ from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
 import store.models  # noqa: F401  (registers the tables)
+from store.db import include_in_migrations
 from store.models import UTCDateTime
 
 
@@ -24,6 +25,7 @@ context.configure(
     target_metadata=SQLModel.metadata,
     render_as_batch=True,  # SQLite alters tables by copying them
     render_item=render_item,
+    include_object=include_in_migrations,
     compare_type=True,
 )
 with context.begin_transaction():

@@ -136,7 +136,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_cases_assignee_updated', ['assignee_id', 'updated_at', 'id'], unique=False)
         batch_op.create_index('ix_cases_channel_updated', ['channel_id', 'updated_at', 'id'], unique=False)
         batch_op.create_index('ix_cases_contact_updated', ['contact_id', 'updated_at', 'id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_cases_merged_into_id'), ['merged_into_id'], unique=False)
+        batch_op.create_index('ix_cases_merged_into_id', ['merged_into_id'], unique=False, sqlite_where=sa.text('merged_into_id IS NOT NULL'), postgresql_where=sa.text('merged_into_id IS NOT NULL'))
         batch_op.create_index('ix_cases_status_updated', ['status', 'updated_at', 'id'], unique=False)
         batch_op.create_index('ix_cases_updated', ['updated_at', 'id'], unique=False)
 
@@ -190,7 +190,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('message', schema=None) as batch_op:
         batch_op.create_index('ix_message_case', ['case_id', 'id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_message_mail_message_id'), ['mail_message_id'], unique=False)
+        batch_op.create_index('ix_message_mail_message_id', ['mail_message_id'], unique=False, sqlite_where=sa.text('mail_message_id IS NOT NULL'), postgresql_where=sa.text('mail_message_id IS NOT NULL'))
 
     op.create_table('watch',
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -295,7 +295,7 @@ def downgrade() -> None:
 
     op.drop_table('watch')
     with op.batch_alter_table('message', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_message_mail_message_id'))
+        batch_op.drop_index('ix_message_mail_message_id')
         batch_op.drop_index('ix_message_case')
 
     op.drop_table('message')
@@ -311,7 +311,7 @@ def downgrade() -> None:
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index('ix_cases_updated')
         batch_op.drop_index('ix_cases_status_updated')
-        batch_op.drop_index(batch_op.f('ix_cases_merged_into_id'))
+        batch_op.drop_index('ix_cases_merged_into_id')
         batch_op.drop_index('ix_cases_contact_updated')
         batch_op.drop_index('ix_cases_channel_updated')
         batch_op.drop_index('ix_cases_assignee_updated')

@@ -1,0 +1,27 @@
+"""The migrations and the models agree: a change to a table without a migration fails here."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlmodel import SQLModel
+
+from store.db import Database, include_in_migrations
+
+
+def test_the_migrated_schema_is_the_models_schema(db: Database) -> None:
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_object": include_in_migrations}),
+                                SQLModel.metadata)
+    assert diff == []
+
+
+def test_downgrade_and_upgrade_again(db: Database) -> None:
+    from alembic import command
+
+    with db.write_engine.begin() as conn:
+        command.downgrade(db._alembic_config(conn), "base")
+    assert db.schema_revisions()[0] is None
+    db.upgrade()
+    db.check_schema()
