@@ -18,7 +18,7 @@ from typing import TypeVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from store import audit, search
+from store import audit, queries, search
 from store.db import Database
 from store.errors import Conflict, Forbidden, InvalidInput, NotFound
 from store.lifecycle import (
@@ -57,6 +57,7 @@ from store.permissions import (
     resolve_actor,
     visible_channels,
 )
+from store.queries import CaseFilter, GroupCount, Grouping, Resolved
 from store.views import (
     AgentView,
     AttachmentView,
@@ -73,7 +74,6 @@ Clock = Callable[[], datetime]
 LOGIN_RE = re.compile(r"^[a-z_][a-z0-9_.-]{0,63}$")
 MENTION_RE = re.compile(r"(?<![\w@])@([a-z_](?:[a-z0-9_.-]*[a-z0-9_])?)", re.IGNORECASE)
 MACHINE_FLAGS = frozenset({"auto-reply", "bounce", "bulk"})
-DEFAULT_LIMIT = 50
 
 
 def utcnow() -> datetime:
@@ -107,19 +107,6 @@ class MessageInput:
     flags: tuple[str, ...] = ()
     mail_message_id: str | None = None
     attachments: tuple[AttachmentInput, ...] = ()
-
-
-@dataclass(frozen=True)
-class CaseFilter:
-    """What a case list shows. Empty `statuses` means every status but closed and
-    archived. `assignee` is a login, "me" or "none"."""
-
-    statuses: tuple[str, ...] = ()
-    channel: str | None = None
-    assignee: str | None = None
-    search: str | None = None
-    limit: int = DEFAULT_LIMIT
-    include_ended: bool = False
 
 
 SENDER_KINDS = {"customer": MessageKind.CUSTOMER, "agent": MessageKind.REPLY, "ai": MessageKind.AI}
@@ -604,13 +591,15 @@ class CaseService:
         def work(session: Session, actor: Actor) -> list[CaseRow]:
             case = require_case(session, actor, number)
             linked = _linked(session, case.id)  # type: ignore[arg-type]
-            query = _rows_query().where(
+            query = queries.row_columns().where(
                 sa.or_(Case.contact_id == case.contact_id, Case.id.in_(linked or [-1])),
                 Case.id != case.id, Case.merged_into_id.is_(None),
             )
-            query = _restrict(query, visible_channels(session, actor))
+            visible = visible_channels(session, actor)
+            if visible is not None:
+                query = query.where(Case.channel_id.in_(sorted(visible) or [-1]))
             query = query.order_by(Case.updated_at.desc(), Case.id.desc()).limit(200)
-            return [_row(r) for r in session.execute(query)]
+            return [queries.to_row(r) for r in session.execute(query)]
 
         return self._read(work)
 
@@ -714,33 +703,64 @@ class CaseService:
 
     # -- reading ----------------------------------------------------------------
 
-    def list_cases(self, filters: CaseFilter | None = None) -> list[CaseRow]:
-        """The cases `filters` selects that the actor may see: newest updated first,
-        or newest first when searching."""
+    def list_cases(
+        self, filters: CaseFilter | None = None, *, after: CaseRow | None = None,
+        before: CaseRow | None = None, from_end: bool = False,
+    ) -> list[CaseRow]:
+        """One window of the cases `filters` selects that the actor may see: newest
+        updated first (newest first when searching). `after`/`before` a row: the
+        window following/preceding it; `from_end`: the last window."""
         f = filters or CaseFilter()
 
         def work(session: Session, actor: Actor) -> list[CaseRow]:
-            query = _rows_query().where(Case.merged_into_id.is_(None))
-            statuses = [parse_status(s).value for s in f.statuses]
-            if statuses:
-                query = query.where(Case.status.in_(statuses))
-            elif not f.include_ended:
-                query = query.where(Case.status.not_in([s.value for s in ENDED]))
-            if f.channel:
-                query = query.where(Case.channel_id == _channel_named(session, f.channel).id)
-            if f.assignee is not None:
-                query = query.where(_assignee_clause(session, actor, f.assignee))
-            query = _restrict(query, visible_channels(session, actor))
-            if f.search:
-                query = query.where(Case.id.in_(search.matching_cases(f.search)))
-                query = query.order_by(Case.id.desc())
-            else:
-                query = query.order_by(Case.updated_at.desc(), Case.id.desc())
-            if f.limit < 1:
-                raise InvalidInput("the limit must be at least 1")
-            return [_row(r) for r in session.execute(query.limit(f.limit))]
+            return queries.page(session, self._resolve(session, actor, f), limit=f.limit,
+                                after=after, before=before, from_end=from_end)
 
         return self._read(work)
+
+    def count_cases(self, filters: CaseFilter | None = None) -> int:
+        def work(session: Session, actor: Actor) -> int:
+            return queries.count(session, self._resolve(session, actor, filters or CaseFilter()))
+
+        return self._read(work)
+
+    def group_counts(
+        self, filters: CaseFilter | None, by: Grouping, *, limit: int | None = None,
+        after: str | int | None = None,
+    ) -> list[GroupCount]:
+        """The groups of a grouped list with their sizes (see `queries.group_counts`)."""
+
+        def work(session: Session, actor: Actor) -> list[GroupCount]:
+            return queries.group_counts(session, self._resolve(session, actor,
+                                                               filters or CaseFilter()),
+                                        by, limit=limit, after=after)
+
+        return self._read(work)
+
+    def _resolve(self, session: Session, actor: Actor, f: CaseFilter) -> Resolved:
+        """Names to ids, "me" to the actor, and the channels the actor may see."""
+        assignee_id = None
+        if f.assignee not in (None, "none"):
+            if f.assignee == "me":
+                if actor.agent_id is None:
+                    raise InvalidInput(f"{actor.login} has no cases of their own")
+                assignee_id = actor.agent_id
+            else:
+                assignee_id = _agent_named(session, f.assignee).id
+        if f.watched and actor.agent_id is None:
+            raise InvalidInput(f"{actor.login} watches no cases")
+        visible = visible_channels(session, actor)
+        return Resolved(
+            statuses=queries.statuses_of(f),
+            channel_id=_channel_named(session, f.channel).id if f.channel else None,
+            assignee_id=assignee_id,
+            unassigned=f.assignee == "none",
+            priority=queries.parse_priority(f.priority) if f.priority else None,
+            watcher_id=actor.agent_id if f.watched else None,
+            contact_id=f.contact_id,
+            visible=None if visible is None else tuple(sorted(visible)),
+            fts=f.search.strip() if f.search and f.search.strip() else None,
+        )
 
     def get_case(self, number: int) -> CaseView:
         def work(session: Session, actor: Actor) -> CaseView:
@@ -812,10 +832,7 @@ def _title(title: str) -> str:
 
 
 def _priority(text: str) -> str:
-    try:
-        return Priority(text.strip().lower()).value
-    except ValueError:
-        raise InvalidInput(f"unknown priority {text!r}: use high, medium or low") from None
+    return queries.parse_priority(text)
 
 
 def _require_not_merged(case: Case) -> None:
@@ -1021,52 +1038,10 @@ def _login_of(session: Session, agent_id: int | None) -> str | None:
     return session.scalar(sa.select(Agent.login).where(Agent.id == agent_id))
 
 
-def _assignee_clause(session: Session, actor: Actor, who: str) -> sa.ColumnElement[bool]:
-    if who == "none":
-        return Case.assignee_id.is_(None)
-    if who == "me":
-        if actor.agent_id is None:
-            raise InvalidInput(f"{actor.login} has no cases of their own")
-        return Case.assignee_id == actor.agent_id
-    return Case.assignee_id == _agent_named(session, who).id
-
-
 # -- views -------------------------------------------------------------------------
 
-_assignee = sa.orm.aliased(Agent)
-
-
-def _rows_query() -> sa.Select:  # type: ignore[type-arg]
-    """The columns of a case list, selected with Core (no ORM objects per row)."""
-    return (
-        sa.select(
-            Case.id, Case.title, Case.status, Channel.name.label("channel"),
-            Contact.name.label("contact"), _assignee.login.label("assignee"), Case.priority,
-            Case.labels, Case.created_at, Case.updated_at, Case.version,
-        )
-        .join(Channel, Channel.id == Case.channel_id)
-        .join(Contact, Contact.id == Case.contact_id)
-        .outerjoin(_assignee, _assignee.id == Case.assignee_id)
-    )
-
-
-def _restrict(query: sa.Select, channels: set[int] | None) -> sa.Select:  # type: ignore[type-arg]
-    if channels is None:
-        return query
-    return query.where(Case.channel_id.in_(sorted(channels) or [-1]))
-
-
-def _row(r: sa.Row) -> CaseRow:  # type: ignore[type-arg]
-    return CaseRow(
-        number=r.id, title=r.title, status=r.status, channel=r.channel, contact=r.contact,
-        assignee=r.assignee, priority=r.priority,
-        labels=tuple(x for x in r.labels.split(",") if x), created_at=r.created_at,
-        updated_at=r.updated_at, version=r.version,
-    )
-
-
 def _case_row(session: Session, case: Case) -> CaseRow:
-    return _row(session.execute(_rows_query().where(Case.id == case.id)).one())
+    return queries.to_row(session.execute(queries.row_columns().where(Case.id == case.id)).one())
 
 
 def _agent_view(session: Session, agent: Agent) -> AgentView:

@@ -80,3 +80,38 @@ def team(db: Database, clock: Clock) -> Team:
                            ("Telefon", "bo")]:
         boss.set_membership(channel, login, member=True)
     return Team(db, clock)
+
+
+# -- PostgreSQL --------------------------------------------------------------------------------
+# One throw-away server (tests/pgserver.py) for the whole run, started only if a test asks for
+# it; each test that takes `pg_url` gets a fresh, empty database, dropped afterwards. A plain
+# CREATE DATABASE takes ~15 ms, so there is no template database.
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    from pgserver import PgServer  # tests/ is on sys.path (rootdir conftest, no __init__.py)
+
+    server = PgServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url_factory(pg_server):
+    """Makes fresh, empty databases on `pg_server`, each dropped after the test."""
+    names: list[str] = []
+
+    def make() -> str:
+        names.append(pg_server.new_database_name())
+        return pg_server.create_database(names[-1])
+
+    yield make
+    for name in names:
+        pg_server.drop_database(name)
+
+
+@pytest.fixture
+def pg_url(pg_url_factory) -> str:
+    """An SQLAlchemy URL (postgresql+psycopg) of a fresh, empty database for this test."""
+    return pg_url_factory()

@@ -1,0 +1,121 @@
+"""Case-list windows and group counts: every case exactly once, in order, whichever
+way the list is walked; counts that agree with the lists."""
+
+from __future__ import annotations
+
+import pytest
+
+from store.errors import InvalidInput
+from store.queries import GROUPINGS, CaseFilter
+
+
+@pytest.fixture
+def many(team, clock):  # type: ignore[no-untyped-def]
+    """23 cases over Support and Chat, some assigned, one merged, a few solved."""
+    anna = team.as_("anna")
+    numbers = []
+    for i in range(23):
+        clock.advance(minutes=7)
+        numbers.append(team.new_case(
+            channel="Chat" if i % 3 == 0 else "Support", email=f"k{i % 5}@example.se",
+            title=f"Ärende {i}", text="faktura" if i % 2 else "leverans"))
+    for n in numbers[::4]:
+        clock.advance(minutes=1)
+        anna.assign(n, "anna")
+    for n in numbers[1:6]:
+        clock.advance(minutes=1)
+        anna.set_status(n, "solved")
+    clock.advance(minutes=1)
+    anna.merge(numbers[7], numbers[8])
+    return numbers
+
+
+def walk(service, f: CaseFilter) -> list[int]:  # type: ignore[no-untyped-def]
+    seen, window = [], service.list_cases(f)
+    while window:
+        seen += [r.number for r in window]
+        window = service.list_cases(f, after=window[-1])
+    return seen
+
+
+@pytest.mark.parametrize("filters", [
+    CaseFilter(limit=4), CaseFilter(limit=5, include_ended=True), CaseFilter(limit=3,
+                                                                             channel="Chat"),
+    CaseFilter(limit=2, assignee="anna"), CaseFilter(limit=3, search="faktura"),
+    CaseFilter(limit=1, statuses=("solved",)),
+])
+def test_windows_walk_the_whole_list_once_in_order(team, many, filters) -> None:
+    anna = team.as_("anna")
+    everything = anna.list_cases(CaseFilter(**{**filters.__dict__, "limit": 1000}))
+    assert walk(anna, filters) == [r.number for r in everything]
+    assert anna.count_cases(filters) == len(everything)
+    # Backwards from the end gives the same list.
+    back, window = [], anna.list_cases(filters, from_end=True)
+    while window:
+        back = [r.number for r in window] + back
+        window = anna.list_cases(filters, before=window[0])
+    assert back == [r.number for r in everything]
+
+
+def test_the_list_is_newest_updated_first_and_search_newest_first(team, many) -> None:
+    anna = team.as_("anna")
+    rows = anna.list_cases(CaseFilter(limit=100))
+    assert [(r.updated_at, r.number) for r in rows] == sorted(
+        ((r.updated_at, r.number) for r in rows), reverse=True)
+    found = [r.number for r in anna.list_cases(CaseFilter(limit=100, search="faktura"))]
+    assert found == sorted(found, reverse=True)
+    assert many[7] not in [r.number for r in rows]  # merged
+
+
+@pytest.mark.parametrize("by", GROUPINGS)
+@pytest.mark.parametrize("filters", [CaseFilter(), CaseFilter(include_ended=True),
+                                     CaseFilter(search="faktura"), CaseFilter(channel="Chat")])
+def test_group_counts_agree_with_the_lists(team, many, by, filters) -> None:
+    anna = team.as_("anna")
+    groups = anna.group_counts(filters, by)
+    rows = anna.list_cases(CaseFilter(**{**filters.__dict__, "limit": 1000}))
+    key = {"status": lambda r: r.status, "channel": lambda r: r.channel,
+           "assignee": lambda r: r.assignee or "unassigned", "contact": lambda r: r.contact}[by]
+    expected: dict[str, int] = {}
+    for r in rows:
+        expected[key(r)] = expected.get(key(r), 0) + 1
+    got: dict[str, int] = {}
+    for g in groups:  # contacts may share a name
+        got[g.label] = got.get(g.label, 0) + g.count
+    assert got == expected
+    assert sum(g.count for g in groups) == anna.count_cases(filters)
+
+
+def test_status_groups_come_in_lifecycle_order(team, many) -> None:
+    groups = team.as_("anna").group_counts(CaseFilter(include_ended=True), "status")
+    assert [g.key for g in groups] == ["new", "open", "solved"] or [g.key for g in groups] == [
+        "new", "solved"]
+
+
+def test_groups_can_be_windowed(team, many) -> None:
+    anna = team.as_("anna")
+    everything = anna.group_counts(CaseFilter(include_ended=True), "contact")
+    first = anna.group_counts(CaseFilter(include_ended=True), "contact", limit=2)
+    rest = anna.group_counts(CaseFilter(include_ended=True), "contact", after=first[-1].key)
+    assert first + rest == everything
+
+
+def test_an_agent_counts_only_what_they_see(team, many) -> None:
+    bo = team.as_("bo")  # Support, Telefon: not Chat
+    assert {g.label for g in bo.group_counts(CaseFilter(), "channel")} == {"Support"}
+    assert bo.count_cases(CaseFilter(channel="Support")) == bo.count_cases(CaseFilter())
+
+
+def test_filters_by_priority_watched_and_unassigned(team, many) -> None:
+    anna = team.as_("anna")
+    anna.set_priority(many[-1], "high")
+    anna.set_watch(many[-2], watching=True)
+    assert [r.number for r in anna.list_cases(CaseFilter(priority="high"))] == [many[-1]]
+    assert [r.number for r in anna.list_cases(CaseFilter(watched=True))] == [many[-2]]
+    unassigned = anna.list_cases(CaseFilter(assignee="none", limit=100))
+    assert unassigned
+    assert all(r.assignee is None for r in unassigned)
+    with pytest.raises(InvalidInput, match="priority"):
+        anna.list_cases(CaseFilter(priority="urgent"))
+    with pytest.raises(InvalidInput, match="group"):
+        anna.group_counts(CaseFilter(), "label")  # type: ignore[arg-type]
