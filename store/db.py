@@ -16,6 +16,7 @@ shares the database through a group).
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,6 +31,7 @@ from sqlalchemy.orm import Session
 from store.errors import StoreError
 
 T = TypeVar("T")
+_FROM_CASES = re.compile(r"FROM cases(\s)")
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 5000
@@ -137,6 +139,16 @@ class Database:
             cur.execute("PRAGMA journal_mode = WAL")
             cur.execute("PRAGMA synchronous = NORMAL")
             cur.close()
+
+        @event.listens_for(engine, "before_cursor_execute", retval=True)
+        def _indexed_by(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+            # `execution_options(indexed_by=…)` pins the index a case query reads
+            # (SQLite's INDEXED BY: an error, not a slow plan, if the index is gone).
+            index = context.execution_options.get("indexed_by") if context else None
+            if index:
+                statement = _FROM_CASES.sub(f"FROM cases INDEXED BY {index}\\1", statement,
+                                            count=1)
+            return statement, parameters
 
         @event.listens_for(engine, "begin")
         def _begin(conn):  # type: ignore[no-untyped-def]

@@ -145,6 +145,11 @@ class Case(SQLModel, table=True):
         sa.Index("ix_cases_assignee_updated", "assignee_id", "updated_at", "id"),
         sa.Index("ix_cases_contact_updated", "contact_id", "updated_at", "id"),
         sa.Index("ix_cases_updated", "updated_at", "id"),
+        # Counts and group counts within a set of statuses, read from the index
+        # alone — channel_id included for an agent, who sees only their channels.
+        sa.Index("ix_cases_status_channel", "status", "channel_id"),
+        sa.Index("ix_cases_status_assignee", "status", "assignee_id", "channel_id"),
+        sa.Index("ix_cases_status_contact", "status", "contact_id", "channel_id"),
         # Partial: few cases are merged, and a full index here lures the planner away
         # from the list indexes above.
         sa.Index("ix_cases_merged_into_id", "merged_into_id",

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from store.errors import InvalidInput
+from store.models import Case
 
 # A word: letters, digits and the joiners that unicode61 splits on anyway.
 _WORD = re.compile(r"[\w]+\*?", re.UNICODE)
@@ -101,6 +102,18 @@ def index_new_case(session: Session, case_id: int) -> None:
 def rebuild(session: Session) -> None:
     """Recreate the whole index from the cases (after a bulk load, or to repair)."""
     session.execute(sa.text("INSERT INTO case_fts(case_fts) VALUES('rebuild')"))
+
+
+_FTS = sa.table("case_fts", sa.column("rowid", sa.Integer))
+
+
+def join_hits(query: sa.Select, text: str) -> tuple[sa.Select, sa.ColumnElement[int]]:  # type: ignore[type-arg]
+    """Join the search hits for `text` into a case query; returns it and the hit's key
+    (the case number), to order by so the index yields the newest hits first."""
+    joined = query.join(_FTS, _FTS.c.rowid == Case.id).where(
+        sa.text("case_fts MATCH :fts").bindparams(fts=fts_query(text))
+    )
+    return joined, _FTS.c.rowid
 
 
 def matching_cases(query: str) -> sa.TextClause:

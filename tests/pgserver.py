@@ -324,4 +324,4 @@ class PgServer:
 
     def _failure(self, what: str) -> str:
         return (f"The PostgreSQL test server ({self.bindir}, port {self.port}) did not start: "
-                f"{what}. Server log ({self.logfile}):\n{self._log_tail()}")
+                f"{what}. Last lines of its log:\n{self._log_tail()}")
