@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import re
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,12 +33,22 @@ T = TypeVar("T")
 _FROM_CASES = re.compile(r"FROM cases(\s)")
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-BUSY_TIMEOUT_MS = 5000
-WRITE_ATTEMPTS = 6
+# How long a write waits for another writer before giving up with `Busy`.
+BUSY_TIMEOUT_MS = 10_000
 
 
 class SchemaError(StoreError):
     """The database's schema is not the one this casedesk uses."""
+
+
+class Busy(StoreError):
+    """Another process held the write lock for longer than the busy timeout."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the database is busy (another casedesk is writing to it); nothing was changed: "
+            "try again"
+        )
 
 
 def to_url(url_or_path: str | os.PathLike[str]) -> sa.URL:
@@ -90,8 +99,12 @@ class Database:
     pooled connection).
     """
 
-    def __init__(self, url: str | os.PathLike[str], *, share_with_group: bool = False) -> None:
+    def __init__(
+        self, url: str | os.PathLike[str], *, share_with_group: bool = False,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+    ) -> None:
         self.url = to_url(url)
+        self.busy_timeout_ms = busy_timeout_ms
         self.file_mode, self.dir_mode = file_modes(share_with_group)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self.path: Path | None = None
@@ -126,17 +139,17 @@ class Database:
             return sa.create_engine(self.url, pool_pre_ping=True)
         engine = sa.create_engine(
             self.url,
-            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+            # The busy timeout: a writer waits this long for another one.
+            connect_args={"check_same_thread": False, "timeout": self.busy_timeout_ms / 1000},
         )
 
         @event.listens_for(engine, "connect")
         def _connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
             # Autocommit at the driver: we emit BEGIN ourselves.
             dbapi_conn.isolation_level = None
+            # (WAL is set once by `upgrade` and stays with the file.)
             cur = dbapi_conn.cursor()
-            cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             cur.execute("PRAGMA foreign_keys = ON")
-            cur.execute("PRAGMA journal_mode = WAL")
             cur.execute("PRAGMA synchronous = NORMAL")
             cur.close()
 
@@ -177,19 +190,17 @@ class Database:
     def write(self, work: Callable[[Session], T]) -> T:
         """Run `work` in one write transaction and commit it.
 
-        The transaction starts with BEGIN IMMEDIATE (it waits for the write lock up
-        to the busy timeout). If the lock still cannot be had, the whole unit is
-        retried, so `work` must not have effects outside the database.
+        The transaction starts with BEGIN IMMEDIATE: it waits for another writer up to
+        the busy timeout (a wait nobody notices), then gives up with `Busy` having
+        changed nothing. In WAL mode that BEGIN is the only place a writer waits.
         """
-        for attempt in range(WRITE_ATTEMPTS):
-            try:
-                with self._write_once() as session:
-                    return work(session)
-            except sa.exc.OperationalError as exc:
-                if not _is_locked(exc) or attempt == WRITE_ATTEMPTS - 1:
-                    raise
-                time.sleep(0.05 * (attempt + 1))
-        raise AssertionError("unreachable")
+        try:
+            with self._write_once() as session:
+                return work(session)
+        except sa.exc.OperationalError as exc:
+            if _is_locked(exc):
+                raise Busy() from exc
+            raise
 
     # -- schema ----------------------------------------------------------------
 
@@ -218,6 +229,12 @@ class Database:
 
         if self.is_sqlite:
             self._prepare_file()
+            self._refuse_foreign()
+            raw = self.engine.raw_connection()  # outside any transaction
+            try:
+                raw.driver_connection.execute("PRAGMA journal_mode = WAL")  # type: ignore[union-attr]
+            finally:
+                raw.close()
         before, head = self.schema_revisions()
         with self.write_engine.begin() as conn:
             command.upgrade(self._alembic_config(conn), "head")
@@ -240,6 +257,7 @@ class Database:
         if current == head:
             return
         if current is None:
+            self._refuse_foreign()
             raise SchemaError(
                 f"{self._where()} is not a casedesk database yet: run `casedesk init`"
             )
@@ -257,6 +275,17 @@ class Database:
             f"the database {self._where()} has schema {current}, which this casedesk does not "
             "know: it was made by a newer casedesk; upgrade casedesk"
         )
+
+    def _refuse_foreign(self) -> None:
+        """Never turn another program's database into ours."""
+        with self.engine.connect() as conn:
+            tables = set(sa.inspect(conn).get_table_names())
+        if tables and "alembic_version" not in tables:
+            shown = ", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else "")
+            raise SchemaError(
+                f"{self._where()} is another program's database (tables: {shown}): "
+                "give casedesk a file of its own"
+            )
 
     def _where(self) -> str:
         return str(self.path) if self.path else self.url.render_as_string(hide_password=True)

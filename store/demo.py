@@ -24,7 +24,6 @@ Safety: the made-up people's addresses are under the reserved `.example` domains
 from __future__ import annotations
 
 import random
-import re
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -39,9 +38,7 @@ from store import search
 from store.db import Database
 from store.errors import InvalidInput
 from store.models import Agent, Case, Channel, Setting
-
-# The same rule as `store.service.LOGIN_RE` (kept here so the demo imports no service).
-_LOGIN_RE = re.compile(r"^[a-z_][a-z0-9_.-]{0,63}$")
+from store.permissions import check_login
 
 _T = TypeVar("_T")
 
@@ -1347,11 +1344,7 @@ def build_demo(
     """
     if cases < 1:
         raise InvalidInput("a demo needs at least one case")
-    login = login.strip()
-    if login == SYSTEM_AUTHOR or not _LOGIN_RE.match(login):
-        raise InvalidInput(
-            f"{login!r} cannot be a casedesk login: use lower-case letters, digits, . _ -"
-        )
+    login = check_login(login.strip())
     if not db.is_sqlite:
         raise InvalidInput("a demo is built in an SQLite database (give a file path)")
     now = now or datetime.now(UTC)
@@ -1493,8 +1486,8 @@ class _Team:
         stamp = _Stamp()
         at = stamp(now - (SPAN_DAYS + 30) * DAY)
         conn.executemany(
-            "INSERT INTO agent (id, login, name, email, is_supervisor, is_active, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO agent (id, login, name, email, is_supervisor, is_ai, is_active, "
+            "created_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)",
             [(n + 1, a[0], a[1], "" if n == self.you else f"{a[0]}@{DOMAIN}", int(a[2]),
               int(a[3]), at) for n, a in enumerate(self.agents)],
         )

@@ -20,12 +20,16 @@ import pwd
 
 from store.db import Database
 from store.errors import Forbidden
+from store.permissions import SYSTEM_LOGIN
 
 LOGIN_ENV = "CASEDESK_LOGIN"
 
 
 def os_login() -> str:
-    return pwd.getpwuid(os.getuid()).pw_name
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        raise Forbidden(f"your user id {os.getuid()} has no login name on this system") from None
 
 
 def current_login(db: Database, *, requested: str | None = None) -> str:
@@ -33,6 +37,9 @@ def current_login(db: Database, *, requested: str | None = None) -> str:
     the OS user owns the database."""
     login = os_login()
     wanted = requested or os.environ.get(LOGIN_ENV) or None
+    if SYSTEM_LOGIN in (login, wanted):
+        # The scheduler's identity is never a person's, whatever the login is called.
+        raise Forbidden("the login 'system' is casedesk's own: use another account")
     if not wanted or wanted == login:
         return login
     if db.path is None:

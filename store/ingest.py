@@ -11,19 +11,28 @@ A bad line is reported as `line N: what is wrong`; every good line is still take
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from store.errors import StoreError
+from store.permissions import MAX_NUMBER
 from store.service import CaseService, ContactInput, MessageInput
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # Strict: `"case": true` or `"1"` is a mistake, not case #1.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
 
 
 class IngestContact(_Strict):
@@ -36,7 +45,7 @@ class IngestContact(_Strict):
 
 class IngestMessage(_Strict):
     sender: Literal["customer", "agent", "ai"] = Field(alias="from")
-    text: str
+    text: str = Field(min_length=1)
     at: datetime | None = None
     author: str = ""
 
@@ -46,6 +55,13 @@ class IngestMessage(_Strict):
         if value is not None and value.tzinfo is None:
             raise ValueError("needs a time zone, for example 2026-03-01T10:00:00+01:00")
         return value
+
+    @model_validator(mode="after")
+    def _agent_lines_are_the_runners(self) -> IngestMessage:
+        if self.sender == "agent" and self.author:
+            raise ValueError("an agent line is written by whoever runs ingest: leave out "
+                             "'author'")
+        return self
 
     def to_input(self) -> MessageInput:
         return MessageInput(text=self.text, sender=self.sender, at=self.at, author=self.author)
@@ -62,7 +78,7 @@ class NewCase(_Strict):
 
 
 class CaseMessage(_Strict):
-    case: int
+    case: int = Field(ge=1, le=MAX_NUMBER)
     message: IngestMessage
 
 
@@ -88,7 +104,7 @@ def _describe(exc: ValidationError) -> str:
 
 
 def ingest_line(service: CaseService, number: int, line: str) -> IngestResult | None:
-    """Take one line; None for a blank line."""
+    """Take one line; None for a blank line. Every failure is this line's error."""
     if not line.strip():
         return None
     try:
@@ -99,10 +115,10 @@ def ingest_line(service: CaseService, number: int, line: str) -> IngestResult | 
         return IngestResult(number, error="expected a JSON object")
     try:
         if "case" in data:
-            item = CaseMessage.model_validate(data)
+            item = CaseMessage.model_validate_json(line)
             landed = service.add_message(item.case, item.message.to_input())
             return IngestResult(number, case=landed, created=landed != item.case)
-        new = NewCase.model_validate(data)
+        new = NewCase.model_validate_json(line)
         created = service.create_case(
             channel=new.channel,
             contact=ContactInput(**new.contact.model_dump()),
@@ -117,13 +133,19 @@ def ingest_line(service: CaseService, number: int, line: str) -> IngestResult | 
         return IngestResult(number, error=_describe(exc))
     except StoreError as exc:
         return IngestResult(number, error=str(exc))
+    except Exception as exc:  # one bad line never stops the others
+        return IngestResult(number, error=f"unexpected {type(exc).__name__}: {exc}")
 
 
-def ingest_lines(service: CaseService, lines: Iterable[str]) -> list[IngestResult]:
-    """Take every line; each good one is committed on its own."""
-    results = []
-    for number, line in enumerate(lines, start=1):
-        result = ingest_line(service, number, line)
+def ingest_lines(service: CaseService, lines: Iterable[bytes | str]) -> Iterator[IngestResult]:
+    """Take every line, yielding each result as soon as that line is committed."""
+    for number, raw in enumerate(lines, start=1):
+        if isinstance(raw, bytes):
+            try:
+                raw = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield IngestResult(number, error=f"not UTF-8 text (byte {exc.start + 1})")
+                continue
+        result = ingest_line(service, number, raw)
         if result is not None:
-            results.append(result)
-    return results
+            yield result

@@ -63,8 +63,14 @@ def check_transition(start: Status, end: Status, actor: ActorKind) -> None:
         return
     allowed = TRANSITIONS.get((start, end))
     if allowed is None:
-        targets = sorted(e.value for (s, e) in TRANSITIONS if s == start)
-        where = f"it can go to {', '.join(targets)}" if targets else "it is final"
+        mine = [e.value for e in allowed_targets(start, actor)]
+        anyone = sorted({e.value for (s, e) in TRANSITIONS if s == start})
+        if mine:
+            where = f"you can make it {', '.join(mine)}"
+        elif anyone:
+            where = f"only the scheduler moves it on (to {', '.join(anyone)})"
+        else:
+            where = "it is final: a customer reply starts a new case"
         raise TransitionError(f"a case that is {start.value} cannot become {end.value}: {where}")
     if actor not in allowed:
         if end == S.SOLVED and actor == ActorKind.AI:

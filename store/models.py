@@ -100,6 +100,8 @@ class Agent(SQLModel, table=True):
     name: str = Field(default="", max_length=200)
     email: str = Field(default="", max_length=320)
     is_supervisor: bool = False
+    # An AI agent (a bot reaching casedesk through ingest): never solves a case.
+    is_ai: bool = False
     is_active: bool = True
     created_at: datetime = utc_field()
 

@@ -6,16 +6,31 @@ acts on every case.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from store.errors import Forbidden, NotFound, UnknownLogin
+from store.errors import Forbidden, InvalidInput, NotFound, UnknownLogin
 from store.lifecycle import ActorKind
 from store.models import Agent, Case, ChannelMember
 
 SYSTEM_LOGIN = "system"
+# An operating-system login as they come (POSIX names, and the user@domain of
+# directory services); "system" is the scheduler's and never a person's.
+LOGIN_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$")
+MAX_NUMBER = 2**63 - 1
+
+
+def check_login(login: str) -> str:
+    """`login` as the store keeps it, or InvalidInput saying why it cannot be one."""
+    if login == SYSTEM_LOGIN or not LOGIN_RE.match(login):
+        raise InvalidInput(
+            f"{login!r} cannot be a login: use the operating system's login (letters, digits, "
+            ". _ - @; not 'system')"
+        )
+    return login
 
 
 @dataclass(frozen=True)
@@ -40,9 +55,8 @@ SYSTEM = Actor(SYSTEM_LOGIN, ActorKind.SYSTEM, None, "system")
 
 
 def resolve_actor(session: Session, login: str) -> Actor:
-    """The agent record for `login`, or a clear refusal."""
-    if login == SYSTEM_LOGIN:
-        return SYSTEM
+    """The agent record for `login`, or a clear refusal. (The system actor is never
+    reached through a login: see `CaseService.system`.)"""
     agent = session.scalars(sa.select(Agent).where(Agent.login == login)).first()
     if agent is None:
         raise UnknownLogin(
@@ -51,7 +65,10 @@ def resolve_actor(session: Session, login: str) -> Actor:
         )
     if not agent.is_active:
         raise Forbidden(f"the agent {login!r} is deactivated: ask a supervisor")
-    kind = ActorKind.SUPERVISOR if agent.is_supervisor else ActorKind.AGENT
+    if agent.is_ai:
+        kind = ActorKind.AI
+    else:
+        kind = ActorKind.SUPERVISOR if agent.is_supervisor else ActorKind.AGENT
     return Actor(agent.login, kind, agent.id, agent.name)
 
 
@@ -67,6 +84,8 @@ def visible_channels(session: Session, actor: Actor) -> set[int] | None:
 
 def require_case(session: Session, actor: Actor, number: int, *, for_update: bool = False) -> Case:
     """The case `number` if `actor` may see it; NotFound or Forbidden otherwise."""
+    if not 1 <= number <= MAX_NUMBER:
+        raise NotFound(f"there is no case #{number}")
     query = sa.select(Case).where(Case.id == number)
     if for_update:
         query = query.with_for_update()

@@ -12,7 +12,7 @@ import re
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 import sqlalchemy as sa
@@ -51,6 +51,7 @@ from store.permissions import (
     SYSTEM,
     SYSTEM_LOGIN,
     Actor,
+    check_login,
     require_case,
     require_channel,
     require_supervisor,
@@ -71,9 +72,10 @@ from store.views import (
 T = TypeVar("T")
 Clock = Callable[[], datetime]
 
-LOGIN_RE = re.compile(r"^[a-z_][a-z0-9_.-]{0,63}$")
 MENTION_RE = re.compile(r"(?<![\w@])@([a-z_](?:[a-z0-9_.-]*[a-z0-9_])?)", re.IGNORECASE)
 MACHINE_FLAGS = frozenset({"auto-reply", "bounce", "bulk"})
+# Clocks differ a little; a message time further ahead is a mistake.
+FUTURE_SLACK = timedelta(minutes=5)
 
 
 def utcnow() -> datetime:
@@ -130,20 +132,26 @@ class CaseService:
         self.db = db
         self.login = login
         self.clock = clock
+        self._system = False
 
     @classmethod
     def system(cls, db: Database, *, clock: Clock = utcnow) -> CaseService:
-        """The scheduler's and the poller's identity."""
-        return cls(db, SYSTEM_LOGIN, clock=clock)
+        """The scheduler's and the poller's identity: never reachable through a login."""
+        service = cls(db, SYSTEM_LOGIN, clock=clock)
+        service._system = True
+        return service
 
     # -- plumbing -----------------------------------------------------------
 
+    def _actor(self, session: Session) -> Actor:
+        return SYSTEM if self._system else resolve_actor(session, self.login)
+
     def _write(self, work: Callable[[Session, Actor], T]) -> T:
-        return self.db.write(lambda session: work(session, resolve_actor(session, self.login)))
+        return self.db.write(lambda session: work(session, self._actor(session)))
 
     def _read(self, work: Callable[[Session, Actor], T]) -> T:
         with self.db.read() as session:
-            return work(session, resolve_actor(session, self.login))
+            return work(session, self._actor(session))
 
     def _now(self) -> datetime:
         now = self.clock()
@@ -162,14 +170,19 @@ class CaseService:
         return self._read(work)
 
     def add_agent(
-        self, login: str, *, name: str = "", email: str = "", supervisor: bool = False
+        self, login: str, *, name: str = "", email: str = "", supervisor: bool = False,
+        ai: bool = False,
     ) -> AgentView:
+        """Add an agent; `ai` for an AI agent's login (it may never solve a case)."""
+
         def work(session: Session, actor: Actor) -> AgentView:
             require_supervisor(actor, "add agents")
+            if ai and supervisor:
+                raise InvalidInput("an AI agent cannot be a supervisor")
             agent = _new_agent(session, login, name=name, email=email, supervisor=supervisor,
-                               now=self._now())
+                               now=self._now(), ai=ai)
             audit.record(session, actor, "agent.add", at=self._now(),
-                         after={"login": agent.login, "supervisor": supervisor})
+                         after={"login": agent.login, "supervisor": supervisor, "ai": ai})
             return _agent_view(session, agent)
 
         return self._write(work)
@@ -294,6 +307,8 @@ class CaseService:
         at = message.at or self._now()
         if at.tzinfo is None:
             raise InvalidInput("a message time needs a time zone (for example 2026-03-01T10:00Z)")
+        if at > self._now() + FUTURE_SLACK:
+            raise InvalidInput(f"the message time {at.isoformat()} is in the future")
         if kind == MessageKind.CUSTOMER:
             author = message.author or session.get_one(Contact, case.contact_id).name
             agent_id = None
@@ -418,9 +433,12 @@ class CaseService:
                 session.flush()
             logins = {m.lower() for m in MENTION_RE.findall(text)}
             if logins:
-                mentioned = session.scalars(sa.select(Agent).where(Agent.login.in_(logins)))
+                mentioned = session.scalars(
+                    sa.select(Agent).where(sa.func.lower(Agent.login).in_(logins))).all()
                 for agent in mentioned:
-                    session.add(Mention(message_id=row.id, agent_id=agent.id))
+                    # Only someone who may read the case is told about the note.
+                    if agent.is_active and _can_see(session, agent.login, case):
+                        session.add(Mention(message_id=row.id, agent_id=agent.id))
             case.updated_at = now
             audit.record(session, actor, "message.note", at=now, case_id=case.id,
                          after={"message": row.id, "mentions": sorted(logins)})
@@ -541,6 +559,7 @@ class CaseService:
                          before={"channel": before}, after={"channel": target.name})
             self._event(session, case, f"Moved from channel {before} to {target.name}",
                         actor=actor)
+            self._drop_unseeing(session, actor, case)
             # Nobody stays assigned to a case they can no longer see.
             assignee = _login_of(session, case.assignee_id)
             if assignee and not _can_see(session, assignee, case):
@@ -574,6 +593,19 @@ class CaseService:
                            "workspace")
 
         return self._write(work)
+
+    def _drop_unseeing(self, session: Session, actor: Actor, case: Case) -> None:
+        """After a merge or a channel move: watches and workspace entries of agents who
+        can no longer see the case go (they could neither read nor remove them)."""
+        for table in (Watch, WorkspaceEntry):
+            rows = session.scalars(sa.select(table).where(table.case_id == case.id)).all()
+            for row in rows:
+                login = _login_of(session, row.agent_id)
+                if login and not _can_see(session, login, case):
+                    session.delete(row)
+                    audit.record(session, actor, f"{table.__tablename__}.remove", at=self._now(),
+                                 case_id=case.id, after={"agent": login,
+                                                         "why": "cannot see the case"})
 
     def _agent_for(self, session: Session, actor: Actor, login: str | None, what: str) -> Agent:
         if login is None or login == actor.login:
@@ -644,6 +676,7 @@ class CaseService:
                             .values(case_id=target.id))
             for table in (Watch, WorkspaceEntry):
                 _move_agent_rows(session, table, source.id, target.id)  # type: ignore[arg-type]
+            self._drop_unseeing(session, actor, target)
             for other in _linked(session, source.id):  # type: ignore[arg-type]
                 if other != target.id:
                     _link(session, target.id, other, "related", now)  # type: ignore[arg-type]
@@ -775,11 +808,13 @@ class CaseService:
     # -- rules shared by the operations -------------------------------------------
 
     def _require_human(self, actor: Actor, what: str, *, allow_system: bool = False) -> None:
+        """Replies, notes, merges, splits and assignments are people's work (an AI agent
+        hands over through ingest; the scheduler and poller never answer)."""
         if actor.kind in (ActorKind.AGENT, ActorKind.SUPERVISOR):
             return
         if allow_system and actor.kind == ActorKind.SYSTEM:
             return
-        raise Forbidden(f"only an agent can {what}")
+        raise Forbidden(f"only a human agent can {what}")
 
     def _check_version(self, case: Case, expected: int | None) -> None:
         if expected is not None and expected != case.version:
@@ -835,6 +870,20 @@ def _priority(text: str) -> str:
     return queries.parse_priority(text)
 
 
+_ADDRESS = re.compile(r"^[^@\s,;<>()\[\]\\\"]+@[^@\s,;<>()\[\]\\\"]+\.[^@\s,;<>()\[\]\\\"]+$")
+CUSTOMER_TYPES = ("private", "business")
+TIER_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,19}$")
+
+
+def _email(text: str) -> str:
+    """One plain email address (lower-cased), or InvalidInput: a reply must never go
+    to a list of addresses someone typed into a name field."""
+    value = text.strip().lower()
+    if not _ADDRESS.match(value):
+        raise InvalidInput(f"{text!r} is not one email address (like name@example.se)")
+    return value
+
+
 def _require_not_merged(case: Case) -> None:
     if case.merged_into_id is not None:
         raise InvalidInput(f"case #{case.id} was merged into #{case.merged_into_id}: use that one")
@@ -854,17 +903,13 @@ def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
 
 
 def _new_agent(session: Session, login: str, *, name: str, email: str, supervisor: bool,
-               now: datetime) -> Agent:
-    login = login.strip().lower()
-    if login == SYSTEM_LOGIN or not LOGIN_RE.match(login):
-        raise InvalidInput(
-            f"{login!r} cannot be a login: use lower-case letters, digits, . _ - "
-            "(as the operating system's login)"
-        )
+               now: datetime, ai: bool = False) -> Agent:
+    login = check_login(login.strip())
     if session.scalar(sa.select(Agent.id).where(Agent.login == login)) is not None:
         raise InvalidInput(f"there is already an agent {login!r}")
-    agent = Agent(login=login, name=_clean_line(name) or login, email=_clean_line(email),
-                  is_supervisor=supervisor, created_at=now)
+    agent = Agent(login=login, name=_clean_line(name) or login,
+                  email=_email(email) if email.strip() else "", is_supervisor=supervisor,
+                  is_ai=ai, created_at=now)
     session.add(agent)
     session.flush()
     return agent
@@ -883,7 +928,10 @@ def _new_channel(session: Session, name: str, *, kind: str, address: str,
         ) from None
     if session.scalar(sa.select(Channel.id).where(Channel.name == name)) is not None:
         raise InvalidInput(f"there is already a channel {name!r}")
-    channel = Channel(name=name, kind=kind, address=_clean_line(address), created_at=now)
+    if kind == ChannelKind.EMAIL.value and not address.strip():
+        raise InvalidInput("an email channel needs its support address (--address)")
+    address = _email(address) if kind == ChannelKind.EMAIL.value else _clean_line(address)
+    channel = Channel(name=name, kind=kind, address=address, created_at=now)
     session.add(channel)
     session.flush()
     return channel
@@ -905,8 +953,14 @@ def bootstrap(db: Database, login: str, *, name: str = "", clock: Clock = utcnow
 
 
 def _find_or_add_contact(session: Session, contact: ContactInput, now: datetime) -> Contact:
-    email = _clean_line(contact.email).lower()
+    email = _email(contact.email) if contact.email.strip() else ""
     phone = _clean_line(contact.phone)
+    if contact.customer_type is not None and contact.customer_type not in CUSTOMER_TYPES:
+        raise InvalidInput(f"unknown customer type {contact.customer_type!r}: use "
+                           f"{' or '.join(CUSTOMER_TYPES)}")
+    if contact.tier is not None and not TIER_RE.match(contact.tier):
+        raise InvalidInput(f"{contact.tier!r} cannot be a tier: use a short lower-case word "
+                           "such as standard or premium")
     found = None
     if email:
         found = session.scalars(sa.select(Contact).where(Contact.email == email)).first()
@@ -1015,7 +1069,7 @@ def _require_can_see(session: Session, login: str, case: Case) -> None:
 
 
 def _agent_named(session: Session, login: str) -> Agent:
-    agent = session.scalars(sa.select(Agent).where(Agent.login == login.strip().lower())).first()
+    agent = session.scalars(sa.select(Agent).where(Agent.login == login.strip())).first()
     if agent is None:
         raise NotFound(f"there is no agent {login!r} (see `casedesk agent list`)")
     return agent

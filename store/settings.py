@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class StoreSettings(BaseModel):
     """Where the cases live."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     url: str | None = Field(
         default=None,

@@ -97,3 +97,10 @@ def test_no_config_at_the_default_place_means_defaults(
     config, used = load_config(None)
     assert used is None
     assert config.store.url is None
+
+
+def test_a_value_of_the_wrong_type_is_not_guessed(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[store]\nshare_with_group = "yes"\n')
+    with pytest.raises(ConfigError, match="key 'store.share_with_group'"):
+        load_config(path)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from tui.config import Config
 
 STATUS_HELP = "new escalated open parked waiting solved closed archived"
+DEFAULT_LIMIT = 50  # as store.queries.DEFAULT_LIMIT (not imported: --help stays quick)
 
 
 class CliError(Exception):
@@ -206,15 +207,15 @@ def print_case(view: CaseView) -> None:
     c = view.contact
     lines = [
         f"#{view.number}  {clean_line(view.title)}",
-        f"  status     {view.status}" + (f" (merged into #{view.merged_into})"
+        f"  status     {clean_line(view.status)}" + (f" (merged into #{view.merged_into})"
                                          if view.merged_into else ""),
         f"  channel    {clean_line(view.channel)} ({view.channel_kind})",
         f"  contact    {clean_line(c.name)} <{clean_line(c.email or '-')}> "
-        f"{clean_line(c.phone)} {c.customer_type}/{c.tier}",
+        f"{clean_line(c.phone)} {clean_line(c.customer_type)}/{clean_line(c.tier)}",
         f"  assignee   {clean_line(view.assignee or '-')}",
         f"  priority   {view.priority}",
         f"  labels     {clean_line(', '.join(view.labels) or '-')}",
-        f"  watchers   {', '.join(view.watchers) or '-'}",
+        f"  watchers   {clean_line(', '.join(view.watchers)) or '-'}",
         f"  related    {' '.join(f'#{n}' for n in view.related) or '-'}",
         f"  created    {local(view.created_at)}   updated {local(view.updated_at)}"
         f"   version {view.version}",
@@ -223,7 +224,7 @@ def print_case(view: CaseView) -> None:
     marks = {"customer": "<<", "ai": "AI", "reply": ">>", "note": "## INTERNAL NOTE",
              "event": "--"}
     for m in view.messages:
-        extra = f" [{', '.join(m.flags)}]" if m.flags else ""
+        extra = f" [{clean_line(', '.join(m.flags))}]" if m.flags else ""
         head = f"{marks.get(m.kind, m.kind)} {clean_line(m.author)}, {local(m.created_at)}" \
                f" (message {m.id}){extra}"
         if m.kind == "event":
@@ -320,10 +321,14 @@ def agent_add(
     email: Annotated[str, typer.Option("--email")] = "",
     supervisor: Annotated[bool, typer.Option("--supervisor", help="Sees and administers "
                                              "everything.")] = False,
+    ai: Annotated[bool, typer.Option("--ai", help="An AI agent's login (for ingest): it hands "
+                                     "cases over and never solves one.")] = False,
 ) -> None:
     """Add an agent (supervisors only). LOGIN is their operating-system login."""
-    agent = ctx_of(ctx).service().add_agent(login, name=name, email=email, supervisor=supervisor)
-    typer.echo(f"Added {agent.login}" + (" (supervisor)" if agent.is_supervisor else "") + ".")
+    agent = ctx_of(ctx).service().add_agent(login, name=name, email=email,
+                                            supervisor=supervisor, ai=ai)
+    role = " (supervisor)" if agent.is_supervisor else " (AI agent)" if ai else ""
+    typer.echo(f"Added {agent.login}{role}.")
 
 
 @agent_app.command("list")
@@ -394,7 +399,7 @@ def cases(
                         ] = None,
     search: Annotated[str | None, typer.Option("--search", help="Words in titles and "
                                                "conversations; fakt* for prefixes.")] = None,
-    limit: Annotated[int, typer.Option("--limit", min=1)] = 50,
+    limit: Annotated[int, typer.Option("--limit", min=1)] = DEFAULT_LIMIT,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """List cases, newest updated first (newest first when searching)."""
@@ -451,9 +456,13 @@ def case_reply(
     text: Annotated[str, typer.Option("--text", help="The answer (- reads standard input).")],
     status: Annotated[str | None, typer.Option("--status", help="Set in the same step: open, "
                                                "waiting, parked, solved.")] = None,
+    if_version: Annotated[int | None, typer.Option(
+        "--if-version", help="Only if the case is still at this version (see case show); "
+        "otherwise nothing changes and the exit status is 1.")] = None,
 ) -> None:
     """Answer the customer (by email on an email case: queued in the outbox)."""
-    message = ctx_of(ctx).service().reply(number, read_text(text), status=status)
+    message = ctx_of(ctx).service().reply(number, read_text(text), status=status,
+                                          expected_version=if_version)
     typer.echo(f"Replied on #{number} (message {message.id})"
                + (f"; the case is now {status}." if status else "."))
 
@@ -465,60 +474,90 @@ def case_note(
     text: Annotated[str, typer.Option("--text", help="The note; @login mentions a colleague "
                                       "(- reads standard input).")],
     status: Annotated[str | None, typer.Option("--status")] = None,
+    if_version: Annotated[int | None, typer.Option(
+        "--if-version", help="Only if the case is still at this version (see case show); "
+        "otherwise nothing changes and the exit status is 1.")] = None,
 ) -> None:
     """Write an internal note (never sent to the customer)."""
-    message = ctx_of(ctx).service().note(number, read_text(text), status=status)
+    message = ctx_of(ctx).service().note(number, read_text(text), status=status,
+                                         expected_version=if_version)
     mentioned = f"; mentioned {', '.join(message.mentions)}" if message.mentions else ""
     typer.echo(f"Noted on #{number} (message {message.id}){mentioned}.")
 
 
 @case_app.command("status")
-def case_status(ctx: typer.Context, number: int,
-                status: Annotated[str, typer.Argument(help=STATUS_HELP)]) -> None:
+def case_status(
+    ctx: typer.Context, number: int, status: Annotated[str, typer.Argument(help=STATUS_HELP)],
+    if_version: Annotated[int | None, typer.Option(
+        "--if-version", help="Only if the case is still at this version (see case show); "
+        "otherwise nothing changes and the exit status is 1.")] = None,
+) -> None:
     """Set the status (the lifecycle decides what is allowed)."""
-    row = ctx_of(ctx).service().set_status(number, status)
+    row = ctx_of(ctx).service().set_status(number, status, expected_version=if_version)
     typer.echo(f"#{row.number} is {row.status}.")
 
 
 @case_app.command("assign")
-def case_assign(ctx: typer.Context, number: int,
-                login: Annotated[str, typer.Argument(help="A login, me, or none to unassign.")]
-                ) -> None:
+def case_assign(
+    ctx: typer.Context, number: int,
+    login: Annotated[str, typer.Argument(help="A login, me, or none to unassign.")],
+    if_version: Annotated[int | None, typer.Option(
+        "--if-version", help="Only if the case is still at this version (see case show); "
+        "otherwise nothing changes and the exit status is 1.")] = None,
+) -> None:
     """Assign the case to an agent."""
-    row = ctx_of(ctx).service().assign(number, None if login == "none" else login)
+    row = ctx_of(ctx).service().assign(number, None if login == "none" else login,
+                                       expected_version=if_version)
     typer.echo(f"#{row.number} is assigned to {row.assignee}." if row.assignee
                else f"#{row.number} is unassigned.")
 
 
 @case_app.command("priority")
-def case_priority(ctx: typer.Context, number: int,
-                  priority: Annotated[str, typer.Argument(help="high, medium or low")]) -> None:
+def case_priority(
+    ctx: typer.Context, number: int,
+    priority: Annotated[str, typer.Argument(help="high, medium or low")],
+    if_version: Annotated[int | None, typer.Option(
+        "--if-version", help="Only if the case is still at this version (see case show); "
+        "otherwise nothing changes and the exit status is 1.")] = None,
+) -> None:
     """Set the priority."""
-    row = ctx_of(ctx).service().set_priority(number, priority)
+    row = ctx_of(ctx).service().set_priority(number, priority, expected_version=if_version)
     typer.echo(f"#{row.number} has priority {row.priority}.")
 
 
 @case_app.command("labels")
-def case_labels(ctx: typer.Context, number: int,
-                labels: Annotated[list[str] | None, typer.Argument(help="The labels (none: "
-                                                                  "clear them).")] = None
-                ) -> None:
+def case_labels(
+    ctx: typer.Context, number: int,
+    labels: Annotated[list[str] | None, typer.Argument(help="The labels (none: clear them).")
+                      ] = None,
+    if_version: Annotated[int | None, typer.Option(
+        "--if-version", help="Only if the case is still at this version (see case show); "
+        "otherwise nothing changes and the exit status is 1.")] = None,
+) -> None:
     """Set the labels."""
-    row = ctx_of(ctx).service().set_labels(number, labels or [])
+    row = ctx_of(ctx).service().set_labels(number, labels or [], expected_version=if_version)
     typer.echo(f"#{row.number} labels: {clean_line(', '.join(row.labels)) or '-'}.")
 
 
 @case_app.command("title")
-def case_title(ctx: typer.Context, number: int, title: str) -> None:
+def case_title(ctx: typer.Context, number: int, title: str,
+    if_version: Annotated[int | None, typer.Option(
+        "--if-version", help="Only if the case is still at this version (see case show); "
+        "otherwise nothing changes and the exit status is 1.")] = None,
+) -> None:
     """Change the title."""
-    row = ctx_of(ctx).service().rename(number, title)
+    row = ctx_of(ctx).service().rename(number, title, expected_version=if_version)
     typer.echo(f"#{row.number}: {clean_line(row.title)}")
 
 
 @case_app.command("move")
-def case_move(ctx: typer.Context, number: int, channel: str) -> None:
+def case_move(ctx: typer.Context, number: int, channel: str,
+    if_version: Annotated[int | None, typer.Option(
+        "--if-version", help="Only if the case is still at this version (see case show); "
+        "otherwise nothing changes and the exit status is 1.")] = None,
+) -> None:
     """Move the case to another channel."""
-    row = ctx_of(ctx).service().move_channel(number, channel)
+    row = ctx_of(ctx).service().move_channel(number, channel, expected_version=if_version)
     typer.echo(f"#{row.number} is in {clean_line(row.channel)}.")
 
 
@@ -590,22 +629,22 @@ def ingest(
 
     service = ctx_of(ctx).service()
     try:
-        stream = sys.stdin if file == "-" else open(file, encoding="utf-8")  # noqa: SIM115
+        stream = sys.stdin.buffer if file == "-" else open(file, "rb")  # noqa: SIM115
     except OSError as exc:
         raise CliError(f"cannot read {file}: {exc.strerror}") from None
+    taken = bad = 0
     with stream:
-        try:
-            results = ingest_lines(service, stream)
-        except UnicodeDecodeError:
-            raise CliError(f"{file} is not UTF-8 text") from None
-    bad = [r for r in results if r.error]
-    for r in results:
-        if r.error:
-            typer.echo(f"line {r.line}: {clean_line(r.error)}", err=True)
-        else:
-            typer.echo(f"line {r.line}: {'created' if r.created else 'added to'} #{r.case}")
+        # Each result is printed as its line is committed: whatever stops the run,
+        # what was taken has been said.
+        for r in ingest_lines(service, stream):
+            if r.error:
+                bad += 1
+                typer.echo(f"line {r.line}: {clean_line(r.error)}", err=True)
+            else:
+                taken += 1
+                typer.echo(f"line {r.line}: {'created' if r.created else 'added to'} #{r.case}")
     if bad:
-        typer.echo(f"{len(bad)} of {len(results)} lines were not taken.", err=True)
+        typer.echo(f"{bad} of {taken + bad} lines were not taken.", err=True)
         raise typer.Exit(1)
 
 

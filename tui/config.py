@@ -26,7 +26,7 @@ class ConfigError(Exception):
 class Config(BaseModel):
     """The whole config file; every package owns its section's model."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     store: StoreSettings = Field(default_factory=StoreSettings, description="The database.")
 

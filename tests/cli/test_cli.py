@@ -40,7 +40,7 @@ def cli(capsys: pytest.CaptureFixture[str], tmp_path: Path):
         if stdin is not None:
             import io
 
-            sys.stdin = io.StringIO(stdin)
+            sys.stdin = io.TextIOWrapper(io.BytesIO(stdin.encode()), encoding="utf-8")
         try:
             main(argv)
             code = 0
@@ -327,3 +327,80 @@ def test_merge_and_split_from_the_command_line(cli) -> None:
     assert new["title"] == "Ny fråga"
     assert [m["text"] for m in new["messages"] if m["kind"] == "customer"] == ["andra"]
     assert 1 in new["related"]
+
+
+@pytest.mark.usefixtures("team_db")
+def test_an_edit_can_require_the_version_it_was_based_on(cli) -> None:
+    cli("case", "create", "--channel", "Support", "--title", "T", "--email", "t@ex.se")
+    version = json.loads(cli("case", "show", "1", "--json").out)["version"]
+    assert cli("case", "priority", "1", "high", "--if-version", str(version)).code == 0
+    line = one_line_error(cli("case", "status", "1", "open", "--if-version", str(version)))
+    assert "changed by someone else" in line
+    assert json.loads(cli("case", "show", "1", "--json").out)["status"] == "new"
+
+
+@pytest.mark.usefixtures("team_db")
+def test_ingest_reports_every_line_whatever_goes_wrong(cli, tmp_path: Path) -> None:
+    good = json.dumps({"channel": "Chatt", "contact": {"name": "Per"}, "title": "Hej"})
+    lines = [
+        good.encode(),
+        json.dumps({"case": 99999999999999999999, "message": {"from": "customer",
+                                                               "text": "x"}}).encode(),
+        "{\"channel\": \"Chatt\", \"contact\": {\"name\": \"Åsa\"}, \"title\": \"Å\"}"
+        .encode("latin-1"),
+        json.dumps({"case": True, "message": {"from": "customer", "text": "x"}}).encode(),
+        json.dumps({"case": 1, "message": {"from": "customer", "text": "  "}}).encode(),
+        json.dumps({"case": 1, "message": {"from": "agent", "text": "x",
+                                           "author": "Someone Else"}}).encode(),
+        json.dumps({"case": 1, "message": {"from": "customer", "text": "x",
+                                           "at": "2999-01-01T00:00:00Z"}}).encode(),
+        json.dumps({"channel": "Chatt", "contact": {"name": "X", "customer_type": "\x1b[31m"},
+                    "title": "T"}).encode(),
+        json.dumps({"channel": "Chatt", "contact": {"email": "a@b.se, evil@x.com"},
+                    "title": "T"}).encode(),
+        good.encode(),
+    ]
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    run = cli("ingest", str(path))
+    assert run.code == 1
+    assert run.out.splitlines() == ["line 1: created #1", "line 10: created #2"]
+    errors = dict(line.split(": ", 1) for line in run.err.splitlines()[:-1])
+    assert list(errors) == [f"line {n}" for n in range(2, 10)]
+    assert "less than or equal" in errors["line 2"]
+    assert errors["line 3"].startswith("not UTF-8 text")
+    assert "valid integer" in errors["line 4"]
+    assert "at least 1 character" in errors["line 5"]
+    assert "leave out 'author'" in errors["line 6"]
+    assert "in the future" in errors["line 7"]
+    assert "unknown customer type" in errors["line 8"]
+    assert "not one email address" in errors["line 9"]
+    assert "\x1b" not in run.err
+    assert run.err.splitlines()[-1] == "8 of 10 lines were not taken."
+
+
+@pytest.mark.usefixtures("team_db")
+def test_the_login_system_is_nobodys(cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli("case", "create", "--channel", "Support", "--title", "T", "--email", "t@ex.se")
+    monkeypatch.setenv("CASEDESK_LOGIN", "system")
+    line = one_line_error(cli("case", "status", "1", "open"))
+    assert "'system' is casedesk's own" in line
+    monkeypatch.delenv("CASEDESK_LOGIN")
+    assert "cannot be a login" in one_line_error(cli("agent", "add", "system"))
+
+
+@pytest.mark.usefixtures("team_db")
+def test_an_upper_case_login_is_an_agent_like_any_other(cli, monkeypatch) -> None:
+    assert cli("agent", "add", "Anna.Lind@corp", "--name", "Anna Lind").code == 0
+    assert cli("channel", "member", "add", "Support", "Anna.Lind@corp").code == 0
+    cli("case", "create", "--channel", "Support", "--title", "T", "--email", "t@ex.se")
+    monkeypatch.setenv("CASEDESK_LOGIN", "Anna.Lind@corp")
+    assert cli("case", "assign", "1", "me").out.strip() == "#1 is assigned to Anna.Lind@corp."
+
+
+@pytest.mark.usefixtures("team_db")
+def test_an_email_channel_needs_one_address(cli) -> None:
+    assert "needs its support address" in one_line_error(
+        cli("channel", "add", "Mail", "--kind", "email"))
+    assert "not one email address" in one_line_error(
+        cli("channel", "add", "Mail", "--kind", "email", "--address", "a@x.se b@x.se"))

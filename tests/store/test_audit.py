@@ -78,7 +78,7 @@ CHANGES: list[tuple[str, str, Callable, str, str | None, object, object]] = [  #
     ("note", "anna", lambda s, c, o: s.note(c, "@bo titta"), "message.note", "case", None,
      {"message": "ANY", "mentions": ["bo"]}),
     ("add_agent", "boss", lambda s, c, o: s.add_agent("eve"), "agent.add", None, None,
-     {"login": "eve", "supervisor": False}),
+     {"login": "eve", "supervisor": False, "ai": False}),
     ("add_channel", "boss", lambda s, c, o: s.add_channel("Webb", kind="form"),
      "channel.add", None, None, {"name": "Webb", "kind": "form"}),
     ("member", "boss", lambda s, c, o: s.set_membership("Telefon", "anna", member=True),

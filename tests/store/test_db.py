@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 import store.db
-from store.db import Database, SchemaError
+from store.db import Busy, Database, SchemaError
 from store.service import (
     AttachmentInput,
     CaseFilter,
@@ -81,9 +81,9 @@ def test_a_missing_database_says_to_run_init(tmp_path: Path) -> None:
     assert not (tmp_path / "none.db").exists()
 
 
-def test_a_foreign_sqlite_file_says_to_run_init(tmp_path: Path) -> None:
+def test_an_empty_sqlite_file_says_to_run_init(tmp_path: Path) -> None:
     path = tmp_path / "other.db"
-    sqlite3.connect(path).execute("CREATE TABLE t (x)").connection.close()
+    sqlite3.connect(path).close()
     with pytest.raises(SchemaError, match="not a casedesk database yet: run `casedesk init`"):
         Database(path).check_schema()
 
@@ -134,7 +134,7 @@ def test_connections_use_wal_foreign_keys_and_a_busy_timeout(db: Database) -> No
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == store.db.BUSY_TIMEOUT_MS
 
 
 def test_a_write_takes_the_write_lock_at_begin(db: Database) -> None:
@@ -163,31 +163,48 @@ def test_a_read_does_not_take_the_write_lock(db: Database) -> None:
         other.close()
 
 
-def test_a_locked_write_is_retried_whole(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(store.db.time, "sleep", lambda s: None)
-    calls = []
+def test_a_write_waits_for_another_writer_then_says_busy(tmp_path: Path) -> None:
+    db = Database(tmp_path / "busy.db", busy_timeout_ms=100)
+    db.upgrade()
+    bootstrap(db, "boss")
+    boss = CaseService(db, "boss")
+    boss.add_channel("Chat", kind="chat")
+    number = boss.create_case(channel="Chat", contact=ContactInput(name="K"), title="T")
+    other = sqlite3.connect(db.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process is writing
+    try:
+        with pytest.raises(Busy, match="busy .* nothing was changed: try again"):
+            boss.note(number, "hej")
+    finally:
+        other.rollback()
+        other.close()
+    assert [m.kind for m in boss.get_case(number).messages] == []
+    boss.note(number, "hej")  # once the other writer is done, it goes through
+    assert [m.text for m in boss.get_case(number).messages] == ["hej"]
 
-    def work(session: sa.orm.Session) -> str:
-        calls.append(1)
-        if len(calls) < 3:
-            raise sa.exc.OperationalError("BEGIN", {}, sqlite3.OperationalError(
-                "database is locked"))
-        return "done"
 
-    assert db.write(work) == "done"
-    assert len(calls) == 3
-
-
-def test_other_database_errors_are_not_retried(db: Database) -> None:
-    calls = []
-
+def test_other_database_errors_are_not_busy(db: Database) -> None:
     def work(session: sa.orm.Session) -> None:
-        calls.append(1)
         session.execute(sa.text("SELECT * FROM no_such_table"))
 
     with pytest.raises(sa.exc.OperationalError, match="no such table"):
         db.write(work)
-    assert len(calls) == 1
+
+
+def test_another_programs_database_is_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "foreign.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE important (x)")
+    os.chmod(path, 0o644)
+    before = path.read_bytes()
+    db = Database(path)
+    for attempt in (db.check_schema, db.upgrade):
+        with pytest.raises(SchemaError, match=r"another program's database \(tables: important"):
+            attempt()
+    assert path.read_bytes() == before
+    assert mode(path) == 0o644
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
 
 
 # -- many writers at once ---------------------------------------------------------

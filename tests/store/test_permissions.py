@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from store.errors import Forbidden, InvalidInput, NotFound, UnknownLogin
+from store.errors import Forbidden, InvalidInput, NotFound, TransitionError, UnknownLogin
 from store.service import CaseFilter, CaseService, ContactInput, MessageInput
 
 # Support (email): anna, bo · Chat: anna · Telefon (phone): bo
@@ -225,3 +225,46 @@ def test_an_agent_creates_cases_only_in_their_channels(team, db) -> None:
         anna.create_case(channel="Telefon", contact=ContactInput(name="Per"), title="Ring")
     assert listed(team.as_("boss")) == set()
     assert anna.create_case(channel="Chat", contact=ContactInput(name="Per"), title="Chatt") == 1
+
+
+def test_an_ai_agent_hands_over_but_never_answers_or_solves(team) -> None:
+    boss = team.as_("boss")
+    boss.add_agent("ai-telefonist", name="AI-Telefonist", ai=True)
+    boss.set_membership("Support", "ai-telefonist", member=True)
+    bot = team.as_("ai-telefonist")
+    number = bot.create_case(channel="Support", contact=ContactInput(name="K", email="k@ex.se"),
+                             title="Vill prata med en människa", escalated=True,
+                             messages=[MessageInput("Kunden vill ha hjälp", sender="ai")])
+    assert bot.get_case(number).status == "escalated"
+    bot.set_status(number, "waiting")  # an AI may move a case along…
+    with pytest.raises(TransitionError, match="human has the last word"):
+        bot.set_status(number, "solved")  # …but never solve it
+    for attempt in (lambda: bot.reply(number, "Hej"), lambda: bot.note(number, "psst"),
+                    lambda: bot.assign(number, "anna")):
+        with pytest.raises(Forbidden, match="only a human agent"):
+            attempt()
+    with pytest.raises(InvalidInput, match="AI agent cannot be a supervisor"):
+        boss.add_agent("ai-boss", ai=True, supervisor=True)
+
+
+def test_a_mention_reaches_only_those_who_may_read_the_case(team) -> None:
+    number = team.new_case(channel="Chat")  # anna only
+    note = team.as_("anna").note(number, "@bo @boss titta här")
+    assert note.mentions == ("boss",)
+
+
+def test_watches_and_workspaces_go_with_access(team) -> None:
+    boss = team.as_("boss")
+    a = team.new_case()  # Support: anna, bo
+    b = team.new_case(channel="Telefon", login="bo")  # bo only
+    anna = team.as_("anna")
+    anna.set_watch(a, watching=True)
+    anna.set_in_workspace(a, present=True)
+    boss.merge(a, b)
+    view = boss.get_case(b)
+    assert "anna" not in view.watchers
+    c = team.new_case()
+    anna.set_watch(c, watching=True)
+    team.as_("bo").set_watch(c, watching=True)
+    boss.move_channel(c, "Telefon")
+    assert boss.get_case(c).watchers == ("bo",)

@@ -40,6 +40,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('email', sa.String(length=320), nullable=False),
     sa.Column('is_supervisor', sa.Boolean(), nullable=False),
+    sa.Column('is_ai', sa.Boolean(), nullable=False),
     sa.Column('is_active', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
