@@ -57,7 +57,10 @@ SYSTEM = Actor(SYSTEM_LOGIN, ActorKind.SYSTEM, None, "system")
 def resolve_actor(session: Session, login: str) -> Actor:
     """The agent record for `login`, or a clear refusal. (The system actor is never
     reached through a login: see `CaseService.system`.)"""
-    agent = session.scalars(sa.select(Agent).where(Agent.login == login)).first()
+    agent = session.execute(
+        sa.select(Agent.__table__.c["id", "login", "name", "is_supervisor", "is_ai",
+                                    "is_active"]).where(Agent.__table__.c.login == login)
+    ).first()
     if agent is None:
         raise UnknownLogin(
             f"the login {login!r} is not an agent in this casedesk: a supervisor can add it "
@@ -76,10 +79,9 @@ def visible_channels(session: Session, actor: Actor) -> set[int] | None:
     """The channel ids `actor` may see, or None for all of them."""
     if actor.sees_everything:
         return None
-    rows = session.scalars(
-        sa.select(ChannelMember.channel_id).where(ChannelMember.agent_id == actor.agent_id)
-    )
-    return set(rows)
+    member = ChannelMember.__table__.c
+    rows = session.execute(sa.select(member.channel_id).where(member.agent_id == actor.agent_id))
+    return {channel_id for (channel_id,) in rows}
 
 
 def require_case(session: Session, actor: Actor, number: int, *, for_update: bool = False) -> Case:
