@@ -101,9 +101,10 @@ class Database:
 
     def __init__(
         self, url: str | os.PathLike[str], *, share_with_group: bool = False,
-        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS, files: str | os.PathLike[str] | None = None,
     ) -> None:
         self.url = to_url(url)
+        self._files = Path(files).expanduser() if files else None
         self.busy_timeout_ms = busy_timeout_ms
         self.file_mode, self.dir_mode = file_modes(share_with_group)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
@@ -119,10 +120,12 @@ class Database:
     # -- files ---------------------------------------------------------------
 
     @property
-    def files_dir(self) -> Path:
-        """The content-addressed folder of attachments (and later raw mail)."""
+    def files_dir(self) -> Path | None:
+        """The folder of attachments (and later raw mail); None: in the database."""
+        if self._files is not None:
+            return self._files
         if self.path is None:
-            raise StoreError("files beside the database need an SQLite database")
+            return None
         return self.path.with_name(self.path.name + ".files")
 
     def _prepare_file(self) -> None:
@@ -136,7 +139,9 @@ class Database:
 
     def _make_engine(self) -> Engine:
         if not self.is_sqlite:
-            return sa.create_engine(self.url, pool_pre_ping=True)
+            # A writer waits for a row lock as long as SQLite's writers wait (then Busy).
+            return sa.create_engine(self.url, pool_pre_ping=True, connect_args={
+                "options": f"-c lock_timeout={self.busy_timeout_ms}"})
         engine = sa.create_engine(
             self.url,
             # The busy timeout: a writer waits this long for another one.
@@ -333,5 +338,8 @@ def remove_database_files(path: Path) -> None:
 
 
 def _is_locked(exc: sa.exc.OperationalError) -> bool:
+    # PostgreSQL: lock_not_available (lock_timeout) and deadlock_detected.
+    if getattr(exc.orig, "sqlstate", None) in ("55P03", "40P01"):
+        return True
     text = str(exc.orig).lower()
     return "database is locked" in text or "database is busy" in text

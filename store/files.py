@@ -1,34 +1,55 @@
-"""The content-addressed folder beside the database: attachment bytes (and later raw
-mail) stored once under their SHA-256, private to the owner (or the team's group)."""
+"""Where attachment bytes (and later raw mail) live, stored once under their SHA-256.
+
+- A folder: beside an SQLite database by default (`casedesk.db.files/`), or the
+  shared folder `[store] files` names — which several hosts can mount, so TUIs on
+  all of them see the same files. Private to the owner (or the team's group).
+- The database itself (table `stored_file`): the default on PostgreSQL, so every
+  host that reaches the database has the files too.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
 
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
 from store.db import Database, make_private_dir, write_private_file
 from store.errors import NotFound
+from store.models import StoredFile
 
 
 class FileStore:
     def __init__(self, db: Database) -> None:
-        self.root = db.files_dir
+        self.root = db.files_dir  # None: in the database
         self.file_mode = db.file_mode
         self.dir_mode = db.dir_mode
 
     def path(self, digest: str) -> Path:
+        assert self.root is not None
         return self.root / digest[:2] / digest
 
-    def put(self, content: bytes) -> str:
+    def put(self, session: Session, content: bytes) -> str:
         """Store `content` (once) and return its SHA-256 hex digest."""
         digest = hashlib.sha256(content).hexdigest()
+        if self.root is None:
+            if session.get(StoredFile, digest) is None:
+                session.add(StoredFile(sha256=digest, content=content))
+            return digest
         path = self.path(digest)
         if not path.exists():
             make_private_dir(path.parent, self.dir_mode)
             write_private_file(path, content, self.file_mode)
         return digest
 
-    def get(self, digest: str) -> bytes:
+    def get(self, session: Session, digest: str) -> bytes:
+        if self.root is None:
+            content = session.scalar(sa.select(StoredFile.content).where(
+                StoredFile.sha256 == digest))
+            if content is None:
+                raise NotFound(f"the file {digest[:12]}… is missing from the database")
+            return bytes(content)
         try:
             return self.path(digest).read_bytes()
         except FileNotFoundError:

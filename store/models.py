@@ -232,6 +232,14 @@ class Attachment(SQLModel, table=True):
     sha256: str = Field(max_length=64, index=True)
 
 
+class StoredFile(SQLModel, table=True):
+    """File bytes kept in the database (PostgreSQL's default; see `store.files`)."""
+
+    __tablename__ = "stored_file"
+    sha256: str = Field(primary_key=True, max_length=64)
+    content: bytes = Field(sa_type=sa.LargeBinary)
+
+
 class Watch(SQLModel, table=True):
     case_id: int = Field(foreign_key="cases.id", primary_key=True, ondelete="CASCADE")
     agent_id: int = Field(foreign_key="agent.id", primary_key=True, index=True)

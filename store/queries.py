@@ -72,6 +72,7 @@ class Resolved:
     contact_id: int | None
     visible: tuple[int, ...] | None  # channel ids, None = all
     fts: str | None
+    dialect: str = "sqlite"
 
 
 _assignee = aliased(Agent)
@@ -136,7 +137,7 @@ def conditions(
     if f.visible is not None:
         where.append(Case.channel_id.in_(f.visible or (-1,)))
     if f.fts is not None and searching:
-        where.append(Case.id.in_(search.matching_cases(f.fts)))
+        where.append(Case.id.in_(search.matching_cases(f.fts, f.dialect)))
     return where
 
 
@@ -153,7 +154,7 @@ def page(
     query = row_columns().where(*conditions(f, searching=False))
     if f.fts is not None:
         # Driven by the search index, newest first: stops after `limit` hits.
-        query, hit = search.join_hits(query, f.fts)
+        query, hit = search.join_hits(query, f.fts, f.dialect)
         keys: tuple[sa.ColumnElement, ...] = (hit,)  # type: ignore[type-arg]
     else:
         keys = (Case.updated_at, Case.id)

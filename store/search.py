@@ -1,17 +1,21 @@
-"""Full-text search over case titles and conversations (SQLite FTS5).
+"""Full-text search over case titles and conversations.
 
 One search document per case — its title and the text of its messages (not the
-system events) — in the FTS5 table `case_fts`, rowid = case number. The table
-has external content: the view `case_doc` computes each document, so nothing is
-stored twice and `rebuild` can always recreate the index from the cases.
-FTS5 needs the old document to delete a row, so every change of a title or a
-conversation goes through `reindexing()`, which reads the documents before and
-after the change in the same transaction.
+system events) — computed by the view `case_doc`.
 
-Meaning: case-insensitive, whole words, `fakt*` for prefixes, all words must
-occur somewhere in the case; å, ä and ö are letters of their own
-(`remove_diacritics 0`). Results are newest first (highest case number), which
-FTS5 answers from the index without ranking every hit.
+SQLite: the FTS5 table `case_fts` (rowid = case number) with external content
+from `case_doc`, so nothing is stored twice and `rebuild` can always recreate the
+index. FTS5 needs the old document to delete a row, so every change of a title or
+a conversation goes through `reindexing()`, which reads the documents before and
+after the change in the same transaction.
+PostgreSQL: the table `case_search` (case_id, tsvector with the 'simple'
+configuration: no stemming, no accent folding) under a GIN index, kept by the same
+`reindexing()`.
+
+Meaning, the same on both: case-insensitive, whole words, `fakt*` for prefixes,
+all words must occur somewhere in the case; å, ä and ö are letters of their own.
+Results are newest first (highest case number): FTS5 yields them in that order
+from the index, without ranking every hit.
 """
 
 from __future__ import annotations
@@ -30,20 +34,39 @@ from store.models import Case
 _WORD = re.compile(r"[\w]+\*?", re.UNICODE)
 
 
-def fts_query(text: str) -> str:
-    """Turn what a person typed into a safe FTS5 query: every word quoted (so no
-    FTS5 operator or column filter can be injected), a trailing `*` kept as a prefix."""
+def _terms(text: str) -> list[tuple[list[str], bool]]:
+    """The words of what a person typed: each a list of parts (a_b is a phrase of two)
+    and whether it ends in `*` (a prefix)."""
     terms = []
     for match in _WORD.finditer(text):
         word = match.group()
-        prefix = word.endswith("*")
-        word = word.rstrip("*").replace("_", " ").strip()
-        if not word:
-            continue
-        terms.append(f'"{word}"' + ("*" if prefix else ""))
+        parts = word.rstrip("*").replace("_", " ").split()
+        if parts:
+            terms.append(([p.lower() for p in parts], word.endswith("*")))
     if not terms:
         raise InvalidInput(f"nothing to search for in {text!r}: give a word")
-    return " ".join(terms)
+    return terms
+
+
+def fts_query(text: str) -> str:
+    """An FTS5 query: every word quoted (so no FTS5 operator or column filter can be
+    injected), a trailing `*` kept as a prefix."""
+    return " ".join(f'"{" ".join(parts)}"' + ("*" if prefix else "")
+                    for parts, prefix in _terms(text))
+
+
+def ts_query(text: str) -> str:
+    """The same as a PostgreSQL tsquery: words and-ed, `:*` for a prefix. The parts
+    are letters and digits only, so quoting them as lexemes is safe."""
+    return " & ".join(
+        "(" + " <-> ".join(f"'{p}'" + (":*" if prefix and i == len(parts) - 1 else "")
+                           for i, p in enumerate(parts)) + ")"
+        for parts, prefix in _terms(text)
+    )
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
 
 
 def _docs(session: Session, case_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
@@ -57,6 +80,23 @@ def _docs(session: Session, case_ids: Iterable[int]) -> dict[int, tuple[str, str
         {"ids": ids},
     )
     return {row.id: (row.title, row.body) for row in rows}
+
+
+def _put(session: Session, case_id: int, doc: tuple[str, str]) -> None:
+    if _dialect(session) == "postgresql":
+        session.execute(
+            sa.text(
+                "INSERT INTO case_search (case_id, doc) VALUES "
+                "(:id, to_tsvector('simple', :title || ' ' || :body)) "
+                "ON CONFLICT (case_id) DO UPDATE SET doc = excluded.doc"
+            ),
+            {"id": case_id, "title": doc[0], "body": doc[1]},
+        )
+        return
+    session.execute(
+        sa.text("INSERT INTO case_fts(rowid, title, body) VALUES (:id, :title, :body)"),
+        {"id": case_id, "title": doc[0], "body": doc[1]},
+    )
 
 
 @contextmanager
@@ -74,7 +114,7 @@ def reindexing(session: Session, *case_ids: int | None) -> Iterator[None]:
         new = after.get(case_id)
         if old == new:
             continue
-        if old is not None:
+        if old is not None and _dialect(session) == "sqlite":
             session.execute(
                 sa.text(
                     "INSERT INTO case_fts(case_fts, rowid, title, body) "
@@ -83,41 +123,49 @@ def reindexing(session: Session, *case_ids: int | None) -> Iterator[None]:
                 {"id": case_id, "title": old[0], "body": old[1]},
             )
         if new is not None:
-            session.execute(
-                sa.text("INSERT INTO case_fts(rowid, title, body) VALUES (:id, :title, :body)"),
-                {"id": case_id, "title": new[0], "body": new[1]},
-            )
+            _put(session, case_id, new)
 
 
 def index_new_case(session: Session, case_id: int) -> None:
     """Add the document of a case created in this transaction."""
     session.flush()
-    doc = _docs(session, [case_id])[case_id]
-    session.execute(
-        sa.text("INSERT INTO case_fts(rowid, title, body) VALUES (:id, :title, :body)"),
-        {"id": case_id, "title": doc[0], "body": doc[1]},
-    )
+    _put(session, case_id, _docs(session, [case_id])[case_id])
 
 
 def rebuild(session: Session) -> None:
     """Recreate the whole index from the cases (after a bulk load, or to repair)."""
+    if _dialect(session) == "postgresql":
+        session.execute(sa.text("DELETE FROM case_search"))
+        session.execute(sa.text(
+            "INSERT INTO case_search (case_id, doc) "
+            "SELECT id, to_tsvector('simple', title || ' ' || body) FROM case_doc"))
+        return
     session.execute(sa.text("INSERT INTO case_fts(case_fts) VALUES('rebuild')"))
 
 
 _FTS = sa.table("case_fts", sa.column("rowid", sa.Integer))
+_PG = sa.table("case_search", sa.column("case_id", sa.Integer), sa.column("doc"))
 
 
-def join_hits(query: sa.Select, text: str) -> tuple[sa.Select, sa.ColumnElement[int]]:  # type: ignore[type-arg]
+def join_hits(query: sa.Select, text: str, dialect: str) -> tuple[sa.Select, sa.ColumnElement[int]]:  # type: ignore[type-arg]
     """Join the search hits for `text` into a case query; returns it and the hit's key
     (the case number), to order by so the index yields the newest hits first."""
+    if dialect == "postgresql":
+        joined = query.join(_PG, _PG.c.case_id == Case.id).where(
+            sa.text("case_search.doc @@ to_tsquery('simple', :tsq)").bindparams(
+                tsq=ts_query(text)))
+        return joined, Case.id  # type: ignore[return-value]
     joined = query.join(_FTS, _FTS.c.rowid == Case.id).where(
         sa.text("case_fts MATCH :fts").bindparams(fts=fts_query(text))
     )
     return joined, _FTS.c.rowid
 
 
-def matching_cases(query: str) -> sa.TextClause:
-    """A select of the case numbers matching `query` (bind `:fts`), newest first."""
+def matching_cases(text: str, dialect: str) -> sa.TextClause:
+    """A select of the numbers of the cases matching `text`."""
+    if dialect == "postgresql":
+        return sa.text("SELECT case_id FROM case_search WHERE doc @@ to_tsquery('simple', :tsq)"
+                       ).bindparams(tsq=ts_query(text))
     return sa.text("SELECT rowid AS id FROM case_fts WHERE case_fts MATCH :fts").bindparams(
-        fts=fts_query(query)
+        fts=fts_query(text)
     )

@@ -348,7 +348,7 @@ class CaseService:
 
         files = FileStore(self.db)
         for item in attachments:
-            digest = files.put(item.content)
+            digest = files.put(session, item.content)
             session.add(Attachment(
                 message_id=message.id, filename=_clean_line(item.filename)[:500],
                 content_type=_clean_line(item.content_type)[:200] or "application/octet-stream",
@@ -793,11 +793,28 @@ class CaseService:
             contact_id=f.contact_id,
             visible=None if visible is None else tuple(sorted(visible)),
             fts=f.search.strip() if f.search and f.search.strip() else None,
+            dialect=session.get_bind().dialect.name,
         )
 
     def get_case(self, number: int) -> CaseView:
         def work(session: Session, actor: Actor) -> CaseView:
             return _case_view(session, require_case(session, actor, number))
+
+        return self._read(work)
+
+    def attachment_content(self, attachment_id: int) -> tuple[str, bytes]:
+        """An attachment's filename and bytes, for someone who may see its case."""
+
+        def work(session: Session, actor: Actor) -> tuple[str, bytes]:
+            from store.files import FileStore
+
+            attachment = session.get(Attachment, attachment_id)
+            if attachment is None:
+                raise NotFound(f"there is no attachment {attachment_id}")
+            case_id = session.scalar(sa.select(Message.case_id).where(
+                Message.id == attachment.message_id))
+            require_case(session, actor, case_id)  # type: ignore[arg-type]
+            return attachment.filename, FileStore(self.db).get(session, attachment.sha256)
 
         return self._read(work)
 

@@ -15,6 +15,12 @@ class StoreSettings(BaseModel):
         description="The database: a file path (SQLite) or an SQLAlchemy URL. "
         "Default: casedesk.db in the platform's data folder.",
     )
+    files: str | None = Field(
+        default=None,
+        description="A folder for attachments, e.g. one that every host of the team mounts. "
+        "Default: beside an SQLite database (casedesk.db.files/); in the database itself on "
+        "PostgreSQL.",
+    )
     share_with_group: bool = Field(
         default=False,
         description="Create the database and the files beside it readable and writable by "

@@ -60,7 +60,9 @@ class Context:
     def open_db(self, *, check: bool = True) -> Database:
         from store.db import Database
 
-        db = Database(self.database_url(), share_with_group=self.config.store.share_with_group)
+        store = self.config.store
+        db = Database(self.database_url(), share_with_group=store.share_with_group,
+                      files=store.files)
         if check:
             db.check_schema()
         return db

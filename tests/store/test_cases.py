@@ -11,7 +11,6 @@ import pytest
 import sqlalchemy as sa
 
 from store.errors import Forbidden, InvalidInput, NotFound
-from store.files import FileStore
 from store.models import Case, CaseLink, Message, Outbox, WorkspaceEntry
 from store.service import AttachmentInput, ContactInput, MessageInput
 
@@ -154,7 +153,8 @@ def test_attachments_are_kept_with_their_bytes(team, db) -> None:
     assert attachment.content_type == "application/pdf"
     assert attachment.size == len(content)
     assert attachment.sha256 == hashlib.sha256(content).hexdigest()
-    assert FileStore(db).get(attachment.sha256) == content
+    assert team.as_("anna").attachment_content(attachment.id) == (attachment.filename,
+                                                                 content)
 
 
 # -- customer messages ------------------------------------------------------------------

@@ -25,6 +25,22 @@ CREATE VIRTUAL TABLE case_fts USING fts5(
 )
 """
 
+# PostgreSQL: the same documents, in a tsvector table ('simple': no stemming, so
+# whole words and prefixes mean what they mean on SQLite; å, ä, ö kept).
+PG_DOC_VIEW = """
+CREATE VIEW case_doc AS
+SELECT c.id AS id, c.title AS title,
+       coalesce((SELECT string_agg(m.text, E'\\n' ORDER BY m.id) FROM message m
+                 WHERE m.case_id = c.id AND m.kind != 'event'), '') AS body
+FROM cases c
+"""
+PG_SEARCH = """
+CREATE TABLE case_search (
+    case_id integer PRIMARY KEY REFERENCES cases(id) ON DELETE CASCADE,
+    doc tsvector NOT NULL
+)
+"""
+
 
 revision = '0001'
 down_revision = None
@@ -91,6 +107,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_contact_email'), ['email'], unique=False)
         batch_op.create_index(batch_op.f('ix_contact_phone'), ['phone'], unique=False)
 
+    op.create_table('stored_file',
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('content', sa.LargeBinary(), nullable=False),
+    sa.PrimaryKeyConstraint('sha256')
+    )
     op.create_table('lease',
     sa.Column('name', sa.String(length=50), nullable=False),
     sa.Column('holder', sa.String(length=200), nullable=False),
@@ -269,11 +290,18 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.execute(CREATE_DOC_VIEW)
         op.execute(CREATE_FTS)
+    elif op.get_bind().dialect.name == "postgresql":
+        op.execute(PG_DOC_VIEW)
+        op.execute(PG_SEARCH)
+        op.execute("CREATE INDEX ix_case_search_doc ON case_search USING gin (doc)")
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TABLE case_fts")
+        op.execute("DROP VIEW case_doc")
+    elif op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TABLE case_search")
         op.execute("DROP VIEW case_doc")
 
     with op.batch_alter_table('outbox', schema=None) as batch_op:
@@ -327,6 +355,7 @@ def downgrade() -> None:
     op.drop_table('setting')
     op.drop_table('mailbox_state')
     op.drop_table('lease')
+    op.drop_table('stored_file')
     with op.batch_alter_table('contact', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contact_phone'))
         batch_op.drop_index(batch_op.f('ix_contact_email'))
