@@ -51,8 +51,10 @@ class Busy(StoreError):
         )
 
 
-def to_url(url_or_path: str | os.PathLike[str]) -> sa.URL:
+def to_url(url_or_path: str | os.PathLike[str] | sa.URL) -> sa.URL:
     """An SQLAlchemy URL from either a URL or a plain file path."""
+    if isinstance(url_or_path, sa.URL):
+        return url_or_path
     text = os.fspath(url_or_path)
     if "://" in text:
         return sa.make_url(text)
@@ -100,7 +102,7 @@ class Database:
     """
 
     def __init__(
-        self, url: str | os.PathLike[str], *, share_with_group: bool = False,
+        self, url: str | os.PathLike[str] | sa.URL, *, share_with_group: bool = False,
         busy_timeout_ms: int = BUSY_TIMEOUT_MS, files: str | os.PathLike[str] | None = None,
     ) -> None:
         self.url = to_url(url)
@@ -310,7 +312,8 @@ class Database:
 def include_in_migrations(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
     """What Alembic compares with the models: not the search index's own tables (FTS5
     makes them; the migration creates the index by hand)."""
-    return not (type_ == "table" and name is not None and name.startswith("case_fts"))
+    return not (type_ == "table" and name is not None
+                and name.startswith(("case_fts", "case_search")))
 
 
 def is_demo_database(path: Path) -> bool:

@@ -54,10 +54,28 @@ class Team:
         )
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that uses a database runs on SQLite and on PostgreSQL, unless it is
+    about SQLite itself (marked `sqlite_only`)."""
+    if "engine" in metafunc.fixturenames:
+        only = metafunc.definition.get_closest_marker("sqlite_only")
+        metafunc.parametrize("engine", ["sqlite"] if only else ["sqlite", "postgresql"],
+                             indirect=True)
+
+
 @pytest.fixture
-def db(tmp_path: Path) -> Database:
-    database = Database(tmp_path / "casedesk.db")
-    database.upgrade()
+def engine(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def db(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> Database:
+    """A fresh, migrated database for this test."""
+    if engine == "postgresql":
+        database = Database(request.getfixturevalue("pg_migrated_url"))
+    else:
+        database = Database(tmp_path / "casedesk.db")
+        database.upgrade()
     yield database
     database.dispose()
 
@@ -115,3 +133,23 @@ def pg_url_factory(pg_server):
 def pg_url(pg_url_factory) -> str:
     """An SQLAlchemy URL (postgresql+psycopg) of a fresh, empty database for this test."""
     return pg_url_factory()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server) -> str:
+    """A database migrated once, copied for each test (a copy is much cheaper than
+    running the migrations again)."""
+    name = "casedesk_template"
+    database = Database(pg_server.create_database(name))
+    database.upgrade()
+    database.dispose()
+    return name
+
+
+@pytest.fixture
+def pg_migrated_url(pg_server, pg_template):
+    """An SQLAlchemy URL of a fresh, migrated PostgreSQL database for this test."""
+    name = pg_server.new_database_name()
+    url = pg_server.create_database(name, template=pg_template)
+    yield url
+    pg_server.drop_database(name)

@@ -3,7 +3,6 @@ one writer at a time without "database is locked" reaching anyone."""
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import shutil
 import sqlite3
@@ -18,12 +17,13 @@ import store.db
 from store.db import Busy, Database, SchemaError
 from store.service import (
     AttachmentInput,
-    CaseFilter,
     CaseService,
     ContactInput,
     MessageInput,
     bootstrap,
 )
+
+pytestmark = pytest.mark.sqlite_only
 
 
 def mode(path: Path) -> int:
@@ -205,60 +205,3 @@ def test_another_programs_database_is_left_alone(tmp_path: Path) -> None:
     assert mode(path) == 0o644
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
-
-
-# -- many writers at once ---------------------------------------------------------
-
-WRITERS = 8
-NOTES_EACH = 15
-
-
-def _writer(path: str, login: str, cases: list[int], queue: multiprocessing.Queue) -> None:
-    try:
-        db = Database(path)
-        service = CaseService(db, login)
-        for i in range(NOTES_EACH):
-            for number in cases:
-                service.note(number, f"{login} note {i}")
-            service.add_message(cases[i % len(cases)], MessageInput(f"{login} kund {i}"))
-        mine = service.create_case(channel="Support", contact=ContactInput(name=login),
-                                   title=f"{login}s eget ärende")
-        service.set_status(mine, "open")
-        queue.put(("ok", login))
-    except Exception as exc:  # reported to the test, which fails on it
-        queue.put(("error", f"{login}: {type(exc).__name__}: {exc}"))
-
-
-def test_eight_writer_processes_lose_nothing(tmp_path: Path) -> None:
-    path = tmp_path / "shared.db"
-    db = Database(path)
-    db.upgrade()
-    bootstrap(db, "boss")
-    boss = CaseService(db, "boss")
-    boss.add_channel("Support", kind="chat")
-    logins = [f"agent{i}" for i in range(WRITERS)]
-    for login in logins:
-        boss.add_agent(login)
-        boss.set_membership("Support", login, member=True)
-    cases = [boss.create_case(channel="Support", contact=ContactInput(name=f"K{i}"),
-                              title=f"Delat ärende {i}") for i in range(3)]
-    ctx = multiprocessing.get_context("spawn")
-    queue = ctx.Queue()
-    procs = [ctx.Process(target=_writer, args=(str(path), login, cases, queue))
-             for login in logins]
-    for p in procs:
-        p.start()
-    results = [queue.get(timeout=300) for _ in procs]
-    for p in procs:
-        p.join(timeout=60)
-    assert [r for r in results if r[0] == "error"] == []
-    with db.read() as session:
-        notes = session.scalar(sa.text("SELECT count(*) FROM message WHERE kind = 'note'"))
-        customer = session.scalar(sa.text("SELECT count(*) FROM message WHERE kind='customer'"))
-        own = session.scalar(sa.text("SELECT count(*) FROM cases WHERE status = 'open'"))
-    assert notes == WRITERS * NOTES_EACH * len(cases)
-    assert customer == WRITERS * NOTES_EACH
-    assert own == WRITERS
-    # Every note is also in the search index of its case.
-    hits = boss.list_cases(CaseFilter(search="note", limit=10))
-    assert set(cases) <= {r.number for r in hits}

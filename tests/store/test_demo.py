@@ -16,6 +16,8 @@ from store.errors import InvalidInput
 from store.models import Agent, Case, ChannelKind, Message, MessageKind, Setting, Status
 from store.service import CaseFilter, CaseService
 
+pytestmark = pytest.mark.sqlite_only
+
 NOW = datetime(2026, 3, 11, 14, 30, tzinfo=UTC)  # a Wednesday afternoon
 LOGIN = "tester"
 CASES = 3000

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from searchindex import fts_hits, index_is_consistent
 
 from store.errors import Forbidden, InvalidInput, NotFound
 from store.models import (
@@ -36,21 +37,6 @@ def agent_ids(db) -> dict[int, str]:  # type: ignore[no-untyped-def]
 def per_agent(db, model, case_id: int) -> set[str]:  # type: ignore[no-untyped-def]
     logins = agent_ids(db)
     return {logins[r.agent_id] for r in table_rows(db, model, model.case_id == case_id)}
-
-
-def fts_hits(db, word: str) -> set[int]:  # type: ignore[no-untyped-def]
-    """The raw index, merged cases included (the case lists hide those)."""
-    with db.read() as session:
-        rows = session.execute(sa.text("SELECT rowid FROM case_fts WHERE case_fts MATCH :q"),
-                               {"q": f'"{word}"'})
-        return {r[0] for r in rows}
-
-
-def index_is_consistent(db) -> bool:  # type: ignore[no-untyped-def]
-    """FTS5's own check that the index matches the documents of every case."""
-    db.write(lambda s: s.execute(
-        sa.text("INSERT INTO case_fts(case_fts, rank) VALUES('integrity-check', 1)")))
-    return True
 
 
 def found(service, words: str) -> list[int]:  # type: ignore[no-untyped-def]

@@ -15,6 +15,8 @@ import sqlalchemy as sa
 from store.queries import CaseFilter
 from store.service import CaseService
 
+pytestmark = pytest.mark.sqlite_only
+
 STATS = json.loads((Path(__file__).with_name("stat1_1m.json")).read_text())
 
 

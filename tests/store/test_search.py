@@ -5,7 +5,7 @@ and whatever is typed, never an SQLite error."""
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
+from searchindex import fts_hits, index_is_consistent
 
 from store.errors import InvalidInput
 from store.service import CaseFilter, ContactInput, MessageInput
@@ -14,19 +14,6 @@ from store.service import CaseFilter, ContactInput, MessageInput
 def found(service, words: str, **filters) -> list[int]:  # type: ignore[no-untyped-def]
     return [r.number for r in service.list_cases(
         CaseFilter(search=words, include_ended=True, **filters))]
-
-
-def fts_hits(db, word: str) -> set[int]:  # type: ignore[no-untyped-def]
-    with db.read() as session:
-        rows = session.execute(sa.text("SELECT rowid FROM case_fts WHERE case_fts MATCH :q"),
-                               {"q": f'"{word}"'})
-        return {r[0] for r in rows}
-
-
-def index_is_consistent(db) -> bool:  # type: ignore[no-untyped-def]
-    db.write(lambda s: s.execute(
-        sa.text("INSERT INTO case_fts(case_fts, rank) VALUES('integrity-check', 1)")))
-    return True
 
 
 @pytest.fixture
