@@ -57,7 +57,10 @@ def to_url(url_or_path: str | os.PathLike[str] | sa.URL) -> sa.URL:
         return url_or_path
     text = os.fspath(url_or_path)
     if "://" in text:
-        return sa.make_url(text)
+        url = sa.make_url(text)
+        if url.drivername in ("postgresql", "postgres"):
+            url = url.set(drivername="postgresql+psycopg")  # the driver casedesk installs
+        return url
     return sa.make_url("sqlite:///" + str(Path(text).expanduser().absolute()))
 
 

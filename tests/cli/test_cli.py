@@ -404,3 +404,20 @@ def test_an_email_channel_needs_one_address(cli) -> None:
         cli("channel", "add", "Mail", "--kind", "email"))
     assert "not one email address" in one_line_error(
         cli("channel", "add", "Mail", "--kind", "email", "--address", "a@x.se b@x.se"))
+
+
+def test_the_same_commands_on_postgresql(cli, pg_url: str) -> None:
+    url = pg_url.replace("postgresql+psycopg://", "postgresql://")  # as people write it
+
+    def run(*args: str) -> Run:
+        return cli("--db", url, *args, db=None)
+
+    assert "Created the database" in run("init").out
+    assert run("channel", "add", "Support", "--kind", "email",
+               "--address", "support@example.se").code == 0
+    assert run("case", "create", "--channel", "Support", "--title", "Fakturan för maj",
+               "--email", "asa@example.se", "--text", "Hej, fel belopp").code == 0
+    assert run("case", "reply", "1", "--text", "Vi tittar på det", "--status", "waiting").code == 0
+    found = json.loads(run("cases", "--search", "fakt*", "--json").out)
+    assert [(c["number"], c["status"]) for c in found] == [(1, "waiting")]
+    assert "up to date" in run("init").out
