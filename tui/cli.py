@@ -312,6 +312,29 @@ def demo(
         open_overview(context)
 
 
+@app.command()
+def copy(
+    ctx: typer.Context,
+    to: Annotated[str, typer.Option("--to", help="The target: an SQLAlchemy URL "
+                                    "(postgresql://user@host/db) or a file path.")],
+) -> None:
+    """Copy this database, whole, into an empty one — e.g. onto the team's PostgreSQL.
+
+    Case numbers, conversations, attachments, audit and settings come along; the
+    target is created or upgraded first and must hold no cases.
+    """
+    from store.db import Database
+    from store.transfer import copy_database
+
+    context = ctx_of(ctx)
+    source = context.open_db()
+    target = Database(to, share_with_group=context.config.store.share_with_group)
+    counts = copy_database(source, target, progress=lambda table, n: typer.echo(
+        f"  {table}: {n:,} rows", err=True) if n % 100_000 == 0 else None)
+    typer.echo(f"Copied {counts.get('cases', 0):,} cases and {counts.get('message', 0):,} "
+               f"messages into {target._where()}.")
+
+
 # -- agents and channels ------------------------------------------------------------
 
 

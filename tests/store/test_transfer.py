@@ -1,0 +1,44 @@
+"""Moving a team's SQLite database onto PostgreSQL loses and changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from store.db import Database
+from store.errors import InvalidInput
+from store.queries import CaseFilter
+from store.service import AttachmentInput, CaseService, ContactInput, MessageInput
+from store.transfer import copy_database
+
+pytestmark = pytest.mark.sqlite_only  # the source is SQLite; the target PostgreSQL
+
+
+def test_copy_to_postgresql_keeps_every_case_as_it_was(team, db, pg_url) -> None:
+    anna = team.as_("anna")
+    numbers = [team.new_case(title=f"Ärende {i}", text=f"faktura nummer {i}") for i in range(5)]
+    anna.reply(numbers[0], "Hej! Vi tittar på det.", status="waiting")
+    anna.note(numbers[1], "@bo kan du kolla?")
+    anna.set_watch(numbers[2], watching=True)
+    anna.merge(numbers[3], numbers[4])
+    with_file = anna.create_case(
+        channel="Support", contact=ContactInput(name="Bild", email="bild@example.se"),
+        title="Skärmdump", messages=[MessageInput("se bild", attachments=(
+            AttachmentInput("bild.png", b"\x89PNG data"),))])
+    target = Database(pg_url)
+    counts = copy_database(db, target)
+    assert counts["cases"] == 6
+    moved = CaseService(target, "anna", clock=team.clock)
+    everything = CaseFilter(include_ended=True, limit=100)
+    assert moved.list_cases(everything) == anna.list_cases(everything)
+    for number in [*numbers, with_file]:
+        assert moved.get_case(number) == anna.get_case(number)
+    assert [r.number for r in moved.list_cases(CaseFilter(search="faktura"))] == \
+        [r.number for r in anna.list_cases(CaseFilter(search="faktura"))]
+    attachment = moved.get_case(with_file).messages[0].attachments[0]
+    assert moved.attachment_content(attachment.id) == ("bild.png", b"\x89PNG data")
+    # New cases continue the numbering.
+    assert team.new_case() == with_file + 1  # on SQLite
+    assert moved.create_case(channel="Support", contact=ContactInput(name="Ny"),
+                             title="Ny") == with_file + 1
+    with pytest.raises(InvalidInput, match="already has cases"):
+        copy_database(db, target)
