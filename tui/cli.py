@@ -298,10 +298,12 @@ def demo(
     database.upgrade()
     with Progress(transient=True, disable=not sys.stderr.isatty()) as progress:
         task = progress.add_task("Building the demo cases", total=cases)
-        summary = build_demo(
-            database, cases=cases, login=os_login(), seed=seed,
-            progress=lambda done, total: progress.update(task, completed=done, total=total),
-        )
+        def show(done: int, total: int) -> None:
+            # After the last batch comes the search index: say so while the bar is full.
+            what = "Building the search index" if done >= total else "Building the demo cases"
+            progress.update(task, completed=done, total=total, description=what)
+
+        summary = build_demo(database, cases=cases, login=os_login(), seed=seed, progress=show)
     typer.echo(
         f"Built {path}: {summary.cases} cases, {summary.messages} messages, "
         f"{summary.contacts} contacts, {summary.agents} agents, {summary.channels} channels.",
