@@ -37,3 +37,17 @@ class InvalidInput(StoreError):
 
 class UnknownLogin(StoreError):
     """The operating-system login running casedesk is not an agent here."""
+
+
+def describe_validation(exc: Exception) -> str:
+    """A pydantic ValidationError as one line: each problem with its dotted key."""
+    problems = []
+    for err in exc.errors():  # type: ignore[attr-defined]
+        key = ".".join(str(p) for p in err["loc"])
+        if err["type"] == "extra_forbidden":
+            problems.append(f"unknown key {key!r}")
+        elif err["type"] == "missing":
+            problems.append(f"missing {key!r}")
+        else:
+            problems.append(f"{key}: {err['msg']}" if key else err["msg"])
+    return "; ".join(problems)

@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from store.errors import StoreError
+from store.errors import StoreError, describe_validation
 from store.permissions import MAX_NUMBER
 from store.service import CaseService, ContactInput, MessageInput
 
@@ -90,19 +90,6 @@ class IngestResult:
     created: bool = False
 
 
-def _describe(exc: ValidationError) -> str:
-    problems = []
-    for err in exc.errors():
-        key = ".".join(str(p) for p in err["loc"])
-        if err["type"] == "extra_forbidden":
-            problems.append(f"unknown key {key!r}")
-        elif err["type"] == "missing":
-            problems.append(f"missing {key!r}")
-        else:
-            problems.append(f"{key}: {err['msg']}" if key else err["msg"])
-    return "; ".join(problems)
-
-
 def ingest_line(service: CaseService, number: int, line: str) -> IngestResult | None:
     """Take one line; None for a blank line. Every failure is this line's error."""
     if not line.strip():
@@ -130,7 +117,7 @@ def ingest_line(service: CaseService, number: int, line: str) -> IngestResult | 
         )
         return IngestResult(number, case=created, created=True)
     except ValidationError as exc:
-        return IngestResult(number, error=_describe(exc))
+        return IngestResult(number, error=describe_validation(exc))
     except StoreError as exc:
         return IngestResult(number, error=str(exc))
     except Exception as exc:  # one bad line never stops the others

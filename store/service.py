@@ -114,13 +114,14 @@ class MessageInput:
 SENDER_KINDS = {"customer": MessageKind.CUSTOMER, "agent": MessageKind.REPLY, "ai": MessageKind.AI}
 
 
-def _clean_line(text: str) -> str:
-    """One line of text: no line breaks or control characters (mail headers, titles)."""
+def _one_line(text: str) -> str:
+    """One line of text, control characters and line breaks as spaces (mail headers,
+    names of agents and channels). Not the terminal's sanitizer: that is tui.sanitize."""
     return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
 
 
 def _labels(labels: Iterable[str]) -> str:
-    clean = sorted({_clean_line(label).replace(",", " ").strip() for label in labels} - {""})
+    clean = sorted({_one_line(label).replace(",", " ").strip() for label in labels} - {""})
     return ",".join(clean)
 
 
@@ -350,8 +351,8 @@ class CaseService:
         for item in attachments:
             digest = files.put(session, item.content)
             session.add(Attachment(
-                message_id=message.id, filename=_clean_line(item.filename)[:500],
-                content_type=_clean_line(item.content_type)[:200] or "application/octet-stream",
+                message_id=message.id, filename=_one_line(item.filename)[:500],
+                content_type=_one_line(item.content_type)[:200] or "application/octet-stream",
                 size=len(item.content), sha256=digest,
             ))
 
@@ -403,11 +404,11 @@ class CaseService:
                 f"the contact of case #{case.id} has no email address: add one, or write a note"
             )
         domain = channel.address.rpartition("@")[2] or "casedesk.invalid"
-        mail_id = f"<casedesk.{case.id}.{row.id}.{secrets.token_hex(6)}@{_clean_line(domain)}>"
+        mail_id = f"<casedesk.{case.id}.{row.id}.{secrets.token_hex(6)}@{_one_line(domain)}>"
         row.mail_message_id = mail_id
         session.add(Outbox(
             case_id=case.id, message_id=row.id, from_addr=channel.address, to_addr=contact.email,
-            subject=f"Re: {_clean_line(case.title)} [#{case.id}]", body=row.text,
+            subject=f"Re: {_one_line(case.title)} [#{case.id}]", body=row.text,
             mail_message_id=mail_id, created_at=row.created_at, updated_at=row.created_at,
         ))
 
@@ -878,7 +879,7 @@ class CaseService:
 def _title(title: str) -> str:
     """Kept as given (nothing lost; the display shows control characters as markers)."""
     value = title.strip()
-    if not _clean_line(value):
+    if not _one_line(value):
         raise InvalidInput("a case needs a title")
     return value[:500]
 
@@ -924,7 +925,7 @@ def _new_agent(session: Session, login: str, *, name: str, email: str, superviso
     login = check_login(login.strip())
     if session.scalar(sa.select(Agent.id).where(Agent.login == login)) is not None:
         raise InvalidInput(f"there is already an agent {login!r}")
-    agent = Agent(login=login, name=_clean_line(name) or login,
+    agent = Agent(login=login, name=_one_line(name) or login,
                   email=_email(email) if email.strip() else "", is_supervisor=supervisor,
                   is_ai=ai, created_at=now)
     session.add(agent)
@@ -934,7 +935,7 @@ def _new_agent(session: Session, login: str, *, name: str, email: str, superviso
 
 def _new_channel(session: Session, name: str, *, kind: str, address: str,
                  now: datetime) -> Channel:
-    name = _clean_line(name)
+    name = _one_line(name)
     if not name:
         raise InvalidInput("a channel needs a name")
     try:
@@ -947,7 +948,7 @@ def _new_channel(session: Session, name: str, *, kind: str, address: str,
         raise InvalidInput(f"there is already a channel {name!r}")
     if kind == ChannelKind.EMAIL.value and not address.strip():
         raise InvalidInput("an email channel needs its support address (--address)")
-    address = _email(address) if kind == ChannelKind.EMAIL.value else _clean_line(address)
+    address = _email(address) if kind == ChannelKind.EMAIL.value else _one_line(address)
     channel = Channel(name=name, kind=kind, address=address, created_at=now)
     session.add(channel)
     session.flush()
@@ -971,7 +972,7 @@ def bootstrap(db: Database, login: str, *, name: str = "", clock: Clock = utcnow
 
 def _find_or_add_contact(session: Session, contact: ContactInput, now: datetime) -> Contact:
     email = _email(contact.email) if contact.email.strip() else ""
-    phone = _clean_line(contact.phone)
+    phone = _one_line(contact.phone)
     if contact.customer_type is not None and contact.customer_type not in CUSTOMER_TYPES:
         raise InvalidInput(f"unknown customer type {contact.customer_type!r}: use "
                            f"{' or '.join(CUSTOMER_TYPES)}")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from store.errors import describe_validation
 from store.settings import StoreSettings
 
 APP_NAME = "casedesk"
@@ -64,16 +65,4 @@ def load_config(path: Path | None) -> tuple[Config, Path | None]:
     try:
         return Config.model_validate(data), path
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {describe(exc)}") from None
-
-
-def describe(exc: ValidationError) -> str:
-    """One line per problem: the dotted key and what is wrong with it."""
-    problems = []
-    for err in exc.errors():
-        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        if err["type"] == "extra_forbidden":
-            problems.append(f"unknown key {key!r}")
-        else:
-            problems.append(f"key {key!r}: {err['msg']}")
-    return "; ".join(problems)
+        raise ConfigError(f"{path}: {describe_validation(exc)}") from None
