@@ -146,6 +146,7 @@ class Case(SQLModel, table=True):
         sa.Index("ix_cases_channel_updated", "channel_id", "updated_at", "id"),
         sa.Index("ix_cases_assignee_updated", "assignee_id", "updated_at", "id"),
         sa.Index("ix_cases_contact_updated", "contact_id", "updated_at", "id"),
+        sa.Index("ix_cases_priority_updated", "priority", "updated_at", "id"),
         sa.Index("ix_cases_updated", "updated_at", "id"),
         # Counts and group counts within a set of statuses, read from the index
         # alone — channel_id included for an agent, who sees only their channels.

@@ -31,6 +31,9 @@ def big(team, db):  # type: ignore[no-untyped-def]
             anna.assign(number, "anna")
         if i % 4 == 0:
             anna.set_status(number, "waiting")
+        if i % 5 == 0:
+            anna.set_priority(number, "high")
+            anna.set_watch(number, watching=True)
     with sqlite3.connect(db.path) as conn:
         conn.execute("ANALYZE")
         conn.execute("DELETE FROM sqlite_stat1")
@@ -75,6 +78,8 @@ LISTS = {
                    "ix_cases_assignee_updated (assignee_id=?"),
     "one contact": (CaseFilter(contact_id=3, include_ended=True),
                     "ix_cases_contact_updated (contact_id=?"),
+    "one priority": (CaseFilter(priority="high", include_ended=True),
+                     "ix_cases_priority_updated (priority=?"),
     "search": (CaseFilter(search="faktura", include_ended=True), "SCAN case_fts VIRTUAL TABLE"),
 }
 
@@ -96,6 +101,16 @@ def test_each_list_reads_its_index_in_order(big, db, name) -> None:
 
 # An agent's default view; a supervisor's every-status view (an agent's would also
 # need each row's channel: counting every case there reads the rows).
+def test_the_watched_list_starts_from_the_watches(big, db) -> None:
+    """An agent watches a few cases: they are found through the watch index and sorted,
+    never by walking every case."""
+    anna = big.as_("anna")
+    assert anna.list_cases(CaseFilter(watched=True, include_ended=True))
+    (plan,) = plans(db, lambda: anna.list_cases(CaseFilter(watched=True, include_ended=True)))
+    assert "ix_watch_agent_id (agent_id=?)" in plan, plan
+    assert "SCAN cases" not in plan, plan
+
+
 GROUPS = {
     ("default view", "status"): (CaseFilter(), "COVERING INDEX ix_cases_status_channel"),
     ("default view", "channel"): (CaseFilter(), "COVERING INDEX ix_cases_status_channel"),

@@ -160,6 +160,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_cases_contact_updated', ['contact_id', 'updated_at', 'id'], unique=False)
         batch_op.create_index('ix_cases_merged_into_id', ['merged_into_id'], unique=False, sqlite_where=sa.text('merged_into_id IS NOT NULL'), postgresql_where=sa.text('merged_into_id IS NOT NULL'))
         batch_op.create_index('ix_cases_status_updated', ['status', 'updated_at', 'id'], unique=False)
+        batch_op.create_index('ix_cases_priority_updated', ['priority', 'updated_at', 'id'], unique=False)
         batch_op.create_index('ix_cases_status_channel', ['status', 'channel_id'], unique=False)
         batch_op.create_index('ix_cases_status_assignee', ['status', 'assignee_id', 'channel_id'], unique=False)
         batch_op.create_index('ix_cases_status_contact', ['status', 'contact_id', 'channel_id'], unique=False)
@@ -343,6 +344,7 @@ def downgrade() -> None:
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index('ix_cases_updated')
         batch_op.drop_index('ix_cases_status_updated')
+        batch_op.drop_index('ix_cases_priority_updated')
         batch_op.drop_index('ix_cases_status_channel')
         batch_op.drop_index('ix_cases_status_assignee')
         batch_op.drop_index('ix_cases_status_contact')
