@@ -132,14 +132,14 @@ def main() -> None:
     results = {name: measure(db, args.repeat) for name, db in engines.items()}
     count = CaseService(engines["SQLite"], os_login()).count_cases(CaseFilter(include_ended=True))
     print(f"{count:,} cases; median of {args.repeat} runs; ms; ratio = store layer / raw driver")
-    header = f"{'query':<42}" + "".join(f"{e + ' store':>14}{'raw':>9}{'ratio':>7}"
+    header = f"{'query':<42}" + "".join(f"{e + ' store':>20}{'raw':>9}{'ratio':>7}"
                                           for e in results)
     print(header)
     for name in next(iter(results.values())):
         line = f"{name:<42}"
         for engine in results:
             ours, raw = results[engine][name]
-            line += f"{ours:>14.2f}{raw:>9.2f}{ours / raw:>7.1f}"
+            line += f"{ours:>20.2f}{raw:>9.2f}{ours / raw:>7.1f}"
         print(line)
 
 

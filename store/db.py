@@ -144,6 +144,12 @@ class Database:
 
     def _make_engine(self) -> Engine:
         if not self.is_sqlite:
+            if self.url.get_backend_name() == "postgresql":
+                try:
+                    import psycopg  # noqa: F401
+                except ImportError:
+                    raise StoreError("PostgreSQL needs its driver: pip install "
+                                     "'casedesk[postgres]'") from None
             # A writer waits for a row lock as long as SQLite's writers wait (then Busy).
             return sa.create_engine(self.url, pool_pre_ping=True, connect_args={
                 "options": f"-c lock_timeout={self.busy_timeout_ms}"})

@@ -42,3 +42,23 @@ def test_copy_to_postgresql_keeps_every_case_as_it_was(team, db, pg_url) -> None
                              title="Ny") == with_file + 1
     with pytest.raises(InvalidInput, match="already has cases"):
         copy_database(db, target)
+
+
+def test_postgresql_can_keep_files_in_a_shared_folder(tmp_path, pg_url) -> None:
+    from store.service import bootstrap
+
+    shared = tmp_path / "shared-files"
+    db = Database(pg_url, files=shared)
+    db.upgrade()
+    bootstrap(db, "boss")
+    boss = CaseService(db, "boss")
+    boss.add_channel("Chat", kind="chat")
+    number = boss.create_case(channel="Chat", contact=ContactInput(name="K"), title="Fil",
+                              messages=[MessageInput("bifogat", attachments=(
+                                  AttachmentInput("a.txt", b"hello"),))])
+    attachment = boss.get_case(number).messages[0].attachments[0]
+    assert (shared / attachment.sha256[:2] / attachment.sha256).read_bytes() == b"hello"
+    # Another host mounting the same folder sees the same file.
+    elsewhere = CaseService(Database(pg_url, files=shared), "boss")
+    assert elsewhere.attachment_content(attachment.id) == ("a.txt", b"hello")
+    db.dispose()
