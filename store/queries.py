@@ -160,9 +160,7 @@ def page(
         keys = (Case.updated_at, Case.id)
 
     def key_of(row: CaseRow) -> sa.ColumnElement:  # type: ignore[type-arg]
-        values = (row.number,) if f.fts is not None else (row.updated_at, row.number)
-        return sa.tuple_(*[sa.literal(v, type_=k.type) for k, v in zip(keys, values,
-                                                                         strict=True)])
+        return _key_value(f, keys, row)
 
     reverse = before is not None or from_end
     if after is not None:
@@ -173,6 +171,21 @@ def page(
     # Through the connection: a Core statement needs none of the ORM's machinery.
     rows = [to_row(r) for r in session.connection().execute(query.order_by(*order).limit(limit))]
     return rows[::-1] if reverse else rows
+
+
+def _key_value(f: Resolved, keys: tuple[sa.ColumnElement, ...],  # type: ignore[type-arg]
+               row: CaseRow) -> sa.ColumnElement:  # type: ignore[type-arg]
+    """The list-order key of `row`, as SQL values typed like `keys`."""
+    values = (row.number,) if f.fts is not None else (row.updated_at, row.number)
+    return sa.tuple_(*[sa.literal(v, type_=k.type) for k, v in zip(keys, values, strict=True)])
+
+
+def position(session: Session, f: Resolved, row: CaseRow) -> int:
+    """How many rows come before `row` in the list (its index, when it is in it)."""
+    keys: tuple[sa.ColumnElement, ...] = (  # type: ignore[type-arg]
+        (Case.id,) if f.fts is not None else (Case.updated_at, Case.id))
+    return session.scalar(sa.select(sa.func.count()).select_from(Case).where(
+        *conditions(f), sa.tuple_(*keys) > _key_value(f, keys, row))) or 0
 
 
 def count(session: Session, f: Resolved) -> int:

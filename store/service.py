@@ -752,6 +752,15 @@ class CaseService:
 
         return self._read(work)
 
+    def case_position(self, filters: CaseFilter | None, row: CaseRow) -> int:
+        """The index of `row` in the list `filters` selects (rows before it)."""
+
+        def work(session: Session, actor: Actor) -> int:
+            return queries.position(session, self._resolve(session, actor,
+                                                           filters or CaseFilter()), row)
+
+        return self._read(work)
+
     def count_cases(self, filters: CaseFilter | None = None) -> int:
         def work(session: Session, actor: Actor) -> int:
             return queries.count(session, self._resolve(session, actor, filters or CaseFilter()))

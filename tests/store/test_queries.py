@@ -119,3 +119,11 @@ def test_filters_by_priority_watched_and_unassigned(team, many) -> None:
         anna.list_cases(CaseFilter(priority="urgent"))
     with pytest.raises(InvalidInput, match="group"):
         anna.group_counts(CaseFilter(), "label")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("filters", [CaseFilter(limit=100), CaseFilter(limit=100, search="faktura"),
+                                     CaseFilter(limit=100, channel="Support")])
+def test_a_rows_position_is_its_index(team, many, filters) -> None:
+    anna = team.as_("anna")
+    rows = anna.list_cases(filters)
+    assert [anna.case_position(filters, r) for r in rows] == list(range(len(rows)))
