@@ -120,11 +120,16 @@ def root(
 
 
 def open_overview(context: Context) -> None:
-    """The case overview. Until the TUI lands: the open cases, one per line."""
+    """The case overview in the terminal UI; printed as lines when not on a terminal."""
     from store.service import CaseFilter
 
     service = context.service()
-    print_rows(service.list_cases(CaseFilter()))
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        print_rows(service.list_cases(CaseFilter()))
+        return
+    from tui.app import CasedeskApp
+
+    CasedeskApp(lambda: service).run()
 
 
 # -- output ---------------------------------------------------------------------

@@ -1,0 +1,142 @@
+"""The case overview, driven by keys as an agent drives it (Pilot), on a real demo
+database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from store.db import Database
+from store.demo import build_demo
+from store.queries import CaseFilter
+from store.service import CaseService, MessageInput
+from tui.app import CasedeskApp
+from tui.widgets.case_detail import CaseDetail, render_case
+from tui.widgets.case_table import CaseTable
+
+pytestmark = pytest.mark.sqlite_only
+
+NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    db = Database(path)
+    db.upgrade()
+    build_demo(db, cases=600, login="supervisor", now=NOW)
+    db.dispose()
+    return path
+
+
+def app_for(path: Path, login: str = "supervisor") -> CasedeskApp:
+    return CasedeskApp(lambda: CaseService(Database(path), login), poll_seconds=0)
+
+
+async def settle(app: CasedeskApp, pilot) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(5):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def test_the_list_opens_with_the_cursor_on_the_first_case(demo_path: Path) -> None:
+    app = app_for(demo_path)
+    expected = CaseService(Database(demo_path), "supervisor").list_cases(CaseFilter())
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        table = app.query_one(CaseTable)
+        assert app.focused is table
+        assert table.cursor == 0
+        assert table.current is not None
+        assert table.current.number == expected[0].number
+        assert table.window.total == CaseService(Database(demo_path),
+                                                 "supervisor").count_cases(CaseFilter())
+
+
+async def test_end_and_page_down_reach_the_right_cases_without_offset(demo_path: Path) -> None:
+    app = app_for(demo_path)
+    service = CaseService(Database(demo_path), "supervisor")
+    everything = service.list_cases(CaseFilter(limit=10_000))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        table = app.query_one(CaseTable)
+        await pilot.press("end")
+        await settle(app, pilot)
+        assert table.cursor == len(everything) - 1
+        assert table.current is not None
+        assert table.current.number == everything[-1].number
+        await pilot.press("home", "pagedown", "pagedown")
+        await settle(app, pilot)
+        assert table.current is not None
+        assert table.current.number == everything[table.cursor].number
+        assert table.cursor > 0
+
+
+async def test_enter_shows_the_case_beside_the_list(demo_path: Path) -> None:
+    app = app_for(demo_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        table = app.query_one(CaseTable)
+        await pilot.press("down", "enter")
+        await settle(app, pilot)
+        assert table.current is not None
+        detail = app.query_one(CaseDetail)
+        assert detail.shown is not None
+        assert detail.shown.number == table.current.number
+        text = "\n".join(t.plain for t in render_case(detail.shown).renderables)
+        assert f"#{table.current.number}" in text
+        assert detail.shown.title in text
+
+
+async def test_search_narrows_the_list(demo_path: Path) -> None:
+    app = app_for(demo_path)
+    service = CaseService(Database(demo_path), "supervisor")
+    hits = service.list_cases(CaseFilter(search="faktura", limit=10_000))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", *"faktura", "enter")
+        await settle(app, pilot)
+        table = app.query_one(CaseTable)
+        assert table.window.total == len(hits)
+        assert table.current is not None
+        assert table.current.number == hits[0].number
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert table.window.total > len(hits)
+
+
+@pytest.fixture
+def own_demo(demo_path: Path, tmp_path: Path) -> Path:
+    """A copy of the demo database this test may change."""
+    path = tmp_path / "copy.db"
+    path.write_bytes(demo_path.read_bytes())
+    return path
+
+
+async def test_another_process_change_shows_and_the_cursor_stays_on_its_case(
+    own_demo: Path,
+) -> None:
+    path = own_demo
+    app = app_for(path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        table = app.query_one(CaseTable)
+        await pilot.press("down", "down", "down")
+        await settle(app, pilot)
+        watched = table.current
+        assert watched is not None
+        app.check_changes()  # the first look at the change feed
+        await settle(app, pilot)
+        # Another agent's process: a customer writes on a case further down the list.
+        other = CaseService(Database(path), "supervisor")
+        below = other.list_cases(CaseFilter(limit=50))[20]
+        other.add_message(below.number, MessageInput("Hej igen!"))
+        app.check_changes()
+        await settle(app, pilot)
+        assert table.window.get(0) is not None
+        assert table.window.get(0).number == below.number  # it moved to the top
+        assert table.current is not None
+        assert table.current.number == watched.number  # the cursor followed its case
+        assert table.cursor == 4

@@ -1,0 +1,225 @@
+"""The casedesk TUI: a thin App that wires the screens to the store.
+
+One concurrency model: store calls run in thread workers and come back as
+messages; the event loop never waits on the database. Another process's change
+is seen by polling the store's change feed (a one-row read) twice a second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import Footer, Header, Input
+from textual.worker import Worker, WorkerState
+
+from store.queries import CaseFilter
+from store.service import CaseService
+from store.views import CaseRow, CaseView
+from tui.caselist import WINDOW, CaseWindow, Request
+from tui.sanitize import clean_line
+from tui.widgets.case_detail import CaseDetail
+from tui.widgets.case_table import CaseTable
+
+
+@dataclass
+class ListLoaded(Message):
+    generation: int
+    window: CaseWindow
+    cursor: int
+
+
+@dataclass
+class RowsLoaded(Message):
+    generation: int
+    request: Request
+    rows: list[CaseRow]
+    wanted: int
+
+
+@dataclass
+class CaseLoaded(Message):
+    view: CaseView
+
+
+@dataclass
+class StoreChanged(Message):
+    change: int
+
+
+class CasedeskApp(App[None]):
+    """The case overview with the case beside it."""
+
+    TITLE = "casedesk"
+    BINDINGS = [
+        Binding("q", "quit", "Avsluta", id="app.quit"),
+        Binding("slash", "search", "Sök", id="app.search"),
+        Binding("escape", "clear_search", "Rensa sökning", show=False, id="app.clear"),
+    ]
+    CSS = """
+    #search { dock: top; display: none; }
+    #search.-shown { display: block; }
+    CaseTable { width: 3fr; }
+    CaseDetail { width: 2fr; }
+    """
+
+    def __init__(self, service: Callable[[], CaseService], *, poll_seconds: float = 0.5) -> None:
+        super().__init__()
+        self.service = service()
+        self.filters = CaseFilter(limit=WINDOW)
+        self.generation = 0
+        self.poll_seconds = poll_seconds
+        self.last_change: int | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder="Sök i titlar och konversationer (fakt* för början av ord)",
+                    id="search")
+        with Horizontal():
+            yield CaseTable(id="cases")
+            yield CaseDetail(id="detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = self.service.login
+        self.query_one(CaseTable).focus()
+        self.reload()
+        if self.poll_seconds:
+            self.set_interval(self.poll_seconds, self.check_changes)
+
+    @property
+    def table(self) -> CaseTable:
+        return self.query_one(CaseTable)
+
+    # -- loading the list ----------------------------------------------------------
+
+    def reload(self, keep: CaseRow | None = None) -> None:
+        """Load the list anew (a new filter, or another process changed something),
+        keeping the cursor on `keep` where it still is in the list."""
+        self.generation += 1
+        self.load_list(self.generation, self.filters, keep)
+
+    @work(thread=True, exclusive=True, group="list", exit_on_error=False)
+    def load_list(self, generation: int, filters: CaseFilter, keep: CaseRow | None) -> None:
+        service = self.service
+        window = CaseWindow(service.count_cases(filters))
+        cursor = 0
+        if keep is not None:
+            try:
+                fresh = service.get_case(keep.number)
+                key = replace(keep, updated_at=fresh.updated_at)
+                cursor = service.case_position(filters, key)
+            except Exception:  # the case is gone from view: stay where the cursor was
+                key, cursor = None, 0
+            if key is not None:
+                before = service.list_cases(replace(filters, limit=WINDOW // 2), before=key)
+                window.place(Request(start=cursor, before=key), before)
+                after_row = before[-1] if before else None
+                rows = service.list_cases(filters, after=after_row) if after_row else \
+                    service.list_cases(filters)
+                window.place(Request(start=cursor, after=after_row) if after_row
+                             else Request(start=0), rows)
+        if not window.rows and window.total:
+            window.place(Request(start=0), service.list_cases(filters))
+        self.post_message(ListLoaded(generation, window, cursor))
+
+    @on(ListLoaded)
+    def show_list(self, message: ListLoaded) -> None:
+        if message.generation != self.generation:
+            return  # a newer list is on its way
+        self.table.show_window(message.window, message.cursor)
+
+    @on(CaseTable.RowsWanted)
+    def fetch_rows(self, message: CaseTable.RowsWanted) -> None:
+        request = self.table.window.request_for(message.index)
+        if request is not None:
+            self.load_rows(self.generation, self.filters, request, message.index)
+
+    @work(thread=True, group="rows", exit_on_error=False)
+    def load_rows(self, generation: int, filters: CaseFilter, request: Request,
+                  wanted: int) -> None:
+        rows = self.service.list_cases(filters, after=request.after, before=request.before,
+                                       from_end=request.from_end)
+        self.post_message(RowsLoaded(generation, request, rows, wanted))
+
+    @on(RowsLoaded)
+    def place_rows(self, message: RowsLoaded) -> None:
+        if message.generation != self.generation:
+            return
+        window = self.table.window
+        window.place(message.request, message.rows)
+        if message.rows:
+            # Still short of the row wanted (a long jump): walk on from here.
+            follow = window.request_for(message.wanted)
+            if follow is not None and follow != message.request:
+                self.load_rows(self.generation, self.filters, follow, message.wanted)
+        self.table.rows_arrived()
+
+    # -- the case beside the list --------------------------------------------------
+
+    @on(CaseTable.CaseSelected)
+    def open_case(self, message: CaseTable.CaseSelected) -> None:
+        self.load_case(message.row.number)
+
+    @work(thread=True, exclusive=True, group="case", exit_on_error=False)
+    def load_case(self, number: int) -> None:
+        self.post_message(CaseLoaded(self.service.get_case(number)))
+
+    @on(CaseLoaded)
+    def show_case(self, message: CaseLoaded) -> None:
+        self.query_one(CaseDetail).show(message.view)
+        self.shown_case = message.view.number
+
+    # -- other processes' changes --------------------------------------------------
+
+    def check_changes(self) -> None:
+        self.poll_changes()
+
+    @work(thread=True, exclusive=True, group="changes", exit_on_error=False)
+    def poll_changes(self) -> None:
+        self.post_message(StoreChanged(self.service.latest_change()))
+
+    @on(StoreChanged)
+    def follow_changes(self, message: StoreChanged) -> None:
+        if self.last_change is not None and message.change != self.last_change:
+            self.reload(keep=self.table.current)
+            shown = getattr(self, "shown_case", None)
+            if shown is not None:
+                self.load_case(shown)
+        self.last_change = message.change
+
+    # -- search ----------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        box = self.query_one("#search", Input)
+        box.add_class("-shown")
+        box.focus()
+
+    def action_clear_search(self) -> None:
+        box = self.query_one("#search", Input)
+        box.value = ""
+        box.remove_class("-shown")
+        if self.filters.search:
+            self.filters = replace(self.filters, search=None)
+            self.reload()
+        self.table.focus()
+
+    @on(Input.Submitted, "#search")
+    def search(self, message: Input.Submitted) -> None:
+        self.filters = replace(self.filters, search=message.value.strip() or None)
+        self.reload()
+        self.table.focus()
+
+    # -- errors ------------------------------------------------------------------------
+
+    @on(Worker.StateChanged)
+    def report_failure(self, event: Worker.StateChanged) -> None:
+        """Every worker's failure ends here, shown — never swallowed."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self.notify(clean_line(str(event.worker.error)), severity="error", timeout=8,
+                        markup=False)

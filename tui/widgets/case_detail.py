@@ -1,0 +1,81 @@
+"""One case: its details and its whole conversation, read-only for now.
+
+Internal notes are drawn on a warning background under the word INTERN, so a note
+can never be mistaken for a reply the customer sees. Everything from outside is
+sanitized and becomes `Text`, never markup.
+"""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from store.views import CaseView
+from tui.sanitize import clean_block, clean_line
+from tui.words import PRIORITY, STATUS
+
+KIND_HEADINGS = {"customer": ("Kund", "bold cyan"), "ai": ("AI-agent", "bold magenta"),
+                 "reply": ("Svar till kunden", "bold green"),
+                 "note": ("INTERN ANTECKNING", "bold black on yellow")}
+
+
+def render_case(view: CaseView) -> Group:
+    c = view.contact
+    head = Text()
+    head.append(f"#{view.number}  ", style="bold")
+    head.append(clean_line(view.title), style="bold")
+    facts = Text()
+    for label, value in [
+        ("Status", STATUS.get(view.status, view.status)),
+        ("Kanal", f"{view.channel} ({view.channel_kind})"),
+        ("Kontakt", f"{c.name} <{c.email or '–'}> {c.phone}".strip()),
+        ("Kundtyp", f"{c.customer_type}/{c.tier}"),
+        ("Tilldelad", view.assignee or "–"),
+        ("Prioritet", PRIORITY.get(view.priority, view.priority)),
+        ("Etiketter", ", ".join(view.labels) or "–"),
+        ("Bevakas av", ", ".join(view.watchers) or "–"),
+        ("Relaterade", " ".join(f"#{n}" for n in view.related) or "–"),
+    ]:
+        facts.append(f"{label:<11}", style="dim")
+        facts.append(clean_line(value) + "\n")
+    if view.merged_into:
+        facts.append(f"Sammanslaget med #{view.merged_into}\n", style="bold red")
+    parts: list[Text] = [head, facts]
+    for m in view.messages:
+        when = m.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        if m.kind == "event":
+            parts.append(Text(f"— {when} {clean_line(m.author)}: {clean_line(m.text)}",
+                              style="dim italic"))
+            continue
+        heading, style = KIND_HEADINGS.get(m.kind, (m.kind, "bold"))
+        line = Text()
+        line.append(f" {heading} ", style=style)
+        line.append(f" {clean_line(m.author)}, {when}")
+        if m.flags:
+            line.append(f"  [{clean_line(', '.join(m.flags))}]", style="red")
+        body = Text(clean_block(m.text), style="on grey15" if m.kind == "note" else "")
+        for a in m.attachments:
+            body.append(f"\n📎 {clean_line(a.filename)} ({a.size} byte)", style="dim")
+        parts.extend([line, body, Text("")])
+    return Group(*parts)
+
+
+class CaseDetail(VerticalScroll):
+    """The case the cursor was on when Enter was pressed."""
+
+    DEFAULT_CSS = """
+    CaseDetail { width: 1fr; border-left: solid $panel; padding: 0 1; }
+    """
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Static(Text("Välj ett ärende och tryck Enter.", style="dim"), id="case-body")
+
+    shown: CaseView | None = None
+    """The case on show."""
+
+    def show(self, view: CaseView) -> None:
+        self.shown = view
+        self.query_one("#case-body", Static).update(render_case(view))
+        self.scroll_home(animate=False)

@@ -1,0 +1,183 @@
+"""The case list: a virtual table over the store.
+
+Only the rows on screen are drawn (Textual's Line API) and only windows around
+them are loaded; a missing row is drawn as a placeholder while the screen asks
+for its window (`RowsWanted`), in a worker, never on the event loop.
+Untrusted text is sanitized and drawn as plain segments, never as markup.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from store.views import CaseRow
+from tui.caselist import CaseWindow
+from tui.sanitize import clean_line
+from tui.words import PRIORITY, STATUS
+
+# (heading, width); the title takes what is left.
+COLUMNS = [("Nr", 7), ("Status", 9), ("Prio", 5), ("Kanal", 12), ("Tilldelad", 9),
+           ("Uppdaterad", 16), ("Titel", 0), ("Kontakt", 18)]
+
+
+def _fit(text: str, width: int) -> str:
+    text = clean_line(text)
+    if len(text) > width:
+        return text[: max(width - 1, 0)] + "…"
+    return text.ljust(width)
+
+
+def _when(value: datetime) -> str:
+    return value.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def cells(row: CaseRow) -> list[str]:
+    return [f"#{row.number}", STATUS.get(row.status, row.status),
+            PRIORITY.get(row.priority, row.priority), row.channel, row.assignee or "–",
+            _when(row.updated_at), row.title, row.contact]
+
+
+class CaseTable(ScrollView, can_focus=True):
+    """The cases of the current list, one per line, with a cursor."""
+
+    BINDINGS = [
+        Binding("up", "cursor(-1)", "Upp", show=False, id="case_table.up"),
+        Binding("down", "cursor(1)", "Ner", show=False, id="case_table.down"),
+        Binding("pageup", "page(-1)", "Sida upp", show=False, id="case_table.page_up"),
+        Binding("pagedown", "page(1)", "Sida ner", show=False, id="case_table.page_down"),
+        Binding("home", "jump(0)", "Först", show=False, id="case_table.home"),
+        Binding("end", "jump(-1)", "Sist", show=False, id="case_table.end"),
+        Binding("enter", "select", "Öppna", id="case_table.open"),
+    ]
+
+    DEFAULT_CSS = """
+    CaseTable { height: 1fr; }
+    """
+
+    cursor: reactive[int] = reactive(0)
+    """The index of the highlighted row."""
+
+    class RowsWanted(Message):
+        """Rows around `index` are needed on screen."""
+
+        def __init__(self, index: int) -> None:
+            super().__init__()
+            self.index = index
+
+    class CaseSelected(Message):
+        """Enter on a case."""
+
+        def __init__(self, row: CaseRow) -> None:
+            super().__init__()
+            self.row = row
+
+    class CursorMoved(Message):
+        def __init__(self, row: CaseRow | None) -> None:
+            super().__init__()
+            self.row = row
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.window = CaseWindow()
+        self._asked: set[int] = set()
+
+    # -- data -------------------------------------------------------------------
+
+    def show_window(self, window: CaseWindow, cursor: int = 0) -> None:
+        """A new list (or the same list reloaded): draw it, cursor at `cursor`."""
+        self.window = window
+        self._asked.clear()
+        self.virtual_size = Size(self.size.width, window.total + 1)  # +1: the heading
+        self.cursor = min(max(cursor, 0), max(window.total - 1, 0))
+        self.scroll_to_cursor()
+        self.refresh()
+
+    def rows_arrived(self) -> None:
+        self._asked.clear()
+        self.refresh()
+
+    @property
+    def current(self) -> CaseRow | None:
+        return self.window.get(self.cursor)
+
+    # -- drawing ----------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if y == 0:
+            return self._strip([h for h, _ in COLUMNS], width, Style(bold=True, reverse=False,
+                                                                    underline=True))
+        index = int(self.scroll_offset.y) + y - 1
+        if index >= self.window.total:
+            return Strip.blank(width)
+        row = self.window.get(index)
+        if row is None:
+            self._want(index)
+            return self._strip(["…"], width, Style(dim=True))
+        style = Style(reverse=True) if index == self.cursor and self.has_focus else (
+            Style(bgcolor="grey23") if index == self.cursor else Style())
+        if row.priority == "high":
+            style += Style(bold=True)
+        return self._strip(cells(row), width, style)
+
+    def _strip(self, texts: list[str], width: int, style: Style) -> Strip:
+        fixed = sum(w for _, w in COLUMNS) + len(COLUMNS)
+        title_width = max(width - fixed, 16)
+        parts = []
+        for (_, w), text in zip(COLUMNS, texts, strict=False):
+            parts.append(_fit(text, w or title_width))
+        line = " ".join(parts)[:width].ljust(width)
+        return Strip([Segment(line, style)], width)
+
+    def _want(self, index: int) -> None:
+        if index not in self._asked:
+            self._asked.add(index)
+            self.post_message(self.RowsWanted(index))
+
+    # -- moving ------------------------------------------------------------------
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self.scroll_to_cursor()
+        self.refresh()
+        self.post_message(self.CursorMoved(self.window.get(new)))
+
+    def scroll_to_cursor(self) -> None:
+        lines = max(self.size.height - 1, 1)
+        top = int(self.scroll_offset.y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False)
+        elif self.cursor >= top + lines:
+            self.scroll_to(y=self.cursor - lines + 1, animate=False)
+
+    def _move_to(self, index: int) -> None:
+        if self.window.total:
+            self.cursor = min(max(index, 0), self.window.total - 1)
+
+    def action_cursor(self, delta: int) -> None:
+        self._move_to(self.cursor + delta)
+
+    def action_page(self, direction: int) -> None:
+        self._move_to(self.cursor + direction * max(self.size.height - 2, 1))
+
+    def action_jump(self, where: int) -> None:
+        self._move_to(0 if where == 0 else self.window.total - 1)
+
+    def action_select(self) -> None:
+        row = self.current
+        if row is not None:
+            self.post_message(self.CaseSelected(row))
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
