@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, aliased
 from store import search
 from store.errors import InvalidInput
 from store.lifecycle import ENDED, parse_status
-from store.models import Agent, Case, Channel, Contact, Priority, Status, Watch
+from store.models import ACTIVE_SQL, Agent, Case, Channel, Contact, Priority, Status, Watch
 from store.views import CaseRow
 
 DEFAULT_LIMIT = 50
@@ -120,6 +120,8 @@ def conditions(
         where.append(Case.merged_into_id.is_(None))
     if len(f.statuses) == 1:
         where.append(Case.status == f.statuses[0])
+    elif set(f.statuses) == set(ACTIVE):
+        where.append(sa.text(ACTIVE_SQL))  # literal: ix_cases_active_updated matches it
     elif f.statuses:
         where.append(Case.status.in_(f.statuses))
     if f.channel_id is not None:

@@ -73,6 +73,7 @@ class CasedeskApp(App[None]):
         self.service = service()
         self.filters = CaseFilter(limit=WINDOW)
         self.generation = 0
+        self.in_flight: set[Request] = set()
         self.poll_seconds = poll_seconds
         self.last_change: int | None = None
 
@@ -102,6 +103,7 @@ class CasedeskApp(App[None]):
         """Load the list anew (a new filter, or another process changed something),
         keeping the cursor on `keep` where it still is in the list."""
         self.generation += 1
+        self.in_flight.clear()
         self.load_list(self.generation, self.filters, keep)
 
     @work(thread=True, exclusive=True, group="list", exit_on_error=False)
@@ -136,9 +138,13 @@ class CasedeskApp(App[None]):
 
     @on(CaseTable.RowsWanted)
     def fetch_rows(self, message: CaseTable.RowsWanted) -> None:
-        request = self.table.window.request_for(message.index)
-        if request is not None:
-            self.load_rows(self.generation, self.filters, request, message.index)
+        self._fetch(self.table.window.request_for(message.index), message.index)
+
+    def _fetch(self, request: Request | None, wanted: int) -> None:
+        # A screenful of missing rows asks for the same window many times: load it once.
+        if request is not None and request not in self.in_flight:
+            self.in_flight.add(request)
+            self.load_rows(self.generation, self.filters, request, wanted)
 
     @work(thread=True, group="rows", exit_on_error=False)
     def load_rows(self, generation: int, filters: CaseFilter, request: Request,
@@ -149,6 +155,7 @@ class CasedeskApp(App[None]):
 
     @on(RowsLoaded)
     def place_rows(self, message: RowsLoaded) -> None:
+        self.in_flight.discard(message.request)
         if message.generation != self.generation:
             return
         window = self.table.window
@@ -156,8 +163,8 @@ class CasedeskApp(App[None]):
         if message.rows:
             # Still short of the row wanted (a long jump): walk on from here.
             follow = window.request_for(message.wanted)
-            if follow is not None and follow != message.request:
-                self.load_rows(self.generation, self.filters, follow, message.wanted)
+            if follow != message.request:
+                self._fetch(follow, message.wanted)
         self.table.rows_arrived()
 
     # -- the case beside the list --------------------------------------------------

@@ -127,3 +127,10 @@ def test_a_rows_position_is_its_index(team, many, filters) -> None:
     anna = team.as_("anna")
     rows = anna.list_cases(filters)
     assert [anna.case_position(filters, r) for r in rows] == list(range(len(rows)))
+
+
+def test_the_default_views_sql_names_the_active_statuses() -> None:
+    from store.models import ACTIVE_SQL
+    from store.queries import ACTIVE
+
+    assert "status IN (" + ", ".join(f"'{s}'" for s in ACTIVE) + ")" == ACTIVE_SQL

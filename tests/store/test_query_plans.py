@@ -67,7 +67,7 @@ def the_list(service: CaseService, f: CaseFilter) -> Callable[[], object]:
 
 
 LISTS = {
-    "default view": (CaseFilter(), "ix_cases_updated"),
+    "default view": (CaseFilter(), "ix_cases_active_updated"),
     "every status": (CaseFilter(include_ended=True), "ix_cases_updated"),
     "one status": (CaseFilter(statuses=("waiting",)), "ix_cases_status_updated (status=?"),
     "one channel": (CaseFilter(channel="Support", include_ended=True),

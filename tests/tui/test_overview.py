@@ -13,6 +13,7 @@ from store.demo import build_demo
 from store.queries import CaseFilter
 from store.service import CaseService, MessageInput
 from tui.app import CasedeskApp
+from tui.caselist import WINDOW
 from tui.widgets.case_detail import CaseDetail, render_case
 from tui.widgets.case_table import CaseTable
 
@@ -26,7 +27,7 @@ def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     db = Database(path)
     db.upgrade()
-    build_demo(db, cases=600, login="supervisor", now=NOW)
+    build_demo(db, cases=2500, login="supervisor", now=NOW)
     db.dispose()
     return path
 
@@ -62,6 +63,8 @@ async def test_end_and_page_down_reach_the_right_cases_without_offset(demo_path:
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
         table = app.query_one(CaseTable)
+        assert table.window.total > WINDOW  # the end is not in the first window
+        assert table.window.get(table.window.total - 1) is None
         await pilot.press("end")
         await settle(app, pilot)
         assert table.cursor == len(everything) - 1

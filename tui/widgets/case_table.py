@@ -25,7 +25,7 @@ from tui.sanitize import clean_line
 from tui.words import PRIORITY, STATUS
 
 # (heading, width); the title takes what is left.
-COLUMNS = [("Nr", 7), ("Status", 9), ("Prio", 5), ("Kanal", 12), ("Tilldelad", 9),
+COLUMNS = [("Nr", 8), ("Status", 9), ("Prio", 5), ("Kanal", 12), ("Tilldelad", 9),
            ("Uppdaterad", 16), ("Titel", 0), ("Kontakt", 18)]
 
 
@@ -89,6 +89,7 @@ class CaseTable(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.window = CaseWindow()
         self._asked: set[int] = set()
+        self._missing: set[int] = set()
 
     # -- data -------------------------------------------------------------------
 
@@ -139,9 +140,20 @@ class CaseTable(ScrollView, can_focus=True):
         return Strip([Segment(line, style)], width)
 
     def _want(self, index: int) -> None:
+        # Not posted from here: a message made while the screen renders would carry the
+        # App as its sender and stop short of it. Asked once the drawing is done.
         if index not in self._asked:
             self._asked.add(index)
-            self.post_message(self.RowsWanted(index))
+            if not self._missing:
+                self.call_later(self._ask_for_missing)
+            self._missing.add(index)
+
+    def _ask_for_missing(self) -> None:
+        if self._missing:
+            # The first and last missing rows on screen: one window each covers the rest.
+            for index in sorted({min(self._missing), max(self._missing)}):
+                self.post_message(self.RowsWanted(index))
+            self._missing.clear()
 
     # -- moving ------------------------------------------------------------------
 

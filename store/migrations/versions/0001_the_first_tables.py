@@ -41,6 +41,8 @@ CREATE TABLE case_search (
 )
 """
 
+ACTIVE_SQL = "status IN ('new', 'escalated', 'open', 'parked', 'waiting', 'solved')"
+
 
 revision = '0001'
 down_revision = None
@@ -165,6 +167,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_cases_status_assignee', ['status', 'assignee_id', 'channel_id'], unique=False)
         batch_op.create_index('ix_cases_status_contact', ['status', 'contact_id', 'channel_id'], unique=False)
         batch_op.create_index('ix_cases_updated', ['updated_at', 'id'], unique=False)
+        batch_op.create_index('ix_cases_active_updated', ['updated_at', 'id'], unique=False, sqlite_where=sa.text(ACTIVE_SQL), postgresql_where=sa.text(ACTIVE_SQL))
 
     op.create_table('channel_member',
     sa.Column('channel_id', sa.Integer(), nullable=False),
@@ -343,6 +346,7 @@ def downgrade() -> None:
     op.drop_table('channel_member')
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index('ix_cases_updated')
+        batch_op.drop_index('ix_cases_active_updated')
         batch_op.drop_index('ix_cases_status_updated')
         batch_op.drop_index('ix_cases_priority_updated')
         batch_op.drop_index('ix_cases_status_channel')
