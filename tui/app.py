@@ -13,11 +13,12 @@ from dataclasses import dataclass, replace
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Footer, Header, Input
 from textual.worker import Worker, WorkerState
 
+from store.errors import Conflict
 from store.queries import CaseFilter
 from store.service import CaseService
 from store.views import CaseRow, CaseView
@@ -25,6 +26,7 @@ from tui.caselist import WINDOW, CaseWindow, Request
 from tui.sanitize import clean_line
 from tui.widgets.case_detail import CaseDetail
 from tui.widgets.case_table import CaseTable
+from tui.widgets.composer import Composer, Draft
 
 
 @dataclass
@@ -52,6 +54,13 @@ class StoreChanged(Message):
     change: int
 
 
+@dataclass
+class MessageSent(Message):
+    number: int
+    note: bool
+    status: str | None
+
+
 class CasedeskApp(App[None]):
     """The case overview with the case beside it."""
 
@@ -59,13 +68,18 @@ class CasedeskApp(App[None]):
     BINDINGS = [
         Binding("q", "quit", "Avsluta", id="app.quit"),
         Binding("slash", "search", "Sök", id="app.search"),
+        Binding("r", "compose(False)", "Svara", id="app.reply"),
+        Binding("n", "compose(True)", "Anteckning", id="app.note"),
         Binding("escape", "clear_search", "Rensa sökning", show=False, id="app.clear"),
     ]
     CSS = """
     #search { dock: top; display: none; }
     #search.-shown { display: block; }
     CaseTable { width: 3fr; }
-    CaseDetail { width: 2fr; }
+    #case-side { width: 2fr; border-left: solid $panel; }
+    CaseDetail { border-left: none; height: 1fr; }
+    Composer { display: none; }
+    Composer.-open { display: block; }
     """
 
     def __init__(self, service: Callable[[], CaseService], *, poll_seconds: float = 0.5) -> None:
@@ -76,6 +90,8 @@ class CasedeskApp(App[None]):
         self.in_flight: set[Request] = set()
         self.poll_seconds = poll_seconds
         self.last_change: int | None = None
+        self.shown: CaseView | None = None
+        self.drafts: dict[int, Draft] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -83,7 +99,9 @@ class CasedeskApp(App[None]):
                     id="search")
         with Horizontal():
             yield CaseTable(id="cases")
-            yield CaseDetail(id="detail")
+            with Vertical(id="case-side"):
+                yield CaseDetail(id="detail")
+                yield Composer(id="composer")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -179,8 +197,51 @@ class CasedeskApp(App[None]):
 
     @on(CaseLoaded)
     def show_case(self, message: CaseLoaded) -> None:
+        composer = self.query_one(Composer)
+        if self.shown is not None and self.shown.number != message.view.number:
+            # Leaving a case keeps what was written in it for when the agent comes back.
+            self.drafts[self.shown.number] = composer.draft
+            composer.load(self.drafts.pop(message.view.number, None))
+        self.shown = message.view
         self.query_one(CaseDetail).show(message.view)
-        self.shown_case = message.view.number
+        composer.add_class("-open")
+
+    # -- answering ---------------------------------------------------------------------
+
+    def action_compose(self, note: bool) -> None:
+        if self.shown is None:
+            self.notify("Öppna ett ärende först (Enter).", markup=False)
+            return
+        self.query_one(Composer).start(note=note)
+
+    @on(Composer.Left)
+    def back_to_list(self) -> None:
+        self.table.focus()
+
+    @on(Composer.Sent)
+    def send(self, message: Composer.Sent) -> None:
+        if self.shown is not None:
+            self.send_message(self.shown.number, self.shown.version, message.draft)
+
+    @work(thread=True, exclusive=True, group="send", exit_on_error=False)
+    def send_message(self, number: int, version: int, draft: Draft) -> None:
+        write = self.service.note if draft.note else self.service.reply
+        # The status is an edit of the case: refused if someone changed it meanwhile.
+        write(number, draft.text, status=draft.status,
+              expected_version=version if draft.status else None)
+        self.post_message(MessageSent(number, draft.note, draft.status))
+
+    @on(MessageSent)
+    def sent(self, message: MessageSent) -> None:
+        composer = self.query_one(Composer)
+        if self.shown is not None and self.shown.number == message.number:
+            composer.load(None)
+        self.drafts.pop(message.number, None)
+        what = "Anteckningen sparad" if message.note else "Svaret skickat"
+        self.notify(f"{what} på #{message.number}.", markup=False)
+        self.load_case(message.number)
+        self.reload(keep=self.table.current)
+        self.table.focus()
 
     # -- other processes' changes --------------------------------------------------
 
@@ -195,9 +256,8 @@ class CasedeskApp(App[None]):
     def follow_changes(self, message: StoreChanged) -> None:
         if self.last_change is not None and message.change != self.last_change:
             self.reload(keep=self.table.current)
-            shown = getattr(self, "shown_case", None)
-            if shown is not None:
-                self.load_case(shown)
+            if self.shown is not None:
+                self.load_case(self.shown.number)
         self.last_change = message.change
 
     # -- search ----------------------------------------------------------------------
@@ -228,5 +288,10 @@ class CasedeskApp(App[None]):
     def report_failure(self, event: Worker.StateChanged) -> None:
         """Every worker's failure ends here, shown — never swallowed."""
         if event.state == WorkerState.ERROR and event.worker.error is not None:
-            self.notify(clean_line(str(event.worker.error)), severity="error", timeout=8,
-                        markup=False)
+            error = event.worker.error
+            text = clean_line(str(error))
+            if isinstance(error, Conflict):
+                text += " — ärendet laddas om; ditt utkast finns kvar."
+                if self.shown is not None:
+                    self.load_case(self.shown.number)
+            self.notify(text, severity="error", timeout=10, markup=False)

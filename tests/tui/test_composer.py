@@ -1,0 +1,141 @@
+"""Answering from the TUI: a reply or an internal note, the status in the same step,
+drafts that wait, and a conflict explained rather than overwritten."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from textual.widgets import Select, TextArea
+
+from store.db import Database
+from store.demo import build_demo
+from store.queries import CaseFilter
+from store.service import CaseService
+from tui.app import CasedeskApp
+from tui.widgets.case_detail import CaseDetail
+from tui.widgets.case_table import CaseTable
+from tui.widgets.composer import Composer
+
+pytestmark = pytest.mark.sqlite_only
+
+NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    db = Database(path)
+    db.upgrade()
+    build_demo(db, cases=300, login="supervisor", now=NOW)
+    db.dispose()
+    return path.read_bytes()
+
+
+@pytest.fixture
+def demo(demo_file: bytes, tmp_path: Path) -> Path:
+    path = tmp_path / "demo.db"
+    path.write_bytes(demo_file)
+    return path
+
+
+async def settle(app, pilot) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(5):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def open_first_open_case(app, pilot, service):  # type: ignore[no-untyped-def]
+    """Move the cursor to the first case that is open and press Enter."""
+    rows = service.list_cases(CaseFilter(limit=1000))
+    index = next(i for i, r in enumerate(rows) if r.status == "open")
+    await settle(app, pilot)
+    await pilot.press(*["down"] * index, "enter")
+    await settle(app, pilot)
+    assert app.query_one(CaseDetail).shown.number == rows[index].number
+    return rows[index].number
+
+
+def app_for(path: Path) -> CasedeskApp:
+    return CasedeskApp(lambda: CaseService(Database(path), "supervisor"), poll_seconds=0)
+
+
+async def test_a_reply_and_the_status_in_one_step(demo: Path) -> None:
+    service = CaseService(Database(demo), "supervisor")
+    app = app_for(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        number = await open_first_open_case(app, pilot, service)
+        await pilot.press("r")
+        composer = app.query_one(Composer)
+        assert not composer.note
+        assert composer.border_title == "Svar till kunden"
+        await pilot.press(*"Hej! Nu är det fixat.")
+        composer.query_one(Select).value = "waiting"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        view = service.get_case(number)
+        assert view.status == "waiting"
+        assert [m for m in view.messages if m.kind == "reply"][-1].text == "Hej! Nu är det fixat."
+        assert composer.query_one(TextArea).text == ""  # sent: the draft is gone
+        assert app.focused is app.query_one(CaseTable)
+
+
+async def test_a_note_is_unmistakable_and_stays_internal(demo: Path) -> None:
+    service = CaseService(Database(demo), "supervisor")
+    app = app_for(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        number = await open_first_open_case(app, pilot, service)
+        replies_before = [m for m in service.get_case(number).messages if m.kind == "reply"]
+        await pilot.press("n")
+        composer = app.query_one(Composer)
+        assert composer.note
+        assert composer.has_class("-note")
+        assert "INTERN" in composer.border_title
+        await pilot.press("ctrl+t")  # one key switches…
+        assert not composer.note
+        await pilot.press("ctrl+t")  # …and back
+        await pilot.press(*"@anna kan du titta?", "ctrl+s")
+        await settle(app, pilot)
+        view = service.get_case(number)
+        note = [m for m in view.messages if m.kind == "note"][-1]
+        assert note.text == "@anna kan du titta?"
+        assert note.mentions == ("anna",)
+        assert [m for m in view.messages if m.kind == "reply"] == replies_before
+
+
+async def test_a_draft_waits_for_its_case(demo: Path) -> None:
+    service = CaseService(Database(demo), "supervisor")
+    app = app_for(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        number = await open_first_open_case(app, pilot, service)
+        await pilot.press("n", *"halvfärdig tanke", "escape", "down", "enter")
+        await settle(app, pilot)
+        composer = app.query_one(Composer)
+        assert app.query_one(CaseDetail).shown.number != number
+        assert composer.query_one(TextArea).text == ""
+        await pilot.press("up", "enter")
+        await settle(app, pilot)
+        assert app.query_one(CaseDetail).shown.number == number
+        assert composer.query_one(TextArea).text == "halvfärdig tanke"
+        assert composer.note
+
+
+async def test_a_conflict_is_explained_and_the_draft_kept(demo: Path) -> None:
+    service = CaseService(Database(demo), "supervisor")
+    app = app_for(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        number = await open_first_open_case(app, pilot, service)
+        # Someone else parks the case while this agent writes.
+        CaseService(Database(demo), "anna").set_status(number, "parked")
+        await pilot.press("r", *"Svar med gammal bild")
+        app.query_one(Composer).query_one(Select).value = "solved"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert service.get_case(number).status == "parked"  # nothing overwritten
+        assert [m for m in service.get_case(number).messages
+                if m.text == "Svar med gammal bild"] == []
+        assert app.query_one(Composer).query_one(TextArea).text == "Svar med gammal bild"
+        assert app.query_one(CaseDetail).shown.status == "parked"  # reloaded
+        assert any("ändrats av någon annan" in str(n.message) or "changed by someone else"
+                   in str(n.message) for n in app._notifications)

@@ -1,0 +1,115 @@
+"""The composer: a reply to the customer or an internal note, and the status to set
+in the same step (seed 001, "Svara på ett ärende").
+
+The mode is one key away (ctrl+t) and cannot be missed: a reply is framed in the
+success colour under "Svar till kunden", a note in the warning colour under
+"INTERN ANTECKNING — syns inte för kunden".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import Label, Select, TextArea
+
+from tui.words import STATUS
+
+# The statuses an agent sets while answering (seed 001).
+AFTER = ["waiting", "parked", "solved", "open"]
+
+
+@dataclass(frozen=True)
+class Draft:
+    text: str
+    note: bool
+    status: str | None
+
+
+class Composer(Vertical):
+    """Write, pick reply or note and the status after, send."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "send", "Skicka", id="composer.send"),
+        Binding("ctrl+t", "toggle_mode", "Svar/anteckning", id="composer.toggle"),
+        Binding("escape", "leave", "Till listan", id="composer.leave"),
+    ]
+
+    DEFAULT_CSS = """
+    Composer { height: 12; border: round $success; border-title-color: $success; }
+    Composer.-note { border: round $warning; border-title-color: $warning;
+                     background: $warning 10%; }
+    Composer TextArea { height: 1fr; }
+    Composer #composer-bar { height: 3; }
+    Composer #composer-hint { width: 1fr; padding: 1 1 0 1; color: $text-muted; }
+    Composer Select { width: 28; }
+    """
+
+    note: reactive[bool] = reactive(False)
+    """True: an internal note; False: a reply the customer gets."""
+
+    class Sent(Message):
+        """The agent sent a reply or a note."""
+
+        def __init__(self, draft: Draft) -> None:
+            super().__init__()
+            self.draft = draft
+
+    class Left(Message):
+        """The agent went back to the list; the draft stays."""
+
+    def compose(self) -> ComposeResult:
+        yield TextArea(id="composer-text", placeholder="Skriv här …")
+        with Horizontal(id="composer-bar"):
+            yield Label(Text("ctrl+s skicka · ctrl+t byt svar/anteckning · esc listan"),
+                        id="composer-hint")
+            yield Select([(f"Status: {STATUS[s]}", s) for s in AFTER],
+                         prompt="Status: oförändrad", id="composer-status")
+
+    def on_mount(self) -> None:
+        self.watch_note(self.note)
+
+    def watch_note(self, note: bool) -> None:
+        self.set_class(note, "-note")
+        self.border_title = ("INTERN ANTECKNING — syns inte för kunden" if note
+                             else "Svar till kunden")
+
+    # -- the draft ----------------------------------------------------------------
+
+    @property
+    def draft(self) -> Draft:
+        status = self.query_one("#composer-status", Select).value
+        return Draft(self.query_one("#composer-text", TextArea).text, self.note,
+                     status if isinstance(status, str) else None)
+
+    def load(self, draft: Draft | None) -> None:
+        """Show a saved draft (or an empty one)."""
+        draft = draft or Draft("", False, None)
+        self.query_one("#composer-text", TextArea).text = draft.text
+        self.note = draft.note
+        self.query_one("#composer-status", Select).value = (
+            draft.status if draft.status else Select.NULL)
+
+    def start(self, *, note: bool) -> None:
+        self.note = note
+        self.query_one("#composer-text", TextArea).focus()
+
+    # -- actions --------------------------------------------------------------------
+
+    def action_toggle_mode(self) -> None:
+        self.note = not self.note
+
+    def action_send(self) -> None:
+        draft = self.draft
+        if not draft.text.strip():
+            self.app.notify("Skriv något först.", severity="warning", markup=False)
+            return
+        self.post_message(self.Sent(draft))
+
+    def action_leave(self) -> None:
+        self.post_message(self.Left())
