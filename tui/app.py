@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Footer, Header, Input
+from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
 from store.errors import Conflict
@@ -24,6 +25,7 @@ from store.service import CaseService
 from store.views import CaseRow, CaseView
 from tui.caselist import WINDOW, CaseWindow, Request
 from tui.sanitize import clean_line
+from tui.screens import FilterModal, describe
 from tui.widgets.case_detail import CaseDetail
 from tui.widgets.case_table import CaseTable
 from tui.widgets.composer import Composer, Draft
@@ -68,6 +70,8 @@ class CasedeskApp(App[None]):
     BINDINGS = [
         Binding("q", "quit", "Avsluta", id="app.quit"),
         Binding("slash", "search", "Sök", id="app.search"),
+        Binding("f", "filter", "Filter", id="app.filter"),
+        Binding("x", "clear_filters", "Rensa filter", id="app.clear_filters"),
         Binding("r", "compose(False)", "Svara", id="app.reply"),
         Binding("n", "compose(True)", "Anteckning", id="app.note"),
         Binding("escape", "clear_search", "Rensa sökning", show=False, id="app.clear"),
@@ -75,6 +79,8 @@ class CasedeskApp(App[None]):
     CSS = """
     #search { dock: top; display: none; }
     #search.-shown { display: block; }
+    #filters { dock: top; height: 1; padding: 0 1; background: $accent 30%; display: none; }
+    #filters.-shown { display: block; }
     CaseTable { width: 3fr; }
     #case-side { width: 2fr; border-left: solid $panel; }
     CaseDetail { border-left: none; height: 1fr; }
@@ -97,6 +103,7 @@ class CasedeskApp(App[None]):
         yield Header()
         yield Input(placeholder="Sök i titlar och konversationer (fakt* för början av ord)",
                     id="search")
+        yield Static(id="filters")
         with Horizontal():
             yield CaseTable(id="cases")
             with Vertical(id="case-side"):
@@ -120,6 +127,10 @@ class CasedeskApp(App[None]):
     def reload(self, keep: CaseRow | None = None) -> None:
         """Load the list anew (a new filter, or another process changed something),
         keeping the cursor on `keep` where it still is in the list."""
+        shown = describe(self.filters)
+        bar = self.query_one("#filters", Static)
+        bar.update(Text(f"Filter: {clean_line(shown)}   (x rensar)" if shown else ""))
+        bar.set_class(bool(shown), "-shown")
         self.generation += 1
         self.in_flight.clear()
         self.load_list(self.generation, self.filters, keep)
@@ -281,6 +292,29 @@ class CasedeskApp(App[None]):
         self.filters = replace(self.filters, search=message.value.strip() or None)
         self.reload()
         self.table.focus()
+
+    # -- filters -------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        self.open_filter()
+
+    @work(thread=True, exclusive=True, group="filter", exit_on_error=False)
+    def open_filter(self) -> None:
+        channels = [c.name for c in self.service.list_channels()]
+        logins = [a.login for a in self.service.list_agents() if a.is_active]
+        self.call_from_thread(self.push_screen, FilterModal(self.filters, channels, logins),
+                              self.apply_filter)
+
+    def apply_filter(self, chosen: CaseFilter | None) -> None:
+        if chosen is not None and chosen != self.filters:
+            self.filters = chosen
+            self.reload()
+
+    def action_clear_filters(self) -> None:
+        self.query_one("#search", Input).value = ""
+        self.query_one("#search", Input).remove_class("-shown")
+        self.filters = CaseFilter(limit=WINDOW)
+        self.reload()
 
     # -- errors ------------------------------------------------------------------------
 

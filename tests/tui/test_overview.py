@@ -143,3 +143,36 @@ async def test_another_process_change_shows_and_the_cursor_stays_on_its_case(
         assert table.current is not None
         assert table.current.number == watched.number  # the cursor followed its case
         assert table.cursor == 4
+
+
+async def test_the_eye_filters_the_list_and_shows_it_at_a_glance(demo_path: Path) -> None:
+    from textual.widgets import Button, Checkbox, Select, Static
+
+    from tui.screens import FilterModal
+
+    app = app_for(demo_path)
+    service = CaseService(Database(demo_path), "supervisor")
+    expected = service.list_cases(CaseFilter(statuses=("waiting",), channel="Support",
+                                             limit=10_000))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f")
+        await settle(app, pilot)
+        modal = app.screen
+        assert isinstance(modal, FilterModal)
+        modal.query_one("#status", Select).value = "waiting"
+        modal.query_one("#channel", Select).value = "Support"
+        assert modal.query_one("#watched", Checkbox).value is False
+        modal.query_one("#apply", Button).press()
+        await settle(app, pilot)
+        table = app.query_one(CaseTable)
+        assert table.window.total == len(expected)
+        assert table.current is not None
+        assert table.current.number == expected[0].number
+        bar = app.query_one("#filters", Static)
+        assert bar.has_class("-shown")
+        assert "Status Väntar · Kanal Support" in str(bar.render())
+        await pilot.press("x")
+        await settle(app, pilot)
+        assert table.window.total == service.count_cases(CaseFilter())
+        assert not bar.has_class("-shown")

@@ -1,0 +1,98 @@
+"""Modal screens: the filter ("the eye", seed 001)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Label, Select
+
+from store.queries import CaseFilter
+from tui.words import PRIORITY, STATUS
+
+ACTIVE, EVERY = "__active__", "__every__"
+
+
+class FilterModal(ModalScreen[CaseFilter | None]):
+    """Which cases the list shows: status, channel, assignee, watched, priority."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Avbryt", id="filter.cancel")]
+    DEFAULT_CSS = """
+    FilterModal { align: center middle; }
+    FilterModal > Grid { grid-size: 2; grid-columns: 14 40; grid-rows: 3; width: 60;
+                         height: auto; padding: 1 2; border: round $accent;
+                         background: $panel; }
+    FilterModal Label { padding: 1 0 0 0; }
+    FilterModal Horizontal { column-span: 2; height: 3; align-horizontal: right; }
+    """
+
+    def __init__(self, current: CaseFilter, channels: list[str], logins: list[str]) -> None:
+        super().__init__()
+        self.current = current
+        self.channels = channels
+        self.logins = logins
+
+    def compose(self) -> ComposeResult:
+        f = self.current
+        status = (f.statuses[0] if len(f.statuses) == 1 else
+                  EVERY if f.include_ended else ACTIVE)
+        with Grid():
+            yield Label("Status")
+            yield Select([("Alla pågående", ACTIVE), ("Alla, även stängda", EVERY)]
+                         + [(name, key) for key, name in STATUS.items()],
+                         value=status, allow_blank=False, id="status")
+            yield Label("Kanal")
+            yield Select([(c, c) for c in self.channels], prompt="Alla kanaler",
+                         value=f.channel or Select.NULL, id="channel")
+            yield Label("Tilldelad")
+            yield Select([("Mig", "me"), ("Ingen", "none")] + [(x, x) for x in self.logins],
+                         prompt="Alla", value=f.assignee or Select.NULL, id="assignee")
+            yield Label("Prioritet")
+            yield Select([(name, key) for key, name in PRIORITY.items()], prompt="Alla",
+                         value=f.priority or Select.NULL, id="priority")
+            yield Label("Bevakade")
+            yield Checkbox("Bara ärenden jag bevakar", f.watched, id="watched")
+            with Horizontal():
+                yield Button("Avbryt", id="cancel")
+                yield Button("Visa", variant="primary", id="apply")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "cancel":
+            self.dismiss(None)
+            return
+
+        def chosen(name: str) -> str | None:
+            value = self.query_one(f"#{name}", Select).value
+            return value if isinstance(value, str) else None
+
+        status = chosen("status") or ACTIVE
+        self.dismiss(replace(
+            self.current,
+            statuses=() if status in (ACTIVE, EVERY) else (status,),
+            include_ended=status == EVERY,
+            channel=chosen("channel"), assignee=chosen("assignee"),
+            priority=chosen("priority"), watched=self.query_one("#watched", Checkbox).value,
+        ))
+
+
+def describe(f: CaseFilter) -> str:
+    """The active filters at a glance ("" when the list shows the default view)."""
+    parts = []
+    if f.statuses:
+        parts.append("Status " + ", ".join(STATUS.get(s, s) for s in f.statuses))
+    elif f.include_ended:
+        parts.append("Alla statusar")
+    if f.channel:
+        parts.append(f"Kanal {f.channel}")
+    if f.assignee:
+        parts.append("Tilldelad " + {"me": "mig", "none": "ingen"}.get(f.assignee, f.assignee))
+    if f.priority:
+        parts.append(f"Prioritet {PRIORITY.get(f.priority, f.priority)}")
+    if f.watched:
+        parts.append("Bevakade")
+    if f.search:
+        parts.append(f"Sök “{f.search}”")
+    return " · ".join(parts)
