@@ -25,6 +25,7 @@ from store.lifecycle import (
     ENDED,
     REOPENED_BY_CUSTOMER,
     ActorKind,
+    allowed_targets,
     check_transition,
     initial_status,
     parse_status,
@@ -583,6 +584,16 @@ class CaseService:
 
         return self._write(work)
 
+    def in_workspace(self, number: int) -> bool:
+        """Whether case `number` is in the actor's own workspace."""
+
+        def work(session: Session, actor: Actor) -> bool:
+            require_case(session, actor, number)
+            return actor.agent_id is not None and session.get(
+                WorkspaceEntry, (actor.agent_id, number)) is not None
+
+        return self._read(work)
+
     def set_in_workspace(self, number: int, *, present: bool, login: str | None = None) -> bool:
         """Add a case to (or remove it from) a workspace, the actor's own by default."""
 
@@ -805,6 +816,15 @@ class CaseService:
             fts=f.search.strip() if f.search and f.search.strip() else None,
             dialect=session.get_bind().dialect.name,
         )
+
+    def allowed_statuses(self, number: int) -> list[str]:
+        """The statuses the actor may move case `number` to now (for menus)."""
+
+        def work(session: Session, actor: Actor) -> list[str]:
+            case = require_case(session, actor, number)
+            return [s.value for s in allowed_targets(Status(case.status), actor.kind)]
+
+        return self._read(work)
 
     def get_case(self, number: int) -> CaseView:
         def work(session: Session, actor: Actor) -> CaseView:

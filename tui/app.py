@@ -25,10 +25,11 @@ from store.service import CaseService
 from store.views import CaseRow, CaseView
 from tui.caselist import WINDOW, CaseWindow, Request
 from tui.sanitize import clean_line
-from tui.screens import FilterModal, describe
+from tui.screens import CANCELLED, ChoiceModal, ConfirmModal, FilterModal, describe
 from tui.widgets.case_detail import CaseDetail
 from tui.widgets.case_table import CaseTable
 from tui.widgets.composer import Composer, Draft
+from tui.words import PRIORITY, STATUS
 
 
 @dataclass
@@ -57,6 +58,19 @@ class StoreChanged(Message):
 
 
 @dataclass
+class Edited(Message):
+    number: int
+    what: str
+
+
+@dataclass
+class Choices(Message):
+    kind: str
+    number: int
+    choices: list[tuple[str, object]]
+
+
+@dataclass
 class MessageSent(Message):
     number: int
     note: bool
@@ -74,6 +88,14 @@ class CasedeskApp(App[None]):
         Binding("x", "clear_filters", "Rensa filter", id="app.clear_filters"),
         Binding("r", "compose(False)", "Svara", id="app.reply"),
         Binding("n", "compose(True)", "Anteckning", id="app.note"),
+        Binding("s", "choose('status')", "Status", id="app.status"),
+        Binding("a", "assign_me", "Ta ärendet", id="app.assign_me"),
+        Binding("A", "choose('assignee')", "Tilldela", show=False, id="app.assign"),
+        Binding("p", "choose('priority')", "Prioritet", show=False, id="app.priority"),
+        Binding("k", "choose('channel')", "Flytta kanal", show=False, id="app.move"),
+        Binding("w", "toggle('watch')", "Bevaka", show=False, id="app.watch"),
+        Binding("m", "toggle('workspace')", "Min arbetsyta", show=False, id="app.workspace"),
+        Binding("l", "choose('related')", "Relaterade", show=False, id="app.related"),
         Binding("escape", "clear_search", "Rensa sökning", show=False, id="app.clear"),
     ]
     CSS = """
@@ -292,6 +314,112 @@ class CasedeskApp(App[None]):
         self.filters = replace(self.filters, search=message.value.strip() or None)
         self.reload()
         self.table.focus()
+
+    # -- changing the case on show --------------------------------------------------------
+
+    def _case_on_show(self) -> CaseView | None:
+        if self.shown is None:
+            self.notify("Öppna ett ärende först (Enter).", markup=False)
+        return self.shown
+
+    @work(thread=True, group="edit", exit_on_error=False)
+    def edit(self, number: int, what: str, change: Callable[[CaseService], object]) -> None:
+        change(self.service)
+        self.post_message(Edited(number, what))
+
+    @on(Edited)
+    def edited(self, message: Edited) -> None:
+        self.notify(f"#{message.number}: {message.what}", markup=False)
+        self.load_case(message.number)
+        self.reload(keep=self.table.current)
+
+    def action_assign_me(self) -> None:
+        view = self._case_on_show()
+        if view is not None:
+            self.edit(view.number, "tilldelat dig",
+                      lambda s: s.assign(view.number, "me", expected_version=view.version))
+
+    def action_toggle(self, what: str) -> None:
+        view = self._case_on_show()
+        if view is None:
+            return
+        if what == "watch":
+            on = self.service.login not in view.watchers
+            self.edit(view.number, "bevakas" if on else "bevakas inte längre",
+                      lambda s: s.set_watch(view.number, watching=on))
+        else:
+            self.workspace_toggle(view.number)
+
+    @work(thread=True, group="edit", exit_on_error=False)
+    def workspace_toggle(self, number: int) -> None:
+        present = not self.service.in_workspace(number)
+        self.service.set_in_workspace(number, present=present)
+        self.post_message(Edited(number, "lagt i din arbetsyta" if present
+                                 else "borttaget ur din arbetsyta"))
+
+    def action_choose(self, kind: str) -> None:
+        view = self._case_on_show()
+        if view is not None:
+            self.gather_choices(kind, view.number)
+
+    @work(thread=True, exclusive=True, group="choices", exit_on_error=False)
+    def gather_choices(self, kind: str, number: int) -> None:
+        service = self.service
+        choices: list[tuple[str, object]]
+        if kind == "status":
+            choices = [(STATUS[s], s) for s in service.allowed_statuses(number)]
+        elif kind == "assignee":
+            choices = [("Ingen (ta bort tilldelningen)", None)] + [
+                (f"{a.login} — {a.name}", a.login) for a in service.list_agents()
+                if a.is_active]
+        elif kind == "priority":
+            choices = [(name, key) for key, name in PRIORITY.items()]
+        elif kind == "channel":
+            choices = [(f"{c.name} ({c.kind})", c.name) for c in service.list_channels()]
+        else:
+            choices = [(f"#{r.number} {STATUS.get(r.status, r.status)} — {r.title}", r.number)
+                       for r in service.related(number)]
+        self.post_message(Choices(kind, number, choices))
+
+    TITLES = {"status": "Ny status", "assignee": "Tilldela till", "priority": "Prioritet",
+              "channel": "Flytta till kanal",
+              "related": "Relaterade ärenden (samma kund) — välj ett att slå ihop med"}
+
+    @on(Choices)
+    def offer(self, message: Choices) -> None:
+        view = self.shown
+        if view is None or view.number != message.number:
+            return
+        if not message.choices:
+            self.notify("Inget att välja här.", markup=False)
+            return
+        self.push_screen(ChoiceModal(self.TITLES[message.kind], message.choices),
+                         lambda value: self.chosen(message.kind, view, value))
+
+    def chosen(self, kind: str, view: CaseView, value: object) -> None:
+        if value is CANCELLED:
+            return
+        n, v = view.number, view.version
+        if kind == "status" and value:
+            self.edit(n, f"status {STATUS[str(value)]}",
+                      lambda s: s.set_status(n, str(value), expected_version=v))
+        elif kind == "assignee":
+            login = str(value) if value else None
+            self.edit(n, f"tilldelat {login}" if login else "ingen tilldelad",
+                      lambda s: s.assign(n, login, expected_version=v))
+        elif kind == "priority" and value:
+            self.edit(n, f"prioritet {PRIORITY[str(value)]}",
+                      lambda s: s.set_priority(n, str(value), expected_version=v))
+        elif kind == "channel" and value:
+            self.edit(n, f"flyttat till {value}",
+                      lambda s: s.move_channel(n, str(value), expected_version=v))
+        elif kind == "related" and value:
+            other = int(str(value))
+            self.push_screen(
+                ConfirmModal(f"Slå ihop #{other} in i #{n}? Konversationen flyttas hit och "
+                             f"#{other} pekar hit. Det går inte att ångra."),
+                lambda yes: self.edit(n, f"#{other} ihopslaget hit",
+                                      lambda s: s.merge(other, n)) if yes else None)
 
     # -- filters -------------------------------------------------------------------------
 

@@ -14,6 +14,8 @@ from store.queries import CaseFilter
 from tui.words import PRIORITY, STATUS
 
 ACTIVE, EVERY = "__active__", "__every__"
+CANCELLED = object()
+"""What a ChoiceModal gives when closed with escape (None is a choice: "nobody")."""
 
 
 class FilterModal(ModalScreen[CaseFilter | None]):
@@ -96,3 +98,71 @@ def describe(f: CaseFilter) -> str:
     if f.search:
         parts.append(f"Sök “{f.search}”")
     return " · ".join(parts)
+
+
+class ChoiceModal(ModalScreen[object]):
+    """Pick one of a few choices (a status, an agent, a channel, a related case)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Avbryt", id="choice.cancel")]
+    DEFAULT_CSS = """
+    ChoiceModal { align: center middle; }
+    ChoiceModal > Vertical { width: 64; height: auto; max-height: 80%; padding: 1 2;
+                             border: round $accent; background: $panel; }
+    ChoiceModal OptionList { height: auto; max-height: 20; }
+    """
+
+    def __init__(self, title: str, choices: list[tuple[str, object]]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.choices = choices
+
+    def compose(self) -> ComposeResult:
+        from rich.text import Text
+        from textual.containers import Vertical
+        from textual.widgets import OptionList
+
+        from tui.sanitize import clean_line
+
+        with Vertical():
+            yield Label(Text(self.title_text, style="bold"))
+            # Text, never a plain string: OptionList would read markup in it.
+            yield OptionList(*[Text(clean_line(label)) for label, _ in self.choices])
+
+    def on_mount(self) -> None:
+        from textual.widgets import OptionList
+
+        self.query_one(OptionList).focus()
+
+    def on_option_list_option_selected(self, event) -> None:  # type: ignore[no-untyped-def]
+        self.dismiss(self.choices[event.option_index][1])
+
+    def action_cancel(self) -> None:
+        self.dismiss(CANCELLED)
+
+
+class ConfirmModal(ModalScreen[bool]):
+    """A yes/no question before something that cannot be undone."""
+
+    BINDINGS = [Binding("escape", "dismiss(False)", "Nej", id="confirm.no"),
+                Binding("y,j", "dismiss(True)", "Ja", id="confirm.yes")]
+    DEFAULT_CSS = """
+    ConfirmModal { align: center middle; }
+    ConfirmModal > Grid { grid-size: 2; width: 64; height: auto; padding: 1 2;
+                          border: round $warning; background: $panel; }
+    ConfirmModal Label { column-span: 2; padding-bottom: 1; }
+    """
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        from rich.text import Text
+
+        with Grid():
+            yield Label(Text(self.question))
+            yield Button("Nej", id="no")
+            yield Button("Ja", variant="warning", id="yes")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")

@@ -1,0 +1,146 @@
+"""Changing a case from its detail: status, assignment, priority, channel, watch,
+workspace, and merging a related case after a question."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from textual.widgets import Button, OptionList
+
+from store.db import Database
+from store.demo import build_demo
+from store.queries import CaseFilter
+from store.service import CaseService
+from tui.app import CasedeskApp
+from tui.screens import ChoiceModal, ConfirmModal
+from tui.widgets.case_detail import CaseDetail
+
+pytestmark = pytest.mark.sqlite_only
+
+NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    db = Database(path)
+    db.upgrade()
+    build_demo(db, cases=300, login="supervisor", now=NOW)
+    db.dispose()
+    return path.read_bytes()
+
+
+@pytest.fixture
+def demo(demo_file: bytes, tmp_path: Path) -> Path:
+    path = tmp_path / "demo.db"
+    path.write_bytes(demo_file)
+    return path
+
+
+async def settle(app, pilot) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(6):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def open_case(app, pilot, index: int) -> int:  # type: ignore[no-untyped-def]
+    await settle(app, pilot)
+    await pilot.press(*["down"] * index, "enter")
+    await settle(app, pilot)
+    return app.query_one(CaseDetail).shown.number
+
+
+async def pick(app, pilot, label_start: str) -> None:  # type: ignore[no-untyped-def]
+    modal = app.screen
+    assert isinstance(modal, ChoiceModal)
+    labels = [label for label, _ in modal.choices]
+    index = next(i for i, label in enumerate(labels) if label.startswith(label_start))
+    options = modal.query_one(OptionList)
+    options.highlighted = index
+    await pilot.press("enter")
+    await settle(app, pilot)
+
+
+def first_index(service: CaseService, status: str) -> int:
+    rows = service.list_cases(CaseFilter(limit=1000))
+    return next(i for i, r in enumerate(rows) if r.status == status)
+
+
+async def test_status_assignment_priority_channel_watch_and_workspace(demo: Path) -> None:
+    service = CaseService(Database(demo), "supervisor")
+    app = CasedeskApp(lambda: CaseService(Database(demo), "supervisor"), poll_seconds=0)
+    async with app.run_test(size=(160, 45)) as pilot:
+        number = await open_case(app, pilot, first_index(service, "open"))
+        await pilot.press("s")
+        await settle(app, pilot)
+        offered = [value for _, value in app.screen.choices]
+        assert offered == service.allowed_statuses(number)
+        assert "closed" not in offered
+        assert "archived" not in offered
+        await pick(app, pilot, "Parkerat")
+        assert service.get_case(number).status == "parked"
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert service.get_case(number).assignee == "supervisor"
+        await pilot.press("A")
+        await settle(app, pilot)
+        await pick(app, pilot, "Ingen")
+        assert service.get_case(number).assignee is None
+        await pilot.press("p")
+        await settle(app, pilot)
+        await pick(app, pilot, "Hög")
+        assert service.get_case(number).priority == "high"
+        await pilot.press("k")
+        await settle(app, pilot)
+        await pick(app, pilot, "Telefon")
+        assert service.get_case(number).channel == "Telefon"
+        await pilot.press("w")
+        await settle(app, pilot)
+        assert "supervisor" in service.get_case(number).watchers
+        await pilot.press("w")
+        await settle(app, pilot)
+        assert "supervisor" not in service.get_case(number).watchers
+        was = service.in_workspace(number)
+        await pilot.press("m")
+        await settle(app, pilot)
+        assert service.in_workspace(number) is not was
+        assert app.query_one(CaseDetail).shown.channel == "Telefon"  # the detail follows
+
+
+async def test_escape_in_a_choice_changes_nothing(demo: Path) -> None:
+    service = CaseService(Database(demo), "supervisor")
+    app = CasedeskApp(lambda: CaseService(Database(demo), "supervisor"), poll_seconds=0)
+    async with app.run_test(size=(160, 45)) as pilot:
+        number = await open_case(app, pilot, first_index(service, "open"))
+        service.assign(number, "anna")
+        before = service.get_case(number)
+        await pilot.press("A")
+        await settle(app, pilot)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert service.get_case(number) == before
+
+
+async def test_merging_a_related_case_asks_first(demo: Path) -> None:
+    service = CaseService(Database(demo), "supervisor")
+    rows = service.list_cases(CaseFilter(limit=1000))
+    index = next(i for i, r in enumerate(rows) if service.related(r.number))
+    app = CasedeskApp(lambda: CaseService(Database(demo), "supervisor"), poll_seconds=0)
+    async with app.run_test(size=(160, 45)) as pilot:
+        number = await open_case(app, pilot, index)
+        other = service.related(number)[0].number
+        await pilot.press("l")
+        await settle(app, pilot)
+        await pick(app, pilot, f"#{other} ")
+        assert isinstance(app.screen, ConfirmModal)
+        app.screen.query_one("#no", Button).press()
+        await settle(app, pilot)
+        assert service.get_case(other).merged_into is None
+        await pilot.press("l")
+        await settle(app, pilot)
+        await pick(app, pilot, f"#{other} ")
+        app.screen.query_one("#yes", Button).press()
+        await settle(app, pilot)
+        assert service.get_case(other).merged_into == number
