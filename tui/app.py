@@ -83,6 +83,7 @@ class CasedeskApp(App[None]):
     TITLE = "casedesk"
     BINDINGS = [
         Binding("q", "quit", "Avsluta", id="app.quit"),
+        Binding("question_mark", "keys", "Alla tangenter", id="app.keys"),
         Binding("slash", "search", "Sök", id="app.search"),
         Binding("f", "filter", "Filter", id="app.filter"),
         Binding("x", "clear_filters", "Rensa filter", id="app.clear_filters"),
@@ -314,6 +315,40 @@ class CasedeskApp(App[None]):
         self.filters = replace(self.filters, search=message.value.strip() or None)
         self.reload()
         self.table.focus()
+
+    # -- help ----------------------------------------------------------------------------
+
+    def action_keys(self) -> None:
+        """`?`: every key of the screen, beside it (Textual's keys panel)."""
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    def get_system_commands(self, screen):  # type: ignore[no-untyped-def]
+        """The command palette (ctrl+p) lists what an agent can do, by name."""
+        yield from super().get_system_commands(screen)
+        from textual.app import SystemCommand
+
+        for title, help_text, action in [
+            ("Sök", "Sök i titlar och konversationer", "search"),
+            ("Filter", "Välj status, kanal, tilldelad, prioritet, bevakade", "filter"),
+            ("Rensa filter", "Visa alla pågående ärenden", "clear_filters"),
+            ("Svara", "Svara kunden i det öppna ärendet", "compose(False)"),
+            ("Intern anteckning", "Skriv en anteckning som bara teamet ser", "compose(True)"),
+            ("Ändra status", "Sätt status på det öppna ärendet", "choose('status')"),
+            ("Ta ärendet", "Tilldela det öppna ärendet till dig", "assign_me"),
+            ("Tilldela", "Tilldela det öppna ärendet till någon", "choose('assignee')"),
+            ("Prioritet", "Ändra prioritet", "choose('priority')"),
+            ("Flytta till kanal", "Flytta det öppna ärendet till en annan kanal",
+             "choose('channel')"),
+            ("Bevaka", "Bevaka eller sluta bevaka det öppna ärendet", "toggle('watch')"),
+            ("Min arbetsyta", "Lägg till eller ta bort ur din arbetsyta",
+             "toggle('workspace')"),
+            ("Relaterade ärenden", "Samma kunds ärenden; slå ihop", "choose('related')"),
+        ]:
+            yield SystemCommand(title, help_text,
+                                lambda action=action: self.run_action(action))
 
     # -- changing the case on show --------------------------------------------------------
 

@@ -176,3 +176,21 @@ async def test_the_eye_filters_the_list_and_shows_it_at_a_glance(demo_path: Path
         await settle(app, pilot)
         assert table.window.total == service.count_cases(CaseFilter())
         assert not bar.has_class("-shown")
+
+
+async def test_question_mark_shows_every_key_and_the_palette_lists_the_actions(
+    demo_path: Path,
+) -> None:
+    app = app_for(demo_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("question_mark")
+        await settle(app, pilot)
+        assert app.screen.query("HelpPanel")
+        await pilot.press("question_mark")
+        await settle(app, pilot)
+        assert not app.screen.query("HelpPanel")
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for title in ("Sök", "Filter", "Svara", "Intern anteckning", "Ändra status",
+                      "Relaterade ärenden"):
+            assert title in titles

@@ -1,0 +1,75 @@
+"""How the key screens look (layout only): the overview, a case with the composer,
+the filter. Fixed data, zone and size, so the pictures do not flicker."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from store.db import Database
+from store.demo import build_demo
+from store.service import CaseService
+from tui.app import CasedeskApp
+
+pytestmark = pytest.mark.sqlite_only
+
+NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
+SIZE = (170, 42)
+
+
+@pytest.fixture(scope="module")
+def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    db = Database(path)
+    db.upgrade()
+    build_demo(db, cases=400, login="supervisor", now=NOW)
+    db.dispose()
+    return path
+
+
+@pytest.fixture(autouse=True)
+def stockholm_time(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("TZ", "Europe/Stockholm")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def app_for(path: Path) -> CasedeskApp:
+    return CasedeskApp(lambda: CaseService(Database(path), "supervisor"), poll_seconds=0)
+
+
+async def loaded(pilot) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(5):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def test_the_overview(snap_compare, demo_path: Path) -> None:
+    assert snap_compare(app_for(demo_path), terminal_size=SIZE, run_before=loaded)
+
+
+def test_a_case_with_a_note_being_written(snap_compare, demo_path: Path) -> None:
+    async def open_and_write(pilot) -> None:  # type: ignore[no-untyped-def]
+        await loaded(pilot)
+        await pilot.press("down", "down", "enter")
+        await loaded(pilot)
+        await pilot.press("n", *"Kan @anna titta på detta?")
+        await loaded(pilot)
+
+    assert snap_compare(app_for(demo_path), terminal_size=SIZE, run_before=open_and_write)
+
+
+def test_the_filter(snap_compare, demo_path: Path) -> None:
+    async def open_filter(pilot) -> None:  # type: ignore[no-untyped-def]
+        await loaded(pilot)
+        await pilot.press("f")
+        await loaded(pilot)
+
+    assert snap_compare(app_for(demo_path), terminal_size=SIZE, run_before=open_filter)
+
+
