@@ -104,8 +104,8 @@ class CasedeskApp(App[None]):
     #search.-shown { display: block; }
     #filters { dock: top; height: 1; padding: 0 1; background: $accent 30%; display: none; }
     #filters.-shown { display: block; }
-    CaseTable { width: 3fr; }
-    #case-side { width: 2fr; border-left: solid $panel; }
+    CaseTable { width: 1fr; }
+    #case-side { width: 40%; min-width: 50; border-left: solid $panel; }
     CaseDetail { border-left: none; height: 1fr; }
     Composer { display: none; }
     Composer.-open { display: block; }

@@ -26,7 +26,7 @@ from tui.words import PRIORITY, STATUS
 
 # (heading, width); the title takes what is left.
 COLUMNS = [("Nr", 8), ("Status", 9), ("Prio", 5), ("Kanal", 12), ("Tilldelad", 9),
-           ("Uppdaterad", 16), ("Titel", 0), ("Kontakt", 18)]
+           ("Uppdaterad", 14), ("Titel", 0), ("Kontakt", 16)]
 
 
 def _fit(text: str, width: int) -> str:
@@ -37,7 +37,8 @@ def _fit(text: str, width: int) -> str:
 
 
 def _when(value: datetime) -> str:
-    return value.astimezone().strftime("%Y-%m-%d %H:%M")
+    # One fixed format (nothing relative to today: the list would change by itself).
+    return value.astimezone().strftime("%y-%m-%d %H:%M")
 
 
 def cells(row: CaseRow) -> list[str]:
