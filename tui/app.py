@@ -97,6 +97,7 @@ class CasedeskApp(App[None]):
         Binding("w", "toggle('watch')", "Bevaka", show=False, id="app.watch"),
         Binding("m", "toggle('workspace')", "Min arbetsyta", show=False, id="app.workspace"),
         Binding("l", "choose('related')", "Relaterade", show=False, id="app.related"),
+        Binding("h", "toggle_quoted", "Citat", show=False, id="app.quoted"),
         Binding("escape", "clear_search", "Rensa sökning", show=False, id="app.clear"),
     ]
     CSS = """
@@ -367,6 +368,9 @@ class CasedeskApp(App[None]):
         self.notify(f"#{message.number}: {message.what}", markup=False)
         self.load_case(message.number)
         self.reload(keep=self.table.current)
+
+    def action_toggle_quoted(self) -> None:
+        self.query_one(CaseDetail).toggle_quoted()
 
     def action_assign_me(self) -> None:
         view = self._case_on_show()

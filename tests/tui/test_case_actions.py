@@ -12,7 +12,7 @@ from textual.widgets import Button, OptionList
 from store.db import Database
 from store.demo import build_demo
 from store.queries import CaseFilter
-from store.service import CaseService
+from store.service import CaseService, MessageInput
 from tui.app import CasedeskApp
 from tui.screens import ChoiceModal, ConfirmModal
 from tui.widgets.case_detail import CaseDetail
@@ -144,3 +144,27 @@ async def test_merging_a_related_case_asks_first(demo: Path) -> None:
         app.screen.query_one("#yes", Button).press()
         await settle(app, pilot)
         assert service.get_case(other).merged_into == number
+
+
+async def test_quoted_history_is_folded_until_asked_for(demo: Path) -> None:
+    from tui.widgets.case_detail import render_case
+
+    service = CaseService(Database(demo), "supervisor")
+    number = service.list_cases(CaseFilter())[0].number
+    service.add_message(number, MessageInput(
+        "Det fungerar nu!\n\nDen 3 mars 2026 kl. 10:12 skrev Nordljus <s@x.example>:\n"
+        "> Hej, prova att starta om.\n"))
+    app = CasedeskApp(lambda: CaseService(Database(demo), "supervisor"), poll_seconds=0)
+    async with app.run_test(size=(160, 45)) as pilot:
+        assert await open_case(app, pilot, 0) == number
+        detail = app.query_one(CaseDetail)
+
+        def shown() -> str:
+            return "\n".join(t.plain for t in render_case(
+                detail.shown, show_quoted=detail.show_quoted).renderables)
+
+        assert "Det fungerar nu!" in shown()
+        assert "prova att starta om" not in shown()
+        assert "citerad historik, 3 rader (h visar)" in shown()
+        await pilot.press("h")
+        assert "> Hej, prova att starta om." in shown()

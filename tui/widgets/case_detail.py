@@ -12,6 +12,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from mail.quotes import split_quoted
 from store.views import CaseView
 from tui.sanitize import clean_block, clean_line
 from tui.words import PRIORITY, STATUS
@@ -21,7 +22,7 @@ KIND_HEADINGS = {"customer": ("Kund", "bold cyan"), "ai": ("AI-agent", "bold mag
                  "note": ("INTERN ANTECKNING", "bold black on yellow")}
 
 
-def render_case(view: CaseView) -> Group:
+def render_case(view: CaseView, *, show_quoted: bool = False) -> Group:
     c = view.contact
     head = Text()
     head.append(f"#{view.number}  ", style="bold")
@@ -55,7 +56,13 @@ def render_case(view: CaseView) -> Group:
         line.append(f" {clean_line(m.author)}, {when}")
         if m.flags:
             line.append(f"  [{clean_line(', '.join(m.flags))}]", style="red")
-        body = Text(clean_block(m.text), style="on grey15" if m.kind == "note" else "")
+        text, history = split_quoted(m.text) if m.kind == "customer" else (m.text, "")
+        body = Text(clean_block(text), style="on grey15" if m.kind == "note" else "")
+        if history and show_quoted:
+            body.append("\n" + clean_block(history), style="dim")
+        elif history:
+            lines = history.count("\n") + 1
+            body.append(f"\n… citerad historik, {lines} rader (h visar)", style="dim italic")
         for a in m.attachments:
             body.append(f"\n📎 {clean_line(a.filename)} ({a.size} byte)", style="dim")
         parts.extend([line, body, Text("")])
@@ -74,8 +81,17 @@ class CaseDetail(VerticalScroll):
 
     shown: CaseView | None = None
     """The case on show."""
+    show_quoted = False
+    """Whether the quoted history in customers' mails is unfolded."""
 
     def show(self, view: CaseView) -> None:
         self.shown = view
-        self.query_one("#case-body", Static).update(render_case(view))
+        self.query_one("#case-body", Static).update(render_case(view,
+                                                               show_quoted=self.show_quoted))
+
+    def toggle_quoted(self) -> None:
+        self.show_quoted = not self.show_quoted
+        if self.shown is not None:
+            self.query_one("#case-body", Static).update(
+                render_case(self.shown, show_quoted=self.show_quoted))
         self.scroll_home(animate=False)
