@@ -1362,10 +1362,35 @@ def build_demo(
             if progress is not None:
                 progress(hi, cases)
     db.write(_finish)
+    db.write(_quick_replies)
     _checkpoint(db)
     return DemoSummary(cases=cases, messages=builder.messages,
                        contacts=len(builder.contacts), agents=len(team.agents),
                        channels=len(_CHANNELS))
+
+
+QUICK_REPLIES = [
+    ("Tack, vi återkommer", "Hej {namn}!\n\nTack för ditt meddelande. Vi tittar på ärendet "
+     "och återkommer så snart vi kan, senast inom två arbetsdagar.\n\nVänliga hälsningar\n"
+     "Nordljus kundservice"),
+    ("Behöver ordernummer", "Hej {namn}!\n\nFör att kunna hjälpa dig behöver vi ditt "
+     "ordernummer. Du hittar det i orderbekräftelsen.\n\nVänliga hälsningar\nNordljus "
+     "kundservice"),
+    ("Återställ lösenord", "Hej {namn}!\n\nDu kan återställa ditt lösenord under Mina sidor "
+     "→ Glömt lösenord. Länken gäller i 30 minuter.\n\nVänliga hälsningar\nNordljus "
+     "kundservice"),
+    ("Thanks, we'll get back to you", "Hi {name},\n\nThank you for contacting us. We are "
+     "looking into it and will get back to you within two working days.\n\nBest regards\n"
+     "Nordljus Customer Service"),
+]
+
+
+def _quick_replies(session: Session) -> None:
+    from store.models import QuickReply
+
+    at = datetime.now(UTC)
+    for title, text in QUICK_REPLIES:
+        session.add(QuickReply(title=title, text=text, created_at=at))
 
 
 _INSERTS = {

@@ -339,6 +339,16 @@ class Change(SQLModel, table=True):
     __table_args__ = ({"sqlite_autoincrement": True},)
 
 
+class QuickReply(SQLModel, table=True):
+    """A canned answer ("snabbsvar"); `{namn}` becomes the contact's first name."""
+
+    __tablename__ = "quick_reply"
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=200, unique=True)
+    text: str
+    created_at: datetime = utc_field()
+
+
 class Setting(SQLModel, table=True):
     """Store-wide facts, such as whether this is a demo database."""
 

@@ -44,6 +44,7 @@ from store.models import (
     MessageKind,
     Outbox,
     Priority,
+    QuickReply,
     Status,
     Watch,
     WorkspaceEntry,
@@ -233,6 +234,37 @@ class CaseService:
             return _channel_view(session, ch)
 
         return self._write(work)
+
+    # -- quick replies ------------------------------------------------------------
+
+    def add_quick_reply(self, title: str, text: str) -> None:
+        """A canned answer for the whole team (supervisors only)."""
+
+        def work(session: Session, actor: Actor) -> None:
+            require_supervisor(actor, "add quick replies")
+            name = _one_line(title)
+            if not name or not text.strip():
+                raise InvalidInput("a quick reply needs a title and a text")
+            if session.scalar(sa.select(QuickReply.id).where(QuickReply.title == name)):
+                raise InvalidInput(f"there is already a quick reply {name!r}")
+            session.add(QuickReply(title=name, text=text.strip(), created_at=self._now()))
+            audit.record(session, actor, "quick_reply.add", at=self._now(),
+                         after={"title": name})
+
+        self._write(work)
+
+    def quick_replies(self, number: int | None = None) -> list[tuple[str, str]]:
+        """(title, text) of every quick reply, filled in for case `number`'s contact."""
+
+        def work(session: Session, actor: Actor) -> list[tuple[str, str]]:
+            name = ""
+            if number is not None:
+                case = require_case(session, actor, number)
+                name = session.get_one(Contact, case.contact_id).name
+            rows = session.scalars(sa.select(QuickReply).order_by(QuickReply.title))
+            return [(r.title, fill_quick_reply(r.text, name)) for r in rows]
+
+        return self._read(work)
 
     # -- creating cases and adding to conversations ---------------------------
 
@@ -903,6 +935,15 @@ class CaseService:
 
 
 # -- helpers over the session (pure store internals) ----------------------------
+
+
+def fill_quick_reply(text: str, contact_name: str) -> str:
+    """`{namn}` (or `{name}`) becomes the contact's first name; without a name, the
+    greeting still reads well ("Hej {namn}!" becomes "Hej!")."""
+    first = contact_name.split()[0] if contact_name.strip() else ""
+    for key in ("{namn}", "{name}"):
+        text = text.replace(" " + key, f" {first}" if first else "").replace(key, first)
+    return text
 
 
 def _title(title: str) -> str:

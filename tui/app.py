@@ -253,6 +253,22 @@ class CasedeskApp(App[None]):
     def back_to_list(self) -> None:
         self.table.focus()
 
+    @on(Composer.TextWanted)
+    def offer_texts(self, message: Composer.TextWanted) -> None:
+        if self.shown is not None:
+            self.gather_texts(message.kind, self.shown.number)
+
+    @work(thread=True, exclusive=True, group="choices", exit_on_error=False)
+    def gather_texts(self, kind: str, number: int) -> None:
+        if kind == "quick":
+            texts = self.service.quick_replies(number)
+        else:  # earlier replies, the newest first
+            view = self.service.get_case(number)
+            texts = [(f"{m.created_at.astimezone():%Y-%m-%d %H:%M} {m.author}: "
+                      f"{m.text[:60]}", m.text)
+                     for m in reversed(view.messages) if m.kind == "reply"]
+        self.post_message(Choices(kind, number, texts))
+
     @on(Composer.Sent)
     def send(self, message: Composer.Sent) -> None:
         if self.shown is not None:
@@ -420,7 +436,8 @@ class CasedeskApp(App[None]):
                        for r in service.related(number)]
         self.post_message(Choices(kind, number, choices))
 
-    TITLES = {"status": "Ny status", "assignee": "Tilldela till", "priority": "Prioritet",
+    TITLES = {"quick": "Snabbsvar", "earlier": "Tidigare svar i ärendet",
+              "status": "Ny status", "assignee": "Tilldela till", "priority": "Prioritet",
               "channel": "Flytta till kanal",
               "related": "Relaterade ärenden (samma kund) — välj ett att slå ihop med"}
 
@@ -437,6 +454,9 @@ class CasedeskApp(App[None]):
 
     def chosen(self, kind: str, view: CaseView, value: object) -> None:
         if value is CANCELLED:
+            return
+        if kind in ("quick", "earlier"):
+            self.query_one(Composer).insert(str(value))
             return
         n, v = view.number, view.version
         if kind == "status" and value:

@@ -417,6 +417,28 @@ def member_remove(ctx: typer.Context, channel: str, login: str) -> None:
     typer.echo(f"{clean_line(view.name)}: {', '.join(view.members) or '(no members)'}")
 
 
+quick_app = typer.Typer(help="Quick replies: the team's canned answers.", no_args_is_help=True)
+app.add_typer(quick_app, name="quick-reply")
+
+
+@quick_app.command("add")
+def quick_add(ctx: typer.Context, title: str,
+              text: Annotated[str, typer.Option("--text", help="The answer; {namn} becomes the "
+                                                "contact's first name (- reads stdin).")]
+              ) -> None:
+    """Add a quick reply (supervisors only)."""
+    ctx_of(ctx).service().add_quick_reply(title, read_text(text))
+    typer.echo(f"Added the quick reply {clean_line(title)!r}.")
+
+
+@quick_app.command("list")
+def quick_list(ctx: typer.Context) -> None:
+    """Every quick reply."""
+    for title, text in ctx_of(ctx).service().quick_replies():
+        typer.echo(f"{clean_line(title)}\n" + "\n".join("    " + line for line in
+                                                          clean_block(text).split("\n")))
+
+
 # -- cases ----------------------------------------------------------------------------
 
 

@@ -681,3 +681,23 @@ def test_nobody_is_given_a_case_they_cannot_see(team, db) -> None:
             attempt()
     assert count(db, WorkspaceEntry) == 0
     assert boss.get_case(number).watchers == ()
+
+
+def test_quick_replies_greet_the_contact_by_first_name(team) -> None:
+    boss = team.as_("boss")
+    boss.add_quick_reply("Tack", "Hej {namn}!\n\nTack för ditt mejl.")
+    number = team.new_case(name="Karin Kund")
+    assert team.as_("anna").quick_replies(number) == [("Tack", "Hej Karin!\n\nTack för ditt mejl.")]
+    nameless = team.new_case(name="", email="x@example.se")
+    assert team.as_("anna").quick_replies(nameless)[0][1].startswith("Hej x@example.se!")
+    with pytest.raises(Forbidden):
+        team.as_("anna").add_quick_reply("Egen", "text")
+    with pytest.raises(InvalidInput, match="already"):
+        boss.add_quick_reply("Tack", "igen")
+
+
+def test_a_greeting_without_a_name_still_reads_well() -> None:
+    from store.service import fill_quick_reply
+
+    assert fill_quick_reply("Hej {namn}!", "") == "Hej!"
+    assert fill_quick_reply("Hi {name},", "Grace Taylor") == "Hi Grace,"

@@ -139,3 +139,31 @@ async def test_a_conflict_is_explained_and_the_draft_kept(demo: Path) -> None:
         assert app.query_one(CaseDetail).shown.status == "parked"  # reloaded
         assert any("ändrats av någon annan" in str(n.message) or "changed by someone else"
                    in str(n.message) for n in app._notifications)
+
+
+async def test_quick_replies_and_earlier_replies_fill_in_the_text(demo: Path) -> None:
+    from tui.screens import ChoiceModal
+
+    service = CaseService(Database(demo), "supervisor")
+    app = app_for(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        number = await open_first_open_case(app, pilot, service)
+        first_name = service.get_case(number).contact.name.split()[0]
+        await pilot.press("r", "ctrl+r")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ChoiceModal)
+        titles = [title for title, _ in app.screen.choices]
+        assert "Behöver ordernummer" in titles
+        await pilot.press(*["down"] * titles.index("Behöver ordernummer"), "enter")
+        await settle(app, pilot)
+        text = app.query_one(Composer).query_one(TextArea).text
+        assert text.startswith(f"Hej {first_name}!")
+        assert "ordernummer" in text
+        await pilot.press("ctrl+n")
+        assert app.query_one(Composer).query_one(TextArea).text == ""
+        service.reply(number, "Ett tidigare svar.")  # the newest reply comes first
+        await pilot.press("ctrl+o")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.query_one(Composer).query_one(TextArea).text == "Ett tidigare svar."

@@ -38,6 +38,9 @@ class Composer(Vertical):
         Binding("ctrl+s", "send", "Skicka", id="composer.send"),
         Binding("ctrl+t", "toggle_mode", "Svar/anteckning", id="composer.toggle"),
         Binding("escape", "leave", "Till listan", id="composer.leave"),
+        Binding("ctrl+r", "pick('quick')", "Snabbsvar", id="composer.quick"),
+        Binding("ctrl+o", "pick('earlier')", "Tidigare svar", id="composer.earlier"),
+        Binding("ctrl+n", "new_message", "Nytt meddelande", id="composer.new"),
     ]
 
     DEFAULT_CSS = """
@@ -63,11 +66,18 @@ class Composer(Vertical):
     class Left(Message):
         """The agent went back to the list; the draft stays."""
 
+    class TextWanted(Message):
+        """The agent wants a quick reply ("quick") or an earlier reply ("earlier")."""
+
+        def __init__(self, kind: str) -> None:
+            super().__init__()
+            self.kind = kind
+
     def compose(self) -> ComposeResult:
         yield TextArea(id="composer-text", placeholder="Skriv här …")
         with Horizontal(id="composer-bar"):
-            yield Label(Text("ctrl+s skicka · ctrl+t byt svar/anteckning · esc listan"),
-                        id="composer-hint")
+            yield Label(Text("ctrl+s skicka · ctrl+t svar/anteckning · ctrl+r snabbsvar · "
+                             "ctrl+o tidigare svar · esc listan"), id="composer-hint")
             yield Select([(f"Status: {STATUS[s]}", s) for s in AFTER],
                          prompt="Status: oförändrad", id="composer-status")
 
@@ -113,3 +123,15 @@ class Composer(Vertical):
 
     def action_leave(self) -> None:
         self.post_message(self.Left())
+
+    def action_pick(self, kind: str) -> None:
+        self.post_message(self.TextWanted(kind))
+
+    def action_new_message(self) -> None:
+        self.query_one("#composer-text", TextArea).text = ""
+
+    def insert(self, text: str) -> None:
+        """Put a chosen text where the cursor is."""
+        area = self.query_one("#composer-text", TextArea)
+        area.insert(text)
+        area.focus()

@@ -109,6 +109,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_contact_email'), ['email'], unique=False)
         batch_op.create_index(batch_op.f('ix_contact_phone'), ['phone'], unique=False)
 
+    op.create_table('quick_reply',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('text', sa.String(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('title')
+    )
     op.create_table('stored_file',
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('content', sa.LargeBinary(), nullable=False),
@@ -362,6 +370,7 @@ def downgrade() -> None:
     op.drop_table('mailbox_state')
     op.drop_table('lease')
     op.drop_table('stored_file')
+    op.drop_table('quick_reply')
     with op.batch_alter_table('contact', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contact_phone'))
         batch_op.drop_index(batch_op.f('ix_contact_email'))
