@@ -339,6 +339,15 @@ class Change(SQLModel, table=True):
     __table_args__ = ({"sqlite_autoincrement": True},)
 
 
+class AgentPreference(SQLModel, table=True):
+    """What an agent chose for themselves (the list's columns, …), by key."""
+
+    __tablename__ = "agent_preference"
+    agent_id: int = Field(foreign_key="agent.id", primary_key=True, ondelete="CASCADE")
+    key: str = Field(primary_key=True, max_length=100)
+    value: str = ""
+
+
 class QuickReply(SQLModel, table=True):
     """A canned answer ("snabbsvar"); `{namn}` becomes the contact's first name."""
 

@@ -32,6 +32,7 @@ from store.lifecycle import (
 )
 from store.models import (
     Agent,
+    AgentPreference,
     Attachment,
     Case,
     CaseLink,
@@ -234,6 +235,29 @@ class CaseService:
             return _channel_view(session, ch)
 
         return self._write(work)
+
+    # -- the agent's own choices --------------------------------------------------
+
+    def preference(self, key: str, default: str = "") -> str:
+        def work(session: Session, actor: Actor) -> str:
+            if actor.agent_id is None:
+                return default
+            row = session.get(AgentPreference, (actor.agent_id, key))
+            return row.value if row is not None else default
+
+        return self._read(work)
+
+    def set_preference(self, key: str, value: str) -> None:
+        def work(session: Session, actor: Actor) -> None:
+            if actor.agent_id is None:
+                raise Forbidden(f"{actor.login} keeps no preferences")
+            row = session.get(AgentPreference, (actor.agent_id, key))
+            if row is None:
+                session.add(AgentPreference(agent_id=actor.agent_id, key=key, value=value))
+            else:
+                row.value = value
+
+        self._write(work)
 
     # -- quick replies ------------------------------------------------------------
 

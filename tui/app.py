@@ -25,7 +25,14 @@ from store.service import CaseService
 from store.views import CaseRow, CaseView
 from tui.caselist import WINDOW, CaseWindow, Request
 from tui.sanitize import clean_line
-from tui.screens import CANCELLED, ChoiceModal, ConfirmModal, FilterModal, describe
+from tui.screens import (
+    CANCELLED,
+    ChoiceModal,
+    ColumnModal,
+    ConfirmModal,
+    FilterModal,
+    describe,
+)
 from tui.widgets.case_detail import CaseDetail
 from tui.widgets.case_table import CaseTable
 from tui.widgets.composer import Composer, Draft
@@ -87,6 +94,7 @@ class CasedeskApp(App[None]):
         Binding("slash", "search", "Sök", id="app.search"),
         Binding("f", "filter", "Filter", id="app.filter"),
         Binding("x", "clear_filters", "Rensa filter", id="app.clear_filters"),
+        Binding("c", "columns", "Kolumner", show=False, id="app.columns"),
         Binding("r", "compose(False)", "Svara", id="app.reply"),
         Binding("n", "compose(True)", "Anteckning", id="app.note"),
         Binding("s", "choose('status')", "Status", id="app.status"),
@@ -139,6 +147,7 @@ class CasedeskApp(App[None]):
         self.sub_title = self.service.login
         self.query_one(CaseTable).focus()
         self.reload()
+        self.load_columns()
         if self.poll_seconds:
             self.set_interval(self.poll_seconds, self.check_changes)
 
@@ -333,6 +342,27 @@ class CasedeskApp(App[None]):
         self.reload()
         self.table.focus()
 
+    # -- columns ---------------------------------------------------------------------------
+
+    @work(thread=True, group="columns", exit_on_error=False)
+    def load_columns(self) -> None:
+        saved = self.service.preference("columns")
+        if saved:
+            columns = tuple(saved.split(","))
+            self.call_from_thread(self.table.show_columns, columns)
+
+    def action_columns(self) -> None:
+        self.push_screen(ColumnModal(self.table.columns), self.save_columns)
+
+    def save_columns(self, columns: tuple[str, ...] | None) -> None:
+        if columns is not None:
+            self.table.show_columns(columns)
+            self.store_columns(columns)
+
+    @work(thread=True, group="columns", exit_on_error=False)
+    def store_columns(self, columns: tuple[str, ...]) -> None:
+        self.service.set_preference("columns", ",".join(columns))
+
     # -- help ----------------------------------------------------------------------------
 
     def action_keys(self) -> None:
@@ -350,6 +380,7 @@ class CasedeskApp(App[None]):
         for title, help_text, action in [
             ("Sök", "Sök i titlar och konversationer", "search"),
             ("Filter", "Välj status, kanal, tilldelad, prioritet, bevakade", "filter"),
+            ("Kolumner", "Välj vilka kolumner listan visar", "columns"),
             ("Rensa filter", "Visa alla pågående ärenden", "clear_filters"),
             ("Svara", "Svara kunden i det öppna ärendet", "compose(False)"),
             ("Intern anteckning", "Skriv en anteckning som bara teamet ser", "compose(True)"),

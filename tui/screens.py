@@ -166,3 +166,40 @@ class ConfirmModal(ModalScreen[bool]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")
+
+
+class ColumnModal(ModalScreen[tuple[str, ...] | None]):
+    """Which columns the list shows (number and title always do)."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Avbryt", id="columns.cancel")]
+    DEFAULT_CSS = """
+    ColumnModal { align: center middle; }
+    ColumnModal > Grid { grid-size: 1; width: 44; height: auto; padding: 1 2;
+                         border: round $accent; background: $panel; }
+    ColumnModal Horizontal { height: 3; align-horizontal: right; }
+    """
+
+    def __init__(self, shown: tuple[str, ...]) -> None:
+        super().__init__()
+        self.shown = shown
+
+    def compose(self) -> ComposeResult:
+        from tui.widgets.case_table import CHOOSABLE
+
+        with Grid():
+            yield Label("Kolumner i listan")
+            for key, heading in CHOOSABLE:
+                yield Checkbox(heading, key in self.shown, id=f"col-{key}")
+            with Horizontal():
+                yield Button("Avbryt", id="cancel")
+                yield Button("Spara", variant="primary", id="save")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        from tui.widgets.case_table import ALWAYS, CHOOSABLE
+
+        if event.button.id == "cancel":
+            self.dismiss(None)
+            return
+        chosen = [key for key, _ in CHOOSABLE
+                  if self.query_one(f"#col-{key}", Checkbox).value]
+        self.dismiss(tuple(ALWAYS) + tuple(chosen))

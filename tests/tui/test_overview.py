@@ -194,3 +194,34 @@ async def test_question_mark_shows_every_key_and_the_palette_lists_the_actions(
         for title in ("Sök", "Filter", "Svara", "Intern anteckning", "Ändra status",
                       "Relaterade ärenden"):
             assert title in titles
+
+
+async def test_the_column_choice_is_remembered_per_agent(own_demo: Path) -> None:
+    from textual.widgets import Button, Checkbox
+
+    from tui.screens import ColumnModal
+
+    app = app_for(own_demo)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("c")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ColumnModal)
+        app.screen.query_one("#col-contact", Checkbox).value = False
+        app.screen.query_one("#col-priority", Checkbox).value = False
+        app.screen.query_one("#save", Button).press()
+        await settle(app, pilot)
+        table = app.query_one(CaseTable)
+        assert "contact" not in table.columns
+        assert "Kontakt" not in str(table.render_line(0).text)
+    again = app_for(own_demo)  # the same agent, another day
+    async with again.run_test(size=(160, 40)) as pilot:
+        await settle(again, pilot)
+        columns = again.query_one(CaseTable).columns
+        assert "contact" not in columns
+        assert "priority" not in columns
+        assert "status" in columns
+    other = CasedeskApp(lambda: CaseService(Database(own_demo), "anna"), poll_seconds=0)
+    async with other.run_test(size=(160, 40)) as pilot:  # another agent: the defaults
+        await settle(other, pilot)
+        assert "contact" in other.query_one(CaseTable).columns

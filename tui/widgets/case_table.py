@@ -24,9 +24,13 @@ from tui.caselist import CaseWindow
 from tui.sanitize import clean_line
 from tui.words import PRIORITY, STATUS
 
-# (heading, width); the title takes what is left.
-COLUMNS = [("Nr", 8), ("Status", 9), ("Prio", 5), ("Kanal", 12), ("Tilldelad", 9),
-           ("Uppdaterad", 14), ("Titel", 0), ("Kontakt", 16)]
+# (key, heading, width); the title takes what is left. Number and title always show.
+COLUMNS = [("number", "Nr", 8), ("status", "Status", 9), ("priority", "Prio", 5),
+           ("channel", "Kanal", 12), ("assignee", "Tilldelad", 9),
+           ("updated", "Uppdaterad", 14), ("title", "Titel", 0), ("contact", "Kontakt", 16)]
+ALWAYS = ("number", "title")
+CHOOSABLE = [(key, heading) for key, heading, _ in COLUMNS if key not in ALWAYS]
+DEFAULT_COLUMNS = tuple(key for key, _, _ in COLUMNS)
 
 
 def _fit(text: str, width: int) -> str:
@@ -41,10 +45,11 @@ def _when(value: datetime) -> str:
     return value.astimezone().strftime("%y-%m-%d %H:%M")
 
 
-def cells(row: CaseRow) -> list[str]:
-    return [f"#{row.number}", STATUS.get(row.status, row.status),
-            PRIORITY.get(row.priority, row.priority), row.channel, row.assignee or "–",
-            _when(row.updated_at), row.title, row.contact]
+def cells(row: CaseRow) -> dict[str, str]:
+    return {"number": f"#{row.number}", "status": STATUS.get(row.status, row.status),
+            "priority": PRIORITY.get(row.priority, row.priority), "channel": row.channel,
+            "assignee": row.assignee or "–", "updated": _when(row.updated_at),
+            "title": row.title, "contact": row.contact}
 
 
 class CaseTable(ScrollView, can_focus=True):
@@ -88,6 +93,7 @@ class CaseTable(ScrollView, can_focus=True):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.columns: tuple[str, ...] = DEFAULT_COLUMNS
         self.window = CaseWindow()
         self._asked: set[int] = set()
         self._missing: set[int] = set()
@@ -116,29 +122,30 @@ class CaseTable(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         if y == 0:
-            return self._strip([h for h, _ in COLUMNS], width, Style(bold=True, reverse=False,
-                                                                    underline=True))
+            headings = {key: heading for key, heading, _ in COLUMNS}
+            return self._strip(headings, width, Style(bold=True, underline=True))
         index = int(self.scroll_offset.y) + y - 1
         if index >= self.window.total:
             return Strip.blank(width)
         row = self.window.get(index)
         if row is None:
             self._want(index)
-            return self._strip(["…"], width, Style(dim=True))
+            return self._strip({"number": "…"}, width, Style(dim=True))
         style = Style(reverse=True) if index == self.cursor and self.has_focus else (
             Style(bgcolor="grey23") if index == self.cursor else Style())
         if row.priority == "high":
             style += Style(bold=True)
         return self._strip(cells(row), width, style)
 
-    def _strip(self, texts: list[str], width: int, style: Style) -> Strip:
-        fixed = sum(w for _, w in COLUMNS) + len(COLUMNS)
-        title_width = max(width - fixed, 16)
-        parts = []
-        for (_, w), text in zip(COLUMNS, texts, strict=False):
-            parts.append(_fit(text, w or title_width))
-        line = " ".join(parts)[:width].ljust(width)
-        return Strip([Segment(line, style)], width)
+    def _strip(self, texts: dict[str, str], width: int, style: Style) -> Strip:
+        shown = [(key, w) for key, _, w in COLUMNS if key in self.columns or key in ALWAYS]
+        title_width = max(width - sum(w for _, w in shown) - len(shown), 16)
+        line = " ".join(_fit(texts.get(key, ""), w or title_width) for key, w in shown)
+        return Strip([Segment(line[:width].ljust(width), style)], width)
+
+    def show_columns(self, columns: tuple[str, ...]) -> None:
+        self.columns = columns
+        self.refresh()
 
     def _want(self, index: int) -> None:
         # Not posted from here: a message made while the screen renders would carry the

@@ -109,6 +109,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_contact_email'), ['email'], unique=False)
         batch_op.create_index(batch_op.f('ix_contact_phone'), ['phone'], unique=False)
 
+    op.create_table('agent_preference',
+    sa.Column('agent_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=100), nullable=False),
+    sa.Column('value', sa.String(), nullable=False),
+    sa.ForeignKeyConstraint(['agent_id'], ['agent.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('agent_id', 'key')
+    )
     op.create_table('quick_reply',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
@@ -371,6 +378,7 @@ def downgrade() -> None:
     op.drop_table('lease')
     op.drop_table('stored_file')
     op.drop_table('quick_reply')
+    op.drop_table('agent_preference')
     with op.batch_alter_table('contact', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contact_phone'))
         batch_op.drop_index(batch_op.f('ix_contact_email'))
