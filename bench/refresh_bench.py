@@ -59,11 +59,14 @@ async def measure(path: Path, rounds: int, poll: float,
             writer.stdin.write(f"{number}\n")  # type: ignore[union-attr]
             writer.stdin.flush()  # type: ignore[union-attr]
             committed = float(writer.stdout.readline())  # type: ignore[union-attr]
-            while True:
+            deadline = time.time() + 10  # bounded: a miss is reported, not waited out
+            while time.time() < deadline:
                 row = table.window.get(0)
                 if row is not None and row.number == number:
                     break
                 await asyncio.sleep(0.005)
+            else:
+                raise SystemExit(f"case #{number} never reached the top of the list")
             latencies.append(time.time() - committed)
             await pilot.pause()
     return latencies
