@@ -65,6 +65,13 @@ def ts_query(text: str) -> str:
     )
 
 
+# PostgreSQL's parser keeps "anna@example.se", "foo.com", "3.5" and "/usr/bin" as one
+# lexeme each, while a query (like FTS5 on SQLite) splits them into words: split the
+# document the same way first, so the same words find the same cases on both.
+PG_VECTOR = ("to_tsvector('simple', regexp_replace(:title || ' ' || :body, "
+             "'[[:punct:][:space:]]+', ' ', 'g'))")
+
+
 def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
@@ -86,8 +93,7 @@ def _put(session: Session, case_id: int, doc: tuple[str, str]) -> None:
     if _dialect(session) == "postgresql":
         session.execute(
             sa.text(
-                "INSERT INTO case_search (case_id, doc) VALUES "
-                "(:id, to_tsvector('simple', :title || ' ' || :body)) "
+                f"INSERT INTO case_search (case_id, doc) VALUES (:id, {PG_VECTOR}) "
                 "ON CONFLICT (case_id) DO UPDATE SET doc = excluded.doc"
             ),
             {"id": case_id, "title": doc[0], "body": doc[1]},
@@ -136,9 +142,9 @@ def rebuild(session: Session) -> None:
     """Recreate the whole index from the cases (after a bulk load, or to repair)."""
     if _dialect(session) == "postgresql":
         session.execute(sa.text("DELETE FROM case_search"))
+        vector = PG_VECTOR.replace(":title", "title").replace(":body", "body")
         session.execute(sa.text(
-            "INSERT INTO case_search (case_id, doc) "
-            "SELECT id, to_tsvector('simple', title || ' ' || body) FROM case_doc"))
+            f"INSERT INTO case_search (case_id, doc) SELECT id, {vector} FROM case_doc"))
         return
     session.execute(sa.text("INSERT INTO case_fts(case_fts) VALUES('rebuild')"))
 

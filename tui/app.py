@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
-from store.errors import Conflict
+from store.errors import Conflict, Forbidden, NotFound
 from store.queries import CaseFilter
 from store.service import CaseService
 from store.views import CaseRow, CaseView
@@ -171,14 +171,14 @@ class CasedeskApp(App[None]):
     @work(thread=True, exclusive=True, group="list", exit_on_error=False)
     def load_list(self, generation: int, filters: CaseFilter, keep: CaseRow | None) -> None:
         service = self.service
-        window = CaseWindow(service.count_cases(filters))
+        window = CaseWindow(service.count_cases(filters), generation)
         cursor = 0
         if keep is not None:
             try:
                 fresh = service.get_case(keep.number)
-                key = replace(keep, updated_at=fresh.updated_at)
-                cursor = service.case_position(filters, key)
-            except Exception:  # the case is gone from view: stay where the cursor was
+                key: CaseRow | None = replace(keep, updated_at=fresh.updated_at)
+                cursor = service.case_position(filters, key)  # type: ignore[arg-type]
+            except (NotFound, Forbidden):  # the case is gone from view: start at the top
                 key, cursor = None, 0
             if key is not None:
                 before = service.list_cases(replace(filters, limit=WINDOW // 2), before=key)
@@ -200,6 +200,8 @@ class CasedeskApp(App[None]):
 
     @on(CaseTable.RowsWanted)
     def fetch_rows(self, message: CaseTable.RowsWanted) -> None:
+        if self.table.window.generation != self.generation:
+            return  # a new list is on its way: its rows are not this window's
         self._fetch(self.table.window.request_for(message.index), message.index)
 
     def _fetch(self, request: Request | None, wanted: int) -> None:
@@ -218,15 +220,19 @@ class CasedeskApp(App[None]):
     @on(RowsLoaded)
     def place_rows(self, message: RowsLoaded) -> None:
         self.in_flight.discard(message.request)
-        if message.generation != self.generation:
-            return
         window = self.table.window
+        if not message.generation == window.generation == self.generation:
+            return  # rows of an older list
+        if not message.rows:
+            # The list is shorter than counted (cases ended meanwhile): wait for the
+            # next reload rather than ask again at every frame.
+            self.table.refresh()
+            return
         window.place(message.request, message.rows)
-        if message.rows:
-            # Still short of the row wanted (a long jump): walk on from here.
-            follow = window.request_for(message.wanted)
-            if follow != message.request:
-                self._fetch(follow, message.wanted)
+        # Still short of the row wanted (a long jump): walk on from here.
+        follow = window.request_for(message.wanted)
+        if follow != message.request:
+            self._fetch(follow, message.wanted)
         self.table.rows_arrived()
 
     # -- the case beside the list --------------------------------------------------
@@ -349,7 +355,7 @@ class CasedeskApp(App[None]):
         saved = self.service.preference("columns")
         if saved:
             columns = tuple(saved.split(","))
-            self.call_from_thread(self.table.show_columns, columns)
+            self.call_from_thread(lambda: self.table.show_columns(columns))
 
     def action_columns(self) -> None:
         self.push_screen(ColumnModal(self.table.columns), self.save_columns)
@@ -412,7 +418,7 @@ class CasedeskApp(App[None]):
 
     @on(Edited)
     def edited(self, message: Edited) -> None:
-        self.notify(f"#{message.number}: {message.what}", markup=False)
+        self.notify(f"#{message.number}: {clean_line(message.what)}", markup=False)
         self.load_case(message.number)
         self.reload(keep=self.table.current)
 
@@ -520,8 +526,8 @@ class CasedeskApp(App[None]):
     def open_filter(self) -> None:
         channels = [c.name for c in self.service.list_channels()]
         logins = [a.login for a in self.service.list_agents() if a.is_active]
-        self.call_from_thread(self.push_screen, FilterModal(self.filters, channels, logins),
-                              self.apply_filter)
+        self.call_from_thread(lambda: self.push_screen(
+            FilterModal(self.filters, channels, logins), self.apply_filter))
 
     def apply_filter(self, chosen: CaseFilter | None) -> None:
         if chosen is not None and chosen != self.filters:

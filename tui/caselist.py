@@ -29,8 +29,9 @@ class Request:
 class CaseWindow:
     """Loaded rows of one list (one filter), by index."""
 
-    def __init__(self, total: int = 0) -> None:
+    def __init__(self, total: int = 0, generation: int = 0) -> None:
         self.total = total
+        self.generation = generation  # which load of the list this is
         self.rows: dict[int, CaseRow] = {}
 
     def get(self, index: int) -> CaseRow | None:

@@ -236,3 +236,17 @@ def test_a_title_with_line_breaks_is_searchable(team, anna) -> None:
     number = anna.create_case(channel="Support", contact=ContactInput(email="k@example.se"),
                               title="Rad ett\nrad två")
     assert found(anna, "ett två") == [number]
+
+
+@pytest.mark.parametrize(("text", "query"), [
+    ("Mejla anna.berg@example.se om saken", "anna.berg@example.se"),
+    ("Mejla anna.berg@example.se om saken", "berg"),
+    ("Sidan nordljus.example svarar inte", "nordljus.example"),
+    ("Appen version 3.5 kraschar", "3.5"),
+    ("Filen ligger i /usr/bin/tool", "/usr/bin"),
+    ("Mötet kl 12:30 flyttades", "12:30"),
+    ("Ny e-post adress", "e-post"),
+])
+def test_addresses_numbers_and_paths_are_found_by_their_words(team, anna, text, query) -> None:
+    number = team.new_case(title="Fråga", text=text)
+    assert found(anna, query) == [number]

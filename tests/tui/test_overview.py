@@ -112,9 +112,13 @@ async def test_search_narrows_the_list(demo_path: Path) -> None:
 
 @pytest.fixture
 def own_demo(demo_path: Path, tmp_path: Path) -> Path:
-    """A copy of the demo database this test may change."""
+    """A copy of the demo database this test may change (SQLite's backup: a file copy
+    could miss what is still in the -wal file)."""
+    import sqlite3
+
     path = tmp_path / "copy.db"
-    path.write_bytes(demo_path.read_bytes())
+    with sqlite3.connect(demo_path) as source, sqlite3.connect(path) as target:
+        source.backup(target)
     return path
 
 
@@ -225,3 +229,43 @@ async def test_the_column_choice_is_remembered_per_agent(own_demo: Path) -> None
     async with other.run_test(size=(160, 40)) as pilot:  # another agent: the defaults
         await settle(other, pilot)
         assert "contact" in other.query_one(CaseTable).columns
+
+
+HOSTILE = ("Faktura \x1b]52;c;ZXZpbA==\x07 \x1b[31m\u202egnp.exe "
+           "[link=https://evil.example]x[/link] [/]")
+
+
+async def test_hostile_text_is_shown_not_obeyed(own_demo: Path) -> None:
+    from textual.widgets import OptionList
+
+    from store.service import AttachmentInput, ContactInput
+    from tui.screens import ChoiceModal
+
+    service = CaseService(Database(own_demo), "supervisor")
+    service.add_agent("eve", name="[link=https://evil.example]Eve[/link] [/]")
+    number = service.create_case(
+        channel="Support", contact=ContactInput(name=HOSTILE, email="m@example.se"),
+        title=HOSTILE, messages=[MessageInput(HOSTILE, attachments=(
+            AttachmentInput(HOSTILE, b"x"),))])
+    app = app_for(own_demo)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        table = app.query_one(CaseTable)
+        assert table.current is not None
+        assert table.current.number == number
+        line = table.render_line(1).text
+        assert "\x1b" not in line
+        assert "␛]52;c;" in line
+        await pilot.press("enter")
+        await settle(app, pilot)
+        detail = app.query_one(CaseDetail)
+        text = "\n".join(t.plain for t in render_case(detail.shown).renderables)
+        for bad in ("\x1b", "\x07", "\u202e"):
+            assert bad not in text
+        assert "⟨RLO⟩" in text
+        assert "[link=https://evil.example]x[/link]" in text  # shown, not a link
+        await pilot.press("A")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ChoiceModal)
+        prompts = [str(o.prompt) for o in app.screen.query_one(OptionList).options]
+        assert any("[link=https://evil.example]Eve[/link] [/]" in p for p in prompts)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
@@ -34,10 +35,11 @@ DEFAULT_COLUMNS = tuple(key for key, _, _ in COLUMNS)
 
 
 def _fit(text: str, width: int) -> str:
+    """`text` in exactly `width` terminal cells (wide characters count twice)."""
     text = clean_line(text)
-    if len(text) > width:
-        return text[: max(width - 1, 0)] + "…"
-    return text.ljust(width)
+    if cell_len(text) > width:
+        return set_cell_size(text, max(width - 1, 0)) + "…"
+    return set_cell_size(text, width)
 
 
 def _when(value: datetime) -> str:
@@ -141,7 +143,7 @@ class CaseTable(ScrollView, can_focus=True):
         shown = [(key, w) for key, _, w in COLUMNS if key in self.columns or key in ALWAYS]
         title_width = max(width - sum(w for _, w in shown) - len(shown), 16)
         line = " ".join(_fit(texts.get(key, ""), w or title_width) for key, w in shown)
-        return Strip([Segment(line[:width].ljust(width), style)], width)
+        return Strip([Segment(set_cell_size(line, width), style)], width)
 
     def show_columns(self, columns: tuple[str, ...]) -> None:
         self.columns = columns
