@@ -3,46 +3,19 @@ workspace, and merging a related case after a question."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from textual.widgets import Button, OptionList
+from tuikit import app_for, settle
 
 from store.db import Database
-from store.demo import build_demo
 from store.queries import CaseFilter
 from store.service import CaseService, MessageInput
-from tui.app import CasedeskApp
 from tui.screens import ChoiceModal, ConfirmModal
 from tui.widgets.case_detail import CaseDetail
 
 pytestmark = pytest.mark.sqlite_only
-
-NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    db = Database(path)
-    db.upgrade()
-    build_demo(db, cases=300, login="supervisor", now=NOW)
-    db.dispose()
-    return path.read_bytes()
-
-
-@pytest.fixture
-def demo(demo_file: bytes, tmp_path: Path) -> Path:
-    path = tmp_path / "demo.db"
-    path.write_bytes(demo_file)
-    return path
-
-
-async def settle(app, pilot) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(6):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 async def open_case(app, pilot, index: int) -> int:  # type: ignore[no-untyped-def]
@@ -70,7 +43,7 @@ def first_index(service: CaseService, status: str) -> int:
 
 async def test_status_assignment_priority_channel_watch_and_workspace(demo: Path) -> None:
     service = CaseService(Database(demo), "supervisor")
-    app = CasedeskApp(lambda: CaseService(Database(demo), "supervisor"), poll_seconds=0)
+    app = app_for(demo)
     async with app.run_test(size=(160, 45)) as pilot:
         number = await open_case(app, pilot, first_index(service, "open"))
         await pilot.press("s")
@@ -111,7 +84,7 @@ async def test_status_assignment_priority_channel_watch_and_workspace(demo: Path
 
 async def test_escape_in_a_choice_changes_nothing(demo: Path) -> None:
     service = CaseService(Database(demo), "supervisor")
-    app = CasedeskApp(lambda: CaseService(Database(demo), "supervisor"), poll_seconds=0)
+    app = app_for(demo)
     async with app.run_test(size=(160, 45)) as pilot:
         number = await open_case(app, pilot, first_index(service, "open"))
         service.assign(number, "anna")
@@ -127,7 +100,7 @@ async def test_merging_a_related_case_asks_first(demo: Path) -> None:
     service = CaseService(Database(demo), "supervisor")
     rows = service.list_cases(CaseFilter(limit=1000))
     index = next(i for i, r in enumerate(rows) if service.related(r.number))
-    app = CasedeskApp(lambda: CaseService(Database(demo), "supervisor"), poll_seconds=0)
+    app = app_for(demo)
     async with app.run_test(size=(160, 45)) as pilot:
         number = await open_case(app, pilot, index)
         other = service.related(number)[0].number
@@ -154,7 +127,7 @@ async def test_quoted_history_is_folded_until_asked_for(demo: Path) -> None:
     service.add_message(number, MessageInput(
         "Det fungerar nu!\n\nDen 3 mars 2026 kl. 10:12 skrev Nordljus <s@x.example>:\n"
         "> Hej, prova att starta om.\n"))
-    app = CasedeskApp(lambda: CaseService(Database(demo), "supervisor"), poll_seconds=0)
+    app = app_for(demo)
     async with app.run_test(size=(160, 45)) as pilot:
         assert await open_case(app, pilot, 0) == number
         detail = app.query_one(CaseDetail)

@@ -3,47 +3,20 @@ drafts that wait, and a conflict explained rather than overwritten."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from textual.widgets import Select, TextArea
+from tuikit import app_for, settle
 
 from store.db import Database
-from store.demo import build_demo
 from store.queries import CaseFilter
 from store.service import CaseService
-from tui.app import CasedeskApp
 from tui.widgets.case_detail import CaseDetail
 from tui.widgets.case_table import CaseTable
 from tui.widgets.composer import Composer
 
 pytestmark = pytest.mark.sqlite_only
-
-NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    db = Database(path)
-    db.upgrade()
-    build_demo(db, cases=300, login="supervisor", now=NOW)
-    db.dispose()
-    return path.read_bytes()
-
-
-@pytest.fixture
-def demo(demo_file: bytes, tmp_path: Path) -> Path:
-    path = tmp_path / "demo.db"
-    path.write_bytes(demo_file)
-    return path
-
-
-async def settle(app, pilot) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(5):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 async def open_first_open_case(app, pilot, service):  # type: ignore[no-untyped-def]
@@ -55,10 +28,6 @@ async def open_first_open_case(app, pilot, service):  # type: ignore[no-untyped-
     await settle(app, pilot)
     assert app.query_one(CaseDetail).shown.number == rows[index].number
     return rows[index].number
-
-
-def app_for(path: Path) -> CasedeskApp:
-    return CasedeskApp(lambda: CaseService(Database(path), "supervisor"), poll_seconds=0)
 
 
 async def test_a_reply_and_the_status_in_one_step(demo: Path) -> None:

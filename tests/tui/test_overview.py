@@ -3,13 +3,12 @@ database."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from tuikit import app_for, settle
 
 from store.db import Database
-from store.demo import build_demo
 from store.queries import CaseFilter
 from store.service import CaseService, MessageInput
 from tui.app import CasedeskApp
@@ -18,29 +17,6 @@ from tui.widgets.case_detail import CaseDetail, render_case
 from tui.widgets.case_table import CaseTable
 
 pytestmark = pytest.mark.sqlite_only
-
-NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    db = Database(path)
-    db.upgrade()
-    build_demo(db, cases=2500, login="supervisor", now=NOW)
-    db.dispose()
-    return path
-
-
-def app_for(path: Path, login: str = "supervisor") -> CasedeskApp:
-    return CasedeskApp(lambda: CaseService(Database(path), login), poll_seconds=0)
-
-
-async def settle(app: CasedeskApp, pilot) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(5):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-
 
 async def test_the_list_opens_with_the_cursor_on_the_first_case(demo_path: Path) -> None:
     app = app_for(demo_path)
@@ -110,22 +86,10 @@ async def test_search_narrows_the_list(demo_path: Path) -> None:
         assert table.window.total > len(hits)
 
 
-@pytest.fixture
-def own_demo(demo_path: Path, tmp_path: Path) -> Path:
-    """A copy of the demo database this test may change (SQLite's backup: a file copy
-    could miss what is still in the -wal file)."""
-    import sqlite3
-
-    path = tmp_path / "copy.db"
-    with sqlite3.connect(demo_path) as source, sqlite3.connect(path) as target:
-        source.backup(target)
-    return path
-
-
 async def test_another_process_change_shows_and_the_cursor_stays_on_its_case(
-    own_demo: Path,
+    demo: Path,
 ) -> None:
-    path = own_demo
+    path = demo
     app = app_for(path)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
@@ -200,12 +164,12 @@ async def test_question_mark_shows_every_key_and_the_palette_lists_the_actions(
             assert title in titles
 
 
-async def test_the_column_choice_is_remembered_per_agent(own_demo: Path) -> None:
+async def test_the_column_choice_is_remembered_per_agent(demo: Path) -> None:
     from textual.widgets import Button, Checkbox
 
     from tui.screens import ColumnModal
 
-    app = app_for(own_demo)
+    app = app_for(demo)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
         await pilot.press("c")
@@ -218,14 +182,14 @@ async def test_the_column_choice_is_remembered_per_agent(own_demo: Path) -> None
         table = app.query_one(CaseTable)
         assert "contact" not in table.columns
         assert "Kontakt" not in str(table.render_line(0).text)
-    again = app_for(own_demo)  # the same agent, another day
+    again = app_for(demo)  # the same agent, another day
     async with again.run_test(size=(160, 40)) as pilot:
         await settle(again, pilot)
         columns = again.query_one(CaseTable).columns
         assert "contact" not in columns
         assert "priority" not in columns
         assert "status" in columns
-    other = CasedeskApp(lambda: CaseService(Database(own_demo), "anna"), poll_seconds=0)
+    other = CasedeskApp(lambda: CaseService(Database(demo), "anna"), poll_seconds=0)
     async with other.run_test(size=(160, 40)) as pilot:  # another agent: the defaults
         await settle(other, pilot)
         assert "contact" in other.query_one(CaseTable).columns
@@ -235,19 +199,19 @@ HOSTILE = ("Faktura \x1b]52;c;ZXZpbA==\x07 \x1b[31m\u202egnp.exe "
            "[link=https://evil.example]x[/link] [/]")
 
 
-async def test_hostile_text_is_shown_not_obeyed(own_demo: Path) -> None:
+async def test_hostile_text_is_shown_not_obeyed(demo: Path) -> None:
     from textual.widgets import OptionList
 
     from store.service import AttachmentInput, ContactInput
     from tui.screens import ChoiceModal
 
-    service = CaseService(Database(own_demo), "supervisor")
+    service = CaseService(Database(demo), "supervisor")
     service.add_agent("eve", name="[link=https://evil.example]Eve[/link] [/]")
     number = service.create_case(
         channel="Support", contact=ContactInput(name=HOSTILE, email="m@example.se"),
         title=HOSTILE, messages=[MessageInput(HOSTILE, attachments=(
             AttachmentInput(HOSTILE, b"x"),))])
-    app = app_for(own_demo)
+    app = app_for(demo)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
         table = app.query_one(CaseTable)

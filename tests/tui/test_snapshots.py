@@ -4,30 +4,14 @@ the filter. Fixed data, zone and size, so the pictures do not flicker."""
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
-from store.db import Database
-from store.demo import build_demo
-from store.service import CaseService
-from tui.app import CasedeskApp
+from tuikit import app_for
 
 pytestmark = pytest.mark.sqlite_only
 
-NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
 SIZE = (170, 42)
-
-
-@pytest.fixture(scope="module")
-def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    db = Database(path)
-    db.upgrade()
-    build_demo(db, cases=400, login="supervisor", now=NOW)
-    db.dispose()
-    return path
 
 
 @pytest.fixture(autouse=True)
@@ -37,10 +21,6 @@ def stockholm_time(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-
     yield
     monkeypatch.undo()
     time.tzset()
-
-
-def app_for(path: Path) -> CasedeskApp:
-    return CasedeskApp(lambda: CaseService(Database(path), "supervisor"), poll_seconds=0)
 
 
 async def loaded(pilot) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,24 @@
+"""Helpers the TUI tests share (fixtures are in conftest.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from store.db import Database
+from store.service import CaseService
+from tui.app import CasedeskApp
+
+NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
+
+
+def app_for(path: Path, login: str = "supervisor") -> CasedeskApp:
+    """The app as `casedesk` starts it, without the change poll (tests trigger it)."""
+    return CasedeskApp(lambda: CaseService(Database(path), login), poll_seconds=0)
+
+
+async def settle(app: CasedeskApp, pilot) -> None:  # type: ignore[no-untyped-def]
+    """Until the workers are done and their messages handled."""
+    for _ in range(6):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
