@@ -277,6 +277,11 @@ class CasedeskApp(App[None]):
     def gather_texts(self, kind: str, number: int) -> None:
         if kind == "quick":
             texts = self.service.quick_replies(number)
+        elif kind == "mention":  # the colleagues who may read the case
+            channel = self.service.get_case(number).channel
+            texts = [(f"{a.login} — {a.name}", a.login + " ") for a in
+                     self.service.list_agents() if a.is_active and a.login != "system"
+                     and (a.is_supervisor or channel in a.channels)]
         else:  # earlier replies, the newest first
             view = self.service.get_case(number)
             texts = [(f"{m.created_at.astimezone():%Y-%m-%d %H:%M} {m.author}: "
@@ -474,6 +479,7 @@ class CasedeskApp(App[None]):
         self.post_message(Choices(kind, number, choices))
 
     TITLES = {"quick": "Snabbsvar", "earlier": "Tidigare svar i ärendet",
+              "mention": "Nämn en kollega",
               "status": "Ny status", "assignee": "Tilldela till", "priority": "Prioritet",
               "channel": "Flytta till kanal",
               "related": "Relaterade ärenden (samma kund) — välj ett att slå ihop med"}
@@ -492,7 +498,7 @@ class CasedeskApp(App[None]):
     def chosen(self, kind: str, view: CaseView, value: object) -> None:
         if value is CANCELLED:
             return
-        if kind in ("quick", "earlier"):
+        if kind in ("quick", "earlier", "mention"):
             self.query_one(Composer).insert(str(value))
             return
         n, v = view.number, view.version

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Select, TextArea
+from textual.widgets import OptionList, Select, TextArea
 from tuikit import app_for, settle
 
 from store.db import Database
@@ -64,7 +64,13 @@ async def test_a_note_is_unmistakable_and_stays_internal(demo: Path) -> None:
         await pilot.press("ctrl+t")  # one key switches…
         assert not composer.note
         await pilot.press("ctrl+t")  # …and back
-        await pilot.press(*"@anna kan du titta?", "ctrl+s")
+        await pilot.press("@")
+        await settle(app, pilot)
+        options = app.screen.query_one(OptionList)
+        options.highlighted = [v.strip() for _, v in app.screen.choices].index("anna")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press(*"kan du titta?", "ctrl+s")
         await settle(app, pilot)
         view = service.get_case(number)
         note = [m for m in view.messages if m.kind == "note"][-1]
@@ -136,3 +142,39 @@ async def test_quick_replies_and_earlier_replies_fill_in_the_text(demo: Path) ->
         await pilot.press("enter")
         await settle(app, pilot)
         assert app.query_one(Composer).query_one(TextArea).text == "Ett tidigare svar."
+
+
+async def test_at_in_a_note_offers_the_colleagues_who_may_read_the_case(demo: Path) -> None:
+    from tui.screens import ChoiceModal
+
+    service = CaseService(Database(demo), "supervisor")
+    app = app_for(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        number = await open_first_open_case(app, pilot, service)
+        channel = service.get_case(number).channel
+        readers = sorted(a.login for a in service.list_agents() if a.is_active
+                         and (a.is_supervisor or channel in a.channels))
+        await pilot.press("n", *"Fråga ", "@")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ChoiceModal)
+        offered = sorted(str(value).strip() for _, value in app.screen.choices)
+        assert offered == readers
+        await pilot.press("enter")
+        await settle(app, pilot)
+        text = app.query_one(Composer).query_one(TextArea).text
+        assert text == f"Fråga @{offered[0]} "  # the first offered, highlighted at once
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        note = [m for m in service.get_case(number).messages if m.kind == "note"][-1]
+        assert note.mentions == (offered[0],)
+
+
+async def test_at_in_a_reply_is_just_a_character(demo: Path) -> None:
+    service = CaseService(Database(demo), "supervisor")
+    app = app_for(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await open_first_open_case(app, pilot, service)
+        await pilot.press("r", *"mejla support@example.se")
+        await settle(app, pilot)
+        assert app.screen is app.screen_stack[0]  # no list of colleagues popped up
+        assert app.query_one(Composer).query_one(TextArea).text == "mejla support@example.se"

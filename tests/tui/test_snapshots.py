@@ -38,7 +38,7 @@ def test_a_case_with_a_note_being_written(snap_compare, demo_path: Path) -> None
         await loaded(pilot)
         await pilot.press("down", "down", "enter")
         await loaded(pilot)
-        await pilot.press("n", *"Kan @anna titta på detta?")
+        await pilot.press("n", *"Kan Anna titta på detta?")
         await loaded(pilot)
 
     assert snap_compare(app_for(demo_path), terminal_size=SIZE, run_before=open_and_write)

@@ -127,6 +127,17 @@ class Composer(Vertical):
     def action_pick(self, kind: str) -> None:
         self.post_message(self.TextWanted(kind))
 
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        """`@` typed at the start of a word in a note: offer the colleagues to mention."""
+        if not self.note:
+            return
+        area = event.text_area
+        row, column = area.cursor_location
+        line = area.document.get_line(row)
+        if column >= 1 and line[column - 1] == "@" and (column == 1 or
+                                                        line[column - 2].isspace()):
+            self.post_message(self.TextWanted("mention"))
+
     def action_new_message(self) -> None:
         self.query_one("#composer-text", TextArea).text = ""
 
