@@ -269,13 +269,13 @@ class Database:
         try:
             current, head = self.schema_revisions()
         except sa.exc.DatabaseError as exc:
-            raise SchemaError(f"cannot read the database {self._where()}: {exc.orig}") from exc
+            raise SchemaError(f"cannot read the database {self.location}: {exc.orig}") from exc
         if current == head:
             return
         if current is None:
             self._refuse_foreign()
             raise SchemaError(
-                f"{self._where()} is not a casedesk database yet: run `casedesk init`"
+                f"{self.location} is not a casedesk database yet: run `casedesk init`"
             )
         from alembic.script import ScriptDirectory
 
@@ -284,11 +284,11 @@ class Database:
         known = {rev.revision for rev in scripts.walk_revisions()}
         if current in known:
             raise SchemaError(
-                f"the database {self._where()} has an older schema ({current}, this casedesk "
+                f"the database {self.location} has an older schema ({current}, this casedesk "
                 f"needs {head}): run `casedesk init` to upgrade it (make a backup first)"
             )
         raise SchemaError(
-            f"the database {self._where()} has schema {current}, which this casedesk does not "
+            f"the database {self.location} has schema {current}, which this casedesk does not "
             "know: it was made by a newer casedesk; upgrade casedesk"
         )
 
@@ -299,11 +299,13 @@ class Database:
         if tables and "alembic_version" not in tables:
             shown = ", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else "")
             raise SchemaError(
-                f"{self._where()} is another program's database (tables: {shown}): "
+                f"{self.location} is another program's database (tables: {shown}): "
                 "give casedesk a file of its own"
             )
 
-    def _where(self) -> str:
+    @property
+    def location(self) -> str:
+        """Where the database is, for messages: its file, or its URL without password."""
         return str(self.path) if self.path else self.url.render_as_string(hide_password=True)
 
     def _tighten_modes(self) -> None:

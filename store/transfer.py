@@ -45,9 +45,9 @@ def copy_database(source: Database, target: Database,
     target.upgrade()
     with target.engine.connect() as conn:
         if conn.execute(sa.text("SELECT count(*) FROM cases")).scalar():
-            raise InvalidInput(f"{target._where()} already has cases: copy into an empty one")
+            raise InvalidInput(f"{target.location} already has cases: copy into an empty one")
         if conn.execute(sa.text("SELECT count(*) FROM agent")).scalar():
-            raise InvalidInput(f"{target._where()} already has agents: copy into an empty one")
+            raise InvalidInput(f"{target.location} already has agents: copy into an empty one")
     counts: dict[str, int] = {}
     for table in SQLModel.metadata.sorted_tables:
         columns = [c.name for c in table.columns]

@@ -339,7 +339,7 @@ def copy(
     counts = copy_database(source, target, progress=lambda table, n: typer.echo(
         f"  {table}: {n:,} rows", err=True) if n % 100_000 == 0 else None)
     typer.echo(f"Copied {counts.get('cases', 0):,} cases and {counts.get('message', 0):,} "
-               f"messages into {target._where()}.")
+               f"messages into {target.location}.")
 
 
 # -- agents and channels ------------------------------------------------------------
