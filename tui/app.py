@@ -84,6 +84,27 @@ class MessageSent(Message):
     status: str | None
 
 
+# What the command palette (ctrl+p) says of each action, by binding id: the palette
+# lists the same actions, under the same names, as the keys.
+PALETTE = {
+    "app.search": "Sök i titlar och konversationer",
+    "app.filter": "Välj status, kanal, tilldelad, prioritet, bevakade",
+    "app.clear_filters": "Visa alla pågående ärenden",
+    "app.columns": "Välj vilka kolumner listan visar",
+    "app.reply": "Svara kunden i det öppna ärendet",
+    "app.note": "Skriv en anteckning som bara teamet ser",
+    "app.status": "Sätt status på det öppna ärendet",
+    "app.assign_me": "Tilldela det öppna ärendet till dig",
+    "app.assign": "Tilldela det öppna ärendet till någon",
+    "app.priority": "Ändra prioritet",
+    "app.move": "Flytta det öppna ärendet till en annan kanal",
+    "app.watch": "Bevaka eller sluta bevaka det öppna ärendet",
+    "app.workspace": "Lägg till eller ta bort ur din arbetsyta",
+    "app.related": "Samma kunds ärenden; slå ihop",
+    "app.quoted": "Visa eller dölj citerad historik i kundens mejl",
+}
+
+
 class CasedeskApp(App[None]):
     """The case overview with the case beside it."""
 
@@ -96,15 +117,16 @@ class CasedeskApp(App[None]):
         Binding("x", "clear_filters", "Rensa filter", id="app.clear_filters"),
         Binding("c", "columns", "Kolumner", show=False, id="app.columns"),
         Binding("r", "compose(False)", "Svara", id="app.reply"),
-        Binding("n", "compose(True)", "Anteckning", id="app.note"),
-        Binding("s", "choose('status')", "Status", id="app.status"),
+        Binding("n", "compose(True)", "Intern anteckning", id="app.note"),
+        Binding("s", "choose('status')", "Ändra status", id="app.status"),
         Binding("a", "assign_me", "Ta ärendet", id="app.assign_me"),
         Binding("A", "choose('assignee')", "Tilldela", show=False, id="app.assign"),
         Binding("p", "choose('priority')", "Prioritet", show=False, id="app.priority"),
         Binding("k", "choose('channel')", "Flytta kanal", show=False, id="app.move"),
         Binding("w", "toggle('watch')", "Bevaka", show=False, id="app.watch"),
         Binding("m", "toggle('workspace')", "Min arbetsyta", show=False, id="app.workspace"),
-        Binding("l", "choose('related')", "Relaterade", show=False, id="app.related"),
+        Binding("l", "choose('related')", "Relaterade ärenden", show=False,
+                id="app.related"),
         Binding("h", "toggle_quoted", "Citat", show=False, id="app.quoted"),
         Binding("escape", "clear_search", "Rensa sökning", show=False, id="app.clear"),
     ]
@@ -181,13 +203,12 @@ class CasedeskApp(App[None]):
             except (NotFound, Forbidden):  # the case is gone from view: start at the top
                 key, cursor = None, 0
             if key is not None:
+                # The rows above the case, then the case and those below it.
                 before = service.list_cases(replace(filters, limit=WINDOW // 2), before=key)
                 window.place(Request(start=cursor, before=key), before)
-                after_row = before[-1] if before else None
-                rows = service.list_cases(filters, after=after_row) if after_row else \
-                    service.list_cases(filters)
-                window.place(Request(start=cursor, after=after_row) if after_row
-                             else Request(start=0), rows)
+                above = before[-1] if before else None  # None: the case is at the top
+                window.place(Request(start=cursor, after=above),
+                             service.list_cases(filters, after=above))
         if not window.rows and window.total:
             window.place(Request(start=0), service.list_cases(filters))
         self.post_message(ListLoaded(generation, window, cursor))
@@ -388,26 +409,11 @@ class CasedeskApp(App[None]):
         yield from super().get_system_commands(screen)
         from textual.app import SystemCommand
 
-        for title, help_text, action in [
-            ("Sök", "Sök i titlar och konversationer", "search"),
-            ("Filter", "Välj status, kanal, tilldelad, prioritet, bevakade", "filter"),
-            ("Kolumner", "Välj vilka kolumner listan visar", "columns"),
-            ("Rensa filter", "Visa alla pågående ärenden", "clear_filters"),
-            ("Svara", "Svara kunden i det öppna ärendet", "compose(False)"),
-            ("Intern anteckning", "Skriv en anteckning som bara teamet ser", "compose(True)"),
-            ("Ändra status", "Sätt status på det öppna ärendet", "choose('status')"),
-            ("Ta ärendet", "Tilldela det öppna ärendet till dig", "assign_me"),
-            ("Tilldela", "Tilldela det öppna ärendet till någon", "choose('assignee')"),
-            ("Prioritet", "Ändra prioritet", "choose('priority')"),
-            ("Flytta till kanal", "Flytta det öppna ärendet till en annan kanal",
-             "choose('channel')"),
-            ("Bevaka", "Bevaka eller sluta bevaka det öppna ärendet", "toggle('watch')"),
-            ("Min arbetsyta", "Lägg till eller ta bort ur din arbetsyta",
-             "toggle('workspace')"),
-            ("Relaterade ärenden", "Samma kunds ärenden; slå ihop", "choose('related')"),
-        ]:
-            yield SystemCommand(title, help_text,
-                                lambda action=action: self.run_action(action))
+        for binding in self.BINDINGS:
+            help_text = PALETTE.get(binding.id or "")  # type: ignore[union-attr]
+            if help_text:
+                yield SystemCommand(binding.description, help_text,  # type: ignore[union-attr]
+                                    lambda action=binding.action: self.run_action(action))  # type: ignore[union-attr]
 
     # -- changing the case on show --------------------------------------------------------
 
