@@ -59,6 +59,14 @@ class Status(StrEnum):
 
 # The statuses of a case still being worked on, as SQL (see ix_cases_active_updated).
 ACTIVE_SQL = "status IN ('new', 'escalated', 'open', 'parked', 'waiting', 'solved')"
+# Sort keys a list can be ordered by from an index, spelled literally so that the
+# planner matches the expression indexes below. Ranks count down: newest-first
+# (descending) order then shows statuses in lifecycle order and high priority first.
+STATUS_RANK_SQL = ("(CASE status WHEN 'new' THEN 7 WHEN 'escalated' THEN 6 WHEN 'open' THEN 5 "
+                   "WHEN 'parked' THEN 4 WHEN 'waiting' THEN 3 WHEN 'solved' THEN 2 "
+                   "WHEN 'closed' THEN 1 ELSE 0 END)")
+PRIORITY_RANK_SQL = "(CASE priority WHEN 'high' THEN 2 WHEN 'medium' THEN 1 ELSE 0 END)"
+ASSIGNEE_KEY_SQL = "(coalesce(assignee_id, 0))"  # unassigned sorts as 0, never NULL
 
 
 class ChannelKind(StrEnum):
@@ -152,6 +160,11 @@ class Case(SQLModel, table=True):
         sa.Index("ix_cases_contact_updated", "contact_id", "updated_at", "id"),
         sa.Index("ix_cases_priority_updated", "priority", "updated_at", "id"),
         sa.Index("ix_cases_updated", "updated_at", "id"),
+        # Sorting by another column: keyset pages in that order, read from an index.
+        sa.Index("ix_cases_title", "title", "id"),
+        sa.Index("ix_cases_status_rank", sa.text(STATUS_RANK_SQL), "updated_at", "id"),
+        sa.Index("ix_cases_priority_rank", sa.text(PRIORITY_RANK_SQL), "updated_at", "id"),
+        sa.Index("ix_cases_assignee_key", sa.text(ASSIGNEE_KEY_SQL), "updated_at", "id"),
         # The default view (every status but closed and archived) in list order: both
         # ends of it at once, however many ended cases lie between. The queries spell
         # the condition out literally so that the planner can match it.

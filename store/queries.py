@@ -25,12 +25,28 @@ from sqlalchemy.orm import Session, aliased
 from store import search
 from store.errors import InvalidInput
 from store.lifecycle import ENDED, parse_status
-from store.models import ACTIVE_SQL, Agent, Case, Channel, Contact, Priority, Status, Watch
+from store.models import (
+    ACTIVE_SQL,
+    ASSIGNEE_KEY_SQL,
+    PRIORITY_RANK_SQL,
+    STATUS_RANK_SQL,
+    Agent,
+    Case,
+    Channel,
+    Contact,
+    Priority,
+    Status,
+    Watch,
+)
 from store.views import CaseRow
 
 DEFAULT_LIMIT = 50
 Grouping = Literal["status", "channel", "assignee", "contact"]
 GROUPINGS: tuple[Grouping, ...] = ("status", "channel", "assignee", "contact")
+Sort = Literal["updated", "number", "title", "status", "priority", "channel", "assignee",
+               "contact"]
+SORTS: tuple[Sort, ...] = ("updated", "number", "title", "status", "priority", "channel",
+                           "assignee", "contact")
 ACTIVE = tuple(s.value for s in Status if s not in ENDED)
 
 
@@ -48,6 +64,8 @@ class CaseFilter:
     contact_id: int | None = None
     limit: int = DEFAULT_LIMIT
     include_ended: bool = False
+    sort: str = "updated"
+    ascending: bool = False  # the default: newest first (see `sort_keys`)
 
 
 @dataclass(frozen=True)
@@ -73,6 +91,8 @@ class Resolved:
     visible: tuple[int, ...] | None  # channel ids, None = all
     fts: str | None
     dialect: str = "sqlite"
+    sort: Sort = "updated"
+    ascending: bool = False
 
 
 _assignee = aliased(Agent)
@@ -89,6 +109,7 @@ def _row_columns() -> sa.Select:  # type: ignore[type-arg]
             Case.id, Case.title, Case.status, Channel.name.label("channel"),
             Contact.name.label("contact"), _assignee.login.label("assignee"), Case.priority,
             Case.labels, Case.created_at, Case.updated_at, Case.version,
+            Case.channel_id, Case.contact_id, Case.assignee_id,
         )
         .select_from(Case)
         .join(Channel, Channel.id == Case.channel_id)
@@ -106,7 +127,8 @@ def to_row(r: sa.Row) -> CaseRow:  # type: ignore[type-arg]
         number=r.id, title=r.title, status=r.status, channel=r.channel, contact=r.contact,
         assignee=r.assignee, priority=r.priority,
         labels=tuple(x for x in r.labels.split(",") if x), created_at=r.created_at,
-        updated_at=r.updated_at, version=r.version,
+        updated_at=r.updated_at, version=r.version, channel_id=r.channel_id,
+        contact_id=r.contact_id, assignee_id=r.assignee_id,
     )
 
 
@@ -154,40 +176,115 @@ def page(
     if limit < 1:
         raise InvalidInput("the limit must be at least 1")
     query = row_columns().where(*conditions(f, searching=False))
+    options: dict[str, str] = {}
     if f.fts is not None:
         # Driven by the search index, newest first: stops after `limit` hits.
         query, hit = search.join_hits(query, f.fts, f.dialect)
         keys: tuple[sa.ColumnElement, ...] = (hit,)  # type: ignore[type-arg]
+        descending = True
     else:
-        keys = (Case.updated_at, Case.id)
+        keys, options = sort_keys(f), _sort_index(f)
+        descending = not f.ascending
+        query = query.where(*_sort_range(f))
 
-    def key_of(row: CaseRow) -> sa.ColumnElement:  # type: ignore[type-arg]
-        return _key_value(f, keys, row)
-
+    # `after` a row: the rows that follow it in list order; `before`: those preceding it.
     reverse = before is not None or from_end
     if after is not None:
-        query = query.where(sa.tuple_(*keys) < key_of(after))
+        query = query.where(_beyond(keys, _key_value(f, keys, after), descending))
     if before is not None:
-        query = query.where(sa.tuple_(*keys) > key_of(before))
-    order = [k.asc() if reverse else k.desc() for k in keys]
+        query = query.where(_beyond(keys, _key_value(f, keys, before), not descending))
+    order = [k.desc() if descending != reverse else k.asc() for k in keys]
     # Through the connection: a Core statement needs none of the ORM's machinery.
-    rows = [to_row(r) for r in session.connection().execute(query.order_by(*order).limit(limit))]
+    result = session.connection().execute(query.order_by(*order).limit(limit),
+                                          execution_options=options)
+    rows = [to_row(r) for r in result]
     return rows[::-1] if reverse else rows
+
+
+def _beyond(keys: tuple[sa.ColumnElement, ...],  # type: ignore[type-arg]
+            value: sa.ColumnElement, descending: bool) -> sa.ColumnElement[bool]:  # type: ignore[type-arg]
+    """The rows after `value` in an order on `keys` (one row-value comparison: an
+    index range, whatever the number of keys)."""
+    return sa.tuple_(*keys) < value if descending else sa.tuple_(*keys) > value
+
+
+# The order of each sort, as index keys; the case number breaks ties, so every
+# row has its own place and keyset paging never skips or repeats one.
+_SORT_KEYS: dict[str, tuple[sa.ColumnElement, ...]] = {  # type: ignore[type-arg]
+    "updated": (Case.updated_at, Case.id),
+    "number": (Case.id,),
+    "title": (Case.title, Case.id),
+    "status": (sa.literal_column(STATUS_RANK_SQL, sa.Integer), Case.updated_at, Case.id),
+    "priority": (sa.literal_column(PRIORITY_RANK_SQL, sa.Integer), Case.updated_at, Case.id),
+    "channel": (Case.channel_id, Case.updated_at, Case.id),
+    "assignee": (sa.literal_column(ASSIGNEE_KEY_SQL, sa.Integer), Case.updated_at, Case.id),
+    "contact": (Case.contact_id, Case.updated_at, Case.id),
+}
+# Without a narrower filter, the planner would rather read the statuses' index and
+# sort every row than walk the sort's own index and stop after a page.
+_SORT_INDEX = {"title": "ix_cases_title", "status": "ix_cases_status_rank",
+               "priority": "ix_cases_priority_rank", "assignee": "ix_cases_assignee_key",
+               "channel": "ix_cases_channel_updated", "contact": "ix_cases_contact_updated"}
+
+
+def sort_keys(f: Resolved) -> tuple[sa.ColumnElement, ...]:  # type: ignore[type-arg]
+    """The list order's keys: descending unless `f.ascending`. Channel, assignee and
+    contact sort by when the channel, agent or contact was added (an index can give
+    that order; names would need a sort of every row), newest updated within."""
+    return _SORT_KEYS[f.sort]
+
+
+def _sort_range(f: Resolved) -> list[sa.ColumnElement[bool]]:
+    """The filter's statuses as a range of the status rank: the index scan then starts
+    at the first wanted status instead of wading through 800,000 archived cases to
+    reach the end of the list."""
+    if f.sort != "status" or not f.statuses:
+        return []
+    ranks = [_STATUS_RANK.get(s, 0) for s in f.statuses]
+    rank = _SORT_KEYS["status"][0]
+    return [rank >= min(ranks), rank <= max(ranks)]
+
+
+def _sort_index(f: Resolved) -> dict[str, str]:
+    index = _SORT_INDEX.get(f.sort)
+    if index is None or _narrower_than_status(f) or f.priority is not None:
+        return {}
+    return {"indexed_by": index}
 
 
 def _key_value(f: Resolved, keys: tuple[sa.ColumnElement, ...],  # type: ignore[type-arg]
                row: CaseRow) -> sa.ColumnElement:  # type: ignore[type-arg]
     """The list-order key of `row`, as SQL values typed like `keys`."""
-    values = (row.number,) if f.fts is not None else (row.updated_at, row.number)
+    if f.fts is not None:
+        values: tuple[object, ...] = (row.number,)
+    else:
+        values = {
+            "updated": (row.updated_at, row.number), "number": (row.number,),
+            "title": (row.title, row.number),
+            "status": (_STATUS_RANK.get(row.status, 0), row.updated_at, row.number),
+            "priority": (_PRIORITY_RANK.get(row.priority, 0), row.updated_at, row.number),
+            "channel": (row.channel_id, row.updated_at, row.number),
+            "assignee": (row.assignee_id or 0, row.updated_at, row.number),
+            "contact": (row.contact_id, row.updated_at, row.number),
+        }[f.sort]
     return sa.tuple_(*[sa.literal(v, type_=k.type) for k, v in zip(keys, values, strict=True)])
+
+
+# The ranks of STATUS_RANK_SQL and PRIORITY_RANK_SQL, for a row's key value.
+_STATUS_RANK = {"new": 7, "escalated": 6, "open": 5, "parked": 4, "waiting": 3, "solved": 2,
+                "closed": 1}
+_PRIORITY_RANK = {"high": 2, "medium": 1}
 
 
 def position(session: Session, f: Resolved, row: CaseRow) -> int:
     """How many rows come before `row` in the list (its index, when it is in it)."""
-    keys: tuple[sa.ColumnElement, ...] = (  # type: ignore[type-arg]
-        (Case.id,) if f.fts is not None else (Case.updated_at, Case.id))
+    if f.fts is not None:
+        keys: tuple[sa.ColumnElement, ...] = (Case.id,)  # type: ignore[type-arg]
+        descending = True
+    else:
+        keys, descending = sort_keys(f), not f.ascending
     return session.scalar(sa.select(sa.func.count()).select_from(Case).where(
-        *conditions(f), sa.tuple_(*keys) > _key_value(f, keys, row))) or 0
+        *conditions(f), _beyond(keys, _key_value(f, keys, row), not descending))) or 0
 
 
 def count(session: Session, f: Resolved) -> int:
@@ -275,6 +372,12 @@ def _labels(session: Session, by: Grouping, keys: Sequence[str | int]) -> dict: 
     }[by]
     rows = session.execute(sa.select(table.id, label).where(table.id.in_(keys)))  # type: ignore[attr-defined]
     return dict(rows.all())  # type: ignore[arg-type]
+
+
+def parse_sort(text: str) -> Sort:
+    if text not in SORTS:
+        raise InvalidInput(f"cannot sort by {text!r}: use {', '.join(SORTS)}")
+    return text  # type: ignore[return-value]
 
 
 def parse_priority(text: str) -> str:

@@ -871,6 +871,8 @@ class CaseService:
             visible=None if visible is None else tuple(sorted(visible)),
             fts=f.search.strip() if f.search and f.search.strip() else None,
             dialect=session.get_bind().dialect.name,
+            sort=queries.parse_sort(f.sort),
+            ascending=f.ascending,
         )
 
     def allowed_statuses(self, number: int) -> list[str]:

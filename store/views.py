@@ -50,6 +50,10 @@ class CaseRow:
     created_at: datetime
     updated_at: datetime
     version: int
+    # The ids behind the names: a list sorted by channel, assignee or contact pages on them.
+    channel_id: int = 0
+    contact_id: int = 0
+    assignee_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
-from store.db import Database, include_in_migrations
+from store.db import EXPRESSION_INDEXES, Database, include_in_migrations
 
 
 def test_the_migrated_schema_is_the_models_schema(db: Database) -> None:
@@ -15,6 +15,17 @@ def test_the_migrated_schema_is_the_models_schema(db: Database) -> None:
             conn, opts={"compare_type": True, "include_object": include_in_migrations}),
                                 SQLModel.metadata)
     assert diff == []
+
+
+def test_the_expression_indexes_exist(db: Database) -> None:
+    import sqlalchemy as sa
+
+    query = ("SELECT name FROM sqlite_master WHERE type = 'index'"
+             if db.engine.dialect.name == "sqlite" else
+             "SELECT indexname FROM pg_indexes WHERE tablename = 'cases'")
+    with db.engine.connect() as conn:
+        names = set(conn.scalars(sa.text(query)))
+    assert set(EXPRESSION_INDEXES) <= names
 
 
 def test_downgrade_and_upgrade_again(db: Database) -> None:
