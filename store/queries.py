@@ -318,39 +318,73 @@ def _count_index(f: Resolved, by: Grouping) -> dict[str, str]:
     return {}
 
 
-_GROUP_COLUMN = {
-    "status": Case.status, "channel": Case.channel_id, "assignee": Case.assignee_id,
-    "contact": Case.contact_id,
+_GROUP_COLUMN: dict[str, sa.ColumnElement] = {  # type: ignore[type-arg]
+    "status": Case.status, "channel": Case.channel_id,
+    # Unassigned is group 0, never NULL: NULL sorts first on SQLite and last on
+    # PostgreSQL, and a keyset comparison with it is never true.
+    "assignee": sa.func.coalesce(Case.assignee_id, 0), "contact": Case.contact_id,
 }
+
+
+def _group_column(by: str) -> sa.ColumnElement:  # type: ignore[type-arg]
+    column = _GROUP_COLUMN.get(by)
+    if column is None:
+        raise InvalidInput(f"cannot group by {by!r}: use {', '.join(GROUPINGS)}")
+    return column
 
 
 def group_counts(
     session: Session, f: Resolved, by: Grouping, *, limit: int | None = None,
-    after: str | int | None = None,
+    after: str | int | None = None, before: str | int | None = None, from_end: bool = False,
 ) -> list[GroupCount]:
-    """The size of each group, in key order; `limit`/`after` window a long list of
-    groups (grouping by contact gives hundreds of thousands)."""
-    column = _GROUP_COLUMN.get(by)
-    if column is None:
-        raise InvalidInput(f"cannot group by {by!r}: use {', '.join(GROUPINGS)}")
+    """The size of each group, in key order (statuses in lifecycle order); `limit`
+    with `after`/`before` a key, or `from_end`, windows a long list of groups
+    (grouping by contact gives hundreds of thousands). Unassigned has the key None."""
+    column = _group_column(by)
     where = conditions(f, merged=True)
     if after is not None:
-        where.append(column > after)
-    query = sa.select(column, sa.func.count()).where(*where).group_by(column).order_by(column)
+        where.append(column > (after or 0))
+    if before is not None:
+        where.append(column < (before or 0))
+    reverse = before is not None or from_end
+    query = sa.select(column, sa.func.count()).where(*where).group_by(column).order_by(
+        column.desc() if reverse else column)
     if limit is not None:
         query = query.limit(limit)
     counts = dict(session.execute(query, execution_options=_count_index(f, by)).all())  # type: ignore[arg-type]
+    if reverse:
+        counts = dict(reversed(counts.items()))
     if counts:
         for key in _merged(session, where, column):
             if key in counts:
                 counts[key] -= 1
-    labels = _labels(session, by, [k for k in counts if k is not None])
-    groups = [GroupCount(key, labels.get(key, _none_label(by)) if key is not None
-                         else _none_label(by), n) for key, n in counts.items() if n > 0]
+    labels = _labels(session, by, [k for k in counts if k])
+    groups = [GroupCount(key or None, labels.get(key, _none_label(by)) if key else
+                         _none_label(by), n) for key, n in counts.items() if n > 0]
     if by == "status":
         order = {s.value: i for i, s in enumerate(Status)}
         groups.sort(key=lambda g: order.get(str(g.key), 99))
     return groups
+
+
+def group_total(session: Session, f: Resolved, by: Grouping, *,
+                below: str | int | None = None) -> int:
+    """How many groups there are (`below` a key: how many come before it, its index
+    in a list of groups by key)."""
+    column = _group_column(by)
+    where = conditions(f, merged=True)
+    if below is not None:
+        where.append(column < (below or 0))
+    total = session.scalar(sa.select(sa.func.count(sa.distinct(column))).where(*where),
+                           execution_options=_count_index(f, by)) or 0
+    merged = _merged(session, where, column)
+    if merged:
+        # A group of merged cases alone is no group: few keys, counted exactly.
+        keys = set(merged)
+        sizes = dict(session.execute(sa.select(column, sa.func.count()).where(
+            *where, column.in_(keys)).group_by(column)).all())  # type: ignore[arg-type]
+        total -= sum(1 for key in keys if sizes.get(key, 0) == merged.count(key))
+    return total
 
 
 def _narrower_than_status(f: Resolved) -> bool:

@@ -836,14 +836,26 @@ class CaseService:
 
     def group_counts(
         self, filters: CaseFilter | None, by: Grouping, *, limit: int | None = None,
-        after: str | int | None = None,
+        after: str | int | None = None, before: str | int | None = None,
+        from_end: bool = False,
     ) -> list[GroupCount]:
         """The groups of a grouped list with their sizes (see `queries.group_counts`)."""
 
         def work(session: Session, actor: Actor) -> list[GroupCount]:
-            return queries.group_counts(session, self._resolve(session, actor,
-                                                               filters or CaseFilter()),
-                                        by, limit=limit, after=after)
+            return queries.group_counts(
+                session, self._resolve(session, actor, filters or CaseFilter()), by,
+                limit=limit, after=after, before=before, from_end=from_end)
+
+        return self._read(work)
+
+    def group_total(self, filters: CaseFilter | None, by: Grouping, *,
+                    below: str | int | None = None) -> int:
+        """How many groups (before the key `below`) a grouped list has."""
+
+        def work(session: Session, actor: Actor) -> int:
+            return queries.group_total(
+                session, self._resolve(session, actor, filters or CaseFilter()), by,
+                below=below)
 
         return self._read(work)
 

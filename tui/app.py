@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -20,10 +21,10 @@ from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
 from store.errors import Conflict, Forbidden, NotFound
-from store.queries import CaseFilter
+from store.queries import CaseFilter, GroupCount, Grouping
 from store.service import CaseService
 from store.views import CaseRow, CaseView
-from tui.caselist import WINDOW, CaseWindow, Request
+from tui.caselist import WINDOW, CaseWindow, GroupedWindow, Request, in_group
 from tui.sanitize import clean_line
 from tui.screens import (
     CANCELLED,
@@ -36,13 +37,13 @@ from tui.screens import (
 from tui.widgets.case_detail import CaseDetail
 from tui.widgets.case_table import CaseTable
 from tui.widgets.composer import Composer, Draft
-from tui.words import PRIORITY, STATUS
+from tui.words import GROUPINGS, PRIORITY, SORTS, STATUS
 
 
 @dataclass
 class ListLoaded(Message):
     generation: int
-    window: CaseWindow
+    window: CaseWindow | GroupedWindow
     cursor: int
 
 
@@ -50,8 +51,18 @@ class ListLoaded(Message):
 class RowsLoaded(Message):
     generation: int
     request: Request
-    rows: list[CaseRow]
+    rows: list[Any]
     wanted: int
+
+
+@dataclass(frozen=True)
+class Keep:
+    """Where the cursor was: on a case (`row`) or a group's heading (`group`), and
+    which groups were open."""
+
+    row: CaseRow | None
+    group: GroupCount | None = None
+    opened: frozenset[object] | None = None
 
 
 @dataclass
@@ -91,6 +102,8 @@ PALETTE = {
     "app.filter": "Välj status, kanal, tilldelad, prioritet, bevakade",
     "app.clear_filters": "Visa alla pågående ärenden",
     "app.columns": "Välj vilka kolumner listan visar",
+    "app.group": "Gruppera efter tilldelning, status, kanal eller kontakt",
+    "app.sort": "Sortera efter en kolumn (samma kolumn igen vänder ordningen)",
     "app.reply": "Svara kunden i det öppna ärendet",
     "app.note": "Skriv en anteckning som bara teamet ser",
     "app.status": "Sätt status på det öppna ärendet",
@@ -116,6 +129,8 @@ class CasedeskApp(App[None]):
         Binding("f", "filter", "Filter", id="app.filter"),
         Binding("x", "clear_filters", "Rensa filter", id="app.clear_filters"),
         Binding("c", "columns", "Kolumner", show=False, id="app.columns"),
+        Binding("g", "arrange('group')", "Gruppera", id="app.group"),
+        Binding("o", "arrange('sort')", "Sortera", show=False, id="app.sort"),
         Binding("r", "compose(False)", "Svara", id="app.reply"),
         Binding("n", "compose(True)", "Intern anteckning", id="app.note"),
         Binding("s", "choose('status')", "Ändra status", id="app.status"),
@@ -146,6 +161,7 @@ class CasedeskApp(App[None]):
         super().__init__()
         self.service = service()
         self.filters = CaseFilter(limit=WINDOW)
+        self.grouping: Grouping | None = None
         self.generation = 0
         self.in_flight: set[Request] = set()
         self.poll_seconds = poll_seconds
@@ -179,22 +195,53 @@ class CasedeskApp(App[None]):
 
     # -- loading the list ----------------------------------------------------------
 
-    def reload(self, keep: CaseRow | None = None) -> None:
+    def reload(self, keep: Keep | None = None) -> None:
         """Load the list anew (a new filter, or another process changed something),
         keeping the cursor on `keep` where it still is in the list."""
-        shown = describe(self.filters)
+        shown = " · ".join(x for x in (describe(self.filters), self._arrangement()) if x)
         bar = self.query_one("#filters", Static)
-        bar.update(Text(f"Filter: {clean_line(shown)}   (x rensar)" if shown else ""))
+        bar.update(Text(f"{clean_line(shown)}   (x rensar)" if shown else ""))
         bar.set_class(bool(shown), "-shown")
+        self.table.sorted_by = (self.filters.sort, self.filters.ascending)
         self.generation += 1
         self.in_flight.clear()
-        self.load_list(self.generation, self.filters, keep)
+        self.load_list(self.generation, self.filters, self.grouping, keep)
+
+    def _arrangement(self) -> str:
+        parts = []
+        if self.grouping:
+            parts.append(f"Grupperat efter {GROUPINGS[self.grouping].lower()}")
+        if self.filters.sort != "updated" or self.filters.ascending:
+            arrow = "▲" if self.filters.ascending else "▼"
+            parts.append(f"Sorterat efter {SORTS[self.filters.sort].lower()} {arrow}")
+        return " · ".join(parts)
+
+    def keep_point(self) -> Keep:
+        """Where the cursor is, to find again in a reloaded list."""
+        window = self.table.window
+        item = window.get(self.table.cursor)
+        opened = None
+        if isinstance(window, GroupedWindow):
+            opened = frozenset(window.groups.get(i).key for i in window.opened)
+        return Keep(item if isinstance(item, CaseRow) else None,
+                    window.group_at(self.table.cursor), opened)
 
     @work(thread=True, exclusive=True, group="list", exit_on_error=False)
-    def load_list(self, generation: int, filters: CaseFilter, keep: CaseRow | None) -> None:
-        service = self.service
-        window = CaseWindow(service.count_cases(filters), generation)
-        cursor = 0
+    def load_list(self, generation: int, filters: CaseFilter, grouping: Grouping | None,
+                  keep: Keep | None) -> None:
+        if grouping is None:
+            window = CaseWindow(self.service.count_cases(filters), generation)
+            cursor = self._fill(window, filters, keep.row if keep else None)
+            self.post_message(ListLoaded(generation, window, cursor))
+        else:
+            self.post_message(ListLoaded(generation, *self._grouped(
+                generation, filters, grouping, keep)))
+
+    def _fill(self, window: CaseWindow, filters: CaseFilter, keep: CaseRow | None,
+              limit: int = WINDOW) -> int:
+        """Load a list's first rows, or those around `keep` while it is still in the
+        list; the index of the cursor."""
+        service, cursor = self.service, 0
         if keep is not None:
             try:
                 fresh = service.get_case(keep.number)
@@ -210,8 +257,41 @@ class CasedeskApp(App[None]):
                 window.place(Request(start=cursor, after=above),
                              service.list_cases(filters, after=above))
         if not window.rows and window.total:
-            window.place(Request(start=0), service.list_cases(filters))
-        self.post_message(ListLoaded(generation, window, cursor))
+            window.place(Request(start=0), service.list_cases(replace(filters, limit=limit)))
+        return cursor
+
+    def _grouped(self, generation: int, filters: CaseFilter, by: Grouping,
+                 keep: Keep | None) -> tuple[GroupedWindow, int]:
+        """A grouped list: a few groups all open, or very many (by contact) all closed
+        and windowed; after a reload, the groups open before and the cursor's case."""
+        service = self.service
+        first = service.group_counts(filters, by, limit=WINDOW + 1)
+        few = len(first) <= WINDOW
+        window = GroupedWindow(by, len(first) if few else service.group_total(filters, by),
+                               generation)
+        window.groups.place(Request(start=0), first[:WINDOW])
+        target = keep.group if keep else None
+        loaded = {g.key for g in window.groups.rows.values()}
+        if (target is not None and target.key is not None and target.key not in loaded
+                and not few):  # the cursor's group, far down the list of groups
+            start = service.group_total(filters, by, below=target.key)
+            window.groups.place(Request(start=start), service.group_counts(
+                filters, by, limit=WINDOW, after=int(target.key) - 1))  # type: ignore[call-overload]
+        opened = keep.opened if keep and keep.opened is not None else None
+        cursor = 0
+        for index, group in sorted(window.groups.rows.items()):
+            if (group.key in opened) if opened is not None else few:
+                window.open(index)
+            if target is not None and group.key == target.key:
+                cursor = window.line_of(index)
+                if index in window.opened and keep and keep.row is not None:
+                    cursor += 1 + self._fill(window.opened[index],
+                                             in_group(filters, by, group), keep.row)
+        for index, cases in sorted(window.opened.items()):
+            # The first screenful of the first open groups, so that the list opens whole.
+            if window.line_of(index) < 80 and not cases.rows:
+                self._fill(cases, in_group(filters, by, window.groups.get(index)), None, 60)
+        return window, cursor
 
     @on(ListLoaded)
     def show_list(self, message: ListLoaded) -> None:
@@ -229,14 +309,24 @@ class CasedeskApp(App[None]):
         # A screenful of missing rows asks for the same window many times: load it once.
         if request is not None and request not in self.in_flight:
             self.in_flight.add(request)
-            self.load_rows(self.generation, self.filters, request, wanted)
+            self.load_rows(self.generation, self.filters, self.grouping, request, wanted)
 
     @work(thread=True, group="rows", exit_on_error=False)
-    def load_rows(self, generation: int, filters: CaseFilter, request: Request,
-                  wanted: int) -> None:
-        rows = self.service.list_cases(filters, after=request.after, before=request.before,
-                                       from_end=request.from_end)
-        self.post_message(RowsLoaded(generation, request, rows, wanted))
+    def load_rows(self, generation: int, filters: CaseFilter, grouping: Grouping | None,
+                  request: Request, wanted: int) -> None:
+        items: list[Any]
+        if request.groups and grouping is not None:
+            def key(group: GroupCount | None) -> str | int | None:
+                return None if group is None else (group.key if group.key is not None else 0)
+            items = self.service.group_counts(
+                filters, grouping, limit=WINDOW, after=key(request.after),
+                before=key(request.before), from_end=request.from_end)
+        else:
+            if request.group is not None and grouping is not None:
+                filters = in_group(filters, grouping, request.group)
+            items = self.service.list_cases(filters, after=request.after,
+                                            before=request.before, from_end=request.from_end)
+        self.post_message(RowsLoaded(generation, request, items, wanted))
 
     @on(RowsLoaded)
     def place_rows(self, message: RowsLoaded) -> None:
@@ -332,7 +422,7 @@ class CasedeskApp(App[None]):
         what = "Anteckningen sparad" if message.note else "Svaret skickat"
         self.notify(f"{what} på #{message.number}.", markup=False)
         self.load_case(message.number)
-        self.reload(keep=self.table.current)
+        self.reload(keep=self.keep_point())
         self.table.focus()
 
     # -- other processes' changes --------------------------------------------------
@@ -347,7 +437,7 @@ class CasedeskApp(App[None]):
     @on(StoreChanged)
     def follow_changes(self, message: StoreChanged) -> None:
         if self.last_change is not None and message.change != self.last_change:
-            self.reload(keep=self.table.current)
+            self.reload(keep=self.keep_point())
             if self.shown is not None:
                 self.load_case(self.shown.number)
         self.last_change = message.change
@@ -373,6 +463,35 @@ class CasedeskApp(App[None]):
         self.filters = replace(self.filters, search=message.value.strip() or None)
         self.reload()
         self.table.focus()
+
+    # -- grouping and sorting ------------------------------------------------------------
+
+    def action_arrange(self, how: str) -> None:
+        if how == "group":
+            choices: list[tuple[str, object]] = [("Ingen gruppering", None)] + [
+                (name, key) for key, name in GROUPINGS.items()]
+            self.push_screen(ChoiceModal("Gruppera efter", choices), self.group_by)
+        else:
+            sort, ascending = self.filters.sort, self.filters.ascending
+            choices = [(name + ((" ▲" if ascending else " ▼") if key == sort else ""), key)
+                       for key, name in SORTS.items()]
+            self.push_screen(ChoiceModal("Sortera efter (samma igen: omvänd ordning)",
+                                         choices), self.sort_by)
+
+    def group_by(self, by: object) -> None:
+        if by is not CANCELLED and by != self.grouping:
+            self.grouping = by  # type: ignore[assignment]
+            self.reload()
+
+    def sort_by(self, sort: object) -> None:
+        if sort is CANCELLED:
+            return
+        if sort == self.filters.sort:  # the same column again: the other way round
+            ascending = not self.filters.ascending
+        else:  # names A to Ö; times, numbers, statuses and priorities newest or most first
+            ascending = sort in ("title", "channel", "assignee", "contact")
+        self.filters = replace(self.filters, sort=str(sort), ascending=ascending)
+        self.reload()
 
     # -- columns ---------------------------------------------------------------------------
 
@@ -431,7 +550,7 @@ class CasedeskApp(App[None]):
     def edited(self, message: Edited) -> None:
         self.notify(f"#{message.number}: {clean_line(message.what)}", markup=False)
         self.load_case(message.number)
-        self.reload(keep=self.table.current)
+        self.reload(keep=self.keep_point())
 
     def action_toggle_quoted(self) -> None:
         self.query_one(CaseDetail).toggle_quoted()
@@ -549,7 +668,9 @@ class CasedeskApp(App[None]):
     def action_clear_filters(self) -> None:
         self.query_one("#search", Input).value = ""
         self.query_one("#search", Input).remove_class("-shown")
-        self.filters = CaseFilter(limit=WINDOW)
+        # Filters only: how the list is grouped and sorted stays.
+        self.filters = CaseFilter(limit=WINDOW, sort=self.filters.sort,
+                                  ascending=self.filters.ascending)
         self.reload()
 
     # -- errors ------------------------------------------------------------------------

@@ -1,47 +1,48 @@
-"""The case list as the screen sees it: which rows of a long list are loaded.
+"""The case list as the screen sees it: which lines of a long list are loaded.
 
-The store hands out windows by keyset (never OFFSET), each anchored on a row the
-screen already has — or on the top or the end of the list. This model keeps
-the loaded rows by their index, says which window to ask for next to reach an
-index, and places what arrives. Pure: no Textual, no database.
+The store hands out windows by keyset (never OFFSET), each anchored on an item the
+screen already has — or on the top or the end of the list. These models keep the
+loaded items by their index, say which window to ask for next to reach an index,
+and place what arrives. A grouped list is a list of groups (itself windowed:
+grouping by contact gives hundreds of thousands) whose open groups each hold a
+list of cases. Pure: no Textual, no database.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
+from store.queries import CaseFilter, GroupCount
 from store.views import CaseRow
 
-WINDOW = 200  # rows per request: a few screens, well under a millisecond's work
+WINDOW = 200  # items per request: a few screens, well under a millisecond's work
 
 
 @dataclass(frozen=True)
 class Request:
-    """A window to load: `after` that row (placed from `start`), `before` it (placed so
-    it ends at `start`), or from the top / from the end."""
+    """A window to load: `after` that item (placed from `start`), `before` it (placed
+    so it ends at `start`), or from the top / from the end. In a grouped list, a
+    window of groups (`groups`) or of one group's cases (`group`)."""
 
     start: int
-    after: CaseRow | None = None
-    before: CaseRow | None = None
+    after: Any = None
+    before: Any = None
     from_end: bool = False
+    groups: bool = False
+    group: GroupCount | None = None
 
 
-class CaseWindow:
-    """Loaded rows of one list (one filter), by index."""
+class Window:
+    """Loaded items of one list, by index."""
 
     def __init__(self, total: int = 0, generation: int = 0) -> None:
         self.total = total
         self.generation = generation  # which load of the list this is
-        self.rows: dict[int, CaseRow] = {}
+        self.rows: dict[int, Any] = {}
 
-    def get(self, index: int) -> CaseRow | None:
+    def get(self, index: int) -> Any:
         return self.rows.get(index)
-
-    def index_of(self, number: int) -> int | None:
-        for index, row in self.rows.items():
-            if row.number == number:
-                return index
-        return None
 
     def request_for(self, index: int) -> Request | None:
         """The next window to ask for on the way to `index`; None if it is loaded."""
@@ -55,7 +56,7 @@ class CaseWindow:
         above = [i for i in self.rows if i > index]
         near_below = max(below) if below else None
         near_above = min(above) if above else None
-        # From whichever is nearer: a loaded row, the top, or the end.
+        # From whichever is nearer: a loaded item, the top, or the end.
         options = [(index, Request(start=0))]
         options.append((self.total - 1 - index, Request(start=self.total, from_end=True)))
         if near_below is not None:
@@ -66,12 +67,122 @@ class CaseWindow:
                             Request(start=near_above, before=self.rows[near_above])))
         return min(options, key=lambda option: option[0])[1]
 
-    def place(self, request: Request, rows: list[CaseRow]) -> None:
+    def place(self, request: Request, items: list[Any]) -> None:
         """Put a loaded window where its request said."""
         if request.before is not None or request.from_end:
-            start = request.start - len(rows)
+            start = request.start - len(items)
         else:
             start = request.start
-        for offset, row in enumerate(rows):
+        for offset, item in enumerate(items):
             if 0 <= start + offset < self.total:
-                self.rows[start + offset] = row
+                self.rows[start + offset] = item
+
+
+class CaseWindow(Window):
+    """Loaded rows of one flat list (one filter), by index."""
+
+    def index_of(self, number: int) -> int | None:
+        for index, row in self.rows.items():
+            if row.number == number:
+                return index
+        return None
+
+    def group_at(self, index: int) -> GroupCount | None:
+        return None
+
+
+@dataclass(frozen=True)
+class Header:
+    """A group's heading line: its name, size and whether it is open."""
+
+    group: GroupCount
+    index: int
+    open: bool
+
+
+class GroupedWindow:
+    """A grouped list: a heading per group, followed by its cases when it is open."""
+
+    def __init__(self, by: str, total_groups: int, generation: int = 0) -> None:
+        self.by = by
+        self.generation = generation
+        self.groups = Window(total_groups, generation)
+        self.opened: dict[int, CaseWindow] = {}  # group index: its cases
+
+    @property
+    def total(self) -> int:
+        return self.groups.total + sum(w.total for w in self.opened.values())
+
+    def _locate(self, line: int) -> tuple[int, int | None]:
+        """(group index, None) for a heading; (group index, row index) for a case."""
+        shift = 0  # lines taken by the open groups above
+        for index in sorted(self.opened):
+            heading = index + shift
+            if line <= heading:
+                break
+            size = self.opened[index].total
+            if line <= heading + size:
+                return index, line - heading - 1
+            shift += size
+        return line - shift, None
+
+    def line_of(self, group_index: int) -> int:
+        """The line of a group's heading."""
+        return group_index + sum(w.total for i, w in self.opened.items() if i < group_index)
+
+    def get(self, line: int) -> CaseRow | Header | None:
+        index, row = self._locate(line)
+        if row is not None:
+            return self.opened[index].get(row)  # type: ignore[no-any-return]
+        group = self.groups.get(index)
+        return None if group is None else Header(group, index, index in self.opened)
+
+    def group_at(self, line: int) -> GroupCount | None:
+        return self.groups.get(self._locate(line)[0])  # type: ignore[no-any-return]
+
+    def index_of(self, number: int) -> int | None:
+        for index, window in self.opened.items():
+            row = window.index_of(number)
+            if row is not None:
+                return self.line_of(index) + 1 + row
+        return None
+
+    def request_for(self, line: int) -> Request | None:
+        if not 0 <= line < self.total:
+            return None
+        index, row = self._locate(line)
+        if row is None:
+            request = self.groups.request_for(index)
+            return None if request is None else replace(request, groups=True)
+        request = self.opened[index].request_for(row)
+        return None if request is None else replace(request, group=self.groups.get(index))
+
+    def place(self, request: Request, items: list[Any]) -> None:
+        if request.groups:
+            self.groups.place(request, items)
+            return
+        for index, window in self.opened.items():
+            if request.group is not None and self.groups.get(index) == request.group:
+                window.place(request, items)
+
+    def open(self, index: int, rows: list[CaseRow] | None = None) -> None:
+        """Open a group (with its first rows, when they are at hand)."""
+        group = self.groups.get(index)
+        if group is not None and index not in self.opened:
+            window = self.opened[index] = CaseWindow(group.count, self.generation)
+            if rows:
+                window.place(Request(start=0), rows)
+
+    def close(self, index: int) -> None:
+        self.opened.pop(index, None)
+
+
+def in_group(f: CaseFilter, by: str, group: GroupCount) -> CaseFilter:
+    """The filter of one group's cases: the list's own, narrowed to the group."""
+    if by == "status":
+        return replace(f, statuses=(str(group.key),))
+    if by == "channel":
+        return replace(f, channel=group.label)
+    if by == "assignee":
+        return replace(f, assignee=group.label if group.key is not None else "none")
+    return replace(f, contact_id=int(group.key))  # type: ignore[arg-type]

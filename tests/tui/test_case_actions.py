@@ -6,13 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Button, OptionList
-from tuikit import app_for, settle
+from textual.widgets import Button
+from tuikit import app_for, pick, settle
 
 from store.db import Database
 from store.queries import CaseFilter
 from store.service import CaseService, MessageInput
-from tui.screens import ChoiceModal, ConfirmModal
+from tui.screens import ConfirmModal
 from tui.widgets.case_detail import CaseDetail
 
 pytestmark = pytest.mark.sqlite_only
@@ -23,17 +23,6 @@ async def open_case(app, pilot, index: int) -> int:  # type: ignore[no-untyped-d
     await pilot.press(*["down"] * index, "enter")
     await settle(app, pilot)
     return app.query_one(CaseDetail).shown.number
-
-
-async def pick(app, pilot, label_start: str) -> None:  # type: ignore[no-untyped-def]
-    modal = app.screen
-    assert isinstance(modal, ChoiceModal)
-    labels = [label for label, _ in modal.choices]
-    index = next(i for i, label in enumerate(labels) if label.startswith(label_start))
-    options = modal.query_one(OptionList)
-    options.highlighted = index
-    await pilot.press("enter")
-    await settle(app, pilot)
 
 
 def first_index(service: CaseService, status: str) -> int:

@@ -22,3 +22,18 @@ async def settle(app: CasedeskApp, pilot) -> None:  # type: ignore[no-untyped-de
     for _ in range(6):
         await app.workers.wait_for_complete()
         await pilot.pause()
+
+
+async def pick(app: CasedeskApp, pilot, label_start: str) -> None:  # type: ignore[no-untyped-def]
+    """Choose the option whose label starts so in the choice on screen."""
+    from textual.widgets import OptionList
+
+    from tui.screens import ChoiceModal
+
+    modal = app.screen
+    assert isinstance(modal, ChoiceModal)
+    labels = [label for label, _ in modal.choices]
+    index = next(i for i, label in enumerate(labels) if label.startswith(label_start))
+    modal.query_one(OptionList).highlighted = index
+    await pilot.press("enter")
+    await settle(app, pilot)

@@ -21,7 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from store.views import CaseRow
-from tui.caselist import CaseWindow
+from tui.caselist import CaseWindow, GroupedWindow, Header
 from tui.sanitize import clean_line
 from tui.words import PRIORITY, STATUS
 
@@ -65,6 +65,8 @@ class CaseTable(ScrollView, can_focus=True):
         Binding("home", "jump(0)", "Först", show=False, id="case_table.home"),
         Binding("end", "jump(-1)", "Sist", show=False, id="case_table.end"),
         Binding("enter", "select", "Öppna", id="case_table.open"),
+        Binding("left", "fold(False)", "Fäll ihop gruppen", show=False, id="case_table.fold"),
+        Binding("right", "fold(True)", "Fäll ut gruppen", show=False, id="case_table.unfold"),
     ]
 
     DEFAULT_CSS = """
@@ -96,13 +98,14 @@ class CaseTable(ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.columns: tuple[str, ...] = DEFAULT_COLUMNS
-        self.window = CaseWindow()
+        self.sorted_by: tuple[str, bool] = ("updated", False)  # (column, ascending)
+        self.window: CaseWindow | GroupedWindow = CaseWindow()
         self._asked: set[int] = set()
         self._missing: set[int] = set()
 
     # -- data -------------------------------------------------------------------
 
-    def show_window(self, window: CaseWindow, cursor: int = 0) -> None:
+    def show_window(self, window: CaseWindow | GroupedWindow, cursor: int = 0) -> None:
         """A new list (or the same list reloaded): draw it, cursor at `cursor`."""
         self.window = window
         self._asked.clear()
@@ -115,16 +118,27 @@ class CaseTable(ScrollView, can_focus=True):
         self._asked.clear()
         self.refresh()
 
+    def relayout(self) -> None:
+        """The number of lines changed (a group opened or closed)."""
+        self.virtual_size = Size(self.size.width, self.window.total + 1)
+        self.cursor = min(self.cursor, max(self.window.total - 1, 0))
+        self.scroll_to_cursor()
+        self.refresh()
+
     @property
     def current(self) -> CaseRow | None:
-        return self.window.get(self.cursor)
+        """The case under the cursor (None on a group's heading)."""
+        item = self.window.get(self.cursor)
+        return item if isinstance(item, CaseRow) else None
 
     # -- drawing ----------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         if y == 0:
-            headings = {key: heading for key, heading, _ in COLUMNS}
+            sort, ascending = self.sorted_by
+            headings = {key: heading + ((" ▲" if ascending else " ▼") if key == sort else "")
+                        for key, heading, _ in COLUMNS}
             return self._strip(headings, width, Style(bold=True, underline=True))
         index = int(self.scroll_offset.y) + y - 1
         if index >= self.window.total:
@@ -135,9 +149,24 @@ class CaseTable(ScrollView, can_focus=True):
             return self._strip({"number": "…"}, width, Style(dim=True))
         style = Style(reverse=True) if index == self.cursor and self.has_focus else (
             Style(bgcolor="grey23") if index == self.cursor else Style())
+        if isinstance(row, Header):
+            return self._heading(row, width, style)
         if row.priority == "high":
             style += Style(bold=True)
         return self._strip(cells(row), width, style)
+
+    def _heading(self, header: Header, width: int, style: Style) -> Strip:
+        group = header.group
+        name = STATUS.get(str(group.key), group.label) if self.window_by == "status" else (
+            "Ingen tilldelad" if group.key is None and self.window_by == "assignee"
+            else group.label)
+        text = f"{'▾' if header.open else '▸'} {clean_line(name)} ({group.count})"
+        return Strip([Segment(set_cell_size(text, width),
+                              Style(bold=True, bgcolor="grey15") + style)], width)
+
+    @property
+    def window_by(self) -> str | None:
+        return self.window.by if isinstance(self.window, GroupedWindow) else None
 
     def _strip(self, texts: dict[str, str], width: int, style: Style) -> Strip:
         shown = [(key, w) for key, _, w in COLUMNS if key in self.columns or key in ALWAYS]
@@ -194,9 +223,36 @@ class CaseTable(ScrollView, can_focus=True):
         self._move_to(0 if where == 0 else self.window.total - 1)
 
     def action_select(self) -> None:
-        row = self.current
-        if row is not None:
-            self.post_message(self.CaseSelected(row))
+        item = self.window.get(self.cursor)
+        if isinstance(item, Header):
+            self.action_fold(not item.open)
+        elif item is not None:
+            self.post_message(self.CaseSelected(item))
+
+    def action_fold(self, unfold: bool) -> None:
+        """Open or close the group the cursor is in, the cursor on its heading."""
+        window = self.window
+        if not isinstance(window, GroupedWindow):
+            return
+        group = window.group_at(self.cursor)
+        index = next((i for i, g in window.groups.rows.items() if g == group), None)
+        if index is None:
+            return
+        if unfold:
+            window.open(index)
+        else:
+            window.close(index)
+        self.cursor = window.line_of(index)
+        self.relayout()
+        if unfold and group is not None:
+            self.call_after_refresh(self._show_group, self.cursor, group.count)
+
+    def _show_group(self, heading: int, count: int) -> None:
+        """Scroll an opened group into view: its heading and as many cases as fit."""
+        lines = max(self.size.height - 1, 1)
+        bottom = heading + min(count, lines - 1)
+        if bottom >= int(self.scroll_offset.y) + lines:
+            self.scroll_to(y=bottom - lines + 1, animate=False)
 
     def on_focus(self) -> None:
         self.refresh()

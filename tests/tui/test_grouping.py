@@ -1,0 +1,149 @@
+"""Grouping and sorting the overview: headings with counts that fold, every column
+a sort key, and a grouped list that follows other processes' changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tuikit import app_for, pick, settle
+
+from store.db import Database
+from store.queries import CaseFilter
+from store.service import CaseService, ContactInput, MessageInput
+from tui.caselist import GroupedWindow, Header
+from tui.widgets.case_table import CaseTable
+
+pytestmark = pytest.mark.sqlite_only
+
+
+def lines(table: CaseTable, count: int) -> list[object]:
+    return [table.window.get(i) for i in range(count)]
+
+
+async def test_grouping_by_status_shows_headings_with_counts_that_fold(demo_path: Path) -> None:
+    service = CaseService(Database(demo_path), "supervisor")
+    groups = service.group_counts(CaseFilter(), "status")
+    app = app_for(demo_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("g")
+        await settle(app, pilot)
+        await pick(app, pilot, "Status")
+        table = app.query_one(CaseTable)
+        window = table.window
+        assert isinstance(window, GroupedWindow)
+        assert window.total == len(groups) + sum(g.count for g in groups)  # all open
+        first = window.get(0)
+        assert isinstance(first, Header)
+        assert (first.group.key, first.group.count) == (groups[0].key, groups[0].count)
+        assert "Nytt (" in table.render_line(1).text
+        assert {r.status for r in lines(table, groups[0].count + 1)[1:]} == {groups[0].key}
+        second = window.get(groups[0].count + 1)
+        assert isinstance(second, Header) and second.group.key == groups[1].key
+        assert "Grupperat efter status" in str(app.query_one("#filters").render())
+        await pilot.press("enter")  # the cursor is on the first heading: fold it
+        await settle(app, pilot)
+        assert isinstance(window.get(1), Header) and window.get(1).group.key == groups[1].key
+        assert "▸ Nytt" in table.render_line(1).text
+        await pilot.press("right")
+        await settle(app, pilot)
+        assert window.get(1).status == groups[0].key  # type: ignore[union-attr]
+        await pilot.press("down", "down", "left")  # fold from inside the group
+        await settle(app, pilot)
+        assert table.cursor == 0
+        assert window.total == len(groups) + sum(g.count for g in groups[1:])
+        await pilot.press("g")
+        await settle(app, pilot)
+        await pick(app, pilot, "Ingen")
+        assert not isinstance(table.window, GroupedWindow)
+
+
+async def test_grouping_by_contact_windows_the_groups_all_folded(demo_path: Path) -> None:
+    service = CaseService(Database(demo_path), "supervisor")
+    f = CaseFilter(include_ended=True)
+    groups = service.group_counts(f, "contact")
+    assert len(groups) > 200, "more groups than one window holds"
+    app = app_for(demo_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        app.filters = CaseFilter(limit=200, include_ended=True)
+        await pilot.press("g")
+        await settle(app, pilot)
+        await pick(app, pilot, "Kontakt")
+        table = app.query_one(CaseTable)
+        window = table.window
+        assert isinstance(window, GroupedWindow)
+        assert window.total == len(groups)  # every group folded
+        assert len(window.groups.rows) == 200  # one window of groups loaded
+        await pilot.press("end")
+        await settle(app, pilot)
+        last = window.get(table.cursor)
+        assert isinstance(last, Header) and last.group == groups[-1]
+        assert len(window.groups.rows) <= 400  # the end's window, not everything between
+        await pilot.press("enter")
+        await settle(app, pilot)
+        cases = service.list_cases(CaseFilter(include_ended=True, limit=1000,
+                                              contact_id=int(groups[-1].key)))  # type: ignore[arg-type]
+        shown = [window.get(table.cursor + 1 + i) for i in range(len(cases))]
+        assert [r.number for r in shown] == [r.number for r in cases]  # type: ignore[union-attr]
+
+
+async def test_every_column_sorts_and_the_same_column_again_turns_the_order(
+        demo_path: Path) -> None:
+    service = CaseService(Database(demo_path), "supervisor")
+    app = app_for(demo_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        table = app.query_one(CaseTable)
+        await pilot.press("o")
+        await settle(app, pilot)
+        await pick(app, pilot, "Titel")
+        expected = service.list_cases(CaseFilter(limit=30, sort="title", ascending=True))
+        assert [r.number for r in lines(table, 30)] == [r.number for r in expected]  # type: ignore[union-attr]
+        assert "Titel ▲" in table.render_line(0).text
+        await pilot.press("o")
+        await settle(app, pilot)
+        await pick(app, pilot, "Titel")
+        expected = service.list_cases(CaseFilter(limit=30, sort="title"))
+        assert [r.number for r in lines(table, 30)] == [r.number for r in expected]  # type: ignore[union-attr]
+        assert "Titel ▼" in table.render_line(0).text
+        await pilot.press("end")
+        await settle(app, pilot)
+        last = service.list_cases(CaseFilter(limit=1, sort="title"), from_end=True)
+        assert table.current == last[0]
+        await pilot.press("o")
+        await settle(app, pilot)
+        await pick(app, pilot, "Prioritet")
+        priorities = [r.priority for r in lines(table, 200)]  # type: ignore[union-attr]
+        assert priorities[0] == "high"
+        assert priorities == sorted(priorities, key=["high", "medium", "low"].index)
+
+
+async def test_a_grouped_list_follows_another_process_and_keeps_the_cursor(demo: Path) -> None:
+    other = CaseService(Database(demo), "supervisor")
+    app = app_for(demo)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("g")
+        await settle(app, pilot)
+        await pick(app, pilot, "Kanal")
+        table = app.query_one(CaseTable)
+        await pilot.press("down", "down", "down")
+        await settle(app, pilot)
+        before = table.current
+        assert before is not None
+        heading = table.window.get(0)
+        assert isinstance(heading, Header)
+        app.check_changes()  # the first look at the change feed
+        await settle(app, pilot)
+        top = other.list_cases(CaseFilter(channel=heading.group.label, limit=1))[0]
+        other.add_message(top.number, MessageInput("En fråga till"))  # moves up
+        new = other.create_case(channel=heading.group.label, title="Nytt ärende",
+                                contact=ContactInput(name="Ny Kund", email="ny@example.se"))
+        app.check_changes()
+        await settle(app, pilot)
+        assert table.current is not None and table.current.number == before.number
+        first = table.window.get(0)
+        assert isinstance(first, Header) and first.group.count == heading.group.count + 1
+        assert table.window.index_of(new) is not None
