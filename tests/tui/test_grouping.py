@@ -40,11 +40,13 @@ async def test_grouping_by_status_shows_headings_with_counts_that_fold(demo_path
         assert "Nytt (" in table.render_line(1).text
         assert {r.status for r in lines(table, groups[0].count + 1)[1:]} == {groups[0].key}
         second = window.get(groups[0].count + 1)
-        assert isinstance(second, Header) and second.group.key == groups[1].key
+        assert isinstance(second, Header)
+        assert second.group.key == groups[1].key
         assert "Grupperat efter status" in str(app.query_one("#filters").render())
         await pilot.press("enter")  # the cursor is on the first heading: fold it
         await settle(app, pilot)
-        assert isinstance(window.get(1), Header) and window.get(1).group.key == groups[1].key
+        assert isinstance(window.get(1), Header)
+        assert window.get(1).group.key == groups[1].key
         assert "▸ Nytt" in table.render_line(1).text
         await pilot.press("right")
         await settle(app, pilot)
@@ -79,7 +81,8 @@ async def test_grouping_by_contact_windows_the_groups_all_folded(demo_path: Path
         await pilot.press("end")
         await settle(app, pilot)
         last = window.get(table.cursor)
-        assert isinstance(last, Header) and last.group == groups[-1]
+        assert isinstance(last, Header)
+        assert last.group == groups[-1]
         assert len(window.groups.rows) <= 400  # the end's window, not everything between
         await pilot.press("enter")
         await settle(app, pilot)
@@ -143,7 +146,9 @@ async def test_a_grouped_list_follows_another_process_and_keeps_the_cursor(demo:
                                 contact=ContactInput(name="Ny Kund", email="ny@example.se"))
         app.check_changes()
         await settle(app, pilot)
-        assert table.current is not None and table.current.number == before.number
+        assert table.current is not None
+        assert table.current.number == before.number
         first = table.window.get(0)
-        assert isinstance(first, Header) and first.group.count == heading.group.count + 1
+        assert isinstance(first, Header)
+        assert first.group.count == heading.group.count + 1
         assert table.window.index_of(new) is not None
