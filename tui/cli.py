@@ -129,7 +129,10 @@ def open_overview(context: Context) -> None:
         return
     from tui.app import CasedeskApp
 
-    CasedeskApp(lambda: service).run()
+    app = CasedeskApp(lambda: service)
+    app.run()
+    if app.return_code:  # the app crashed (Textual printed why): say so to the shell
+        raise typer.Exit(app.return_code)
 
 
 # -- output ---------------------------------------------------------------------
