@@ -1,0 +1,83 @@
+"""The overview on 200,000 cases loads windows, never the list: it opens, pages and
+jumps to the end while the store hands out a few hundred rows."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from tuikit import NOW, settle
+
+from store.db import Database
+from store.demo import build_demo
+from store.queries import CaseFilter
+from store.service import CaseService
+from store.views import CaseRow
+from tui.app import CasedeskApp
+from tui.caselist import WINDOW
+from tui.widgets.case_table import CaseTable
+
+pytestmark = pytest.mark.sqlite_only
+
+CASES = 200_000
+
+
+@pytest.fixture(scope="module")
+def large(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small demo (agents, channels, contacts) plus 200,000 bare open cases, written
+    straight into the table: the demo's conversations would take minutes."""
+    path = tmp_path_factory.mktemp("large") / "large.db"
+    db = Database(path)
+    db.upgrade()
+    build_demo(db, cases=20, login="supervisor", now=NOW)
+    db.dispose()
+    start = NOW - timedelta(days=400)
+    with sqlite3.connect(path) as conn:
+        channels = [c for (c,) in conn.execute("SELECT id FROM channel")]
+        contacts = [c for (c,) in conn.execute("SELECT id FROM contact")]
+        conn.executemany(
+            "INSERT INTO cases (title, channel_id, contact_id, status, priority, labels, "
+            "version, created_at, updated_at) VALUES (?, ?, ?, 'open', 'medium', '', 1, ?, ?)",
+            ((f"Ärende {i}", channels[i % len(channels)], contacts[i % len(contacts)],
+              when, when) for i in range(CASES)
+             for when in [(start + timedelta(minutes=2 * i)).strftime("%Y-%m-%d %H:%M:%S.%f")]))
+    return path
+
+
+class CountingService(CaseService):
+    """The store as the app uses it, counting the case rows it hands out."""
+
+    returned = 0
+
+    def list_cases(self, *args, **kwargs) -> list[CaseRow]:  # type: ignore[no-untyped-def]
+        rows = super().list_cases(*args, **kwargs)
+        self.returned += len(rows)
+        return rows
+
+
+async def test_the_overview_pages_200000_cases_a_window_at_a_time(large: Path) -> None:
+    service = CountingService(Database(large), "supervisor")
+    total = service.count_cases(CaseFilter())
+    assert total > CASES
+    oldest = service.list_cases(CaseFilter(limit=1), from_end=True)[0]
+    service.returned = 0
+    app = CasedeskApp(lambda: service, poll_seconds=0)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        table = app.query_one(CaseTable)
+        assert table.window.total == total
+        assert service.returned <= WINDOW  # opened: the first window
+        await pilot.press("pagedown", "pagedown", "pagedown")
+        await settle(app, pilot)
+        assert table.current is not None
+        assert table.cursor > 50
+        await pilot.press("end")
+        await settle(app, pilot)
+        assert table.cursor == total - 1
+        assert table.current == oldest
+        assert table.render_line(table.size.height - 1).text.startswith(f"#{oldest.number}")
+        # The top, a page or two, and the end: a few windows, not the list.
+        assert service.returned <= 4 * WINDOW
+        assert len(table.window.rows) <= 4 * WINDOW
