@@ -167,12 +167,14 @@ def conditions(
 
 def page(
     session: Session, f: Resolved, *, limit: int, after: CaseRow | None = None,
-    before: CaseRow | None = None, from_end: bool = False,
+    before: CaseRow | None = None, from_end: bool = False, skip: int = 0,
 ) -> list[CaseRow]:
     """One window of the list, newest updated first (newest first when searching).
 
     `after`: the rows following that row; `before`: the rows preceding it; `from_end`:
-    the last window. Always in list order."""
+    the last window; `skip`: the window that many rows down — an OFFSET, for a
+    scrollbar dragged deep into the list (one ~0.4 s query instead of walking a
+    thousand windows there); paging and the end never need it. Always in list order."""
     if limit < 1:
         raise InvalidInput("the limit must be at least 1")
     query = row_columns().where(*conditions(f, searching=False))
@@ -194,9 +196,11 @@ def page(
     if before is not None:
         query = query.where(_beyond(keys, _key_value(f, keys, before), not descending))
     order = [k.desc() if descending != reverse else k.asc() for k in keys]
+    query = query.order_by(*order).limit(limit)
+    if skip > 0 and not reverse:
+        query = query.offset(skip)
     # Through the connection: a Core statement needs none of the ORM's machinery.
-    result = session.connection().execute(query.order_by(*order).limit(limit),
-                                          execution_options=options)
+    result = session.connection().execute(query, execution_options=options)
     rows = [to_row(r) for r in result]
     return rows[::-1] if reverse else rows
 

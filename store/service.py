@@ -806,16 +806,17 @@ class CaseService:
 
     def list_cases(
         self, filters: CaseFilter | None = None, *, after: CaseRow | None = None,
-        before: CaseRow | None = None, from_end: bool = False,
+        before: CaseRow | None = None, from_end: bool = False, skip: int = 0,
     ) -> list[CaseRow]:
         """One window of the cases `filters` selects that the actor may see: newest
         updated first (newest first when searching). `after`/`before` a row: the
-        window following/preceding it; `from_end`: the last window."""
+        window following/preceding it; `from_end`: the last window; `skip`: the
+        window that many rows down (see `queries.page`)."""
         f = filters or CaseFilter()
 
         def work(session: Session, actor: Actor) -> list[CaseRow]:
             return queries.page(session, self._resolve(session, actor, f), limit=f.limit,
-                                after=after, before=before, from_end=from_end)
+                                after=after, before=before, from_end=from_end, skip=skip)
 
         return self._read(work)
 

@@ -307,9 +307,14 @@ class CasedeskApp(App[None]):
 
     def _fetch(self, request: Request | None, wanted: int) -> None:
         # A screenful of missing rows asks for the same window many times: load it once.
-        if request is not None and request not in self.in_flight:
-            self.in_flight.add(request)
-            self.load_rows(self.generation, self.filters, self.grouping, request, wanted)
+        if request is None or request in self.in_flight:
+            return
+        if request.skip and any(r.skip for r in self.in_flight):
+            # One seek at a time: a dragged scrollbar asks at every step, and the rows
+            # still missing where it stops are asked for again when this one lands.
+            return
+        self.in_flight.add(request)
+        self.load_rows(self.generation, self.filters, self.grouping, request, wanted)
 
     @work(thread=True, group="rows", exit_on_error=False)
     def load_rows(self, generation: int, filters: CaseFilter, grouping: Grouping | None,
@@ -325,7 +330,8 @@ class CasedeskApp(App[None]):
             if request.group is not None and grouping is not None:
                 filters = in_group(filters, grouping, request.group)
             items = self.service.list_cases(filters, after=request.after,
-                                            before=request.before, from_end=request.from_end)
+                                            before=request.before, from_end=request.from_end,
+                                            skip=request.skip)
         self.post_message(RowsLoaded(generation, request, items, wanted))
 
     @on(RowsLoaded)

@@ -17,6 +17,9 @@ from store.queries import CaseFilter, GroupCount
 from store.views import CaseRow
 
 WINDOW = 200  # items per request: a few screens, well under a millisecond's work
+# Farther than this from every loaded item (a dragged scrollbar), a case list seeks
+# with one OFFSET query rather than walk the windows in between.
+SEEK = 5 * WINDOW
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class Request:
     from_end: bool = False
     groups: bool = False
     group: GroupCount | None = None
+    skip: int = 0  # a seek: the window this many items down (placed from `start`)
 
 
 class Window:
@@ -65,7 +69,13 @@ class Window:
         if near_above is not None:
             options.append((near_above - index,
                             Request(start=near_above, before=self.rows[near_above])))
-        return min(options, key=lambda option: option[0])[1]
+        distance, request = min(options, key=lambda option: option[0])
+        if distance > SEEK and self.seeks:
+            start = max(index - WINDOW // 2, 0)
+            return Request(start=start, skip=start)
+        return request
+
+    seeks = False  # whether this list's store query can seek (the store's case lists can)
 
     def place(self, request: Request, items: list[Any]) -> None:
         """Put a loaded window where its request said."""
@@ -80,6 +90,8 @@ class Window:
 
 class CaseWindow(Window):
     """Loaded rows of one flat list (one filter), by index."""
+
+    seeks = True
 
     def index_of(self, number: int) -> int | None:
         for index, row in self.rows.items():

@@ -210,3 +210,13 @@ def test_every_sort_pages_both_ways_in_its_order(team, many, sort, ascending, fi
 def test_an_unknown_sort_is_refused(team, many) -> None:
     with pytest.raises(InvalidInput, match="cannot sort by 'colour'"):
         team.as_("anna").list_cases(CaseFilter(sort="colour"))
+
+
+@pytest.mark.parametrize("filters", [CaseFilter(limit=3), CaseFilter(limit=2, search="faktura"),
+                                     CaseFilter(limit=4, sort="title", ascending=True)])
+def test_a_seek_gives_the_window_that_many_rows_down(team, many, filters) -> None:
+    anna = team.as_("anna")
+    everything = anna.list_cases(replace(filters, limit=1000))
+    for skip in (0, 1, 5, len(everything) - 1):
+        window = anna.list_cases(filters, skip=skip)
+        assert window == everything[skip:skip + filters.limit]

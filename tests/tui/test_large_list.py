@@ -81,3 +81,22 @@ async def test_the_overview_pages_200000_cases_a_window_at_a_time(large: Path) -
         # The top, a page or two, and the end: a few windows, not the list.
         assert service.returned <= 4 * WINDOW
         assert len(table.window.rows) <= 4 * WINDOW
+
+
+async def test_a_scrollbar_dragged_deep_seeks_instead_of_walking(large: Path) -> None:
+    service = CountingService(Database(large), "supervisor")
+    everything = service.count_cases(CaseFilter())
+    app = CasedeskApp(lambda: service, poll_seconds=0)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        table = app.query_one(CaseTable)
+        service.returned = 0
+        middle = everything // 2
+        table.scroll_to(y=middle, animate=False)  # what a drag of the scrollbar does
+        await settle(app, pilot)
+        top = table.window.get(middle)
+        assert top is not None
+        expected = service.list_cases(CaseFilter(limit=1), skip=middle)[0]
+        assert top == expected
+        assert table.render_line(1).text.startswith(f"#{expected.number}")
+        assert service.returned <= 2 * WINDOW + 1  # a seek, not 500 windows
