@@ -70,7 +70,7 @@ class CaseTable(ScrollView, can_focus=True):
     ]
 
     DEFAULT_CSS = """
-    CaseTable { height: 1fr; }
+    CaseTable { height: 1fr; overflow-x: hidden; }
     """
 
     cursor: reactive[int] = reactive(0)
@@ -109,7 +109,7 @@ class CaseTable(ScrollView, can_focus=True):
         """A new list (or the same list reloaded): draw it, cursor at `cursor`."""
         self.window = window
         self._asked.clear()
-        self.virtual_size = Size(self.size.width, window.total + 1)  # +1: the heading
+        self.virtual_size = Size(0, window.total + 1)  # +1: the heading; never wider
         self.cursor = min(max(cursor, 0), max(window.total - 1, 0))
         self.scroll_to_cursor()
         self.refresh()
@@ -120,7 +120,7 @@ class CaseTable(ScrollView, can_focus=True):
 
     def relayout(self) -> None:
         """The number of lines changed (a group opened or closed)."""
-        self.virtual_size = Size(self.size.width, self.window.total + 1)
+        self.virtual_size = Size(0, self.window.total + 1)
         self.cursor = min(self.cursor, max(self.window.total - 1, 0))
         self.scroll_to_cursor()
         self.refresh()
@@ -134,7 +134,7 @@ class CaseTable(ScrollView, can_focus=True):
     # -- drawing ----------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.scrollable_content_region.width
         if y == 0:
             sort, ascending = self.sorted_by
             headings = {key: heading + ((" ▲" if ascending else " ▼") if key == sort else "")
@@ -202,7 +202,7 @@ class CaseTable(ScrollView, can_focus=True):
         self.post_message(self.CursorMoved(self.window.get(new)))
 
     def scroll_to_cursor(self) -> None:
-        lines = max(self.size.height - 1, 1)
+        lines = max(self.scrollable_content_region.height - 1, 1)
         top = int(self.scroll_offset.y)
         if self.cursor < top:
             self.scroll_to(y=self.cursor, animate=False)
@@ -217,7 +217,7 @@ class CaseTable(ScrollView, can_focus=True):
         self._move_to(self.cursor + delta)
 
     def action_page(self, direction: int) -> None:
-        self._move_to(self.cursor + direction * max(self.size.height - 2, 1))
+        self._move_to(self.cursor + direction * max(self.scrollable_content_region.height - 2, 1))
 
     def action_jump(self, where: int) -> None:
         self._move_to(0 if where == 0 else self.window.total - 1)
@@ -249,7 +249,7 @@ class CaseTable(ScrollView, can_focus=True):
 
     def _show_group(self, heading: int, count: int) -> None:
         """Scroll an opened group into view: its heading and as many cases as fit."""
-        lines = max(self.size.height - 1, 1)
+        lines = max(self.scrollable_content_region.height - 1, 1)
         bottom = heading + min(count, lines - 1)
         if bottom >= int(self.scroll_offset.y) + lines:
             self.scroll_to(y=bottom - lines + 1, animate=False)
