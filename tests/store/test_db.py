@@ -102,20 +102,21 @@ def test_an_older_schema_says_how_to_upgrade(
     db.upgrade()
     db.check_schema()
     # A newer casedesk: the same migrations plus one.
+    head = db.schema_revisions()[1]
     newer = tmp_path / "migrations"
     shutil.copytree(store.db.MIGRATIONS, newer)
-    (newer / "versions" / "0002_more.py").write_text(
-        'revision = "0002"\ndown_revision = "0001"\nbranch_labels = None\ndepends_on = None\n'
-        "from alembic import op\nimport sqlalchemy as sa\n"
+    (newer / "versions" / "9999_more.py").write_text(
+        f'revision = "9999"\ndown_revision = "{head}"\nbranch_labels = None\n'
+        "depends_on = None\nfrom alembic import op\nimport sqlalchemy as sa\n"
         "def upgrade():\n    op.create_table('extra', sa.Column('id', sa.Integer, "
         "primary_key=True))\n"
         "def downgrade():\n    op.drop_table('extra')\n"
     )
     monkeypatch.setattr(store.db, "MIGRATIONS", newer)
-    with pytest.raises(SchemaError, match=r"older schema \(0001, this casedesk needs 0002\): "
+    with pytest.raises(SchemaError, match=rf"older schema \({head}, this casedesk needs 9999\): "
                        r"run `casedesk init`"):
         db.check_schema()
-    assert db.upgrade() == ("0001", "0002")
+    assert db.upgrade() == (head, "9999")
     db.check_schema()
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM extra").scalar() == 0
