@@ -181,7 +181,13 @@ class Database:
 
         @event.listens_for(engine, "begin")
         def _begin(conn):  # type: ignore[no-untyped-def]
-            write = conn.get_execution_options().get("casedesk_write", False)
+            options = conn.get_execution_options()
+            write = options.get("casedesk_write", False)
+            if write:
+                # FULL: this commit survives a power loss (WAL with NORMAL may roll the
+                # last commits back) — for what the mail server is told only afterwards.
+                durable = options.get("casedesk_durable", False)
+                conn.exec_driver_sql(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
             conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
         return engine
@@ -198,20 +204,22 @@ class Database:
                 session.rollback()
 
     @contextmanager
-    def _write_once(self) -> Iterator[Session]:
+    def _write_once(self, durable: bool = False) -> Iterator[Session]:
         with Session(self.write_engine, expire_on_commit=False) as session, session.begin():
-            session.connection()  # BEGIN IMMEDIATE now, before any read
+            # BEGIN IMMEDIATE now, before any read
+            session.connection(execution_options={"casedesk_durable": durable})
             yield session
 
-    def write(self, work: Callable[[Session], T]) -> T:
+    def write(self, work: Callable[[Session], T], *, durable: bool = False) -> T:
         """Run `work` in one write transaction and commit it.
 
         The transaction starts with BEGIN IMMEDIATE: it waits for another writer up to
         the busy timeout (a wait nobody notices), then gives up with `Busy` having
         changed nothing. In WAL mode that BEGIN is the only place a writer waits.
+        `durable`: the commit is on disk when this returns, even on SQLite in WAL mode.
         """
         try:
-            with self._write_once() as session:
+            with self._write_once(durable) as session:
                 return work(session)
         except sa.exc.OperationalError as exc:
             if _is_locked(exc):

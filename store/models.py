@@ -236,6 +236,9 @@ class Message(SQLModel, table=True):
     origin_case_id: int | None = Field(default=None)
     # Mail threading: our own or the sender's Message-ID, and what it replies to.
     mail_message_id: str | None = Field(default=None, max_length=998)
+    # The address an inbound mail came from: who took part in a case (threading by a
+    # `[#number]` tag trusts only them and the case's contact).
+    sender_address: str = Field(default="", max_length=320)
 
 
 class Mention(SQLModel, table=True):
@@ -315,11 +318,44 @@ class Outbox(SQLModel, table=True):
     subject: str = Field(max_length=1000)
     body: str = ""
     mail_message_id: str = Field(max_length=998)
+    # The customer's mail this answers (In-Reply-To) and the thread (References).
+    in_reply_to: str = Field(default="", max_length=998)
+    references: str = ""
     attempts: int = 0
     next_attempt_at: datetime | None = utc_field(nullable=True)
     last_error: str = ""
     created_at: datetime = utc_field()
     updated_at: datetime = utc_field()
+
+
+class InboundMail(SQLModel, table=True):
+    """Every mail fetched from a mailbox, kept raw (its bytes in the file store, by
+    SHA-256) under its key (mailbox, UIDVALIDITY, UID): ingested once, whatever
+    happens, and what became of it — a case, a duplicate, a quarantine — visible."""
+
+    __tablename__ = "inbound_mail"
+    __table_args__ = (
+        sa.UniqueConstraint("mailbox", "uidvalidity", "uid", name="uq_inbound_mail_key"),
+        sa.Index("ix_inbound_mail_sha256", "mailbox", "sha256"),
+        # The few whose \Seen flag or move is still to be done on the server.
+        sa.Index("ix_inbound_mail_pending", "mailbox", "server_done",
+                 sqlite_where=sa.text("server_done = 0"),
+                 postgresql_where=sa.text("server_done = false")),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    mailbox: str = Field(max_length=300)
+    uidvalidity: int = Field(sa_type=sa.BigInteger)
+    uid: int = Field(sa_type=sa.BigInteger)
+    sha256: str = Field(max_length=64)
+    size: int = 0
+    received_at: datetime = utc_field()
+    # ingested | duplicate | quarantined (parsed badly: the case holds the raw mail)
+    outcome: str = Field(max_length=20)
+    reason: str = ""
+    case_id: int | None = Field(default=None, index=True)
+    message_id: int | None = Field(default=None, foreign_key="message.id")
+    server_done: bool = False
 
 
 class MailboxState(SQLModel, table=True):

@@ -8,10 +8,11 @@ poller, the scheduler and ingest all call this; none of them writes SQL.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
@@ -40,6 +41,8 @@ from store.models import (
     ChannelKind,
     ChannelMember,
     Contact,
+    InboundMail,
+    MailboxState,
     Mention,
     Message,
     MessageKind,
@@ -47,6 +50,7 @@ from store.models import (
     Priority,
     QuickReply,
     Status,
+    StoredFile,
     Watch,
     WorkspaceEntry,
 )
@@ -112,6 +116,34 @@ class MessageInput:
     flags: tuple[str, ...] = ()
     mail_message_id: str | None = None
     attachments: tuple[AttachmentInput, ...] = ()
+    sender_address: str = ""
+
+
+@dataclass(frozen=True)
+class MailInput:
+    """A mail as read from the server, for `CaseService.receive_mail`: `raw` always;
+    what parsing made of it in `message` (None: it could not be parsed, `problem`
+    says why), and the threading facts."""
+
+    uid: int
+    raw: bytes
+    message: MessageInput | None
+    subject: str = ""
+    sender_name: str = ""
+    thread_ids: tuple[str, ...] = ()  # what it answers, nearest first
+    case_tag: int | None = None  # a [#number] in the subject
+    problem: str = ""
+    # Attachments over the size limit: (filename, size), mentioned on the case.
+    too_large: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What became of one fetched mail."""
+
+    uid: int
+    outcome: str  # ingested | duplicate | quarantined | known (already ingested)
+    case: int | None
 
 
 SENDER_KINDS = {"customer": MessageKind.CUSTOMER, "agent": MessageKind.REPLY, "ai": MessageKind.AI}
@@ -328,31 +360,147 @@ class CaseService:
 
         def work(session: Session, actor: Actor) -> int:
             case = require_case(session, actor, number, for_update=True)
-            if case.merged_into_id is not None:
-                case = _follow_merges(session, case)
-                require_channel(session, actor, case.channel_id, f"case #{case.id}")
-            # Machine mail (auto-replies, bounces) never opens a follow-up case: it is
-            # kept, flagged, on the ended case.
-            machine = MACHINE_FLAGS & set(message.flags)
-            if Status(case.status) in ENDED and message.sender == "customer" and not machine:
-                old = case
-                case = _new_case(
-                    session, actor, session.get_one(Channel, old.channel_id),
-                    session.get_one(Contact, old.contact_id), title=old.title,
-                    escalated=False, priority=old.priority, labels=old.labels.split(","),
-                    now=self._now(),
-                )
-                _link(session, old.id, case.id, "follow-up", self._now())  # type: ignore[arg-type]
-                self._event(session, case, f"Follow-up of #{old.id}, which is {old.status}")
-                self._event(session, old, f"The customer wrote again: follow-up is #{case.id}")
-                self._append_inbound(session, actor, case, message)
-                search.index_new_case(session, case.id)  # type: ignore[arg-type]
-                return case.id  # type: ignore[return-value]
-            with search.reindexing(session, case.id):
-                self._append_inbound(session, actor, case, message)
-            return case.id  # type: ignore[return-value]
+            return self._add_inbound(session, actor, case, message)[0].id  # type: ignore[return-value]
 
         return self._write(work)
+
+    def _add_inbound(self, session: Session, actor: Actor, case: Case,
+                     message: MessageInput) -> tuple[Case, Message]:
+        """`message` on `case` — or on its survivor, if merged, or on a new follow-up
+        case, if it has ended. Returns the case it landed on and the message."""
+        if case.merged_into_id is not None:
+            case = _follow_merges(session, case)
+            require_channel(session, actor, case.channel_id, f"case #{case.id}")
+        # Machine mail (auto-replies, bounces) never opens a follow-up case: it is
+        # kept, flagged, on the ended case.
+        machine = MACHINE_FLAGS & set(message.flags)
+        if Status(case.status) in ENDED and message.sender == "customer" and not machine:
+            old = case
+            case = _new_case(
+                session, actor, session.get_one(Channel, old.channel_id),
+                session.get_one(Contact, old.contact_id), title=old.title,
+                escalated=False, priority=old.priority, labels=old.labels.split(","),
+                now=self._now(),
+            )
+            _link(session, old.id, case.id, "follow-up", self._now())  # type: ignore[arg-type]
+            self._event(session, case, f"Follow-up of #{old.id}, which is {old.status}")
+            self._event(session, old, f"The customer wrote again: follow-up is #{case.id}")
+            row = self._append_inbound(session, actor, case, message)
+            search.index_new_case(session, case.id)  # type: ignore[arg-type]
+            return case, row
+        with search.reindexing(session, case.id):
+            row = self._append_inbound(session, actor, case, message)
+        return case, row
+
+    # -- mail in ---------------------------------------------------------------------
+
+    def receive_mail(self, mailbox: str, channel: str, uidvalidity: int,
+                     mails: Sequence[MailInput]) -> list[Receipt]:
+        """A batch of mails fetched from `mailbox` (whose new cases go to `channel`),
+        in one durable transaction: each one's raw bytes, its key (mailbox,
+        UIDVALIDITY, UID) and its place on a case commit together or not at all, and
+        a key already stored is never ingested again. The mailbox's position moves
+        to the highest UID. Only the poller (the system identity) may call this."""
+
+        def work(session: Session, actor: Actor) -> list[Receipt]:
+            if actor.kind != ActorKind.SYSTEM:
+                raise Forbidden("only the mail poller receives mail")
+            ch = _channel_named(session, channel)
+            if ch.kind != ChannelKind.EMAIL.value:
+                raise InvalidInput(f"the channel {ch.name!r} is not an email channel")
+            receipts = [self._receive_one(session, actor, mailbox, ch, uidvalidity, mail)
+                        for mail in mails]
+            state = session.get(MailboxState, mailbox)
+            if state is None:
+                state = MailboxState(mailbox=mailbox, uidvalidity=uidvalidity, last_uid=0,
+                                     updated_at=self._now())
+                session.add(state)
+            if state.uidvalidity != uidvalidity:
+                state.uidvalidity, state.last_uid = uidvalidity, 0
+            state.last_uid = max([state.last_uid, *(m.uid for m in mails)])
+            state.updated_at = self._now()
+            return receipts
+
+        return self.db.write(lambda session: work(session, self._actor(session)), durable=True)
+
+    def _receive_one(self, session: Session, actor: Actor, mailbox: str, channel: Channel,
+                     uidvalidity: int, mail: MailInput) -> Receipt:
+        known = session.scalar(sa.select(InboundMail.case_id).where(
+            InboundMail.mailbox == mailbox, InboundMail.uidvalidity == uidvalidity,
+            InboundMail.uid == mail.uid))
+        if known is not None or session.scalar(sa.select(sa.func.count()).where(
+                InboundMail.mailbox == mailbox, InboundMail.uidvalidity == uidvalidity,
+                InboundMail.uid == mail.uid)):
+            return Receipt(mail.uid, "known", known)
+        digest = hashlib.sha256(mail.raw).hexdigest()
+        record = InboundMail(mailbox=mailbox, uidvalidity=uidvalidity, uid=mail.uid,
+                             sha256=digest, size=len(mail.raw), received_at=self._now(),
+                             outcome="ingested")
+        # Raw first, in the database itself: atomic with the key and the case.
+        if session.get(StoredFile, digest) is None:
+            session.add(StoredFile(sha256=digest, content=mail.raw))
+        earlier = session.execute(sa.select(InboundMail.case_id, InboundMail.uidvalidity).where(
+            InboundMail.mailbox == mailbox, InboundMail.sha256 == digest).limit(1)).first()
+        if earlier is not None:
+            # The same bytes again (a new UIDVALIDITY, a copy in the folder): no new case.
+            record.outcome, record.case_id = "duplicate", earlier.case_id
+            record.reason = (f"the same mail as before (UIDVALIDITY {earlier.uidvalidity})"
+                             if earlier.uidvalidity != uidvalidity else "the same mail twice")
+            session.add(record)
+            return Receipt(mail.uid, "duplicate", earlier.case_id)
+        message = mail.message
+        if message is None:  # unreadable: still a message on a case, the raw mail with it
+            record.outcome, record.reason = "quarantined", mail.problem
+            message = MessageInput(
+                f"This mail could not be read ({mail.problem}). The original is attached.",
+                attachments=(AttachmentInput("original.eml", mail.raw, "message/rfc822"),))
+        case = _thread(session, mail, message.sender_address)
+        contact = _mail_contact(session, mail.sender_name, message.sender_address, self._now())
+        message = replace(message, author=contact.name)
+        if case is None:
+            case = _new_case(session, actor, channel, contact,
+                             title=_mail_title(mail.subject), escalated=False, priority=None,
+                             labels=(), now=self._now())
+            row = self._append_inbound(session, actor, case, message)
+            search.index_new_case(session, case.id)  # type: ignore[arg-type]
+        else:
+            case, row = self._add_inbound(session, actor, case, message)
+        for filename, size in mail.too_large:
+            self._event(session, case, f"The attachment {_one_line(filename)!r} "
+                        f"({size / 1_000_000:.1f} MB) is larger than the limit and was not "
+                        "stored with the message; the original mail keeps it.")
+        record.case_id, record.message_id = case.id, row.id
+        session.add(record)
+        return Receipt(mail.uid, record.outcome, case.id)
+
+    def mail_pending_on_server(self, mailbox: str, uidvalidity: int) -> list[int]:
+        """UIDs whose \\Seen flag or move is still to be done (a crash came between
+        the commit and the server)."""
+
+        def work(session: Session, actor: Actor) -> list[int]:
+            return list(session.scalars(sa.select(InboundMail.uid).where(
+                InboundMail.mailbox == mailbox, InboundMail.uidvalidity == uidvalidity,
+                InboundMail.server_done.is_(False)).order_by(InboundMail.uid)))
+
+        return self._read(work)
+
+    def mail_done_on_server(self, mailbox: str, uidvalidity: int, uids: Sequence[int]) -> None:
+        def work(session: Session) -> None:
+            session.execute(sa.update(InboundMail).where(
+                InboundMail.mailbox == mailbox, InboundMail.uidvalidity == uidvalidity,
+                InboundMail.uid.in_(list(uids))).values(server_done=True))
+
+        if uids:
+            self.db.write(work)
+
+    def mailbox_position(self, mailbox: str) -> tuple[int, int]:
+        """(UIDVALIDITY, the highest UID ingested) of a mailbox; (0, 0) when new."""
+
+        def work(session: Session, actor: Actor) -> tuple[int, int]:
+            state = session.get(MailboxState, mailbox)
+            return (state.uidvalidity, state.last_uid) if state else (0, 0)
+
+        return self._read(work)
 
     def _append_inbound(
         self, session: Session, actor: Actor, case: Case, message: MessageInput
@@ -380,6 +528,7 @@ class CaseService:
             case_id=case.id, kind=kind.value, author=author, text=message.text,
             author_agent_id=agent_id, flags=",".join(message.flags), created_at=at,
             origin_case_id=case.id, mail_message_id=message.mail_message_id,
+            sender_address=message.sender_address,
         )
         session.add(row)
         session.flush()
@@ -1016,6 +1165,55 @@ def _require_not_merged(case: Case) -> None:
         raise InvalidInput(f"case #{case.id} was merged into #{case.merged_into_id}: use that one")
 
 
+TAG_RE = re.compile(r"\s*\[#\d{1,12}\]\s*")
+REPLY_PREFIX_RE = re.compile(r"^\s*((re|sv|vs|aw|fw|fwd|vb)\s*:\s*)+", re.IGNORECASE)
+
+
+def _thread(session: Session, mail: MailInput, sender: str) -> Case | None:
+    """The case a mail answers: by the Message-IDs it refers to (ours first: whoever
+    quotes them saw our mail), then by a `[#number]` in the subject — but only from
+    that case's contact or someone who already wrote in it, so that a stranger quoting
+    a case number never lands on (or sees) another customer's case."""
+    if mail.thread_ids:
+        ids = list(mail.thread_ids)
+        found = session.execute(sa.select(Message.case_id).where(
+            Message.mail_message_id.in_(ids)).order_by(
+            (Message.kind == MessageKind.REPLY.value).desc(), Message.id.desc()).limit(1)
+        ).scalar()
+        if found is not None:
+            return _follow_merges(session, session.get_one(Case, found))
+    if mail.case_tag is not None and sender:
+        case = session.get(Case, mail.case_tag)
+        if case is None:
+            return None
+        contact = session.get_one(Contact, case.contact_id)
+        took_part = session.scalar(sa.select(sa.func.count()).where(
+            Message.case_id == case.id, Message.sender_address == sender))
+        if contact.email == sender or took_part:
+            return _follow_merges(session, case)
+    return None
+
+
+def _mail_title(subject: str) -> str:
+    title = REPLY_PREFIX_RE.sub("", TAG_RE.sub(" ", subject)).strip()
+    return title if _one_line(title) else "(no subject)"
+
+
+def _mail_contact(session: Session, name: str, address: str, now: datetime) -> Contact:
+    """The sender as a contact: matched by address; a mail with no usable address
+    gets a contact of its own, named as the mail named it."""
+    if address:
+        try:
+            return _find_or_add_contact(session, ContactInput(name=_one_line(name)[:200],
+                                                              email=address), now)
+        except InvalidInput:
+            pass  # not one plain address: kept as a name below
+    row = Contact(name=_one_line(name or address)[:200] or "(no sender)", created_at=now)
+    session.add(row)
+    session.flush()
+    return row
+
+
 def _follow_merges(session: Session, case: Case) -> Case:
     seen = set()
     while case.merged_into_id is not None and case.id not in seen:
@@ -1260,6 +1458,7 @@ def _message_view(session: Session, m: Message,
         attachments=tuple(AttachmentView(a.id, a.filename, a.content_type, a.size, a.sha256)  # type: ignore[arg-type]
                           for a in attachments),
         origin_case=m.origin_case_id if m.origin_case_id != m.case_id else None,
+        mail_message_id=m.mail_message_id, sender_address=m.sender_address,
     )
 
 

@@ -76,6 +76,8 @@ class MessageView:
     mentions: tuple[str, ...] = ()
     attachments: tuple[AttachmentView, ...] = ()
     origin_case: int | None = None
+    mail_message_id: str | None = None  # a mail's Message-ID (ours, on a sent reply)
+    sender_address: str = ""
 
 
 @dataclass(frozen=True)

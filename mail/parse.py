@@ -1,0 +1,265 @@
+"""A raw mail into what a case needs: sender, subject, threading headers, text,
+attachments, and what kind of mail it is (auto-reply, bounce, bulk).
+
+Real mail is hostile or broken often enough that nothing here may raise for one
+bad header or part: each is decoded on its own, with a readable fallback and a
+note in `problems`. Only mail that is not mail at all raises `Unreadable`, and the
+caller keeps its raw bytes anyway. Pure: no database, no network.
+"""
+
+from __future__ import annotations
+
+import codecs
+import email
+import email.policy
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.header import decode_header, make_header
+from email.message import Message
+from email.utils import getaddresses, parsedate_to_datetime
+
+MESSAGE_ID_RE = re.compile(r"<[^<>\s]+>")
+CASE_TAG_RE = re.compile(r"\[#(\d{1,12})\]")
+# Subjects of automatic answers that carry none of the standard headers.
+AUTO_SUBJECT_RE = re.compile(
+    r"^(auto(matic)?[ -]?(reply|response|svar)|out of (the )?office|frånvaro|autosvar|"
+    r"abwesenheit|fraværende)\b", re.IGNORECASE)
+BOUNCE_SENDER_RE = re.compile(r"^(mailer-daemon|postmaster)@", re.IGNORECASE)
+
+
+class Unreadable(Exception):
+    """The bytes are not a mail at all."""
+
+
+@dataclass(frozen=True)
+class Part:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class ParsedMail:
+    sender_name: str
+    sender_address: str  # lower case; "" when the mail has no usable From
+    subject: str
+    message_id: str | None
+    in_reply_to: tuple[str, ...]
+    references: tuple[str, ...]
+    date: datetime | None
+    text: str
+    attachments: tuple[Part, ...] = ()
+    # auto-reply, bounce, bulk, no-sender; no-autoreply: the sender asks for no answer
+    flags: tuple[str, ...] = ()
+    problems: tuple[str, ...] = field(default=())
+
+    @property
+    def thread_ids(self) -> tuple[str, ...]:
+        """The Message-IDs this mail answers, nearest first."""
+        return tuple(dict.fromkeys((*self.in_reply_to, *reversed(self.references))))
+
+    @property
+    def case_tag(self) -> int | None:
+        found = CASE_TAG_RE.search(self.subject)
+        return int(found.group(1)) if found else None
+
+
+def parse(raw: bytes) -> ParsedMail:
+    if not raw.strip():
+        raise Unreadable("the mail is empty")
+    try:
+        # compat32: headers as they came (the modern policy raises on some real ones);
+        # each is decoded below on its own terms.
+        msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+    except Exception as exc:  # the parser is not supposed to raise; be sure
+        raise Unreadable(f"the mail cannot be parsed: {exc}") from None
+    if not msg.keys():
+        raise Unreadable("the mail has no headers")
+    problems: list[str] = [f"{type(d).__name__}" for d in msg.defects][:5]
+    name, address = _sender(msg, problems)
+    subject = _header(msg, "Subject", problems)
+    text, attachments = _body(msg, problems)
+    return ParsedMail(
+        sender_name=name, sender_address=address, subject=" ".join(subject.split()),
+        message_id=next(iter(_ids(msg.get("Message-ID"))), None),
+        in_reply_to=_ids(msg.get("In-Reply-To")), references=_ids(msg.get("References")),
+        date=_date(msg.get("Date")), text=text, attachments=tuple(attachments),
+        flags=_flags(msg, address, subject), problems=tuple(problems),
+    )
+
+
+def _raw_header(value: object) -> str:
+    """A header as text: undecodable bytes (kept as surrogates) read as UTF-8."""
+    text = str(value) if value is not None else ""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _header(msg: Message, name: str, problems: list[str]) -> str:
+    value = msg.get(name)
+    if value is None:
+        return ""
+    raw = _raw_header(value)
+    try:
+        return str(make_header(decode_header(raw)))
+    except Exception as exc:  # unknown charset, broken encoded word
+        problems.append(f"{name}: {exc}")
+        return raw
+
+
+def _sender(msg: Message, problems: list[str]) -> tuple[str, str]:
+    raw = _header(msg, "From", problems)
+    try:
+        pairs = getaddresses([raw])
+    except Exception:
+        pairs = []
+    for name, address in pairs:
+        if "@" in address:
+            return " ".join(name.split()), address.strip().lower()
+    return " ".join(raw.split())[:200], ""
+
+
+def _ids(value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    text = _raw_header(value)
+    found = MESSAGE_ID_RE.findall(text)
+    if not found and text.strip():  # no brackets: the sender's own style, kept whole
+        found = [text.split()[0]]
+    return tuple(i[:998] for i in found)
+
+
+def _date(value: object) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        when = parsedate_to_datetime(_raw_header(value))
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _flags(msg: Message, address: str, subject: str) -> tuple[str, ...]:
+    """What kind of mail this is (RFC 3834 and the headers mailers really send)."""
+    flags = []
+    auto = str(msg.get("Auto-Submitted", "no")).strip().lower()
+    precedence = str(msg.get("Precedence", "")).strip().lower()
+    if (auto != "no" or msg.get("X-Autoreply") or msg.get("X-Autorespond")
+            or precedence == "auto_reply" or AUTO_SUBJECT_RE.match(subject.strip())):
+        flags.append("auto-reply")
+    report = (msg.get_content_type() == "multipart/report"
+              and str(msg.get_param("report-type", "")).lower() == "delivery-status")
+    return_path = str(msg.get("Return-Path", "")).strip()
+    if report or BOUNCE_SENDER_RE.match(address) or return_path == "<>":
+        flags.append("bounce")
+    if precedence in ("bulk", "junk", "list") or msg.get("List-Id") or msg.get(
+            "List-Unsubscribe"):
+        flags.append("bulk")
+    if not address:
+        flags.append("no-sender")
+    if msg.get("X-Auto-Response-Suppress"):
+        flags.append("no-autoreply")
+    return tuple(flags)
+
+
+def _decode(payload: bytes, charset: str | None, problems: list[str]) -> str:
+    """Bytes in their declared charset; a wrong or unknown one read as UTF-8, then as
+    Windows-1252 (which decodes any byte), so the text is always there to read."""
+    for candidate in (charset, "utf-8"):
+        if not candidate:
+            continue
+        try:
+            codecs.lookup(candidate)
+            return payload.decode(candidate)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    problems.append(f"text in an unknown or wrong charset ({charset or 'none given'})")
+    return payload.decode("cp1252", "replace")
+
+
+def _filename(part: Message, problems: list[str]) -> str:
+    try:
+        name = part.get_filename()
+    except Exception:  # RFC 2231 parameter without a value and the like
+        name = None
+    if not name:
+        return ""
+    raw = _raw_header(name)
+    try:
+        return str(make_header(decode_header(raw)))
+    except Exception:
+        problems.append("an attachment's name could not be decoded")
+        return raw
+
+
+def _body(msg: Message, problems: list[str]) -> tuple[str, list[Part]]:
+    plain: list[str] = []
+    html: list[str] = []
+    attachments: list[Part] = []
+    for part in _leaves(msg, problems):
+        ctype = part.get_content_type()
+        disposition = str(part.get("Content-Disposition", "")).split(";")[0].strip().lower()
+        name = _filename(part, problems)
+        if ctype == "message/rfc822":  # a forwarded mail: kept whole, as a file
+            attachments.append(Part(name or "forwarded.eml", "message/rfc822",
+                                    _forwarded_bytes(part)))
+            continue
+        if ctype.startswith("multipart/"):  # its parts could not be separated: as text
+            raw = part.get_payload(decode=True) or b""
+            plain.append(_decode(raw, part.get_content_charset(), problems))
+            continue
+        try:
+            payload = part.get_payload(decode=True)
+        except Exception:
+            payload = None
+        if payload is None:
+            payload = _raw_header(part.get_payload()).encode()
+        if ctype in ("text/plain", "text/html") and disposition != "attachment" and not name:
+            text = _decode(payload, part.get_content_charset(), problems)
+            (plain if ctype == "text/plain" else html).append(text)
+        else:
+            attachments.append(Part(name or f"part-{len(attachments) + 1}", ctype, payload))
+    if plain:
+        text = "\n\n".join(t.strip("\n") for t in plain)
+    elif html:
+        text = "\n\n".join(html_to_text(h) for h in html)
+    else:
+        text = ""
+    return text.replace("\r\n", "\n").strip(), attachments
+
+
+def _leaves(msg: Message, problems: list[str]) -> list[Message]:
+    """The parts that hold content, in order; a forwarded mail counts as one part."""
+    if msg.get_content_type() == "message/rfc822" or not msg.is_multipart():
+        return [msg]
+    leaves: list[Message] = []
+    payload = msg.get_payload()
+    if not isinstance(payload, list):  # a broken boundary: the parser kept the text
+        problems.append("a multipart mail whose parts could not be separated")
+        return [msg]
+    for sub in payload:
+        if sub.get_content_type() == "message/rfc822":
+            leaves.append(sub)
+        else:
+            leaves.extend(_leaves(sub, problems))
+    return leaves
+
+
+def _forwarded_bytes(part: Message) -> bytes:
+    inner = part.get_payload()
+    try:
+        if isinstance(inner, list) and inner:
+            return inner[0].as_bytes()
+        return part.get_payload(decode=True) or b""
+    except Exception:
+        return _raw_header(inner).encode()
+
+
+def html_to_text(html: str) -> str:
+    """An HTML mail as readable text (inscriptis keeps lists, tables and paragraphs)."""
+    from inscriptis import get_text
+
+    try:
+        return get_text(html).strip()
+    except Exception:  # a document lxml cannot read at all: strip the tags
+        return re.sub(r"<[^>]+>", " ", html).strip()

@@ -1,0 +1,274 @@
+"""The IMAP poller: mail in a mailbox becomes messages on cases, exactly once.
+
+The order that makes it safe (../shared/RELIABILITY.md, rules 1–3):
+1. fetch a batch with BODY.PEEK[] (reading sets no flag);
+2. commit it — raw bytes, the key (mailbox, UIDVALIDITY, UID), the cases — in one
+   durable transaction, which also moves the mailbox's position to the batch's
+   highest UID; a key already stored is never ingested again;
+3. only then flag the batch \\Seen or move it, and record that the server was told;
+   a crash before that is made good at the next start.
+A killed poller loses at most the uncommitted batch, which the next run fetches
+again. Continuous polling waits in IMAP IDLE where the server has it, and comes
+back with a growing pause after a dropped connection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
+
+from mail.parse import ParsedMail, Unreadable, parse
+from mail.settings import MailboxSettings, MailSettings, SecretError, Server
+from store import leases
+from store.db import Database
+from store.errors import StoreError
+from store.service import AttachmentInput, CaseService, MailInput, MessageInput, Receipt
+
+log = logging.getLogger("casedesk.poll")
+
+BATCH = 100  # mails per transaction: one fsync each, a bounded redo after a crash
+IDLE_SECONDS = 25 * 60  # below the 29 minutes after which servers may drop an IDLE
+
+
+class PollError(Exception):
+    """The poller cannot do its work: the message says what to fix."""
+
+
+@dataclass
+class PollResult:
+    mailbox: str
+    fetched: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+    cases: set[int] = field(default_factory=set)
+
+    def add(self, receipts: Sequence[Receipt]) -> None:
+        for r in receipts:
+            self.fetched += 1
+            self.outcomes[r.outcome] = self.outcomes.get(r.outcome, 0) + 1
+            if r.case is not None:
+                self.cases.add(r.case)
+
+    def describe(self) -> str:
+        if not self.fetched:
+            return f"{self.mailbox}: no new mail"
+        parts = ", ".join(f"{n} {what}" for what, n in sorted(self.outcomes.items()))
+        return f"{self.mailbox}: {self.fetched} mails ({parts}) on {len(self.cases)} cases"
+
+
+def to_input(uid: int, raw: bytes, settings: MailSettings) -> MailInput:
+    """What a fetched mail is for the store; never raises (unreadable mail is kept)."""
+    try:
+        parsed = parse(raw)
+    except Unreadable as exc:
+        return MailInput(uid, raw, None, problem=str(exc))
+    except Exception as exc:  # a parser bug must not stop the mailbox: keep the mail
+        return MailInput(uid, raw, None, problem=f"{type(exc).__name__}: {exc}")
+    return _mail_input(uid, raw, parsed, settings)
+
+
+def _mail_input(uid: int, raw: bytes, parsed: ParsedMail, settings: MailSettings) -> MailInput:
+    limit = int(settings.max_attachment_mb * 1_000_000)
+    kept = tuple(AttachmentInput(p.filename, p.content, p.content_type)
+                 for p in parsed.attachments if len(p.content) <= limit)
+    too_large = tuple((p.filename, len(p.content)) for p in parsed.attachments
+                      if len(p.content) > limit)
+    text = parsed.text or ("(no text)" if not parsed.attachments else "")
+    if parsed.problems:
+        text += "\n\n[casedesk: " + "; ".join(parsed.problems[:3]) + "]"
+    message = MessageInput(
+        text=text, flags=tuple(f for f in parsed.flags if f != "no-autoreply"),
+        mail_message_id=parsed.message_id, attachments=kept,
+        sender_address=parsed.sender_address)
+    return MailInput(uid, raw, message, subject=parsed.subject,
+                     sender_name=parsed.sender_name, thread_ids=parsed.thread_ids,
+                     case_tag=parsed.case_tag, too_large=too_large)
+
+
+def connect(server: Server, *, timeout: float = 30) -> IMAPClient:
+    """A logged-in IMAP connection as `server` says (TLS unless on loopback)."""
+    context = ssl.create_default_context(cafile=server.cafile) if server.cafile else \
+        ssl.create_default_context()
+    try:
+        client = IMAPClient(server.host, port=server.port, ssl=server.security == "ssl",
+                            ssl_context=context, timeout=timeout)
+    except (OSError, IMAPClientError) as exc:
+        raise PollError(f"cannot reach {server.host}:{server.port}: {exc}") from None
+    try:
+        if server.security == "starttls":
+            client.starttls(context)
+        if server.username:
+            secret = server.secret()
+            if server.oauth2:
+                client.oauth2_login(server.username, secret)
+            else:
+                client.login(server.username, secret)
+    except SecretError as exc:
+        client.shutdown()
+        raise PollError(str(exc)) from None
+    except (OSError, IMAPClientError) as exc:
+        client.shutdown()
+        raise PollError(f"{server.host}: login as {server.username} failed: {exc}") from None
+    return client
+
+
+class Poller:
+    """One mailbox, feeding its email channel."""
+
+    def __init__(self, db: Database, mailbox: MailboxSettings, settings: MailSettings,
+                 *, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 batch: int = BATCH) -> None:
+        self.db = db
+        self.mailbox = mailbox
+        self.settings = settings
+        self.clock = clock
+        self.batch = batch
+        self.service = CaseService.system(db, clock=clock)
+        self.holder = leases.holder_name()
+        self.lease = "poll:" + hashlib.sha1(mailbox.key.encode()).hexdigest()[:20]
+        self._renewed = 0.0
+
+    # -- one pass ------------------------------------------------------------------
+
+    def poll_once(self) -> PollResult:
+        """Ingest everything new in the mailbox now, then log out."""
+        self._check_channel()
+        self._take_lease()
+        try:
+            client = connect(self.mailbox)
+            try:
+                return self.ingest(client)
+            finally:
+                _logout(client)
+        finally:
+            leases.release(self.db, self.lease, self.holder)
+
+    def _check_channel(self) -> None:
+        channels = {c.name: c for c in self.service.list_channels()}
+        channel = channels.get(self.mailbox.channel)
+        if channel is None:
+            raise PollError(f"the mailbox {self.mailbox.key} names the channel "
+                            f"{self.mailbox.channel!r}, which does not exist: add it with "
+                            f"`casedesk channel add {self.mailbox.channel} --kind email "
+                            "--address …`")
+        if channel.kind != "email":
+            raise PollError(f"the channel {channel.name!r} of mailbox {self.mailbox.key} is a "
+                            f"{channel.kind} channel, not an email channel")
+
+    def _take_lease(self) -> None:
+        other = leases.acquire(self.db, self.lease, self.holder, now=self.clock())
+        if other is not None:
+            raise PollError(f"another poller ({other}) is reading {self.mailbox.key} now")
+
+    def ingest(self, client: IMAPClient) -> PollResult:
+        """Everything new in the selected mailbox, batch by batch."""
+        folder = client.select_folder(self.mailbox.folder)
+        uidvalidity = int(folder[b"UIDVALIDITY"])
+        result = PollResult(self.mailbox.key)
+        self._tell_server(client, uidvalidity,
+                          self.service.mail_pending_on_server(self.mailbox.key, uidvalidity))
+        known_validity, last = self.service.mailbox_position(self.mailbox.key)
+        if known_validity != uidvalidity:
+            if known_validity:
+                log.warning("%s: UIDVALIDITY changed (%s → %s): reading the folder anew; "
+                            "mail already stored is recognised by its bytes",
+                            self.mailbox.key, known_validity, uidvalidity)
+            last = 0
+        uids = sorted(u for u in client.search(["UID", f"{last + 1}:*"]) if u > last)
+        for batch in _chunks(uids, self.batch):
+            fetched = client.fetch(batch, ["BODY.PEEK[]"])
+            mails = [to_input(uid, bytes(fetched[uid][b"BODY[]"]), self.settings)
+                     for uid in batch if uid in fetched and b"BODY[]" in fetched[uid]]
+            if not mails:
+                continue
+            receipts = self.service.receive_mail(self.mailbox.key, self.mailbox.channel,
+                                                 uidvalidity, mails)
+            result.add(receipts)
+            self._tell_server(client, uidvalidity, [m.uid for m in mails])
+            self._renew()
+        return result
+
+    def _renew(self) -> None:
+        if time.monotonic() - self._renewed > 20:
+            self._take_lease()
+            self._renewed = time.monotonic()
+
+    def _tell_server(self, client: IMAPClient, uidvalidity: int, uids: list[int]) -> None:
+        """Flag or move what is committed, and remember that it is done."""
+        if not uids:
+            return
+        action = self.mailbox.after_ingest
+        if action == "seen":
+            client.add_flags(uids, [b"\\Seen"], silent=True)
+        else:
+            target = action.removeprefix("move:").strip()
+            if client.has_capability("MOVE"):
+                client.move(uids, target)
+            else:  # no MOVE: copy and flag; never EXPUNGE someone's mail
+                client.copy(uids, target)
+                client.add_flags(uids, [b"\\Seen"], silent=True)
+        self.service.mail_done_on_server(self.mailbox.key, uidvalidity, uids)
+
+    # -- continuously ------------------------------------------------------------
+
+    def run(self, stop: threading.Event, *, on_result: Callable[[PollResult], None] | None
+            = None, max_pause: float = 60) -> None:
+        """Poll until `stop` is set: IDLE where the server offers it, else every
+        minute; after a failure, again after a pause that doubles up to `max_pause`."""
+        self._check_channel()
+        pause = 1.0
+        while not stop.is_set():
+            try:
+                self._take_lease()
+                client = connect(self.mailbox)
+                try:
+                    pause = 1.0
+                    self._serve(client, stop, on_result)
+                finally:
+                    _logout(client)
+            except (PollError, OSError, IMAPClientError, StoreError) as exc:
+                log.warning("%s: %s; trying again in %.0f s", self.mailbox.key, exc, pause)
+                stop.wait(pause)
+                pause = min(pause * 2, max_pause)
+        leases.release(self.db, self.lease, self.holder)
+
+    def _serve(self, client: IMAPClient, stop: threading.Event,
+               on_result: Callable[[PollResult], None] | None) -> None:
+        idle = client.has_capability("IDLE")
+        while not stop.is_set():
+            result = self.ingest(client)
+            if on_result is not None:
+                on_result(result)
+            if not idle:
+                stop.wait(60)
+                continue
+            client.idle()
+            try:
+                started = time.monotonic()
+                # Short waits, so that a stop is noticed within a second.
+                while not stop.is_set() and time.monotonic() - started < IDLE_SECONDS:
+                    if client.idle_check(timeout=1):
+                        break
+                    self._renew()
+            finally:
+                client.idle_done()
+
+
+def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _logout(client: IMAPClient) -> None:
+    try:
+        client.logout()
+    except Exception:  # a dead connection has nothing to say goodbye to
+        client.shutdown()

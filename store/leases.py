@@ -1,0 +1,69 @@
+"""Leases: one process at a time runs a background job (a mailbox's poller, the
+sender, the scheduler). A lease expires unless renewed, so a crashed holder is
+replaced; a holder on this host whose process is gone is replaced at once, so
+`casedesk poll --once` runs right after a killed poller."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from store.db import Database
+from store.models import Lease
+
+
+def holder_name() -> str:
+    """This process: host, pid and a token (a pid is reused after a reboot)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _gone(holder: str) -> bool:
+    """Whether the holder is a process of this host that no longer runs."""
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # another user's live process
+        return False
+    return False
+
+
+def acquire(db: Database, name: str, holder: str, *, now: datetime,
+            ttl: timedelta = timedelta(seconds=60)) -> str | None:
+    """Take or renew the lease `name` for `holder` until now + ttl. Returns None when
+    it is ours, else who holds it."""
+
+    def work(session: Session) -> str | None:
+        lease = session.get(Lease, name)
+        if lease is None:
+            session.add(Lease(name=name, holder=holder, expires_at=now + ttl))
+            return None
+        if lease.holder != holder and lease.expires_at > now and not _gone(lease.holder):
+            return lease.holder
+        lease.holder, lease.expires_at = holder, now + ttl
+        return None
+
+    return db.write(work)
+
+
+def release(db: Database, name: str, holder: str) -> None:
+    db.write(lambda session: session.execute(
+        sa.delete(Lease).where(Lease.name == name, Lease.holder == holder)))
+
+
+def held(db: Database, name: str, *, now: datetime) -> str | None:
+    """Who holds `name` now (None: nobody, or an expired or vanished holder)."""
+    with db.read() as session:
+        lease = session.get(Lease, name)
+        if lease is None or lease.expires_at <= now or _gone(lease.holder):
+            return None
+        return lease.holder

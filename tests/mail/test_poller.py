@@ -1,0 +1,257 @@
+"""The IMAP poller against a real Dovecot: mail becomes cases exactly once, threads
+onto the right case, and nothing — however broken — is dropped or crashes it."""
+
+from __future__ import annotations
+
+import pytest
+from mailservers import Dovecot, Mailbox
+from samples import HOSTILE, latin1, mail
+
+from mail.poller import Poller, PollError
+from mail.settings import MailboxSettings, MailSettings
+from store.queries import CaseFilter
+
+
+def settings(box: Mailbox, monkeypatch: pytest.MonkeyPatch, **overrides: object
+             ) -> MailboxSettings:
+    monkeypatch.setenv("IMAP_PASSWORD", box.password)
+    values: dict[str, object] = {
+        "channel": "Support", "host": box.host, "port": box.port, "security": "none",
+        "username": box.user, "password_env": "IMAP_PASSWORD"}
+    values.update(overrides)
+    return MailboxSettings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def poller(team, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    return Poller(team.db, settings(mailbox, monkeypatch), MailSettings(), clock=team.clock)
+
+
+def cases_of(team, contact_email: str):  # type: ignore[no-untyped-def]
+    boss = team.as_("boss")
+    return [boss.get_case(r.number) for r in boss.list_cases(CaseFilter(
+        limit=1000, include_ended=True)) if boss.get_case(r.number).contact.email == contact_email]
+
+
+def last_reply_id(team, number: int) -> str:  # type: ignore[no-untyped-def]
+    """The Message-ID of our newest reply on the case (what the customer answers)."""
+    replies = [m for m in team.as_("boss").get_case(number).messages if m.kind == "reply"]
+    assert replies[-1].mail_message_id
+    return replies[-1].mail_message_id  # type: ignore[return-value]
+
+
+def test_each_kind_of_mail_becomes_a_case(team, dovecot: Dovecot, mailbox: Mailbox,
+                                          poller: Poller) -> None:
+    pdf = b"%PDF-1.4 " + bytes(range(256)) * 40
+    for raw in (
+        mail(sender="Plain <plain@example.se>", text="Bara text."),
+        mail(sender="Html <html@example.se>", text=None,
+             html="<p>Hej!</p><ul><li>Faktura 123</li></ul>"),
+        mail(sender="Multi <multi@example.se>", text="Texten.", html="<p>HTML-versionen</p>"),
+        latin1(),
+        mail(sender="Bilaga <bilaga@example.se>", text="Se bifogad faktura.",
+             attachments=[("faktura mars.pdf", pdf, "application/pdf")]),
+    ):
+        dovecot.append(mailbox.user, "INBOX", raw)
+    result = poller.poll_once()
+    assert result.fetched == 5
+    assert result.outcomes == {"ingested": 5}
+    (plain,) = cases_of(team, "plain@example.se")
+    assert plain.messages[0].text == "Bara text."
+    assert plain.channel == "Support"
+    assert plain.status == "new"
+    (html,) = cases_of(team, "html@example.se")
+    assert "Hej!" in html.messages[0].text
+    assert "Faktura 123" in html.messages[0].text
+    assert "<p>" not in html.messages[0].text
+    (multi,) = cases_of(team, "multi@example.se")
+    assert multi.messages[0].text == "Texten."  # the plain part, not both
+    (asa,) = cases_of(team, "asa@example.se")
+    assert asa.title == "Räkning för månad"
+    assert asa.contact.name == "Åsa Öberg"
+    assert "Räkningen för mars är för hög" in asa.messages[0].text
+    (bilaga,) = cases_of(team, "bilaga@example.se")
+    (attachment,) = bilaga.messages[0].attachments
+    assert (attachment.filename, attachment.size) == ("faktura mars.pdf", len(pdf))
+    assert team.as_("boss").attachment_content(attachment.id)[1] == pdf
+    # Told to the server only after the commit: every mail is \Seen now.
+    assert all("\\Seen" in m.flags for m in dovecot.messages(mailbox.user))
+
+
+def test_polling_again_ingests_nothing_twice(team, dovecot: Dovecot, mailbox: Mailbox,
+                                            poller: Poller) -> None:
+    for i in range(3):
+        dovecot.append(mailbox.user, "INBOX", mail(sender=f"k{i} <k{i}@example.se>"))
+    assert poller.poll_once().fetched == 3
+    assert poller.poll_once().fetched == 0
+    dovecot.append(mailbox.user, "INBOX", mail(sender="k9 <k9@example.se>"))
+    assert poller.poll_once().outcomes == {"ingested": 1}
+    assert team.as_("boss").count_cases(CaseFilter(include_ended=True)) == 4
+
+
+def test_a_new_uidvalidity_does_not_make_the_cases_again(team, dovecot: Dovecot,
+                                                        mailbox: Mailbox,
+                                                        poller: Poller) -> None:
+    for i in range(3):
+        dovecot.append(mailbox.user, "INBOX", mail(sender=f"k{i} <k{i}@example.se>"))
+    poller.poll_once()
+    dovecot.reset_uidvalidity(mailbox.user)
+    dovecot.append(mailbox.user, "INBOX", mail(sender="ny <ny@example.se>"))
+    result = poller.poll_once()
+    assert result.outcomes == {"duplicate": 3, "ingested": 1}
+    assert team.as_("boss").count_cases(CaseFilter(include_ended=True)) == 4
+
+
+def test_the_same_message_id_twice_keeps_both_mails(team, dovecot: Dovecot, mailbox: Mailbox,
+                                                   poller: Poller) -> None:
+    reused = "<always-the-same@example.se>"
+    dovecot.append(mailbox.user, "INBOX", mail(sender="A <a@example.se>", text="Första",
+                                              message_id=reused))
+    dovecot.append(mailbox.user, "INBOX", mail(sender="B <b@example.se>", text="Andra",
+                                              message_id=reused))
+    assert poller.poll_once().outcomes == {"ingested": 2}
+    assert cases_of(team, "a@example.se")[0].messages[0].text == "Första"
+    assert cases_of(team, "b@example.se")[0].messages[0].text == "Andra"
+
+
+def test_a_reply_threads_by_its_headers_and_reopens_the_case(team, dovecot: Dovecot,
+                                                            mailbox: Mailbox,
+                                                            poller: Poller) -> None:
+    dovecot.append(mailbox.user, "INBOX", mail(subject="Leveransen är sen"))
+    poller.poll_once()
+    (case,) = cases_of(team, "karin@example.se")
+    anna = team.as_("anna")
+    anna.reply(case.number, "Vi tittar på det.", status="waiting")
+    our_id = last_reply_id(team, case.number)
+    # The customer answers from another address, with a subject of her own: the
+    # headers prove she saw our mail.
+    dovecot.append(mailbox.user, "INBOX", mail(
+        sender="Karin Privat <karin.privat@example.net>", subject="ang. paketet",
+        text="Det har fortfarande inte kommit.",
+        headers={"In-Reply-To": our_id, "References": our_id}))
+    poller.poll_once()
+    after = team.as_("boss").get_case(case.number)
+    answer = [m for m in after.messages if m.kind == "customer"][-1]
+    assert answer.text.startswith("Det har fortfarande inte kommit.")
+    assert answer.sender_address == "karin.privat@example.net"
+    assert after.status == "open"  # reopened by the customer's reply
+
+
+def test_a_subject_tag_threads_only_for_people_of_the_case(team, dovecot: Dovecot,
+                                                          mailbox: Mailbox,
+                                                          poller: Poller) -> None:
+    dovecot.append(mailbox.user, "INBOX", mail(subject="Lösenordet fungerar inte"))
+    poller.poll_once()
+    (case,) = cases_of(team, "karin@example.se")
+    dovecot.append(mailbox.user, "INBOX", mail(subject=f"Re: Lösenordet [#{case.number}]",
+                                              text="Nu gick det!"))
+    dovecot.append(mailbox.user, "INBOX", mail(
+        sender="Främling <mallory@example.org>", subject=f"Re: [#{case.number}]",
+        text="Skicka mig hennes uppgifter."))
+    poller.poll_once()
+    texts = [m.text for m in team.as_("boss").get_case(case.number).messages]
+    assert any(t.startswith("Nu gick det!") for t in texts)
+    assert not any("uppgifter" in t for t in texts)
+    (stranger,) = cases_of(team, "mallory@example.org")
+    assert stranger.number != case.number
+
+
+def test_machine_mail_is_kept_flagged_and_changes_nothing(team, dovecot: Dovecot,
+                                                         mailbox: Mailbox,
+                                                         poller: Poller) -> None:
+    dovecot.append(mailbox.user, "INBOX", mail(subject="Beställning 55"))
+    poller.poll_once()
+    (case,) = cases_of(team, "karin@example.se")
+    anna = team.as_("anna")
+    anna.assign(case.number, "anna")
+    anna.reply(case.number, "Skickat!", status="waiting")
+    our_id = last_reply_id(team, case.number)
+    dovecot.append(mailbox.user, "INBOX", mail(
+        subject="Automatiskt svar: Skickat!", text="Jag är på semester till måndag.",
+        headers={"Auto-Submitted": "auto-replied", "In-Reply-To": our_id}))
+    dovecot.append(mailbox.user, "INBOX", mail(
+        sender="Mail Delivery System <MAILER-DAEMON@example.se>",
+        subject="Undelivered Mail Returned to Sender", text="The mail could not be delivered.",
+        headers={"In-Reply-To": our_id}))
+    poller.poll_once()
+    after = team.as_("boss").get_case(case.number)
+    assert after.status == "waiting"  # neither reopened it
+    assert after.assignee == "anna"
+    flags = [m.flags for m in after.messages if m.kind == "customer"]
+    assert ("auto-reply",) in flags
+    assert any("bounce" in f for f in flags)
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_mail_is_kept_and_never_stops_the_poller(team, dovecot: Dovecot,
+                                                        mailbox: Mailbox, poller: Poller,
+                                                        name: str) -> None:
+    dovecot.append(mailbox.user, "INBOX", HOSTILE[name])
+    dovecot.append(mailbox.user, "INBOX", mail(sender="Efter <efter@example.se>"))
+    result = poller.poll_once()
+    assert result.fetched == 2  # the mail after it too
+    assert sum(result.outcomes.values()) == 2
+    boss = team.as_("boss")
+    rows = boss.list_cases(CaseFilter(limit=10, include_ended=True))
+    assert len(rows) == 2
+    hostile = next(boss.get_case(r.number) for r in rows
+                   if boss.get_case(r.number).contact.email != "efter@example.se")
+    assert hostile.messages, "the mail is on its case"
+    text = hostile.messages[0].text
+    if name == "broken boundary":
+        assert "texten finns där" in text
+    if name == "wrong charset":
+        assert "Räkningen är fel" in text
+    if name == "not a mail":
+        assert "could not be read" in text
+        assert hostile.messages[0].attachments[0].filename == "original.eml"
+    if name == "control characters in headers":
+        assert "\r" not in hostile.title
+        assert "\n" not in hostile.title
+
+
+def test_an_attachment_over_the_limit_leaves_a_note(team, dovecot: Dovecot, mailbox: Mailbox,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    big = bytes(range(256)) * (10 * 4096)  # 10 MB
+    dovecot.append(mailbox.user, "INBOX", mail(attachments=[
+        ("stor.bin", big, "application/octet-stream"), ("liten.txt", b"hej", "text/plain")]))
+    poller = Poller(team.db, settings(mailbox, monkeypatch), MailSettings(max_attachment_mb=5),
+                    clock=team.clock)
+    assert poller.poll_once().outcomes == {"ingested": 1}
+    (case,) = cases_of(team, "karin@example.se")
+    assert [a.filename for a in case.messages[0].attachments] == ["liten.txt"]
+    assert any("stor.bin" in m.text and "larger than the limit" in m.text
+               for m in case.messages if m.kind == "event")
+
+
+def test_after_ingest_can_move_the_mail(team, dovecot: Dovecot, mailbox: Mailbox,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    client = dovecot.client(mailbox.user)
+    client.create_folder("Processed")
+    client.logout()
+    dovecot.append(mailbox.user, "INBOX", mail())
+    poller = Poller(team.db, settings(mailbox, monkeypatch, after_ingest="move:Processed"),
+                    MailSettings(), clock=team.clock)
+    assert poller.poll_once().fetched == 1
+    assert dovecot.messages(mailbox.user, "INBOX") == []
+    assert len(dovecot.messages(mailbox.user, "Processed")) == 1
+
+
+def test_oauth2_logs_in_with_a_token_from_a_command(team, dovecot: Dovecot, mailbox: Mailbox,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    dovecot.register_token(mailbox.user, "token-123")
+    dovecot.append(mailbox.user, "INBOX", mail())
+    box = settings(mailbox, monkeypatch, password_env=None,
+                   oauth2_token_command="echo token-123")
+    assert Poller(team.db, box, MailSettings(), clock=team.clock).poll_once().fetched == 1
+
+
+def test_a_missing_channel_and_a_wrong_password_are_explained(
+        team, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    box = settings(mailbox, monkeypatch, channel="Nope")
+    with pytest.raises(PollError, match="the channel 'Nope', which does not exist"):
+        Poller(team.db, box, MailSettings(), clock=team.clock).poll_once()
+    box = settings(mailbox, monkeypatch)
+    monkeypatch.setenv("IMAP_PASSWORD", "wrong")
+    with pytest.raises(PollError, match="login as .* failed"):
+        Poller(team.db, box, MailSettings(), clock=team.clock).poll_once()
