@@ -129,7 +129,7 @@ def open_overview(context: Context) -> None:
         return
     from tui.app import CasedeskApp
 
-    app = CasedeskApp(lambda: service)
+    app = CasedeskApp(lambda: service, language=context.config.ui.language)
     app.run()
     if app.return_code:  # the app crashed (Textual printed why): say so to the shell
         raise typer.Exit(app.return_code)
@@ -711,6 +711,50 @@ def ingest(
 def fail(message: str, code: int = 1) -> NoReturn:
     typer.echo(f"casedesk: {clean_line(message)}", err=True)
     raise SystemExit(code)
+
+
+# -- mail ------------------------------------------------------------------------
+
+
+@app.command()
+def poll(
+    ctx: typer.Context,
+    once: Annotated[bool, typer.Option("--once", help="Ingest what is there now, then exit.")]
+    = False,
+) -> None:
+    """Read the configured mailboxes ([[mailbox]] in the config) into cases: continuously
+    (IMAP IDLE where the server has it), or once."""
+    import logging
+    import threading
+
+    from mail.poller import Poller, PollError
+
+    c = ctx_of(ctx)
+    boxes = c.config.mailbox
+    if not boxes:
+        raise CliError("no [[mailbox]] in the config: see config.example.toml")
+    db = c.open_db()
+    pollers = [Poller(db, box, c.config.mail) for box in boxes]
+    try:
+        if once:
+            for poller in pollers:
+                typer.echo(clean_line(poller.poll_once().describe()))
+            return
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        stop = threading.Event()
+        threads = [threading.Thread(target=p.run, args=(stop,), kwargs={
+            "on_result": lambda r: r.fetched and typer.echo(clean_line(r.describe()))},
+            name=p.mailbox.key, daemon=True) for p in pollers]
+        for thread in threads:
+            thread.start()
+        try:
+            while any(t.is_alive() for t in threads):
+                for thread in threads:
+                    thread.join(timeout=1)
+        except KeyboardInterrupt:
+            stop.set()
+    except PollError as exc:
+        raise CliError(str(exc)) from None
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -14,8 +14,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from mail.settings import MailboxSettings, MailSettings, SmtpSettings
 from store.errors import describe_validation
 from store.settings import StoreSettings
+from tui.words import Language
 
 APP_NAME = "casedesk"
 
@@ -24,12 +26,30 @@ class ConfigError(Exception):
     """The config cannot be used; the message names the file and the key."""
 
 
+class UiSettings(BaseModel):
+    """The `[ui]` section: the terminal UI."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    language: Language | None = Field(
+        default=None,
+        description='The terminal UI\'s language: "sv" (Swedish) or "en" (English). Default: '
+        "the locale's (the first of LC_ALL, LC_MESSAGES and LANG that is set): Swedish when "
+        "it starts with sv, English otherwise. The command line speaks English either way.",
+    )
+
+
 class Config(BaseModel):
     """The whole config file; every package owns its section's model."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
     store: StoreSettings = Field(default_factory=StoreSettings, description="The database.")
+    ui: UiSettings = Field(default_factory=UiSettings, description="The terminal UI.")
+    mailbox: list[MailboxSettings] = Field(
+        default_factory=list, description="The IMAP mailboxes mail comes in from.")
+    smtp: SmtpSettings | None = Field(default=None, description="Where replies go out.")
+    mail: MailSettings = Field(default_factory=MailSettings, description="Mail handling.")
 
 
 def default_config_path() -> Path:
