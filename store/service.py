@@ -47,6 +47,7 @@ from store.models import (
     Message,
     MessageKind,
     Outbox,
+    OutboxState,
     Priority,
     QuickReply,
     Status,
@@ -135,6 +136,30 @@ class MailInput:
     problem: str = ""
     # Attachments over the size limit: (filename, size), mentioned on the case.
     too_large: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class OutboxMail:
+    """A reply in the outbox, as the sender needs it."""
+
+    id: int
+    case: int
+    state: str
+    from_addr: str
+    to_addr: str
+    subject: str
+    body: str
+    message_id: str
+    in_reply_to: str
+    references: str
+    created_at: datetime
+    attempts: int
+    last_error: str
+
+
+# Pauses before each new attempt of a mail the server refused for now.
+RETRY_PAUSES = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15),
+                timedelta(hours=1))
 
 
 @dataclass(frozen=True)
@@ -392,6 +417,128 @@ class CaseService:
             row = self._append_inbound(session, actor, case, message)
         return case, row
 
+    # -- mail out (the outbox) ----------------------------------------------------------
+    # queued → sending → sent / failed / unknown, each step its own commit; the network
+    # is never touched inside a transaction (../shared/RELIABILITY.md, rule 5).
+
+    def outbox_claim(self, limit: int = 100) -> list[OutboxMail]:
+        """Due mails, marked as being sent now. Mails left "sending" by a sender that
+        died are marked unknown first: whether they went out cannot be told, so they
+        are never sent again by themselves (`outbox_requeue` does it on request).
+        Only the sender holding the lease may call this."""
+
+        def work(session: Session, actor: Actor) -> list[OutboxMail]:
+            self._require_system(actor)
+            now = self._now()
+            for row in session.scalars(sa.select(Outbox).where(
+                    Outbox.state == OutboxState.SENDING.value)):
+                self._outbox_end(session, row, OutboxState.UNKNOWN,
+                                 "the sender stopped while sending it")
+            due = list(session.scalars(sa.select(Outbox).where(
+                Outbox.state == OutboxState.QUEUED.value,
+                sa.or_(Outbox.next_attempt_at.is_(None), Outbox.next_attempt_at <= now),
+            ).order_by(Outbox.id).limit(limit)))
+            for row in due:
+                row.state, row.updated_at, row.attempts = (OutboxState.SENDING.value, now,
+                                                           row.attempts + 1)
+            return [_outbox_mail(row) for row in due]
+
+        return self._write(work)
+
+    def outbox_sent(self, outbox_id: int) -> None:
+        self._outbox_step(outbox_id, OutboxState.SENT, "")
+
+    def outbox_failed(self, outbox_id: int, error: str) -> None:
+        """Refused for good (5xx): the case says so."""
+        self._outbox_step(outbox_id, OutboxState.FAILED, error)
+
+    def outbox_unknown(self, outbox_id: int, error: str) -> None:
+        """The connection broke after the mail was handed over: maybe it went out."""
+        self._outbox_step(outbox_id, OutboxState.UNKNOWN, error)
+
+    def outbox_retry(self, outbox_id: int, error: str, *, give_up_after: timedelta
+                     = timedelta(days=1)) -> bool:
+        """A temporary failure (4xx, the network): queued again after a pause that
+        grows with each attempt — or failed, a day after it was written. Returns
+        whether it will be tried again."""
+
+        def work(session: Session, actor: Actor) -> bool:
+            self._require_system(actor)
+            row = session.get_one(Outbox, outbox_id)
+            now = self._now()
+            if now - row.created_at > give_up_after:
+                self._outbox_end(session, row, OutboxState.FAILED,
+                                 f"still not accepted after {row.attempts} tries: {error}")
+                return False
+            pause = RETRY_PAUSES[min(row.attempts, len(RETRY_PAUSES)) - 1]
+            row.state, row.last_error = OutboxState.QUEUED.value, _one_line(error)[:1000]
+            row.next_attempt_at, row.updated_at = now + pause, now
+            return True
+
+        return self._write(work)
+
+    def outbox_requeue(self, outbox_id: int) -> None:
+        """Send a failed or unknown mail again: a person's decision, never automatic."""
+
+        def work(session: Session, actor: Actor) -> None:
+            row = session.get(Outbox, outbox_id)
+            if row is None:
+                raise NotFound(f"no outbox mail {outbox_id}")
+            case = require_case(session, actor, row.case_id)
+            if row.state not in (OutboxState.FAILED.value, OutboxState.UNKNOWN.value):
+                raise InvalidInput(f"outbox mail {outbox_id} is {row.state}: only a failed "
+                                   "or unknown one is sent again")
+            row.state, row.next_attempt_at, row.updated_at = (OutboxState.QUEUED.value, None,
+                                                              self._now())
+            self._event(session, case, f"The reply is queued to be sent again (by "
+                        f"{actor.display})", actor=actor)
+            audit.record(session, actor, "outbox.requeue", at=self._now(), case_id=case.id,
+                         after={"outbox": row.id})
+
+        self._write(work)
+
+    def outbox(self, states: Sequence[str] = ()) -> list[OutboxMail]:
+        """The outbox's mails (in `states`), oldest first, of the cases the actor sees."""
+
+        def work(session: Session, actor: Actor) -> list[OutboxMail]:
+            query = sa.select(Outbox).order_by(Outbox.id)
+            if states:
+                query = query.where(Outbox.state.in_(list(states)))
+            visible = visible_channels(session, actor)
+            if visible is not None:
+                query = query.join(Case, Case.id == Outbox.case_id).where(
+                    Case.channel_id.in_(visible or {-1}))
+            return [_outbox_mail(row) for row in session.scalars(query)]
+
+        return self._read(work)
+
+    def _outbox_step(self, outbox_id: int, state: OutboxState, error: str) -> None:
+        def work(session: Session, actor: Actor) -> None:
+            self._require_system(actor)
+            self._outbox_end(session, session.get_one(Outbox, outbox_id), state, error)
+
+        self._write(work)
+
+    def _outbox_end(self, session: Session, row: Outbox, state: OutboxState, error: str) -> None:
+        row.state, row.updated_at = state.value, self._now()
+        row.last_error = _one_line(error)[:1000]
+        if state == OutboxState.SENT:
+            return
+        case = session.get_one(Case, row.case_id)
+        if state == OutboxState.FAILED:
+            self._event(session, case, f"The reply to {row.to_addr} could not be sent: "
+                        f"{row.last_error}")
+        else:
+            self._event(session, case, f"It is not known whether the reply to {row.to_addr} "
+                        f"went out ({row.last_error}). Check with the customer, or send it "
+                        f"again with `casedesk outbox retry {row.id}`.")
+        audit.record(session, SYSTEM, f"outbox.{state.value}", at=self._now(),
+                     case_id=case.id, after={"outbox": row.id, "error": row.last_error})
+
+    def _require_system(self, actor: Actor) -> None:
+        if actor.kind != ActorKind.SYSTEM:
+            raise Forbidden("only casedesk's own sender and poller do this")
+
     # -- mail in ---------------------------------------------------------------------
 
     def receive_mail(self, mailbox: str, channel: str, uidvalidity: int,
@@ -403,8 +550,7 @@ class CaseService:
         to the highest UID. Only the poller (the system identity) may call this."""
 
         def work(session: Session, actor: Actor) -> list[Receipt]:
-            if actor.kind != ActorKind.SYSTEM:
-                raise Forbidden("only the mail poller receives mail")
+            self._require_system(actor)
             ch = _channel_named(session, channel)
             if ch.kind != ChannelKind.EMAIL.value:
                 raise InvalidInput(f"the channel {ch.name!r} is not an email channel")
@@ -612,10 +758,19 @@ class CaseService:
         domain = channel.address.rpartition("@")[2] or "casedesk.invalid"
         mail_id = f"<casedesk.{case.id}.{row.id}.{secrets.token_hex(6)}@{_one_line(domain)}>"
         row.mail_message_id = mail_id
+        # The thread: the mails of the case so far (theirs and ours), the newest last.
+        thread = list(session.scalars(sa.select(Message.mail_message_id).where(
+            Message.case_id == case.id, Message.mail_message_id.is_not(None),
+            Message.id != row.id).order_by(Message.id.desc()).limit(10)))[::-1]
+        answers = session.scalar(sa.select(Message.mail_message_id).where(
+            Message.case_id == case.id, Message.kind == MessageKind.CUSTOMER.value,
+            Message.mail_message_id.is_not(None)).order_by(Message.id.desc()).limit(1))
         session.add(Outbox(
             case_id=case.id, message_id=row.id, from_addr=channel.address, to_addr=contact.email,
             subject=f"Re: {_one_line(case.title)} [#{case.id}]", body=row.text,
-            mail_message_id=mail_id, created_at=row.created_at, updated_at=row.created_at,
+            mail_message_id=mail_id, in_reply_to=_one_line(answers or ""),
+            references=" ".join(_one_line(i) for i in thread),
+            created_at=row.created_at, updated_at=row.created_at,
         ))
 
     def note(self, number: int, text: str, *, status: str | None = None,
@@ -1438,6 +1593,15 @@ def _channel_view(session: Session, channel: Channel) -> ChannelView:
         .where(ChannelMember.channel_id == channel.id).order_by(Agent.login)
     )
     return ChannelView(channel.name, channel.kind, channel.address, tuple(members))
+
+
+def _outbox_mail(row: Outbox) -> OutboxMail:
+    return OutboxMail(
+        id=row.id, case=row.case_id, state=row.state, from_addr=row.from_addr,  # type: ignore[arg-type]
+        to_addr=row.to_addr, subject=row.subject, body=row.body,
+        message_id=row.mail_message_id, in_reply_to=row.in_reply_to,
+        references=row.references, created_at=row.created_at, attempts=row.attempts,
+        last_error=row.last_error)
 
 
 def _message_view(session: Session, m: Message,

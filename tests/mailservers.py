@@ -20,6 +20,7 @@ AUTH and STARTTLS on request. Any failure raises MailServerError: the tests neve
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import contextlib
 import ctypes
@@ -622,6 +623,9 @@ class _Handler:
         self.received: list[Received] = []
         self.replies: dict[str, deque[str]] = {"MAIL": deque(), "RCPT": deque(), "DATA": deque()}
         self.lock = threading.Lock()
+        # Set: DATA is recorded, then answered only when it is cleared (a client that
+        # dies waiting for the answer has handed its mail over).
+        self.hold = threading.Event()
 
     def _queued(self, command: str) -> str | None:
         with self.lock:
@@ -651,6 +655,8 @@ class _Handler:
         raw = envelope.original_content or b""
         with self.lock:
             self.received.append(Received(envelope.mail_from or "", list(envelope.rcpt_tos), raw))
+        while self.hold.is_set():  # noqa: ASYNC110 - released from another thread
+            await asyncio.sleep(0.01)
         return "250 2.0.0 Message accepted for delivery"
 
 
@@ -688,6 +694,13 @@ class SmtpServer:
             raise ValueError(f"not an SMTP error reply: {reply!r}")
         with self._handler.lock:
             self._handler.replies[command].extend([reply] * times)
+
+    def hold_answers(self, hold: bool = True) -> None:
+        """Take mails but keep the client waiting for the answer, until released."""
+        if hold:
+            self._handler.hold.set()
+        else:
+            self._handler.hold.clear()
 
     def start(self) -> SmtpServer:
         if self._controller is not None:

@@ -757,6 +757,70 @@ def poll(
         raise CliError(str(exc)) from None
 
 
+@app.command()
+def send(
+    ctx: typer.Context,
+    once: Annotated[bool, typer.Option("--once", help="Send what is due now, then exit.")]
+    = False,
+) -> None:
+    """Send the outbox's replies through the [smtp] server of the config: continuously
+    (every few seconds), or once."""
+    import logging
+    import threading
+
+    from mail.sender import Sender, SendError
+
+    c = ctx_of(ctx)
+    if c.config.smtp is None:
+        raise CliError("no [smtp] in the config: see config.example.toml")
+    sender = Sender(c.open_db(), c.config.smtp)
+    try:
+        if once:
+            typer.echo(sender.send_once().describe())
+            return
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        stop = threading.Event()
+        try:
+            sender.run(stop, on_result=lambda r: typer.echo(r.describe()))
+        except KeyboardInterrupt:
+            stop.set()
+    except SendError as exc:
+        raise CliError(str(exc)) from None
+
+
+outbox_app = typer.Typer(help="Replies on their way out by mail.", invoke_without_command=True)
+app.add_typer(outbox_app, name="outbox")
+
+
+@outbox_app.callback()
+def outbox_list(
+    ctx: typer.Context,
+    state: Annotated[list[str] | None, typer.Option(
+        "--state", help="Only these states: queued sending sent failed unknown.")] = None,
+) -> None:
+    """The outbox: each mail's number, state, case, recipient and last error."""
+    if ctx.invoked_subcommand is not None:
+        return
+    mails = ctx_of(ctx).service().outbox(tuple(state or ()))
+    if not mails:
+        typer.echo("The outbox is empty.")
+    for m in mails:
+        error = f"  {clean_line(m.last_error)}" if m.last_error else ""
+        typer.echo(f"{m.id:>6}  {m.state:<8} #{m.case:<7} {clean_line(m.to_addr)}  "
+                   f"{m.created_at.astimezone():%Y-%m-%d %H:%M}  {m.attempts} tries{error}")
+
+
+@outbox_app.command("retry")
+def outbox_retry(
+    ctx: typer.Context,
+    mail: Annotated[int, typer.Argument(help="The outbox mail's number (see `casedesk outbox`).")],
+) -> None:
+    """Send a failed mail, or one whose outcome is unknown, again (check first that the
+    customer did not get it)."""
+    ctx_of(ctx).service().outbox_requeue(mail)
+    typer.echo(f"Outbox mail {mail} is queued again.")
+
+
 def main(argv: list[str] | None = None) -> None:
     """The console script: run the command and turn every error into one line."""
     from typer._click import exceptions as click  # typer carries its own copy of Click

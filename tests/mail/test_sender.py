@@ -1,0 +1,173 @@
+"""The outbox sender against a real SMTP server (aiosmtpd): the right headers,
+retries after a temporary refusal, a permanent one shown on the case, and never a
+mail sent twice — not even after a crash between the server's answer and ours."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from mailservers import Dovecot, Mailbox, SmtpServer
+from samples import mail
+from test_poller import settings
+
+from mail.poller import Poller
+from mail.sender import Sender
+from mail.settings import MailSettings, SmtpSettings
+from store.queries import CaseFilter
+
+
+def smtp_settings(server: SmtpServer) -> SmtpSettings:
+    return SmtpSettings(host=server.host, port=server.port, security="none")
+
+
+def sender_for(team, server: SmtpServer) -> Sender:  # type: ignore[no-untyped-def]
+    return Sender(team.db, smtp_settings(server), clock=team.clock, timeout=10)
+
+
+def parsed(raw: bytes) -> email.message.EmailMessage:
+    return email.message_from_bytes(raw, policy=email.policy.default)  # type: ignore[return-value]
+
+
+def state_of(team, number: int) -> str:  # type: ignore[no-untyped-def]
+    (row,) = [m for m in team.system.outbox() if m.case == number]
+    return row.state
+
+
+def test_a_reply_goes_out_with_the_headers_a_mail_client_threads_by(
+        team, smtp_server: SmtpServer) -> None:
+    number = team.new_case(title="Fakturan\u202e stämmer inte")
+    anna = team.as_("anna")
+    anna.reply(number, "Hej Karin!\nVi har rättat fakturan.")
+    result = sender_for(team, smtp_server).send_once()
+    assert result.outcomes == {"sent": 1}
+    (received,) = smtp_server.received
+    assert received.rcpt_tos == ["kund@example.se"]
+    msg = parsed(received.raw)
+    ours = [m for m in team.as_("boss").get_case(number).messages if m.kind == "reply"][-1]
+    assert msg["Message-ID"] == ours.mail_message_id
+    assert msg["Subject"].endswith(f"[#{number}]")
+    assert msg["From"] == received.mail_from
+    assert msg["Date"]
+    assert "Vi har rättat fakturan." in msg.get_content()
+    assert state_of(team, number) == "sent"
+    assert sender_for(team, smtp_server).send_once().outcomes == {}  # never twice
+
+
+def test_a_temporary_refusal_is_tried_again_later(team, smtp_server: SmtpServer) -> None:
+    number = team.new_case()
+    team.as_("anna").reply(number, "Svar")
+    smtp_server.fail_next("DATA", "451 4.3.0 Try again later")
+    sender = sender_for(team, smtp_server)
+    assert sender.send_once().outcomes == {"retry later": 1}
+    assert state_of(team, number) == "queued"
+    assert sender.send_once().outcomes == {}  # not due yet
+    team.clock.advance(minutes=2)
+    assert sender.send_once().outcomes == {"sent": 1}
+    assert len(smtp_server.received) == 1
+
+
+def test_a_permanent_refusal_fails_and_shows_on_the_case(team, smtp_server: SmtpServer) -> None:
+    number = team.new_case()
+    team.as_("anna").reply(number, "Svar")
+    smtp_server.fail_next("RCPT", "550 5.1.1 No such user")
+    assert sender_for(team, smtp_server).send_once().outcomes == {"failed": 1}
+    assert state_of(team, number) == "failed"
+    events = [m.text for m in team.as_("boss").get_case(number).messages if m.kind == "event"]
+    assert any("could not be sent: 550 5.1.1 No such user" in e for e in events)
+
+
+def test_a_dead_server_loses_nothing(team) -> None:
+    number = team.new_case()
+    team.as_("anna").reply(number, "Svar")
+    dead = SmtpSettings(host="127.0.0.1", port=9, security="none")  # nobody listens
+    result = Sender(team.db, dead, clock=team.clock, timeout=5).send_once()
+    assert result.outcomes == {"retry later": 1}
+    assert state_of(team, number) == "queued"
+
+
+def test_a_day_of_refusals_ends_in_failed(team, smtp_server: SmtpServer) -> None:
+    number = team.new_case()
+    team.as_("anna").reply(number, "Svar")
+    smtp_server.fail_next("DATA", "421 4.7.0 Busy", times=100)
+    sender = sender_for(team, smtp_server)
+    for _ in range(40):
+        sender.send_once()
+        team.clock.advance(hours=1)
+    assert state_of(team, number) == "failed"
+    assert smtp_server.received == []
+
+
+@pytest.mark.sqlite_only
+def test_a_sender_killed_after_handing_the_mail_over_never_sends_it_again(
+        team, smtp_server: SmtpServer, tmp_path: Path) -> None:
+    number = team.new_case()
+    team.as_("anna").reply(number, "Svar")
+    config = tmp_path / "config.toml"
+    config.write_text(f'[store]\nurl = "{team.db.path}"\n\n[smtp]\nhost = "{smtp_server.host}"\n'
+                      f'port = {smtp_server.port}\nsecurity = "none"\n')
+    env = {**os.environ, "CASEDESK_CONFIG": str(config)}
+    smtp_server.hold_answers()  # the server takes the mail and keeps the sender waiting
+    first = subprocess.Popen([sys.executable, "-m", "tui.cli", "send", "--once"], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while not smtp_server.received and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert smtp_server.received, "the mail reached the server"
+    first.send_signal(signal.SIGKILL)  # before it could commit "sent"
+    first.wait()
+    smtp_server.hold_answers(False)
+    again = subprocess.run([sys.executable, "-m", "tui.cli", "send", "--once"], env=env,
+                           capture_output=True, timeout=60)
+    assert again.returncode == 0, again.stderr.decode()
+    assert len(smtp_server.received) == 1  # not sent twice
+    assert state_of(team, number) == "unknown"
+    events = [m.text for m in team.as_("boss").get_case(number).messages if m.kind == "event"]
+    assert any("not known whether the reply" in e for e in events)
+    # A person decides: sent again on request.
+    (row,) = team.system.outbox()
+    team.as_("anna").outbox_requeue(row.id)
+    assert sender_for(team, smtp_server).send_once().outcomes == {"sent": 1}
+    assert len(smtp_server.received) == 2
+
+
+def test_mail_in_reply_out_and_the_answer_threads_back(team, dovecot: Dovecot,
+                                                      mailbox: Mailbox,
+                                                      smtp_server: SmtpServer,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    poller = Poller(team.db, settings(mailbox, monkeypatch), MailSettings(), clock=team.clock)
+    first_id = "<first@kund.example.se>"
+    dovecot.append(mailbox.user, "INBOX", mail(sender="Karin Kund <karin@kund.example.se>",
+                                              subject="Var är mitt paket?",
+                                              message_id=first_id))
+    poller.poll_once()
+    boss = team.as_("boss")
+    (row,) = boss.list_cases(CaseFilter(limit=10))
+    team.as_("anna").reply(row.number, "Det kommer i morgon.", status="waiting")
+    sender_for(team, smtp_server).send_once()
+    (out,) = smtp_server.received
+    ours = parsed(out.raw)
+    assert ours["In-Reply-To"] == first_id
+    assert first_id in ours["References"]
+    # The customer's mail client answers the way mail clients do.
+    team.clock.advance(minutes=5)
+    dovecot.append(mailbox.user, "INBOX", mail(
+        sender="Karin Kund <karin@kund.example.se>", subject="Re: " + ours["Subject"],
+        text="Tack! Då väntar jag.",
+        headers={"In-Reply-To": ours["Message-ID"],
+                 "References": f"{ours['References']} {ours['Message-ID']}"}))
+    poller.poll_once()
+    assert boss.count_cases(CaseFilter(include_ended=True)) == 1
+    case = boss.get_case(row.number)
+    assert [m.kind for m in case.messages if m.kind != "event"] == [
+        "customer", "reply", "customer"]
+    assert case.status == "open"
+    assert timedelta(0) < case.messages[-1].created_at - case.messages[0].created_at
