@@ -14,6 +14,7 @@ back with a growing pause after a dropped connection.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import ssl
@@ -112,10 +113,13 @@ def connect(server: Server, *, timeout: float = 30) -> IMAPClient:
             else:
                 client.login(server.username, secret)
     except SecretError as exc:
-        client.shutdown()
+        _close(client)
         raise PollError(str(exc)) from None
+    except ssl.SSLError as exc:
+        _close(client)
+        raise PollError(f"{server.host}: TLS failed: {exc}") from None
     except (OSError, IMAPClientError) as exc:
-        client.shutdown()
+        _close(client)
         raise PollError(f"{server.host}: login as {server.username} failed: {exc}") from None
     return client
 
@@ -271,4 +275,10 @@ def _logout(client: IMAPClient) -> None:
     try:
         client.logout()
     except Exception:  # a dead connection has nothing to say goodbye to
+        _close(client)
+
+
+def _close(client: IMAPClient) -> None:
+    # Already closed, maybe: a failed TLS handshake closes the socket.
+    with contextlib.suppress(OSError):
         client.shutdown()

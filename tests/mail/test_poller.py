@@ -255,3 +255,52 @@ def test_a_missing_channel_and_a_wrong_password_are_explained(
     monkeypatch.setenv("IMAP_PASSWORD", "wrong")
     with pytest.raises(PollError, match="login as .* failed"):
         Poller(team.db, box, MailSettings(), clock=team.clock).poll_once()
+
+
+@pytest.mark.parametrize("security", ["ssl", "starttls"])
+def test_tls_to_the_server(team, dovecot: Dovecot, mailbox: Mailbox, security: str,
+                           monkeypatch: pytest.MonkeyPatch) -> None:
+    dovecot.append(mailbox.user, "INBOX", mail())
+    port = mailbox.ssl_port if security == "ssl" else mailbox.port
+    box = settings(mailbox, monkeypatch, security=security, port=port, host="localhost",
+                   cafile=str(mailbox.cafile))
+    assert Poller(team.db, box, MailSettings(), clock=team.clock).poll_once().fetched == 1
+    untrusted = settings(mailbox, monkeypatch, security=security, port=port, host="localhost")
+    with pytest.raises(PollError, match="certificate|cannot reach|failed"):
+        Poller(team.db, untrusted, MailSettings(), clock=team.clock).poll_once()
+
+
+def test_plain_text_is_refused_for_a_remote_server() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="only for a server on this machine"):
+        MailboxSettings(channel="Support", host="imap.example.com", security="none")
+
+
+def wait_for(condition, what: str, seconds: float = 30) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.02)
+
+
+def test_the_continuous_poller_idles_and_comes_back_after_a_dropped_connection(
+        team, dovecot: Dovecot, mailbox: Mailbox, poller: Poller) -> None:
+    import threading
+
+    boss = team.as_("boss")
+    stop = threading.Event()
+    runner = threading.Thread(target=poller.run, args=(stop,), kwargs={"max_pause": 0.2})
+    runner.start()
+    try:
+        dovecot.append(mailbox.user, "INBOX", mail(sender="Ett <ett@example.se>"))
+        wait_for(lambda: boss.count_cases(CaseFilter()) == 1, "the first mail (IDLE)")
+        dovecot.kill_connections(mailbox.user)
+        dovecot.append(mailbox.user, "INBOX", mail(sender="Två <tva@example.se>"))
+        wait_for(lambda: boss.count_cases(CaseFilter()) == 2, "the mail after the drop")
+    finally:
+        stop.set()
+        runner.join(timeout=10)
+    assert not runner.is_alive()

@@ -171,3 +171,15 @@ def test_mail_in_reply_out_and_the_answer_threads_back(team, dovecot: Dovecot,
         "customer", "reply", "customer"]
     assert case.status == "open"
     assert timedelta(0) < case.messages[-1].created_at - case.messages[0].created_at
+
+
+def test_starttls_and_a_login(team, monkeypatch: pytest.MonkeyPatch) -> None:
+    number = team.new_case()
+    team.as_("anna").reply(number, "Svar")
+    monkeypatch.setenv("SMTP_PASSWORD", "hemligt")
+    with SmtpServer(auth=("support", "hemligt"), starttls=True) as server:
+        smtp = SmtpSettings(host="localhost", port=server.port, security="starttls",
+                            username="support", password_env="SMTP_PASSWORD",
+                            cafile=str(server.cafile))
+        assert Sender(team.db, smtp, clock=team.clock).send_once().outcomes == {"sent": 1}
+        assert len(server.received) == 1
