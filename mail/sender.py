@@ -116,8 +116,10 @@ class Sender:
                             result)
             return result
         try:
-            for mail in due:
-                await self._send_one(client, mail, result)
+            while due:  # claimed a hundred at a time, over the one connection
+                for mail in due:
+                    await self._send_one(client, mail, result)
+                due = self.service.outbox_claim()
         finally:
             try:
                 await client.quit()
