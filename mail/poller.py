@@ -28,7 +28,13 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from mail.parse import ParsedMail, Unreadable, parse
-from mail.settings import MailboxSettings, MailSettings, SecretError, Server
+from mail.settings import (
+    MailboxSettings,
+    MailSettings,
+    SecretError,
+    Server,
+    acknowledgement,
+)
 from store import leases
 from store.db import Database
 from store.errors import StoreError
@@ -86,7 +92,7 @@ def _mail_input(uid: int, raw: bytes, parsed: ParsedMail, settings: MailSettings
     if parsed.problems:
         text += "\n\n[casedesk: " + "; ".join(parsed.problems[:3]) + "]"
     message = MessageInput(
-        text=text, flags=tuple(f for f in parsed.flags if f != "no-autoreply"),
+        text=text, flags=parsed.flags,
         mail_message_id=parsed.message_id, attachments=kept,
         sender_address=parsed.sender_address)
     return MailInput(uid, raw, message, subject=parsed.subject,
@@ -194,7 +200,8 @@ class Poller:
             if not mails:
                 continue
             receipts = self.service.receive_mail(self.mailbox.key, self.mailbox.channel,
-                                                 uidvalidity, mails)
+                                                 uidvalidity, mails,
+                                                 acknowledge=acknowledgement(self.settings))
             result.add(receipts)
             self._tell_server(client, uidvalidity, [m.uid for m in mails])
             self._renew()

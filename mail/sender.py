@@ -64,6 +64,9 @@ def build(mail: OutboxMail) -> EmailMessage:
         msg["In-Reply-To"] = mail.in_reply_to
     if mail.references:
         msg["References"] = mail.references
+    if mail.auto_submitted:  # ours, automatic: no one's auto-reply should answer it
+        msg["Auto-Submitted"] = "auto-replied"
+        msg["X-Auto-Response-Suppress"] = "All"
     msg.set_content(mail.body)
     return msg
 

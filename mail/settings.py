@@ -166,3 +166,20 @@ class MailSettings(BaseModel):
     acknowledge_text: str | None = Field(
         default=None, description="Its text instead of the built-in one; {number} and "
         "{title} are filled in.")
+
+
+ACKNOWLEDGEMENTS = {
+    "sv": "Hej!\n\nTack för ditt mejl. Vi har tagit emot det som ärende #{number} ({title}) "
+          "och återkommer så snart vi kan. Svara på det här mejlet om du vill lägga till "
+          "något.\n\nDet här är ett automatiskt svar.",
+    "en": "Hello,\n\nThank you for your mail. We have received it as case #{number} "
+          "({title}) and will get back to you as soon as we can. Reply to this mail to add "
+          "anything.\n\nThis is an automatic reply.",
+}
+
+
+def acknowledgement(settings: MailSettings) -> str | None:
+    """The acknowledgement's text, or None when acknowledgements are off."""
+    if not settings.acknowledge:
+        return None
+    return settings.acknowledge_text or ACKNOWLEDGEMENTS[settings.acknowledge_language]

@@ -321,6 +321,8 @@ class Outbox(SQLModel, table=True):
     # The customer's mail this answers (In-Reply-To) and the thread (References).
     in_reply_to: str = Field(default="", max_length=998)
     references: str = ""
+    # Sent by casedesk itself (an acknowledgement): marked Auto-Submitted: auto-replied.
+    auto_submitted: bool = False
     attempts: int = 0
     next_attempt_at: datetime | None = utc_field(nullable=True)
     last_error: str = ""

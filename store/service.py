@@ -155,6 +155,7 @@ class OutboxMail:
     created_at: datetime
     attempts: int
     last_error: str
+    auto_submitted: bool = False
 
 
 # Pauses before each new attempt of a mail the server refused for now.
@@ -169,6 +170,21 @@ class Receipt:
     uid: int
     outcome: str  # ingested | duplicate | quarantined | known (already ingested)
     case: int | None
+    new_case: bool = False
+
+
+@dataclass(frozen=True)
+class InboundView:
+    """A fetched mail as a supervisor reviews it."""
+
+    id: int
+    mailbox: str
+    uid: int
+    received_at: datetime
+    outcome: str
+    reason: str
+    case: int | None
+    size: int
 
 
 SENDER_KINDS = {"customer": MessageKind.CUSTOMER, "agent": MessageKind.REPLY, "ai": MessageKind.AI}
@@ -542,20 +558,33 @@ class CaseService:
     # -- mail in ---------------------------------------------------------------------
 
     def receive_mail(self, mailbox: str, channel: str, uidvalidity: int,
-                     mails: Sequence[MailInput]) -> list[Receipt]:
+                     mails: Sequence[MailInput], *, acknowledge: str | None = None
+                     ) -> list[Receipt]:
         """A batch of mails fetched from `mailbox` (whose new cases go to `channel`),
         in one durable transaction: each one's raw bytes, its key (mailbox,
         UIDVALIDITY, UID) and its place on a case commit together or not at all, and
         a key already stored is never ingested again. The mailbox's position moves
-        to the highest UID. Only the poller (the system identity) may call this."""
+        to the highest UID. Only the poller (the system identity) may call this.
+
+        `acknowledge`: answer the first mail of each new case with this text ({number}
+        and {title} filled in) — never machine mail, a list, a sender asking for no
+        automatic answers, or one of our own addresses."""
 
         def work(session: Session, actor: Actor) -> list[Receipt]:
             self._require_system(actor)
             ch = _channel_named(session, channel)
             if ch.kind != ChannelKind.EMAIL.value:
                 raise InvalidInput(f"the channel {ch.name!r} is not an email channel")
-            receipts = [self._receive_one(session, actor, mailbox, ch, uidvalidity, mail)
-                        for mail in mails]
+            ours = set(session.scalars(sa.select(sa.func.lower(Channel.address)).where(
+                Channel.address != "")))
+            receipts = []
+            for mail in mails:
+                receipt = self._receive_one(session, actor, mailbox, ch, uidvalidity, mail)
+                receipts.append(receipt)
+                if (acknowledge and receipt.new_case and mail.message is not None
+                        and _may_answer(mail.message, ours)):
+                    self._acknowledge(session, session.get_one(Case, receipt.case), ch,
+                                      mail.message, acknowledge)
             state = session.get(MailboxState, mailbox)
             if state is None:
                 state = MailboxState(mailbox=mailbox, uidvalidity=uidvalidity, last_uid=0,
@@ -603,6 +632,7 @@ class CaseService:
         case = _thread(session, mail, message.sender_address)
         contact = _mail_contact(session, mail.sender_name, message.sender_address, self._now())
         message = replace(message, author=contact.name)
+        new = case is None
         if case is None:
             case = _new_case(session, actor, channel, contact,
                              title=_mail_title(mail.subject), escalated=False, priority=None,
@@ -617,7 +647,41 @@ class CaseService:
                         "stored with the message; the original mail keeps it.")
         record.case_id, record.message_id = case.id, row.id
         session.add(record)
-        return Receipt(mail.uid, record.outcome, case.id)
+        return Receipt(mail.uid, record.outcome, case.id, new_case=new)
+
+    def _acknowledge(self, session: Session, case: Case, channel: Channel,
+                     first: MessageInput, template: str) -> None:
+        """The automatic answer to a new case's first mail: in the conversation as an
+        event, out through the outbox marked Auto-Submitted (RFC 3834)."""
+        text = template.replace("{number}", str(case.id)).replace("{title}", case.title)
+        domain = channel.address.rpartition("@")[2] or "casedesk.invalid"
+        mail_id = f"<casedesk.{case.id}.ack.{secrets.token_hex(6)}@{_one_line(domain)}>"
+        row = Message(case_id=case.id, kind=MessageKind.EVENT.value, author=SYSTEM.display,
+                      text=f"Automatic acknowledgement sent to {first.sender_address}:\n{text}",
+                      created_at=self._now(), origin_case_id=case.id, mail_message_id=mail_id)
+        session.add(row)
+        session.flush()
+        session.add(Outbox(
+            case_id=case.id, message_id=row.id, from_addr=channel.address,
+            to_addr=first.sender_address,
+            subject=f"Re: {_one_line(case.title)} [#{case.id}]", body=text,
+            mail_message_id=mail_id, in_reply_to=_one_line(first.mail_message_id or ""),
+            references=_one_line(first.mail_message_id or ""), auto_submitted=True,
+            created_at=row.created_at, updated_at=row.created_at))
+
+    def inbound(self, outcomes: Sequence[str] = (), limit: int = 100) -> list[InboundView]:
+        """The newest fetched mails (with these outcomes): for a supervisor, every
+        skip visible — duplicates and quarantined mail with their reasons."""
+
+        def work(session: Session, actor: Actor) -> list[InboundView]:
+            require_supervisor(actor, "review the fetched mail")
+            query = sa.select(InboundMail).order_by(InboundMail.id.desc()).limit(limit)
+            if outcomes:
+                query = query.where(InboundMail.outcome.in_(list(outcomes)))
+            return [InboundView(r.id, r.mailbox, r.uid, r.received_at, r.outcome,  # type: ignore[arg-type]
+                                r.reason, r.case_id, r.size) for r in session.scalars(query)]
+
+        return self._read(work)
 
     def mail_pending_on_server(self, mailbox: str, uidvalidity: int) -> list[int]:
         """UIDs whose \\Seen flag or move is still to be done (a crash came between
@@ -1349,6 +1413,13 @@ def _thread(session: Session, mail: MailInput, sender: str) -> Case | None:
     return None
 
 
+def _may_answer(message: MessageInput, ours: set[str]) -> bool:
+    """Whether an automatic answer may go to this mail's sender (never to machines,
+    lists, those who ask for none, or ourselves: that is how mail loops start)."""
+    return bool(message.sender_address) and message.sender_address not in ours and not (
+        {"auto-reply", "bounce", "bulk", "no-sender", "no-autoreply"} & set(message.flags))
+
+
 def _mail_title(subject: str) -> str:
     title = REPLY_PREFIX_RE.sub("", TAG_RE.sub(" ", subject)).strip()
     return title if _one_line(title) else "(no subject)"
@@ -1601,7 +1672,7 @@ def _outbox_mail(row: Outbox) -> OutboxMail:
         to_addr=row.to_addr, subject=row.subject, body=row.body,
         message_id=row.mail_message_id, in_reply_to=row.in_reply_to,
         references=row.references, created_at=row.created_at, attempts=row.attempts,
-        last_error=row.last_error)
+        last_error=row.last_error, auto_submitted=row.auto_submitted)
 
 
 def _message_view(session: Session, m: Message,

@@ -788,6 +788,25 @@ def send(
         raise CliError(str(exc)) from None
 
 
+@app.command()
+def inbound(
+    ctx: typer.Context,
+    outcome: Annotated[list[str] | None, typer.Option(
+        "--outcome", help="Only these: ingested duplicate quarantined.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1)] = 50,
+) -> None:
+    """The newest fetched mails and what became of each (supervisors): nothing is
+    skipped without a trace."""
+    rows = ctx_of(ctx).service().inbound(tuple(outcome or ()), limit)
+    if not rows:
+        typer.echo("No fetched mail.")
+    for r in rows:
+        case = f"#{r.case}" if r.case else "-"
+        typer.echo(f"{r.received_at.astimezone():%Y-%m-%d %H:%M}  {r.outcome:<11} {case:<8} "
+                   f"{clean_line(r.mailbox)} uid {r.uid}  {r.size} bytes  "
+                   f"{clean_line(r.reason)}".rstrip())
+
+
 outbox_app = typer.Typer(help="Replies on their way out by mail.", invoke_without_command=True)
 app.add_typer(outbox_app, name="outbox")
 

@@ -304,3 +304,20 @@ def test_the_continuous_poller_idles_and_comes_back_after_a_dropped_connection(
         stop.set()
         runner.join(timeout=10)
     assert not runner.is_alive()
+
+
+def test_a_supervisor_sees_every_skip_with_its_reason(team, dovecot: Dovecot,
+                                                     mailbox: Mailbox, poller: Poller) -> None:
+    from store.errors import Forbidden
+
+    dovecot.append(mailbox.user, "INBOX", HOSTILE["not a mail"])
+    dovecot.append(mailbox.user, "INBOX", mail())
+    poller.poll_once()
+    dovecot.reset_uidvalidity(mailbox.user)
+    poller.poll_once()
+    seen = team.as_("boss").inbound()
+    assert sorted(r.outcome for r in seen) == ["duplicate", "duplicate", "ingested",
+                                               "quarantined"]
+    assert all(r.reason for r in seen if r.outcome != "ingested")
+    with pytest.raises(Forbidden):
+        team.as_("anna").inbound()

@@ -183,3 +183,33 @@ def test_starttls_and_a_login(team, monkeypatch: pytest.MonkeyPatch) -> None:
                             cafile=str(server.cafile))
         assert Sender(team.db, smtp, clock=team.clock).send_once().outcomes == {"sent": 1}
         assert len(server.received) == 1
+
+
+def test_an_acknowledgement_answers_people_and_never_machines(
+        team, dovecot: Dovecot, mailbox: Mailbox, smtp_server: SmtpServer,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    team.as_("boss").add_channel("Order", kind="email", address="order@example.com")
+    for raw in (
+        mail(sender="Karin <karin@example.se>", subject="Hjälp", message_id="<k1@example.se>"),
+        mail(sender="Semester <away@example.se>", headers={"Auto-Submitted": "auto-replied"}),
+        mail(sender="Lista <list@example.se>", headers={"List-Id": "<news.example.se>"}),
+        mail(sender="MAILER-DAEMON@example.se", subject="Undelivered Mail"),
+        mail(sender="Tyst <quiet@example.se>", headers={"X-Auto-Response-Suppress": "All"}),
+        mail(sender="Vi själva <order@example.com>", subject="Loop?"),
+    ):
+        dovecot.append(mailbox.user, "INBOX", raw)
+    poller = Poller(team.db, settings(mailbox, monkeypatch),
+                    MailSettings(acknowledge=True, acknowledge_language="en"), clock=team.clock)
+    assert poller.poll_once().outcomes == {"ingested": 6}
+    sender_for(team, smtp_server).send_once()
+    (ack,) = smtp_server.received
+    assert ack.rcpt_tos == ["karin@example.se"]
+    msg = parsed(ack.raw)
+    assert msg["Auto-Submitted"] == "auto-replied"
+    assert msg["In-Reply-To"] == "<k1@example.se>"
+    number = int(msg["Subject"].rsplit("[#", 1)[1].rstrip("]"))
+    assert f"case #{number}" in msg.get_content()
+    case = team.as_("boss").get_case(number)
+    assert any(m.kind == "event" and "Automatic acknowledgement" in m.text
+               for m in case.messages)
+    assert case.first_response_at is None  # an automatic answer is no response

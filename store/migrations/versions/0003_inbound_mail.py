@@ -45,9 +45,12 @@ def upgrade() -> None:
                                       server_default=""))
     op.add_column("outbox", sa.Column("references", sa.String(), nullable=False,
                                       server_default=""))
+    op.add_column("outbox", sa.Column("auto_submitted", sa.Boolean(), nullable=False,
+                                      server_default=sa.false()))
 
 
 def downgrade() -> None:
+    op.drop_column("outbox", "auto_submitted")
     op.drop_column("outbox", "references")
     op.drop_column("outbox", "in_reply_to")
     op.drop_column("message", "sender_address")
