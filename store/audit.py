@@ -8,6 +8,7 @@ log is append-only: nothing in casedesk updates or deletes its rows.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -51,3 +52,17 @@ def record(
 def latest_change(session: Session) -> int:
     """The newest change-feed id: poll this to learn that something changed."""
     return session.scalar(sa.select(sa.func.max(Change.id))) or 0
+
+
+def record_many(session: Session, actor: Actor, *, at: datetime,
+                events: Iterable[tuple[str, int | None, Any]]) -> None:
+    """`record` for many events at once (action, case, after): two statements."""
+    rows = [(action, case_id, _json(after)) for action, case_id, after in events]
+    if not rows:
+        return
+    conn = session.connection()
+    conn.execute(sa.insert(AuditEvent.__table__), [  # type: ignore[attr-defined]
+        {"at": at, "actor": actor.login, "action": action, "case_id": case_id, "before": "",
+         "after": after} for action, case_id, after in rows])
+    conn.execute(sa.insert(Change.__table__), [  # type: ignore[attr-defined]
+        {"at": at, "case_id": case_id, "kind": action} for action, case_id, _ in rows])

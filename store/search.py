@@ -138,6 +138,20 @@ def index_new_case(session: Session, case_id: int) -> None:
     _put(session, case_id, _docs(session, [case_id])[case_id])
 
 
+def index_new_cases(session: Session, case_ids: list[int]) -> None:
+    """Add the documents of many cases created in this transaction, in one statement."""
+    docs = _docs(session, case_ids)
+    if not docs:
+        return
+    params = [{"id": i, "title": t, "body": b} for i, (t, b) in docs.items()]
+    if _dialect(session) == "postgresql":
+        session.execute(sa.text(f"INSERT INTO case_search (case_id, doc) VALUES (:id, "
+                                f"{PG_VECTOR})"), params)
+    else:
+        session.execute(sa.text(
+            "INSERT INTO case_fts(rowid, title, body) VALUES (:id, :title, :body)"), params)
+
+
 def rebuild(session: Session) -> None:
     """Recreate the whole index from the cases (after a bulk load, or to repair)."""
     if _dialect(session) == "postgresql":

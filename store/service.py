@@ -577,14 +577,20 @@ class CaseService:
                 raise InvalidInput(f"the channel {ch.name!r} is not an email channel")
             ours = set(session.scalars(sa.select(sa.func.lower(Channel.address)).where(
                 Channel.address != "")))
-            receipts = []
-            for mail in mails:
-                receipt = self._receive_one(session, actor, mailbox, ch, uidvalidity, mail)
-                receipts.append(receipt)
+            # Most mail starts a new case: those are written set-wise, a statement per
+            # table for the batch; replies, duplicates and unreadable mail one by one.
+            fresh, one_by_one = self._sort_mail(session, mailbox, uidvalidity, mails)
+            receipts = self._receive_new(session, actor, mailbox, ch, uidvalidity, fresh)
+            receipts += [self._receive_one(session, actor, mailbox, ch, uidvalidity, mail)
+                         for mail in one_by_one]
+            by_uid = {m.uid: m for m in mails}
+            for receipt in receipts:
+                mail = by_uid[receipt.uid]
                 if (acknowledge and receipt.new_case and mail.message is not None
                         and _may_answer(mail.message, ours)):
                     self._acknowledge(session, session.get_one(Case, receipt.case), ch,
                                       mail.message, acknowledge)
+            receipts.sort(key=lambda r: r.uid)
             state = session.get(MailboxState, mailbox)
             if state is None:
                 state = MailboxState(mailbox=mailbox, uidvalidity=uidvalidity, last_uid=0,
@@ -597,6 +603,108 @@ class CaseService:
             return receipts
 
         return self.db.write(lambda session: work(session, self._actor(session)), durable=True)
+
+    def _sort_mail(self, session: Session, mailbox: str, uidvalidity: int,
+                   mails: Sequence[MailInput]) -> tuple[list[MailInput], list[MailInput]]:
+        """(mails that plainly start a new case, the rest): a mail is plain when it
+        was read, refers to no case we know by header or tag, repeats no stored mail,
+        and answers no other mail of the batch."""
+        digests = {hashlib.sha256(m.raw).hexdigest() for m in mails}
+        stored = set(session.scalars(sa.select(InboundMail.sha256).where(
+            InboundMail.mailbox == mailbox, InboundMail.sha256.in_(digests))))
+        known = set(session.scalars(sa.select(InboundMail.uid).where(
+            InboundMail.mailbox == mailbox, InboundMail.uidvalidity == uidvalidity,
+            InboundMail.uid.in_([m.uid for m in mails]))))
+        referred = {i for m in mails for i in m.thread_ids}
+        threaded = set(session.scalars(sa.select(Message.mail_message_id).where(
+            Message.mail_message_id.in_(referred)))) if referred else set()
+        tags = {m.case_tag for m in mails if m.case_tag is not None}
+        tagged = set(session.scalars(sa.select(Case.id).where(Case.id.in_(tags)))) if tags \
+            else set()
+        fresh, rest, seen_ids, seen_digests = [], [], set(), set()
+        for mail in mails:
+            digest = hashlib.sha256(mail.raw).hexdigest()
+            plain = (mail.message is not None and mail.uid not in known
+                     and digest not in stored and digest not in seen_digests
+                     and not (set(mail.thread_ids) & (threaded | seen_ids))
+                     and mail.case_tag not in tagged)
+            (fresh if plain else rest).append(mail)
+            seen_digests.add(digest)
+            if mail.message is not None and mail.message.mail_message_id:
+                seen_ids.add(mail.message.mail_message_id)
+        return fresh, rest
+
+    def _receive_new(self, session: Session, actor: Actor, mailbox: str, channel: Channel,
+                     uidvalidity: int, mails: list[MailInput]) -> list[Receipt]:
+        """New cases for `mails` (see `_sort_mail`), a statement per table: what
+        `_new_case` and `_append_inbound` do one by one, for a whole batch."""
+        if not mails:
+            return []
+        now = self._now()
+        conn = session.connection()
+        messages = [m.message for m in mails]
+        assert all(messages)
+        # Contacts: found by address, or added.
+        addresses = {m.sender_address for m in messages if m}  # type: ignore[union-attr]
+        contacts: dict[str, tuple[int, str]] = {
+            r.email: (r.id, r.name) for r in conn.execute(sa.select(
+                Contact.id, Contact.email, Contact.name).where(Contact.email.in_(addresses)))}
+        contact_of: list[tuple[int, str]] = []
+        for mail in mails:
+            address = mail.message.sender_address  # type: ignore[union-attr]
+            if address in contacts and address:
+                contact_of.append(contacts[address])
+                continue
+            contact = _mail_contact(session, mail.sender_name, address, now)
+            contact_of.append((contact.id, contact.name))  # type: ignore[arg-type]
+            if address and contact.email == address:
+                contacts[address] = (contact.id, contact.name)  # type: ignore[assignment]
+        cases = list(conn.execute(sa.insert(Case.__table__).returning(  # type: ignore[attr-defined]
+            Case.__table__.c.id, sort_by_parameter_order=True), [  # type: ignore[attr-defined]
+            {"title": _title(_mail_title(m.subject)), "channel_id": channel.id,
+             "contact_id": contact_id, "status": initial_status(escalated=False).value,
+             "priority": Priority.MEDIUM.value, "labels": "", "version": 1,
+             "created_at": now, "updated_at": now}
+            for m, (contact_id, _name) in zip(mails, contact_of, strict=True)]).scalars())
+        rows = list(conn.execute(sa.insert(Message.__table__).returning(  # type: ignore[attr-defined]
+            Message.__table__.c.id, sort_by_parameter_order=True), [  # type: ignore[attr-defined]
+            {"case_id": case_id, "kind": MessageKind.CUSTOMER.value, "author": name,
+             "author_agent_id": None, "text": m.text, "flags": ",".join(m.flags),  # type: ignore[union-attr]
+             "created_at": now, "origin_case_id": case_id,
+             "mail_message_id": m.mail_message_id, "sender_address": m.sender_address}  # type: ignore[union-attr]
+            for m, case_id, (_id, name) in zip(messages, cases, contact_of, strict=True)]
+        ).scalars())
+        for mail, message_id in zip(mails, rows, strict=True):
+            if mail.message.attachments:  # type: ignore[union-attr]
+                self._store_attachments(session, session.get_one(Message, message_id),
+                                        mail.message.attachments)  # type: ignore[union-attr]
+        digests = [hashlib.sha256(m.raw).hexdigest() for m in mails]
+        have = set(conn.execute(sa.select(StoredFile.sha256).where(
+            StoredFile.sha256.in_(digests))).scalars())
+        raw = {d: m.raw for d, m in zip(digests, mails, strict=True) if d not in have}
+        if raw:  # raw first, in the database: atomic with the key and the case
+            conn.execute(sa.insert(StoredFile.__table__), [  # type: ignore[attr-defined]
+                {"sha256": d, "content": content} for d, content in raw.items()])
+        conn.execute(sa.insert(InboundMail.__table__), [  # type: ignore[attr-defined]
+            {"mailbox": mailbox, "uidvalidity": uidvalidity, "uid": m.uid, "sha256": d,
+             "size": len(m.raw), "received_at": now, "outcome": "ingested", "reason": "",
+             "case_id": case_id, "message_id": message_id, "server_done": False}
+            for m, d, case_id, message_id in zip(mails, digests, cases, rows, strict=True)])
+        audit.record_many(session, actor, at=now, events=[
+            *(("case.create", case_id, {"channel": channel.name, "status": "new",
+                                        "contact": contact_id})
+              for case_id, (contact_id, _n) in zip(cases, contact_of, strict=True)),
+            *(("message.customer", case_id, {"message": message_id})
+              for case_id, message_id in zip(cases, rows, strict=True))])
+        for mail, case_id in zip(mails, cases, strict=True):
+            if mail.too_large:
+                case = session.get_one(Case, case_id)
+                for filename, size in mail.too_large:
+                    self._event(session, case, _too_large(filename, size))
+        session.flush()
+        search.index_new_cases(session, cases)
+        return [Receipt(m.uid, "ingested", case_id, new_case=True)
+                for m, case_id in zip(mails, cases, strict=True)]
 
     def _receive_one(self, session: Session, actor: Actor, mailbox: str, channel: Channel,
                      uidvalidity: int, mail: MailInput) -> Receipt:
@@ -642,9 +750,7 @@ class CaseService:
         else:
             case, row = self._add_inbound(session, actor, case, message)
         for filename, size in mail.too_large:
-            self._event(session, case, f"The attachment {_one_line(filename)!r} "
-                        f"({size / 1_000_000:.1f} MB) is larger than the limit and was not "
-                        "stored with the message; the original mail keeps it.")
+            self._event(session, case, _too_large(filename, size))
         record.case_id, record.message_id = case.id, row.id
         session.add(record)
         return Receipt(mail.uid, record.outcome, case.id, new_case=new)
@@ -1411,6 +1517,11 @@ def _thread(session: Session, mail: MailInput, sender: str) -> Case | None:
         if contact.email == sender or took_part:
             return _follow_merges(session, case)
     return None
+
+
+def _too_large(filename: str, size: int) -> str:
+    return (f"The attachment {_one_line(filename)!r} ({size / 1_000_000:.1f} MB) is larger "
+            "than the limit and was not stored with the message; the original mail keeps it.")
 
 
 def _may_answer(message: MessageInput, ours: set[str]) -> bool:

@@ -37,7 +37,16 @@ from tui.screens import (
 from tui.widgets.case_detail import CaseDetail
 from tui.widgets.case_table import CaseTable
 from tui.widgets.composer import Composer, Draft
-from tui.words import GROUPINGS, PRIORITY, SORTS, STATUS
+from tui.words import (
+    N_,
+    groupings,
+    priorities,
+    sorts,
+    statuses,
+    tr,
+    translate_bindings,
+    use,
+)
 
 
 @dataclass
@@ -96,25 +105,25 @@ class MessageSent(Message):
 
 
 # What the command palette (ctrl+p) says of each action, by binding id: the palette
-# lists the same actions, under the same names, as the keys.
+# lists the same actions, under the same names, as the keys (in Swedish: `tr` where shown).
 PALETTE = {
-    "app.search": "Sök i titlar och konversationer",
-    "app.filter": "Välj status, kanal, tilldelad, prioritet, bevakade",
-    "app.clear_filters": "Visa alla pågående ärenden",
-    "app.columns": "Välj vilka kolumner listan visar",
-    "app.group": "Gruppera efter tilldelning, status, kanal eller kontakt",
-    "app.sort": "Sortera efter en kolumn (samma kolumn igen vänder ordningen)",
-    "app.reply": "Svara kunden i det öppna ärendet",
-    "app.note": "Skriv en anteckning som bara teamet ser",
-    "app.status": "Sätt status på det öppna ärendet",
-    "app.assign_me": "Tilldela det öppna ärendet till dig",
-    "app.assign": "Tilldela det öppna ärendet till någon",
-    "app.priority": "Ändra prioritet",
-    "app.move": "Flytta det öppna ärendet till en annan kanal",
-    "app.watch": "Bevaka eller sluta bevaka det öppna ärendet",
-    "app.workspace": "Lägg till eller ta bort ur din arbetsyta",
-    "app.related": "Samma kunds ärenden; slå ihop",
-    "app.quoted": "Visa eller dölj citerad historik i kundens mejl",
+    "app.search": N_("Sök i titlar och konversationer"),
+    "app.filter": N_("Välj status, kanal, tilldelad, prioritet, bevakade"),
+    "app.clear_filters": N_("Visa alla pågående ärenden"),
+    "app.columns": N_("Välj vilka kolumner listan visar"),
+    "app.group": N_("Gruppera efter tilldelning, status, kanal eller kontakt"),
+    "app.sort": N_("Sortera efter en kolumn (samma kolumn igen vänder ordningen)"),
+    "app.reply": N_("Svara kunden i det öppna ärendet"),
+    "app.note": N_("Skriv en anteckning som bara teamet ser"),
+    "app.status": N_("Sätt status på det öppna ärendet"),
+    "app.assign_me": N_("Tilldela det öppna ärendet till dig"),
+    "app.assign": N_("Tilldela det öppna ärendet till någon"),
+    "app.priority": N_("Ändra prioritet"),
+    "app.move": N_("Flytta det öppna ärendet till en annan kanal"),
+    "app.watch": N_("Bevaka eller sluta bevaka det öppna ärendet"),
+    "app.workspace": N_("Lägg till eller ta bort ur din arbetsyta"),
+    "app.related": N_("Samma kunds ärenden; slå ihop"),
+    "app.quoted": N_("Visa eller dölj citerad historik i kundens mejl"),
 }
 
 
@@ -157,8 +166,11 @@ class CasedeskApp(App[None]):
     Composer.-open { display: block; }
     """
 
-    def __init__(self, service: Callable[[], CaseService], *, poll_seconds: float = 0.5) -> None:
+    def __init__(self, service: Callable[[], CaseService], *, poll_seconds: float = 0.5,
+                 language: str | None = None) -> None:
+        use(language)  # "sv" or "en"; None: the locale's. Before any screen is built.
         super().__init__()
+        translate_bindings(self)
         self.service = service()
         self.filters = CaseFilter(limit=WINDOW)
         self.grouping: Grouping | None = None
@@ -171,7 +183,7 @@ class CasedeskApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder="Sök i titlar och konversationer (fakt* för början av ord)",
+        yield Input(placeholder=tr("Sök i titlar och konversationer (fakt* för början av ord)"),
                     id="search")
         yield Static(id="filters")
         with Horizontal():
@@ -200,7 +212,8 @@ class CasedeskApp(App[None]):
         keeping the cursor on `keep` where it still is in the list."""
         shown = " · ".join(x for x in (describe(self.filters), self._arrangement()) if x)
         bar = self.query_one("#filters", Static)
-        bar.update(Text(f"{clean_line(shown)}   (x rensar)" if shown else ""))
+        bar.update(Text(tr("{filters}   (x rensar)").format(filters=clean_line(shown))
+                        if shown else ""))
         bar.set_class(bool(shown), "-shown")
         self.table.sorted_by = (self.filters.sort, self.filters.ascending)
         self.generation += 1
@@ -210,10 +223,12 @@ class CasedeskApp(App[None]):
     def _arrangement(self) -> str:
         parts = []
         if self.grouping:
-            parts.append(f"Grupperat efter {GROUPINGS[self.grouping].lower()}")
+            parts.append(tr("Grupperat efter {grouping}").format(
+                grouping=groupings()[self.grouping].lower()))
         if self.filters.sort != "updated" or self.filters.ascending:
             arrow = "▲" if self.filters.ascending else "▼"
-            parts.append(f"Sorterat efter {SORTS[self.filters.sort].lower()} {arrow}")
+            parts.append(tr("Sorterat efter {sort} {arrow}").format(
+                sort=sorts()[self.filters.sort].lower(), arrow=arrow))
         return " · ".join(parts)
 
     def keep_point(self) -> Keep:
@@ -377,7 +392,7 @@ class CasedeskApp(App[None]):
 
     def action_compose(self, note: bool) -> None:
         if self.shown is None:
-            self.notify("Öppna ett ärende först (Enter).", markup=False)
+            self.notify(tr("Öppna ett ärende först (Enter)."), markup=False)
             return
         self.query_one(Composer).start(note=note)
 
@@ -425,8 +440,9 @@ class CasedeskApp(App[None]):
         if self.shown is not None and self.shown.number == message.number:
             composer.load(None)
         self.drafts.pop(message.number, None)
-        what = "Anteckningen sparad" if message.note else "Svaret skickat"
-        self.notify(f"{what} på #{message.number}.", markup=False)
+        done = (tr("Anteckningen sparad på #{number}.") if message.note
+                else tr("Svaret skickat på #{number}."))
+        self.notify(done.format(number=message.number), markup=False)
         self.load_case(message.number)
         self.reload(keep=self.keep_point())
         self.table.focus()
@@ -474,14 +490,14 @@ class CasedeskApp(App[None]):
 
     def action_arrange(self, how: str) -> None:
         if how == "group":
-            choices: list[tuple[str, object]] = [("Ingen gruppering", None)] + [
-                (name, key) for key, name in GROUPINGS.items()]
-            self.push_screen(ChoiceModal("Gruppera efter", choices), self.group_by)
+            choices: list[tuple[str, object]] = [(tr("Ingen gruppering"), None)] + [
+                (name, key) for key, name in groupings().items()]
+            self.push_screen(ChoiceModal(tr("Gruppera efter"), choices), self.group_by)
         else:
             sort, ascending = self.filters.sort, self.filters.ascending
             choices = [(name + ((" ▲" if ascending else " ▼") if key == sort else ""), key)
-                       for key, name in SORTS.items()]
-            self.push_screen(ChoiceModal("Sortera efter (samma igen: omvänd ordning)",
+                       for key, name in sorts().items()]
+            self.push_screen(ChoiceModal(tr("Sortera efter (samma igen: omvänd ordning)"),
                                          choices), self.sort_by)
 
     def group_by(self, by: object) -> None:
@@ -537,14 +553,14 @@ class CasedeskApp(App[None]):
         for binding in self.BINDINGS:
             help_text = PALETTE.get(binding.id or "")  # type: ignore[union-attr]
             if help_text:
-                yield SystemCommand(binding.description, help_text,  # type: ignore[union-attr]
+                yield SystemCommand(tr(binding.description), tr(help_text),  # type: ignore[union-attr]
                                     lambda action=binding.action: self.run_action(action))  # type: ignore[union-attr]
 
     # -- changing the case on show --------------------------------------------------------
 
     def _case_on_show(self) -> CaseView | None:
         if self.shown is None:
-            self.notify("Öppna ett ärende först (Enter).", markup=False)
+            self.notify(tr("Öppna ett ärende först (Enter)."), markup=False)
         return self.shown
 
     @work(thread=True, group="edit", exit_on_error=False)
@@ -564,7 +580,7 @@ class CasedeskApp(App[None]):
     def action_assign_me(self) -> None:
         view = self._case_on_show()
         if view is not None:
-            self.edit(view.number, "tilldelat dig",
+            self.edit(view.number, tr("tilldelat dig"),
                       lambda s: s.assign(view.number, "me", expected_version=view.version))
 
     def action_toggle(self, what: str) -> None:
@@ -573,7 +589,7 @@ class CasedeskApp(App[None]):
             return
         if what == "watch":
             on = self.service.login not in view.watchers
-            self.edit(view.number, "bevakas" if on else "bevakas inte längre",
+            self.edit(view.number, tr("bevakas") if on else tr("bevakas inte längre"),
                       lambda s: s.set_watch(view.number, watching=on))
         else:
             self.workspace_toggle(view.number)
@@ -582,8 +598,8 @@ class CasedeskApp(App[None]):
     def workspace_toggle(self, number: int) -> None:
         present = not self.service.in_workspace(number)
         self.service.set_in_workspace(number, present=present)
-        self.post_message(Edited(number, "lagt i din arbetsyta" if present
-                                 else "borttaget ur din arbetsyta"))
+        self.post_message(Edited(number, tr("lagt i din arbetsyta") if present
+                                 else tr("borttaget ur din arbetsyta")))
 
     def action_choose(self, kind: str) -> None:
         view = self._case_on_show()
@@ -595,25 +611,27 @@ class CasedeskApp(App[None]):
         service = self.service
         choices: list[tuple[str, object]]
         if kind == "status":
-            choices = [(STATUS[s], s) for s in service.allowed_statuses(number)]
+            names = statuses()
+            choices = [(names[s], s) for s in service.allowed_statuses(number)]
         elif kind == "assignee":
-            choices = [("Ingen (ta bort tilldelningen)", None)] + [
+            choices = [(tr("Ingen (ta bort tilldelningen)"), None)] + [
                 (f"{a.login} — {a.name}", a.login) for a in service.list_agents()
                 if a.is_active]
         elif kind == "priority":
-            choices = [(name, key) for key, name in PRIORITY.items()]
+            choices = [(name, key) for key, name in priorities().items()]
         elif kind == "channel":
             choices = [(f"{c.name} ({c.kind})", c.name) for c in service.list_channels()]
         else:
-            choices = [(f"#{r.number} {STATUS.get(r.status, r.status)} — {r.title}", r.number)
+            names = statuses()
+            choices = [(f"#{r.number} {names.get(r.status, r.status)} — {r.title}", r.number)
                        for r in service.related(number)]
         self.post_message(Choices(kind, number, choices))
 
-    TITLES = {"quick": "Snabbsvar", "earlier": "Tidigare svar i ärendet",
-              "mention": "Nämn en kollega",
-              "status": "Ny status", "assignee": "Tilldela till", "priority": "Prioritet",
-              "channel": "Flytta till kanal",
-              "related": "Relaterade ärenden (samma kund) — välj ett att slå ihop med"}
+    TITLES = {"quick": N_("Snabbsvar"), "earlier": N_("Tidigare svar i ärendet"),
+              "mention": N_("Nämn en kollega"),
+              "status": N_("Ny status"), "assignee": N_("Tilldela till"),
+              "priority": N_("Prioritet"), "channel": N_("Flytta till kanal"),
+              "related": N_("Relaterade ärenden (samma kund) — välj ett att slå ihop med")}
 
     @on(Choices)
     def offer(self, message: Choices) -> None:
@@ -621,9 +639,9 @@ class CasedeskApp(App[None]):
         if view is None or view.number != message.number:
             return
         if not message.choices:
-            self.notify("Inget att välja här.", markup=False)
+            self.notify(tr("Inget att välja här."), markup=False)
             return
-        self.push_screen(ChoiceModal(self.TITLES[message.kind], message.choices),
+        self.push_screen(ChoiceModal(tr(self.TITLES[message.kind]), message.choices),
                          lambda value: self.chosen(message.kind, view, value))
 
     def chosen(self, kind: str, view: CaseView, value: object) -> None:
@@ -634,24 +652,27 @@ class CasedeskApp(App[None]):
             return
         n, v = view.number, view.version
         if kind == "status" and value:
-            self.edit(n, f"status {STATUS[str(value)]}",
+            self.edit(n, tr("status {status}").format(status=statuses()[str(value)]),
                       lambda s: s.set_status(n, str(value), expected_version=v))
         elif kind == "assignee":
             login = str(value) if value else None
-            self.edit(n, f"tilldelat {login}" if login else "ingen tilldelad",
+            self.edit(n, tr("tilldelat {login}").format(login=login) if login
+                      else tr("ingen tilldelad"),
                       lambda s: s.assign(n, login, expected_version=v))
         elif kind == "priority" and value:
-            self.edit(n, f"prioritet {PRIORITY[str(value)]}",
+            self.edit(n, tr("prioritet {priority}").format(
+                priority=priorities()[str(value)]),
                       lambda s: s.set_priority(n, str(value), expected_version=v))
         elif kind == "channel" and value:
-            self.edit(n, f"flyttat till {value}",
+            self.edit(n, tr("flyttat till {channel}").format(channel=value),
                       lambda s: s.move_channel(n, str(value), expected_version=v))
         elif kind == "related" and value:
             other = int(str(value))
             self.push_screen(
-                ConfirmModal(f"Slå ihop #{other} in i #{n}? Konversationen flyttas hit och "
-                             f"#{other} pekar hit. Det går inte att ångra."),
-                lambda yes: self.edit(n, f"#{other} ihopslaget hit",
+                ConfirmModal(tr("Slå ihop #{other} in i #{number}? Konversationen flyttas hit "
+                                "och #{other} pekar hit. Det går inte att ångra.").format(
+                                    other=other, number=n)),
+                lambda yes: self.edit(n, tr("#{other} ihopslaget hit").format(other=other),
                                       lambda s: s.merge(other, n)) if yes else None)
 
     # -- filters -------------------------------------------------------------------------
@@ -688,7 +709,7 @@ class CasedeskApp(App[None]):
             error = event.worker.error
             text = clean_line(str(error))
             if isinstance(error, Conflict):
-                text += " — ärendet laddas om; ditt utkast finns kvar."
+                text += tr(" — ärendet laddas om; ditt utkast finns kvar.")
                 if self.shown is not None:
                     self.load_case(self.shown.number)
             self.notify(text, severity="error", timeout=10, markup=False)

@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Label, Select
 
 from store.queries import CaseFilter
-from tui.words import PRIORITY, STATUS
+from tui.words import priorities, statuses, tr, translate_bindings
 
 ACTIVE, EVERY = "__active__", "__every__"
 CANCELLED = object()
@@ -33,6 +33,7 @@ class FilterModal(ModalScreen[CaseFilter | None]):
 
     def __init__(self, current: CaseFilter, channels: list[str], logins: list[str]) -> None:
         super().__init__()
+        translate_bindings(self)
         self.current = current
         self.channels = channels
         self.logins = logins
@@ -42,24 +43,25 @@ class FilterModal(ModalScreen[CaseFilter | None]):
         status = (f.statuses[0] if len(f.statuses) == 1 else
                   EVERY if f.include_ended else ACTIVE)
         with Grid():
-            yield Label("Status")
-            yield Select([("Alla pågående", ACTIVE), ("Alla, även stängda", EVERY)]
-                         + [(name, key) for key, name in STATUS.items()],
+            yield Label(tr("Status"))
+            yield Select([(tr("Alla pågående"), ACTIVE), (tr("Alla, även stängda"), EVERY)]
+                         + [(name, key) for key, name in statuses().items()],
                          value=status, allow_blank=False, id="status")
-            yield Label("Kanal")
-            yield Select([(c, c) for c in self.channels], prompt="Alla kanaler",
+            yield Label(tr("Kanal"))
+            yield Select([(c, c) for c in self.channels], prompt=tr("Alla kanaler"),
                          value=f.channel or Select.NULL, id="channel")
-            yield Label("Tilldelad")
-            yield Select([("Mig", "me"), ("Ingen", "none")] + [(x, x) for x in self.logins],
-                         prompt="Alla", value=f.assignee or Select.NULL, id="assignee")
-            yield Label("Prioritet")
-            yield Select([(name, key) for key, name in PRIORITY.items()], prompt="Alla",
+            yield Label(tr("Tilldelad"))
+            yield Select([(tr("Mig"), "me"), (tr("Ingen"), "none")]
+                         + [(x, x) for x in self.logins],
+                         prompt=tr("Alla"), value=f.assignee or Select.NULL, id="assignee")
+            yield Label(tr("Prioritet"))
+            yield Select([(name, key) for key, name in priorities().items()], prompt=tr("Alla"),
                          value=f.priority or Select.NULL, id="priority")
-            yield Label("Bevakade")
-            yield Checkbox("Bara ärenden jag bevakar", f.watched, id="watched")
+            yield Label(tr("Bevakade"))
+            yield Checkbox(tr("Bara ärenden jag bevakar"), f.watched, id="watched")
             with Horizontal():
-                yield Button("Avbryt", id="cancel")
-                yield Button("Visa", variant="primary", id="apply")
+                yield Button(tr("Avbryt"), id="cancel")
+                yield Button(tr("Visa"), variant="primary", id="apply")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "cancel":
@@ -84,19 +86,26 @@ def describe(f: CaseFilter) -> str:
     """The active filters at a glance ("" when the list shows the default view)."""
     parts = []
     if f.statuses:
-        parts.append("Status " + ", ".join(STATUS.get(s, s) for s in f.statuses))
+        names = statuses()
+        parts.append(tr("Status {statuses}").format(
+            statuses=", ".join(names.get(s, s) for s in f.statuses)))
     elif f.include_ended:
-        parts.append("Alla statusar")
+        parts.append(tr("Alla statusar"))
     if f.channel:
-        parts.append(f"Kanal {f.channel}")
-    if f.assignee:
-        parts.append("Tilldelad " + {"me": "mig", "none": "ingen"}.get(f.assignee, f.assignee))
+        parts.append(tr("Kanal {channel}").format(channel=f.channel))
+    if f.assignee == "me":
+        parts.append(tr("Tilldelad mig"))
+    elif f.assignee == "none":
+        parts.append(tr("Tilldelad ingen"))
+    elif f.assignee:
+        parts.append(tr("Tilldelad {login}").format(login=f.assignee))
     if f.priority:
-        parts.append(f"Prioritet {PRIORITY.get(f.priority, f.priority)}")
+        parts.append(tr("Prioritet {priority}").format(
+            priority=priorities().get(f.priority, f.priority)))
     if f.watched:
-        parts.append("Bevakade")
+        parts.append(tr("Bevakade"))
     if f.search:
-        parts.append(f"Sök “{f.search}”")
+        parts.append(tr("Sök “{search}”").format(search=f.search))
     return " · ".join(parts)
 
 
@@ -113,6 +122,7 @@ class ChoiceModal(ModalScreen[object]):
 
     def __init__(self, title: str, choices: list[tuple[str, object]]) -> None:
         super().__init__()
+        translate_bindings(self)
         self.title_text = title
         self.choices = choices
 
@@ -154,6 +164,7 @@ class ConfirmModal(ModalScreen[bool]):
 
     def __init__(self, question: str) -> None:
         super().__init__()
+        translate_bindings(self)
         self.question = question
 
     def compose(self) -> ComposeResult:
@@ -161,8 +172,8 @@ class ConfirmModal(ModalScreen[bool]):
 
         with Grid():
             yield Label(Text(self.question))
-            yield Button("Nej", id="no")
-            yield Button("Ja", variant="warning", id="yes")
+            yield Button(tr("Nej"), id="no")
+            yield Button(tr("Ja"), variant="warning", id="yes")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")
@@ -181,18 +192,19 @@ class ColumnModal(ModalScreen[tuple[str, ...] | None]):
 
     def __init__(self, shown: tuple[str, ...]) -> None:
         super().__init__()
+        translate_bindings(self)
         self.shown = shown
 
     def compose(self) -> ComposeResult:
         from tui.widgets.case_table import CHOOSABLE
 
         with Grid():
-            yield Label("Kolumner i listan")
+            yield Label(tr("Kolumner i listan"))
             for key, heading in CHOOSABLE:
-                yield Checkbox(heading, key in self.shown, id=f"col-{key}")
+                yield Checkbox(tr(heading), key in self.shown, id=f"col-{key}")
             with Horizontal():
-                yield Button("Avbryt", id="cancel")
-                yield Button("Spara", variant="primary", id="save")
+                yield Button(tr("Avbryt"), id="cancel")
+                yield Button(tr("Spara"), variant="primary", id="save")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         from tui.widgets.case_table import ALWAYS, CHOOSABLE

@@ -1,12 +1,262 @@
-"""The words the TUI shows, in Swedish — the team's language (seeds/)."""
+"""The words the TUI shows, in Swedish (the team's language) or English.
 
-STATUS = {
-    "new": "Nytt", "escalated": "Eskalerat", "open": "Öppet", "parked": "Parkerat",
-    "waiting": "Väntar", "solved": "Löst", "closed": "Stängt", "archived": "Arkiverat",
+Swedish is the key in the code, gettext-style: a text is written in Swedish where it
+is used and passes `tr` when it is shown, so it follows the language `use` set.
+`ENGLISH` maps each Swedish text to English. A text with values has format
+placeholders — `tr("Svaret skickat på #{number}.").format(number=n)` — and a value
+(a title, a name, a login) never becomes a key. `N_` marks a Swedish text that is kept
+for later (in a table) and passes `tr` where it is shown; key descriptions pass it in
+`translate_bindings`. tests/tui/test_language.py checks that every key has its English.
+The command line (tui/cli.py) speaks English and does not come here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from textual.dom import DOMNode
+
+Language = Literal["sv", "en"]
+LANGUAGES: tuple[Language, ...] = ("sv", "en")
+
+_language: Language = "sv"
+
+
+def N_(text: str) -> str:
+    """A Swedish text to translate later, where it is shown (marks it for the test)."""
+    return text
+
+
+def locale_language(environ: Mapping[str, str] | None = None) -> Language:
+    """The language of the locale: the first of LC_ALL, LC_MESSAGES and LANG that is
+    set decides; Swedish if it starts with "sv", English otherwise (also unset or C)."""
+    env = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(name)
+        if value:
+            return "sv" if value.startswith("sv") else "en"
+    return "en"
+
+
+def use(language: str | None) -> Language:
+    """Show the TUI in `language` ("sv" or "en"; None: the locale's) from now on."""
+    global _language
+    chosen = locale_language() if language is None else language
+    if chosen not in LANGUAGES:
+        raise ValueError(f"unknown language {language!r}: use {' or '.join(LANGUAGES)}")
+    _language = chosen  # type: ignore[assignment]
+    return _language
+
+
+def current() -> Language:
+    return _language
+
+
+def tr(text: str) -> str:
+    """A Swedish text of the TUI in the current language (unknown texts as they are)."""
+    return text if _language == "sv" else ENGLISH.get(text, text)
+
+
+def translate_bindings(node: DOMNode) -> None:
+    """The key descriptions of a new app, screen or widget in the current language, so
+    that the footer, the keys panel (`?`) and the command palette show them so."""
+    # Textual's per-instance copy of BINDINGS (private; Textual 8.2). Its lists are
+    # shared with the class, so each is replaced, never changed in place.
+    keys = node._bindings.key_to_bindings
+    for key, bindings in list(keys.items()):
+        keys[key] = [replace(b, description=tr(b.description)) for b in bindings]
+
+
+# -- the names of the store's values ---------------------------------------------------
+
+_STATUS = {
+    "new": N_("Nytt"), "escalated": N_("Eskalerat"), "open": N_("Öppet"),
+    "parked": N_("Parkerat"), "waiting": N_("Väntar"), "solved": N_("Löst"),
+    "closed": N_("Stängt"), "archived": N_("Arkiverat"),
 }
-PRIORITY = {"high": "Hög", "medium": "Medel", "low": "Låg"}
-GROUPINGS = {"assignee": "Tilldelning", "status": "Status", "channel": "Kanal",
-             "contact": "Kontakt"}
-SORTS = {"updated": "Uppdaterad", "number": "Nummer", "title": "Titel", "status": "Status",
-         "priority": "Prioritet", "channel": "Kanal", "assignee": "Tilldelad",
-         "contact": "Kontakt"}
+_PRIORITY = {"high": N_("Hög"), "medium": N_("Medel"), "low": N_("Låg")}
+_GROUPINGS = {"assignee": N_("Tilldelning"), "status": N_("Status"), "channel": N_("Kanal"),
+              "contact": N_("Kontakt")}
+_SORTS = {"updated": N_("Uppdaterad"), "number": N_("Nummer"), "title": N_("Titel"),
+          "status": N_("Status"), "priority": N_("Prioritet"), "channel": N_("Kanal"),
+          "assignee": N_("Tilldelad"), "contact": N_("Kontakt")}
+
+
+def statuses() -> dict[str, str]:
+    """Each status's name in the current language, in lifecycle order."""
+    return {key: tr(name) for key, name in _STATUS.items()}
+
+
+def priorities() -> dict[str, str]:
+    return {key: tr(name) for key, name in _PRIORITY.items()}
+
+
+def groupings() -> dict[str, str]:
+    return {key: tr(name) for key, name in _GROUPINGS.items()}
+
+
+def sorts() -> dict[str, str]:
+    return {key: tr(name) for key, name in _SORTS.items()}
+
+
+# -- English ----------------------------------------------------------------------------
+
+ENGLISH: dict[str, str] = {
+    # statuses, priorities, groupings, sorts (the status names as the team knows them)
+    "Nytt": "New", "Eskalerat": "Escalated", "Öppet": "Open", "Parkerat": "Parked",
+    "Väntar": "Waiting", "Löst": "Solved", "Stängt": "Closed", "Arkiverat": "Archived",
+    "Hög": "High", "Medel": "Medium", "Låg": "Low",
+    "Tilldelning": "Assignee", "Status": "Status", "Kanal": "Channel", "Kontakt": "Contact",
+    "Uppdaterad": "Updated", "Nummer": "Number", "Titel": "Title", "Prioritet": "Priority",
+    "Tilldelad": "Assignee",
+    # the app's keys (footer, `?`, command palette)
+    "Avsluta": "Quit",
+    "Alla tangenter": "All keys",
+    "Sök": "Search",
+    "Filter": "Filter",
+    "Rensa filter": "Clear filters",
+    "Kolumner": "Columns",
+    "Gruppera": "Group",
+    "Sortera": "Sort",
+    "Svara": "Reply",
+    "Intern anteckning": "Internal note",
+    "Ändra status": "Change status",
+    "Ta ärendet": "Take the case",
+    "Tilldela": "Assign",
+    "Flytta kanal": "Move channel",
+    "Bevaka": "Watch",
+    "Min arbetsyta": "My workspace",
+    "Relaterade ärenden": "Related cases",
+    "Citat": "Quotes",
+    "Rensa sökning": "Clear search",
+    # the command palette's help texts
+    "Sök i titlar och konversationer": "Search titles and conversations",
+    "Välj status, kanal, tilldelad, prioritet, bevakade":
+        "Choose status, channel, assignee, priority, watched",
+    "Visa alla pågående ärenden": "Show every ongoing case",
+    "Välj vilka kolumner listan visar": "Choose the columns the list shows",
+    "Gruppera efter tilldelning, status, kanal eller kontakt":
+        "Group by assignee, status, channel or contact",
+    "Sortera efter en kolumn (samma kolumn igen vänder ordningen)":
+        "Sort by a column (the same column again reverses the order)",
+    "Svara kunden i det öppna ärendet": "Answer the customer in the open case",
+    "Skriv en anteckning som bara teamet ser": "Write a note that only the team sees",
+    "Sätt status på det öppna ärendet": "Set the status of the open case",
+    "Tilldela det öppna ärendet till dig": "Assign the open case to yourself",
+    "Tilldela det öppna ärendet till någon": "Assign the open case to someone",
+    "Ändra prioritet": "Change the priority",
+    "Flytta det öppna ärendet till en annan kanal": "Move the open case to another channel",
+    "Bevaka eller sluta bevaka det öppna ärendet": "Watch or stop watching the open case",
+    "Lägg till eller ta bort ur din arbetsyta": "Add to or remove from your workspace",
+    "Samma kunds ärenden; slå ihop": "The same customer's cases; merge",
+    "Visa eller dölj citerad historik i kundens mejl":
+        "Show or hide the quoted history in the customer's mails",
+    # the overview
+    "Sök i titlar och konversationer (fakt* för början av ord)":
+        "Search titles and conversations (inv* for the start of a word)",
+    "{filters}   (x rensar)": "{filters}   (x clears)",
+    "Grupperat efter {grouping}": "Grouped by {grouping}",
+    "Sorterat efter {sort} {arrow}": "Sorted by {sort} {arrow}",
+    "Ingen gruppering": "No grouping",
+    "Gruppera efter": "Group by",
+    "Sortera efter (samma igen: omvänd ordning)": "Sort by (the same again: reverse order)",
+    # notifications and choices
+    "Anteckningen sparad på #{number}.": "Note saved on #{number}.",
+    "Svaret skickat på #{number}.": "Reply sent on #{number}.",
+    "Öppna ett ärende först (Enter).": "Open a case first (Enter).",
+    "Inget att välja här.": "Nothing to choose here.",
+    " — ärendet laddas om; ditt utkast finns kvar.":
+        " — the case is reloaded; your draft is kept.",
+    "tilldelat dig": "assigned to you",
+    "bevakas": "watched",
+    "bevakas inte längre": "no longer watched",
+    "lagt i din arbetsyta": "added to your workspace",
+    "borttaget ur din arbetsyta": "removed from your workspace",
+    "status {status}": "status {status}",
+    "tilldelat {login}": "assigned to {login}",
+    "ingen tilldelad": "unassigned",
+    "prioritet {priority}": "priority {priority}",
+    "flyttat till {channel}": "moved to {channel}",
+    "#{other} ihopslaget hit": "#{other} merged into this case",
+    "Slå ihop #{other} in i #{number}? Konversationen flyttas hit och #{other} pekar hit. "
+    "Det går inte att ångra.":
+        "Merge #{other} into #{number}? Its conversation moves here and #{other} points "
+        "here. This cannot be undone.",
+    "Ingen (ta bort tilldelningen)": "Nobody (remove the assignment)",
+    "Snabbsvar": "Quick replies",
+    "Tidigare svar i ärendet": "Earlier replies in the case",
+    "Nämn en kollega": "Mention a colleague",
+    "Ny status": "New status",
+    "Tilldela till": "Assign to",
+    "Flytta till kanal": "Move to channel",
+    "Relaterade ärenden (samma kund) — välj ett att slå ihop med":
+        "Related cases (same customer) — choose one to merge with",
+    # the filter, the choices, the columns
+    "Avbryt": "Cancel",
+    "Alla pågående": "All ongoing",
+    "Alla, även stängda": "All, closed ones too",
+    "Alla kanaler": "All channels",
+    "Mig": "Me",
+    "Ingen": "Nobody",
+    "Alla": "All",
+    "Bevakade": "Watched",
+    "Bara ärenden jag bevakar": "Only cases I watch",
+    "Visa": "Show",
+    "Status {statuses}": "Status {statuses}",
+    "Alla statusar": "All statuses",
+    "Kanal {channel}": "Channel {channel}",
+    "Tilldelad mig": "Assigned to me",
+    "Tilldelad ingen": "Unassigned",
+    "Tilldelad {login}": "Assigned to {login}",
+    "Prioritet {priority}": "Priority {priority}",
+    "Sök “{search}”": "Search “{search}”",
+    "Nej": "No",
+    "Ja": "Yes",
+    "Kolumner i listan": "Columns in the list",
+    "Spara": "Save",
+    # the case list
+    "Nr": "No.",
+    "Prio": "Prio",
+    "Ingen tilldelad": "Unassigned",
+    "Upp": "Up",
+    "Ner": "Down",
+    "Sida upp": "Page up",
+    "Sida ner": "Page down",
+    "Först": "First",
+    "Sist": "Last",
+    "Öppna": "Open",
+    "Fäll ihop gruppen": "Fold the group",
+    "Fäll ut gruppen": "Unfold the group",
+    # the case and its conversation
+    "Kund": "Customer",
+    "AI-agent": "AI agent",
+    "Svar till kunden": "Reply to the customer",
+    "INTERN ANTECKNING": "INTERNAL NOTE",
+    "Kundtyp": "Customer type",
+    "Etiketter": "Labels",
+    "Bevakas av": "Watched by",
+    "Relaterade": "Related",
+    "Sammanslaget med #{number}": "Merged into #{number}",
+    "… citerad historik, {lines} rader (h visar)": "… quoted history, {lines} lines (h shows it)",
+    "📎 {filename} ({size} byte)": "📎 {filename} ({size} bytes)",
+    "Välj ett ärende och tryck Enter.": "Choose a case and press Enter.",
+    # the composer
+    "Skicka": "Send",
+    "Svar/anteckning": "Reply/note",
+    "Till listan": "To the list",
+    "Tidigare svar": "Earlier replies",
+    "Nytt meddelande": "New message",
+    "Skriv här …": "Write here …",
+    "ctrl+s skicka · ctrl+t svar/anteckning · ctrl+r snabbsvar · ctrl+o tidigare svar · "
+    "esc listan":
+        "ctrl+s send · ctrl+t reply/note · ctrl+r quick replies · ctrl+o earlier replies · "
+        "esc the list",
+    "Status: {status}": "Status: {status}",
+    "Status: oförändrad": "Status: unchanged",
+    "INTERN ANTECKNING — syns inte för kunden": "INTERNAL NOTE — not shown to the customer",
+    "Skriv något först.": "Write something first.",
+}

@@ -4,6 +4,7 @@ wait until the app's workers have done their work."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,19 @@ from tuikit import NOW
 
 from store.db import Database
 from store.demo import build_demo
+from tui.words import use
+
+
+@pytest.fixture(autouse=True)
+def swedish(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The TUI in Swedish, as the tests expect it, whatever the locale of the machine
+    running them: `app_for` asks for Swedish, an app started without a language finds a
+    Swedish locale, and what is drawn without an app is Swedish; a test that switched to
+    English is undone."""
+    monkeypatch.setenv("LC_ALL", "sv_SE.UTF-8")
+    use("sv")
+    yield
+    use("sv")
 
 
 @pytest.fixture(scope="session")

@@ -12,9 +12,11 @@ from tui.app import CasedeskApp
 NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
 
 
-def app_for(path: Path, login: str = "supervisor") -> CasedeskApp:
-    """The app as `casedesk` starts it, without the change poll (tests trigger it)."""
-    return CasedeskApp(lambda: CaseService(Database(path), login), poll_seconds=0)
+def app_for(path: Path, login: str = "supervisor", language: str = "sv") -> CasedeskApp:
+    """The app as `casedesk` starts it, without the change poll (tests trigger it); in
+    Swedish unless told, whatever the locale of the machine running the tests."""
+    return CasedeskApp(lambda: CaseService(Database(path), login), poll_seconds=0,
+                       language=language)
 
 
 async def settle(app: CasedeskApp, pilot) -> None:  # type: ignore[no-untyped-def]

@@ -1,8 +1,8 @@
 """One case: its details and its whole conversation, read-only for now.
 
-Internal notes are drawn on a warning background under the word INTERN, so a note
-can never be mistaken for a reply the customer sees. Everything from outside is
-sanitized and becomes `Text`, never markup.
+Internal notes are drawn on a warning background under the words INTERN ANTECKNING
+(INTERNAL NOTE in English), so a note can never be mistaken for a reply the customer
+sees. Everything from outside is sanitized and becomes `Text`, never markup.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from textual.widgets import Static
 from mail.quotes import split_quoted
 from store.views import CaseView
 from tui.sanitize import clean_block, clean_line
-from tui.words import PRIORITY, STATUS
+from tui.words import N_, priorities, statuses, tr
 
-KIND_HEADINGS = {"customer": ("Kund", "bold cyan"), "ai": ("AI-agent", "bold magenta"),
-                 "reply": ("Svar till kunden", "bold green"),
-                 "note": ("INTERN ANTECKNING", "bold black on yellow")}
+KIND_HEADINGS = {"customer": (N_("Kund"), "bold cyan"), "ai": (N_("AI-agent"), "bold magenta"),
+                 "reply": (N_("Svar till kunden"), "bold green"),
+                 "note": (N_("INTERN ANTECKNING"), "bold black on yellow")}
 
 
 def render_case(view: CaseView, *, show_quoted: bool = False) -> Group:
@@ -28,21 +28,24 @@ def render_case(view: CaseView, *, show_quoted: bool = False) -> Group:
     head.append(f"#{view.number}  ", style="bold")
     head.append(clean_line(view.title), style="bold")
     facts = Text()
-    for label, value in [
-        ("Status", STATUS.get(view.status, view.status)),
-        ("Kanal", f"{view.channel} ({view.channel_kind})"),
-        ("Kontakt", f"{c.name} <{c.email or '–'}> {c.phone}".strip()),
-        ("Kundtyp", f"{c.customer_type}/{c.tier}"),
-        ("Tilldelad", view.assignee or "–"),
-        ("Prioritet", PRIORITY.get(view.priority, view.priority)),
-        ("Etiketter", ", ".join(view.labels) or "–"),
-        ("Bevakas av", ", ".join(view.watchers) or "–"),
-        ("Relaterade", " ".join(f"#{n}" for n in view.related) or "–"),
-    ]:
-        facts.append(f"{label:<11}", style="dim")
+    rows = [
+        (tr("Status"), statuses().get(view.status, view.status)),
+        (tr("Kanal"), f"{view.channel} ({view.channel_kind})"),
+        (tr("Kontakt"), f"{c.name} <{c.email or '–'}> {c.phone}".strip()),
+        (tr("Kundtyp"), f"{c.customer_type}/{c.tier}"),
+        (tr("Tilldelad"), view.assignee or "–"),
+        (tr("Prioritet"), priorities().get(view.priority, view.priority)),
+        (tr("Etiketter"), ", ".join(view.labels) or "–"),
+        (tr("Bevakas av"), ", ".join(view.watchers) or "–"),
+        (tr("Relaterade"), " ".join(f"#{n}" for n in view.related) or "–"),
+    ]
+    width = max(len(label) for label, _ in rows) + 1  # 11 in Swedish
+    for label, value in rows:
+        facts.append(f"{label:<{width}}", style="dim")
         facts.append(clean_line(value) + "\n")
     if view.merged_into:
-        facts.append(f"Sammanslaget med #{view.merged_into}\n", style="bold red")
+        facts.append(tr("Sammanslaget med #{number}").format(number=view.merged_into) + "\n",
+                     style="bold red")
     parts: list[Text] = [head, facts]
     for m in view.messages:
         when = m.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
@@ -51,6 +54,7 @@ def render_case(view: CaseView, *, show_quoted: bool = False) -> Group:
                               style="dim italic"))
             continue
         heading, style = KIND_HEADINGS.get(m.kind, (m.kind, "bold"))
+        heading = tr(heading) if m.kind in KIND_HEADINGS else heading
         line = Text()
         line.append(f" {heading} ", style=style)
         line.append(f" {clean_line(m.author)}, {when}")
@@ -62,9 +66,11 @@ def render_case(view: CaseView, *, show_quoted: bool = False) -> Group:
             body.append("\n" + clean_block(history), style="dim")
         elif history:
             lines = history.count("\n") + 1
-            body.append(f"\n… citerad historik, {lines} rader (h visar)", style="dim italic")
+            body.append("\n" + tr("… citerad historik, {lines} rader (h visar)").format(
+                lines=lines), style="dim italic")
         for a in m.attachments:
-            body.append(f"\n📎 {clean_line(a.filename)} ({a.size} byte)", style="dim")
+            body.append("\n" + tr("📎 {filename} ({size} byte)").format(
+                filename=clean_line(a.filename), size=a.size), style="dim")
         parts.extend([line, body, Text("")])
     return Group(*parts)
 
@@ -77,7 +83,7 @@ class CaseDetail(VerticalScroll):
     """
 
     def compose(self):  # type: ignore[no-untyped-def]
-        yield Static(Text("Välj ett ärende och tryck Enter.", style="dim"), id="case-body")
+        yield Static(Text(tr("Välj ett ärende och tryck Enter."), style="dim"), id="case-body")
 
     shown: CaseView | None = None
     """The case on show."""

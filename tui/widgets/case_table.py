@@ -23,12 +23,14 @@ from textual.strip import Strip
 from store.views import CaseRow
 from tui.caselist import CaseWindow, GroupedWindow, Header
 from tui.sanitize import clean_line
-from tui.words import PRIORITY, STATUS
+from tui.words import N_, priorities, statuses, tr, translate_bindings
 
 # (key, heading, width); the title takes what is left. Number and title always show.
-COLUMNS = [("number", "Nr", 8), ("status", "Status", 9), ("priority", "Prio", 5),
-           ("channel", "Kanal", 12), ("assignee", "Tilldelad", 9),
-           ("updated", "Uppdaterad", 14), ("title", "Titel", 0), ("contact", "Kontakt", 16)]
+# The headings are Swedish keys (`tr` where shown).
+COLUMNS = [("number", N_("Nr"), 8), ("status", N_("Status"), 9), ("priority", N_("Prio"), 5),
+           ("channel", N_("Kanal"), 12), ("assignee", N_("Tilldelad"), 9),
+           ("updated", N_("Uppdaterad"), 14), ("title", N_("Titel"), 0),
+           ("contact", N_("Kontakt"), 16)]
 ALWAYS = ("number", "title")
 CHOOSABLE = [(key, heading) for key, heading, _ in COLUMNS if key not in ALWAYS]
 DEFAULT_COLUMNS = tuple(key for key, _, _ in COLUMNS)
@@ -47,9 +49,17 @@ def _when(value: datetime) -> str:
     return value.astimezone().strftime("%y-%m-%d %H:%M")
 
 
+def widths() -> dict[str, int]:
+    """Each column's width; the priority's fits its longest name in the current language
+    (English "Medium" is wider than Swedish "Medel")."""
+    width = {key: w for key, _, w in COLUMNS}
+    width["priority"] = max(width["priority"], *(cell_len(p) for p in priorities().values()))
+    return width
+
+
 def cells(row: CaseRow) -> dict[str, str]:
-    return {"number": f"#{row.number}", "status": STATUS.get(row.status, row.status),
-            "priority": PRIORITY.get(row.priority, row.priority), "channel": row.channel,
+    return {"number": f"#{row.number}", "status": statuses().get(row.status, row.status),
+            "priority": priorities().get(row.priority, row.priority), "channel": row.channel,
             "assignee": row.assignee or "–", "updated": _when(row.updated_at),
             "title": row.title, "contact": row.contact}
 
@@ -97,6 +107,7 @@ class CaseTable(ScrollView, can_focus=True):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        translate_bindings(self)
         self.columns: tuple[str, ...] = DEFAULT_COLUMNS
         self.sorted_by: tuple[str, bool] = ("updated", False)  # (column, ascending)
         self.window: CaseWindow | GroupedWindow = CaseWindow()
@@ -137,7 +148,7 @@ class CaseTable(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         if y == 0:
             sort, ascending = self.sorted_by
-            headings = {key: heading + ((" ▲" if ascending else " ▼") if key == sort else "")
+            headings = {key: tr(heading) + ((" ▲" if ascending else " ▼") if key == sort else "")
                         for key, heading, _ in COLUMNS}
             return self._strip(headings, width, Style(bold=True, underline=True))
         index = int(self.scroll_offset.y) + y - 1
@@ -157,8 +168,8 @@ class CaseTable(ScrollView, can_focus=True):
 
     def _heading(self, header: Header, width: int, style: Style) -> Strip:
         group = header.group
-        name = STATUS.get(str(group.key), group.label) if self.window_by == "status" else (
-            "Ingen tilldelad" if group.key is None and self.window_by == "assignee"
+        name = statuses().get(str(group.key), group.label) if self.window_by == "status" else (
+            tr("Ingen tilldelad") if group.key is None and self.window_by == "assignee"
             else group.label)
         text = f"{'▾' if header.open else '▸'} {clean_line(name)} ({group.count})"
         return Strip([Segment(set_cell_size(text, width),
@@ -169,7 +180,9 @@ class CaseTable(ScrollView, can_focus=True):
         return self.window.by if isinstance(self.window, GroupedWindow) else None
 
     def _strip(self, texts: dict[str, str], width: int, style: Style) -> Strip:
-        shown = [(key, w) for key, _, w in COLUMNS if key in self.columns or key in ALWAYS]
+        width_of = widths()
+        shown = [(key, width_of[key]) for key, _, _ in COLUMNS
+                 if key in self.columns or key in ALWAYS]
         title_width = max(width - sum(w for _, w in shown) - len(shown), 16)
         line = " ".join(_fit(texts.get(key, ""), w or title_width) for key, w in shown)
         return Strip([Segment(set_cell_size(line, width), style)], width)

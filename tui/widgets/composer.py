@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Label, Select, TextArea
 
-from tui.words import STATUS
+from tui.words import statuses, tr, translate_bindings
 
 # The statuses an agent sets while answering (seed 001).
 AFTER = ["waiting", "parked", "solved", "open"]
@@ -73,21 +73,26 @@ class Composer(Vertical):
             super().__init__()
             self.kind = kind
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        translate_bindings(self)
+
     def compose(self) -> ComposeResult:
-        yield TextArea(id="composer-text", placeholder="Skriv här …")
+        yield TextArea(id="composer-text", placeholder=tr("Skriv här …"))
         with Horizontal(id="composer-bar"):
-            yield Label(Text("ctrl+s skicka · ctrl+t svar/anteckning · ctrl+r snabbsvar · "
-                             "ctrl+o tidigare svar · esc listan"), id="composer-hint")
-            yield Select([(f"Status: {STATUS[s]}", s) for s in AFTER],
-                         prompt="Status: oförändrad", id="composer-status")
+            yield Label(Text(tr("ctrl+s skicka · ctrl+t svar/anteckning · ctrl+r snabbsvar · "
+                                "ctrl+o tidigare svar · esc listan")), id="composer-hint")
+            names = statuses()
+            yield Select([(tr("Status: {status}").format(status=names[s]), s) for s in AFTER],
+                         prompt=tr("Status: oförändrad"), id="composer-status")
 
     def on_mount(self) -> None:
         self.watch_note(self.note)
 
     def watch_note(self, note: bool) -> None:
         self.set_class(note, "-note")
-        self.border_title = ("INTERN ANTECKNING — syns inte för kunden" if note
-                             else "Svar till kunden")
+        self.border_title = (tr("INTERN ANTECKNING — syns inte för kunden") if note
+                             else tr("Svar till kunden"))
 
     # -- the draft ----------------------------------------------------------------
 
@@ -117,7 +122,7 @@ class Composer(Vertical):
     def action_send(self) -> None:
         draft = self.draft
         if not draft.text.strip():
-            self.app.notify("Skriv något först.", severity="warning", markup=False)
+            self.app.notify(tr("Skriv något först."), severity="warning", markup=False)
             return
         self.post_message(self.Sent(draft))
 

@@ -1,0 +1,339 @@
+"""The TUI's language: Swedish or English, from the config or the locale; every word
+the TUI shows has its English, and the app shows them in the language it was given."""
+
+from __future__ import annotations
+
+import ast
+import html
+import io
+import re
+import string
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from tuikit import app_for, settle
+
+from tui import words
+from tui.words import ENGLISH, locale_language, statuses, tr, use
+
+ROOT = Path(__file__).resolve().parents[2]
+TUI = ROOT / "tui"
+
+# -- the language of the locale ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"LANG": "sv_SE.UTF-8"}, "sv"),
+        ({"LANG": "sv_FI"}, "sv"),
+        ({"LANG": "en_US.UTF-8"}, "en"),
+        ({"LANG": "C"}, "en"),
+        ({"LANG": "C.UTF-8"}, "en"),
+        ({"LANG": "de_DE.UTF-8"}, "en"),
+        ({}, "en"),
+        ({"LC_ALL": "en_US.UTF-8", "LANG": "sv_SE.UTF-8"}, "en"),  # LC_ALL beats LANG
+        ({"LC_ALL": "sv_SE.UTF-8", "LANG": "en_US.UTF-8"}, "sv"),
+        ({"LC_MESSAGES": "sv_SE.UTF-8", "LANG": "C"}, "sv"),  # LC_MESSAGES beats LANG
+        ({"LC_ALL": "C", "LC_MESSAGES": "sv_SE.UTF-8"}, "en"),  # LC_ALL beats LC_MESSAGES
+        ({"LC_ALL": "", "LANG": "sv_SE.UTF-8"}, "sv"),  # empty is unset
+    ],
+)
+def test_the_locale_decides_the_default(environ: dict[str, str], expected: str) -> None:
+    assert locale_language(environ) == expected
+
+
+def test_no_language_means_the_locale_of_the_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    assert use(None) == "en"
+    assert tr("Öppet") == "Open"
+    monkeypatch.setenv("LANG", "sv_SE.UTF-8")
+    assert use(None) == "sv"
+    assert tr("Öppet") == "Öppet"
+
+
+def test_an_unknown_language_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown language 'de'"):
+        use("de")
+    assert words.current() == "sv"
+
+
+def test_the_statuses_as_the_team_knows_them() -> None:
+    use("sv")
+    assert list(statuses().values()) == ["Nytt", "Eskalerat", "Öppet", "Parkerat", "Väntar",
+                                         "Löst", "Stängt", "Arkiverat"]
+    use("en")
+    assert list(statuses().values()) == ["New", "Escalated", "Open", "Parked", "Waiting",
+                                         "Solved", "Closed", "Archived"]
+
+
+# -- the catalogue: every Swedish text the TUI shows has its English -------------------------
+
+
+def _sources() -> list[Path]:
+    return sorted(p for p in TUI.rglob("*.py") if p.name != "cli.py")  # the CLI is English
+
+
+def _marked(tree: ast.AST) -> list[tuple[int, ast.expr]]:
+    """(line, argument) of every text given to `tr` or `N_`, and of every key
+    description (`Binding`'s third argument): the Swedish keys of the catalogue."""
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+            continue
+        arg: ast.expr | None = None
+        if node.func.id in ("tr", "N_") and node.args:
+            arg = node.args[0]
+        elif node.func.id == "Binding":
+            arg = node.args[2] if len(node.args) > 2 else next(
+                (k.value for k in node.keywords if k.arg == "description"), None)
+        if arg is not None:
+            found.append((node.lineno, arg))
+    return found
+
+
+def _texts() -> list[tuple[str, int, ast.expr]]:
+    """(file, line, argument) of every Swedish key in the TUI's sources."""
+    return [(path.name, line, arg) for path in _sources()
+            for line, arg in _marked(ast.parse(path.read_text(encoding="utf-8")))]
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def test_the_scan_finds_the_texts() -> None:
+    texts = {arg.value for _, _, arg in _texts() if isinstance(arg, ast.Constant)}
+    assert {"Öppet", "INTERN ANTECKNING", "Avsluta", "Svaret skickat på #{number}."} <= texts
+
+
+def test_every_swedish_text_has_its_english() -> None:
+    missing = [f"{name}:{line}: {arg.value!r}" for name, line, arg in _texts()
+               if isinstance(arg, ast.Constant) and arg.value not in ENGLISH]
+    assert missing == []
+
+
+def test_a_translated_text_is_a_constant_never_built_from_values() -> None:
+    # tr(f"… {title}") would look a customer's text up in the catalogue, and never find
+    # it: values go in with .format() after the translation.
+    built = [f"{name}:{line}" for name, line, arg in _texts()
+             if isinstance(arg, ast.JoinedStr | ast.BinOp)]
+    assert built == []
+
+
+def test_english_has_the_same_placeholders() -> None:
+    assert [key for key, english in ENGLISH.items() if _fields(key) != _fields(english)] == []
+
+
+def test_the_catalogue_has_no_text_the_tui_no_longer_shows() -> None:
+    used = {arg.value for _, _, arg in _texts() if isinstance(arg, ast.Constant)}
+    assert sorted(set(ENGLISH) - used) == []
+
+
+def test_no_swedish_text_is_shown_without_tr() -> None:
+    """A string with å, ä or ö outside tr/N_/Binding (docstrings aside) was forgotten."""
+    forgotten = []
+    for path in _sources():
+        if path.name == "words.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        marked = {id(arg) for _, arg in _marked(tree)}
+        docstrings = {id(node.value) for node in ast.walk(tree)
+                      if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)}
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Constant) and isinstance(node.value, str)
+                    and re.search("[åäöÅÄÖ]", node.value)
+                    and id(node) not in marked and id(node) not in docstrings):
+                forgotten.append(f"{path.name}:{node.lineno}: {node.value!r}")
+    assert forgotten == []
+
+
+# -- the app, in English and in Swedish ---------------------------------------------------------
+
+
+def screen_text(app) -> str:  # type: ignore[no-untyped-def]
+    """What the terminal shows, line by line (from Textual's SVG screenshot)."""
+    svg = app.export_screenshot()
+    lines: dict[float, list[tuple[float, str]]] = {}
+    for m in re.finditer(r'<text class="[^"]*" x="([\d.]+)" y="([\d.]+)"[^>]*>(.*?)</text>',
+                         svg, re.S):
+        lines.setdefault(float(m.group(2)), []).append(
+            (float(m.group(1)), html.unescape(m.group(3))))
+    text = "\n".join("".join(t for _, t in sorted(parts)) for _, parts in sorted(lines.items()))
+    return text.replace("\xa0", " ")
+
+
+def keys_panel_text(app) -> str:  # type: ignore[no-untyped-def]
+    from textual.widgets._key_panel import BindingsTable
+
+    console = Console(file=io.StringIO(), width=200, record=True)
+    console.print(app.screen.query_one(BindingsTable).render_bindings_table())
+    return console.export_text()
+
+
+LANGUAGES = {
+    "en": {
+        "footer": ["Quit", "All keys", "Search", "Reply", "Internal note", "Change status",
+                   "Take the case", "Open"],
+        "headings": ["No.", "Status", "Channel", "Assignee", "Updated", "Title", "Contact"],
+        "open": "Open",
+        "keys": ["My workspace", "Related cases", "Fold the group", "Clear search"],
+        "group": ("Group by", "No grouping", "Assignee"),
+        "filter": ["Channel", "Assignee", "Priority", "Only cases I watch", "Cancel",
+                   "Show", "All ongoing"],
+        "first": "Open a case first (Enter).",
+        "palette": ("Search", "Search titles and conversations"),
+    },
+    "sv": {
+        "footer": ["Avsluta", "Alla tangenter", "Sök", "Svara", "Intern anteckning",
+                   "Ändra status", "Ta ärendet", "Öppna"],
+        "headings": ["Nr", "Status", "Kanal", "Tilldelad", "Uppdaterad", "Titel", "Kontakt"],
+        "open": "Öppet",
+        "keys": ["Min arbetsyta", "Relaterade ärenden", "Fäll ihop gruppen", "Rensa sökning"],
+        "group": ("Gruppera efter", "Ingen gruppering", "Tilldelning"),
+        "filter": ["Kanal", "Tilldelad", "Prioritet", "Bara ärenden jag bevakar", "Avbryt",
+                   "Visa", "Alla pågående"],
+        "first": "Öppna ett ärende först (Enter).",
+        "palette": ("Sök", "Sök i titlar och konversationer"),
+    },
+}
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("language", ["en", "sv"])
+async def test_the_app_speaks_its_language(demo_path: Path, language: str) -> None:
+    from tui.screens import ChoiceModal, FilterModal
+    from tui.widgets.case_table import CaseTable
+
+    want = LANGUAGES[language]
+    other = LANGUAGES["sv" if language == "en" else "en"]
+    app = app_for(demo_path, language=language)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        footer = screen_text(app).splitlines()[-1]
+        for description in want["footer"]:
+            assert description in footer
+        assert other["footer"][0] not in footer
+
+        # The list: its headings, and a status name as the team knows it.
+        table = app.query_one(CaseTable)
+        headings = table.render_line(0).text
+        assert headings.split()[:2] == want["headings"][:2]
+        for heading in want["headings"]:
+            assert heading in headings
+        index = next(i for i, row in sorted(table.window.rows.items()) if row.status == "open")
+        table.cursor = index
+        await settle(app, pilot)
+        line = table.render_line(index - int(table.scroll_offset.y) + 1).text
+        assert f" {want['open']} " in line
+        assert other["open"] not in line
+
+        # `?`: every key of the screen, the hidden ones too.
+        await pilot.press("question_mark")
+        await settle(app, pilot)
+        panel = keys_panel_text(app)
+        for description in want["keys"]:
+            assert description in panel
+        assert other["keys"][0] not in panel
+        await pilot.press("question_mark")
+        await settle(app, pilot)
+
+        # A modal's title and choices.
+        await pilot.press("g")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ChoiceModal)
+        title, none, first = want["group"]
+        assert app.screen.title_text == title
+        assert [label for label, _ in app.screen.choices][:2] == [none, first]
+        assert title in screen_text(app)
+        await pilot.press("escape")
+        await settle(app, pilot)
+
+        # The filter's labels and buttons.
+        await pilot.press("f")
+        await settle(app, pilot)
+        assert isinstance(app.screen, FilterModal)
+        shown = screen_text(app)
+        for text in want["filter"]:
+            assert text in shown
+        await pilot.press("escape")
+        await settle(app, pilot)
+
+        # A notification: answering before a case is open.
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert [str(n.message) for n in app._notifications] == [want["first"]]
+
+        # The command palette's commands: the keys' names and what they do.
+        commands = {c.title: c.help for c in app.get_system_commands(app.screen)}
+        name, help_text = want["palette"]
+        assert commands[name] == help_text
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("language", ["en", "sv"])
+async def test_a_case_and_the_composer_speak_its_language(demo_path: Path,
+                                                          language: str) -> None:
+    from tui.widgets.composer import Composer
+
+    app = app_for(demo_path, language=language)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter", "n")
+        await settle(app, pilot)
+        composer = app.query_one(Composer)
+        shown = screen_text(app)
+        if language == "en":
+            assert composer.border_title == "INTERNAL NOTE — not shown to the customer"
+            assert "Priority" in shown
+            assert "Prioritet" not in shown
+            assert "Status: unchanged" in shown
+        else:
+            assert composer.border_title == "INTERN ANTECKNING — syns inte för kunden"
+            assert "Prioritet" in shown
+            assert "Status: oförändrad" in shown
+        await pilot.press("ctrl+s")  # nothing written yet
+        await settle(app, pilot)
+        assert [str(n.message) for n in app._notifications][-1] == (
+            "Write something first." if language == "en" else "Skriv något först.")
+
+
+@pytest.mark.sqlite_only
+def test_an_app_without_a_language_follows_the_locale(
+        demo_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from store.db import Database
+    from store.service import CaseService
+    from tui.app import CasedeskApp
+
+    monkeypatch.setenv("LC_ALL", "en_GB.UTF-8")
+    app = CasedeskApp(lambda: CaseService(Database(demo_path), "supervisor"), poll_seconds=0)
+    assert words.current() == "en"
+    descriptions = {b.id: b.description for _, b in app._bindings}
+    assert descriptions["app.quit"] == "Quit"
+    assert CasedeskApp.BINDINGS[0].description == "Avsluta"  # the class keeps its Swedish
+
+
+@pytest.mark.sqlite_only
+def test_the_config_language_reaches_the_tui(
+        demo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from tui import cli
+    from tui.app import CasedeskApp
+
+    config = tmp_path / "config.toml"
+    config.write_text('[ui]\nlanguage = "en"\n', encoding="utf-8")
+    monkeypatch.setenv("CASEDESK_LOGIN", "supervisor")  # honoured: the test owns the file
+    monkeypatch.setenv("LC_ALL", "sv_SE.UTF-8")  # the config wins over the locale
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    seen = []
+    monkeypatch.setattr(CasedeskApp, "run", lambda self: seen.append(
+        (words.current(), self._bindings.key_to_bindings["q"][0].description)))
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["--config", str(config), "--db", str(demo_path)])
+    assert exit_.value.code == 0
+    assert seen == [("en", "Quit")]
