@@ -351,8 +351,12 @@ def group_counts(
     if before is not None:
         where.append(column < (before or 0))
     reverse = before is not None or from_end
-    query = sa.select(column, sa.func.count()).where(*where).group_by(column).order_by(
-        column.desc() if reverse else column)
+    # Statuses in lifecycle order (their rank counts down), so that a window of them is
+    # the first few of the lifecycle; every other grouping in key order.
+    order = _SORT_KEYS["status"][0].desc() if by == "status" else column
+    if reverse:
+        order = _SORT_KEYS["status"][0] if by == "status" else column.desc()
+    query = sa.select(column, sa.func.count()).where(*where).group_by(column).order_by(order)
     if limit is not None:
         query = query.limit(limit)
     counts = dict(session.execute(query, execution_options=_count_index(f, by)).all())  # type: ignore[arg-type]

@@ -645,20 +645,30 @@ class CaseService:
         messages = [m.message for m in mails]
         assert all(messages)
         # Contacts: found by address, or added.
-        addresses = {m.sender_address for m in messages if m}  # type: ignore[union-attr]
+        addresses = {m.sender_address for m in messages if m and m.sender_address}  # type: ignore[union-attr]
         contacts: dict[str, tuple[int, str]] = {
             r.email: (r.id, r.name) for r in conn.execute(sa.select(
                 Contact.id, Contact.email, Contact.name).where(Contact.email.in_(addresses)))}
+        # New senders with one plain address: added together (first name seen wins).
+        new = {m.message.sender_address: _one_line(m.sender_name)[:200]  # type: ignore[union-attr]
+               for m in reversed(mails) if _ADDRESS.match(m.message.sender_address)  # type: ignore[union-attr]
+               and m.message.sender_address not in contacts}  # type: ignore[union-attr]
+        if new:
+            added = conn.execute(sa.insert(Contact.__table__).returning(  # type: ignore[attr-defined]
+                Contact.__table__.c.id, sort_by_parameter_order=True), [  # type: ignore[attr-defined]
+                {"name": name or address, "email": address, "phone": "",
+                 "customer_type": "private", "tier": "standard", "created_at": now}
+                for address, name in new.items()]).scalars()
+            for (address, name), contact_id in zip(new.items(), added, strict=True):
+                contacts[address] = (contact_id, name or address)
         contact_of: list[tuple[int, str]] = []
         for mail in mails:
             address = mail.message.sender_address  # type: ignore[union-attr]
-            if address in contacts and address:
+            if address in contacts:
                 contact_of.append(contacts[address])
-                continue
-            contact = _mail_contact(session, mail.sender_name, address, now)
-            contact_of.append((contact.id, contact.name))  # type: ignore[arg-type]
-            if address and contact.email == address:
-                contacts[address] = (contact.id, contact.name)  # type: ignore[assignment]
+            else:  # no usable address: a contact of its own
+                contact = _mail_contact(session, mail.sender_name, address, now)
+                contact_of.append((contact.id, contact.name))  # type: ignore[arg-type]
         cases = list(conn.execute(sa.insert(Case.__table__).returning(  # type: ignore[attr-defined]
             Case.__table__.c.id, sort_by_parameter_order=True), [  # type: ignore[attr-defined]
             {"title": _title(_mail_title(m.subject)), "channel_id": channel.id,
@@ -674,10 +684,8 @@ class CaseService:
              "mail_message_id": m.mail_message_id, "sender_address": m.sender_address}  # type: ignore[union-attr]
             for m, case_id, (_id, name) in zip(messages, cases, contact_of, strict=True)]
         ).scalars())
-        for mail, message_id in zip(mails, rows, strict=True):
-            if mail.message.attachments:  # type: ignore[union-attr]
-                self._store_attachments(session, session.get_one(Message, message_id),
-                                        mail.message.attachments)  # type: ignore[union-attr]
+        self._attach(session, [(message_id, item) for mail, message_id in zip(
+            mails, rows, strict=True) for item in mail.message.attachments])  # type: ignore[union-attr]
         digests = [hashlib.sha256(m.raw).hexdigest() for m in mails]
         have = set(conn.execute(sa.select(StoredFile.sha256).where(
             StoredFile.sha256.in_(digests))).scalars())
@@ -865,18 +873,20 @@ class CaseService:
     def _store_attachments(
         self, session: Session, message: Message, attachments: Sequence[AttachmentInput]
     ) -> None:
-        if not attachments:
+        self._attach(session, [(message.id, a) for a in attachments])  # type: ignore[misc]
+
+    def _attach(self, session: Session, items: Sequence[tuple[int, AttachmentInput]]) -> None:
+        """Store attachments' bytes (once each) and their rows: (message id, file)."""
+        if not items:
             return
         from store.files import FileStore
 
         files = FileStore(self.db)
-        for item in attachments:
-            digest = files.put(session, item.content)
-            session.add(Attachment(
-                message_id=message.id, filename=_one_line(item.filename)[:500],
-                content_type=_one_line(item.content_type)[:200] or "application/octet-stream",
-                size=len(item.content), sha256=digest,
-            ))
+        session.connection().execute(sa.insert(Attachment.__table__), [  # type: ignore[attr-defined]
+            {"message_id": message_id, "filename": _one_line(item.filename)[:500],
+             "content_type": _one_line(item.content_type)[:200] or "application/octet-stream",
+             "size": len(item.content), "sha256": files.put(session, item.content)}
+            for message_id, item in items])
 
     def reply(
         self,

@@ -57,6 +57,14 @@ class ListLoaded(Message):
 
 
 @dataclass
+class Counted(Message):
+    """The size of a list shown before it was counted."""
+
+    generation: int
+    total: int
+
+
+@dataclass
 class RowsLoaded(Message):
     generation: int
     request: Request
@@ -155,10 +163,12 @@ class CasedeskApp(App[None]):
         Binding("escape", "clear_search", "Rensa sökning", show=False, id="app.clear"),
     ]
     CSS = """
-    #search { dock: top; display: none; }
+    /* Below the header, above the list: docked bars would overlap the header. */
+    #search { display: none; }
     #search.-shown { display: block; }
-    #filters { dock: top; height: 1; padding: 0 1; background: $accent 30%; display: none; }
+    #filters { height: 1; padding: 0 1; background: $accent 30%; display: none; }
     #filters.-shown { display: block; }
+    Screen > Horizontal { height: 1fr; }
     CaseTable { width: 1fr; }
     #case-side { width: 40%; min-width: 50; border-left: solid $panel; }
     CaseDetail { border-left: none; height: 1fr; }
@@ -244,7 +254,16 @@ class CasedeskApp(App[None]):
     @work(thread=True, exclusive=True, group="list", exit_on_error=False)
     def load_list(self, generation: int, filters: CaseFilter, grouping: Grouping | None,
                   keep: Keep | None) -> None:
-        if grouping is None:
+        if grouping is None and (keep is None or keep.row is None):
+            # A new list: its first rows on screen before it is counted (a count of a
+            # common word's hits takes far longer than the rows).
+            rows = self.service.list_cases(filters)
+            window = CaseWindow(len(rows), generation)
+            window.place(Request(start=0), rows)
+            self.post_message(ListLoaded(generation, window, 0))
+            if len(rows) == filters.limit:
+                self.post_message(Counted(generation, self.service.count_cases(filters)))
+        elif grouping is None:
             window = CaseWindow(self.service.count_cases(filters), generation)
             cursor = self._fill(window, filters, keep.row if keep else None)
             self.post_message(ListLoaded(generation, window, cursor))
@@ -313,6 +332,13 @@ class CasedeskApp(App[None]):
         if message.generation != self.generation:
             return  # a newer list is on its way
         self.table.show_window(message.window, message.cursor)
+
+    @on(Counted)
+    def counted(self, message: Counted) -> None:
+        window = self.table.window
+        if message.generation == self.generation == window.generation:
+            window.total = max(message.total, len(window.rows))  # type: ignore[union-attr]
+            self.table.relayout()
 
     @on(CaseTable.RowsWanted)
     def fetch_rows(self, message: CaseTable.RowsWanted) -> None:

@@ -220,3 +220,11 @@ def test_a_seek_gives_the_window_that_many_rows_down(team, many, filters) -> Non
     for skip in (0, 1, 5, len(everything) - 1):
         window = anna.list_cases(filters, skip=skip)
         assert window == everything[skip:skip + filters.limit]
+
+
+def test_a_window_of_status_groups_is_the_start_of_the_lifecycle(team, many) -> None:
+    anna = team.as_("anna")
+    everything = anna.group_counts(CaseFilter(include_ended=True), "status")
+    assert anna.group_counts(CaseFilter(include_ended=True), "status", limit=1) == everything[:1]
+    assert anna.group_counts(CaseFilter(include_ended=True), "status", limit=1,
+                             from_end=True) == everything[-1:]
