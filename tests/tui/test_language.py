@@ -211,7 +211,7 @@ async def test_the_app_speaks_its_language(demo_path: Path, language: str) -> No
     want = LANGUAGES[language]
     other = LANGUAGES["sv" if language == "en" else "en"]
     app = app_for(demo_path, language=language)
-    async with app.run_test(size=(160, 40)) as pilot:
+    async with app.run_test(size=(200, 40)) as pilot:  # wide: every column shows
         await settle(app, pilot)
         footer = screen_text(app).splitlines()[-1]
         for description in want["footer"]:

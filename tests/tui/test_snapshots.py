@@ -11,7 +11,7 @@ from tuikit import app_for
 
 pytestmark = pytest.mark.sqlite_only
 
-SIZE = (170, 42)
+SIZE = (120, 40)
 
 
 @pytest.fixture(autouse=True)
@@ -42,6 +42,15 @@ def test_a_case_with_a_note_being_written(snap_compare, demo_path: Path) -> None
         await loaded(pilot)
 
     assert snap_compare(app_for(demo_path), terminal_size=SIZE, run_before=open_and_write)
+
+
+def test_the_overview_grouped_by_status(snap_compare, demo_path: Path) -> None:
+    async def group(pilot) -> None:  # type: ignore[no-untyped-def]
+        await loaded(pilot)
+        pilot.app.group_by("status")
+        await loaded(pilot)
+
+    assert snap_compare(app_for(demo_path), terminal_size=SIZE, run_before=group)
 
 
 def test_the_filter(snap_compare, demo_path: Path) -> None:

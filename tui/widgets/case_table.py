@@ -32,6 +32,8 @@ COLUMNS = [("number", N_("Nr"), 8), ("status", N_("Status"), 9), ("priority", N_
            ("updated", N_("Uppdaterad"), 14), ("title", N_("Titel"), 0),
            ("contact", N_("Kontakt"), 16)]
 ALWAYS = ("number", "title")
+NARROW_DROPS = ("contact", "updated", "priority", "assignee", "channel")
+TITLE_MIN = 20
 CHOOSABLE = [(key, heading) for key, heading, _ in COLUMNS if key not in ALWAYS]
 DEFAULT_COLUMNS = tuple(key for key, _, _ in COLUMNS)
 
@@ -183,7 +185,13 @@ class CaseTable(ScrollView, can_focus=True):
         width_of = widths()
         shown = [(key, width_of[key]) for key, _, _ in COLUMNS
                  if key in self.columns or key in ALWAYS]
-        title_width = max(width - sum(w for _, w in shown) - len(shown), 16)
+        # A narrow list (a small terminal, the case beside it) drops columns, least
+        # needed first, before the title gets too short to read.
+        for key in NARROW_DROPS:
+            if sum(w for _, w in shown) + len(shown) + TITLE_MIN <= width:
+                break
+            shown = [(k, w) for k, w in shown if k != key]
+        title_width = max(width - sum(w for _, w in shown) - len(shown), TITLE_MIN)
         line = " ".join(_fit(texts.get(key, ""), w or title_width) for key, w in shown)
         return Strip([Segment(set_cell_size(line, width), style)], width)
 
