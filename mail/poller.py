@@ -150,7 +150,7 @@ class Poller:
 
     def poll_once(self) -> PollResult:
         """Ingest everything new in the mailbox now, then log out."""
-        self._check_channel()
+        self.check()
         self._take_lease()
         try:
             client = connect(self.mailbox)
@@ -161,7 +161,8 @@ class Poller:
         finally:
             leases.release(self.db, self.lease, self.holder)
 
-    def _check_channel(self) -> None:
+    def check(self) -> None:
+        """Refuse to start without the email channel the mailbox names."""
         channels = {c.name: c for c in self.service.list_channels()}
         channel = channels.get(self.mailbox.channel)
         if channel is None:
@@ -234,7 +235,7 @@ class Poller:
             = None, max_pause: float = 60) -> None:
         """Poll until `stop` is set: IDLE where the server offers it, else every
         minute; after a failure, again after a pause that doubles up to `max_pause`."""
-        self._check_channel()
+        self.check()
         pause = 1.0
         while not stop.is_set():
             try:

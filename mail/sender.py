@@ -149,7 +149,12 @@ class Sender:
 
     async def _send_one(self, client: aiosmtplib.SMTP, mail: OutboxMail,
                         result: SendResult) -> None:
-        data = build(mail).as_bytes()
+        try:
+            data = build(mail).as_bytes()
+        except (ValueError, TypeError) as exc:  # a header no mail can carry
+            self.service.outbox_failed(mail.id, f"the mail cannot be built: {exc}")
+            result.add("failed")
+            return
         try:
             await client.rset()
             await client.mail(mail.from_addr)

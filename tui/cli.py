@@ -740,6 +740,8 @@ def poll(
             for poller in pollers:
                 typer.echo(clean_line(poller.poll_once().describe()))
             return
+        for poller in pollers:
+            poller.check()  # before any thread: a mistake stops the command, said once
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         stop = threading.Event()
         threads = [threading.Thread(target=p.run, args=(stop,), kwargs={

@@ -68,3 +68,21 @@ def test_a_killed_poller_loses_and_doubles_nothing(team, dovecot: Dovecot, mailb
     assert sorted(texts) == sorted(f"Meddelande nummer {i}." for i in range(MAILS))
     assert cases == MAILS
     assert all("\\Seen" in m.flags for m in dovecot.messages(mailbox.user))
+
+
+def test_poll_says_what_is_missing(team, mailbox: Mailbox, tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'[store]\nurl = "{team.db.path}"\n')
+    env = {**os.environ, "CASEDESK_CONFIG": str(config)}
+    done = subprocess.run([sys.executable, "-m", "tui.cli", "poll"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "no [[mailbox]] in the config" in done.stderr
+    config.write_text(
+        f'[store]\nurl = "{team.db.path}"\n\n[[mailbox]]\nchannel = "Nope"\n'
+        f'host = "{mailbox.host}"\nport = {mailbox.port}\nsecurity = "none"\n')
+    done = subprocess.run([sys.executable, "-m", "tui.cli", "poll"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "names the channel 'Nope', which does not exist" in done.stderr
+    assert "Traceback" not in done.stderr
