@@ -213,3 +213,44 @@ def test_an_acknowledgement_answers_people_and_never_machines(
     assert any(m.kind == "event" and "Automatic acknowledgement" in m.text
                for m in case.messages)
     assert case.first_response_at is None  # an automatic answer is no response
+
+
+def test_a_hostile_subject_cannot_add_headers_to_our_reply(
+        team, dovecot: Dovecot, mailbox: Mailbox, smtp_server: SmtpServer,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    dovecot.append(mailbox.user, "INBOX", (
+        b"From: Mallory <mallory@example.org>\r\nTo: support@example.com\r\n"
+        b"Subject: =?utf-8?q?Hej=0D=0ABcc:_all@example.org=0D=0A=0D=0AInjected?=\r\n"
+        b"Message-ID: <m1@example.org>\r\n\r\nHej\r\n"))
+    Poller(team.db, settings(mailbox, monkeypatch), MailSettings(), clock=team.clock).poll_once()
+    (row,) = team.as_("boss").list_cases(CaseFilter(limit=5))
+    team.as_("anna").reply(row.number, "Svar")
+    assert sender_for(team, smtp_server).send_once().outcomes == {"sent": 1}
+    (out,) = smtp_server.received
+    assert out.rcpt_tos == ["mallory@example.org"]
+    msg = parsed(out.raw)
+    assert msg["Bcc"] is None
+    assert len(msg.get_all("Subject")) == 1
+    assert "Injected" in msg["Subject"]  # kept, on its one line
+
+
+def test_a_forwarded_mail_is_kept_whole_as_an_attachment(
+        team, dovecot: Dovecot, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    inner = mail(sender="Leverantör <lev@example.com>", subject="Er order",
+                 text="Ordern är skickad.")
+    outer = email.message.EmailMessage()
+    outer["From"] = "Karin <karin@example.se>"
+    outer["Subject"] = "Fwd: Er order"
+    outer.set_content("Se nedan, stämmer detta?")
+    outer.add_attachment(email.message_from_bytes(inner, policy=email.policy.default))
+    dovecot.append(mailbox.user, "INBOX", outer.as_bytes())
+    Poller(team.db, settings(mailbox, monkeypatch), MailSettings(), clock=team.clock).poll_once()
+    boss = team.as_("boss")
+    (row,) = boss.list_cases(CaseFilter(limit=5))
+    first = boss.get_case(row.number).messages[0]
+    assert first.text.startswith("Se nedan, stämmer detta?")
+    (attached,) = first.attachments
+    assert attached.content_type == "message/rfc822"
+    kept = parsed(boss.attachment_content(attached.id)[1])
+    assert kept["Subject"] == "Er order"
+    assert "Ordern är skickad." in kept.get_content()
