@@ -3,8 +3,8 @@
     .venv/bin/python bench/mail_bench.py [--sizes 1000 10000] [--idle 10] [--send 1000]
 
 Starts a throw-away Dovecot and an aiosmtpd (tests/mailservers.py), fills a mailbox
-with realistic mails (plain, HTML, multipart with a PDF, Swedish and English, some
-replies quoting the earlier mail), and prints, for each size:
+with realistic mails (plain, HTML, multipart with a PDF, Swedish and English, and
+one in four a reply to the mail before it, quoting), and prints, for each size:
 - imapclient fetching the mails alone (BODY.PEEK[] in batches of 100);
 - that plus `email.message_from_bytes(policy=default)` and the text of each — the
   stdlib parser, the real floor of any ingest;
@@ -57,19 +57,24 @@ QUOTE = ("\n\nDen 3 mars 2026 kl. 10:12 skrev Nordljus Support <support@example.
 
 
 def realistic(i: int) -> bytes:
+    """Three new cases in four mails; the fourth answers the mail before it (its
+    In-Reply-To), quoting our answer, as a customer's mail client does."""
     subject, text = TEXTS[i % len(TEXTS)]
     sender = f"Kund {i} <kund{i % 400}@example.se>"
+    own_id = f"<bench.{i}@example.se>"
     kind = i % 4
     if kind == 0:
-        return mail(sender=sender, subject=subject, text=text)
+        return mail(sender=sender, subject=subject, text=text, message_id=own_id)
     if kind == 1:
         html = "<html><body>" + "".join(f"<p>{p}</p>" for p in text.split("\n\n")) + \
             "<table><tr><td>Order</td><td>55123</td></tr></table></body></html>"
-        return mail(sender=sender, subject=subject, text=None, html=html)
+        return mail(sender=sender, subject=subject, text=None, html=html, message_id=own_id)
     if kind == 2:
-        return mail(sender=sender, subject=subject, text=text,
+        return mail(sender=sender, subject=subject, text=text, message_id=own_id,
                     attachments=[("faktura.pdf", PDF, "application/pdf")])
-    return mail(sender=sender, subject="SV: " + subject, text="Tack, det fungerar nu!" + QUOTE)
+    earlier = f"<bench.{i - 1}@example.se>"
+    return mail(sender=sender, subject="SV: " + subject, text="Tack, det fungerar nu!" + QUOTE,
+                message_id=own_id, headers={"In-Reply-To": earlier, "References": earlier})
 
 
 def fill(dovecot: Dovecot, box: Mailbox, n: int) -> None:

@@ -138,6 +138,34 @@ def index_new_case(session: Session, case_id: int) -> None:
     _put(session, case_id, _docs(session, [case_id])[case_id])
 
 
+def documents(session: Session, case_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """The search documents (title, text) of cases as they are now."""
+    session.flush()
+    return _docs(session, case_ids)
+
+
+def replace_documents(session: Session, before: dict[int, tuple[str, str]],
+                      after: dict[int, tuple[str, str]]) -> None:
+    """Swap the index's documents of cases from `before` to `after`, set-wise."""
+    changed = [i for i in after if before.get(i) != after[i]]
+    if not changed:
+        return
+    if _dialect(session) == "postgresql":
+        session.execute(sa.text(
+            f"INSERT INTO case_search (case_id, doc) VALUES (:id, {PG_VECTOR}) "
+            "ON CONFLICT (case_id) DO UPDATE SET doc = excluded.doc"),
+            [{"id": i, "title": after[i][0], "body": after[i][1]} for i in changed])
+        return
+    old = [{"id": i, "title": before[i][0], "body": before[i][1]} for i in changed
+           if i in before]
+    if old:
+        session.execute(sa.text("INSERT INTO case_fts(case_fts, rowid, title, body) "
+                                "VALUES('delete', :id, :title, :body)"), old)
+    session.execute(sa.text("INSERT INTO case_fts(rowid, title, body) VALUES "
+                            "(:id, :title, :body)"),
+                    [{"id": i, "title": after[i][0], "body": after[i][1]} for i in changed])
+
+
 def index_new_cases(session: Session, case_ids: list[int]) -> None:
     """Add the documents of many cases created in this transaction, in one statement."""
     docs = _docs(session, case_ids)

@@ -579,8 +579,14 @@ class CaseService:
                 Channel.address != "")))
             # Most mail starts a new case: those are written set-wise, a statement per
             # table for the batch; replies, duplicates and unreadable mail one by one.
-            fresh, one_by_one = self._sort_mail(session, mailbox, uidvalidity, mails)
+            fresh, answers, one_by_one = self._sort_mail(session, mailbox, uidvalidity, mails)
             receipts = self._receive_new(session, actor, mailbox, ch, uidvalidity, fresh)
+            # Answers to the batch's own new mail: their cases exist now.
+            new_case_of = {m.message.mail_message_id: r.case for m, r in  # type: ignore[union-attr]
+                           zip(fresh, receipts, strict=True)}
+            receipts += self._receive_answers(session, actor, mailbox, uidvalidity, [
+                (m, target if isinstance(target, int) else new_case_of[target])  # type: ignore[misc]
+                for m, target in answers])
             receipts += [self._receive_one(session, actor, mailbox, ch, uidvalidity, mail)
                          for mail in one_by_one]
             by_uid = {m.uid: m for m in mails}
@@ -605,10 +611,13 @@ class CaseService:
         return self.db.write(lambda session: work(session, self._actor(session)), durable=True)
 
     def _sort_mail(self, session: Session, mailbox: str, uidvalidity: int,
-                   mails: Sequence[MailInput]) -> tuple[list[MailInput], list[MailInput]]:
-        """(mails that plainly start a new case, the rest): a mail is plain when it
-        was read, refers to no case we know by header or tag, repeats no stored mail,
-        and answers no other mail of the batch."""
+                   mails: Sequence[MailInput]
+                   ) -> tuple[list[MailInput], list[tuple[MailInput, int | str]],
+                              list[MailInput]]:
+        """Sort a batch: (mails that start a new case; plain answers, each with the
+        open case it lands on — or the Message-ID of the batch's own new mail it
+        answers; the rest, one by one: tags, merged or ended cases, duplicates,
+        unreadable mail). The answers' case is the one `_thread` would pick."""
         digests = {hashlib.sha256(m.raw).hexdigest() for m in mails}
         stored = set(session.scalars(sa.select(InboundMail.sha256).where(
             InboundMail.mailbox == mailbox, InboundMail.sha256.in_(digests))))
@@ -616,23 +625,114 @@ class CaseService:
             InboundMail.mailbox == mailbox, InboundMail.uidvalidity == uidvalidity,
             InboundMail.uid.in_([m.uid for m in mails]))))
         referred = {i for m in mails for i in m.thread_ids}
-        threaded = set(session.scalars(sa.select(Message.mail_message_id).where(
-            Message.mail_message_id.in_(referred)))) if referred else set()
+        # Each referred Message-ID's case, ours first, the newest first (as `_thread`).
+        best: dict[str, tuple[bool, int, int]] = {}
+        if referred:
+            for mail_id, case_id, kind, row_id in session.execute(sa.select(
+                    Message.mail_message_id, Message.case_id, Message.kind, Message.id).where(
+                    Message.mail_message_id.in_(referred))):
+                rank = (kind == MessageKind.REPLY.value, row_id, case_id)
+                best[mail_id] = max(best.get(mail_id, rank), rank)
+        cases = {c.id: c for c in session.execute(sa.select(
+            Case.id, Case.status, Case.merged_into_id).where(
+            Case.id.in_({b[2] for b in best.values()})))} if best else {}
         tags = {m.case_tag for m in mails if m.case_tag is not None}
         tagged = set(session.scalars(sa.select(Case.id).where(Case.id.in_(tags)))) if tags \
             else set()
-        fresh, rest, seen_ids, seen_digests = [], [], set(), set()
+        fresh: list[MailInput] = []
+        answers: list[tuple[MailInput, int | str]] = []
+        rest: list[MailInput] = []
+        batch_new: set[str] = set()
+        seen_digests: set[str] = set()
         for mail in mails:
             digest = hashlib.sha256(mail.raw).hexdigest()
-            plain = (mail.message is not None and mail.uid not in known
-                     and digest not in stored and digest not in seen_digests
-                     and not (set(mail.thread_ids) & (threaded | seen_ids))
-                     and mail.case_tag not in tagged)
-            (fresh if plain else rest).append(mail)
+            readable = (mail.message is not None and mail.uid not in known
+                        and digest not in stored and digest not in seen_digests)
             seen_digests.add(digest)
-            if mail.message is not None and mail.message.mail_message_id:
-                seen_ids.add(mail.message.mail_message_id)
-        return fresh, rest
+            hits = [best[i] for i in mail.thread_ids if i in best]
+            target = max(hits)[2] if hits else None
+            in_batch = next((i for i in mail.thread_ids if i in batch_new), None)
+            if not readable or mail.case_tag in tagged and target is None:
+                rest.append(mail)
+            elif target is not None:
+                case = cases[target]
+                if case.merged_into_id is None and Status(case.status) not in ENDED:
+                    answers.append((mail, target))
+                else:
+                    rest.append(mail)
+            elif in_batch is not None:
+                answers.append((mail, in_batch))
+            else:
+                fresh.append(mail)
+                if mail.message is not None and mail.message.mail_message_id:
+                    batch_new.add(mail.message.mail_message_id)
+        return fresh, answers, rest
+
+    def _receive_answers(self, session: Session, actor: Actor, mailbox: str,
+                         uidvalidity: int, answers: list[tuple[MailInput, int]]
+                         ) -> list[Receipt]:
+        """Customers' answers on open cases, a statement per table: what
+        `_append_inbound` does one by one (the reopening included), for a batch."""
+        if not answers:
+            return []
+        now, conn = self._now(), session.connection()
+        case_ids = sorted({case_id for _, case_id in answers})
+        before = search.documents(session, case_ids)
+        names = dict(conn.execute(sa.select(Case.id, Contact.name).join(
+            Contact, Contact.id == Case.contact_id).where(Case.id.in_(case_ids))).all())
+        rows = list(conn.execute(sa.insert(Message.__table__).returning(  # type: ignore[attr-defined]
+            Message.__table__.c.id, sort_by_parameter_order=True), [  # type: ignore[attr-defined]
+            {"case_id": case_id, "kind": MessageKind.CUSTOMER.value,
+             "author": _one_line(m.sender_name)[:200] or m.message.sender_address  # type: ignore[union-attr]
+             or names[case_id], "author_agent_id": None, "text": m.message.text,  # type: ignore[union-attr]
+             "flags": ",".join(m.message.flags), "created_at": now,  # type: ignore[union-attr]
+             "origin_case_id": case_id, "mail_message_id": m.message.mail_message_id,  # type: ignore[union-attr]
+             "sender_address": m.message.sender_address}  # type: ignore[union-attr]
+            for m, case_id in answers]).scalars())
+        conn.execute(sa.update(Case.__table__).where(  # type: ignore[attr-defined]
+            Case.__table__.c.id.in_(case_ids), Case.__table__.c.updated_at < now  # type: ignore[attr-defined]
+        ).values(updated_at=now))
+        self._keep_mail(session, mailbox, uidvalidity, [m for m, _ in answers],
+                        [c for _, c in answers], rows, now)
+        audit.record_many(session, actor, at=now, events=[
+            ("message.customer", case_id, {"message": row}) for (_, case_id), row
+            in zip(answers, rows, strict=True)])
+        # A person's answer reopens a waiting or solved case (never their auto-reply).
+        reopening = {case_id for m, case_id in answers
+                     if not MACHINE_FLAGS & set(m.message.flags)}  # type: ignore[union-attr]
+        for case in session.scalars(sa.select(Case).where(Case.id.in_(reopening))):
+            if Status(case.status) in REOPENED_BY_CUSTOMER:
+                self._transition(session, SYSTEM, case, Status.OPEN,
+                                 reason="the customer replied")
+        session.flush()
+        search.replace_documents(session, before, search.documents(session, case_ids))
+        return [Receipt(m.uid, "ingested", case_id) for (m, case_id) in answers]
+
+    def _keep_mail(self, session: Session, mailbox: str, uidvalidity: int,
+                   mails: list[MailInput], cases: list[int], rows: list[int],
+                   now: datetime) -> None:
+        """The raw mails, their keys and attachments, for mails now on `cases` as
+        messages `rows`: a statement per table."""
+        conn = session.connection()
+        self._attach(session, [(message_id, item) for mail, message_id in zip(
+            mails, rows, strict=True) for item in mail.message.attachments])  # type: ignore[union-attr]
+        digests = [hashlib.sha256(m.raw).hexdigest() for m in mails]
+        have = set(conn.execute(sa.select(StoredFile.sha256).where(
+            StoredFile.sha256.in_(digests))).scalars())
+        raw = {d: m.raw for d, m in zip(digests, mails, strict=True) if d not in have}
+        if raw:  # raw first, in the database: atomic with the key and the case
+            conn.execute(sa.insert(StoredFile.__table__), [  # type: ignore[attr-defined]
+                {"sha256": d, "content": content} for d, content in raw.items()])
+        conn.execute(sa.insert(InboundMail.__table__), [  # type: ignore[attr-defined]
+            {"mailbox": mailbox, "uidvalidity": uidvalidity, "uid": m.uid, "sha256": d,
+             "size": len(m.raw), "received_at": now, "outcome": "ingested", "reason": "",
+             "case_id": case_id, "message_id": message_id, "server_done": False}
+            for m, d, case_id, message_id in zip(mails, digests, cases, rows, strict=True)])
+        for mail, case_id in zip(mails, cases, strict=True):
+            if mail.too_large:
+                case = session.get_one(Case, case_id)
+                for filename, size in mail.too_large:
+                    self._event(session, case, _too_large(filename, size))
 
     def _receive_new(self, session: Session, actor: Actor, mailbox: str, channel: Channel,
                      uidvalidity: int, mails: list[MailInput]) -> list[Receipt]:
@@ -684,31 +784,13 @@ class CaseService:
              "mail_message_id": m.mail_message_id, "sender_address": m.sender_address}  # type: ignore[union-attr]
             for m, case_id, (_id, name) in zip(messages, cases, contact_of, strict=True)]
         ).scalars())
-        self._attach(session, [(message_id, item) for mail, message_id in zip(
-            mails, rows, strict=True) for item in mail.message.attachments])  # type: ignore[union-attr]
-        digests = [hashlib.sha256(m.raw).hexdigest() for m in mails]
-        have = set(conn.execute(sa.select(StoredFile.sha256).where(
-            StoredFile.sha256.in_(digests))).scalars())
-        raw = {d: m.raw for d, m in zip(digests, mails, strict=True) if d not in have}
-        if raw:  # raw first, in the database: atomic with the key and the case
-            conn.execute(sa.insert(StoredFile.__table__), [  # type: ignore[attr-defined]
-                {"sha256": d, "content": content} for d, content in raw.items()])
-        conn.execute(sa.insert(InboundMail.__table__), [  # type: ignore[attr-defined]
-            {"mailbox": mailbox, "uidvalidity": uidvalidity, "uid": m.uid, "sha256": d,
-             "size": len(m.raw), "received_at": now, "outcome": "ingested", "reason": "",
-             "case_id": case_id, "message_id": message_id, "server_done": False}
-            for m, d, case_id, message_id in zip(mails, digests, cases, rows, strict=True)])
+        self._keep_mail(session, mailbox, uidvalidity, mails, cases, rows, now)
         audit.record_many(session, actor, at=now, events=[
             *(("case.create", case_id, {"channel": channel.name, "status": "new",
                                         "contact": contact_id})
               for case_id, (contact_id, _n) in zip(cases, contact_of, strict=True)),
             *(("message.customer", case_id, {"message": message_id})
               for case_id, message_id in zip(cases, rows, strict=True))])
-        for mail, case_id in zip(mails, cases, strict=True):
-            if mail.too_large:
-                case = session.get_one(Case, case_id)
-                for filename, size in mail.too_large:
-                    self._event(session, case, _too_large(filename, size))
         session.flush()
         search.index_new_cases(session, cases)
         return [Receipt(m.uid, "ingested", case_id, new_case=True)
@@ -746,10 +828,14 @@ class CaseService:
                 f"This mail could not be read ({mail.problem}). The original is attached.",
                 attachments=(AttachmentInput("original.eml", mail.raw, "message/rfc822"),))
         case = _thread(session, mail, message.sender_address)
-        contact = _mail_contact(session, mail.sender_name, message.sender_address, self._now())
-        message = replace(message, author=contact.name)
+        # Shown as the mail names its sender (an answer may come from a colleague).
+        message = replace(message, author=_one_line(mail.sender_name)[:200]
+                          or message.sender_address)
         new = case is None
         if case is None:
+            contact = _mail_contact(session, mail.sender_name, message.sender_address,
+                                    self._now())
+            message = replace(message, author=contact.name)
             case = _new_case(session, actor, channel, contact,
                              title=_mail_title(mail.subject), escalated=False, priority=None,
                              labels=(), now=self._now())

@@ -321,3 +321,34 @@ def test_a_supervisor_sees_every_skip_with_its_reason(team, dovecot: Dovecot,
     assert all(r.reason for r in seen if r.outcome != "ingested")
     with pytest.raises(Forbidden):
         team.as_("anna").inbound()
+
+
+def test_an_answer_in_the_same_batch_lands_on_the_new_case(team, dovecot: Dovecot,
+                                                           mailbox: Mailbox,
+                                                           poller: Poller) -> None:
+    dovecot.append(mailbox.user, "INBOX", mail(subject="Fråga", text="Första",
+                                              message_id="<q1@example.se>"))
+    dovecot.append(mailbox.user, "INBOX", mail(subject="Re: Fråga", text="Tillägg",
+                                              headers={"In-Reply-To": "<q1@example.se>"}))
+    assert poller.poll_once().outcomes == {"ingested": 2}
+    (case,) = cases_of(team, "karin@example.se")
+    assert [m.text for m in case.messages if m.kind == "customer"] == ["Första", "Tillägg"]
+    assert team.as_("boss").list_cases(CaseFilter(search="Tillägg"))[0].number == case.number
+
+
+def test_an_answer_to_a_closed_case_starts_a_linked_one(team, dovecot: Dovecot,
+                                                        mailbox: Mailbox,
+                                                        poller: Poller) -> None:
+    dovecot.append(mailbox.user, "INBOX", mail(subject="Gammalt", message_id="<old@example.se>"))
+    poller.poll_once()
+    (case,) = cases_of(team, "karin@example.se")
+    anna = team.as_("anna")
+    anna.set_status(case.number, "solved")
+    team.system.set_status(case.number, "closed")
+    dovecot.append(mailbox.user, "INBOX", mail(subject="Re: Gammalt", text="Igen!",
+                                              headers={"In-Reply-To": "<old@example.se>"}))
+    poller.poll_once()
+    old, new = sorted(cases_of(team, "karin@example.se"), key=lambda c: c.number)
+    assert old.status == "closed"
+    assert new.messages[-1].text.startswith("Igen!")
+    assert old.number in new.related
