@@ -81,6 +81,7 @@ class Sender:
         self.timeout = timeout
         self.service = CaseService.system(db, clock=clock)
         self.holder = leases.holder_name()
+        self._dirty = False  # the connection is inside an unfinished transaction
 
     def send_once(self) -> SendResult:
         """Send every mail that is due now, then stop."""
@@ -112,6 +113,7 @@ class Sender:
         client: aiosmtplib.SMTP | None = None
         try:
             client = await self._connect()
+            self._dirty = False
         except (aiosmtplib.SMTPException, OSError, SecretError) as exc:
             # Nothing was handed over: every claimed mail waits for the next try.
             for mail in due:
@@ -156,18 +158,23 @@ class Sender:
             result.add("failed")
             return
         try:
-            await client.rset()
+            if self._dirty:  # a refused or broken transaction before: start clean
+                await client.rset()
+                self._dirty = False
             await client.mail(mail.from_addr)
             await client.rcpt(mail.to_addr)
         except aiosmtplib.SMTPResponseException as exc:
+            self._dirty = True
             self._refused(mail, exc, result)
             return
         except (aiosmtplib.SMTPException, OSError) as exc:
+            self._dirty = True
             self._retry(mail, str(exc), result)  # nothing handed over yet
             return
         try:
             await client.data(data)
         except aiosmtplib.SMTPResponseException as exc:
+            self._dirty = True
             self._refused(mail, exc, result)  # the server answered: we know
             return
         except (aiosmtplib.SMTPException, OSError) as exc:
