@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import base64
 import contextlib
 import ctypes
 import grp
@@ -626,6 +627,19 @@ class _Handler:
         # Set: DATA is recorded, then answered only when it is cleared (a client that
         # dies waiting for the answer has handed its mail over).
         self.hold = threading.Event()
+        self.tokens: dict[str, str] = {}  # XOAUTH2: token -> user
+
+    async def auth_XOAUTH2(self, server: SMTP, args: list[str]) -> AuthResult:
+        """XOAUTH2 (Gmail, Microsoft 365): "user=U^Aauth=Bearer T^A^A", base64."""
+        try:
+            fields = dict(part.split("=", 1) for part in base64.b64decode(
+                args[1]).decode().split("\x01") if "=" in part)
+        except (IndexError, ValueError):
+            return AuthResult(success=False, handled=False)
+        token = fields.get("auth", "").removeprefix("Bearer ")
+        with self.lock:
+            ok = self.tokens.get(token) == fields.get("user")
+        return AuthResult(success=ok, handled=False)
 
     def _queued(self, command: str) -> str | None:
         with self.lock:
@@ -694,6 +708,11 @@ class SmtpServer:
             raise ValueError(f"not an SMTP error reply: {reply!r}")
         with self._handler.lock:
             self._handler.replies[command].extend([reply] * times)
+
+    def register_token(self, user: str, token: str) -> None:
+        """Accept `token` for `user` with AUTH XOAUTH2."""
+        with self._handler.lock:
+            self._handler.tokens[token] = user
 
     def hold_answers(self, hold: bool = True) -> None:
         """Take mails but keep the client waiting for the answer, until released."""

@@ -254,3 +254,19 @@ def test_a_forwarded_mail_is_kept_whole_as_an_attachment(
     kept = parsed(boss.attachment_content(attached.id)[1])
     assert kept["Subject"] == "Er order"
     assert "Ordern är skickad." in kept.get_content()
+
+
+def test_oauth2_for_smtp_with_a_token_from_a_command(team) -> None:
+    number = team.new_case()
+    team.as_("anna").reply(number, "Svar")
+    with SmtpServer(auth=("support", "unused"), starttls=True) as server:
+        server.register_token("support@example.com", "tok-1")
+        smtp = SmtpSettings(host="localhost", port=server.port, security="starttls",
+                            username="support@example.com", cafile=str(server.cafile),
+                            oauth2_token_command="echo tok-1")
+        assert Sender(team.db, smtp, clock=team.clock).send_once().outcomes == {"sent": 1}
+        wrong = smtp.model_copy(update={"oauth2_token_command": "echo tok-2"})
+        team.as_("anna").reply(number, "Ett till")
+        assert Sender(team.db, wrong, clock=team.clock).send_once().outcomes == {
+            "retry later": 1}
+    assert len(server.received) == 1
