@@ -55,14 +55,15 @@ def latest_change(session: Session) -> int:
 
 
 def record_many(session: Session, actor: Actor, *, at: datetime,
-                events: Iterable[tuple[str, int | None, Any]]) -> None:
-    """`record` for many events at once (action, case, after): two statements."""
+                events: Iterable[tuple[str, int | None, Any]], before: Any = None) -> None:
+    """`record` for many events at once (action, case, after; one `before` for all):
+    two statements."""
     rows = [(action, case_id, _json(after)) for action, case_id, after in events]
     if not rows:
         return
     conn = session.connection()
     conn.execute(sa.insert(AuditEvent.__table__), [  # type: ignore[attr-defined]
-        {"at": at, "actor": actor.login, "action": action, "case_id": case_id, "before": "",
-         "after": after} for action, case_id, after in rows])
+        {"at": at, "actor": actor.login, "action": action, "case_id": case_id,
+         "before": _json(before), "after": after} for action, case_id, after in rows])
     conn.execute(sa.insert(Change.__table__), [  # type: ignore[attr-defined]
         {"at": at, "case_id": case_id, "kind": action} for action, case_id, _ in rows])

@@ -54,3 +54,18 @@ class FileStore:
             return self.path(digest).read_bytes()
         except FileNotFoundError:
             raise NotFound(f"the file {digest[:12]}… is missing from {self.root}") from None
+
+    def forget(self, session: Session, digests: set[str]) -> None:
+        """Delete files no attachment and no kept mail refers to any more."""
+        from store.models import Attachment, InboundMail
+
+        used = set(session.scalars(sa.select(Attachment.sha256).where(
+            Attachment.sha256.in_(digests)))) | set(session.scalars(sa.select(
+                InboundMail.sha256).where(InboundMail.sha256.in_(digests))))
+        gone = digests - used
+        if not gone:
+            return
+        session.execute(sa.delete(StoredFile).where(StoredFile.sha256.in_(gone)))
+        if self.root is not None:
+            for digest in gone:  # after the commit would be tidier; a leftover is harmless
+                self.path(digest).unlink(missing_ok=True)

@@ -166,6 +166,20 @@ def replace_documents(session: Session, before: dict[int, tuple[str, str]],
                     [{"id": i, "title": after[i][0], "body": after[i][1]} for i in changed])
 
 
+def forget_cases(session: Session, case_ids: list[int]) -> None:
+    """Take cases out of the index (before their rows go)."""
+    if _dialect(session) == "postgresql":
+        session.execute(sa.text("DELETE FROM case_search WHERE case_id IN :ids").bindparams(
+            sa.bindparam("ids", expanding=True)), {"ids": case_ids})
+        return
+    replace_documents_delete = [{"id": i, "title": t, "body": b}
+                                for i, (t, b) in _docs(session, case_ids).items()]
+    if replace_documents_delete:
+        session.execute(sa.text("INSERT INTO case_fts(case_fts, rowid, title, body) "
+                                "VALUES('delete', :id, :title, :body)"),
+                        replace_documents_delete)
+
+
 def index_new_cases(session: Session, case_ids: list[int]) -> None:
     """Add the documents of many cases created in this transaction, in one statement."""
     docs = _docs(session, case_ids)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from store import audit, queries, search
 from store.db import Database
 from store.errors import Conflict, Forbidden, InvalidInput, NotFound
+from store.files import FileStore
 from store.lifecycle import (
     ENDED,
     REOPENED_BY_CUSTOMER,
@@ -35,6 +36,7 @@ from store.models import (
     Agent,
     AgentPreference,
     Attachment,
+    AuditEvent,
     Case,
     CaseLink,
     Channel,
@@ -171,6 +173,16 @@ class Receipt:
     outcome: str  # ingested | duplicate | quarantined | known (already ingested)
     case: int | None
     new_case: bool = False
+
+
+@dataclass(frozen=True)
+class Purged:
+    """A case the retention policy removes (or would)."""
+
+    number: int
+    archived_at: datetime
+    messages: int
+    contact_removed: bool
 
 
 @dataclass(frozen=True)
@@ -432,6 +444,105 @@ class CaseService:
         with search.reindexing(session, case.id):
             row = self._append_inbound(session, actor, case, message)
         return case, row
+
+    # -- the scheduler ---------------------------------------------------------------
+
+    def advance(self, start: str, target: str, *, since_before: datetime,
+                reason: str, limit: int = 5000) -> list[int]:
+        """The scheduler's moves, set-wise: cases that became `start` (solved, closed)
+        before `since_before` move to `target` (closed, archived) — at most `limit`
+        in this one transaction, so that a job interrupted between batches leaves
+        every case either moved, with its event and audit, or untouched. Returns the
+        numbers moved; call again until it returns none."""
+        begin, end = Status(start), Status(target)
+        stamp = {Status.SOLVED: "solved_at", Status.CLOSED: "closed_at"}[begin]
+        mark = {Status.CLOSED: "closed_at", Status.ARCHIVED: "archived_at"}[end]
+
+        def work(session: Session, actor: Actor) -> list[int]:
+            self._require_system(actor)
+            check_transition(begin, end, actor.kind)
+            now, conn = self._now(), session.connection()
+            table = Case.__table__  # type: ignore[attr-defined]
+            due = sa.select(table.c.id).where(
+                table.c.status == begin.value, table.c[stamp] < since_before
+            ).order_by(table.c.id).limit(limit)
+            moved = sorted(conn.execute(sa.update(table).where(
+                table.c.id.in_(due.scalar_subquery()), table.c.status == begin.value
+            ).values({"status": end.value, mark: now, "version": table.c.version + 1,
+                      "updated_at": sa.case((table.c.updated_at < now, now),
+                                            else_=table.c.updated_at)}
+                     ).returning(table.c.id)).scalars())
+            if not moved:
+                return []
+            conn.execute(sa.insert(Message.__table__), [  # type: ignore[attr-defined]
+                {"case_id": n, "kind": MessageKind.EVENT.value, "author": SYSTEM.display,
+                 "author_agent_id": None, "text": f"Status: {begin.value} → {end.value} "
+                 f"({reason})", "flags": "", "created_at": now, "origin_case_id": n,
+                 "mail_message_id": None, "sender_address": ""} for n in moved])
+            audit.record_many(session, actor, at=now, before={"status": begin.value},
+                              events=[("case.status", n, {"status": end.value})
+                                      for n in moved])
+            return moved
+
+        return self._write(work)
+
+    def purge(self, archived_before: datetime, *, dry_run: bool = False,
+              limit: int = 500) -> list[Purged]:
+        """Retention: archived cases archived before `archived_before` go — their
+        conversation, attachments, raw mail, and contacts no other case has. Each
+        leaves one audit record with no personal data (its number and dates), and
+        its older audit records lose their values. At most `limit` per transaction;
+        call again until it returns none. `dry_run`: what would go, nothing done."""
+
+        def work(session: Session, actor: Actor) -> list[Purged]:
+            self._require_system(actor)
+            cases = list(session.scalars(sa.select(Case).where(
+                Case.status == Status.ARCHIVED.value, Case.archived_at < archived_before
+            ).order_by(Case.id).limit(limit)))
+            ids = [c.id for c in cases]
+            if not ids:
+                return []
+            messages = sa.select(Message.id).where(Message.case_id.in_(ids))
+            counts = dict(session.execute(sa.select(Message.case_id, sa.func.count()).where(
+                Message.case_id.in_(ids)).group_by(Message.case_id)).all())
+            contacts = {c.contact_id for c in cases}
+            shared = set(session.scalars(sa.select(Case.contact_id).where(
+                Case.contact_id.in_(contacts), Case.id.not_in(ids))))
+            report = [Purged(c.id, c.archived_at, counts.get(c.id, 0),  # type: ignore[arg-type]
+                             c.contact_id not in shared) for c in cases]
+            if dry_run:
+                return report
+            now = self._now()
+            search.forget_cases(session, ids)  # type: ignore[arg-type]
+            digests = set(session.scalars(sa.select(Attachment.sha256).where(
+                Attachment.message_id.in_(messages)))) | set(session.scalars(sa.select(
+                    InboundMail.sha256).where(InboundMail.case_id.in_(ids))))
+            for table, where in (
+                (Attachment, Attachment.message_id.in_(messages)),
+                (Mention, Mention.message_id.in_(messages)),
+                (Outbox, Outbox.case_id.in_(ids)),
+                (InboundMail, InboundMail.case_id.in_(ids)),
+                (Message, Message.case_id.in_(ids)),
+                (Watch, Watch.case_id.in_(ids)),
+                (WorkspaceEntry, WorkspaceEntry.case_id.in_(ids)),
+                (CaseLink, sa.or_(CaseLink.case_id.in_(ids), CaseLink.other_id.in_(ids))),
+            ):
+                session.execute(sa.delete(table).where(where))
+            # Other cases merged into these keep their own rows, no longer pointing here.
+            session.execute(sa.update(Case).where(Case.merged_into_id.in_(ids)).values(
+                merged_into_id=None))
+            session.execute(sa.delete(Case).where(Case.id.in_(ids)))
+            session.execute(sa.delete(Contact).where(Contact.id.in_(contacts - shared)))
+            FileStore(self.db).forget(session, digests)
+            # The audit trail of a purged case keeps who did what when, not the values.
+            session.execute(sa.update(AuditEvent).where(AuditEvent.case_id.in_(ids)).values(
+                before="", after=""))
+            audit.record_many(session, actor, at=now, events=[
+                ("case.purged", p.number, {"archived_at": p.archived_at.isoformat(),
+                                           "messages": p.messages}) for p in report])
+            return report
+
+        return self._write(work)
 
     # -- mail out (the outbox) ----------------------------------------------------------
     # queued → sending → sent / failed / unknown, each step its own commit; the network

@@ -809,6 +809,101 @@ def inbound(
                    f"{clean_line(r.reason)}".rstrip())
 
 
+# -- the scheduler ------------------------------------------------------------------
+
+
+def _when(text: str | None) -> datetime:
+    from datetime import UTC
+
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise CliError(f"{text!r} is not a time like 2026-03-01T02:00+01:00") from None
+    if when.tzinfo is None:
+        raise CliError(f"{text!r} needs a time zone (like +01:00 or Z)")
+    return when
+
+
+@app.command()
+def tick(
+    ctx: typer.Context,
+    now: Annotated[str | None, typer.Option(
+        "--now", help="Run as if at this time (ISO 8601 with a zone).")] = None,
+) -> None:
+    """Run every due job of the scheduler once (auto-close, archive, retention), and
+    say what it did: for cron, or to see what would happen at a given time."""
+    from scheduler.jobs import Scheduler, SchedulerBusy
+
+    c = ctx_of(ctx)
+    # Smaller batches (tests of an interrupted tick) — each commits on its own.
+    batch = int(os.environ.get("CASEDESK_TICK_BATCH", "5000"))
+    try:
+        report = Scheduler(c.open_db(), c.config.lifecycle).tick(_when(now), batch=batch)
+    except SchedulerBusy as exc:
+        raise CliError(str(exc)) from None
+    typer.echo(report.describe())
+
+
+@app.command()
+def purge(
+    ctx: typer.Context,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would go.")]
+    = False,
+    now: Annotated[str | None, typer.Option("--now", help="As if at this time.")] = None,
+) -> None:
+    """Purge archived cases older than [lifecycle] retention_days (see the config)."""
+    from scheduler.jobs import Scheduler, SchedulerBusy
+
+    c = ctx_of(ctx)
+    days = c.config.lifecycle.retention_days
+    if days is None:
+        raise CliError("no retention policy: set [lifecycle] retention_days in the config")
+    scheduler = Scheduler(c.open_db(), c.config.lifecycle)
+    when = _when(now)
+    if dry_run:
+        found = scheduler.preview_purge(when)
+        typer.echo(f"{len(found)} archived cases are older than {days:g} days and would go:")
+        for p in found:
+            contact = ", and its contact" if p.contact_removed else ""
+            typer.echo(f"  #{p.number}  archived {p.archived_at.astimezone():%Y-%m-%d}  "
+                       f"{p.messages} messages{contact}")
+        return
+    try:
+        report = scheduler.tick(when)
+    except SchedulerBusy as exc:
+        raise CliError(str(exc)) from None
+    typer.echo(f"Purged {len(report.purged)} cases.")
+
+
+@app.command()
+def daemon(ctx: typer.Context) -> None:
+    """The team server's background work in one process: the mailboxes' pollers, the
+    outbox's sender and the scheduler (every minute). Stop it with Ctrl-C or SIGTERM."""
+    import logging
+    import signal
+    import threading
+
+    from mail.poller import PollError
+    from scheduler.daemon import Daemon
+
+    c = ctx_of(ctx)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    config = c.config
+    work = Daemon(c.open_db(), lifecycle=config.lifecycle, mailboxes=config.mailbox,
+                  mail=config.mail, smtp=config.smtp,
+                  report=lambda line: typer.echo(clean_line(line)))
+    try:
+        work.run(stop)
+    except KeyboardInterrupt:
+        stop.set()
+    except PollError as exc:
+        raise CliError(str(exc)) from None
+
+
 outbox_app = typer.Typer(help="Replies on their way out by mail.", invoke_without_command=True)
 app.add_typer(outbox_app, name="outbox")
 

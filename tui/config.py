@@ -15,6 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mail.settings import MailboxSettings, MailSettings, SmtpSettings
+from scheduler.settings import LifecycleSettings, SchedulerSettings
 from store.errors import describe_validation
 from store.settings import StoreSettings
 from tui.words import Language
@@ -50,6 +51,10 @@ class Config(BaseModel):
         default_factory=list, description="The IMAP mailboxes mail comes in from.")
     smtp: SmtpSettings | None = Field(default=None, description="Where replies go out.")
     mail: MailSettings = Field(default_factory=MailSettings, description="Mail handling.")
+    lifecycle: LifecycleSettings = Field(default_factory=LifecycleSettings,
+                                         description="When cases close, archive and go.")
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings,
+                                         description="Who runs the background work.")
 
 
 def default_config_path() -> Path:

@@ -1,0 +1,73 @@
+"""Everything a team server runs in the background, in one process: a poller per
+mailbox, the outbox's sender, and the scheduler every minute. Each part holds its
+own lease in the store, so a second daemon (or a TUI running them, see
+[scheduler] in_tui) only takes over what nobody is doing."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from mail.poller import Poller, PollError
+from mail.sender import Sender
+from mail.settings import MailboxSettings, MailSettings, SmtpSettings
+from scheduler.jobs import Scheduler, SchedulerBusy
+from scheduler.settings import LifecycleSettings
+from store.db import Database
+from store.errors import StoreError
+
+log = logging.getLogger("casedesk.daemon")
+TICK_SECONDS = 60
+
+
+class Daemon:
+    def __init__(self, db: Database, *, lifecycle: LifecycleSettings,
+                 mailboxes: Sequence[MailboxSettings] = (), mail: MailSettings | None = None,
+                 smtp: SmtpSettings | None = None,
+                 report: Callable[[str], None] = log.info,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.db = db
+        self.report = report
+        self.clock = clock
+        self.pollers = [Poller(db, box, mail or MailSettings(), clock=clock) for box in mailboxes]
+        self.sender = Sender(db, smtp, clock=clock) if smtp is not None else None
+        self.scheduler = Scheduler(db, lifecycle)
+
+    def check(self) -> None:
+        """Refuse to start with a mailbox whose channel is missing."""
+        for poller in self.pollers:
+            poller.check()
+
+    def run(self, stop: threading.Event) -> None:
+        """Until `stop` is set."""
+        self.check()
+        threads = [threading.Thread(target=p.run, args=(stop,), daemon=True, kwargs={
+            "on_result": lambda r: r.fetched and self.report(r.describe())},
+            name=f"poll {p.mailbox.key}") for p in self.pollers]
+        if self.sender is not None:
+            threads.append(threading.Thread(target=self.sender.run, args=(stop,), daemon=True,
+                                            kwargs={"on_result": lambda r: self.report(
+                                                r.describe())}, name="send"))
+        for thread in threads:
+            thread.start()
+        while not stop.is_set():
+            self.tick_once()
+            stop.wait(TICK_SECONDS)
+        for thread in threads:
+            thread.join(timeout=10)
+
+    def tick_once(self) -> None:
+        try:
+            report = self.scheduler.tick(self.clock())
+        except SchedulerBusy:
+            return  # another process runs the jobs now
+        except StoreError as exc:
+            log.warning("scheduler: %s", exc)
+            return
+        if report.closed or report.archived or report.purged:
+            self.report(report.describe())
+
+
+__all__ = ["Daemon", "PollError"]

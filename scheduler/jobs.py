@@ -1,0 +1,116 @@
+"""The scheduler's jobs: auto-close, archive, retention — each idempotent, each
+set-wise in the store, one process at a time (a lease with expiry: a crashed
+holder is replaced). Time is given, never read here, so every rule is tested at
+its boundaries without waiting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from scheduler.settings import LifecycleSettings
+from store import leases
+from store.db import Database
+from store.service import CaseService
+
+LEASE = "scheduler"
+
+
+class SchedulerBusy(Exception):
+    """Another process runs the scheduler now."""
+
+
+@dataclass
+class TickReport:
+    at: datetime
+    closed: list[int] = field(default_factory=list)
+    archived: list[int] = field(default_factory=list)
+    purged: list[int] = field(default_factory=list)
+
+    def describe(self) -> str:
+        lines = [f"tick at {self.at.isoformat(timespec='seconds')}:"]
+        for what, numbers in (("closed", self.closed), ("archived", self.archived),
+                              ("purged", self.purged)):
+            shown = ", ".join(f"#{n}" for n in numbers[:20])
+            more = f" and {len(numbers) - 20} more" if len(numbers) > 20 else ""
+            lines.append(f"  {what}: {len(numbers)}" + (f" ({shown}{more})" if numbers else ""))
+        return "\n".join(lines)
+
+
+def close_cutoff(now: datetime, settings: LifecycleSettings) -> datetime:
+    """Cases solved before this instant are closed now: solved `solved_days` ago or
+    longer (the bound is exclusive, hence the microsecond)."""
+    return now - timedelta(days=settings.solved_days) + timedelta(microseconds=1)
+
+
+def archive_cutoff(now: datetime, settings: LifecycleSettings) -> datetime:
+    """Cases closed before this instant are archived now: a case is archived at the
+    archive hour of the first date after the date it closed, in the team's zone —
+    so every case closed on a date up to the last one whose next archive hour has
+    passed. Local dates and midnights come from the zone, so a daylight-saving night
+    is neither skipped nor doubled."""
+    zone = settings.zone()
+    local = now.astimezone(zone)
+    today = local.date()
+    passed = local >= _at(today, time(settings.archive_hour), zone)
+    # The newest closing date already due: yesterday once today's hour has passed.
+    newest = today - timedelta(days=1 if passed else 2)
+    return _at(newest + timedelta(days=1), time(0), zone)
+
+
+def _at(day: date, moment: time, zone) -> datetime:  # type: ignore[no-untyped-def]
+    """That wall-clock time on that day in `zone` (an hour skipped by daylight saving
+    means the instant the clocks jump)."""
+    return datetime.combine(day, moment, tzinfo=zone)
+
+
+class Scheduler:
+    def __init__(self, db: Database, settings: LifecycleSettings, *,
+                 holder: str | None = None) -> None:
+        self.db = db
+        self.settings = settings
+        self.holder = holder or leases.holder_name()
+
+    def tick(self, now: datetime, *, batch: int = 5000) -> TickReport:
+        """Every due job once, as if at `now`. Refused while another process runs
+        them (the lease); each batch commits on its own, so a tick killed midway is
+        completed by the next one."""
+        other = leases.acquire(self.db, LEASE, self.holder, now=now,
+                               ttl=timedelta(minutes=10))
+        if other is not None:
+            raise SchedulerBusy(f"the scheduler is running in another process ({other})")
+        try:
+            return self._run(now, batch)
+        finally:
+            leases.release(self.db, LEASE, self.holder)
+
+    def _run(self, now: datetime, batch: int) -> TickReport:
+        service = CaseService.system(self.db, clock=lambda: now)
+        report = TickReport(now)
+        report.closed = _drain(lambda: service.advance(
+            "solved", "closed", since_before=close_cutoff(now, self.settings),
+            reason=f"solved for {self.settings.solved_days:g} days", limit=batch))
+        report.archived = _drain(lambda: service.advance(
+            "closed", "archived", since_before=archive_cutoff(now, self.settings),
+            reason="the night after it closed", limit=batch))
+        if self.settings.retention_days is not None:
+            before = now - timedelta(days=self.settings.retention_days)
+            report.purged = _drain(lambda: [p.number for p in service.purge(before)])
+        return report
+
+    def preview_purge(self, now: datetime) -> list:  # type: ignore[type-arg]
+        """What the retention policy would purge now (nothing is done)."""
+        if self.settings.retention_days is None:
+            return []
+        service = CaseService.system(self.db, clock=lambda: now)
+        return service.purge(now - timedelta(days=self.settings.retention_days),
+                             dry_run=True, limit=1_000_000)
+
+
+def _drain(step) -> list[int]:  # type: ignore[no-untyped-def]
+    """Run a batched job until it has nothing left."""
+    done: list[int] = []
+    while batch := step():
+        done += batch
+    return done

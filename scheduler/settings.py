@@ -1,0 +1,65 @@
+"""The `[lifecycle]` section of the config: when the scheduler moves cases on."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+def machine_zone() -> str:
+    """The machine's time zone name (TZ, else /etc/localtime), or UTC."""
+    import os
+    from pathlib import Path
+
+    if os.environ.get("TZ", "").strip(":"):
+        return os.environ["TZ"].strip(":")
+    try:
+        target = Path("/etc/localtime").resolve()
+        return str(target).split("zoneinfo/", 1)[1]
+    except (OSError, IndexError):
+        return "UTC"
+
+
+class LifecycleSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    solved_days: float = Field(
+        default=7, gt=0, description="A case solved this many days ago with no reply from "
+        "the customer becomes closed.")
+    archive_hour: int = Field(
+        default=2, ge=0, le=23, description="A closed case is archived at this hour (team "
+        "time) of the first night after the day it closed.")
+    timezone: str | None = Field(
+        default=None, description="The team's time zone, e.g. Europe/Stockholm. Default: "
+        "the machine's.")
+    retention_days: float | None = Field(
+        default=None, gt=0, description="Archived cases older than this many days are "
+        "purged: conversation, attachments and contact data no other case uses (an audit "
+        "record without personal data stays). Default: kept for ever.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                zoneinfo.ZoneInfo(value)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {value!r} (like Europe/Stockholm)") \
+                    from None
+        return value
+
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone or machine_zone())
+
+
+class SchedulerSettings(BaseModel):
+    """Who runs the background work: the daemon, and whether a TUI may too."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    in_tui: bool | None = Field(
+        default=None, description="Whether an open TUI runs the scheduler (and, with "
+        "[[mailbox]]/[smtp], the poller and the sender) in the background while no daemon "
+        "does. Default: on for a personal database (SQLite, not shared with a group), off "
+        "for a team's, where `casedesk daemon` under the service account does it.")

@@ -1,0 +1,197 @@
+"""The scheduler's rules at their boundaries, with the time given: auto-close after
+the solved period, archive the night after (across daylight-saving nights), and
+retention; each job done once, whoever runs it and however it is interrupted."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from scheduler.jobs import Scheduler, SchedulerBusy, archive_cutoff
+from scheduler.settings import LifecycleSettings
+from store.queries import CaseFilter
+from store.service import AttachmentInput, ContactInput, MessageInput
+
+STOCKHOLM = LifecycleSettings(timezone="Europe/Stockholm")
+
+
+def status(team, number: int) -> str:  # type: ignore[no-untyped-def]
+    return team.as_("boss").get_case(number).status
+
+
+def solved_case(team) -> int:  # type: ignore[no-untyped-def]
+    number = team.new_case()
+    team.as_("anna").set_status(number, "solved")
+    return number
+
+
+def test_a_case_solved_for_seven_days_closes_not_a_minute_before(team) -> None:
+    number = solved_case(team)
+    solved_at = team.clock()
+    scheduler = Scheduler(team.db, STOCKHOLM)
+    assert scheduler.tick(solved_at + timedelta(days=6, hours=23, minutes=59)).closed == []
+    assert status(team, number) == "solved"
+    report = scheduler.tick(solved_at + timedelta(days=7))
+    assert report.closed == [number]
+    case = team.as_("boss").get_case(number)
+    assert case.status == "closed"
+    events = [m for m in case.messages if m.kind == "event" and "closed" in m.text]
+    assert len(events) == 1
+    assert events[0].author == "system"
+    assert scheduler.tick(solved_at + timedelta(days=8)).closed == []  # done once
+
+
+def test_a_customer_reply_meanwhile_starts_the_clock_again(team) -> None:
+    number = solved_case(team)
+    first = team.clock()
+    team.clock.advance(days=5)
+    team.system.add_message(number, MessageInput("Det fungerar fortfarande inte."))
+    assert status(team, number) == "open"
+    scheduler = Scheduler(team.db, STOCKHOLM)
+    assert scheduler.tick(first + timedelta(days=7)).closed == []
+    team.clock.advance(days=1)
+    team.as_("anna").set_status(number, "solved")
+    again = team.clock()
+    assert scheduler.tick(again + timedelta(days=6)).closed == []
+    assert scheduler.tick(again + timedelta(days=7)).closed == [number]
+
+
+def local(text: str) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo("Europe/Stockholm"))
+
+
+@pytest.mark.parametrize(("closed", "not_yet", "due"), [
+    # Closed a minute before midnight: archived at 02:00 the next night.
+    ("2026-03-02 23:59", "2026-03-03 01:59", "2026-03-03 02:00"),
+    # Closed a minute after midnight: that is the next day, so the night after it.
+    ("2026-03-03 00:01", "2026-03-04 01:59", "2026-03-04 02:00"),
+    # The spring night (29 March): 02:00 does not exist; the clocks jump to 03:00.
+    ("2026-03-28 23:30", "2026-03-29 01:59", "2026-03-29 03:00"),
+    # The autumn night (25 October): 02:00 comes twice; the first one counts.
+    ("2026-10-24 23:30", "2026-10-25 01:59", "2026-10-25 02:00"),
+])
+def test_a_closed_case_is_archived_the_night_after(team, closed: str, not_yet: str,
+                                                   due: str) -> None:
+    number = solved_case(team)
+    team.clock.now = local(closed).astimezone(UTC)
+    team.system.set_status(number, "closed")
+    scheduler = Scheduler(team.db, STOCKHOLM)
+    assert scheduler.tick(local(not_yet)).archived == []
+    assert scheduler.tick(local(due)).archived == [number]
+    assert status(team, number) == "archived"
+
+
+def test_the_archive_cutoff_is_local_midnight_across_daylight_saving() -> None:
+    spring = archive_cutoff(local("2026-03-29 03:00"), STOCKHOLM)
+    assert spring == local("2026-03-29 00:00")
+    assert spring.utcoffset() == timedelta(hours=1)
+    autumn = archive_cutoff(local("2026-10-26 02:00"), STOCKHOLM)
+    assert autumn.astimezone(UTC) == datetime(2026, 10, 25, 23, 0, tzinfo=UTC)
+
+
+def test_two_schedulers_at_once_do_each_job_once(team) -> None:
+    numbers = [solved_case(team) for _ in range(30)]
+    when = team.clock() + timedelta(days=8)
+    results: list[object] = []
+
+    def run(holder: str) -> None:
+        try:
+            results.append(Scheduler(team.db, STOCKHOLM, holder=holder).tick(when, batch=3))
+        except SchedulerBusy as exc:
+            results.append(exc)
+
+    threads = [threading.Thread(target=run, args=(f"host:{i}:x",)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    closed = sorted(n for r in results if not isinstance(r, Exception) for n in r.closed)
+    assert closed == sorted(numbers)
+    for number in numbers:
+        events = [m for m in team.as_("boss").get_case(number).messages
+                  if m.kind == "event" and "→ closed" in m.text]
+        assert len(events) == 1
+
+
+@pytest.mark.sqlite_only
+def test_a_tick_killed_midway_is_completed_by_the_next(team, tmp_path: Path) -> None:
+    numbers = [solved_case(team) for _ in range(400)]
+    config = tmp_path / "config.toml"
+    config.write_text(f'[store]\nurl = "{team.db.path}"\n\n[lifecycle]\n'
+                      'timezone = "Europe/Stockholm"\n')
+    env = {**os.environ, "CASEDESK_CONFIG": str(config), "CASEDESK_TICK_BATCH": "5"}
+    when = (team.clock() + timedelta(days=8)).isoformat()
+    first = subprocess.Popen([sys.executable, "-m", "tui.cli", "tick", "--now", when],
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    boss = team.as_("boss")
+    deadline = time.monotonic() + 60
+    while (boss.count_cases(CaseFilter(statuses=("closed",))) == 0 and first.poll() is None
+           and time.monotonic() < deadline):
+        time.sleep(0.002)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    closed_before = boss.count_cases(CaseFilter(statuses=("closed",)))
+    assert 0 < closed_before < len(numbers), closed_before
+    again = subprocess.run([sys.executable, "-m", "tui.cli", "tick", "--now", when], env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert f"closed: {len(numbers) - closed_before}" in again.stdout
+    assert boss.count_cases(CaseFilter(statuses=("closed",))) == len(numbers)
+    with team.db.read() as session:
+        import sqlalchemy as sa
+
+        events = session.execute(sa.text(
+            "SELECT case_id, count(*) FROM message WHERE kind = 'event' AND text LIKE "
+            "'%→ closed%' GROUP BY case_id")).all()
+    assert sorted(c for c, _ in events) == sorted(numbers)
+    assert all(n == 1 for _, n in events)
+
+
+def test_retention_purges_personal_data_and_keeps_an_audit_record(team) -> None:
+    anna = team.as_("anna")
+    old = anna.create_case(channel="Support", title="Min adress är Storgatan 1",
+                           contact=ContactInput(name="Greta Gammal", email="greta@example.se"),
+                           messages=[MessageInput("Personnummer 19121212-1212", attachments=(
+                               AttachmentInput("pass.jpg", b"foto"),))])
+    shared = anna.create_case(channel="Support", title="Annat",
+                              contact=ContactInput(name="Delad Kund", email="delad@example.se"))
+    keep = anna.create_case(channel="Support", title="Nyare",
+                            contact=ContactInput(name="Delad Kund", email="delad@example.se"))
+    for number in (old, shared):
+        anna.set_status(number, "solved")
+        team.system.set_status(number, "closed")
+        team.system.set_status(number, "archived")
+    settings = LifecycleSettings(timezone="Europe/Stockholm", retention_days=365)
+    scheduler = Scheduler(team.db, settings)
+    later = team.clock() + timedelta(days=366)
+    preview = scheduler.preview_purge(later)
+    assert sorted(p.number for p in preview) == sorted([old, shared])
+    assert team.as_("boss").get_case(old).title  # a dry run changes nothing
+    assert scheduler.tick(later).purged == sorted([old, shared])
+    boss = team.as_("boss")
+    assert boss.count_cases(CaseFilter(include_ended=True)) == 1
+    assert boss.get_case(keep).contact.name == "Delad Kund"  # still used: kept
+    assert boss.list_cases(CaseFilter(search="Storgatan", include_ended=True)) == []
+    with team.db.read() as session:
+        import sqlalchemy as sa
+
+        text = " ".join(str(v) for row in session.execute(sa.text(
+            "SELECT * FROM audit_event")).all() for v in row)
+        people = session.execute(sa.text(
+            "SELECT count(*) FROM contact WHERE email = 'greta@example.se'")).scalar()
+        files = session.execute(sa.text("SELECT count(*) FROM attachment")).scalar()
+        purged = session.execute(sa.text(
+            "SELECT count(*) FROM audit_event WHERE action = 'case.purged'")).scalar()
+    for personal in ("Greta", "greta@", "Storgatan", "19121212", "pass.jpg"):
+        assert personal not in text
+    assert (people, files, purged) == (0, 0, 2)
