@@ -7,6 +7,7 @@ is seen by polling the store's change feed (a one-row read) twice a second.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -177,7 +178,8 @@ class CasedeskApp(App[None]):
     """
 
     def __init__(self, service: Callable[[], CaseService], *, poll_seconds: float = 0.5,
-                 language: str | None = None) -> None:
+                 language: str | None = None,
+                 background: Callable[[threading.Event], None] | None = None) -> None:
         use(language)  # "sv" or "en"; None: the locale's. Before any screen is built.
         super().__init__()
         translate_bindings(self)
@@ -190,6 +192,10 @@ class CasedeskApp(App[None]):
         self.last_change: int | None = None
         self.shown: CaseView | None = None
         self.drafts: dict[int, Draft] = {}
+        # The scheduler (and mail) for a personal database: run in a thread until the
+        # app ends, never on the event loop; each part only while no daemon holds it.
+        self.background = background
+        self.stopping = threading.Event()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -210,6 +216,20 @@ class CasedeskApp(App[None]):
         self.load_columns()
         if self.poll_seconds:
             self.set_interval(self.poll_seconds, self.check_changes)
+        if self.background is not None:
+            self.run_background()
+
+    @work(thread=True, group="background", exit_on_error=False)
+    def run_background(self) -> None:
+        assert self.background is not None
+        self.background(self.stopping)
+
+    async def action_quit(self) -> None:
+        self.stopping.set()
+        await super().action_quit()
+
+    def on_unmount(self) -> None:
+        self.stopping.set()
 
     @property
     def table(self) -> CaseTable:

@@ -129,10 +129,30 @@ def open_overview(context: Context) -> None:
         return
     from tui.app import CasedeskApp
 
-    app = CasedeskApp(lambda: service, language=context.config.ui.language)
+    app = CasedeskApp(lambda: service, language=context.config.ui.language,
+                      background=background_work(context, service.db))
     app.run()
     if app.return_code:  # the app crashed (Textual printed why): say so to the shell
         raise typer.Exit(app.return_code)
+
+
+def background_work(context: Context, db: Database):  # type: ignore[no-untyped-def]
+    """What a TUI runs in the background ([scheduler] in_tui): by default on a personal
+    database (SQLite, not shared with a group), never on a team's."""
+    config = context.config
+    wanted = config.scheduler.in_tui
+    if wanted is None:
+        wanted = db.is_sqlite and not config.store.share_with_group
+    if not wanted:
+        return None
+    import logging
+
+    from scheduler.daemon import Daemon
+
+    logging.getLogger("casedesk").addHandler(logging.NullHandler())  # not on the screen
+    work = Daemon(db, lifecycle=config.lifecycle, mailboxes=config.mailbox, mail=config.mail,
+                  smtp=config.smtp, report=lambda line: None)
+    return work.run
 
 
 # -- output ---------------------------------------------------------------------

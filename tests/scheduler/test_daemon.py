@@ -1,0 +1,74 @@
+"""Who runs the background work: `casedesk daemon`, or an open TUI on a personal
+database — the TUI only while no daemon holds the lease, never on its event loop."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from scheduler.daemon import Daemon
+from scheduler.settings import LifecycleSettings
+from store import leases
+from tui.app import CasedeskApp
+
+pytestmark = pytest.mark.sqlite_only
+
+
+def wait_until(condition, what: str, seconds: float = 20) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.05)
+
+
+async def test_a_tui_runs_the_scheduler_in_the_background(team) -> None:
+    number = team.new_case()
+    team.as_("anna").set_status(number, "solved")  # long ago: the team's clock is in March
+    daemon = Daemon(team.db, lifecycle=LifecycleSettings(timezone="Europe/Stockholm"))
+    app = CasedeskApp(lambda: team.as_("boss"), poll_seconds=0, background=daemon.run)
+    async with app.run_test() as pilot:
+        wait_until(lambda: team.as_("boss").get_case(number).status == "closed",
+                   "the background tick")
+        await pilot.press("q")
+    assert app.stopping.is_set()
+
+
+def test_nobody_else_runs_the_jobs_while_the_daemon_holds_them(team) -> None:
+    number = team.new_case()
+    team.as_("anna").set_status(number, "solved")
+    # The daemon of another live process on this host holds the scheduler's lease.
+    other = f"{socket.gethostname()}:{os.getppid()}:daemon"
+    assert leases.acquire(team.db, "scheduler", other, now=datetime.now(UTC),
+                          ttl=timedelta(minutes=10)) is None
+    tui = Daemon(team.db, lifecycle=LifecycleSettings(timezone="Europe/Stockholm"))
+    tui.tick_once()
+    assert team.as_("boss").get_case(number).status == "solved"
+    leases.release(team.db, "scheduler", other)
+    tui.tick_once()
+    assert team.as_("boss").get_case(number).status == "closed"
+
+
+def test_casedesk_daemon_works_and_stops_on_sigterm(team, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import signal
+    import subprocess
+    import sys
+
+    number = team.new_case()
+    team.as_("anna").set_status(number, "solved")
+    config = tmp_path / "config.toml"
+    config.write_text(f'[store]\nurl = "{team.db.path}"\n\n[lifecycle]\n'
+                      'timezone = "Europe/Stockholm"\n')
+    daemon = subprocess.Popen([sys.executable, "-m", "tui.cli", "daemon"],
+                              env={**os.environ, "CASEDESK_CONFIG": str(config)},
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until(lambda: team.as_("boss").get_case(number).status == "closed", "the tick")
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        out, err = daemon.communicate(timeout=30)
+    assert daemon.returncode == 0, err
+    assert f"closed: 1 (#{number})" in out
