@@ -67,3 +67,22 @@ def record_many(session: Session, actor: Actor, *, at: datetime,
          "before": _json(before), "after": after} for action, case_id, after in rows])
     conn.execute(sa.insert(Change.__table__), [  # type: ignore[attr-defined]
         {"at": at, "case_id": case_id, "kind": action} for action, case_id, _ in rows])
+
+
+def record_set(session: Session, actor: Actor, *, at: datetime, action: str,
+               cases: sa.Select, before: Any = None, after: Any = None) -> None:  # type: ignore[type-arg]
+    """`record` for every case `cases` selects (a query of case ids), the same values
+    for each: two INSERT … SELECT statements, however many cases."""
+    events = AuditEvent.__table__  # type: ignore[attr-defined]
+    ids = cases.subquery()
+    column = next(iter(ids.c))
+    conn = session.connection()
+    conn.execute(sa.insert(events).from_select(
+        ["at", "actor", "action", "case_id", "before", "after"],
+        sa.select(sa.literal(at, events.c.at.type), sa.literal(actor.login),
+                  sa.literal(action), column, sa.literal(_json(before)),
+                  sa.literal(_json(after)))))
+    changes = Change.__table__  # type: ignore[attr-defined]
+    conn.execute(sa.insert(changes).from_select(
+        ["at", "case_id", "kind"],
+        sa.select(sa.literal(at, changes.c.at.type), column, sa.literal(action))))

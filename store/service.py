@@ -474,14 +474,20 @@ class CaseService:
                      ).returning(table.c.id)).scalars())
             if not moved:
                 return []
-            conn.execute(sa.insert(Message.__table__), [  # type: ignore[attr-defined]
-                {"case_id": n, "kind": MessageKind.EVENT.value, "author": SYSTEM.display,
-                 "author_agent_id": None, "text": f"Status: {begin.value} → {end.value} "
-                 f"({reason})", "flags": "", "created_at": now, "origin_case_id": n,
-                 "mail_message_id": None, "sender_address": ""} for n in moved])
-            audit.record_many(session, actor, at=now, before={"status": begin.value},
-                              events=[("case.status", n, {"status": end.value})
-                                      for n in moved])
+            # The event, audit record and change-feed row of each, written by the
+            # database from the moved cases (INSERT … SELECT), not row by row.
+            these = sa.select(table.c.id).where(table.c.id.in_(moved))
+            message = Message.__table__  # type: ignore[attr-defined]
+            conn.execute(sa.insert(message).from_select(
+                ["case_id", "kind", "author", "text", "flags", "created_at", "origin_case_id",
+                 "sender_address"],
+                sa.select(table.c.id, sa.literal(MessageKind.EVENT.value),
+                          sa.literal(SYSTEM.display),
+                          sa.literal(f"Status: {begin.value} → {end.value} ({reason})"),
+                          sa.literal(""), sa.literal(now, message.c.created_at.type),
+                          table.c.id, sa.literal("")).where(table.c.id.in_(moved))))
+            audit.record_set(session, actor, at=now, action="case.status", cases=these,
+                             before={"status": begin.value}, after={"status": end.value})
             return moved
 
         return self._write(work)
