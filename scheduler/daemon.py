@@ -66,7 +66,7 @@ class Daemon:
         except StoreError as exc:
             log.warning("scheduler: %s", exc)
             return
-        if report.closed or report.archived or report.purged:
+        if report.anything:
             self.report(report.describe())
 
 

@@ -27,6 +27,7 @@ class TickReport:
     closed: list[int] = field(default_factory=list)
     archived: list[int] = field(default_factory=list)
     purged: list[int] = field(default_factory=list)
+    sla: dict[str, list[int]] = field(default_factory=dict)
 
     def describe(self) -> str:
         lines = [f"tick at {self.at.isoformat(timespec='seconds')}:"]
@@ -35,7 +36,16 @@ class TickReport:
             shown = ", ".join(f"#{n}" for n in numbers[:20])
             more = f" and {len(numbers) - 20} more" if len(numbers) > 20 else ""
             lines.append(f"  {what}: {len(numbers)}" + (f" ({shown}{more})" if numbers else ""))
+        for marker, numbers in self.sla.items():
+            if numbers:
+                lines.append(f"  SLA {marker}: {len(numbers)} ("
+                             + ", ".join(f"#{n}" for n in numbers[:20]) + ")")
         return "\n".join(lines)
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.closed or self.archived or self.purged
+                    or any(self.sla.values()))
 
 
 def close_cutoff(now: datetime, settings: LifecycleSettings) -> datetime:
@@ -88,6 +98,8 @@ class Scheduler:
     def _run(self, now: datetime, batch: int) -> TickReport:
         service = CaseService.system(self.db, clock=lambda: now)
         report = TickReport(now)
+        # The service levels every process applies to new cases live in the store.
+        service.set_sla_policy(self.settings.sla, self.settings.zone_name())
         report.closed = _drain(lambda: service.advance(
             "solved", "closed", since_before=close_cutoff(now, self.settings),
             reason=f"solved for {self.settings.solved_days:g} days", limit=batch))
@@ -97,6 +109,7 @@ class Scheduler:
         if self.settings.retention_days is not None:
             before = now - timedelta(days=self.settings.retention_days)
             report.purged = _drain(lambda: [p.number for p in service.purge(before)])
+        report.sla = service.record_sla(now)
         return report
 
     def preview_purge(self, now: datetime) -> list:  # type: ignore[type-arg]

@@ -6,6 +6,8 @@ import zoneinfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from store.sla import SlaSettings
+
 
 def machine_zone() -> str:
     """The machine's time zone name (TZ, else /etc/localtime), or UTC."""
@@ -38,6 +40,9 @@ class LifecycleSettings(BaseModel):
         "purged: conversation, attachments and contact data no other case uses (an audit "
         "record without personal data stays). Default: kept for ever.")
 
+    sla: SlaSettings = Field(default_factory=SlaSettings, description="Service levels: "
+                             "targets by priority and tier, and how hours are counted.")
+
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str | None) -> str | None:
@@ -50,7 +55,10 @@ class LifecycleSettings(BaseModel):
         return value
 
     def zone(self) -> zoneinfo.ZoneInfo:
-        return zoneinfo.ZoneInfo(self.timezone or machine_zone())
+        return zoneinfo.ZoneInfo(self.zone_name())
+
+    def zone_name(self) -> str:
+        return self.timezone or machine_zone()
 
 
 class SchedulerSettings(BaseModel):

@@ -1363,6 +1363,7 @@ def build_demo(
                 progress(hi, cases)
     db.write(_finish)
     db.write(_quick_replies)
+    _service_levels(db, now)
     _checkpoint(db)
     return DemoSummary(cases=cases, messages=builder.messages,
                        contacts=len(builder.contacts), agents=len(team.agents),
@@ -1383,6 +1384,15 @@ QUICK_REPLIES = [
      "looking into it and will get back to you within two working days.\n\nBest regards\n"
      "Nordljus Customer Service"),
 ]
+
+
+def _service_levels(db: Database, now: datetime) -> None:
+    """The default service levels, with due times on the unfinished cases; the first
+    tick then marks what is due soon or overdue."""
+    from store.service import CaseService
+    from store.sla import SlaSettings
+
+    CaseService.system(db, clock=lambda: now).backfill_sla(SlaSettings(), "Europe/Stockholm")
 
 
 def _quick_replies(session: Session) -> None:

@@ -180,6 +180,13 @@ class Case(SQLModel, table=True):
         sa.Index("ix_cases_merged_into_id", "merged_into_id",
                  sqlite_where=sa.text("merged_into_id IS NOT NULL"),
                  postgresql_where=sa.text("merged_into_id IS NOT NULL")),
+        # The scheduler's SLA check: clocks past a time, among the few that have one.
+        sa.Index("ix_cases_first_response_soon", "first_response_soon",
+                 sqlite_where=sa.text("first_response_soon IS NOT NULL"),
+                 postgresql_where=sa.text("first_response_soon IS NOT NULL")),
+        sa.Index("ix_cases_resolution_soon", "resolution_soon",
+                 sqlite_where=sa.text("resolution_soon IS NOT NULL"),
+                 postgresql_where=sa.text("resolution_soon IS NOT NULL")),
         # Numbers are never reused, even after the newest case is purged.
         {"sqlite_autoincrement": True},
     )
@@ -199,6 +206,18 @@ class Case(SQLModel, table=True):
     solved_at: datetime | None = utc_field(nullable=True)
     closed_at: datetime | None = utc_field(nullable=True)
     archived_at: datetime | None = utc_field(nullable=True)
+    # Service levels (store/sla.py): when the first answer and the solution are due,
+    # and when each is "due soon"; when it was solved (cleared if it reopens); how long
+    # the clocks have stood still while it waited for the customer; which SLA events
+    # (first-soon, first-breached, resolution-soon, resolution-breached) were recorded.
+    first_response_due: datetime | None = utc_field(nullable=True)
+    first_response_soon: datetime | None = utc_field(nullable=True)
+    resolution_due: datetime | None = utc_field(nullable=True)
+    resolution_soon: datetime | None = utc_field(nullable=True)
+    resolved_at: datetime | None = utc_field(nullable=True)
+    sla_paused_at: datetime | None = utc_field(nullable=True)
+    sla_paused_hours: float = 0.0
+    sla_events: str = Field(default="", max_length=200)
     # Set when this case was merged into another; it stays findable by its number.
     merged_into_id: int | None = Field(default=None, foreign_key="cases.id")
 

@@ -109,7 +109,8 @@ def _row_columns() -> sa.Select:  # type: ignore[type-arg]
             Case.id, Case.title, Case.status, Channel.name.label("channel"),
             Contact.name.label("contact"), _assignee.login.label("assignee"), Case.priority,
             Case.labels, Case.created_at, Case.updated_at, Case.version,
-            Case.channel_id, Case.contact_id, Case.assignee_id,
+            Case.channel_id, Case.contact_id, Case.assignee_id, Case.first_response_due,
+            Case.first_response_at, Case.resolution_due, Case.resolved_at, Case.sla_events,
         )
         .select_from(Case)
         .join(Channel, Channel.id == Case.channel_id)
@@ -129,6 +130,9 @@ def to_row(r: sa.Row) -> CaseRow:  # type: ignore[type-arg]
         labels=tuple(x for x in r.labels.split(",") if x), created_at=r.created_at,
         updated_at=r.updated_at, version=r.version, channel_id=r.channel_id,
         contact_id=r.contact_id, assignee_id=r.assignee_id,
+        first_response_due=r.first_response_due, first_response_at=r.first_response_at,
+        resolution_due=r.resolution_due, resolved_at=r.resolved_at,
+        sla_events=tuple(x for x in r.sla_events.split(",") if x),
     )
 
 

@@ -9,12 +9,15 @@ poller, the scheduler and ingest all call this; none of them writes SQL.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -52,6 +55,7 @@ from store.models import (
     OutboxState,
     Priority,
     QuickReply,
+    Setting,
     Status,
     StoredFile,
     Watch,
@@ -69,6 +73,7 @@ from store.permissions import (
     visible_channels,
 )
 from store.queries import CaseFilter, GroupCount, Grouping, Resolved
+from store.sla import SlaPolicy, SlaSettings
 from store.views import (
     AgentView,
     AttachmentView,
@@ -886,12 +891,17 @@ class CaseService:
             else:  # no usable address: a contact of its own
                 contact = _mail_contact(session, mail.sender_name, address, now)
                 contact_of.append((contact.id, contact.name))  # type: ignore[arg-type]
+        policy = sla_policy(session)
+        tiers = dict(conn.execute(sa.select(Contact.id, Contact.tier).where(
+            Contact.id.in_({c for c, _ in contact_of}))).all()) if policy else {}
         cases = list(conn.execute(sa.insert(Case.__table__).returning(  # type: ignore[attr-defined]
             Case.__table__.c.id, sort_by_parameter_order=True), [  # type: ignore[attr-defined]
             {"title": _title(_mail_title(m.subject)), "channel_id": channel.id,
              "contact_id": contact_id, "status": initial_status(escalated=False).value,
              "priority": Priority.MEDIUM.value, "labels": "", "version": 1,
-             "created_at": now, "updated_at": now}
+             "created_at": now, "updated_at": now, "sla_paused_hours": 0.0, "sla_events": "",
+             **(policy.due(now, Priority.MEDIUM.value, tiers.get(contact_id, "standard"))
+                if policy else {})}
             for m, (contact_id, _name) in zip(mails, contact_of, strict=True)]).scalars())
         rows = list(conn.execute(sa.insert(Message.__table__).returning(  # type: ignore[attr-defined]
             Message.__table__.c.id, sort_by_parameter_order=True), [  # type: ignore[attr-defined]
@@ -1254,6 +1264,7 @@ class CaseService:
                 return
             before, case.priority = case.priority, value
             self._bump(case)
+            self._apply_sla(session, case)
             audit.record(session, actor, "case.priority", at=self._now(), case_id=case.id,
                          before={"priority": before}, after={"priority": value})
             self._event(session, case, f"Priority: {before} → {value}", actor=actor)
@@ -1640,18 +1651,132 @@ class CaseService:
         now = self._now()
         case.status = target.value
         if target == Status.SOLVED:
-            case.solved_at = now
+            case.solved_at = case.resolved_at = now
         elif target == Status.CLOSED:
             case.closed_at = now
         elif target == Status.ARCHIVED:
             case.archived_at = now
         if start == Status.SOLVED and target == Status.OPEN:
-            case.solved_at = None
+            case.solved_at = case.resolved_at = None
+        self._pause_sla(session, case, start, target, now)
         self._bump(case)
         audit.record(session, actor, "case.status", at=now, case_id=case.id,
                      before={"status": start.value}, after={"status": target.value})
         why = f" ({reason})" if reason else ""
         self._event(session, case, f"Status: {start.value} → {target.value}{why}", actor=actor)
+
+    def _apply_sla(self, session: Session, case: Case) -> None:
+        """Due times anew from the case's creation (a new priority), the pauses counted."""
+        policy = sla_policy(session)
+        if policy is None:
+            return
+        tier = session.get_one(Contact, case.contact_id).tier
+        for key, value in policy.due(case.created_at, case.priority, tier,
+                                     case.sla_paused_hours).items():
+            setattr(case, key, value)
+
+    def _pause_sla(self, session: Session, case: Case, start: Status, target: Status,
+                   now: datetime) -> None:
+        """The clocks stand still while the case waits for the customer."""
+        policy = sla_policy(session)
+        if policy is None or not policy.settings.pause_when_waiting:
+            return
+        if target == Status.WAITING:
+            case.sla_paused_at = now
+        elif start == Status.WAITING and case.sla_paused_at is not None:
+            case.sla_paused_hours += policy.calendar.hours_between(case.sla_paused_at, now)
+            case.sla_paused_at = None
+            self._apply_sla(session, case)
+
+    def set_sla_policy(self, settings: SlaSettings, zone: str) -> bool:
+        """Store the team's service levels (the scheduler does, from its config);
+        returns whether they changed. New due times apply to cases from now on."""
+        text = json.dumps({"settings": settings.model_dump(), "zone": zone}, sort_keys=True)
+
+        def work(session: Session, actor: Actor) -> bool:
+            self._require_system(actor)
+            row = session.get(Setting, SLA_SETTING)
+            if row is not None and row.value == text:
+                return False
+            session.merge(Setting(key=SLA_SETTING, value=text))
+            audit.record(session, actor, "sla.policy", at=self._now(), after=json.loads(text))
+            return True
+
+        with self.db.read() as session:  # most ticks change nothing: no write at all
+            row = session.get(Setting, SLA_SETTING)
+            if row is not None and row.value == text:
+                return False
+        return self._write(work)
+
+    def backfill_sla(self, settings: SlaSettings, zone: str) -> int:
+        """Store the service levels and give every unfinished case without due times
+        its own, counted from its creation (a new demo; a team that starts using SLA).
+        Returns how many cases got them."""
+        self.set_sla_policy(settings, zone)
+        policy = SlaPolicy(settings, ZoneInfo(zone))
+
+        def work(session: Session, actor: Actor) -> int:
+            self._require_system(actor)
+            table = Case.__table__  # type: ignore[attr-defined]
+            rows = session.execute(sa.select(table.c.id, table.c.created_at, table.c.priority,
+                                             Contact.tier).join(
+                Contact, Contact.id == table.c.contact_id).where(
+                table.c.first_response_due.is_(None),
+                table.c.status.not_in([s.value for s in ENDED]))).all()
+            if rows:
+                session.connection().execute(sa.update(table).where(
+                    table.c.id == sa.bindparam("case_id")).values(
+                    {k: sa.bindparam(k) for k in ("first_response_due", "first_response_soon",
+                                                  "resolution_due", "resolution_soon")}),
+                    [{"case_id": r.id, **policy.due(r.created_at, r.priority, r.tier)}
+                     for r in rows])
+            return len(rows)
+
+        return self._write(work)
+
+    def record_sla(self, now: datetime, limit: int = 5000) -> dict[str, list[int]]:
+        """Record, once per case, that a first answer or a solution is due soon or
+        overdue — set-wise: an event in the conversation, an audit record and a
+        change-feed row each. Paused (waiting) and finished cases are left alone."""
+        table = Case.__table__  # type: ignore[attr-defined]
+        checks = (("first-soon", "first_response_soon", "first_response_at",
+                   "SLA: the first answer is due soon"),
+                  ("first-breached", "first_response_due", "first_response_at",
+                   "SLA: the first answer is overdue"),
+                  ("resolution-soon", "resolution_soon", "resolved_at",
+                   "SLA: the solution is due soon"),
+                  ("resolution-breached", "resolution_due", "resolved_at",
+                   "SLA: the solution is overdue"))
+
+        def work(session: Session, actor: Actor) -> dict[str, list[int]]:
+            self._require_system(actor)
+            conn, found = session.connection(), {}
+            message = Message.__table__  # type: ignore[attr-defined]
+            for marker, when, done, text in checks:
+                due = sa.select(table.c.id).where(
+                    table.c[when] <= now, table.c[done].is_(None),
+                    table.c.sla_paused_at.is_(None), table.c.merged_into_id.is_(None),
+                    table.c.status.not_in([s.value for s in (Status.SOLVED, *ENDED)]),
+                    sa.not_(table.c.sla_events.contains(marker))).limit(limit)
+                ids = sorted(conn.execute(due).scalars())
+                found[marker] = ids
+                if not ids:
+                    continue
+                conn.execute(sa.update(table).where(table.c.id.in_(ids)).values(
+                    sla_events=sa.case((table.c.sla_events == "", marker),
+                                       else_=table.c.sla_events + "," + marker)))
+                conn.execute(sa.insert(message).from_select(
+                    ["case_id", "kind", "author", "text", "flags", "created_at",
+                     "origin_case_id", "sender_address"],
+                    sa.select(table.c.id, sa.literal(MessageKind.EVENT.value),
+                              sa.literal(SYSTEM.display), sa.literal(text), sa.literal(""),
+                              sa.literal(now, message.c.created_at.type), table.c.id,
+                              sa.literal("")).where(table.c.id.in_(ids))))
+                audit.record_set(session, actor, at=now, action=f"sla.{marker}",
+                                 cases=sa.select(table.c.id).where(table.c.id.in_(ids)))
+            return found
+
+        return self._write(work)
 
     def _event(self, session: Session, case: Case, text: str, *, actor: Actor = SYSTEM) -> None:
         """A system event in the case's conversation (audit has the details)."""
@@ -1702,6 +1827,20 @@ def _require_not_merged(case: Case) -> None:
     if case.merged_into_id is not None:
         raise InvalidInput(f"case #{case.id} was merged into #{case.merged_into_id}: use that one")
 
+
+def sla_policy(session: Session) -> SlaPolicy | None:
+    """The team's service levels, as the scheduler last stored them (None: none)."""
+    text = session.scalar(sa.select(Setting.value).where(Setting.key == SLA_SETTING))
+    return _parse_sla(text) if text else None
+
+
+@lru_cache(maxsize=8)
+def _parse_sla(text: str) -> SlaPolicy:
+    data = json.loads(text)
+    return SlaPolicy(SlaSettings.model_validate(data["settings"]), ZoneInfo(data["zone"]))
+
+
+SLA_SETTING = "sla"
 
 TAG_RE = re.compile(r"\s*\[#\d{1,12}\]\s*")
 REPLY_PREFIX_RE = re.compile(r"^\s*((re|sv|vs|aw|fw|fwd|vb)\s*:\s*)+", re.IGNORECASE)
@@ -1869,6 +2008,10 @@ def _new_case(
         priority=_priority(priority) if priority else Priority.MEDIUM.value,
         labels=_labels(labels), created_at=now, updated_at=now,
     )
+    policy = sla_policy(session)
+    if policy is not None:  # the service levels start with the case
+        for key, value in policy.due(now, case.priority, contact.tier).items():
+            setattr(case, key, value)
     session.add(case)
     session.flush()
     audit.record(session, actor, "case.create", at=now, case_id=case.id,

@@ -54,6 +54,27 @@ class CaseRow:
     channel_id: int = 0
     contact_id: int = 0
     assignee_id: int | None = None
+    # Service levels: the next due time is the first answer's until it is given.
+    first_response_due: datetime | None = None
+    first_response_at: datetime | None = None
+    resolution_due: datetime | None = None
+    resolved_at: datetime | None = None
+    sla_events: tuple[str, ...] = ()
+
+    @property
+    def sla_due(self) -> datetime | None:
+        """When the next promise falls due (None: kept, or none made)."""
+        if self.first_response_at is None and self.first_response_due is not None:
+            return self.first_response_due
+        return self.resolution_due if self.resolved_at is None else None
+
+    @property
+    def sla_state(self) -> str:
+        """"breached", "due-soon" or "" for the promise `sla_due` is about."""
+        which = "first" if self.first_response_at is None else "resolution"
+        if f"{which}-breached" in self.sla_events:
+            return "breached"
+        return "due-soon" if f"{which}-soon" in self.sla_events else ""
 
 
 @dataclass(frozen=True)

@@ -34,15 +34,18 @@ def keys_of(model: type[BaseModel], prefix: str = "") -> set[str]:
     return keys
 
 
-def keys_in(data: dict, prefix: str = "") -> set[str]:
-    """The keys of a TOML document; an array of tables counts the keys of them all."""
+def keys_in(data: dict, model: type[BaseModel], prefix: str = "") -> set[str]:
+    """The keys of a TOML document, walked beside the settings models (a table that is
+    a free-form setting, like the SLA week, is one key); an array of tables counts the
+    keys of them all."""
     keys = set()
     for name, value in data.items():
-        if isinstance(value, dict):
-            keys |= keys_in(value, f"{prefix}{name}.")
-        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            for table in value:
-                keys |= keys_in(table, f"{prefix}{name}.")
+        info = model.model_fields.get(name)
+        section = _section(info.annotation) if info is not None else None
+        tables = value if isinstance(value, list) else [value]
+        if section is not None and all(isinstance(t, dict) for t in tables):
+            for table in tables:
+                keys |= keys_in(table, section, f"{prefix}{name}.")
         else:
             keys.add(prefix + name)
     return keys
@@ -52,7 +55,7 @@ def test_the_example_config_is_valid_and_names_every_key() -> None:
     path = ROOT / "config.example.toml"
     config, used = load_config(path)
     assert used == path
-    named = keys_in(tomllib.loads(path.read_text()))
+    named = keys_in(tomllib.loads(path.read_text()), Config)
     # A section takes one of the four ways to a secret (a second is an error): naming
     # one in a section names them all there (the [[mailbox]] examples show each).
     for section in {k.rpartition(".")[0] for k in named}:
@@ -60,7 +63,7 @@ def test_the_example_config_is_valid_and_names_every_key() -> None:
             named |= {f"{section}.{way}" for way in SECRET_WAYS}
     assert named == keys_of(Config)
     assert {f"mailbox.{way}" for way in SECRET_WAYS} <= keys_in(tomllib.loads(
-        path.read_text()))
+        path.read_text()), Config)
 
 
 SECRET_WAYS = ("password_command", "password_file", "password_env", "oauth2_token_command")

@@ -184,6 +184,11 @@ def row_json(row: CaseRow) -> dict[str, Any]:
         "channel": row.channel, "contact": row.contact, "assignee": row.assignee,
         "priority": row.priority, "labels": list(row.labels),
         "created_at": row.created_at, "updated_at": row.updated_at, "version": row.version,
+        "sla": {"first_response_due": row.first_response_due,
+                "first_response_at": row.first_response_at,
+                "resolution_due": row.resolution_due, "resolved_at": row.resolved_at,
+                "next_due": row.sla_due, "state": row.sla_state or "ok",
+                "events": list(row.sla_events)},
     }
 
 

@@ -112,7 +112,7 @@ ENGLISH: dict[str, str] = {
     "Hög": "High", "Medel": "Medium", "Låg": "Low",
     "Tilldelning": "Assignee", "Status": "Status", "Kanal": "Channel", "Kontakt": "Contact",
     "Uppdaterad": "Updated", "Nummer": "Number", "Titel": "Title", "Prioritet": "Priority",
-    "Tilldelad": "Assignee",
+    "Tilldelad": "Assignee", "SLA": "SLA",
     # the app's keys (footer, `?`, command palette)
     "Avsluta": "Quit",
     "Alla tangenter": "All keys",

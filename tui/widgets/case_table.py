@@ -29,10 +29,10 @@ from tui.words import N_, priorities, statuses, tr, translate_bindings
 # The headings are Swedish keys (`tr` where shown).
 COLUMNS = [("number", N_("Nr"), 8), ("status", N_("Status"), 9), ("priority", N_("Prio"), 5),
            ("channel", N_("Kanal"), 12), ("assignee", N_("Tilldelad"), 9),
-           ("updated", N_("Uppdaterad"), 14), ("title", N_("Titel"), 0),
+           ("updated", N_("Uppdaterad"), 14), ("sla", N_("SLA"), 13), ("title", N_("Titel"), 0),
            ("contact", N_("Kontakt"), 16)]
 ALWAYS = ("number", "title")
-NARROW_DROPS = ("contact", "updated", "priority", "assignee", "channel")
+NARROW_DROPS = ("contact", "updated", "sla", "priority", "assignee", "channel")
 TITLE_MIN = 20
 CHOOSABLE = [(key, heading) for key, heading, _ in COLUMNS if key not in ALWAYS]
 DEFAULT_COLUMNS = tuple(key for key, _, _ in COLUMNS)
@@ -63,7 +63,18 @@ def cells(row: CaseRow) -> dict[str, str]:
     return {"number": f"#{row.number}", "status": statuses().get(row.status, row.status),
             "priority": priorities().get(row.priority, row.priority), "channel": row.channel,
             "assignee": row.assignee or "–", "updated": _when(row.updated_at),
-            "title": row.title, "contact": row.contact}
+            "sla": _sla(row), "title": row.title, "contact": row.contact}
+
+
+SLA_MARKS = {"breached": "‼ ", "due-soon": "! ", "": "  "}
+
+
+def _sla(row: CaseRow) -> str:
+    """The next due time, marked when it is near (!) or past (‼)."""
+    due = row.sla_due
+    if due is None:
+        return ""
+    return SLA_MARKS[row.sla_state] + due.astimezone().strftime("%m-%d %H:%M")
 
 
 class CaseTable(ScrollView, can_focus=True):

@@ -1,0 +1,60 @@
+"""The SLA calendar (pure): Swedish holidays, business hours across nights,
+weekends and holidays, and the targets' due times."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from pydantic import ValidationError
+
+from store.sla import Calendar, SlaPolicy, SlaSettings, easter, swedish_holidays
+
+ZONE = ZoneInfo("Europe/Stockholm")
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=ZONE)
+
+
+def test_swedish_holidays_2026() -> None:
+    assert easter(2026) == date(2026, 4, 5)
+    days = swedish_holidays(2026)
+    for expected in ("2026-01-01", "2026-01-06", "2026-04-03", "2026-04-05", "2026-04-06",
+                     "2026-05-01", "2026-05-14", "2026-05-24", "2026-06-06", "2026-06-19",
+                     "2026-06-20", "2026-10-31", "2026-12-24", "2026-12-25", "2026-12-26",
+                     "2026-12-31"):
+        assert date.fromisoformat(expected) in days
+    assert len(days) == 16
+    assert date(2027, 11, 6) in swedish_holidays(2027)  # all saints' day, a late Saturday
+
+
+def test_business_hours_skip_nights_weekends_and_holidays() -> None:
+    calendar = Calendar(SlaSettings(), ZONE)
+    assert calendar.add(at("2026-03-02 09:00"), 4) == at("2026-03-02 13:00")
+    assert calendar.add(at("2026-03-02 16:00"), 2) == at("2026-03-03 09:00")  # overnight
+    assert calendar.add(at("2026-03-06 16:30"), 1) == at("2026-03-09 08:30")  # a weekend
+    assert calendar.add(at("2026-03-07 12:00"), 1) == at("2026-03-09 09:00")  # from Saturday
+    # Maundy Thursday afternoon: Good Friday and Easter Monday are closed.
+    assert calendar.add(at("2026-04-02 16:00"), 2) == at("2026-04-07 09:00")
+    assert calendar.hours_between(at("2026-03-06 16:00"), at("2026-03-09 10:00")) == 3
+    calendar_hours = Calendar(SlaSettings(business_hours=False), ZONE)
+    assert calendar_hours.add(at("2026-03-06 16:30"), 24) == at("2026-03-07 16:30")
+
+
+def test_the_most_specific_target_wins_and_due_soon_comes_first() -> None:
+    policy = SlaPolicy(SlaSettings(), ZONE)
+    assert policy.target("high", "premium").first_response_hours == 0.5  # type: ignore[union-attr]
+    assert policy.target("high", "standard").first_response_hours == 1  # type: ignore[union-attr]
+    due = policy.due(at("2026-03-02 09:00"), "medium", "standard")
+    assert due["first_response_due"] == at("2026-03-02 13:00")
+    assert due["first_response_soon"] == at("2026-03-02 12:12")  # 80 % of 4 hours
+    assert due["resolution_due"] == at("2026-03-04 15:00")  # 24 working hours: 3 days
+
+
+def test_a_calendar_mistake_names_the_day() -> None:
+    with pytest.raises(ValidationError, match="mon = '8-17': write the hours like 08:00-17:00"):
+        SlaSettings(week={"mon": "8-17"})
+    with pytest.raises(ValidationError, match="unknown day 'monday'"):
+        SlaSettings(week={"monday": "08:00-17:00"})

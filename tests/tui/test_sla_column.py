@@ -1,0 +1,38 @@
+"""The SLA column: the next due time of each case, marked when due soon (!) or
+overdue (‼)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tuikit import NOW, app_for, settle
+
+from scheduler.jobs import Scheduler
+from scheduler.settings import LifecycleSettings
+from store.db import Database
+from tui.widgets.case_table import CaseTable
+
+pytestmark = pytest.mark.sqlite_only
+
+
+async def test_overdue_cases_are_marked_in_the_list(demo: Path) -> None:
+    report = Scheduler(Database(demo), LifecycleSettings(timezone="Europe/Stockholm")).tick(NOW)
+    overdue = set(report.sla["first-breached"]) | set(report.sla["resolution-breached"])
+    assert overdue, "the demo has overdue cases once the scheduler has looked"
+    app = app_for(demo)
+    async with app.run_test(size=(220, 40)) as pilot:  # wide: the SLA column shows
+        await settle(app, pilot)
+        table = app.query_one(CaseTable)
+        assert "SLA" in table.render_line(0).text
+        shown = [(i, table.window.get(i)) for i in range(35)]
+        overdue_shown = [(i, row) for i, row in shown if row is not None
+                         and row.number in overdue]
+        assert overdue_shown, "an overdue case on the first screen"
+        index, row = overdue_shown[0]
+        assert row.sla_state == "breached"
+        assert "‼" in table.render_line(index + 1).text
+        due_shown = [i for i, r in shown if r is not None and r.sla_due is not None
+                     and not r.sla_state]
+        if due_shown:  # due, neither soon nor overdue: a time without a mark
+            assert "‼" not in table.render_line(due_shown[0] + 1).text
