@@ -864,11 +864,20 @@ def tick(
     c = ctx_of(ctx)
     # Smaller batches (tests of an interrupted tick) — each commits on its own.
     batch = int(os.environ.get("CASEDESK_TICK_BATCH", "5000"))
+    db = c.open_db()
     try:
-        report = Scheduler(c.open_db(), c.config.lifecycle).tick(_when(now), batch=batch)
+        report = Scheduler(db, c.config.lifecycle).tick(_when(now), batch=batch)
     except SchedulerBusy as exc:
         raise CliError(str(exc)) from None
     typer.echo(report.describe())
+    if c.config.smtp is not None and now is None:
+        # The outbox's due retries are due jobs too (cron, without a daemon).
+        from mail.sender import Sender, SendError
+
+        try:
+            typer.echo(Sender(db, c.config.smtp).send_once().describe())
+        except SendError as exc:
+            typer.echo(f"outbox: {exc}")
 
 
 @app.command()

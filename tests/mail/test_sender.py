@@ -270,3 +270,17 @@ def test_oauth2_for_smtp_with_a_token_from_a_command(team) -> None:
         assert Sender(team.db, wrong, clock=team.clock).send_once().outcomes == {
             "retry later": 1}
     assert len(server.received) == 1
+
+
+@pytest.mark.sqlite_only
+def test_tick_drives_the_outbox_retries(team, smtp_server: SmtpServer, tmp_path: Path) -> None:
+    number = team.new_case()
+    team.as_("anna").reply(number, "Svar")
+    config = tmp_path / "config.toml"
+    config.write_text(f'[store]\nurl = "{team.db.path}"\n\n[smtp]\nhost = "{smtp_server.host}"\n'
+                      f'port = {smtp_server.port}\nsecurity = "none"\n')
+    done = subprocess.run([sys.executable, "-m", "tui.cli", "tick"], capture_output=True,
+                          text=True, env={**os.environ, "CASEDESK_CONFIG": str(config)})
+    assert done.returncode == 0, done.stderr
+    assert "outbox: 1 sent" in done.stdout
+    assert len(smtp_server.received) == 1
