@@ -1723,6 +1723,10 @@ class CaseService:
                 Contact, Contact.id == table.c.contact_id).where(
                 table.c.first_response_due.is_(None),
                 table.c.status.not_in([s.value for s in ENDED]))).all()
+            # A solved case was resolved when it was solved (reports count on it).
+            session.execute(sa.update(table).where(
+                table.c.status == Status.SOLVED.value, table.c.resolved_at.is_(None)
+            ).values(resolved_at=table.c.solved_at))
             if rows:
                 session.connection().execute(sa.update(table).where(
                     table.c.id == sa.bindparam("case_id")).values(

@@ -63,7 +63,10 @@ class CaseRow:
 
     @property
     def sla_due(self) -> datetime | None:
-        """When the next promise falls due (None: kept, or none made)."""
+        """When the next promise falls due (None: kept, or none made, or the case is
+        solved or ended)."""
+        if self.status in ("solved", "closed", "archived"):
+            return None
         if self.first_response_at is None and self.first_response_due is not None:
             return self.first_response_due
         return self.resolution_due if self.resolved_at is None else None

@@ -58,6 +58,13 @@ class ListLoaded(Message):
 
 
 @dataclass
+class Seen(Message):
+    """The change feed's position a list was read at."""
+
+    change: int
+
+
+@dataclass
 class Counted(Message):
     """The size of a list shown before it was counted."""
 
@@ -274,6 +281,8 @@ class CasedeskApp(App[None]):
     @work(thread=True, exclusive=True, group="list", exit_on_error=False)
     def load_list(self, generation: int, filters: CaseFilter, grouping: Grouping | None,
                   keep: Keep | None) -> None:
+        # The change feed as of this list: anything later reloads it.
+        self.post_message(Seen(self.service.latest_change()))
         if grouping is None and (keep is None or keep.row is None):
             # A new list: its first rows on screen before it is counted (a count of a
             # common word's hits takes far longer than the rows).
@@ -501,6 +510,11 @@ class CasedeskApp(App[None]):
     @work(thread=True, exclusive=True, group="changes", exit_on_error=False)
     def poll_changes(self) -> None:
         self.post_message(StoreChanged(self.service.latest_change()))
+
+    @on(Seen)
+    def seen(self, message: Seen) -> None:
+        if self.last_change is None:  # the first list: later changes reload it
+            self.last_change = message.change
 
     @on(StoreChanged)
     def follow_changes(self, message: StoreChanged) -> None:
