@@ -114,8 +114,11 @@ def _sender(msg: Message, problems: list[str]) -> tuple[str, str]:
     except Exception:
         pairs = []
     for name, address in pairs:
-        if "@" in address:
-            return " ".join(name.split()), address.strip().lower()
+        address = address.strip().lower()
+        # One printable address of at most 254 characters (RFC 5321): anything else is
+        # no address to answer, and is kept only as the sender's name.
+        if "@" in address and len(address) <= 254 and address.isprintable():
+            return " ".join(name.split()), address
     return " ".join(raw.split())[:200], ""
 
 

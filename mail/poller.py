@@ -37,7 +37,6 @@ from mail.settings import (
 )
 from store import leases
 from store.db import Database
-from store.errors import StoreError
 from store.service import AttachmentInput, CaseService, MailInput, MessageInput, Receipt
 
 log = logging.getLogger("casedesk.poll")
@@ -246,8 +245,9 @@ class Poller:
                     self._serve(client, stop, on_result)
                 finally:
                     _logout(client)
-            except (PollError, OSError, IMAPClientError, StoreError) as exc:
-                log.warning("%s: %s; trying again in %.0f s", self.mailbox.key, exc, pause)
+            except Exception as exc:  # a dropped line, a busy or full database, a bug
+                log.warning("%s: %s: %s; trying again in %.0f s", self.mailbox.key,
+                            type(exc).__name__, exc, pause)
                 stop.wait(pause)
                 pause = min(pause * 2, max_pause)
         leases.release(self.db, self.lease, self.holder)

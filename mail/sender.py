@@ -19,7 +19,7 @@ import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 
@@ -32,6 +32,9 @@ from store.service import CaseService, OutboxMail
 
 log = logging.getLogger("casedesk.send")
 LEASE = "send"
+# Longer than any one mail can take (the SMTP timeout), renewed after each mail: while
+# it holds, no other sender takes this one's mail in flight for abandoned.
+LEASE_TTL = timedelta(minutes=10)
 
 
 class SendError(Exception):
@@ -85,7 +88,7 @@ class Sender:
 
     def send_once(self) -> SendResult:
         """Send every mail that is due now, then stop."""
-        other = leases.acquire(self.db, LEASE, self.holder, now=self.clock())
+        other = leases.acquire(self.db, LEASE, self.holder, now=self.clock(), ttl=LEASE_TTL)
         if other is not None:
             raise SendError(f"another sender ({other}) is sending now")
         try:
@@ -103,6 +106,8 @@ class Sender:
                     on_result(result)
             except SendError as exc:
                 log.warning("%s", exc)
+            except Exception as exc:  # a busy database, a bug: the outbox must go on
+                log.warning("sender: %s: %s", type(exc).__name__, exc)
             stop.wait(every)
 
     async def _send_due(self) -> SendResult:
@@ -124,6 +129,8 @@ class Sender:
             while due:  # claimed a hundred at a time, over the one connection
                 for mail in due:
                     await self._send_one(client, mail, result)
+                    leases.acquire(self.db, LEASE, self.holder, now=self.clock(),
+                                   ttl=LEASE_TTL)
                 due = self.service.outbox_claim()
         finally:
             try:
@@ -184,7 +191,7 @@ class Sender:
             return
         self.service.outbox_sent(mail.id)
         result.add("sent")
-        log.info("sent #%s to %s (%s)", mail.case, mail.to_addr,
+        log.info("sent #%s to %r (%s)", mail.case, mail.to_addr,
                  hashlib.sha256(data).hexdigest()[:12])
 
     def _refused(self, mail: OutboxMail, exc: aiosmtplib.SMTPResponseException,

@@ -16,7 +16,6 @@ from mail.settings import MailboxSettings, MailSettings, SmtpSettings
 from scheduler.jobs import Scheduler, SchedulerBusy
 from scheduler.settings import LifecycleSettings
 from store.db import Database
-from store.errors import StoreError
 
 log = logging.getLogger("casedesk.daemon")
 TICK_SECONDS = 60
@@ -63,8 +62,9 @@ class Daemon:
             report = self.scheduler.tick(self.clock())
         except SchedulerBusy:
             return  # another process runs the jobs now
-        except StoreError as exc:
-            log.warning("scheduler: %s", exc)
+        except Exception as exc:  # a bad case must not stop the mail: said, tried again
+            log.warning("scheduler: %s: %s", type(exc).__name__, exc)
+            self.report(f"scheduler: {type(exc).__name__}: {exc}")
             return
         if report.anything:
             self.report(report.describe())

@@ -6,6 +6,8 @@ its boundaries without waiting.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -24,13 +26,16 @@ class SchedulerBusy(Exception):
 @dataclass
 class TickReport:
     at: datetime
+    dry_run: bool = False
     closed: list[int] = field(default_factory=list)
     archived: list[int] = field(default_factory=list)
     purged: list[int] = field(default_factory=list)
     sla: dict[str, list[int]] = field(default_factory=dict)
 
     def describe(self) -> str:
-        lines = [f"tick at {self.at.isoformat(timespec='seconds')}:"]
+        lines = [f"tick at {self.at.isoformat(timespec='seconds')}"
+                 + (" (dry run: nothing was changed; this would happen):" if self.dry_run
+                    else ":")]
         for what, numbers in (("closed", self.closed), ("archived", self.archived),
                               ("purged", self.purged)):
             shown = ", ".join(f"#{n}" for n in numbers[:20])
@@ -82,22 +87,47 @@ class Scheduler:
         self.settings = settings
         self.holder = holder or leases.holder_name()
 
-    def tick(self, now: datetime, *, batch: int = 5000) -> TickReport:
+    def tick(self, now: datetime, *, batch: int = 5000, dry_run: bool = False) -> TickReport:
         """Every due job once, as if at `now`. Refused while another process runs
         them (the lease); each batch commits on its own, so a tick killed midway is
-        completed by the next one."""
+        completed by the next one. `dry_run`: what would be done, nothing changed."""
+        with self._lease(now):
+            return self._run(now, batch, dry_run)
+
+    def purge(self, now: datetime) -> list[int]:
+        """The retention job alone."""
+        with self._lease(now):
+            if self.settings.retention_days is None:
+                return []
+            service = CaseService.system(self.db, clock=lambda: now)
+            before = now - timedelta(days=self.settings.retention_days)
+            return _drain(lambda: [p.number for p in service.purge(before)])
+
+    @contextmanager
+    def _lease(self, now: datetime) -> Iterator[None]:
         other = leases.acquire(self.db, LEASE, self.holder, now=now,
                                ttl=timedelta(minutes=10))
         if other is not None:
             raise SchedulerBusy(f"the scheduler is running in another process ({other})")
         try:
-            return self._run(now, batch)
+            yield
         finally:
             leases.release(self.db, LEASE, self.holder)
 
-    def _run(self, now: datetime, batch: int) -> TickReport:
+    def _run(self, now: datetime, batch: int, dry_run: bool) -> TickReport:
         service = CaseService.system(self.db, clock=lambda: now)
-        report = TickReport(now)
+        report = TickReport(now, dry_run=dry_run)
+        if dry_run:
+            limit = 10_000_000
+            report.closed = service.advance("solved", "closed", limit=limit, dry_run=True,
+                                            since_before=close_cutoff(now, self.settings),
+                                            reason="")
+            report.archived = service.advance("closed", "archived", limit=limit,
+                                              dry_run=True, reason="",
+                                              since_before=archive_cutoff(now, self.settings))
+            report.purged = [p.number for p in self.preview_purge(now)]
+            report.sla = service.record_sla(now, limit=limit, dry_run=True)
+            return report
         # The service levels every process applies to new cases live in the store.
         service.set_sla_policy(self.settings.sla, self.settings.zone_name())
         report.closed = _drain(lambda: service.advance(

@@ -433,6 +433,11 @@ class CaseService:
         # kept, flagged, on the ended case.
         machine = MACHINE_FLAGS & set(message.flags)
         if Status(case.status) in ENDED and message.sender == "customer" and not machine:
+            follow_up = _open_follow_up(session, case)
+            if follow_up is not None:  # the customer wrote again already: that case
+                with search.reindexing(session, follow_up.id):
+                    row = self._append_inbound(session, actor, follow_up, message)
+                return follow_up, row
             old = case
             case = _new_case(
                 session, actor, session.get_one(Channel, old.channel_id),
@@ -453,7 +458,7 @@ class CaseService:
     # -- the scheduler ---------------------------------------------------------------
 
     def advance(self, start: str, target: str, *, since_before: datetime,
-                reason: str, limit: int = 5000) -> list[int]:
+                reason: str, limit: int = 5000, dry_run: bool = False) -> list[int]:
         """The scheduler's moves, set-wise: cases that became `start` (solved, closed)
         before `since_before` move to `target` (closed, archived) — at most `limit`
         in this one transaction, so that a job interrupted between batches leaves
@@ -471,6 +476,8 @@ class CaseService:
             due = sa.select(table.c.id).where(
                 table.c.status == begin.value, table.c[stamp] < since_before
             ).order_by(table.c.id).limit(limit)
+            if dry_run:
+                return list(conn.execute(due).scalars())
             moved = sorted(conn.execute(sa.update(table).where(
                 table.c.id.in_(due.scalar_subquery()), table.c.status == begin.value
             ).values({"status": end.value, mark: now, "version": table.c.version + 1,
@@ -525,14 +532,16 @@ class CaseService:
                 return report
             now = self._now()
             search.forget_cases(session, ids)  # type: ignore[arg-type]
+            # The raw mail of these cases' messages (and of any mail filed on them).
+            mail = sa.or_(InboundMail.case_id.in_(ids), InboundMail.message_id.in_(messages))
             digests = set(session.scalars(sa.select(Attachment.sha256).where(
                 Attachment.message_id.in_(messages)))) | set(session.scalars(sa.select(
-                    InboundMail.sha256).where(InboundMail.case_id.in_(ids))))
+                    InboundMail.sha256).where(mail)))
             for table, where in (
                 (Attachment, Attachment.message_id.in_(messages)),
                 (Mention, Mention.message_id.in_(messages)),
-                (Outbox, Outbox.case_id.in_(ids)),
-                (InboundMail, InboundMail.case_id.in_(ids)),
+                (Outbox, sa.or_(Outbox.case_id.in_(ids), Outbox.message_id.in_(messages))),
+                (InboundMail, mail),
                 (Message, Message.case_id.in_(ids)),
                 (Watch, Watch.case_id.in_(ids)),
                 (WorkspaceEntry, WorkspaceEntry.case_id.in_(ids)),
@@ -604,6 +613,8 @@ class CaseService:
             self._require_system(actor)
             row = session.get_one(Outbox, outbox_id)
             now = self._now()
+            if row.state != OutboxState.SENDING.value:
+                return False
             if now - row.created_at > give_up_after:
                 self._outbox_end(session, row, OutboxState.FAILED,
                                  f"still not accepted after {row.attempts} tries: {error}")
@@ -626,8 +637,9 @@ class CaseService:
             if row.state not in (OutboxState.FAILED.value, OutboxState.UNKNOWN.value):
                 raise InvalidInput(f"outbox mail {outbox_id} is {row.state}: only a failed "
                                    "or unknown one is sent again")
-            row.state, row.next_attempt_at, row.updated_at = (OutboxState.QUEUED.value, None,
-                                                              self._now())
+            # A day of tries from now (and its Date header: when it is sent anew).
+            row.state, row.next_attempt_at, row.attempts = OutboxState.QUEUED.value, None, 0
+            row.updated_at = row.created_at = self._now()
             self._event(session, case, f"The reply is queued to be sent again (by "
                         f"{actor.display})", actor=actor)
             audit.record(session, actor, "outbox.requeue", at=self._now(), case_id=case.id,
@@ -653,7 +665,11 @@ class CaseService:
     def _outbox_step(self, outbox_id: int, state: OutboxState, error: str) -> None:
         def work(session: Session, actor: Actor) -> None:
             self._require_system(actor)
-            self._outbox_end(session, session.get_one(Outbox, outbox_id), state, error)
+            row = session.get_one(Outbox, outbox_id)
+            # Only the sender that claimed it ends it (a mail it no longer holds was
+            # re-decided meanwhile; the later word stands).
+            if row.state == OutboxState.SENDING.value:
+                self._outbox_end(session, row, state, error)
 
         self._write(work)
 
@@ -764,7 +780,9 @@ class CaseService:
         fresh: list[MailInput] = []
         answers: list[tuple[MailInput, int | str]] = []
         rest: list[MailInput] = []
-        batch_new: set[str] = set()
+        # Where each mail of the batch went, by its Message-ID: a later mail answering
+        # it follows it (a new case's own ID stands for that case until it exists).
+        went: dict[str, int | str | None] = {}
         seen_digests: set[str] = set()
         for mail in mails:
             digest = hashlib.sha256(mail.raw).hexdigest()
@@ -772,22 +790,28 @@ class CaseService:
                         and digest not in stored and digest not in seen_digests)
             seen_digests.add(digest)
             hits = [best[i] for i in mail.thread_ids if i in best]
-            target = max(hits)[2] if hits else None
-            in_batch = next((i for i in mail.thread_ids if i in batch_new), None)
-            if not readable or mail.case_tag in tagged and target is None:
-                rest.append(mail)
-            elif target is not None:
-                case = cases[target]
-                if case.merged_into_id is None and Status(case.status) not in ENDED:
-                    answers.append((mail, target))
-                else:
-                    rest.append(mail)
-            elif in_batch is not None:
-                answers.append((mail, in_batch))
+            ours = any(h[0] for h in hits)  # one of our own mails: it decides
+            earlier = next((went[i] for i in mail.thread_ids if i in went), "")
+            target: int | str | None
+            if not readable:
+                target = None
+            elif hits and (ours or earlier == ""):
+                case = cases[max(hits)[2]]
+                open_case = case.merged_into_id is None and Status(case.status) not in ENDED
+                target = max(hits)[2] if open_case else None
+            elif earlier != "":
+                target = earlier  # None: that mail goes one by one, so does this
+            elif mail.case_tag in tagged:
+                target = None
             else:
+                target = mail.message.mail_message_id or f"uid:{mail.uid}"  # type: ignore[union-attr]
                 fresh.append(mail)
-                if mail.message is not None and mail.message.mail_message_id:
-                    batch_new.add(mail.message.mail_message_id)
+            if mail.message is not None and mail.message.mail_message_id:
+                went.setdefault(mail.message.mail_message_id, target)
+            if target is None:
+                rest.append(mail)
+            elif mail not in fresh:
+                answers.append((mail, target))
         return fresh, answers, rest
 
     def _receive_answers(self, session: Session, actor: Actor, mailbox: str,
@@ -873,7 +897,7 @@ class CaseService:
                 Contact.id, Contact.email, Contact.name).where(Contact.email.in_(addresses)))}
         # New senders with one plain address: added together (first name seen wins).
         new = {m.message.sender_address: _one_line(m.sender_name)[:200]  # type: ignore[union-attr]
-               for m in reversed(mails) if _ADDRESS.match(m.message.sender_address)  # type: ignore[union-attr]
+               for m in reversed(mails) if plain_address(m.message.sender_address)  # type: ignore[union-attr]
                and m.message.sender_address not in contacts}  # type: ignore[union-attr]
         if new:
             added = conn.execute(sa.insert(Contact.__table__).returning(  # type: ignore[attr-defined]
@@ -1438,8 +1462,10 @@ class CaseService:
                     .values(case_id=target.id,
                             origin_case_id=sa.func.coalesce(Message.origin_case_id, source.id))
                 )
-            session.execute(sa.update(Outbox).where(Outbox.case_id == source.id)
-                            .values(case_id=target.id))
+            # The raw mail goes where its message goes (retention purges them together).
+            for table in (Outbox, InboundMail):
+                session.execute(sa.update(table).where(table.case_id == source.id)  # type: ignore[attr-defined]
+                                .values(case_id=target.id))
             for table in (Watch, WorkspaceEntry):
                 _move_agent_rows(session, table, source.id, target.id)  # type: ignore[arg-type]
             self._drop_unseeing(session, actor, target)
@@ -1487,8 +1513,9 @@ class CaseService:
             search.index_new_case(session, new.id)  # type: ignore[arg-type]
             with search.reindexing(session, old.id, new.id):
                 message.case_id = new.id  # type: ignore[assignment]
-                session.execute(sa.update(Outbox).where(Outbox.message_id == message.id)
-                                .values(case_id=new.id))
+                for table in (Outbox, InboundMail):
+                    session.execute(sa.update(table).where(table.message_id == message.id)  # type: ignore[attr-defined]
+                                    .values(case_id=new.id))
             _link(session, old.id, new.id, "split", now)  # type: ignore[arg-type]
             old.updated_at = now
             self._bump(old)
@@ -1679,11 +1706,11 @@ class CaseService:
                    now: datetime) -> None:
         """The clocks stand still while the case waits for the customer."""
         policy = sla_policy(session)
-        if policy is None or not policy.settings.pause_when_waiting:
+        if policy is None:
             return
-        if target == Status.WAITING:
+        if target == Status.WAITING and policy.settings.pause_when_waiting:
             case.sla_paused_at = now
-        elif start == Status.WAITING and case.sla_paused_at is not None:
+        elif start == Status.WAITING and case.sla_paused_at is not None:  # even if since off
             case.sla_paused_hours += policy.calendar.hours_between(case.sla_paused_at, now)
             case.sla_paused_at = None
             self._apply_sla(session, case)
@@ -1738,7 +1765,8 @@ class CaseService:
 
         return self._write(work)
 
-    def record_sla(self, now: datetime, limit: int = 5000) -> dict[str, list[int]]:
+    def record_sla(self, now: datetime, limit: int = 5000,
+                   dry_run: bool = False) -> dict[str, list[int]]:
         """Record, once per case, that a first answer or a solution is due soon or
         overdue — set-wise: an event in the conversation, an audit record and a
         change-feed row each. Paused (waiting) and finished cases are left alone."""
@@ -1764,7 +1792,7 @@ class CaseService:
                     sa.not_(table.c.sla_events.contains(marker))).limit(limit)
                 ids = sorted(conn.execute(due).scalars())
                 found[marker] = ids
-                if not ids:
+                if not ids or dry_run:
                     continue
                 conn.execute(sa.update(table).where(table.c.id.in_(ids)).values(
                     sla_events=sa.case((table.c.sla_events == "", marker),
@@ -1813,6 +1841,11 @@ def _priority(text: str) -> str:
     return queries.parse_priority(text)
 
 
+def plain_address(value: str) -> bool:
+    """One address as mail can carry it: printable, no list, at most 254 characters."""
+    return len(value) <= 254 and value.isprintable() and bool(_ADDRESS.match(value))
+
+
 _ADDRESS = re.compile(r"^[^@\s,;<>()\[\]\\\"]+@[^@\s,;<>()\[\]\\\"]+\.[^@\s,;<>()\[\]\\\"]+$")
 CUSTOMER_TYPES = ("private", "business")
 TIER_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,19}$")
@@ -1822,7 +1855,7 @@ def _email(text: str) -> str:
     """One plain email address (lower-cased), or InvalidInput: a reply must never go
     to a list of addresses someone typed into a name field."""
     value = text.strip().lower()
-    if not _ADDRESS.match(value):
+    if not plain_address(value):
         raise InvalidInput(f"{text!r} is not one email address (like name@example.se)")
     return value
 
@@ -1905,6 +1938,17 @@ def _mail_contact(session: Session, name: str, address: str, now: datetime) -> C
     session.add(row)
     session.flush()
     return row
+
+
+def _open_follow_up(session: Session, case: Case) -> Case | None:
+    """The newest follow-up of an ended case that is still going, if any."""
+    lo, hi = CaseLink.case_id, CaseLink.other_id
+    found = session.scalar(sa.select(Case).join(
+        CaseLink, sa.or_(sa.and_(lo == case.id, hi == Case.id),
+                         sa.and_(hi == case.id, lo == Case.id))).where(
+        CaseLink.kind == "follow-up", Case.id > case.id, Case.merged_into_id.is_(None),
+        Case.status.not_in([s.value for s in ENDED])).order_by(Case.id.desc()).limit(1))
+    return found
 
 
 def _follow_merges(session: Session, case: Case) -> Case:

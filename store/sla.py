@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Literal
 
@@ -127,30 +127,35 @@ class Calendar:
     def __init__(self, settings: SlaSettings, zone: zoneinfo.ZoneInfo) -> None:
         self.settings = settings
         self.zone = zone
-        self.spans: dict[int, tuple[time, time]] = {}
+        # Opening and closing by weekday; a closing of None is the next midnight (24:00).
+        self.spans: dict[int, tuple[time, time | None]] = {}
         for day, span in settings.week.items():
             found = SPAN_RE.match(span)
             assert found is not None
             end = _minutes(found, 3)
             self.spans[DAYS.index(day)] = (time(int(found.group(1)), int(found.group(2))),
-                                           time(23, 59, 59, 999999) if end == 24 * 60
-                                           else time(end // 60, end % 60))
+                                           None if end == 24 * 60 else time(end // 60, end % 60))
         self.extra = {date.fromisoformat(d) for d in settings.extra_holidays}
 
     def _open(self, day: date) -> tuple[datetime, datetime] | None:
+        """A day's working hours as UTC instants: arithmetic between two times of one
+        zone would count wall-clock hours (a daylight-saving night has 23 or 25)."""
         if not self.settings.business_hours:
             start = datetime.combine(day, time(0), self.zone)
-            return start, datetime.combine(day + timedelta(days=1), time(0), self.zone)
+            end = datetime.combine(day + timedelta(days=1), time(0), self.zone)
+            return start.astimezone(UTC), end.astimezone(UTC)
         span = self.spans.get(day.weekday())
         if span is None or day in self.extra or (
                 self.settings.holidays == "se" and day in swedish_holidays(day.year)):
             return None
-        return (datetime.combine(day, span[0], self.zone),
-                datetime.combine(day, span[1], self.zone))
+        close = (datetime.combine(day + timedelta(days=1), time(0), self.zone)
+                 if span[1] is None else datetime.combine(day, span[1], self.zone))
+        return datetime.combine(day, span[0], self.zone).astimezone(UTC), close.astimezone(UTC)
 
     def add(self, start: datetime, hours: float) -> datetime:
         """The moment `hours` working hours after `start`."""
         left = timedelta(hours=hours)
+        start = start.astimezone(UTC)
         if not self.settings.business_hours:
             return start + left
         day = start.astimezone(self.zone).date()
@@ -168,6 +173,7 @@ class Calendar:
 
     def hours_between(self, start: datetime, end: datetime) -> float:
         """Working hours from `start` to `end` (0 if end comes first)."""
+        start, end = start.astimezone(UTC), end.astimezone(UTC)
         if end <= start:
             return 0.0
         if not self.settings.business_hours:

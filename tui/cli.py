@@ -855,10 +855,14 @@ def _when(text: str | None) -> datetime:
 def tick(
     ctx: typer.Context,
     now: Annotated[str | None, typer.Option(
-        "--now", help="Run as if at this time (ISO 8601 with a zone).")] = None,
+        "--now", help="Run as if at this time (ISO 8601 with a zone): the moves are real.")]
+    = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Only say what would happen; change nothing.")] = False,
 ) -> None:
-    """Run every due job of the scheduler once (auto-close, archive, retention), and
-    say what it did: for cron, or to see what would happen at a given time."""
+    """Run every due job of the scheduler once (auto-close, archive, retention, SLA
+    marks, the outbox's due mail), and say what it did: for cron. With --dry-run (and
+    --now) it says what would happen then, changing nothing."""
     from scheduler.jobs import Scheduler, SchedulerBusy
 
     c = ctx_of(ctx)
@@ -866,11 +870,12 @@ def tick(
     batch = int(os.environ.get("CASEDESK_TICK_BATCH", "5000"))
     db = c.open_db()
     try:
-        report = Scheduler(db, c.config.lifecycle).tick(_when(now), batch=batch)
+        report = Scheduler(db, c.config.lifecycle).tick(_when(now), batch=batch,
+                                                        dry_run=dry_run)
     except SchedulerBusy as exc:
         raise CliError(str(exc)) from None
     typer.echo(report.describe())
-    if c.config.smtp is not None and now is None:
+    if c.config.smtp is not None and now is None and not dry_run:
         # The outbox's due retries are due jobs too (cron, without a daemon).
         from mail.sender import Sender, SendError
 
@@ -905,10 +910,10 @@ def purge(
                        f"{p.messages} messages{contact}")
         return
     try:
-        report = scheduler.tick(when)
+        purged = scheduler.purge(when)
     except SchedulerBusy as exc:
         raise CliError(str(exc)) from None
-    typer.echo(f"Purged {len(report.purged)} cases.")
+    typer.echo(f"Purged {len(purged)} cases.")
 
 
 @app.command()

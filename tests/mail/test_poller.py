@@ -352,3 +352,77 @@ def test_an_answer_to_a_closed_case_starts_a_linked_one(team, dovecot: Dovecot,
     assert old.status == "closed"
     assert new.messages[-1].text.startswith("Igen!")
     assert old.number in new.related
+
+
+def test_a_chain_of_answers_in_one_batch_stays_on_one_case(team, dovecot: Dovecot,
+                                                          mailbox: Mailbox,
+                                                          poller: Poller) -> None:
+    dovecot.append(mailbox.user, "INBOX", mail(text="A", message_id="<a@example.se>"))
+    dovecot.append(mailbox.user, "INBOX", mail(text="B", message_id="<b@example.se>",
+                                              headers={"In-Reply-To": "<a@example.se>"}))
+    dovecot.append(mailbox.user, "INBOX", mail(text="C", message_id="<c@example.se>",
+                                              headers={"In-Reply-To": "<b@example.se>"}))
+    poller.poll_once()
+    (case,) = cases_of(team, "karin@example.se")
+    assert [m.text for m in case.messages if m.kind == "customer"] == ["A", "B", "C"]
+
+
+def test_answers_to_a_closed_case_share_one_follow_up(team, dovecot: Dovecot,
+                                                      mailbox: Mailbox, poller: Poller) -> None:
+    dovecot.append(mailbox.user, "INBOX", mail(subject="Gammalt", message_id="<o@example.se>"))
+    poller.poll_once()
+    (case,) = cases_of(team, "karin@example.se")
+    team.as_("anna").reply(case.number, "Klart!", status="solved")
+    team.system.set_status(case.number, "closed")
+    ours = [m for m in team.as_("boss").get_case(case.number).messages
+            if m.kind == "reply"][-1].mail_message_id
+    for i, text in enumerate(["Igen!", "Och igen!"]):
+        dovecot.append(mailbox.user, "INBOX", mail(
+            text=text, message_id=f"<again{i}@example.se>",
+            headers={"In-Reply-To": ours, "References": f"<o@example.se> {ours}"}))
+        poller.poll_once()
+    cases = sorted(cases_of(team, "karin@example.se"), key=lambda c: c.number)
+    assert len(cases) == 2
+    assert [m.text for m in cases[1].messages if m.kind == "customer"] == ["Igen!",
+                                                                            "Och igen!"]
+
+
+def test_an_address_no_mail_can_carry_is_kept_as_a_name(team, dovecot: Dovecot,
+                                                        mailbox: Mailbox,
+                                                        poller: Poller) -> None:
+    long = "a" * 400 + "@example.se"
+    dovecot.append(mailbox.user, "INBOX", mail(sender=f"Lång <{long}>"))
+    dovecot.append(mailbox.user, "INBOX", (b"From: <a\x1bc@evil.se>\r\nSubject: Esc\r\n"
+                                           b"Message-ID: <e@x>\r\n\r\nHej\r\n"))
+    assert poller.poll_once().outcomes == {"ingested": 2}
+    boss = team.as_("boss")
+    rows = boss.list_cases(CaseFilter(limit=10))
+    contacts = [boss.get_case(r.number).contact for r in rows]
+    assert all(c.email == "" for c in contacts)  # nobody to answer: a name only
+    assert all("\x1b" not in c.email for c in contacts)
+
+
+def test_merged_and_split_mail_goes_with_its_message_when_purged(
+        team, dovecot: Dovecot, mailbox: Mailbox, poller: Poller) -> None:
+    from datetime import timedelta
+
+    from scheduler.jobs import Scheduler
+    from scheduler.settings import LifecycleSettings
+
+    dovecot.append(mailbox.user, "INBOX", mail(sender="A <a@example.se>", text="Första"))
+    dovecot.append(mailbox.user, "INBOX", mail(sender="A <a@example.se>", text="Andra"))
+    poller.poll_once()
+    boss, anna = team.as_("boss"), team.as_("anna")
+    first, second = sorted(r.number for r in boss.list_cases(CaseFilter(limit=5)))
+    anna.merge(second, first)  # the second mail now lives on the first case
+    anna.set_status(first, "solved")
+    team.system.set_status(first, "closed")
+    team.system.set_status(first, "archived")
+    settings = LifecycleSettings(timezone="Europe/Stockholm", retention_days=30)
+    purged = Scheduler(team.db, settings).purge(team.clock() + timedelta(days=31))
+    assert purged == [first]
+    with team.db.read() as session:
+        import sqlalchemy as sa
+
+        left = session.execute(sa.text("SELECT count(*) FROM inbound_mail")).scalar()
+    assert left == 0  # both raw mails went with the messages they became

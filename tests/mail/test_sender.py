@@ -284,3 +284,40 @@ def test_tick_drives_the_outbox_retries(team, smtp_server: SmtpServer, tmp_path:
     assert done.returncode == 0, done.stderr
     assert "outbox: 1 sent" in done.stdout
     assert len(smtp_server.received) == 1
+
+
+def test_only_the_sender_holding_a_mail_decides_its_outcome(team) -> None:
+    number = team.new_case()
+    team.as_("anna").reply(number, "Svar")
+    (claimed,) = team.system.outbox_claim()
+    (again,) = [m for m in team.system.outbox() if m.id == claimed.id]
+    assert again.state == "sending"
+    team.system.outbox_claim()  # another sender, later: the mail in flight is unknown now
+    team.system.outbox_sent(claimed.id)  # the first sender's late word does not overwrite
+    assert state_of(team, number) == "unknown"
+    assert team.system.outbox_retry(claimed.id, "451") is False
+
+
+def test_the_sender_survives_a_busy_database(team, smtp_server: SmtpServer,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from store.db import Busy
+
+    sender = sender_for(team, smtp_server)
+    calls: list[int] = []
+    real = sender.send_once
+    stop = threading.Event()
+
+    def flaky():  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 1:
+            raise Busy()
+        stop.set()
+        return real()
+
+    monkeypatch.setattr(sender, "send_once", flaky)
+    runner = threading.Thread(target=sender.run, args=(stop,), kwargs={"every": 0.01})
+    runner.start()
+    runner.join(timeout=10)
+    assert len(calls) == 2  # went on after the error

@@ -195,3 +195,11 @@ def test_retention_purges_personal_data_and_keeps_an_audit_record(team) -> None:
     for personal in ("Greta", "greta@", "Storgatan", "19121212", "pass.jpg"):
         assert personal not in text
     assert (people, files, purged) == (0, 0, 2)
+
+
+def test_a_dry_run_says_what_would_happen_and_changes_nothing(team) -> None:
+    number = solved_case(team)
+    report = Scheduler(team.db, STOCKHOLM).tick(team.clock() + timedelta(days=8), dry_run=True)
+    assert report.closed == [number]
+    assert "nothing was changed" in report.describe()
+    assert status(team, number) == "solved"

@@ -58,3 +58,12 @@ def test_a_calendar_mistake_names_the_day() -> None:
         SlaSettings(week={"mon": "8-17"})
     with pytest.raises(ValidationError, match="unknown day 'monday'"):
         SlaSettings(week={"monday": "08:00-17:00"})
+
+
+def test_a_daylight_saving_night_has_the_hours_it_really_has() -> None:
+    always = Calendar(SlaSettings(week=dict.fromkeys(
+        ("mon", "tue", "wed", "thu", "fri", "sat", "sun"), "00:00-24:00")), ZONE)
+    # 29 March 2026: 02:00 becomes 03:00, so local midnight plus 3 hours is 04:00.
+    assert always.add(at("2026-03-29 00:00"), 3) == at("2026-03-29 04:00")
+    assert always.hours_between(at("2026-03-29 00:00"), at("2026-03-30 00:00")) == 23
+    assert always.hours_between(at("2026-10-25 00:00"), at("2026-10-26 00:00")) == 25

@@ -98,8 +98,8 @@ async def test_another_process_change_shows_and_the_cursor_stays_on_its_case(
         await settle(app, pilot)
         watched = table.current
         assert watched is not None
-        # Another agent's process (before the app's first look at the change feed: the
-        # list knows which changes it already shows): a customer writes on a case further down the list.
+        # Another agent's process, before the app's first look at the change feed (the
+        # list knows which changes it shows): a customer writes on a case further down.
         other = CaseService(Database(path), "supervisor")
         below = other.list_cases(CaseFilter(limit=50))[20]
         other.add_message(below.number, MessageInput("Hej igen!"))
