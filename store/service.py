@@ -771,9 +771,10 @@ class CaseService:
                     Message.mail_message_id.in_(referred))):
                 rank = (kind == MessageKind.REPLY.value, row_id, case_id)
                 best[mail_id] = max(best.get(mail_id, rank), rank)
+        # Locked (PostgreSQL): no scheduler closes one of them before the answers land.
         cases = {c.id: c for c in session.execute(sa.select(
             Case.id, Case.status, Case.merged_into_id).where(
-            Case.id.in_({b[2] for b in best.values()})))} if best else {}
+            Case.id.in_({b[2] for b in best.values()})).with_for_update())} if best else {}
         tags = {m.case_tag for m in mails if m.case_tag is not None}
         tagged = set(session.scalars(sa.select(Case.id).where(Case.id.in_(tags)))) if tags \
             else set()
