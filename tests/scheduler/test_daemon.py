@@ -72,3 +72,27 @@ def test_casedesk_daemon_works_and_stops_on_sigterm(team, tmp_path) -> None:  # 
         out, err = daemon.communicate(timeout=30)
     assert daemon.returncode == 0, err
     assert f"closed: 1 (#{number})" in out
+
+
+def test_purge_dry_run_lists_and_keeps(team, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+
+    number = team.new_case()
+    team.as_("anna").set_status(number, "solved")
+    team.system.set_status(number, "closed")
+    team.system.set_status(number, "archived")
+    config = tmp_path / "config.toml"
+    config.write_text(f'[store]\nurl = "{team.db.path}"\n\n[lifecycle]\n'
+                      'timezone = "Europe/Stockholm"\nretention_days = 30\n')
+    env = {**os.environ, "CASEDESK_CONFIG": str(config)}
+    when = (team.clock() + timedelta(days=31)).isoformat()
+    done = subprocess.run([sys.executable, "-m", "tui.cli", "purge", "--dry-run", "--now", when],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert f"#{number}" in done.stdout
+    assert "1 archived cases are older than 30 days" in done.stdout
+    assert team.as_("boss").get_case(number).status == "archived"  # still there
+    done = subprocess.run([sys.executable, "-m", "tui.cli", "purge", "--now", when], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert "Purged 1 cases." in done.stdout
