@@ -3,6 +3,9 @@ it until it expires, then anyone may take it; a holder renews its own."""
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
 from store import leases
@@ -32,3 +35,14 @@ def test_a_holder_renews_its_own_lease(team) -> None:
     assert leases.held(team.db, "sender", now=T0 + TTL * 1.5) == ours
     leases.release(team.db, "sender", ours)
     assert leases.held(team.db, "sender", now=T0) is None
+
+
+def test_a_holder_of_this_host_whose_process_is_gone_is_replaced_at_once(team) -> None:
+    # A killed continuous poller: `casedesk poll --once` must not wait for the expiry.
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    dead = f"{socket.gethostname()}:{child.pid}:cccc"
+    assert leases.acquire(team.db, "mailbox:Support", dead, now=T0, ttl=TTL) is None
+    assert leases.held(team.db, "mailbox:Support", now=T0) is None
+    assert leases.acquire(team.db, "mailbox:Support", leases.holder_name(), now=T0,
+                          ttl=TTL) is None
