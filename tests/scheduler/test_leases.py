@@ -1,5 +1,6 @@
 """The lease that lets one process at a time run a job: a live holder elsewhere keeps
-it until it expires, then anyone may take it; a holder renews its own."""
+it until it expires, then anyone may take it; a holder renews its own; one of this
+host whose process is gone is replaced at once."""
 
 from __future__ import annotations
 
