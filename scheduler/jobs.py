@@ -6,10 +6,10 @@ its boundaries without waiting.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from scheduler.settings import LifecycleSettings
 from store import leases
@@ -17,6 +17,7 @@ from store.db import Database
 from store.service import CaseService
 
 LEASE = "scheduler"
+LEASE_TTL = timedelta(minutes=10)
 
 
 class SchedulerBusy(Exception):
@@ -82,37 +83,55 @@ def _at(day: date, moment: time, zone) -> datetime:  # type: ignore[no-untyped-d
 
 class Scheduler:
     def __init__(self, db: Database, settings: LifecycleSettings, *,
-                 holder: str | None = None) -> None:
+                 holder: str | None = None,
+                 wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.db = db
         self.settings = settings
         self.holder = holder or leases.holder_name()
+        # The lease runs on real time, not on the tick's `now`: `tick --now` in the
+        # past must not write a lease that has already expired.
+        self.wall_clock = wall_clock
 
     def tick(self, now: datetime, *, batch: int = 5000, dry_run: bool = False) -> TickReport:
         """Every due job once, as if at `now`. Refused while another process runs
         them (the lease); each batch commits on its own, so a tick killed midway is
         completed by the next one. `dry_run`: what would be done, nothing changed."""
-        with self._lease(now):
+        with self._lease():
             return self._run(now, batch, dry_run)
 
     def purge(self, now: datetime) -> list[int]:
         """The retention job alone."""
-        with self._lease(now):
+        with self._lease():
             if self.settings.retention_days is None:
                 return []
             service = CaseService.system(self.db, clock=lambda: now)
             before = now - timedelta(days=self.settings.retention_days)
-            return _drain(lambda: [p.number for p in service.purge(before)])
+            return self._drain(lambda: [p.number for p in service.purge(before)])
 
-    @contextmanager
-    def _lease(self, now: datetime) -> Iterator[None]:
-        other = leases.acquire(self.db, LEASE, self.holder, now=now,
-                               ttl=timedelta(minutes=10))
+    def renew(self) -> None:
+        """Keep the lease for another LEASE_TTL; a tick that outlived it and was
+        replaced stops here (what it committed is done, the rest is the other's)."""
+        other = leases.acquire(self.db, LEASE, self.holder, now=self.wall_clock(),
+                               ttl=LEASE_TTL)
         if other is not None:
             raise SchedulerBusy(f"the scheduler is running in another process ({other})")
+
+    @contextmanager
+    def _lease(self) -> Iterator[None]:
+        self.renew()
         try:
             yield
         finally:
             leases.release(self.db, LEASE, self.holder)
+
+    def _drain(self, step: Callable[[], list[int]]) -> list[int]:
+        """Run a batched job until it has nothing left, renewing the lease between
+        batches."""
+        done: list[int] = []
+        while batch := step():
+            done += batch
+            self.renew()
+        return done
 
     def _run(self, now: datetime, batch: int, dry_run: bool) -> TickReport:
         service = CaseService.system(self.db, clock=lambda: now)
@@ -130,15 +149,15 @@ class Scheduler:
             return report
         # The service levels every process applies to new cases live in the store.
         service.set_sla_policy(self.settings.sla, self.settings.zone_name())
-        report.closed = _drain(lambda: service.advance(
+        report.closed = self._drain(lambda: service.advance(
             "solved", "closed", since_before=close_cutoff(now, self.settings),
             reason=f"solved for {self.settings.solved_days:g} days", limit=batch))
-        report.archived = _drain(lambda: service.advance(
+        report.archived = self._drain(lambda: service.advance(
             "closed", "archived", since_before=archive_cutoff(now, self.settings),
             reason="the night after it closed", limit=batch))
         if self.settings.retention_days is not None:
             before = now - timedelta(days=self.settings.retention_days)
-            report.purged = _drain(lambda: [p.number for p in service.purge(before)])
+            report.purged = self._drain(lambda: [p.number for p in service.purge(before)])
         report.sla = service.record_sla(now)
         return report
 
@@ -150,10 +169,3 @@ class Scheduler:
         return service.purge(now - timedelta(days=self.settings.retention_days),
                              dry_run=True, limit=1_000_000)
 
-
-def _drain(step) -> list[int]:  # type: ignore[no-untyped-def]
-    """Run a batched job until it has nothing left."""
-    done: list[int] = []
-    while batch := step():
-        done += batch
-    return done

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import zoneinfo
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from store.sla import SlaSettings
 
+LOCALTIME = Path("/etc/localtime")
+
 
 def machine_zone() -> str:
     """The machine's time zone name (TZ, else /etc/localtime), or UTC."""
-    import os
-    from pathlib import Path
-
     if os.environ.get("TZ", "").strip(":"):
         return os.environ["TZ"].strip(":")
     try:
-        target = Path("/etc/localtime").resolve()
+        target = LOCALTIME.resolve(strict=True)
         return str(target).split("zoneinfo/", 1)[1]
     except (OSError, IndexError):
         return "UTC"

@@ -1392,7 +1392,7 @@ def _service_levels(db: Database, now: datetime) -> None:
     from store.service import CaseService
     from store.sla import SlaSettings
 
-    CaseService.system(db, clock=lambda: now).backfill_sla(SlaSettings(), "Europe/Stockholm")
+    CaseService.system(db, clock=lambda: now).set_sla_policy(SlaSettings(), "Europe/Stockholm")
 
 
 def _quick_replies(session: Session) -> None:

@@ -1716,35 +1716,22 @@ class CaseService:
             case.sla_paused_at = None
             self._apply_sla(session, case)
 
-    def set_sla_policy(self, settings: SlaSettings, zone: str) -> bool:
-        """Store the team's service levels (the scheduler does, from its config);
-        returns whether they changed. New due times apply to cases from now on."""
+    def set_sla_policy(self, settings: SlaSettings, zone: str) -> int | None:
+        """Store the team's service levels (`init` and every tick do, from the config).
+        Unchanged: None, and nothing is written. Changed (or stored for the first
+        time): new due times apply from now on, and every unfinished case that has
+        none yet gets its own, counted from its creation — so cases that came in
+        before the first tick are not left without. Returns how many got them."""
         text = json.dumps({"settings": settings.model_dump(), "zone": zone}, sort_keys=True)
-
-        def work(session: Session, actor: Actor) -> bool:
-            self._require_system(actor)
-            row = session.get(Setting, SLA_SETTING)
-            if row is not None and row.value == text:
-                return False
-            session.merge(Setting(key=SLA_SETTING, value=text))
-            audit.record(session, actor, "sla.policy", at=self._now(), after=json.loads(text))
-            return True
-
-        with self.db.read() as session:  # most ticks change nothing: no write at all
-            row = session.get(Setting, SLA_SETTING)
-            if row is not None and row.value == text:
-                return False
-        return self._write(work)
-
-    def backfill_sla(self, settings: SlaSettings, zone: str) -> int:
-        """Store the service levels and give every unfinished case without due times
-        its own, counted from its creation (a new demo; a team that starts using SLA).
-        Returns how many cases got them."""
-        self.set_sla_policy(settings, zone)
         policy = SlaPolicy(settings, ZoneInfo(zone))
 
-        def work(session: Session, actor: Actor) -> int:
+        def work(session: Session, actor: Actor) -> int | None:
             self._require_system(actor)
+            row = session.get(Setting, SLA_SETTING)
+            if row is not None and row.value == text:
+                return None
+            session.merge(Setting(key=SLA_SETTING, value=text))
+            audit.record(session, actor, "sla.policy", at=self._now(), after=json.loads(text))
             table = Case.__table__  # type: ignore[attr-defined]
             rows = session.execute(sa.select(table.c.id, table.c.created_at, table.c.priority,
                                              Contact.tier).join(
@@ -1764,6 +1751,10 @@ class CaseService:
                      for r in rows])
             return len(rows)
 
+        with self.db.read() as session:  # most ticks change nothing: no write at all
+            row = session.get(Setting, SLA_SETTING)
+            if row is not None and row.value == text:
+                return None
         return self._write(work)
 
     def record_sla(self, now: datetime, limit: int = 5000,
@@ -1791,13 +1782,20 @@ class CaseService:
                     table.c.sla_paused_at.is_(None), table.c.merged_into_id.is_(None),
                     table.c.status.not_in([s.value for s in (Status.SOLVED, *ENDED)]),
                     sa.not_(table.c.sla_events.contains(marker))).limit(limit)
-                ids = sorted(conn.execute(due).scalars())
-                found[marker] = ids
-                if not ids or dry_run:
+                if dry_run:
+                    found[marker] = sorted(conn.execute(due).scalars())
                     continue
-                conn.execute(sa.update(table).where(table.c.id.in_(ids)).values(
+                # The marker is checked again by the UPDATE itself, so a second
+                # process recording at the same moment finds the rows taken.
+                ids = sorted(conn.execute(sa.update(table).where(
+                    table.c.id.in_(due.scalar_subquery()),
+                    sa.not_(table.c.sla_events.contains(marker))).values(
                     sla_events=sa.case((table.c.sla_events == "", marker),
-                                       else_=table.c.sla_events + "," + marker)))
+                                       else_=table.c.sla_events + "," + marker)
+                ).returning(table.c.id)).scalars())
+                found[marker] = ids
+                if not ids:
+                    continue
                 conn.execute(sa.insert(message).from_select(
                     ["case_id", "kind", "author", "text", "flags", "created_at",
                      "origin_case_id", "sender_address"],

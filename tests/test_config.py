@@ -3,6 +3,7 @@ mistake names the key and the file."""
 
 from __future__ import annotations
 
+import re
 import tomllib
 import typing
 from pathlib import Path
@@ -51,11 +52,17 @@ def keys_in(data: dict, model: type[BaseModel], prefix: str = "") -> set[str]:
     return keys
 
 
-def test_the_example_config_is_valid_and_names_every_key() -> None:
+def test_the_example_config_is_valid_and_names_every_key(tmp_path: Path) -> None:
     path = ROOT / "config.example.toml"
     config, used = load_config(path)
     assert used == path
-    named = keys_in(tomllib.loads(path.read_text()), Config)
+    # A setting that is off by default (retention) ships commented out ("#key = …"):
+    # named all the same, and valid once turned on.
+    assert config.lifecycle.retention_days is None
+    turned_on = tmp_path / "config.toml"
+    turned_on.write_text(re.sub(r"(?m)^#(?=[a-z_]+ = )", "", path.read_text()))
+    assert load_config(turned_on)[0].lifecycle.retention_days == 1095
+    named = keys_in(tomllib.loads(turned_on.read_text()), Config)
     # A section takes one of the four ways to a secret (a second is an error): naming
     # one in a section names them all there (the [[mailbox]] examples show each).
     for section in {k.rpartition(".")[0] for k in named}:

@@ -285,7 +285,7 @@ def read_text(text: str) -> str:
 def init(ctx: typer.Context) -> None:
     """Create or upgrade the database; the login running it becomes the first supervisor."""
     from store.identity import os_login
-    from store.service import bootstrap
+    from store.service import CaseService, bootstrap
 
     context = ctx_of(ctx)
     db = context.open_db(check=False)
@@ -301,6 +301,10 @@ def init(ctx: typer.Context) -> None:
     if bootstrap(db, login):
         typer.echo(f"You ({login}) are its first supervisor. Next: `casedesk channel add`, "
                    "`casedesk agent add`.")
+    # The service levels every process gives new cases live in the store; the
+    # scheduler keeps them in step with the config from here on.
+    lifecycle = context.config.lifecycle
+    CaseService.system(db).set_sla_policy(lifecycle.sla, lifecycle.zone_name())
 
 
 @app.command()

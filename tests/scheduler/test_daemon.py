@@ -96,3 +96,29 @@ def test_purge_dry_run_lists_and_keeps(team, tmp_path) -> None:  # type: ignore[
     done = subprocess.run([sys.executable, "-m", "tui.cli", "purge", "--now", when], env=env,
                           capture_output=True, text=True, timeout=60)
     assert "Purged 1 cases." in done.stdout
+
+
+@pytest.mark.parametrize(("config", "runs"), [
+    ("", True),  # a personal SQLite file: the TUI does the work
+    ("[store]\nshare_with_group = true\n", False),  # a team's file: the daemon does
+    ("[scheduler]\nin_tui = false\n", False),
+    ("[store]\nshare_with_group = true\n\n[scheduler]\nin_tui = true\n", True),
+])
+def test_whether_a_tui_runs_the_background_work(team, tmp_path, config: str,  # type: ignore[no-untyped-def]
+                                                runs: bool) -> None:
+    from tui.cli import Context, background_work
+
+    path = tmp_path / "config.toml"
+    path.write_text(config)
+    work = background_work(Context(config_path=path, db_arg=None), team.db)
+    assert (work is not None) is runs
+
+
+def test_a_team_database_on_postgresql_is_left_to_the_daemon(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from store.db import Database
+    from tui.cli import Context, background_work
+
+    path = tmp_path / "config.toml"
+    path.write_text("")
+    db = Database("postgresql+psycopg://casedesk@127.0.0.1:1/none")  # never connected
+    assert background_work(Context(config_path=path, db_arg=None), db) is None

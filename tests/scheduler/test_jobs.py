@@ -123,14 +123,30 @@ def test_two_schedulers_at_once_do_each_job_once(team) -> None:
         assert len(events) == 1
 
 
-@pytest.mark.sqlite_only
-def test_a_tick_killed_midway_is_completed_by_the_next(team, tmp_path: Path) -> None:
-    numbers = [solved_case(team) for _ in range(400)]
+def tick_command(team, tmp_path: Path, *, batch: int) -> tuple[dict[str, str], str]:  # type: ignore[no-untyped-def]
+    """The environment and `--now` of a `casedesk tick` process on the team's file,
+    a week and a day after the cases were solved, in small batches."""
     config = tmp_path / "config.toml"
     config.write_text(f'[store]\nurl = "{team.db.path}"\n\n[lifecycle]\n'
                       'timezone = "Europe/Stockholm"\n')
-    env = {**os.environ, "CASEDESK_CONFIG": str(config), "CASEDESK_TICK_BATCH": "5"}
-    when = (team.clock() + timedelta(days=8)).isoformat()
+    env = {**os.environ, "CASEDESK_CONFIG": str(config), "CASEDESK_TICK_BATCH": str(batch)}
+    return env, (team.clock() + timedelta(days=8)).isoformat()
+
+
+def close_events(team) -> dict[int, int]:  # type: ignore[no-untyped-def]
+    """How many "→ closed" events each case has."""
+    import sqlalchemy as sa
+
+    with team.db.read() as session:
+        return dict(session.execute(sa.text(  # type: ignore[arg-type]
+            "SELECT case_id, count(*) FROM message WHERE kind = 'event' AND text LIKE "
+            "'%→ closed%' GROUP BY case_id")).all())
+
+
+@pytest.mark.sqlite_only
+def test_a_tick_killed_midway_is_completed_by_the_next(team, tmp_path: Path) -> None:
+    numbers = [solved_case(team) for _ in range(400)]
+    env, when = tick_command(team, tmp_path, batch=5)
     first = subprocess.Popen([sys.executable, "-m", "tui.cli", "tick", "--now", when],
                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     boss = team.as_("boss")
@@ -147,14 +163,7 @@ def test_a_tick_killed_midway_is_completed_by_the_next(team, tmp_path: Path) -> 
     assert again.returncode == 0, again.stderr
     assert f"closed: {len(numbers) - closed_before}" in again.stdout
     assert boss.count_cases(CaseFilter(statuses=("closed",))) == len(numbers)
-    with team.db.read() as session:
-        import sqlalchemy as sa
-
-        events = session.execute(sa.text(
-            "SELECT case_id, count(*) FROM message WHERE kind = 'event' AND text LIKE "
-            "'%→ closed%' GROUP BY case_id")).all()
-    assert sorted(c for c, _ in events) == sorted(numbers)
-    assert all(n == 1 for _, n in events)
+    assert close_events(team) == dict.fromkeys(numbers, 1)
 
 
 def test_retention_purges_personal_data_and_keeps_an_audit_record(team) -> None:
@@ -203,3 +212,99 @@ def test_a_dry_run_says_what_would_happen_and_changes_nothing(team) -> None:
     assert report.closed == [number]
     assert "nothing was changed" in report.describe()
     assert status(team, number) == "solved"
+
+
+def test_the_lease_runs_on_real_time_whatever_the_tick_is_told(team) -> None:
+    from store import leases
+
+    solved_case(team)
+    seen: list[str | None] = []
+
+    def wall() -> datetime:
+        # Asked while the tick holds the lease: who holds it, on the real clock.
+        seen.append(leases.held(team.db, "scheduler", now=datetime.now(UTC)))
+        return datetime.now(UTC)
+
+    scheduler = Scheduler(team.db, STOCKHOLM, holder="here:1:a", wall_clock=wall)
+    # `tick --now` months ago (the team's clock): the lease is not expired at birth.
+    assert len(scheduler.tick(team.clock() + timedelta(days=8), batch=1).closed) == 1
+    assert seen[1:] == ["here:1:a"] * (len(seen) - 1)
+    assert len(seen) >= 2
+    assert leases.held(team.db, "scheduler", now=datetime.now(UTC)) is None  # released
+
+
+def test_a_long_tick_renews_its_lease_between_batches(team) -> None:
+    from store import leases
+
+    numbers = [solved_case(team) for _ in range(6)]
+    start = datetime.now(UTC)
+    reads: list[datetime] = []
+    refused: list[str | None] = []
+
+    def wall() -> datetime:
+        # Each batch takes 9 minutes of a 10-minute lease; another scheduler tries
+        # to take over at every step.
+        at = start + timedelta(minutes=9) * len(reads)
+        if reads:
+            refused.append(leases.acquire(team.db, "scheduler", "elsewhere:1:b", now=at))
+        reads.append(at)
+        return at
+
+    report = Scheduler(team.db, STOCKHOLM, holder="here:1:a", wall_clock=wall).tick(
+        team.clock() + timedelta(days=8), batch=2)
+    assert sorted(report.closed) == numbers
+    assert len(refused) >= 3
+    assert refused == ["here:1:a"] * len(refused)
+
+
+def test_a_tick_that_outlived_its_lease_stops_when_another_took_over(team) -> None:
+    from store import leases
+
+    numbers = [solved_case(team) for _ in range(6)]
+    start = datetime.now(UTC)
+    reads: list[datetime] = []
+
+    def wall() -> datetime:
+        # The first batch took 11 minutes: the lease ran out and another took it.
+        at = start + timedelta(minutes=11) * len(reads)
+        if reads:
+            assert leases.acquire(team.db, "scheduler", "elsewhere:1:b", now=at) is None
+        reads.append(at)
+        return at
+
+    scheduler = Scheduler(team.db, STOCKHOLM, holder="here:1:a", wall_clock=wall)
+    with pytest.raises(SchedulerBusy, match="elsewhere:1:b"):
+        scheduler.tick(team.clock() + timedelta(days=8), batch=2)
+    closed = [n for n in numbers if status(team, n) == "closed"]
+    assert len(closed) == 2  # its first batch, whole; the rest is the other's
+    assert leases.held(team.db, "scheduler", now=reads[-1]) == "elsewhere:1:b"
+
+
+@pytest.mark.sqlite_only
+def test_two_tick_processes_at_once_do_each_job_once(team, tmp_path: Path) -> None:
+    numbers = [solved_case(team) for _ in range(300)]
+    env, when = tick_command(team, tmp_path, batch=7)
+    ticks = [subprocess.Popen([sys.executable, "-m", "tui.cli", "tick", "--now", when],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(2)]
+    outputs = [tick.communicate(timeout=120) for tick in ticks]
+    said = [(tick.returncode, out, err) for tick, (out, err) in zip(ticks, outputs, strict=True)]
+    # Each either did the work or said another process was doing it: nothing else.
+    for code, out, err in said:
+        assert (code == 0 and "closed:" in out) or "running in another process" in err, said
+    assert team.as_("boss").count_cases(CaseFilter(statuses=("closed",))) == len(numbers)
+    assert close_events(team) == dict.fromkeys(numbers, 1)
+
+
+def test_the_schedulers_changes_are_audited_as_the_system(team) -> None:
+    import sqlalchemy as sa
+
+    number = solved_case(team)
+    Scheduler(team.db, STOCKHOLM).tick(team.clock() + timedelta(days=8))
+    with team.db.read() as session:
+        rows = session.execute(sa.text(
+            "SELECT actor, action, after FROM audit_event WHERE case_id = :n ORDER BY id"),
+            {"n": number}).all()
+    moves = [(actor, after) for actor, action, after in rows if action == "case.status"]
+    assert moves[0][0] == "anna"  # solved by her
+    assert moves[-1] == ("system", '{"status": "closed"}')

@@ -108,3 +108,69 @@ def test_cases_json_shows_the_service_levels(team, tmp_path) -> None:  # type: i
     assert case["sla"]["state"] == "breached"
     assert case["sla"]["events"] == ["first-soon", "first-breached"]
     assert case["sla"]["first_response_due"].startswith("2026-03-02T12:00")
+
+
+def test_a_premium_customer_gets_the_premium_targets(team) -> None:
+    from store.service import ContactInput
+
+    start(team, "2026-03-02 09:00")  # Monday
+    anna = team.as_("anna")
+    premium = anna.create_case(channel="Support", title="Akut", priority="high",
+                               contact=ContactInput(name="Stor Kund", email="vd@stor.se",
+                                                    tier="premium"))
+    standard = anna.create_case(channel="Support", title="Akut", priority="high",
+                                contact=ContactInput(name="Liten Kund", email="a@liten.se"))
+    # High: 1 hour to the first answer, 8 to the solution; premium: 30 minutes and 4.
+    assert row_of(team, premium).first_response_due == at("2026-03-02 09:30")
+    assert row_of(team, premium).resolution_due == at("2026-03-02 13:00")
+    assert row_of(team, standard).first_response_due == at("2026-03-02 10:00")
+    assert row_of(team, standard).resolution_due == at("2026-03-02 17:00")
+
+
+def test_without_the_pause_the_clocks_run_while_the_case_waits(team) -> None:
+    from store.sla import SlaSettings
+
+    team.clock.now = at("2026-03-02 09:00")
+    Scheduler(team.db, LifecycleSettings(
+        timezone="Europe/Stockholm", sla=SlaSettings(pause_when_waiting=False))).tick(
+        at("2026-03-02 09:00"))
+    number = team.new_case()
+    team.as_("anna").reply(number, "Kan du skicka en bild?", status="waiting")
+    team.clock.now = at("2026-03-03 09:00")
+    team.system.add_message(number, MessageInput("Här är bilden."))
+    # Unlike the paused case above, the solution stays due when it always was.
+    assert row_of(team, number).resolution_due == at("2026-03-04 15:00")
+
+
+def test_cases_from_before_the_first_tick_get_their_due_times_then(team) -> None:
+    team.clock.now = at("2026-03-02 09:00")
+    number = team.new_case()  # no service levels stored yet: no due times
+    assert row_of(team, number).first_response_due is None
+    scheduler = Scheduler(team.db, SETTINGS)
+    scheduler.tick(at("2026-03-02 11:00"))
+    # Counted from when the case came in, not from the tick.
+    assert row_of(team, number).first_response_due == at("2026-03-02 13:00")
+    assert scheduler.tick(at("2026-03-02 12:30")).sla["first-soon"] == [number]
+
+
+def test_init_stores_the_service_levels_of_the_config(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    import sys
+
+    from store.db import Database
+    from store.service import sla_policy
+
+    config = tmp_path / "config.toml"
+    config.write_text(f'[store]\nurl = "{tmp_path / "team.db"}"\n\n[lifecycle]\n'
+                      'timezone = "Europe/Stockholm"\n\n[lifecycle.sla]\n'
+                      'business_hours = false\n')
+    done = subprocess.run([sys.executable, "-m", "tui.cli", "init"], capture_output=True,
+                          text=True, env={**os.environ, "CASEDESK_CONFIG": str(config)})
+    assert done.returncode == 0, done.stderr
+    db = Database(tmp_path / "team.db")
+    with db.read() as session:
+        policy = sla_policy(session)
+    assert policy is not None
+    assert policy.settings.business_hours is False
+    assert str(policy.calendar.zone) == "Europe/Stockholm"

@@ -4,6 +4,7 @@ wait until the app's workers have done their work."""
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +26,16 @@ def swedish(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     use("sv")
     yield
     use("sv")
+
+
+@pytest.fixture
+def stockholm_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Times on screen in the team's zone, whatever the machine's (snapshots, marks)."""
+    monkeypatch.setenv("TZ", "Europe/Stockholm")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
 
 
 @pytest.fixture(scope="session")

@@ -3,24 +3,14 @@ the filter. Fixed data, zone and size, so the pictures do not flicker."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 from tuikit import app_for
 
-pytestmark = pytest.mark.sqlite_only
+pytestmark = [pytest.mark.sqlite_only, pytest.mark.usefixtures("stockholm_time")]
 
 SIZE = (120, 40)
-
-
-@pytest.fixture(autouse=True)
-def stockholm_time(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("TZ", "Europe/Stockholm")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 async def loaded(pilot) -> None:  # type: ignore[no-untyped-def]
