@@ -321,3 +321,37 @@ def test_the_sender_survives_a_busy_database(team, smtp_server: SmtpServer,
     runner.start()
     runner.join(timeout=10)
     assert len(calls) == 2  # went on after the error
+
+
+def test_the_daemon_sends_the_outbox_and_drives_its_retries(team,
+                                                            smtp_server: SmtpServer) -> None:
+    import threading
+
+    from scheduler.daemon import Daemon
+    from scheduler.settings import LifecycleSettings
+
+    number = team.new_case()
+    team.as_("anna").reply(number, "Svar")
+    smtp_server.fail_next("DATA", "451 4.3.0 Try again later")
+    said: list[str] = []
+    daemon = Daemon(team.db, lifecycle=LifecycleSettings(timezone="Europe/Stockholm"),
+                    smtp=smtp_settings(smtp_server), clock=team.clock, report=said.append)
+    stop = threading.Event()
+    thread = threading.Thread(target=daemon.run, args=(stop,))
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not any("retry later" in line for line in said):
+            assert time.monotonic() < deadline, said
+            time.sleep(0.05)
+        assert state_of(team, number) == "queued"
+        team.clock.advance(minutes=2)  # the retry falls due
+        while not smtp_server.received:
+            assert time.monotonic() < deadline, said
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert len(smtp_server.received) == 1
+    assert state_of(team, number) == "sent"
