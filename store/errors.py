@@ -15,7 +15,17 @@ class Forbidden(StoreError):
 
 
 class TransitionError(StoreError):
-    """A status change the lifecycle does not allow."""
+    """A status change the lifecycle does not allow. Besides the English message it
+    says why as a `reason` (one of REASONS) with the statuses involved, so that a
+    screen can say it in its own language."""
+
+    REASONS = ("pick-another", "scheduler-moves-it", "final", "ai-cannot-solve",
+               "who-closes", "who-archives", "not-for-you")
+
+    def __init__(self, message: str, *, start: str, end: str, reason: str,
+                 targets: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.start, self.end, self.reason, self.targets = start, end, reason, targets
 
 
 class Conflict(StoreError):

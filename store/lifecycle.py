@@ -63,25 +63,32 @@ def check_transition(start: Status, end: Status, actor: ActorKind) -> None:
         return
     allowed = TRANSITIONS.get((start, end))
     if allowed is None:
-        mine = [e.value for e in allowed_targets(start, actor)]
-        anyone = sorted({e.value for (s, e) in TRANSITIONS if s == start})
+        mine = tuple(e.value for e in allowed_targets(start, actor))
+        anyone = tuple(sorted({e.value for (s, e) in TRANSITIONS if s == start}))
         if mine:
-            where = f"you can make it {', '.join(mine)}"
+            reason, targets, where = "pick-another", mine, f"you can make it {', '.join(mine)}"
         elif anyone:
+            reason, targets = "scheduler-moves-it", anyone
             where = f"only the scheduler moves it on (to {', '.join(anyone)})"
         else:
+            reason, targets = "final", ()
             where = "it is final: a customer reply starts a new case"
-        raise TransitionError(f"a case that is {start.value} cannot become {end.value}: {where}")
+        raise TransitionError(f"a case that is {start.value} cannot become {end.value}: {where}",
+                              start=start.value, end=end.value, reason=reason, targets=targets)
     if actor not in allowed:
         if end == S.SOLVED and actor == ActorKind.AI:
-            why = "an AI agent cannot solve a case: a human has the last word"
+            reason, why = ("ai-cannot-solve",
+                           "an AI agent cannot solve a case: a human has the last word")
         elif end == S.CLOSED:
-            why = "only the scheduler (after the solved period) or a supervisor closes a case"
+            reason, why = ("who-closes", "only the scheduler (after the solved period) or a "
+                           "supervisor closes a case")
         elif end == S.ARCHIVED:
-            why = "only the scheduler archives a case (the night after it closed)"
+            reason, why = ("who-archives",
+                           "only the scheduler archives a case (the night after it closed)")
         else:
-            why = f"not allowed for {actor.value}"
-        raise TransitionError(f"{start.value} → {end.value} refused: {why}")
+            reason, why = "not-for-you", f"not allowed for {actor.value}"
+        raise TransitionError(f"{start.value} → {end.value} refused: {why}", start=start.value,
+                              end=end.value, reason=reason)
 
 
 def allowed_targets(start: Status, actor: ActorKind) -> list[Status]:

@@ -21,7 +21,7 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
-from store.errors import Conflict, Forbidden, NotFound
+from store.errors import Conflict, Forbidden, NotFound, TransitionError
 from store.queries import CaseFilter, GroupCount, Grouping
 from store.service import CaseService
 from store.views import CaseRow, CaseView
@@ -45,6 +45,7 @@ from tui.words import (
     sorts,
     statuses,
     tr,
+    transition_refused,
     translate_bindings,
     use,
 )
@@ -767,9 +768,23 @@ class CasedeskApp(App[None]):
         """Every worker's failure ends here, shown — never swallowed."""
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             error = event.worker.error
-            text = clean_line(str(error))
             if isinstance(error, Conflict):
-                text += tr(" — ärendet laddas om; ditt utkast finns kvar.")
-                if self.shown is not None:
-                    self.load_case(self.shown.number)
+                self.offer_reload(error)
+                return
+            text = (transition_refused(error) if isinstance(error, TransitionError)
+                    else clean_line(str(error)))
             self.notify(text, severity="error", timeout=10, markup=False)
+
+    def offer_reload(self, conflict: Conflict) -> None:
+        """Someone else changed the case meanwhile: nothing was overwritten; the agent
+        decides when to see their change (the draft stays either way)."""
+        number = conflict.case_number
+        question = tr("#{number} har ändrats av någon annan sedan du öppnade det, så "
+                      "ingenting sparades. Ladda om ärendet? Ditt utkast finns kvar.").format(
+                          number=number)
+
+        def answer(reload: bool | None) -> None:
+            if reload and self.shown is not None and self.shown.number == number:
+                self.load_case(number)
+
+        self.push_screen(ConfirmModal(question), answer)

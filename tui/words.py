@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from textual.dom import DOMNode
 
+    from store.errors import TransitionError
+
 Language = Literal["sv", "en"]
 LANGUAGES: tuple[Language, ...] = ("sv", "en")
 
@@ -103,6 +105,30 @@ def sorts() -> dict[str, str]:
     return {key: tr(name) for key, name in _SORTS.items()}
 
 
+_REFUSALS = {
+    "pick-another": N_("Ett ärende som är {start} kan inte bli {end}. Det kan bli: {targets}."),
+    "scheduler-moves-it": N_("Ett ärende som är {start} kan inte bli {end}: bara "
+                             "schemaläggaren flyttar det vidare (till {targets})."),
+    "final": N_("Ett ärende som är {start} kan inte bli {end}: det är avslutat, och ett nytt "
+                "svar från kunden blir ett nytt ärende."),
+    "ai-cannot-solve": N_("{start} → {end} nekas: en AI-agent kan inte lösa ett ärende, en "
+                          "människa har sista ordet."),
+    "who-closes": N_("{start} → {end} nekas: bara schemaläggaren (efter tiden som löst) eller "
+                     "en supervisor stänger ett ärende."),
+    "who-archives": N_("{start} → {end} nekas: bara schemaläggaren arkiverar, natten efter "
+                       "att ärendet stängdes."),
+    "not-for-you": N_("{start} → {end} nekas: det får du inte göra."),
+}
+
+
+def transition_refused(error: TransitionError) -> str:
+    """Why the lifecycle refused a status change, in the UI's language."""
+    names = statuses()
+    return tr(_REFUSALS[error.reason]).format(
+        start=names[error.start], end=names[error.end],
+        targets=", ".join(names[t] for t in error.targets))
+
+
 # -- English ----------------------------------------------------------------------------
 
 ENGLISH: dict[str, str] = {
@@ -169,8 +195,33 @@ ENGLISH: dict[str, str] = {
     "Svaret skickat på #{number}.": "Reply sent on #{number}.",
     "Öppna ett ärende först (Enter).": "Open a case first (Enter).",
     "Inget att välja här.": "Nothing to choose here.",
-    " — ärendet laddas om; ditt utkast finns kvar.":
-        " — the case is reloaded; your draft is kept.",
+    "#{number} har ändrats av någon annan sedan du öppnade det, så ingenting sparades. "
+    "Ladda om ärendet? Ditt utkast finns kvar.":
+        "#{number} was changed by someone else since you opened it, so nothing was saved. "
+        "Reload the case? Your draft is kept.",
+    # a status change the lifecycle refuses, by its reason
+    "Ett ärende som är {start} kan inte bli {end}. Det kan bli: {targets}.":
+        "A case that is {start} cannot become {end}. It can become: {targets}.",
+    "Ett ärende som är {start} kan inte bli {end}: bara schemaläggaren flyttar det vidare "
+    "(till {targets}).":
+        "A case that is {start} cannot become {end}: only the scheduler moves it on "
+        "(to {targets}).",
+    "Ett ärende som är {start} kan inte bli {end}: det är avslutat, och ett nytt svar från "
+    "kunden blir ett nytt ärende.":
+        "A case that is {start} cannot become {end}: it has ended, and a new reply from the "
+        "customer becomes a new case.",
+    "{start} → {end} nekas: en AI-agent kan inte lösa ett ärende, en människa har sista "
+    "ordet.":
+        "{start} → {end} refused: an AI agent cannot solve a case, a human has the last word.",
+    "{start} → {end} nekas: bara schemaläggaren (efter tiden som löst) eller en "
+    "supervisor stänger ett ärende.":
+        "{start} → {end} refused: only the scheduler (after the solved period) or a "
+        "supervisor closes a case.",
+    "{start} → {end} nekas: bara schemaläggaren arkiverar, natten efter att ärendet "
+    "stängdes.":
+        "{start} → {end} refused: only the scheduler archives, the night after the case "
+        "closed.",
+    "{start} → {end} nekas: det får du inte göra.": "{start} → {end} refused: not yours to do.",
     "tilldelat dig": "assigned to you",
     "bevakas": "watched",
     "bevakas inte längre": "no longer watched",

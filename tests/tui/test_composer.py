@@ -12,6 +12,7 @@ from tuikit import app_for, settle
 from store.db import Database
 from store.queries import CaseFilter
 from store.service import CaseService
+from tui.screens import ConfirmModal
 from tui.widgets.case_detail import CaseDetail
 from tui.widgets.case_table import CaseTable
 from tui.widgets.composer import Composer
@@ -111,9 +112,41 @@ async def test_a_conflict_is_explained_and_the_draft_kept(demo: Path) -> None:
         assert [m for m in service.get_case(number).messages
                 if m.text == "Svar med gammal bild"] == []
         assert app.query_one(Composer).query_one(TextArea).text == "Svar med gammal bild"
+        # Offered, not done behind the agent's back: the detail shows what they saw.
+        assert isinstance(app.screen, ConfirmModal)
+        assert "har ändrats av någon annan" in app.screen.question
+        assert app.query_one(CaseDetail).shown.status == "open"
+        await pilot.press("j")
+        await settle(app, pilot)
         assert app.query_one(CaseDetail).shown.status == "parked"  # reloaded
-        assert any("ändrats av någon annan" in str(n.message) or "changed by someone else"
-                   in str(n.message) for n in app._notifications)
+        assert app.query_one(Composer).query_one(TextArea).text == "Svar med gammal bild"
+        # Sent again on what is there now, it goes through.
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert service.get_case(number).status == "solved"
+        assert any(m.text == "Svar med gammal bild" for m in service.get_case(number).messages)
+
+
+async def test_a_status_the_lifecycle_refuses_says_why_in_the_ui_language(demo: Path) -> None:
+    service = CaseService(Database(demo), "supervisor")
+    rows = service.list_cases(CaseFilter(limit=1000))
+    index = next(i for i, r in enumerate(rows) if r.status == "solved")
+    number = rows[index].number
+    app = app_for(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(app, pilot)
+        await pilot.press(*["down"] * index, "enter")
+        await settle(app, pilot)
+        await pilot.press("r", *"Vi väntar på dig")
+        app.query_one(Composer).query_one(Select).value = "waiting"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        said = [str(n.message) for n in app._notifications]
+        # A supervisor may also close it; an agent could only reopen it.
+        assert "Ett ärende som är Löst kan inte bli Väntar. Det kan bli: Öppet, Stängt." in said
+        assert service.get_case(number).status == "solved"
+        assert all(m.text != "Vi väntar på dig" for m in service.get_case(number).messages)
+        assert app.query_one(Composer).query_one(TextArea).text == "Vi väntar på dig"
 
 
 async def test_quick_replies_and_earlier_replies_fill_in_the_text(demo: Path) -> None:
