@@ -354,7 +354,8 @@ def include_in_migrations(obj, name, type_, reflected, compare_to) -> bool:  # t
                 and name.startswith(("case_fts", "case_search")))
 
 
-EXPRESSION_INDEXES = ("ix_cases_status_rank", "ix_cases_priority_rank", "ix_cases_assignee_key")
+EXPRESSION_INDEXES = ("ix_cases_status_rank", "ix_cases_priority_rank", "ix_cases_assignee_key",
+                      "ix_cases_sla_due")
 
 
 def is_demo_database(path: Path) -> bool:

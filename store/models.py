@@ -67,6 +67,14 @@ STATUS_RANK_SQL = ("(CASE status WHEN 'new' THEN 7 WHEN 'escalated' THEN 6 WHEN 
                    "WHEN 'closed' THEN 1 ELSE 0 END)")
 PRIORITY_RANK_SQL = "(CASE priority WHEN 'high' THEN 2 WHEN 'medium' THEN 1 ELSE 0 END)"
 ASSIGNEE_KEY_SQL = "(coalesce(assignee_id, 0))"  # unassigned sorts as 0, never NULL
+# The next SLA due time (CaseRow.sla_due in SQL), as two keys that are never NULL — a
+# NULL would break keyset paging: whether there is one (0) or not (1), then the due
+# time, or for a case without one its last update.
+_SLA_DUE = ("CASE WHEN status IN ('solved', 'closed', 'archived') THEN NULL "
+            "WHEN first_response_at IS NULL AND first_response_due IS NOT NULL "
+            "THEN first_response_due WHEN resolved_at IS NULL THEN resolution_due END")
+SLA_NONE_SQL = f"(CASE WHEN ({_SLA_DUE}) IS NULL THEN 1 ELSE 0 END)"
+SLA_KEY_SQL = f"(coalesce({_SLA_DUE}, updated_at))"
 
 
 class ChannelKind(StrEnum):
@@ -165,6 +173,7 @@ class Case(SQLModel, table=True):
         sa.Index("ix_cases_status_rank", sa.text(STATUS_RANK_SQL), "updated_at", "id"),
         sa.Index("ix_cases_priority_rank", sa.text(PRIORITY_RANK_SQL), "updated_at", "id"),
         sa.Index("ix_cases_assignee_key", sa.text(ASSIGNEE_KEY_SQL), "updated_at", "id"),
+        sa.Index("ix_cases_sla_due", sa.text(SLA_NONE_SQL), sa.text(SLA_KEY_SQL), "id"),
         # The default view (every status but closed and archived) in list order: both
         # ends of it at once, however many ended cases lie between. The queries spell
         # the condition out literally so that the planner can match it.

@@ -29,6 +29,8 @@ from store.models import (
     ACTIVE_SQL,
     ASSIGNEE_KEY_SQL,
     PRIORITY_RANK_SQL,
+    SLA_KEY_SQL,
+    SLA_NONE_SQL,
     STATUS_RANK_SQL,
     Agent,
     Case,
@@ -36,6 +38,7 @@ from store.models import (
     Contact,
     Priority,
     Status,
+    UTCDateTime,
     Watch,
 )
 from store.views import CaseRow
@@ -44,9 +47,9 @@ DEFAULT_LIMIT = 50
 Grouping = Literal["status", "channel", "assignee", "contact"]
 GROUPINGS: tuple[Grouping, ...] = ("status", "channel", "assignee", "contact")
 Sort = Literal["updated", "number", "title", "status", "priority", "channel", "assignee",
-               "contact"]
+               "contact", "sla"]
 SORTS: tuple[Sort, ...] = ("updated", "number", "title", "status", "priority", "channel",
-                           "assignee", "contact")
+                           "assignee", "contact", "sla")
 ACTIVE = tuple(s.value for s in Status if s not in ENDED)
 
 
@@ -227,12 +230,16 @@ _SORT_KEYS: dict[str, tuple[sa.ColumnElement, ...]] = {  # type: ignore[type-arg
     "channel": (Case.channel_id, Case.updated_at, Case.id),
     "assignee": (sa.literal_column(ASSIGNEE_KEY_SQL, sa.Integer), Case.updated_at, Case.id),
     "contact": (Case.contact_id, Case.updated_at, Case.id),
+    # Ascending: the most urgent first, the cases without a due time after them.
+    "sla": (sa.literal_column(SLA_NONE_SQL, sa.Integer),
+            sa.literal_column(SLA_KEY_SQL, UTCDateTime), Case.id),
 }
 # Without a narrower filter, the planner would rather read the statuses' index and
 # sort every row than walk the sort's own index and stop after a page.
 _SORT_INDEX = {"title": "ix_cases_title", "status": "ix_cases_status_rank",
                "priority": "ix_cases_priority_rank", "assignee": "ix_cases_assignee_key",
-               "channel": "ix_cases_channel_updated", "contact": "ix_cases_contact_updated"}
+               "channel": "ix_cases_channel_updated", "contact": "ix_cases_contact_updated",
+               "sla": "ix_cases_sla_due"}
 
 
 def sort_keys(f: Resolved) -> tuple[sa.ColumnElement, ...]:  # type: ignore[type-arg]
@@ -274,6 +281,7 @@ def _key_value(f: Resolved, keys: tuple[sa.ColumnElement, ...],  # type: ignore[
             "channel": (row.channel_id, row.updated_at, row.number),
             "assignee": (row.assignee_id or 0, row.updated_at, row.number),
             "contact": (row.contact_id, row.updated_at, row.number),
+            "sla": (int(row.sla_due is None), row.sla_due or row.updated_at, row.number),
         }[f.sort]
     return sa.tuple_(*[sa.literal(v, type_=k.type) for k, v in zip(keys, values, strict=True)])
 

@@ -2234,6 +2234,10 @@ def _case_view(session: Session, case: Case) -> CaseView:
         sa.select(Agent.login).join(Watch, Watch.agent_id == Agent.id)
         .where(Watch.case_id == case.id).order_by(Agent.login)
     )
+    workspaces = session.scalars(
+        sa.select(Agent.login).join(WorkspaceEntry, WorkspaceEntry.agent_id == Agent.id)
+        .where(WorkspaceEntry.case_id == case.id).order_by(Agent.login)
+    )
     return CaseView(
         number=case.id, title=case.title, status=case.status, channel=channel.name,  # type: ignore[arg-type]
         channel_kind=channel.kind,
@@ -2248,4 +2252,5 @@ def _case_view(session: Session, case: Case) -> CaseView:
         related=tuple(_linked(session, case.id)),  # type: ignore[arg-type]
         messages=tuple(_message_view(session, m, attachments.get(m.id, []),  # type: ignore[arg-type]
                                      mentions.get(m.id, [])) for m in messages),
+        in_workspaces=tuple(workspaces),
     )

@@ -128,3 +128,4 @@ class CaseView:
     watchers: tuple[str, ...]
     related: tuple[int, ...]
     messages: tuple[MessageView, ...] = field(default=())
+    in_workspaces: tuple[str, ...] = ()  # the logins whose own workspace holds it

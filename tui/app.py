@@ -265,8 +265,9 @@ class CasedeskApp(App[None]):
                 grouping=groupings()[self.grouping].lower()))
         if self.filters.sort != "updated" or self.filters.ascending:
             arrow = "▲" if self.filters.ascending else "▼"
+            name = sorts()[self.filters.sort]
             parts.append(tr("Sorterat efter {sort} {arrow}").format(
-                sort=sorts()[self.filters.sort].lower(), arrow=arrow))
+                sort=name if name.isupper() else name.lower(), arrow=arrow))  # SLA stays
         return " · ".join(parts)
 
     def keep_point(self) -> Keep:
@@ -571,8 +572,8 @@ class CasedeskApp(App[None]):
             return
         if sort == self.filters.sort:  # the same column again: the other way round
             ascending = not self.filters.ascending
-        else:  # names A to Ö; times, numbers, statuses and priorities newest or most first
-            ascending = sort in ("title", "channel", "assignee", "contact")
+        else:  # names A to Ö and the most urgent SLA first; the rest newest or most first
+            ascending = sort in ("title", "channel", "assignee", "contact", "sla")
         self.filters = replace(self.filters, sort=str(sort), ascending=ascending)
         self.reload()
 

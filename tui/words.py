@@ -85,7 +85,7 @@ _GROUPINGS = {"assignee": N_("Tilldelning"), "status": N_("Status"), "channel": 
               "contact": N_("Kontakt")}
 _SORTS = {"updated": N_("Uppdaterad"), "number": N_("Nummer"), "title": N_("Titel"),
           "status": N_("Status"), "priority": N_("Prioritet"), "channel": N_("Kanal"),
-          "assignee": N_("Tilldelad"), "contact": N_("Kontakt")}
+          "assignee": N_("Tilldelad"), "contact": N_("Kontakt"), "sla": N_("SLA")}
 
 
 def statuses() -> dict[str, str]:
@@ -290,6 +290,7 @@ ENGLISH: dict[str, str] = {
     "Kundtyp": "Customer type",
     "Etiketter": "Labels",
     "Bevakas av": "Watched by",
+    "Arbetsyta": "Workspace",
     "Relaterade": "Related",
     "Sammanslaget med #{number}": "Merged into #{number}",
     "… citerad historik, {lines} rader (h visar)": "… quoted history, {lines} lines (h shows it)",

@@ -180,6 +180,7 @@ def _sort_key(sort: str):  # type: ignore[no-untyped-def]
         "channel": lambda r: (r.channel_id, r.updated_at, r.number),
         "assignee": lambda r: (r.assignee_id or 0, r.updated_at, r.number),
         "contact": lambda r: (r.contact_id, r.updated_at, r.number),
+        "sla": lambda r: (r.sla_due is None, r.sla_due or r.updated_at, r.number),
     }[sort]
 
 
@@ -192,6 +193,14 @@ def test_every_sort_pages_both_ways_in_its_order(team, many, sort, ascending, fi
     anna.set_priority(many[2], "high")
     anna.set_priority(many[3], "low")
     anna.rename(many[4], "Ärende 1")  # a tie: the number decides
+    if sort == "sla":
+        # Due times for the unfinished cases (the solved ones have none); a reply
+        # makes the solution's the next one.
+        from store.sla import SlaSettings
+
+        team.system.set_sla_policy(SlaSettings(), "Europe/Stockholm")
+        anna.reply(many[10], "Vi tittar på det.")
+        assert len({r.sla_due is None for r in anna.list_cases(CaseFilter(limit=100))}) == 2
     f = replace(filters, sort=sort, ascending=ascending)
     everything = anna.list_cases(replace(f, limit=1000))
     expected = sorted(everything, key=_sort_key(sort), reverse=not ascending)

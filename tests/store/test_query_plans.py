@@ -90,6 +90,7 @@ LISTS = {
     "by channel": (CaseFilter(sort="channel"), "ix_cases_channel_updated"),
     "by assignee": (CaseFilter(sort="assignee", include_ended=True), "ix_cases_assignee_key"),
     "by contact": (CaseFilter(sort="contact", ascending=True), "ix_cases_contact_updated"),
+    "by SLA due": (CaseFilter(sort="sla", ascending=True), "ix_cases_sla_due"),
 }
 
 

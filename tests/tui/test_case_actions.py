@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Button
-from tuikit import app_for, pick, settle
+from tuikit import app_for, pick, screen_text, settle
 
 from store.db import Database
 from store.queries import CaseFilter
@@ -68,7 +68,11 @@ async def test_status_assignment_priority_channel_watch_and_workspace(demo: Path
         await pilot.press("m")
         await settle(app, pilot)
         assert service.in_workspace(number) is not was
-        assert app.query_one(CaseDetail).shown.channel == "Telefon"  # the detail follows
+        detail = app.query_one(CaseDetail)
+        assert detail.shown.channel == "Telefon"  # the detail follows
+        workspace_line = next(line for line in screen_text(app).splitlines()
+                              if "Arbetsyta" in line)
+        assert ("supervisor" in workspace_line.partition("Arbetsyta")[2]) is not was
 
 
 async def test_escape_in_a_choice_changes_nothing(demo: Path) -> None:

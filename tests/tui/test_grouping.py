@@ -21,15 +21,20 @@ def lines(table: CaseTable, count: int) -> list[object]:
     return [table.window.get(i) for i in range(count)]
 
 
+async def choose(app, pilot, key: str, label: str) -> None:  # type: ignore[no-untyped-def]
+    """Press `key` (g: group, o: sort) and pick the option `label`."""
+    await pilot.press(key)
+    await settle(app, pilot)
+    await pick(app, pilot, label)
+
+
 async def test_grouping_by_status_shows_headings_with_counts_that_fold(demo_path: Path) -> None:
     service = CaseService(Database(demo_path), "supervisor")
     groups = service.group_counts(CaseFilter(), "status")
     app = app_for(demo_path)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
-        await pilot.press("g")
-        await settle(app, pilot)
-        await pick(app, pilot, "Status")
+        await choose(app, pilot, "g", "Status")
         table = app.query_one(CaseTable)
         window = table.window
         assert isinstance(window, GroupedWindow)
@@ -55,9 +60,7 @@ async def test_grouping_by_status_shows_headings_with_counts_that_fold(demo_path
         await settle(app, pilot)
         assert table.cursor == 0
         assert window.total == len(groups) + sum(g.count for g in groups[1:])
-        await pilot.press("g")
-        await settle(app, pilot)
-        await pick(app, pilot, "Ingen")
+        await choose(app, pilot, "g", "Ingen")
         assert not isinstance(table.window, GroupedWindow)
 
 
@@ -70,9 +73,7 @@ async def test_grouping_by_contact_windows_the_groups_all_folded(demo_path: Path
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
         app.filters = CaseFilter(limit=200, include_ended=True)
-        await pilot.press("g")
-        await settle(app, pilot)
-        await pick(app, pilot, "Kontakt")
+        await choose(app, pilot, "g", "Kontakt")
         table = app.query_one(CaseTable)
         window = table.window
         assert isinstance(window, GroupedWindow)
@@ -99,15 +100,11 @@ async def test_every_column_sorts_and_the_same_column_again_turns_the_order(
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
         table = app.query_one(CaseTable)
-        await pilot.press("o")
-        await settle(app, pilot)
-        await pick(app, pilot, "Titel")
+        await choose(app, pilot, "o", "Titel")
         expected = service.list_cases(CaseFilter(limit=30, sort="title", ascending=True))
         assert [r.number for r in lines(table, 30)] == [r.number for r in expected]  # type: ignore[union-attr]
         assert "Titel ▲" in table.render_line(0).text
-        await pilot.press("o")
-        await settle(app, pilot)
-        await pick(app, pilot, "Titel")
+        await choose(app, pilot, "o", "Titel")
         expected = service.list_cases(CaseFilter(limit=30, sort="title"))
         assert [r.number for r in lines(table, 30)] == [r.number for r in expected]  # type: ignore[union-attr]
         assert "Titel ▼" in table.render_line(0).text
@@ -115,12 +112,26 @@ async def test_every_column_sorts_and_the_same_column_again_turns_the_order(
         await settle(app, pilot)
         last = service.list_cases(CaseFilter(limit=1, sort="title"), from_end=True)
         assert table.current == last[0]
-        await pilot.press("o")
-        await settle(app, pilot)
-        await pick(app, pilot, "Prioritet")
+        await choose(app, pilot, "o", "Prioritet")
         priorities = [r.priority for r in lines(table, 200)]  # type: ignore[union-attr]
         assert priorities[0] == "high"
         assert priorities == sorted(priorities, key=["high", "medium", "low"].index)
+
+
+async def test_sorting_by_sla_puts_the_most_urgent_first(demo_path: Path) -> None:
+    service = CaseService(Database(demo_path), "supervisor")
+    app = app_for(demo_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        table = app.query_one(CaseTable)
+        await choose(app, pilot, "o", "SLA")
+        expected = service.list_cases(CaseFilter(limit=30, sort="sla", ascending=True))
+        shown = lines(table, 30)
+        assert [r.number for r in shown] == [r.number for r in expected]  # type: ignore[union-attr]
+        dues = [r.sla_due for r in shown]  # type: ignore[union-attr]
+        assert None not in dues
+        assert dues == sorted(dues)
+        assert "Sorterat efter SLA ▲" in app.query_one("#filters").render().plain  # type: ignore[attr-defined]
 
 
 async def test_a_grouped_list_follows_another_process_and_keeps_the_cursor(demo: Path) -> None:
@@ -128,9 +139,7 @@ async def test_a_grouped_list_follows_another_process_and_keeps_the_cursor(demo:
     app = app_for(demo)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
-        await pilot.press("g")
-        await settle(app, pilot)
-        await pick(app, pilot, "Kanal")
+        await choose(app, pilot, "g", "Kanal")
         table = app.query_one(CaseTable)
         await pilot.press("down", "down", "down")
         await settle(app, pilot)

@@ -4,7 +4,6 @@ the TUI shows has its English, and the app shows them in the language it was giv
 from __future__ import annotations
 
 import ast
-import html
 import io
 import re
 import string
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from tuikit import app_for, settle
+from tuikit import app_for, screen_text, settle
 
 from tui import words
 from tui.words import ENGLISH, locale_language, statuses, tr, use
@@ -152,18 +151,6 @@ def test_no_swedish_text_is_shown_without_tr() -> None:
 
 
 # -- the app, in English and in Swedish ---------------------------------------------------------
-
-
-def screen_text(app) -> str:  # type: ignore[no-untyped-def]
-    """What the terminal shows, line by line (from Textual's SVG screenshot)."""
-    svg = app.export_screenshot()
-    lines: dict[float, list[tuple[float, str]]] = {}
-    for m in re.finditer(r'<text class="[^"]*" x="([\d.]+)" y="([\d.]+)"[^>]*>(.*?)</text>',
-                         svg, re.S):
-        lines.setdefault(float(m.group(2)), []).append(
-            (float(m.group(1)), html.unescape(m.group(3))))
-    text = "\n".join("".join(t for _, t in sorted(parts)) for _, parts in sorted(lines.items()))
-    return text.replace("\xa0", " ")
 
 
 def keys_panel_text(app) -> str:  # type: ignore[no-untyped-def]

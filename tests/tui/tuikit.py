@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,3 +41,15 @@ async def pick(app: CasedeskApp, pilot, label_start: str) -> None:  # type: igno
     modal.query_one(OptionList).highlighted = index
     await pilot.press("enter")
     await settle(app, pilot)
+
+
+def screen_text(app) -> str:  # type: ignore[no-untyped-def]
+    """What the terminal shows, line by line (from Textual's SVG screenshot)."""
+    svg = app.export_screenshot()
+    lines: dict[float, list[tuple[float, str]]] = {}
+    for m in re.finditer(r'<text class="[^"]*" x="([\d.]+)" y="([\d.]+)"[^>]*>(.*?)</text>',
+                         svg, re.S):
+        lines.setdefault(float(m.group(2)), []).append(
+            (float(m.group(1)), html.unescape(m.group(3))))
+    text = "\n".join("".join(t for _, t in sorted(parts)) for _, parts in sorted(lines.items()))
+    return text.replace("\xa0", " ")

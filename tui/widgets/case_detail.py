@@ -37,6 +37,7 @@ def render_case(view: CaseView, *, show_quoted: bool = False) -> Group:
         (tr("Prioritet"), priorities().get(view.priority, view.priority)),
         (tr("Etiketter"), ", ".join(view.labels) or "–"),
         (tr("Bevakas av"), ", ".join(view.watchers) or "–"),
+        (tr("Arbetsyta"), ", ".join(view.in_workspaces) or "–"),
         (tr("Relaterade"), " ".join(f"#{n}" for n in view.related) or "–"),
     ]
     width = max(len(label) for label, _ in rows) + 1  # 11 in Swedish

@@ -32,7 +32,9 @@ COLUMNS = [("number", N_("Nr"), 8), ("status", N_("Status"), 9), ("priority", N_
            ("updated", N_("Uppdaterad"), 14), ("sla", N_("SLA"), 13), ("title", N_("Titel"), 0),
            ("contact", N_("Kontakt"), 16)]
 ALWAYS = ("number", "title")
-NARROW_DROPS = ("contact", "updated", "sla", "priority", "assignee", "channel")
+# Dropped in this order when the list is narrow (the case open beside it): what an
+# agent needs least first; the SLA, who has it and its status stay longest.
+NARROW_DROPS = ("updated", "channel", "priority", "contact", "assignee", "sla", "status")
 TITLE_MIN = 20
 CHOOSABLE = [(key, heading) for key, heading, _ in COLUMNS if key not in ALWAYS]
 DEFAULT_COLUMNS = tuple(key for key, _, _ in COLUMNS)
@@ -198,7 +200,9 @@ class CaseTable(ScrollView, can_focus=True):
                  if key in self.columns or key in ALWAYS]
         # A narrow list (a small terminal, the case beside it) drops columns, least
         # needed first, before the title gets too short to read.
-        for key in NARROW_DROPS:
+        # The column the list is sorted by stays (unless it is the usual order).
+        kept = self.sorted_by[0] if self.sorted_by != ("updated", False) else None
+        for key in (k for k in NARROW_DROPS if k != kept):
             if sum(w for _, w in shown) + len(shown) + TITLE_MIN <= width:
                 break
             shown = [(k, w) for k, w in shown if k != key]
