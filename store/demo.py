@@ -1361,9 +1361,9 @@ def build_demo(
             loader.load(builder.batch(lo, hi))
             if progress is not None:
                 progress(hi, cases)
-    db.write(_finish)
     db.write(_quick_replies)
-    _service_levels(db, now)
+    _service_levels(db, now)  # before the statistics: they cover the SLA indexes too
+    db.write(_finish)
     _checkpoint(db)
     return DemoSummary(cases=cases, messages=builder.messages,
                        contacts=len(builder.contacts), agents=len(team.agents),
