@@ -288,6 +288,18 @@ class CaseService:
 
         return self._read(work)
 
+    def colleagues_for(self, number: int) -> list[AgentView]:
+        """The active agents who may read case `number` — whom it can be assigned to
+        and who can be mentioned in its notes (not the system)."""
+
+        def work(session: Session, actor: Actor) -> list[AgentView]:
+            case = require_case(session, actor, number)
+            agents = session.scalars(sa.select(Agent).where(
+                Agent.is_active, Agent.login != SYSTEM_LOGIN).order_by(Agent.login))
+            return [_agent_view(session, a) for a in agents if _can_see(session, a.login, case)]
+
+        return self._read(work)
+
     def add_channel(self, name: str, *, kind: str, address: str = "") -> ChannelView:
         def work(session: Session, actor: Actor) -> ChannelView:
             require_supervisor(actor, "add channels")

@@ -467,10 +467,8 @@ class CasedeskApp(App[None]):
         if kind == "quick":
             texts = self.service.quick_replies(number)
         elif kind == "mention":  # the colleagues who may read the case
-            channel = self.service.get_case(number).channel
-            texts = [(f"{a.login} — {a.name}", a.login + " ") for a in
-                     self.service.list_agents() if a.is_active and a.login != "system"
-                     and (a.is_supervisor or channel in a.channels)]
+            texts = [(f"{a.login} — {a.name}", a.login + " ")
+                     for a in self.service.colleagues_for(number)]
         else:  # earlier replies, the newest first
             view = self.service.get_case(number)
             texts = [(f"{m.created_at.astimezone():%Y-%m-%d %H:%M} {m.author}: "
@@ -677,8 +675,7 @@ class CasedeskApp(App[None]):
             choices = [(names[s], s) for s in service.allowed_statuses(number)]
         elif kind == "assignee":
             choices = [(tr("Ingen (ta bort tilldelningen)"), None)] + [
-                (f"{a.login} — {a.name}", a.login) for a in service.list_agents()
-                if a.is_active]
+                (f"{a.login} — {a.name}", a.login) for a in service.colleagues_for(number)]
         elif kind == "priority":
             choices = [(name, key) for key, name in priorities().items()]
         elif kind == "channel":

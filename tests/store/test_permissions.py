@@ -268,3 +268,13 @@ def test_watches_and_workspaces_go_with_access(team) -> None:
     team.as_("bo").set_watch(c, watching=True)
     boss.move_channel(c, "Telefon")
     assert boss.get_case(c).watchers == ("bo",)
+
+
+def test_the_colleagues_of_a_case_are_those_who_may_read_it(team) -> None:
+    chat = team.new_case(channel="Chat")  # anna only, and the supervisor
+    phone = team.new_case(channel="Telefon", login="bo")
+    anna = team.as_("anna")
+    assert [a.login for a in anna.colleagues_for(chat)] == ["anna", "boss"]
+    assert [a.login for a in team.as_("boss").colleagues_for(phone)] == ["bo", "boss"]
+    with pytest.raises(Forbidden):
+        anna.colleagues_for(phone)  # not hers to read: nor whom it could go to
