@@ -56,6 +56,7 @@ class ListLoaded(Message):
     generation: int
     window: CaseWindow | GroupedWindow
     cursor: int
+    keep: Keep | None = None  # the place it was reloaded around
 
 
 @dataclass
@@ -297,10 +298,10 @@ class CasedeskApp(App[None]):
         elif grouping is None:
             window = CaseWindow(self.service.count_cases(filters), generation)
             cursor = self._fill(window, filters, keep.row if keep else None)
-            self.post_message(ListLoaded(generation, window, cursor))
+            self.post_message(ListLoaded(generation, window, cursor, keep))
         else:
             self.post_message(ListLoaded(generation, *self._grouped(
-                generation, filters, grouping, keep)))
+                generation, filters, grouping, keep), keep))
 
     def _fill(self, window: CaseWindow, filters: CaseFilter, keep: CaseRow | None,
               limit: int = WINDOW) -> int:
@@ -362,7 +363,23 @@ class CasedeskApp(App[None]):
     def show_list(self, message: ListLoaded) -> None:
         if message.generation != self.generation:
             return  # a newer list is on its way
-        self.table.show_window(message.window, message.cursor)
+        if message.keep is not None and self._moved_since(message.keep):
+            # The agent moved on while it reloaded (another process's change): find
+            # where they are now rather than put them back where they were.
+            self.reload(keep=self.keep_point())
+            return
+        self.table.show_window(message.window, message.cursor,
+                               steady=message.keep is not None)
+
+    def _moved_since(self, keep: Keep) -> bool:
+        now = self.keep_point()
+        if now.row is None and now.group is None:
+            return False  # on a row still loading: nothing to find it by
+
+        def place(k: Keep) -> tuple[object, object]:
+            return (k.row.number if k.row else None, k.group.key if k.group else None)
+
+        return place(now) != place(keep)
 
     @on(Counted)
     def counted(self, message: Counted) -> None:

@@ -10,7 +10,7 @@ from tuikit import app_for, settle
 
 from store.db import Database
 from store.queries import CaseFilter
-from store.service import CaseService, MessageInput
+from store.service import CaseService, ContactInput, MessageInput
 from tui.app import CasedeskApp
 from tui.caselist import WINDOW
 from tui.widgets.case_detail import CaseDetail, render_case
@@ -112,6 +112,52 @@ async def test_another_process_change_shows_and_the_cursor_stays_on_its_case(
         assert table.cursor == 4
 
 
+async def test_new_cases_above_leave_the_cursors_case_on_its_line(demo: Path) -> None:
+    app = app_for(demo)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        table = app.query_one(CaseTable)
+        await pilot.press("pagedown", "pagedown", "down", "down")
+        await settle(app, pilot)
+        watched, line = table.current, table.cursor - int(table.scroll_offset.y)
+        assert watched is not None
+        assert int(table.scroll_offset.y) > 0
+        other = CaseService(Database(demo), "supervisor")
+        for i in range(3):  # three new cases, newest: above the cursor
+            other.create_case(channel="Support", title=f"Ny {i}",
+                              contact=ContactInput(name="Ny Kund", email=f"ny{i}@example.se"))
+        app.check_changes()
+        await settle(app, pilot)
+        assert table.current is not None
+        assert table.current.number == watched.number
+        assert table.cursor - int(table.scroll_offset.y) == line  # the screen stood still
+
+
+async def test_a_reload_that_lands_after_the_agent_moved_does_not_pull_them_back(
+        demo_path: Path) -> None:
+    from tui.app import ListLoaded
+
+    app = app_for(demo_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        table = app.query_one(CaseTable)
+        # A reload asked for here (another process changed something)…
+        asked = app.keep_point()
+        stale = table.window
+        # …while the agent pages on before it lands.
+        await pilot.press("pagedown", "pagedown")
+        await settle(app, pilot)
+        moved_to = table.current
+        assert moved_to is not None
+        assert moved_to.number != asked.row.number  # type: ignore[union-attr]
+        generation = app.generation
+        app.show_list(ListLoaded(app.generation, stale, 0, asked))
+        assert app.generation == generation + 1  # found anew, around where they are now
+        await settle(app, pilot)
+        assert table.current is not None
+        assert table.current.number == moved_to.number
+
+
 async def test_the_eye_filters_the_list_and_shows_it_at_a_glance(demo_path: Path) -> None:
     from textual.widgets import Button, Checkbox, Select, Static
 
@@ -206,6 +252,7 @@ async def test_hostile_text_is_shown_not_obeyed(demo: Path) -> None:
 
     service = CaseService(Database(demo), "supervisor")
     service.add_agent("eve", name="[link=https://evil.example]Eve[/link] [/]")
+    service.set_membership("Support", "eve", member=True)  # offered for the case below
     number = service.create_case(
         channel="Support", contact=ContactInput(name=HOSTILE, email="m@example.se"),
         title=HOSTILE, messages=[MessageInput(HOSTILE, attachments=(
