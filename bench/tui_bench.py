@@ -3,8 +3,9 @@
     .venv/bin/python bench/tui_bench.py --db /tmp/bench/1m.db [--repeat N]
 
 Each run launches the real `casedesk --db DB` (as CASEDESK_LOGIN=anna, a supervisor;
-an empty config) in a 160x40 pseudo-terminal (TERM=xterm-256color, LANG=C.UTF-8) and
-reads every byte it writes, time-stamped. Beside it, in the same run, the floor: a
+an empty config, or with --no-background one that turns the background scheduler off)
+in a 160x40 pseudo-terminal (TERM=xterm-256color, LANG=C.UTF-8) and reads every byte
+it writes, time-stamped. Beside it, in the same run, the floor: a
 minimal Textual app (this file with --floor: a DataTable of 50 static rows) started the
 same way. Printed: median and worst over the runs, in ms, and casedesk / floor.
 
@@ -269,6 +270,8 @@ def main() -> None:
     parser.add_argument("--db", help="a database built by `casedesk demo "
                         "--cases 1000000 --no-tui`, at the schema this casedesk needs")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--no-background", action="store_true", help="the TUI without its "
+                        "background scheduler ([scheduler] in_tui = false): the screen alone")
     parser.add_argument("--floor", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.floor:
@@ -279,7 +282,8 @@ def main() -> None:
     e = expectations(args.db)
     with tempfile.TemporaryDirectory() as home:
         config = Path(home) / "config.toml"
-        config.write_text("", encoding="utf-8")
+        config.write_text("[scheduler]\nin_tui = false\n" if args.no_background else "",
+                          encoding="utf-8")
         env = dict(os.environ, TERM="xterm-256color", LANG="C.UTF-8", LC_ALL="C.UTF-8",
                    COLUMNS=str(COLUMNS), LINES=str(LINES), CASEDESK_CONFIG=str(config),
                    CASEDESK_LOGIN="anna")

@@ -1,14 +1,17 @@
 """Everything a team server runs in the background, in one process: a poller per
 mailbox, the outbox's sender, and the scheduler every minute. Each part holds its
-own lease in the store, so a second daemon (or a TUI running them, see
-[scheduler] in_tui) only takes over what nobody is doing."""
+own lease in the store, so a second daemon (or the one a TUI starts beside itself,
+see [scheduler] in_tui) only takes over what nobody is doing."""
 
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from mail.poller import Poller, PollError
 from mail.sender import Sender
@@ -70,4 +73,33 @@ class Daemon:
             self.report(report.describe())
 
 
-__all__ = ["Daemon", "PollError"]
+def run_beside(argv: Sequence[str], stop: threading.Event, *, log: Path) -> None:
+    """Run the daemon `argv` as a child process until `stop` is set (a TUI's
+    background work): what it says goes to `log`; it is asked to stop with SIGTERM,
+    and on Linux gets one too if this process dies without asking."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as out:
+        child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                                 preexec_fn=_die_with_parent if sys.platform == "linux"
+                                 else None)
+        stop.wait()
+        child.terminate()
+        try:
+            child.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the forked child
+    """SIGTERM when the thread that started it ends (PR_SET_PDEATHSIG): the TUI's
+    background worker, which lives as long as the TUI."""
+    import contextlib
+    import ctypes
+    import signal
+
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))
+
+
+__all__ = ["Daemon", "PollError", "run_beside"]

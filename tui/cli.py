@@ -145,14 +145,20 @@ def background_work(context: Context, db: Database):  # type: ignore[no-untyped-
         wanted = db.is_sqlite and not config.store.share_with_group
     if not wanted:
         return None
-    import logging
+    from functools import partial
 
-    from scheduler.daemon import Daemon
+    from scheduler.daemon import run_beside
+    from tui.config import default_data_dir
 
-    logging.getLogger("casedesk").addHandler(logging.NullHandler())  # not on the screen
-    work = Daemon(db, lifecycle=config.lifecycle, mailboxes=config.mailbox, mail=config.mail,
-                  smtp=config.smtp, report=lambda line: None)
-    return work.run
+    # `casedesk daemon` on the same config and database, in a process of its own: a
+    # tick over a big database then never competes with the screen for the GIL.
+    argv = [sys.executable, "-m", "tui.cli"]
+    if context.config_path is not None:
+        argv += ["--config", str(context.config_path)]
+    where = str(db.path) if db.path is not None else context.db_arg
+    if where:
+        argv += ["--db", where]
+    return partial(run_beside, [*argv, "daemon"], log=default_data_dir() / "background.log")
 
 
 # -- output ---------------------------------------------------------------------
@@ -938,7 +944,7 @@ def daemon(ctx: typer.Context) -> None:
     config = c.config
     work = Daemon(c.open_db(), lifecycle=config.lifecycle, mailboxes=config.mailbox,
                   mail=config.mail, smtp=config.smtp,
-                  report=lambda line: typer.echo(clean_line(line)))
+                  report=lambda text: typer.echo("\n".join(map(clean_line, text.splitlines()))))
     try:
         work.run(stop)
     except KeyboardInterrupt:

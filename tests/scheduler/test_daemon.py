@@ -7,6 +7,7 @@ import os
 import socket
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -25,16 +26,39 @@ def wait_until(condition, what: str, seconds: float = 20) -> None:  # type: igno
         time.sleep(0.05)
 
 
-async def test_a_tui_runs_the_scheduler_in_the_background(team) -> None:
+def daemons_on(path: Path) -> list[int]:
+    """The `casedesk daemon` processes running on the database file `path`."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"daemon" in argv and str(path).encode() in argv:
+            found.append(int(proc.name))
+    return found
+
+
+async def test_a_tui_runs_the_background_work_beside_itself_until_it_quits(
+        team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tui.cli import Context, background_work
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     number = team.new_case()
     team.as_("anna").set_status(number, "solved")  # long ago: the team's clock is in March
-    daemon = Daemon(team.db, lifecycle=LifecycleSettings(timezone="Europe/Stockholm"))
-    app = CasedeskApp(lambda: team.as_("boss"), poll_seconds=0, background=daemon.run)
+    config = tmp_path / "config.toml"
+    config.write_text('[lifecycle]\ntimezone = "Europe/Stockholm"\n')
+    work = background_work(Context(config_path=config, db_arg=None), team.db)
+    app = CasedeskApp(lambda: team.as_("boss"), poll_seconds=0, background=work)
     async with app.run_test() as pilot:
         wait_until(lambda: team.as_("boss").get_case(number).status == "closed",
                    "the background tick")
+        # In a process of its own, not a thread of the TUI's.
+        (child,) = daemons_on(team.db.path)
+        assert child != os.getpid()
         await pilot.press("q")
-    assert app.stopping.is_set()
+    wait_until(lambda: not daemons_on(team.db.path), "the daemon to stop with the TUI")
+    assert "closed: 1" in (tmp_path / "data" / "casedesk" / "background.log").read_text()
 
 
 def test_nobody_else_runs_the_jobs_while_the_daemon_holds_them(team) -> None:
