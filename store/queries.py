@@ -40,6 +40,7 @@ from store.models import (
     Status,
     UTCDateTime,
     Watch,
+    WorkspaceEntry,
 )
 from store.views import CaseRow
 
@@ -65,6 +66,7 @@ class CaseFilter:
     priority: str | None = None
     watched: bool = False
     contact_id: int | None = None
+    workspace: str | None = None  # whose workspace: "me", or a login (a supervisor's)
     limit: int = DEFAULT_LIMIT
     include_ended: bool = False
     sort: str = "updated"
@@ -96,6 +98,7 @@ class Resolved:
     dialect: str = "sqlite"
     sort: Sort = "updated"
     ascending: bool = False
+    workspace_id: int | None = None
 
 
 _assignee = aliased(Agent)
@@ -165,6 +168,9 @@ def conditions(
         where.append(Case.contact_id == f.contact_id)
     if f.watcher_id is not None:
         where.append(Case.id.in_(sa.select(Watch.case_id).where(Watch.agent_id == f.watcher_id)))
+    if f.workspace_id is not None:
+        where.append(Case.id.in_(sa.select(WorkspaceEntry.case_id).where(
+            WorkspaceEntry.agent_id == f.workspace_id)))
     if f.visible is not None:
         where.append(Case.channel_id.in_(f.visible or (-1,)))
     if f.fts is not None and searching:

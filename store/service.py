@@ -13,7 +13,7 @@ import json
 import re
 import secrets
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import TypeVar
@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from store import audit, queries, search
+from store import audit, queries, search, workspace
 from store.db import Database
 from store.errors import Conflict, Forbidden, InvalidInput, NotFound
 from store.files import FileStore
@@ -83,6 +83,7 @@ from store.views import (
     ContactView,
     MessageView,
 )
+from store.workspace import WorkspacePrefs
 
 T = TypeVar("T")
 Clock = Callable[[], datetime]
@@ -863,6 +864,7 @@ class CaseService:
             if Status(case.status) in REOPENED_BY_CUSTOMER:
                 self._transition(session, SYSTEM, case, Status.OPEN,
                                  reason="the customer replied")
+        workspace.activity(session, case_ids, None, now)
         session.flush()
         search.replace_documents(session, before, search.documents(session, case_ids))
         return [Receipt(m.uid, "ingested", case_id) for (m, case_id) in answers]
@@ -956,6 +958,7 @@ class CaseService:
             *(("message.customer", case_id, {"message": message_id})
               for case_id, message_id in zip(cases, rows, strict=True))])
         session.flush()
+        workspace.cases_arrived(session, cases, now)
         search.index_new_cases(session, cases)
         return [Receipt(m.uid, "ingested", case_id, new_case=True)
                 for m, case_id in zip(mails, cases, strict=True)]
@@ -1118,6 +1121,7 @@ class CaseService:
             self._transition(session, SYSTEM, case, Status.OPEN, reason="the customer replied")
         audit.record(session, actor, f"message.{kind.value}", at=self._now(), case_id=case.id,
                      after={"message": row.id})
+        workspace.activity(session, [case.id], agent_id, self._now())  # type: ignore[list-item]
         return row
 
     def _store_attachments(
@@ -1173,6 +1177,7 @@ class CaseService:
                 self._queue_mail(session, case, channel, row)
             audit.record(session, actor, "message.reply", at=now, case_id=case.id,
                          after={"message": row.id})
+            workspace.activity(session, [case.id], actor.agent_id, now)  # type: ignore[list-item]
             if status is not None:
                 self._transition(session, actor, case, parse_status(status))
             return _message_view(session, row)
@@ -1227,10 +1232,13 @@ class CaseService:
             if logins:
                 mentioned = session.scalars(
                     sa.select(Agent).where(sa.func.lower(Agent.login).in_(logins))).all()
-                for agent in mentioned:
-                    # Only someone who may read the case is told about the note.
-                    if agent.is_active and _can_see(session, agent.login, case):
-                        session.add(Mention(message_id=row.id, agent_id=agent.id))
+                # Only someone who may read the case is told about the note.
+                told = [a.id for a in mentioned
+                        if a.is_active and _can_see(session, a.login, case)]
+                for agent_id in told:
+                    session.add(Mention(message_id=row.id, agent_id=agent_id))
+                workspace.mentioned(session, case.id, told, now)  # type: ignore[arg-type]
+            workspace.activity(session, [case.id], actor.agent_id, now)  # type: ignore[list-item]
             case.updated_at = now
             audit.record(session, actor, "message.note", at=now, case_id=case.id,
                          after={"message": row.id, "mentions": sorted(logins)})
@@ -1284,6 +1292,9 @@ class CaseService:
             if before == after:
                 return
             case.assignee_id = agent.id if agent else None
+            if agent is not None:
+                workspace.assigned(session, case.id, agent.id, actor.agent_id,  # type: ignore[arg-type]
+                                   self._now())
             self._bump(case)
             audit.record(session, actor, "case.assign", at=self._now(), case_id=case.id,
                          before={"assignee": before}, after={"assignee": after})
@@ -1382,6 +1393,60 @@ class CaseService:
             require_case(session, actor, number)
             return actor.agent_id is not None and session.get(
                 WorkspaceEntry, (actor.agent_id, number)) is not None
+
+        return self._read(work)
+
+    def workspace_prefs(self, login: str | None = None) -> WorkspacePrefs:
+        """Which cases enter and leave a workspace (the actor's own by default)."""
+
+        def work(session: Session, actor: Actor) -> WorkspacePrefs:
+            agent = self._agent_for(session, actor, login, "see someone else's workspace")
+            return workspace.prefs(session, agent.id)  # type: ignore[arg-type]
+
+        return self._read(work)
+
+    def set_workspace_prefs(self, prefs: WorkspacePrefs) -> None:
+        """Save the actor's workspace settings; `workspace.STANDARD` resets them."""
+
+        def work(session: Session, actor: Actor) -> None:
+            agent = self._agent_for(session, actor, None, "")
+            before = workspace.prefs(session, agent.id)  # type: ignore[arg-type]
+            workspace.save_prefs(session, agent.id, prefs)  # type: ignore[arg-type]
+            audit.record(session, actor, "workspace.settings", at=self._now(),
+                         before=asdict(before), after=asdict(prefs))
+
+        self._write(work)
+
+    def mark_read(self, number: int) -> None:
+        """The actor has looked at case `number`: nothing new in it for them now."""
+
+        def work(session: Session, actor: Actor) -> None:
+            require_case(session, actor, number)
+            if actor.agent_id is not None:
+                workspace.read(session, actor.agent_id, number)
+
+        with self.db.read() as session:  # most opened cases are read already: no write
+            actor = self._actor(session)
+            if actor.agent_id is None or not session.scalar(sa.select(WorkspaceEntry.unread).where(
+                    WorkspaceEntry.agent_id == actor.agent_id, WorkspaceEntry.case_id == number)):
+                return
+        self._write(work)
+
+    def workspace_counts(self, login: str | None = None) -> tuple[int, int]:
+        """(cases, unread ones) in a workspace that the actor may see (the actor's own
+        by default; a supervisor may follow anyone's)."""
+
+        def work(session: Session, actor: Actor) -> tuple[int, int]:
+            agent = self._agent_for(session, actor, login, "follow someone else's workspace")
+            visible = visible_channels(session, actor)
+            query = sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(sa.case(
+                (WorkspaceEntry.unread, 1), else_=0)), 0)).select_from(WorkspaceEntry).join(
+                Case, Case.id == WorkspaceEntry.case_id).where(
+                WorkspaceEntry.agent_id == agent.id, Case.merged_into_id.is_(None))
+            if visible is not None:
+                query = query.where(Case.channel_id.in_(visible or {-1}))
+            total, unread = session.execute(query).one()
+            return int(total), int(unread)
 
         return self._read(work)
 
@@ -1553,8 +1618,9 @@ class CaseService:
         f = filters or CaseFilter()
 
         def work(session: Session, actor: Actor) -> list[CaseRow]:
-            return queries.page(session, self._resolve(session, actor, f), limit=f.limit,
+            rows = queries.page(session, self._resolve(session, actor, f), limit=f.limit,
                                 after=after, before=before, from_end=from_end, skip=skip)
+            return _mark_unread(session, actor, rows)
 
         return self._read(work)
 
@@ -1610,6 +1676,10 @@ class CaseService:
                 assignee_id = _agent_named(session, f.assignee).id
         if f.watched and actor.agent_id is None:
             raise InvalidInput(f"{actor.login} watches no cases")
+        workspace_id = None
+        if f.workspace is not None:
+            workspace_id = self._agent_for(session, actor, None if f.workspace == "me"
+                                           else f.workspace, "follow someone else's workspace").id
         visible = visible_channels(session, actor)
         return Resolved(
             statuses=queries.statuses_of(f),
@@ -1620,6 +1690,7 @@ class CaseService:
             watcher_id=actor.agent_id if f.watched else None,
             contact_id=f.contact_id,
             visible=None if visible is None else tuple(sorted(visible)),
+            workspace_id=workspace_id,
             fts=f.search.strip() if f.search and f.search.strip() else None,
             dialect=session.get_bind().dialect.name,
             sort=queries.parse_sort(f.sort),
@@ -1699,6 +1770,7 @@ class CaseService:
         if start == Status.SOLVED and target == Status.OPEN:
             case.solved_at = case.resolved_at = None
         self._pause_sla(session, case, start, target, now)
+        workspace.status_changed(session, case.id, target)  # type: ignore[arg-type]
         self._bump(case)
         audit.record(session, actor, "case.status", at=now, case_id=case.id,
                      before={"status": start.value}, after={"status": target.value})
@@ -2075,6 +2147,7 @@ def _new_case(
     session.flush()
     audit.record(session, actor, "case.create", at=now, case_id=case.id,
                  after={"channel": channel.name, "status": case.status, "contact": contact.id})
+    workspace.cases_arrived(session, [case.id], now)  # type: ignore[list-item]
     return case
 
 
@@ -2130,6 +2203,16 @@ def _toggle(session: Session, table: type[Watch] | type[WorkspaceEntry], case: C
     audit.record(session, actor, f"{what}.{'add' if present else 'remove'}", at=now,
                  case_id=case.id, after={"agent": agent.login})
     return present
+
+
+def _mark_unread(session: Session, actor: Actor, rows: list[CaseRow]) -> list[CaseRow]:
+    """The rows with something new for the actor in their workspace, so marked."""
+    if actor.agent_id is None or not rows:
+        return rows
+    unread = set(session.scalars(sa.select(WorkspaceEntry.case_id).where(
+        WorkspaceEntry.agent_id == actor.agent_id, WorkspaceEntry.unread,
+        WorkspaceEntry.case_id.in_([r.number for r in rows]))))
+    return [replace(r, unread=True) if r.number in unread else r for r in rows]
 
 
 def _can_see(session: Session, login: str, case: Case) -> bool:

@@ -60,6 +60,7 @@ class CaseRow:
     resolution_due: datetime | None = None
     resolved_at: datetime | None = None
     sla_events: tuple[str, ...] = ()
+    unread: bool = False  # in the reader's workspace, with something new since they looked
 
     @property
     def sla_due(self) -> datetime | None:

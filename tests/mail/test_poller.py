@@ -426,3 +426,32 @@ def test_merged_and_split_mail_goes_with_its_message_when_purged(
 
         left = session.execute(sa.text("SELECT count(*) FROM inbound_mail")).scalar()
     assert left == 0  # both raw mails went with the messages they became
+
+
+def test_the_workspace_rules_hold_for_what_the_poller_brings(team, dovecot: Dovecot,
+                                                             mailbox: Mailbox,
+                                                             poller: Poller) -> None:
+    from dataclasses import replace
+
+    from store.workspace import STANDARD
+
+    anna, bo = team.as_("anna"), team.as_("bo")
+    anna.set_workspace_prefs(replace(STANDARD, new_case_kinds=("email",)))
+    dovecot.append(mailbox.user, "INBOX", mail(subject="Leveransen är sen"))
+    poller.poll_once()  # no TUI open: the rule is the store's
+    (case,) = cases_of(team, "karin@example.se")
+    in_anna = {r.number: r.unread for r in anna.list_cases(CaseFilter(workspace="me"))}
+    assert in_anna == {case.number: True}
+    assert bo.list_cases(CaseFilter(workspace="me")) == []  # he asked for no new cases
+    anna.mark_read(case.number)
+    bo.set_watch(case.number, watching=True)
+    anna.reply(case.number, "Vi tittar på det.")
+    our_id = last_reply_id(team, case.number)
+    dovecot.append(mailbox.user, "INBOX", mail(
+        subject="Re: Leveransen är sen", text="Tack!",
+        headers={"In-Reply-To": our_id, "References": our_id}))
+    poller.poll_once()  # an answer: new for her, and into the watcher's workspace
+    assert [(r.number, r.unread) for r in anna.list_cases(CaseFilter(workspace="me"))] == [
+        (case.number, True)]
+    assert [(r.number, r.unread) for r in bo.list_cases(CaseFilter(workspace="me"))] == [
+        (case.number, True)]

@@ -153,7 +153,8 @@ def test_the_change_feed_grows_with_every_change(team, clock) -> None:
     step(lambda: anna.set_labels(number, ["x"]))
     step(lambda: anna.rename(number, "Ny"))
     step(lambda: anna.set_watch(number, watching=True))
-    step(lambda: anna.set_in_workspace(number, present=True))
+    # Taking the case put it in her workspace (the default rule): out it goes.
+    step(lambda: anna.set_in_workspace(number, present=False))
     step(lambda: boss.add_agent("eve"))
     assert seen == sorted(set(seen)), seen  # strictly growing: every step moved it
 

@@ -1,0 +1,181 @@
+"""The workspace rules (seed 001, "Min arbetsyta"): which cases enter and leave each
+agent's own queue, and which of them have something new.
+
+Applied in the store when the event happens — a case arrives, its status or assignee
+changes, someone writes in it, a note mentions a colleague — so they hold whichever
+process makes the change (a TUI, the poller, the scheduler, `ingest`), with no screen
+open. Each is one or two statements over the set of agents concerned; an entry that
+is already there is left as it is (ON CONFLICT DO NOTHING: two processes adding the
+same entry at once never fail). An agent without saved settings has the defaults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from store.models import (
+    Agent,
+    Channel,
+    ChannelKind,
+    ChannelMember,
+    Status,
+    Watch,
+    WorkspaceEntry,
+    WorkspaceSettings,
+)
+
+KINDS = tuple(k.value for k in ChannelKind)
+
+
+@dataclass(frozen=True)
+class WorkspacePrefs:
+    """An agent's workspace settings; `WorkspacePrefs()` is "Standard"."""
+
+    new_case_kinds: tuple[str, ...] = ()  # channel kinds whose new cases are added
+    leave_on_solved: bool = True
+    leave_on_waiting: bool = False
+    leave_on_parked: bool = False
+    add_assigned: bool = True
+    add_watched_on_activity: bool = True
+
+
+STANDARD = WorkspacePrefs()
+# The setting that takes a case out of the workspace when it gets that status.
+LEAVES_ON = {Status.SOLVED: "leave_on_solved", Status.WAITING: "leave_on_waiting",
+             Status.PARKED: "leave_on_parked"}
+
+
+def prefs(session: Session, agent_id: int) -> WorkspacePrefs:
+    row = session.get(WorkspaceSettings, agent_id)
+    if row is None:
+        return STANDARD
+    kinds = tuple(k for k in row.new_case_kinds.split(",") if k)
+    return WorkspacePrefs(kinds, row.leave_on_solved, row.leave_on_waiting,
+                          row.leave_on_parked, row.add_assigned, row.add_watched_on_activity)
+
+
+def save_prefs(session: Session, agent_id: int, chosen: WorkspacePrefs) -> None:
+    unknown = set(chosen.new_case_kinds) - set(KINDS)
+    if unknown:
+        from store.errors import InvalidInput
+
+        raise InvalidInput(f"unknown channel kind {sorted(unknown)[0]!r}: use "
+                           f"{', '.join(KINDS)}")
+    if chosen == STANDARD:  # "Standard": no row, the defaults
+        row = session.get(WorkspaceSettings, agent_id)
+        if row is not None:
+            session.delete(row)
+        return
+    values = asdict(chosen)
+    values["new_case_kinds"] = ",".join(k for k in KINDS if k in chosen.new_case_kinds)
+    session.merge(WorkspaceSettings(agent_id=agent_id, **values))
+
+
+def _setting(name: str) -> sa.ColumnElement[bool]:
+    """The agent's setting `name`, or the default for an agent who saved none."""
+    saved = sa.select(getattr(WorkspaceSettings, name)).where(
+        WorkspaceSettings.agent_id == Agent.id).scalar_subquery()
+    return sa.func.coalesce(saved, sa.literal(getattr(STANDARD, name)))
+
+
+def _reads(channel_id: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
+    """The agent may read cases of that channel (a supervisor reads every one)."""
+    member = sa.select(ChannelMember.agent_id).where(
+        ChannelMember.channel_id == channel_id, ChannelMember.agent_id == Agent.id)
+    return sa.or_(Agent.is_supervisor, member.exists())
+
+
+def _people() -> sa.ColumnElement[bool]:
+    return sa.and_(Agent.is_active, sa.not_(Agent.is_ai), Agent.login != "system")
+
+
+def _add(session: Session, pairs: sa.Select, now: datetime, *,  # type: ignore[type-arg]
+         unread: bool) -> None:
+    """Add the (agent_id, case_id) pairs that `pairs` selects; an entry already there
+    is kept as it is, except that `unread` marks it unread."""
+    table = WorkspaceEntry.__table__  # type: ignore[attr-defined]
+    rows = pairs.add_columns(sa.literal(now, table.c.added_at.type), sa.literal(unread))
+    dialect = session.get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    statement = insert.from_select(["agent_id", "case_id", "added_at", "unread"], rows)
+    if unread:
+        statement = statement.on_conflict_do_update(
+            index_elements=["agent_id", "case_id"], set_={"unread": True})
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=["agent_id", "case_id"])
+    session.execute(statement)
+
+
+def cases_arrived(session: Session, case_ids: Iterable[int], now: datetime) -> None:
+    """New cases: into the workspace of everyone who reads their channel and wants
+    new cases of its kind."""
+    from store.models import Case
+
+    ids = list(case_ids)
+    if not ids:
+        return
+    kinds = sa.func.coalesce(sa.select(WorkspaceSettings.new_case_kinds).where(
+        WorkspaceSettings.agent_id == Agent.id).scalar_subquery(),
+        sa.literal(",".join(STANDARD.new_case_kinds)))
+    pairs = sa.select(Agent.id, Case.id).select_from(Case).join(
+        Channel, Channel.id == Case.channel_id).join(Agent, sa.true()).where(
+        Case.id.in_(ids), _people(), _reads(Case.channel_id),
+        ("," + kinds + ",").contains("," + Channel.kind + ","))
+    _add(session, pairs, now, unread=True)
+
+
+def status_changed(session: Session, case_id: int, status: Status) -> None:
+    """Out of the workspaces of those who want cases with this status gone."""
+    setting = LEAVES_ON.get(status)
+    if setting is None:
+        return
+    leaving = sa.select(Agent.id).where(_setting(setting))
+    session.execute(sa.delete(WorkspaceEntry).where(
+        WorkspaceEntry.case_id == case_id, WorkspaceEntry.agent_id.in_(leaving)))
+
+
+def assigned(session: Session, case_id: int, agent_id: int, by: int | None,
+             now: datetime) -> None:
+    """Into the assignee's workspace if they want what is assigned to them (unread
+    unless they took it themselves)."""
+    pairs = sa.select(Agent.id, sa.literal(case_id)).where(
+        Agent.id == agent_id, _setting("add_assigned"))
+    _add(session, pairs, now, unread=agent_id != by)
+
+
+def activity(session: Session, case_ids: Iterable[int], by: int | None,
+             now: datetime) -> None:
+    """Someone (`by`, an agent; None: the customer or a machine) wrote in the cases:
+    unread for everyone else who holds them, and into the workspace of their watchers
+    who want that."""
+    ids, writer = list(case_ids), by if by is not None else -1
+    session.execute(sa.update(WorkspaceEntry).where(
+        WorkspaceEntry.case_id.in_(ids), WorkspaceEntry.agent_id != writer,
+        sa.not_(WorkspaceEntry.unread)).values(unread=True))
+    watchers = sa.select(Agent.id, Watch.case_id).join(Watch, Watch.agent_id == Agent.id).where(
+        Watch.case_id.in_(ids), Agent.id != writer, _people(),
+        _setting("add_watched_on_activity"))
+    _add(session, watchers, now, unread=True)
+
+
+def mentioned(session: Session, case_id: int, agent_ids: Iterable[int], now: datetime) -> None:
+    """A note named them: into their workspace, unread."""
+    ids = list(agent_ids)
+    if ids:
+        _add(session, sa.select(Agent.id, sa.literal(case_id)).where(Agent.id.in_(ids)), now,
+             unread=True)
+
+
+def read(session: Session, agent_id: int, case_id: int) -> None:
+    session.execute(sa.update(WorkspaceEntry).where(
+        WorkspaceEntry.agent_id == agent_id, WorkspaceEntry.case_id == case_id,
+        WorkspaceEntry.unread).values(unread=False))
+
+
+__all__ = ["KINDS", "STANDARD", "WorkspacePrefs"]
