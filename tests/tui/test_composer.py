@@ -211,3 +211,32 @@ async def test_at_in_a_reply_is_just_a_character(demo: Path) -> None:
         await settle(app, pilot)
         assert app.screen is app.screen_stack[0]  # no list of colleagues popped up
         assert app.query_one(Composer).query_one(TextArea).text == "mejla support@example.se"
+
+
+async def test_a_customers_name_or_a_paste_enters_the_composer_only_as_visible_text(
+        demo: Path) -> None:
+    from textual import events
+
+    from store.service import ContactInput
+
+    service = CaseService(Database(demo), "supervisor")
+    hostile = "\x1b[2J\x1b]0;pwned\x07\u202eEVIL Person"
+    number = service.create_case(channel="Support", title="Kvitto",
+                                 contact=ContactInput(name=hostile, email="e@example.se"))
+    app = app_for(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.query_one(CaseDetail).shown.number == number
+        await pilot.press("r", "ctrl+r")
+        await settle(app, pilot)
+        await pilot.press("enter")  # the first quick reply: "Hej {namn}!" filled in
+        await settle(app, pilot)
+        area = app.query_one(Composer).query_one(TextArea)
+        area.post_message(events.Paste("klistrat \x1b]52;c;ZXZpbA==\x07 slut"))
+        await settle(app, pilot)
+        text = area.text
+        assert "Hej ␛[2J␛]0;pwned␇⟨RLO⟩EVIL!" in text
+        assert "klistrat ␛]52;c;ZXZpbA==␇ slut" in text
+        assert not [ch for ch in text if ch in "\x1b\x07\u202e"]

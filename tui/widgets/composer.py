@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Label, Select, TextArea
 
+from tui.sanitize import clean_block
 from tui.words import statuses, tr, translate_bindings
 
 # The statuses an agent sets while answering (seed 001).
@@ -78,7 +79,7 @@ class Composer(Vertical):
         translate_bindings(self)
 
     def compose(self) -> ComposeResult:
-        yield TextArea(id="composer-text", placeholder=tr("Skriv här …"))
+        yield ComposerText(id="composer-text", placeholder=tr("Skriv här …"))
         with Horizontal(id="composer-bar"):
             yield Label(Text(tr("ctrl+s skicka · ctrl+t svar/anteckning · ctrl+r snabbsvar · "
                                 "ctrl+o tidigare svar · esc listan")), id="composer-hint")
@@ -105,7 +106,7 @@ class Composer(Vertical):
     def load(self, draft: Draft | None) -> None:
         """Show a saved draft (or an empty one)."""
         draft = draft or Draft("", False, None)
-        self.query_one("#composer-text", TextArea).text = draft.text
+        self.query_one("#composer-text", TextArea).text = clean_block(draft.text)
         self.note = draft.note
         self.query_one("#composer-status", Select).value = (
             draft.status if draft.status else Select.NULL)
@@ -149,5 +150,14 @@ class Composer(Vertical):
     def insert(self, text: str) -> None:
         """Put a chosen text where the cursor is."""
         area = self.query_one("#composer-text", TextArea)
-        area.insert(text)
+        area.insert(clean_block(text))  # a quick reply carries the contact's name
         area.focus()
+
+
+class ComposerText(TextArea):
+    """The composer's text: whatever comes in — typed, pasted, a customer's name in a
+    quick reply — reaches the terminal only as visible text (TextArea writes its
+    document's characters as they are)."""
+
+    def _replace_via_keyboard(self, insert: str, start, end):  # type: ignore[no-untyped-def]
+        return super()._replace_via_keyboard(clean_block(insert), start, end)
