@@ -717,16 +717,27 @@ class CasedeskApp(App[None]):
         if not message.choices:
             self.notify(tr("Inget att välja här."), markup=False)
             return
-        self.push_screen(ChoiceModal(tr(self.TITLES[message.kind]), message.choices),
+        # The case's number in the title: keys typed while the choices were gathered
+        # may have opened another case by the time this shows.
+        title = f"#{view.number} · {tr(self.TITLES[message.kind])}"
+        self.push_screen(ChoiceModal(title, message.choices),
                          lambda value: self.chosen(message.kind, view, value))
 
     def chosen(self, kind: str, view: CaseView, value: object) -> None:
         if value is CANCELLED:
             return
+        shown = self.shown
+        if shown is None or shown.number != view.number:
+            # Another case was opened meanwhile: never change one the agent left.
+            self.notify(tr("Inget ändrat: du har öppnat ett annat ärende sedan dess."),
+                        severity="warning", markup=False)
+            return
         if kind in ("quick", "earlier", "mention"):
             self.query_one(Composer).insert(str(value))
             return
-        n, v = view.number, view.version
+        # The version on show now: the agent's own edit made while the choices were
+        # open (a quick `a` then `p`) is not someone else's change.
+        n, v = shown.number, shown.version
         if kind == "status" and value:
             self.edit(n, tr("status {status}").format(status=statuses()[str(value)]),
                       lambda s: s.set_status(n, str(value), expected_version=v))

@@ -242,6 +242,8 @@ ENGLISH: dict[str, str] = {
     "Tidigare svar i ärendet": "Earlier replies in the case",
     "Nämn en kollega": "Mention a colleague",
     "Ny status": "New status",
+    "Inget ändrat: du har öppnat ett annat ärende sedan dess.":
+        "Nothing changed: you have opened another case since.",
     "Tilldela till": "Assign to",
     "Flytta till kanal": "Move to channel",
     "Relaterade ärenden (samma kund) — välj ett att slå ihop med":

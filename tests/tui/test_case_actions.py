@@ -134,3 +134,40 @@ async def test_quoted_history_is_folded_until_asked_for(demo: Path) -> None:
         assert "citerad historik, 3 rader (h visar)" in shown()
         await pilot.press("h")
         assert "> Hej, prova att starta om." in shown()
+
+
+async def test_a_choice_for_a_case_the_agent_has_left_changes_nothing(demo: Path) -> None:
+    service = CaseService(Database(demo), "supervisor")
+    app = app_for(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        first = await open_case(app, pilot, first_index(service, "open"))
+        await pilot.press("p")
+        await settle(app, pilot)
+        assert app.screen.title_text.startswith(f"#{first} ")  # type: ignore[attr-defined]
+        # Keys typed while the choices were gathered opened another case meanwhile.
+        other = next(r.number for r in service.list_cases(CaseFilter(limit=50))
+                     if r.number != first)
+        app.load_case(other)
+        await settle(app, pilot)
+        before = service.get_case(first).priority
+        await pick(app, pilot, "Hög" if before != "high" else "Låg")
+        assert service.get_case(first).priority == before
+        assert app.query_one(CaseDetail).shown.number == other
+        assert any("du har öppnat ett annat ärende" in str(n.message)
+                   for n in app._notifications)
+
+
+async def test_the_agents_own_edit_meanwhile_is_not_a_conflict(demo: Path) -> None:
+    service = CaseService(Database(demo), "supervisor")
+    app = app_for(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        number = await open_case(app, pilot, first_index(service, "open"))
+        await pilot.press("p")
+        await settle(app, pilot)
+        # `a` (take it) landed while the priority choice was open: the version moved.
+        app.action_assign_me()
+        await settle(app, pilot)
+        assert service.get_case(number).assignee == "supervisor"
+        await pick(app, pilot, "Hög")
+        assert service.get_case(number).priority == "high"
+        assert not any("någon annan" in str(n.message) for n in app._notifications)

@@ -110,6 +110,8 @@ async def test_another_process_change_shows_and_the_cursor_stays_on_its_case(
         assert table.current is not None
         assert table.current.number == watched.number  # the cursor followed its case
         assert table.cursor == 4
+        assert int(table.scroll_offset.y) == 0  # at the top: the new one is in view
+        assert f"#{below.number} " in table.render_line(1).text
 
 
 async def test_new_cases_above_leave_the_cursors_case_on_its_line(demo: Path) -> None:

@@ -135,13 +135,15 @@ class CaseTable(ScrollView, can_focus=True):
                     steady: bool = False) -> None:
         """A new list (or the same list reloaded): draw it, cursor at `cursor`.
         `steady`: the same list reloaded around the cursor's case — that case stays
-        on the same line of the screen, however many rows came or went above it."""
-        line = self.cursor - int(self.scroll_offset.y)
+        on the same line of the screen, however many rows came or went above it;
+        except at the top of the list, which stays in view (new cases show there)."""
+        top = int(self.scroll_offset.y)
+        line = self.cursor - top
         self.window = window
         self._asked.clear()
         self.virtual_size = Size(0, window.total + 1)  # +1: the heading; never wider
         self.cursor = min(max(cursor, 0), max(window.total - 1, 0))
-        if steady:
+        if steady and top > 0:
             self.scroll_to(y=max(self.cursor - line, 0), animate=False, immediate=True)
         self.scroll_to_cursor()
         self.refresh()
