@@ -180,7 +180,9 @@ class CasedeskApp(App[None]):
     #filters.-shown { display: block; }
     Screen > Horizontal { height: 1fr; }
     CaseTable { width: 1fr; }
-    #case-side { width: 40%; min-width: 50; border-left: solid $panel; }
+    /* Until a case is opened, the list has the whole width (and every column). */
+    #case-side { width: 40%; min-width: 50; border-left: solid $panel; display: none; }
+    #case-side.-open { display: block; }
     CaseDetail { border-left: none; height: 1fr; }
     Composer { display: none; }
     Composer.-open { display: block; }
@@ -249,12 +251,18 @@ class CasedeskApp(App[None]):
     def reload(self, keep: Keep | None = None) -> None:
         """Load the list anew (a new filter, or another process changed something),
         keeping the cursor on `keep` where it still is in the list."""
-        shown = " · ".join(x for x in (describe(self.filters), self._arrangement()) if x)
+        # `x` clears the filters; the grouping and the sort stay (said apart from them).
+        filters = describe(self.filters)
+        parts = [tr("{filters}   (x rensar)").format(filters=filters) if filters else "",
+                 self._arrangement()]
+        shown = " · ".join(p for p in parts if p)
         bar = self.query_one("#filters", Static)
-        bar.update(Text(tr("{filters}   (x rensar)").format(filters=clean_line(shown))
-                        if shown else ""))
+        bar.update(Text(clean_line(shown)))
         bar.set_class(bool(shown), "-shown")
-        self.table.sorted_by = (self.filters.sort, self.filters.ascending)
+        # A search lists its hits newest first, whatever the sort: the heading says so.
+        searching = bool(self.filters.search and self.filters.search.strip())
+        self.table.sorted_by = (("number", False) if searching
+                                else (self.filters.sort, self.filters.ascending))
         self.generation += 1
         self.in_flight.clear()
         self.load_list(self.generation, self.filters, self.grouping, keep)
@@ -264,7 +272,8 @@ class CasedeskApp(App[None]):
         if self.grouping:
             parts.append(tr("Grupperat efter {grouping}").format(
                 grouping=groupings()[self.grouping].lower()))
-        if self.filters.sort != "updated" or self.filters.ascending:
+        searching = bool(self.filters.search and self.filters.search.strip())
+        if (self.filters.sort != "updated" or self.filters.ascending) and not searching:
             arrow = "▲" if self.filters.ascending else "▼"
             name = sorts()[self.filters.sort]
             parts.append(tr("Sorterat efter {sort} {arrow}").format(
@@ -459,6 +468,7 @@ class CasedeskApp(App[None]):
             self.drafts[self.shown.number] = composer.draft
             composer.load(self.drafts.pop(message.view.number, None))
         self.shown = message.view
+        self.query_one("#case-side").add_class("-open")
         self.query_one(CaseDetail).show(message.view)
         composer.add_class("-open")
 

@@ -161,3 +161,23 @@ async def test_a_grouped_list_follows_another_process_and_keeps_the_cursor(demo:
         assert isinstance(first, Header)
         assert first.group.count == heading.group.count + 1
         assert table.window.index_of(new) is not None
+
+
+async def test_x_clears_the_filters_and_the_bar_says_the_grouping_stays(demo_path: Path) -> None:
+    app = app_for(demo_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        bar = app.query_one("#filters")
+        await choose(app, pilot, "g", "Status")
+        assert bar.render().plain == "Grupperat efter status"  # type: ignore[attr-defined]
+        await choose(app, pilot, "o", "Titel")
+        await pilot.press("slash", *"faktura", "enter")
+        await settle(app, pilot)
+        # Searching: the hits come newest first, and the heading says so, not "Titel".
+        text = bar.render().plain  # type: ignore[attr-defined]
+        assert text == "Sök “faktura”   (x rensar) · Grupperat efter status"
+        assert "Sorterat" not in text
+        assert "Nr ▼" in app.query_one(CaseTable).render_line(0).text
+        await pilot.press("escape", "x")
+        await settle(app, pilot)
+        assert bar.render().plain == "Grupperat efter status · Sorterat efter titel ▲"  # type: ignore[attr-defined]

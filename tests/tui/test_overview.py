@@ -281,3 +281,18 @@ async def test_hostile_text_is_shown_not_obeyed(demo: Path) -> None:
         assert isinstance(app.screen, ChoiceModal)
         prompts = [str(o.prompt) for o in app.screen.query_one(OptionList).options]
         assert any("[link=https://evil.example]Eve[/link] [/]" in p for p in prompts)
+
+
+async def test_the_list_has_the_whole_width_until_a_case_is_opened(demo_path: Path) -> None:
+    app = app_for(demo_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        heading = app.query_one(CaseTable).render_line(0).text
+        for column in ("Status", "Prio", "Kanal", "Tilldelad", "Uppdaterad", "SLA", "Titel",
+                       "Kontakt"):
+            assert column in heading
+        assert not app.query_one("#case-side").display
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.query_one("#case-side").display  # now beside it; the list narrower
+        assert "Kontakt" not in app.query_one(CaseTable).render_line(0).text
