@@ -11,6 +11,7 @@ import uuid
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store.db import Database
@@ -41,16 +42,32 @@ def acquire(db: Database, name: str, holder: str, *, now: datetime,
             ttl: timedelta = timedelta(seconds=60)) -> str | None:
     """Take or renew the lease `name` for `holder` until now + ttl. Returns None when
     it is ours, else who holds it."""
+    table = Lease.__table__  # type: ignore[attr-defined]
+    until = now + ttl
 
     def work(session: Session) -> str | None:
-        lease = session.get(Lease, name)
-        if lease is None:
-            session.add(Lease(name=name, holder=holder, expires_at=now + ttl))
-            return None
-        if lease.holder != holder and lease.expires_at > now and not _gone(lease.holder):
-            return lease.holder
-        lease.holder, lease.expires_at = holder, now + ttl
-        return None
+        # Each write says in its WHERE (or ON CONFLICT) when it may take the lease, so
+        # under READ COMMITTED a rival that got there first makes it match nothing.
+        read = sa.select(table.c.holder).where(table.c.name == name)
+        for _ in range(5):  # again only if a rival created or released it meanwhile
+            current = session.scalar(read)
+            if current is None:
+                insert = (postgresql.insert if db.url.get_backend_name() == "postgresql"
+                          else sqlite.insert)(table)
+                if session.execute(insert.values(name=name, holder=holder, expires_at=until)
+                                   .on_conflict_do_nothing(index_elements=["name"])
+                                   .returning(table.c.name)).first():  # rowcount is -1
+                    return None
+                continue
+            free = sa.or_(table.c.holder == holder, table.c.expires_at <= now)
+            if current != holder and _gone(current):
+                free = sa.or_(free, table.c.holder == current)  # that one, not a successor
+            if session.execute(sa.update(table).where(table.c.name == name, free).values(
+                    holder=holder, expires_at=until)).rowcount:
+                return None
+            if (current := session.scalar(read)) is not None:
+                return current
+        return "another process"
 
     return db.write(work)
 

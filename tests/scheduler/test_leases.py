@@ -9,6 +9,8 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
+from together import run_together  # tests/ is on sys.path
+
 from store import leases
 
 T0 = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
@@ -47,3 +49,30 @@ def test_a_holder_of_this_host_whose_process_is_gone_is_replaced_at_once(team) -
     assert leases.held(team.db, "mailbox:Support", now=T0) is None
     assert leases.acquire(team.db, "mailbox:Support", leases.holder_name(), now=T0,
                           ttl=TTL) is None
+
+
+def race(team, name: str, holders: list[str], now: datetime  # type: ignore[no-untyped-def]
+         ) -> tuple[list[str | None], list[BaseException]]:
+    """Each holder asks for the lease at the same moment: what they got, what they raised."""
+    got: list[str | None] = []
+    errors = run_together([lambda h=h: got.append(leases.acquire(team.db, name, h, now=now,
+                                                                 ttl=TTL)) for h in holders])
+    return got, errors
+
+
+def test_two_takers_at_once_one_wins(team) -> None:
+    # The first lease of a name, and an expired one: each has exactly one winner,
+    # the other is told who holds it, and nobody gets an error.
+    ours = ["here.example:1:a", "here.example:2:b"]
+    for round_ in range(20):
+        fresh = race(team, f"first:{round_}", ours, T0)
+        assert leases.acquire(team.db, f"old:{round_}", "elsewhere.example:9:z", now=T0,
+                              ttl=TTL) is None
+        expired = race(team, f"old:{round_}", ours, T0 + TTL)
+        for name, results, now in ((f"first:{round_}", fresh, T0),
+                                   (f"old:{round_}", expired, T0 + TTL)):
+            got, errors = results
+            winner = leases.held(team.db, name, now=now)
+            assert errors == [], (name, errors)
+            assert winner in ours
+            assert sorted(got, key=str) == sorted([None, winner], key=str), (name, got)

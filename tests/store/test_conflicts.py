@@ -4,11 +4,11 @@ writers at once lose nothing."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
+from together import run_together  # tests/ is on sys.path
 
 from store.errors import Conflict
 from store.models import Outbox
@@ -99,26 +99,6 @@ def test_a_customer_message_that_does_not_reopen_keeps_the_version(team) -> None
     seen = anna.set_status(number, "parked").version
     team.system.add_message(number, MessageInput("Hallå?"))
     assert anna.set_status(number, "open", expected_version=seen).version == seen + 1
-
-
-def run_together(workers: list[Callable[[], None]]) -> list[BaseException]:
-    """Start every worker at the same moment; return what they raised."""
-    start = threading.Barrier(len(workers))
-    errors: list[BaseException] = []
-
-    def run(work: Callable[[], None]) -> None:
-        try:
-            start.wait()
-            work()
-        except BaseException as exc:  # noqa: BLE001 - collected and asserted on
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(w,)) for w in workers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return errors
 
 
 def test_concurrent_notes_from_four_threads_lose_nothing(team) -> None:
