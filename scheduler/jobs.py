@@ -95,9 +95,12 @@ class Scheduler:
     def tick(self, now: datetime, *, batch: int = 5000, dry_run: bool = False) -> TickReport:
         """Every due job once, as if at `now`. Refused while another process runs
         them (the lease); each batch commits on its own, so a tick killed midway is
-        completed by the next one. `dry_run`: what would be done, nothing changed."""
+        completed by the next one. `dry_run`: what would be done, nothing changed — so
+        without the lease, beside a running scheduler."""
+        if dry_run:
+            return self._run(now, batch, dry_run=True)
         with self._lease():
-            return self._run(now, batch, dry_run)
+            return self._run(now, batch, dry_run=False)
 
     def purge(self, now: datetime) -> list[int]:
         """The retention job alone."""

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from scheduler.jobs import Scheduler, SchedulerBusy, archive_cutoff
 from scheduler.settings import LifecycleSettings
@@ -308,3 +309,18 @@ def test_the_schedulers_changes_are_audited_as_the_system(team) -> None:
     moves = [(actor, after) for actor, action, after in rows if action == "case.status"]
     assert moves[0][0] == "anna"  # solved by her
     assert moves[-1] == ("system", '{"status": "closed"}')
+
+
+def test_a_dry_run_needs_no_lease(team) -> None:
+    from store import leases
+
+    number = solved_case(team)
+    now = datetime.now(UTC)
+    assert leases.acquire(team.db, "scheduler", "elsewhere:1:b", now=now) is None
+    with team.db.read() as session:
+        before = session.execute(sa.text("SELECT holder, expires_at FROM lease")).all()
+    report = Scheduler(team.db, STOCKHOLM, holder="here:1:a").tick(
+        team.clock() + timedelta(days=8), dry_run=True)
+    assert report.closed == [number]
+    with team.db.read() as session:  # the other's lease, untouched
+        assert session.execute(sa.text("SELECT holder, expires_at FROM lease")).all() == before
