@@ -136,6 +136,19 @@ class Scheduler:
             self.renew()
         return done
 
+    def _drain_sla(self, step: Callable[[], dict[str, list[int]]]) -> dict[str, list[int]]:
+        """`_drain` for the SLA marks: the numbers by marker, every marker named."""
+        found: dict[str, list[int]] = {}
+
+        def flat() -> list[int]:
+            marked = step()
+            for marker, numbers in marked.items():
+                found.setdefault(marker, []).extend(numbers)
+            return [n for numbers in marked.values() for n in numbers]
+
+        self._drain(flat)
+        return {marker: sorted(numbers) for marker, numbers in found.items()}
+
     def _run(self, now: datetime, batch: int, dry_run: bool) -> TickReport:
         service = CaseService.system(self.db, clock=lambda: now)
         report = TickReport(now, dry_run=dry_run)
@@ -161,7 +174,7 @@ class Scheduler:
         if self.settings.retention_days is not None:
             before = now - timedelta(days=self.settings.retention_days)
             report.purged = self._drain(lambda: [p.number for p in service.purge(before)])
-        report.sla = service.record_sla(now)
+        report.sla = self._drain_sla(lambda: service.record_sla(now, limit=batch))
         return report
 
     def preview_purge(self, now: datetime) -> list:  # type: ignore[type-arg]

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from rivals import RivalClock  # tests/ is on sys.path
 
 from scheduler.jobs import Scheduler, SchedulerBusy, archive_cutoff
 from scheduler.settings import LifecycleSettings
@@ -235,50 +236,29 @@ def test_the_lease_runs_on_real_time_whatever_the_tick_is_told(team) -> None:
 
 
 def test_a_long_tick_renews_its_lease_between_batches(team) -> None:
-    from store import leases
-
     numbers = [solved_case(team) for _ in range(6)]
-    start = datetime.now(UTC)
-    reads: list[datetime] = []
-    refused: list[str | None] = []
-
-    def wall() -> datetime:
-        # Each batch takes 9 minutes of a 10-minute lease; another scheduler tries
-        # to take over at every step.
-        at = start + timedelta(minutes=9) * len(reads)
-        if reads:
-            refused.append(leases.acquire(team.db, "scheduler", "elsewhere:1:b", now=at))
-        reads.append(at)
-        return at
-
+    # Each batch takes 9 minutes of a 10-minute lease.
+    wall = RivalClock(team.db, timedelta(minutes=9))
     report = Scheduler(team.db, STOCKHOLM, holder="here:1:a", wall_clock=wall).tick(
         team.clock() + timedelta(days=8), batch=2)
     assert sorted(report.closed) == numbers
-    assert len(refused) >= 3
-    assert refused == ["here:1:a"] * len(refused)
+    assert len(wall.refused) >= 3
+    assert wall.refused == ["here:1:a"] * len(wall.refused)
 
 
 def test_a_tick_that_outlived_its_lease_stops_when_another_took_over(team) -> None:
     from store import leases
 
     numbers = [solved_case(team) for _ in range(6)]
-    start = datetime.now(UTC)
-    reads: list[datetime] = []
-
-    def wall() -> datetime:
-        # The first batch took 11 minutes: the lease ran out and another took it.
-        at = start + timedelta(minutes=11) * len(reads)
-        if reads:
-            assert leases.acquire(team.db, "scheduler", "elsewhere:1:b", now=at) is None
-        reads.append(at)
-        return at
-
+    # The first batch took 11 minutes: the lease ran out and another took it.
+    wall = RivalClock(team.db, timedelta(minutes=11))
     scheduler = Scheduler(team.db, STOCKHOLM, holder="here:1:a", wall_clock=wall)
     with pytest.raises(SchedulerBusy, match="elsewhere:1:b"):
         scheduler.tick(team.clock() + timedelta(days=8), batch=2)
+    assert wall.refused == [None]
     closed = [n for n in numbers if status(team, n) == "closed"]
     assert len(closed) == 2  # its first batch, whole; the rest is the other's
-    assert leases.held(team.db, "scheduler", now=reads[-1]) == "elsewhere:1:b"
+    assert leases.held(team.db, "scheduler", now=wall.reads[-1]) == "elsewhere:1:b"
 
 
 @pytest.mark.sqlite_only

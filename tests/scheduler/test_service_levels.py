@@ -174,3 +174,20 @@ def test_init_stores_the_service_levels_of_the_config(tmp_path) -> None:  # type
     assert policy is not None
     assert policy.settings.business_hours is False
     assert str(policy.calendar.zone) == "Europe/Stockholm"
+
+
+def test_sla_marks_are_drained_in_batches_renewing_the_lease(team) -> None:
+    from datetime import timedelta
+
+    from rivals import RivalClock  # tests/ is on sys.path
+
+    start(team, "2026-03-02 09:00")
+    numbers = [team.new_case() for _ in range(6)]
+    # Each batch takes 9 minutes of a 10-minute lease.
+    wall = RivalClock(team.db, timedelta(minutes=9))
+    report = Scheduler(team.db, SETTINGS, holder="here:1:a", wall_clock=wall).tick(
+        at("2026-03-02 13:00"), batch=4)
+    assert report.sla["first-soon"] == report.sla["first-breached"] == numbers
+    assert report.sla["resolution-soon"] == []
+    assert len(wall.refused) >= 2  # 6 cases, 4 a batch
+    assert wall.refused == ["here:1:a"] * len(wall.refused)
