@@ -69,7 +69,11 @@ class SlaSettings(BaseModel):
             if day not in DAYS:
                 raise ValueError(f"unknown day {day!r}: use {', '.join(DAYS)}")
             found = SPAN_RE.match(span)
-            if not found or not (_minutes(found, 1) < _minutes(found, 3) <= 24 * 60):
+            if found and (int(found.group(2)) > 59 or int(found.group(4)) > 59
+                          or max(_minutes(found, 1), _minutes(found, 3)) > 24 * 60):
+                raise ValueError(f"{day} = {span!r}: hours go up to 24:00 (midnight) and "
+                                 "minutes up to 59")
+            if not found or not _minutes(found, 1) < _minutes(found, 3):
                 raise ValueError(f"{day} = {span!r}: write the hours like 08:00-17:00")
         return value
 

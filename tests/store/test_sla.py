@@ -67,3 +67,12 @@ def test_a_daylight_saving_night_has_the_hours_it_really_has() -> None:
     assert always.add(at("2026-03-29 00:00"), 3) == at("2026-03-29 04:00")
     assert always.hours_between(at("2026-03-29 00:00"), at("2026-03-30 00:00")) == 23
     assert always.hours_between(at("2026-10-25 00:00"), at("2026-10-26 00:00")) == 25
+
+
+@pytest.mark.parametrize("span", ["08:75-17:00", "08:00-17:60", "25:00-26:00", "08:00-24:30",
+                                  "08:00-99:00"])
+def test_hours_past_the_clock_are_refused_by_day(span: str) -> None:
+    with pytest.raises(ValidationError, match=f"tue = '{span}': .*minutes up to 59"):
+        SlaSettings(week={"mon": "08:00-17:00", "tue": span})
+    assert Calendar(SlaSettings(week={"mon": "08:30-24:00"}), ZONE).add(
+        at("2026-03-02 23:00"), 1) == at("2026-03-03 00:00")
