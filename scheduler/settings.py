@@ -14,14 +14,27 @@ LOCALTIME = Path("/etc/localtime")
 
 
 def machine_zone() -> str:
-    """The machine's time zone name (TZ, else /etc/localtime), or UTC."""
-    if os.environ.get("TZ", "").strip(":"):
-        return os.environ["TZ"].strip(":")
+    """The machine's time zone name (TZ, else /etc/localtime), or UTC — only a name
+    ZoneInfo knows: TZ may be a POSIX rule like CET-1CEST,M3.5.0,M10.5.0/3."""
+    named = os.environ.get("TZ", "").strip(":")
+    if _known(named):
+        return named
     try:
         target = LOCALTIME.resolve(strict=True)
-        return str(target).split("zoneinfo/", 1)[1]
+        named = str(target).split("zoneinfo/", 1)[1]
     except (OSError, IndexError):
         return "UTC"
+    return named if _known(named) else "UTC"
+
+
+def _known(name: str) -> bool:
+    if not name:
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
 
 
 class LifecycleSettings(BaseModel):
@@ -47,12 +60,8 @@ class LifecycleSettings(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                zoneinfo.ZoneInfo(value)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"unknown time zone {value!r} (like Europe/Stockholm)") \
-                    from None
+        if value is not None and not _known(value):
+            raise ValueError(f"unknown time zone {value!r} (like Europe/Stockholm)")
         return value
 
     def zone(self) -> zoneinfo.ZoneInfo:

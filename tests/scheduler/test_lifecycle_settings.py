@@ -37,3 +37,23 @@ def test_a_machine_without_a_zone_counts_in_utc(monkeypatch: pytest.MonkeyPatch,
 def test_an_unknown_zone_is_refused_by_name() -> None:
     with pytest.raises(ValueError, match="unknown time zone 'Europe/Stokholm'"):
         LifecycleSettings(timezone="Europe/Stokholm")
+
+
+def test_a_posix_tz_string_gives_way_to_the_machines_zone(monkeypatch: pytest.MonkeyPatch,
+                                                          tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # TZ in the POSIX form names no zone ZoneInfo knows: /etc/localtime, else UTC.
+    monkeypatch.setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3")
+    zoneinfo = tmp_path / "usr/share/zoneinfo/Europe"
+    zoneinfo.mkdir(parents=True)
+    (zoneinfo / "Stockholm").write_bytes(b"")
+    (tmp_path / "localtime").symlink_to(zoneinfo / "Stockholm")
+    monkeypatch.setattr(lifecycle, "LOCALTIME", tmp_path / "localtime")
+    assert lifecycle.machine_zone() == "Europe/Stockholm"
+    assert str(LifecycleSettings().zone()) == "Europe/Stockholm"
+    monkeypatch.setattr(lifecycle, "LOCALTIME", tmp_path / "no-such-file")
+    assert lifecycle.machine_zone() == "UTC"
+    # A link into zoneinfo that names no zone either.
+    (zoneinfo / "Nowhere").write_bytes(b"")
+    (tmp_path / "odd").symlink_to(zoneinfo / "Nowhere")
+    monkeypatch.setattr(lifecycle, "LOCALTIME", tmp_path / "odd")
+    assert lifecycle.machine_zone() == "UTC"
