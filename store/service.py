@@ -491,8 +491,11 @@ class CaseService:
             ).order_by(table.c.id).limit(limit)
             if dry_run:
                 return list(conn.execute(due).scalars())
+            # Status and time again on the row itself: under READ COMMITTED the UPDATE
+            # may have waited for a row that was reopened and solved again meanwhile.
             moved = sorted(conn.execute(sa.update(table).where(
-                table.c.id.in_(due.scalar_subquery()), table.c.status == begin.value
+                table.c.id.in_(due.scalar_subquery()), table.c.status == begin.value,
+                table.c[stamp] < since_before
             ).values({"status": end.value, mark: now, "version": table.c.version + 1,
                       "updated_at": sa.case((table.c.updated_at < now, now),
                                             else_=table.c.updated_at)}

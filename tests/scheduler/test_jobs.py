@@ -304,3 +304,32 @@ def test_a_dry_run_needs_no_lease(team) -> None:
     assert report.closed == [number]
     with team.db.read() as session:  # the other's lease, untouched
         assert session.execute(sa.text("SELECT holder, expires_at FROM lease")).all() == before
+
+
+def test_a_case_solved_again_while_the_close_waits_for_it_stays_solved(team, engine) -> None:
+    # On PostgreSQL the close's UPDATE may wait for a row an agent is changing; when
+    # it gets the row, the case was reopened and solved again: too recent to close.
+    if engine == "sqlite":
+        pytest.skip("SQLite's writers take turns: no UPDATE waits for a row")
+    from store.models import Case
+
+    number = solved_case(team)
+    solved = team.clock()
+    again = team.clock.advance(days=8)
+    cases = Case.__table__  # type: ignore[attr-defined]
+    moved: list[object] = []
+    with team.db.engine.connect() as agent, team.db.engine.connect() as watcher:
+        for values in ({"status": "open", "solved_at": None},
+                       {"status": "solved", "solved_at": again}):
+            agent.execute(sa.update(cases).where(cases.c.id == number).values(values))
+        closing = threading.Thread(target=lambda: moved.append(team.system.advance(
+            "solved", "closed", since_before=solved + timedelta(days=7), reason="test")))
+        closing.start()
+        deadline = time.monotonic() + 10
+        while not watcher.execute(sa.text("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                                  ).scalar():
+            assert time.monotonic() < deadline, "the close never waited for the row"
+        agent.commit()
+        closing.join()
+    assert moved == [[]]
+    assert status(team, number) == "solved"
