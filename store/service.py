@@ -523,27 +523,31 @@ class CaseService:
     def purge(self, archived_before: datetime, *, dry_run: bool = False,
               limit: int = 500) -> list[Purged]:
         """Retention: archived cases archived before `archived_before` go — their
-        conversation, attachments, raw mail, and contacts no other case has. Each
-        leaves one audit record with no personal data (its number and dates), and
-        its older audit records lose their values. At most `limit` per transaction;
-        call again until it returns none. `dry_run`: what would go, nothing done."""
+        conversation, attachments, raw mail, and contacts no other case has — and
+        with each the cases merged into it (a merged case keeps its old status and
+        points to the survivor). Each leaves one audit record with no personal data
+        (its number and dates), and its older audit records lose their values. At
+        most `limit` archived cases per transaction; call again until it returns none.
+        `dry_run`: what would go, nothing done."""
 
         def work(session: Session, actor: Actor) -> list[Purged]:
             self._require_system(actor)
-            cases = list(session.scalars(sa.select(Case).where(
-                Case.status == Status.ARCHIVED.value, Case.archived_at < archived_before
+            archived = list(session.scalars(sa.select(Case).where(
+                Case.status == Status.ARCHIVED.value, Case.archived_at < archived_before,
+                Case.merged_into_id.is_(None),  # goes with its survivor
             ).order_by(Case.id).limit(limit)))
-            ids = [c.id for c in cases]
+            cases = _with_merged(session, archived)
+            ids = sorted(cases)
             if not ids:
                 return []
             messages = sa.select(Message.id).where(Message.case_id.in_(ids))
             counts = dict(session.execute(sa.select(Message.case_id, sa.func.count()).where(
                 Message.case_id.in_(ids)).group_by(Message.case_id)).all())
-            contacts = {c.contact_id for c in cases}
+            contacts = {c.contact_id for c, _ in cases.values()}
             shared = set(session.scalars(sa.select(Case.contact_id).where(
                 Case.contact_id.in_(contacts), Case.id.not_in(ids))))
-            report = [Purged(c.id, c.archived_at, counts.get(c.id, 0),  # type: ignore[arg-type]
-                             c.contact_id not in shared) for c in cases]
+            report = [Purged(n, cases[n][1].archived_at, counts.get(n, 0),  # type: ignore[arg-type]
+                             cases[n][0].contact_id not in shared) for n in ids]
             if dry_run:
                 return report
             now = self._now()
@@ -564,9 +568,6 @@ class CaseService:
                 (CaseLink, sa.or_(CaseLink.case_id.in_(ids), CaseLink.other_id.in_(ids))),
             ):
                 session.execute(sa.delete(table).where(where))
-            # Other cases merged into these keep their own rows, no longer pointing here.
-            session.execute(sa.update(Case).where(Case.merged_into_id.in_(ids)).values(
-                merged_into_id=None))
             session.execute(sa.delete(Case).where(Case.id.in_(ids)))
             session.execute(sa.delete(Contact).where(Contact.id.in_(contacts - shared)))
             FileStore(self.db).forget(session, digests)
@@ -1493,15 +1494,7 @@ class CaseService:
 
         def work(session: Session, actor: Actor) -> list[CaseRow]:
             case = require_case(session, actor, number)
-            linked = _linked(session, case.id)  # type: ignore[arg-type]
-            query = queries.row_columns().where(
-                sa.or_(Case.contact_id == case.contact_id, Case.id.in_(linked or [-1])),
-                Case.id != case.id, Case.merged_into_id.is_(None),
-            )
-            visible = visible_channels(session, actor)
-            if visible is not None:
-                query = query.where(Case.channel_id.in_(sorted(visible) or [-1]))
-            query = query.order_by(Case.updated_at.desc(), Case.id.desc()).limit(200)
+            query = _related(session, actor, case, queries.row_columns())
             return [queries.to_row(r) for r in session.execute(query)]
 
         return self._read(work)
@@ -1711,7 +1704,10 @@ class CaseService:
 
     def get_case(self, number: int) -> CaseView:
         def work(session: Session, actor: Actor) -> CaseView:
-            return _case_view(session, require_case(session, actor, number))
+            case = require_case(session, actor, number)
+            related = session.scalars(_related(session, actor, case, sa.select(Case.id),
+                                               merged=True))
+            return _case_view(session, case, tuple(related))
 
         return self._read(work)
 
@@ -2037,6 +2033,20 @@ def _open_follow_up(session: Session, case: Case) -> Case | None:
     return found
 
 
+def _with_merged(session: Session, cases: list[Case]) -> dict[int, tuple[Case, Case]]:
+    """`cases` and every case merged into one of them, chains followed: by number,
+    the case and the one of `cases` it ended in."""
+    found = {c.id: (c, c) for c in cases}
+    frontier = list(found)
+    while frontier:
+        merged = list(session.scalars(sa.select(Case).where(
+            Case.merged_into_id.in_(frontier), Case.id.not_in(found))))
+        for case in merged:
+            found[case.id] = (case, found[case.merged_into_id][1])  # type: ignore[index]
+        frontier = [c.id for c in merged]
+    return found  # type: ignore[return-value]
+
+
 def _follow_merges(session: Session, case: Case) -> Case:
     seen = set()
     while case.merged_into_id is not None and case.id not in seen:
@@ -2309,7 +2319,23 @@ def _message_view(session: Session, m: Message,
     )
 
 
-def _case_view(session: Session, case: Case) -> CaseView:
+def _related(session: Session, actor: Actor, case: Case, query: sa.Select,  # type: ignore[type-arg]
+             *, merged: bool = False, limit: int = 200) -> sa.Select:  # type: ignore[type-arg]
+    """The cases related to `case` that the actor may see: the same contact's others and
+    those linked to it, newest updated first; `merged`: with the linked ones merged
+    away (the detail names them; a merge cannot take them again)."""
+    linked = _linked(session, case.id)  # type: ignore[arg-type]
+    same_contact = sa.and_(Case.contact_id == case.contact_id, Case.merged_into_id.is_(None))
+    query = query.where(
+        sa.or_(same_contact, Case.id.in_(linked or [-1])), Case.id != case.id,
+        sa.true() if merged else Case.merged_into_id.is_(None))
+    visible = visible_channels(session, actor)
+    if visible is not None:
+        query = query.where(Case.channel_id.in_(sorted(visible) or [-1]))
+    return query.order_by(Case.updated_at.desc(), Case.id.desc()).limit(limit)
+
+
+def _case_view(session: Session, case: Case, related: tuple[int, ...]) -> CaseView:
     channel = session.get_one(Channel, case.channel_id)
     contact = session.get_one(Contact, case.contact_id)
     messages = session.scalars(
@@ -2347,7 +2373,7 @@ def _case_view(session: Session, case: Case) -> CaseView:
         first_response_at=case.first_response_at, solved_at=case.solved_at,
         closed_at=case.closed_at, archived_at=case.archived_at,
         merged_into=case.merged_into_id, watchers=tuple(watchers),
-        related=tuple(_linked(session, case.id)),  # type: ignore[arg-type]
+        related=related,
         messages=tuple(_message_view(session, m, attachments.get(m.id, []),  # type: ignore[arg-type]
                                      mentions.get(m.id, [])) for m in messages),
         in_workspaces=tuple(workspaces),

@@ -624,6 +624,7 @@ def test_related_lists_the_same_contacts_other_cases_and_linked_ones(team) -> No
     related = {r.number for r in anna.related(mine)}
     assert related == {same_contact, linked}
     assert stranger not in related
+    assert set(anna.get_case(mine).related) == related  # the detail names the same ones
 
 
 def test_link_shows_on_both_cases_once(team, db) -> None:
