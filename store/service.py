@@ -2040,7 +2040,7 @@ def _with_merged(session: Session, cases: list[Case]) -> dict[int, tuple[Case, C
     frontier = list(found)
     while frontier:
         merged = list(session.scalars(sa.select(Case).where(
-            Case.merged_into_id.in_(frontier), Case.id.not_in(found))))
+            Case.merged_into_id.in_(frontier), Case.id.not_in(list(found)))))
         for case in merged:
             found[case.id] = (case, found[case.merged_into_id][1])  # type: ignore[index]
         frontier = [c.id for c in merged]

@@ -19,6 +19,7 @@ from rivals import RivalClock  # tests/ is on sys.path
 
 from scheduler.jobs import Scheduler, SchedulerBusy, archive_cutoff
 from scheduler.settings import LifecycleSettings
+from store.errors import NotFound
 from store.queries import CaseFilter
 from store.service import AttachmentInput, ContactInput, MessageInput
 
@@ -193,11 +194,8 @@ def test_retention_purges_personal_data_and_keeps_an_audit_record(team) -> None:
     assert boss.count_cases(CaseFilter(include_ended=True)) == 1
     assert boss.get_case(keep).contact.name == "Delad Kund"  # still used: kept
     assert boss.list_cases(CaseFilter(search="Storgatan", include_ended=True)) == []
+    text = audit_text(team)
     with team.db.read() as session:
-        import sqlalchemy as sa
-
-        text = " ".join(str(v) for row in session.execute(sa.text(
-            "SELECT * FROM audit_event")).all() for v in row)
         people = session.execute(sa.text(
             "SELECT count(*) FROM contact WHERE email = 'greta@example.se'")).scalar()
         files = session.execute(sa.text("SELECT count(*) FROM attachment")).scalar()
@@ -206,6 +204,57 @@ def test_retention_purges_personal_data_and_keeps_an_audit_record(team) -> None:
     for personal in ("Greta", "greta@", "Storgatan", "19121212", "pass.jpg"):
         assert personal not in text
     assert (people, files, purged) == (0, 0, 2)
+
+
+def test_retention_takes_the_cases_merged_into_a_purged_case(team) -> None:
+    anna = team.as_("anna")
+    greta = ContactInput(name="Greta Gammal", email="greta@example.se")
+    first = anna.create_case(channel="Support", title="Min adress är Storgatan 1",
+                             contact=greta, messages=[MessageInput(
+                                 "Personnummer 19121212-1212", attachments=(
+                                     AttachmentInput("pass.jpg", b"foto"),))])
+    second = anna.create_case(channel="Support", title="Igen", contact=greta,
+                              messages=[MessageInput("Hej igen")])
+    last = anna.create_case(channel="Support", title="Tredje gången", contact=greta)
+    other = team.new_case()
+    anna.merge(first, second)
+    anna.merge(second, last)  # a chain: first → second → last
+    anna.set_status(last, "solved")
+    team.system.set_status(last, "closed")
+    team.system.set_status(last, "archived")
+    scheduler = Scheduler(team.db, LifecycleSettings(timezone="Europe/Stockholm",
+                                                     retention_days=365))
+    later = team.clock() + timedelta(days=366)
+    going = sorted([first, second, last])
+    assert [(p.number, p.contact_removed) for p in scheduler.preview_purge(later)] == [
+        (n, True) for n in going]
+    assert scheduler.tick(later).purged == going
+    assert scheduler.tick(later + timedelta(days=1)).purged == []
+    boss = team.as_("boss")
+    assert [r.number for r in boss.list_cases(CaseFilter(include_ended=True))] == [other]
+    for number in going:
+        with pytest.raises(NotFound):
+            boss.get_case(number)
+    with team.db.read() as session:
+        left = {table: session.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar()
+                for table in ("contact", "attachment", "case_link")}
+        kept = session.execute(sa.text(
+            "SELECT count(*) FROM audit_event WHERE case_id IN (:a, :b, :c) AND "
+            "action = 'case.merge'"), {"a": first, "b": second, "c": last}).scalar()
+        purged = sorted(session.scalars(sa.text(
+            "SELECT case_id FROM audit_event WHERE action = 'case.purged'")))
+    assert left == {"contact": 1, "attachment": 0, "case_link": 0}  # the other case's
+    assert (kept, purged) == (2, going)  # who merged what when stays, without values
+    text = audit_text(team)
+    for personal in ("Greta", "greta@", "Storgatan", "19121212", "pass.jpg", "Tredje"):
+        assert personal not in text
+
+
+def audit_text(team) -> str:  # type: ignore[no-untyped-def]
+    """Every value of the audit log, as one text."""
+    with team.db.read() as session:
+        return " ".join(str(v) for row in session.execute(sa.text(
+            "SELECT * FROM audit_event")).all() for v in row)
 
 
 def test_a_dry_run_says_what_would_happen_and_changes_nothing(team) -> None:
