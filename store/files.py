@@ -22,6 +22,7 @@ from store.models import StoredFile
 
 class FileStore:
     def __init__(self, db: Database) -> None:
+        self.db = db
         self.root = db.files_dir  # None: in the database
         self.file_mode = db.file_mode
         self.dir_mode = db.dir_mode
@@ -55,17 +56,28 @@ class FileStore:
         except FileNotFoundError:
             raise NotFound(f"the file {digest[:12]}… is missing from {self.root}") from None
 
-    def forget(self, session: Session, digests: set[str]) -> None:
-        """Delete files no attachment and no kept mail refers to any more."""
-        from store.models import Attachment, InboundMail
+    def forget(self, session: Session, digests: set[str]) -> set[str]:
+        """Delete the stored bytes no attachment and no kept mail refers to any more;
+        returns those digests, whose files `remove` deletes after the commit."""
+        gone = digests - _used(session, digests)
+        if gone:
+            session.execute(sa.delete(StoredFile).where(StoredFile.sha256.in_(gone)))
+        return gone if self.root is not None else set()
 
-        used = set(session.scalars(sa.select(Attachment.sha256).where(
-            Attachment.sha256.in_(digests)))) | set(session.scalars(sa.select(
-                InboundMail.sha256).where(InboundMail.sha256.in_(digests))))
-        gone = digests - used
-        if not gone:
+    def remove(self, digests: set[str]) -> None:
+        """Unlink the files of `digests` (after `forget`'s transaction committed: a
+        purge rolled back keeps them) that still no row uses."""
+        if self.root is None or not digests:
             return
-        session.execute(sa.delete(StoredFile).where(StoredFile.sha256.in_(gone)))
-        if self.root is not None:
-            for digest in gone:  # after the commit would be tidier; a leftover is harmless
-                self.path(digest).unlink(missing_ok=True)
+        with self.db.read() as session:
+            gone = digests - _used(session, digests)
+        for digest in gone:
+            self.path(digest).unlink(missing_ok=True)
+
+
+def _used(session: Session, digests: set[str]) -> set[str]:
+    from store.models import Attachment, InboundMail
+
+    return set(session.scalars(sa.select(Attachment.sha256).where(
+        Attachment.sha256.in_(digests)))) | set(session.scalars(sa.select(
+            InboundMail.sha256).where(InboundMail.sha256.in_(digests))))

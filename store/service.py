@@ -530,7 +530,7 @@ class CaseService:
         most `limit` archived cases per transaction; call again until it returns none.
         `dry_run`: what would go, nothing done."""
 
-        def work(session: Session, actor: Actor) -> list[Purged]:
+        def work(session: Session, actor: Actor) -> tuple[list[Purged], set[str]]:
             self._require_system(actor)
             archived = list(session.scalars(sa.select(Case).where(
                 Case.status == Status.ARCHIVED.value, Case.archived_at < archived_before,
@@ -539,7 +539,7 @@ class CaseService:
             cases = _with_merged(session, archived)
             ids = sorted(cases)
             if not ids:
-                return []
+                return [], set()
             messages = sa.select(Message.id).where(Message.case_id.in_(ids))
             counts = dict(session.execute(sa.select(Message.case_id, sa.func.count()).where(
                 Message.case_id.in_(ids)).group_by(Message.case_id)).all())
@@ -549,7 +549,7 @@ class CaseService:
             report = [Purged(n, cases[n][1].archived_at, counts.get(n, 0),  # type: ignore[arg-type]
                              cases[n][0].contact_id not in shared) for n in ids]
             if dry_run:
-                return report
+                return report, set()
             now = self._now()
             search.forget_cases(session, ids)  # type: ignore[arg-type]
             # The raw mail of these cases' messages (and of any mail filed on them).
@@ -570,16 +570,18 @@ class CaseService:
                 session.execute(sa.delete(table).where(where))
             session.execute(sa.delete(Case).where(Case.id.in_(ids)))
             session.execute(sa.delete(Contact).where(Contact.id.in_(contacts - shared)))
-            FileStore(self.db).forget(session, digests)
+            files = FileStore(self.db).forget(session, digests)
             # The audit trail of a purged case keeps who did what when, not the values.
             session.execute(sa.update(AuditEvent).where(AuditEvent.case_id.in_(ids)).values(
                 before="", after=""))
             audit.record_many(session, actor, at=now, events=[
                 ("case.purged", p.number, {"archived_at": p.archived_at.isoformat(),
                                            "messages": p.messages}) for p in report])
-            return report
+            return report, files
 
-        return self._write(work)
+        report, files = self._write(work)
+        FileStore(self.db).remove(files)  # after the commit: a failed purge keeps them
+        return report
 
     # -- mail out (the outbox) ----------------------------------------------------------
     # queued → sending → sent / failed / unknown, each step its own commit; the network

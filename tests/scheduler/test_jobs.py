@@ -382,3 +382,36 @@ def test_a_case_solved_again_while_the_close_waits_for_it_stays_solved(team, eng
         closing.join()
     assert moved == [[]]
     assert status(team, number) == "solved"
+
+
+def test_a_purge_that_fails_keeps_the_files_of_its_cases(team, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # Files in a folder (either engine): deleted only once the purge has committed.
+    from store import audit
+    from store.db import Database
+    from store.service import CaseService
+
+    db = Database(team.db.url, files=tmp_path / "files")
+    anna, system = CaseService(db, "anna", clock=team.clock), CaseService.system(
+        db, clock=team.clock)
+    number = anna.create_case(channel="Support", title="Pass", contact=ContactInput(
+        name="Greta", email="greta@example.se"), messages=[MessageInput(
+            "Här", attachments=(AttachmentInput("pass.jpg", b"foto"),))])
+    (attachment,) = [a for m in anna.get_case(number).messages for a in m.attachments]
+    anna.set_status(number, "solved")
+    system.set_status(number, "closed")
+    system.set_status(number, "archived")
+    later = team.clock() + timedelta(days=1)
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the disk is full")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(audit, "record_many", fail)  # the purge's last step, after the files
+        with pytest.raises(RuntimeError, match="disk is full"):
+            system.purge(later)
+    assert anna.get_case(number).status == "archived"
+    assert anna.attachment_content(attachment.id) == ("pass.jpg", b"foto")
+    assert [p.number for p in system.purge(later)] == [number]
+    assert [p for p in (tmp_path / "files").rglob("*") if p.is_file()] == []
+    db.dispose()
