@@ -105,7 +105,7 @@ async def test_the_conversation_in_order_a_note_marked_intern_an_event_apart(
         customer = line_of(lines, "KUND: beloppet är fel")
         reply = line_of(lines, "SVAR: vi rättar fakturan")
         note = line_of(lines, "NOTIS: kolla med ekonomi först")
-        status = line_of(lines, "Status: new → parked")
+        status = line_of(lines, "Status: Nytt → Parkerat")  # in the UI's language
         assert customer < reply < note < status  # the store's order, on screen
         # Each message under its own heading, right above it.
         assert texts[customer - 1].startswith(" Kund ")

@@ -324,3 +324,24 @@ def test_the_config_language_reaches_the_tui(
         cli.main(["--config", str(config), "--db", str(demo_path)])
     assert exit_.value.code == 0
     assert seen == [("en", "Quit")]
+
+
+@pytest.mark.parametrize(("stored", "swedish", "english"), [
+    ("Status: waiting → open (the customer replied)", "Status: Väntar → Öppet (kunden svarade)",
+     "Status: Waiting → Open (the customer replied)"),
+    ("Status: solved → closed (solved for 7 days)", "Status: Löst → Stängt (löst i 7 dagar)",
+     "Status: Solved → Closed (solved for 7 days)"),
+    ("Priority: medium → high", "Prioritet: Medel → Hög", "Priority: Medium → High"),
+    ("Assigned to anna", "Tilldelat anna", "Assigned to anna"),
+    ("SLA: the first answer is overdue", "SLA: första svaret är försenat",
+     "SLA: the first answer is overdue"),
+    ("Title changed from “x”", "Title changed from “x”", "Title changed from “x”"),  # as is
+])
+def test_system_events_are_shown_in_the_ui_language(stored: str, swedish: str,
+                                                    english: str) -> None:
+    from tui.words import event_text
+
+    use("sv")
+    assert event_text(stored) == swedish
+    use("en")
+    assert event_text(stored) == english

@@ -15,7 +15,7 @@ from textual.widgets import Static
 from mail.quotes import split_quoted
 from store.views import CaseView
 from tui.sanitize import clean_block, clean_line
-from tui.words import N_, priorities, statuses, tr
+from tui.words import N_, event_text, priorities, statuses, tr
 
 KIND_HEADINGS = {"customer": (N_("Kund"), "bold cyan"), "ai": (N_("AI-agent"), "bold magenta"),
                  "reply": (N_("Svar till kunden"), "bold green"),
@@ -51,7 +51,7 @@ def render_case(view: CaseView, *, show_quoted: bool = False) -> Group:
     for m in view.messages:
         when = m.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
         if m.kind == "event":
-            parts.append(Text(f"— {when} {clean_line(m.author)}: {clean_line(m.text)}",
+            parts.append(Text(f"— {when} {clean_line(m.author)}: {clean_line(event_text(m.text))}",
                               style="dim italic"))
             continue
         heading, style = KIND_HEADINGS.get(m.kind, (m.kind, "bold"))
