@@ -415,3 +415,27 @@ def test_a_purge_that_fails_keeps_the_files_of_its_cases(team, tmp_path: Path,
     assert [p.number for p in system.purge(later)] == [number]
     assert [p for p in (tmp_path / "files").rglob("*") if p.is_file()] == []
     db.dispose()
+
+
+def test_archiving_sla_marks_and_purging_are_audited_as_the_system(team) -> None:
+    scheduler = Scheduler(team.db, LifecycleSettings(timezone="Europe/Stockholm",
+                                                     retention_days=30))
+    scheduler.tick(team.clock())  # stores the service levels
+    late = team.new_case()  # never answered: its first answer falls due
+    number = solved_case(team)
+    closed = team.clock() + timedelta(days=8)
+    assert scheduler.tick(closed).sla["first-breached"] == [late]
+    assert scheduler.tick(closed + timedelta(days=2)).archived == [number]
+
+    def actors(where: str) -> list[tuple[str, str]]:
+        with team.db.read() as session:
+            return sorted(set(session.execute(sa.text(  # type: ignore[arg-type]
+                f"SELECT action, actor FROM audit_event WHERE {where}")).all()))
+
+    assert actors(f"case_id = {late} AND action LIKE 'sla.%'") == [
+        (f"sla.{marker}", "system") for marker in ("first-breached", "first-soon",
+                                                   "resolution-breached", "resolution-soon")]
+    assert actors(f"case_id = {number} AND after LIKE '%archived%'") == [
+        ("case.status", "system")]
+    assert scheduler.tick(closed + timedelta(days=40)).purged == [number]
+    assert actors("action = 'case.purged'") == [("case.purged", "system")]

@@ -327,6 +327,28 @@ def test_solving_again_after_a_reopen_takes_the_new_time(team, clock) -> None:
     assert anna.get_case(number).solved_at == again
 
 
+def test_resolved_at_is_set_on_solve_cleared_by_a_customer_reopen_and_set_again(
+        team, clock) -> None:
+    from store.queries import CaseFilter
+
+    def resolved_at(number: int):  # type: ignore[no-untyped-def]
+        (row,) = [r for r in team.as_("boss").list_cases(CaseFilter(include_ended=True))
+                  if r.number == number]
+        return row.resolved_at
+
+    number = team.new_case()
+    assert resolved_at(number) is None
+    solved = clock.advance(hours=2)
+    team.as_("anna").set_status(number, "solved")
+    assert resolved_at(number) == solved
+    clock.advance(days=1)
+    team.system.add_message(number, MessageInput("Det fungerar fortfarande inte."))
+    assert resolved_at(number) is None
+    again = clock.advance(hours=3)
+    team.as_("anna").set_status(number, "solved")
+    assert resolved_at(number) == again
+
+
 def test_an_escalated_case_starts_escalated_and_moves_like_a_new_one(team) -> None:
     number = team.new_case(escalated=True)
     anna = team.as_("anna")

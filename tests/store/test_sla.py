@@ -76,3 +76,24 @@ def test_hours_past_the_clock_are_refused_by_day(span: str) -> None:
         SlaSettings(week={"mon": "08:00-17:00", "tue": span})
     assert Calendar(SlaSettings(week={"mon": "08:30-24:00"}), ZONE).add(
         at("2026-03-02 23:00"), 1) == at("2026-03-03 00:00")
+
+
+def test_without_holidays_and_with_extra_ones_the_due_times_move() -> None:
+    # Good Friday 2026 is 3 April: closed by default, open with holidays = "none".
+    maundy = at("2026-04-02 16:00")
+    assert Calendar(SlaSettings(), ZONE).add(maundy, 2) == at("2026-04-07 09:00")
+    assert Calendar(SlaSettings(holidays="none"), ZONE).add(maundy, 2) == at(
+        "2026-04-03 09:00")
+    # An extra closed day on top of the Swedish ones, and on its own.
+    monday = at("2026-03-02 16:00")
+    assert Calendar(SlaSettings(), ZONE).add(monday, 2) == at("2026-03-03 09:00")
+    assert Calendar(SlaSettings(extra_holidays=["2026-03-03"]), ZONE).add(monday, 2) == at(
+        "2026-03-04 09:00")
+    assert Calendar(SlaSettings(holidays="none", extra_holidays=["2026-04-03"]), ZONE).add(
+        maundy, 2) == at("2026-04-06 09:00")  # Easter Monday open without "se"
+    # The policy's due times follow: medium, 4 working hours to the first answer.
+    due = SlaPolicy(SlaSettings(holidays="none", extra_holidays=["2026-03-03"]),
+                    ZONE).due(monday, "medium", "standard")
+    assert due["first_response_due"] == at("2026-03-04 11:00")
+    with pytest.raises(ValidationError, match="'2026-02-30' is not a date"):
+        SlaSettings(extra_holidays=["2026-02-30"])
