@@ -18,7 +18,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Footer, Header, Input, Static, TextArea
 from textual.worker import Worker, WorkerState
 
 from store.errors import Conflict, Forbidden, NotFound, TransitionError
@@ -219,6 +219,10 @@ class CasedeskApp(App[None]):
                 yield CaseDetail(id="detail")
                 yield Composer(id="composer")
         yield Footer()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # While text is being written, a letter types itself: its key is not offered.
+        return not (isinstance(self.focused, TextArea | Input) and action in _LETTER_ACTIONS)
 
     def on_mount(self) -> None:
         self.sub_title = self.service.login
@@ -824,3 +828,9 @@ class CasedeskApp(App[None]):
                 self.load_case(number)
 
         self.push_screen(ConfirmModal(question), answer)
+
+
+# The app's actions on a letter (or / and ?): a text being written takes those keys.
+_LETTER_ACTIONS = {b.action.partition("(")[0] for b in CasedeskApp.BINDINGS
+                   if isinstance(b, Binding) and (len(b.key) == 1
+                                                  or b.key in ("slash", "question_mark"))}
