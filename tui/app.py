@@ -25,6 +25,7 @@ from store.errors import Conflict, Forbidden, NotFound, TransitionError
 from store.queries import CaseFilter, GroupCount, Grouping
 from store.service import CaseService
 from store.views import CaseRow, CaseView
+from store.workspace import WorkspacePrefs
 from tui.caselist import WINDOW, CaseWindow, GroupedWindow, Request, in_group
 from tui.sanitize import clean_line
 from tui.screens import (
@@ -33,6 +34,7 @@ from tui.screens import (
     ColumnModal,
     ConfirmModal,
     FilterModal,
+    WorkspaceSettingsModal,
     describe,
 )
 from tui.widgets.case_detail import CaseDetail
@@ -98,6 +100,12 @@ class CaseLoaded(Message):
 
 
 @dataclass
+class WorkspaceCounted(Message):
+    cases: int
+    unread: int
+
+
+@dataclass
 class StoreChanged(Message):
     change: int
 
@@ -140,6 +148,9 @@ PALETTE = {
     "app.move": N_("Flytta det öppna ärendet till en annan kanal"),
     "app.watch": N_("Bevaka eller sluta bevaka det öppna ärendet"),
     "app.workspace": N_("Lägg till eller ta bort ur din arbetsyta"),
+    "app.overview": N_("Alla ärenden du får se"),
+    "app.workspace_view": N_("Din egen kö: ärendena i din arbetsyta, olästa markerade ●"),
+    "app.workspace_settings": N_("Vilka ärenden som läggs till i och tas bort ur arbetsytan"),
     "app.related": N_("Samma kunds ärenden; slå ihop"),
     "app.quoted": N_("Visa eller dölj citerad historik i kundens mejl"),
 }
@@ -170,6 +181,10 @@ class CasedeskApp(App[None]):
         Binding("l", "choose('related')", "Relaterade ärenden", show=False,
                 id="app.related"),
         Binding("h", "toggle_quoted", "Citat", show=False, id="app.quoted"),
+        Binding("1", "view('overview')", "Översikt", id="app.overview"),
+        Binding("2", "view('workspace')", "Min arbetsyta", id="app.workspace_view"),
+        Binding("W", "workspace_settings", "Arbetsytans inställningar",
+                id="app.workspace_settings"),
         Binding("escape", "clear_search", "Rensa sökning", show=False, id="app.clear"),
     ]
     CSS = """
@@ -196,6 +211,8 @@ class CasedeskApp(App[None]):
         translate_bindings(self)
         self.service = service()
         self.filters = CaseFilter(limit=WINDOW)
+        self.view = "overview"  # or "workspace"
+        self.views: dict[str, tuple[CaseFilter, Grouping | None]] = {}
         self.grouping: Grouping | None = None
         self.generation = 0
         self.in_flight: set[Request] = set()
@@ -222,7 +239,13 @@ class CasedeskApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # While text is being written, a letter types itself: its key is not offered.
-        return not (isinstance(self.focused, TextArea | Input) and action in _LETTER_ACTIONS)
+        if isinstance(self.focused, TextArea | Input) and action in _LETTER_ACTIONS:
+            return False
+        if action == "view":  # the key to the other view only
+            return parameters[0] != self.view
+        if action == "workspace_settings":
+            return self.view == "workspace"
+        return True
 
     def on_mount(self) -> None:
         self.sub_title = self.service.login
@@ -299,6 +322,8 @@ class CasedeskApp(App[None]):
                   keep: Keep | None) -> None:
         # The change feed as of this list: anything later reloads it.
         self.post_message(Seen(self.service.latest_change()))
+        if filters.workspace is not None:
+            self.post_message(WorkspaceCounted(*self.service.workspace_counts()))
         if grouping is None and (keep is None or keep.row is None):
             # A new list: its first rows on screen before it is counted (a count of a
             # common word's hits takes far longer than the rows).
@@ -463,6 +488,7 @@ class CasedeskApp(App[None]):
     @work(thread=True, exclusive=True, group="case", exit_on_error=False)
     def load_case(self, number: int) -> None:
         self.post_message(CaseLoaded(self.service.get_case(number)))
+        self.service.mark_read(number)  # nothing new in it for this agent now
 
     @on(CaseLoaded)
     def show_case(self, message: CaseLoaded) -> None:
@@ -796,10 +822,51 @@ class CasedeskApp(App[None]):
     def action_clear_filters(self) -> None:
         self.query_one("#search", Input).value = ""
         self.query_one("#search", Input).remove_class("-shown")
-        # Filters only: how the list is grouped and sorted stays.
+        # Filters only: how the list is grouped and sorted stays, and whose workspace.
         self.filters = CaseFilter(limit=WINDOW, sort=self.filters.sort,
-                                  ascending=self.filters.ascending)
+                                  ascending=self.filters.ascending,
+                                  workspace=self.filters.workspace)
         self.reload()
+
+    # -- my workspace ------------------------------------------------------------------
+
+    def action_view(self, name: str) -> None:
+        """The overview, or the agent's workspace: the same list, detail and keys, each
+        with its own filters, grouping and sort kept while the other is on screen."""
+        if name == self.view:
+            return
+        self.views[self.view] = (self.filters, self.grouping)
+        self.view = name
+        self.filters, self.grouping = self.views.get(name) or (
+            CaseFilter(limit=WINDOW, workspace="me" if name == "workspace" else None), None)
+        self.sub_title = self.service.login
+        self.refresh_bindings()
+        self.reload()
+
+    @on(WorkspaceCounted)
+    def workspace_counted(self, message: WorkspaceCounted) -> None:
+        if self.view == "workspace":
+            self.sub_title = tr("{login} — Min arbetsyta: {cases} ärenden, {unread} olästa").format(
+                login=self.service.login, cases=message.cases, unread=message.unread)
+
+    def action_workspace_settings(self) -> None:
+        self.open_workspace_settings()
+
+    @work(thread=True, exclusive=True, group="workspace", exit_on_error=False)
+    def open_workspace_settings(self) -> None:
+        current = self.service.workspace_prefs()
+        self.call_from_thread(lambda: self.push_screen(WorkspaceSettingsModal(current),
+                                                       self.save_workspace_settings))
+
+    def save_workspace_settings(self, chosen: WorkspacePrefs | None) -> None:
+        if chosen is not None:
+            self.store_workspace_settings(chosen)
+
+    @work(thread=True, exclusive=True, group="workspace", exit_on_error=False)
+    def store_workspace_settings(self, chosen: WorkspacePrefs) -> None:
+        self.service.set_workspace_prefs(chosen)
+        self.call_from_thread(lambda: self.notify(tr("Arbetsytans inställningar sparade."),
+                                                  markup=False))
 
     # -- errors ------------------------------------------------------------------------
 

@@ -206,6 +206,27 @@ ENGLISH: dict[str, str] = {
     "Flytta kanal": "Move channel",
     "Bevaka": "Watch",
     "Min arbetsyta": "My workspace",
+    "Översikt": "Overview",
+    "Arbetsytans inställningar": "Workspace settings",
+    "Alla ärenden du får se": "Every case you may see",
+    "Din egen kö: ärendena i din arbetsyta, olästa markerade ●":
+        "Your own queue: the cases in your workspace, unread ones marked ●",
+    "Vilka ärenden som läggs till i och tas bort ur arbetsytan":
+        "Which cases are added to and removed from the workspace",
+    "{login} — Min arbetsyta: {cases} ärenden, {unread} olästa":
+        "{login} — My workspace: {cases} cases, {unread} unread",
+    "Arbetsytans inställningar sparade.": "Workspace settings saved.",
+    "Nya ärenden som läggs till": "New cases that are added",
+    "Chatt": "Chat",
+    "E-post": "Email",
+    "Formulär": "Form",
+    "Telefon": "Phone",
+    "Tas bort när statusen blir": "Removed when the status becomes",
+    "Ändringar av tilldelning och bevakning": "Assignment and watching",
+    "Ärenden som tilldelas mig läggs till": "Cases assigned to me are added",
+    "Bevakade ärenden läggs till när något nytt händer":
+        "Watched cases are added when something new happens",
+    "Standard": "Standard",
     "Relaterade ärenden": "Related cases",
     "Citat": "Quotes",
     "Rensa sökning": "Clear search",

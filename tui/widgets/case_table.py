@@ -65,7 +65,8 @@ def cells(row: CaseRow) -> dict[str, str]:
     return {"number": f"#{row.number}", "status": statuses().get(row.status, row.status),
             "priority": priorities().get(row.priority, row.priority), "channel": row.channel,
             "assignee": row.assignee or "–", "updated": _when(row.updated_at),
-            "sla": _sla(row), "title": row.title, "contact": row.contact}
+            "sla": _sla(row), "title": ("● " if row.unread else "") + row.title,
+            "contact": row.contact}
 
 
 SLA_MARKS = {"breached": "‼ ", "due-soon": "! ", "": "  "}

@@ -1,0 +1,97 @@
+"""My workspace in the TUI: one key away, the same list and detail over the agent's own
+queue, what is new marked until opened, and its settings (seed 001)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from textual.widgets import Button, Checkbox
+from tuikit import app_for, settle
+
+from store.db import Database
+from store.queries import CaseFilter
+from store.service import CaseService, MessageInput
+from store.workspace import STANDARD
+from tui.screens import WorkspaceSettingsModal
+from tui.widgets.case_table import CaseTable
+
+pytestmark = pytest.mark.sqlite_only
+
+
+async def test_two_shows_my_workspace_with_the_new_marked_until_opened(demo: Path) -> None:
+    me = CaseService(Database(demo), "supervisor")
+    numbers = [r.number for r in me.list_cases(CaseFilter(limit=5))]
+    for number in numbers[:3]:
+        me.set_in_workspace(number, present=True)
+    me.mark_read(numbers[0])
+    me.add_message(numbers[1], MessageInput("Hej, något nytt"))  # new for me
+    expected = me.list_cases(CaseFilter(workspace="me", limit=50))
+    app = app_for(demo)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        table = app.query_one(CaseTable)
+        await pilot.press("2")
+        await settle(app, pilot)
+        assert [table.window.get(i).number for i in range(table.window.total)] == [
+            r.number for r in expected]
+        unread = sum(r.unread for r in expected)
+        assert app.sub_title.endswith(f"{len(expected)} ärenden, {unread} olästa")
+        line = next(i for i, r in enumerate(expected) if r.unread)
+        assert "● " in table.render_line(line + 1).text
+        assert "● " not in table.render_line(
+            next(i for i, r in enumerate(expected) if not r.unread) + 1).text
+        await pilot.press(*["down"] * line, "enter")
+        await settle(app, pilot)
+        assert not me.list_cases(CaseFilter(workspace="me", limit=50))[line].unread
+        # Back to the overview, which kept its place; and the workspace its own.
+        await pilot.press("1")
+        await settle(app, pilot)
+        assert table.window.total == me.count_cases(CaseFilter())
+        assert app.sub_title == "supervisor"
+
+
+async def test_the_workspace_settings_are_saved_and_standard_resets_them(demo: Path) -> None:
+    me = CaseService(Database(demo), "supervisor")
+    me.set_workspace_prefs(replace(STANDARD, leave_on_parked=True))
+    app = app_for(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("W")  # only in the workspace
+        await settle(app, pilot)
+        assert not isinstance(app.screen, WorkspaceSettingsModal)
+        await pilot.press("2", "W")
+        await settle(app, pilot)
+        modal = app.screen
+        assert isinstance(modal, WorkspaceSettingsModal)
+        assert modal.query_one("#leave_on_parked", Checkbox).value is True
+        modal.query_one("#kind-chat", Checkbox).value = True
+        modal.query_one("#add_assigned", Checkbox).value = False
+        modal.query_one("#save", Button).press()
+        await settle(app, pilot)
+        assert me.workspace_prefs() == replace(STANDARD, new_case_kinds=("chat",),
+                                               leave_on_parked=True, add_assigned=False)
+        await pilot.press("W")
+        await settle(app, pilot)
+        app.screen.query_one("#standard", Button).press()
+        await settle(app, pilot)
+        assert me.workspace_prefs() == STANDARD
+
+
+async def test_m_on_the_overview_puts_the_case_in_the_workspace(demo: Path) -> None:
+    me = CaseService(Database(demo), "supervisor")
+    app = app_for(demo)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        number = app.shown.number  # type: ignore[union-attr]
+        was = me.in_workspace(number)
+        await pilot.press("m")
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        table = app.query_one(CaseTable)
+        listed = {table.window.get(i).number for i in range(table.window.total)}
+        assert (number in listed) is not was
