@@ -1423,8 +1423,9 @@ class CaseService:
 
         self._write(work)
 
-    def mark_read(self, number: int) -> None:
-        """The actor has looked at case `number`: nothing new in it for them now."""
+    def mark_read(self, number: int) -> bool:
+        """The actor has looked at case `number`: nothing new in it for them now.
+        Returns whether it was unread."""
 
         def work(session: Session, actor: Actor) -> None:
             require_case(session, actor, number)
@@ -1435,8 +1436,9 @@ class CaseService:
             actor = self._actor(session)
             if actor.agent_id is None or not session.scalar(sa.select(WorkspaceEntry.unread).where(
                     WorkspaceEntry.agent_id == actor.agent_id, WorkspaceEntry.case_id == number)):
-                return
+                return False
         self._write(work)
+        return True
 
     def workspace_counts(self, login: str | None = None) -> tuple[int, int]:
         """(cases, unread ones) in a workspace that the actor may see (the actor's own

@@ -56,11 +56,14 @@ class Team:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Every test that uses a database runs on SQLite and on PostgreSQL, unless it is
-    about SQLite itself (marked `sqlite_only`)."""
+    about one engine alone (marked `sqlite_only` or `postgresql_only`): never a skip."""
     if "engine" in metafunc.fixturenames:
-        only = metafunc.definition.get_closest_marker("sqlite_only")
-        metafunc.parametrize("engine", ["sqlite"] if only else ["sqlite", "postgresql"],
-                             indirect=True)
+        engines = ["sqlite", "postgresql"]
+        if metafunc.definition.get_closest_marker("sqlite_only"):
+            engines = ["sqlite"]
+        elif metafunc.definition.get_closest_marker("postgresql_only"):
+            engines = ["postgresql"]
+        metafunc.parametrize("engine", engines, indirect=True)
 
 
 @pytest.fixture

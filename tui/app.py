@@ -488,7 +488,8 @@ class CasedeskApp(App[None]):
     @work(thread=True, exclusive=True, group="case", exit_on_error=False)
     def load_case(self, number: int) -> None:
         self.post_message(CaseLoaded(self.service.get_case(number)))
-        self.service.mark_read(number)  # nothing new in it for this agent now
+        if self.service.mark_read(number):  # nothing new in it for this agent now: its ● goes
+            self.call_from_thread(lambda: self.reload(keep=self.keep_point()))
 
     @on(CaseLoaded)
     def show_case(self, message: CaseLoaded) -> None:

@@ -355,11 +355,10 @@ def test_a_dry_run_needs_no_lease(team) -> None:
         assert session.execute(sa.text("SELECT holder, expires_at FROM lease")).all() == before
 
 
-def test_a_case_solved_again_while_the_close_waits_for_it_stays_solved(team, engine) -> None:
+@pytest.mark.postgresql_only  # SQLite's writers take turns: no UPDATE waits for a row
+def test_a_case_solved_again_while_the_close_waits_for_it_stays_solved(team) -> None:
     # On PostgreSQL the close's UPDATE may wait for a row an agent is changing; when
     # it gets the row, the case was reopened and solved again: too recent to close.
-    if engine == "sqlite":
-        pytest.skip("SQLite's writers take turns: no UPDATE waits for a row")
     from store.models import Case
 
     number = solved_case(team)

@@ -45,6 +45,7 @@ async def test_two_shows_my_workspace_with_the_new_marked_until_opened(demo: Pat
         await pilot.press(*["down"] * line, "enter")
         await settle(app, pilot)
         assert not me.list_cases(CaseFilter(workspace="me", limit=50))[line].unread
+        assert "● " not in table.render_line(line + 1).text  # the list says so too
         # Back to the overview, which kept its place; and the workspace its own.
         await pilot.press("1")
         await settle(app, pilot)
