@@ -229,6 +229,8 @@ class WorkspaceSettingsModal(ModalScreen["WorkspacePrefs | None"]):
     WorkspaceSettingsModal > Vertical { width: 64; height: auto; padding: 1 2;
                                         border: round $accent; background: $panel; }
     WorkspaceSettingsModal Label { padding: 1 0 0 0; text-style: bold; }
+    WorkspaceSettingsModal Checkbox, WorkspaceSettingsModal Checkbox:focus {
+        border: none; height: 1; padding: 0 1; }
     WorkspaceSettingsModal Horizontal { height: 3; align-horizontal: right; }
     """
     KIND_NAMES = {"chat": N_("Chatt"), "email": N_("E-post"), "phone": N_("Telefon"),
