@@ -405,9 +405,13 @@ class CaseService:
         escalated: bool = False,
         priority: str | None = None,
         labels: Iterable[str] = (),
+        first_reply: str | None = None,
     ) -> int:
         """Create a case (as `new`, or `escalated` when an AI agent hands it over) and
-        return its number."""
+        return its number. `first_reply`: the case starts with an agent's message to
+        the contact (by mail on an email channel: queued in the outbox), all in one step."""
+        if first_reply is not None and not first_reply.strip():
+            raise InvalidInput("the first message is empty")
 
         def work(session: Session, actor: Actor) -> int:
             ch = _channel_named(session, channel)
@@ -419,6 +423,9 @@ class CaseService:
             )
             for message in messages:
                 self._append_inbound(session, actor, case, message)
+            if first_reply is not None:
+                self._require_human(actor, "reply")
+                self._answer(session, actor, case, first_reply)
             search.index_new_case(session, case.id)  # type: ignore[arg-type]
             return case.id  # type: ignore[return-value]
 
@@ -1168,27 +1175,32 @@ class CaseService:
             if status is not None:
                 self._check_version(case, expected_version)
                 check_transition(Status(case.status), parse_status(status), actor.kind)
-            now = self._now()
             with search.reindexing(session, case.id):
-                row = Message(case_id=case.id, kind=MessageKind.REPLY.value, author=actor.display,
-                              author_agent_id=actor.agent_id, text=text, created_at=now,
-                              origin_case_id=case.id)
-                session.add(row)
-                session.flush()
-            if case.first_response_at is None:
-                case.first_response_at = now
-            case.updated_at = now
-            channel = session.get_one(Channel, case.channel_id)
-            if channel.kind == ChannelKind.EMAIL.value:
-                self._queue_mail(session, case, channel, row)
-            audit.record(session, actor, "message.reply", at=now, case_id=case.id,
-                         after={"message": row.id})
-            workspace.activity(session, [case.id], actor.agent_id, now)  # type: ignore[list-item]
+                row = self._answer(session, actor, case, text)
             if status is not None:
                 self._transition(session, actor, case, parse_status(status))
             return _message_view(session, row)
 
         return self._write(work)
+
+    def _answer(self, session: Session, actor: Actor, case: Case, text: str) -> Message:
+        """The reply's row, its first-response time, and on an email case its mail."""
+        now = self._now()
+        row = Message(case_id=case.id, kind=MessageKind.REPLY.value, author=actor.display,
+                      author_agent_id=actor.agent_id, text=text, created_at=now,
+                      origin_case_id=case.id)
+        session.add(row)
+        session.flush()
+        if case.first_response_at is None:
+            case.first_response_at = now
+        case.updated_at = now
+        channel = session.get_one(Channel, case.channel_id)
+        if channel.kind == ChannelKind.EMAIL.value:
+            self._queue_mail(session, case, channel, row)
+        audit.record(session, actor, "message.reply", at=now, case_id=case.id,
+                     after={"message": row.id})
+        workspace.activity(session, [case.id], actor.agent_id, now)  # type: ignore[list-item]
+        return row
 
     def _queue_mail(self, session: Session, case: Case, channel: Channel, row: Message) -> None:
         contact = session.get_one(Contact, case.contact_id)
@@ -1399,6 +1411,29 @@ class CaseService:
             require_case(session, actor, number)
             return actor.agent_id is not None and session.get(
                 WorkspaceEntry, (actor.agent_id, number)) is not None
+
+        return self._read(work)
+
+    def find_contacts(self, text: str, limit: int = 8) -> list[ContactView]:
+        """Contacts whose name, email or phone starts with `text` (any case), among
+        those of cases the actor may see — to pick one for a new case."""
+        prefix = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace(
+            "_", "\\_") + "%"
+
+        def work(session: Session, actor: Actor) -> list[ContactView]:
+            if prefix == "%":
+                return []
+            query = sa.select(Contact).where(sa.or_(
+                sa.func.lower(Contact.name).like(prefix, escape="\\"),
+                Contact.email.like(prefix, escape="\\"),
+                Contact.phone.like(prefix, escape="\\")))
+            visible = visible_channels(session, actor)
+            if visible is not None:
+                query = query.where(sa.select(Case.id).where(
+                    Case.contact_id == Contact.id,
+                    Case.channel_id.in_(sorted(visible) or [-1])).exists())
+            return [ContactView(c.id, c.name, c.email, c.phone, c.customer_type, c.tier)  # type: ignore[arg-type]
+                    for c in session.scalars(query.order_by(Contact.name).limit(limit))]
 
         return self._read(work)
 

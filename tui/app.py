@@ -23,7 +23,7 @@ from textual.worker import Worker, WorkerState
 
 from store.errors import Conflict, Forbidden, NotFound, TransitionError
 from store.queries import CaseFilter, GroupCount, Grouping
-from store.service import CaseService
+from store.service import CaseService, MessageInput
 from store.views import CaseRow, CaseView
 from store.workspace import WorkspacePrefs
 from tui.caselist import WINDOW, CaseWindow, GroupedWindow, Request, in_group
@@ -33,7 +33,9 @@ from tui.screens import (
     ChoiceModal,
     ColumnModal,
     ConfirmModal,
+    CreateCaseModal,
     FilterModal,
+    NewCase,
     WorkspaceSettingsModal,
     describe,
 )
@@ -149,6 +151,7 @@ PALETTE = {
     "app.watch": N_("Bevaka eller sluta bevaka det öppna ärendet"),
     "app.workspace": N_("Lägg till eller ta bort ur din arbetsyta"),
     "app.overview": N_("Alla ärenden du får se"),
+    "app.create_case": N_("Ett nytt ärende: kanal, kontakt, titel och första meddelandet"),
     "app.workspace_view": N_("Din egen kö: ärendena i din arbetsyta, olästa markerade ●"),
     "app.workspace_settings": N_("Vilka ärenden som läggs till i och tas bort ur arbetsytan"),
     "app.related": N_("Samma kunds ärenden; slå ihop"),
@@ -185,6 +188,7 @@ class CasedeskApp(App[None]):
         Binding("2", "view('workspace')", "Min arbetsyta", id="app.workspace_view"),
         Binding("W", "workspace_settings", "Arbetsytans inställningar",
                 id="app.workspace_settings"),
+        Binding("N", "create_case", "Nytt ärende", id="app.create_case"),
         Binding("escape", "clear_search", "Rensa sökning", show=False, id="app.clear"),
     ]
     CSS = """
@@ -828,6 +832,45 @@ class CasedeskApp(App[None]):
                                   ascending=self.filters.ascending,
                                   workspace=self.filters.workspace)
         self.reload()
+
+    # -- a new case --------------------------------------------------------------------
+
+    def action_create_case(self) -> None:
+        self.open_create_case()
+
+    @work(thread=True, exclusive=True, group="create", exit_on_error=False)
+    def open_create_case(self) -> None:
+        me = self.service.whoami()
+        channels = [c.name for c in self.service.list_channels()
+                    if me.is_supervisor or c.name in me.channels]
+        if not channels:
+            self.call_from_thread(lambda: self.notify(
+                tr("Du är inte med i någon kanal att skapa ärenden i."), markup=False))
+            return
+        self.call_from_thread(lambda: self.push_screen(
+            CreateCaseModal(channels, self.find_contacts), self.create_case))
+
+    @work(thread=True, exclusive=True, group="contacts", exit_on_error=False)
+    def find_contacts(self, text: str) -> None:
+        found = self.service.find_contacts(text)
+        modal = self.screen
+        if isinstance(modal, CreateCaseModal):
+            self.call_from_thread(modal.show_matches, found)
+
+    def create_case(self, new: NewCase | None) -> None:
+        if new is not None:
+            self.store_new_case(new)
+
+    @work(thread=True, group="create", exit_on_error=False)
+    def store_new_case(self, new: NewCase) -> None:
+        theirs = [MessageInput(new.text)] if new.text and not new.ours else []
+        number = self.service.create_case(
+            channel=new.channel, contact=new.contact, title=new.title, messages=theirs,
+            first_reply=new.text if new.text and new.ours else None)
+        self.call_from_thread(lambda: self.notify(
+            tr("Ärende #{number} skapat.").format(number=number), markup=False))
+        self.call_from_thread(self.reload)
+        self.load_case(number)
 
     # -- my workspace ------------------------------------------------------------------
 

@@ -3,16 +3,20 @@ the workspace's settings."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Label, Select
+from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, TextArea
 
 from store.queries import CaseFilter
+from store.service import ContactInput
+from store.views import ContactView
 from store.workspace import STANDARD, WorkspacePrefs
+from tui.sanitize import clean_line
 from tui.words import N_, priorities, statuses, tr, translate_bindings
 
 ACTIVE, EVERY = "__active__", "__every__"
@@ -281,3 +285,101 @@ class WorkspaceSettingsModal(ModalScreen["WorkspacePrefs | None"]):
             self.dismiss(STANDARD)
         else:
             self.dismiss(None)
+
+
+@dataclass(frozen=True)
+class NewCase:
+    """What the create-case form gives: the case, and its first message — the
+    customer's, or ours to them (`ours`: on an email channel it goes out by mail)."""
+
+    channel: str
+    contact: ContactInput
+    title: str
+    text: str
+    ours: bool
+
+
+class CreateCaseModal(ModalScreen["NewCase | None"]):
+    """A new case from anywhere: channel, contact (a known one found as you type, or a
+    new one), title and first message."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Avbryt", id="create.cancel")]
+    DEFAULT_CSS = """
+    CreateCaseModal { align: center middle; }
+    CreateCaseModal > Vertical { width: 76; height: auto; max-height: 95%; padding: 0 2;
+                                 border: round $accent; background: $panel; }
+    CreateCaseModal OptionList { height: auto; max-height: 6; display: none; }
+    CreateCaseModal OptionList.-shown { display: block; }
+    CreateCaseModal TextArea { height: 5; }
+    CreateCaseModal Horizontal { height: 3; align-horizontal: right; }
+    CreateCaseModal Horizontal.contact Input { width: 1fr; }
+    CreateCaseModal Checkbox, CreateCaseModal Checkbox:focus { border: none; height: 1; }
+    """
+
+    def __init__(self, channels: list[str], find: Callable[[str], None]) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.channels = channels
+        self.find = find  # asks for the contacts matching a text (off the event loop)
+        self.matches: list[ContactView] = []
+
+    def compose(self) -> ComposeResult:
+        from textual.containers import Vertical
+
+        from tui.widgets.composer import ComposerText
+
+        with Vertical():
+            yield Label(tr("Nytt ärende"))
+            yield Select([(c, c) for c in self.channels], value=self.channels[0],
+                         allow_blank=False, id="channel")
+            yield Input(placeholder=tr("Sök en kontakt: namn, e-post eller telefon"),
+                        id="contact-search")  # not #search: the app's CSS hides that
+            yield OptionList(id="matches")
+            with Horizontal(classes="contact"):
+                yield Input(placeholder=tr("Namn"), id="name")
+                yield Input(placeholder=tr("E-post"), id="email")
+                yield Input(placeholder=tr("Telefon"), id="phone")
+            yield Input(placeholder=tr("Titel"), id="title")
+            yield ComposerText(id="text", placeholder=tr("Första meddelandet"))
+            yield Checkbox(tr("Första meddelandet är vårt till kunden (e-post: skickas)"),
+                           id="ours")
+            with Horizontal():
+                yield Button(tr("Avbryt"), id="cancel")
+                yield Button(tr("Skapa"), variant="primary", id="create")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "contact-search":
+            self.find(event.value)
+
+    def show_matches(self, contacts: list[ContactView]) -> None:
+        from rich.text import Text
+
+        self.matches = contacts
+        options = self.query_one("#matches", OptionList)
+        options.clear_options()
+        options.add_options([Text(clean_line(f"{c.name} <{c.email or '–'}> {c.phone}"))
+                             for c in contacts])
+        options.set_class(bool(contacts), "-shown")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        chosen = self.matches[event.option_index]
+        for field, value in (("name", chosen.name), ("email", chosen.email),
+                             ("phone", chosen.phone)):
+            self.query_one(f"#{field}", Input).value = value
+        self.query_one("#title", Input).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id != "create":
+            self.dismiss(None)
+            return
+        value = {k: self.query_one(f"#{k}", Input).value.strip()
+                 for k in ("name", "email", "phone", "title")}
+        text = self.query_one("#text", TextArea).text.strip()
+        if not value["title"] or not (value["name"] or value["email"] or value["phone"]):
+            self.notify(tr("Ett ärende behöver en titel och en kontakt."), severity="warning",
+                        markup=False)
+            return
+        self.dismiss(NewCase(str(self.query_one("#channel", Select).value),
+                             ContactInput(name=value["name"], email=value["email"],
+                                          phone=value["phone"]),
+                             value["title"], text, self.query_one("#ours", Checkbox).value))

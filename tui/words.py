@@ -216,6 +216,19 @@ ENGLISH: dict[str, str] = {
     "{login} — Min arbetsyta: {cases} ärenden, {unread} olästa":
         "{login} — My workspace: {cases} cases, {unread} unread",
     "Arbetsytans inställningar sparade.": "Workspace settings saved.",
+    "Nytt ärende": "New case",
+    "Ett nytt ärende: kanal, kontakt, titel och första meddelandet":
+        "A new case: channel, contact, title and first message",
+    "Sök en kontakt: namn, e-post eller telefon": "Find a contact: name, email or phone",
+    "Namn": "Name",
+    "Första meddelandet": "First message",
+    "Första meddelandet är vårt till kunden (e-post: skickas)":
+        "The first message is ours, to the customer (email: it is sent)",
+    "Skapa": "Create",
+    "Ett ärende behöver en titel och en kontakt.": "A case needs a title and a contact.",
+    "Du är inte med i någon kanal att skapa ärenden i.":
+        "You are in no channel to create cases in.",
+    "Ärende #{number} skapat.": "Case #{number} created.",
     "Nya ärenden som läggs till": "New cases that are added",
     "Chatt": "Chat",
     "E-post": "Email",

@@ -702,3 +702,29 @@ def test_a_greeting_without_a_name_still_reads_well() -> None:
 
     assert fill_quick_reply("Hej {namn}!", "") == "Hej!"
     assert fill_quick_reply("Hi {name},", "Grace Taylor") == "Hi Grace,"
+
+
+def test_a_new_case_can_start_with_our_mail_and_a_known_contact_is_found(team) -> None:
+    anna = team.as_("anna")
+    known = team.new_case(email="karin.kund@example.se", name="Karin Kund")
+    assert [c.email for c in anna.find_contacts("kar")] == ["karin.kund@example.se"]
+    assert [c.name for c in anna.find_contacts("KARIN.K")] == ["Karin Kund"]
+    assert anna.find_contacts("100%") == []  # a wildcard is only a character
+    assert team.as_("bo").find_contacts("kar") != []  # Support is his channel too
+    phone = team.new_case(channel="Telefon", login="bo", email="tel@example.se", name="Tore")
+    assert anna.find_contacts("tore") == []  # only bo's channel has his case
+    number = anna.create_case(channel="Support", title="Er beställning",
+                              contact=ContactInput(name="Karin Kund",
+                                                   email="karin.kund@example.se"),
+                              first_reply="Hej Karin! Din order är på väg.")
+    case = anna.get_case(number)
+    assert case.contact.id == anna.get_case(known).contact.id  # the same person
+    assert [(m.kind, m.text) for m in case.messages] == [
+        ("reply", "Hej Karin! Din order är på väg.")]
+    assert case.first_response_at is not None
+    (mail,) = [o for o in team.system.outbox() if o.case == number]
+    assert mail.state == "queued"
+    assert phone != number
+    with pytest.raises(InvalidInput, match="the first message is empty"):
+        anna.create_case(channel="Support", title="x", contact=ContactInput(name="K"),
+                         first_reply="  ")

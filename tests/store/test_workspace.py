@@ -141,3 +141,4 @@ def test_only_a_supervisor_follows_someone_elses_workspace(team) -> None:
         team.as_("bo").list_cases(CaseFilter(workspace="anna"))
     with pytest.raises(Forbidden):
         team.as_("bo").workspace_counts("anna")
+

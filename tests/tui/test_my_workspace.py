@@ -96,3 +96,43 @@ async def test_m_on_the_overview_puts_the_case_in_the_workspace(demo: Path) -> N
         table = app.query_one(CaseTable)
         listed = {table.window.get(i).number for i in range(table.window.total)}
         assert (number in listed) is not was
+
+
+async def test_N_creates_a_case_for_a_known_contact_starting_with_our_mail(demo: Path) -> None:
+    from textual.widgets import Input, OptionList, Select, TextArea
+
+    from tui.screens import CreateCaseModal
+
+    me = CaseService(Database(demo), "supervisor")
+    known = me.get_case(me.list_cases(CaseFilter(limit=1))[0].number).contact
+    channel = next(c.name for c in me.list_channels() if c.kind == "email")
+    app = app_for(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("N")
+        await settle(app, pilot)
+        modal = app.screen
+        assert isinstance(modal, CreateCaseModal)
+        modal.query_one("#channel", Select).value = channel
+        assert modal.query_one("#contact-search", Input).display  # shown, for typing
+        modal.query_one("#contact-search", Input).focus()
+        await pilot.press(*known.name[:6])
+        await settle(app, pilot)
+        assert known.id in [c.id for c in modal.matches]  # found as one types
+        options = modal.query_one("#matches", OptionList)
+        options.highlighted = [c.id for c in modal.matches].index(known.id)
+        options.action_select()
+        await settle(app, pilot)
+        assert modal.query_one("#email", Input).value == known.email
+        modal.query_one("#title", Input).value = "Er beställning"
+        modal.query_one("#text", TextArea).text = "Hej! Din order har skickats."
+        modal.query_one("#ours", Checkbox).value = True
+        modal.query_one("#create", Button).press()
+        await settle(app, pilot)
+        number = app.shown.number  # type: ignore[union-attr]  # opened beside the list
+        case = me.get_case(number)
+        assert (case.title, case.channel, case.contact.id) == ("Er beställning", channel,
+                                                                known.id)
+        assert [(m.kind, m.text) for m in case.messages] == [
+            ("reply", "Hej! Din order har skickats.")]
+        assert [o.state for o in me.outbox() if o.case == number] == ["queued"]
