@@ -168,6 +168,8 @@ class Database:
             cur.execute("PRAGMA foreign_keys = ON")
             cur.execute("PRAGMA synchronous = NORMAL")
             cur.close()
+            # SQLite's lower() folds ASCII only: "Åsa" must be found by "åsa" too.
+            dbapi_conn.create_function("casefold", 1, _casefold, deterministic=True)
 
         @event.listens_for(engine, "before_cursor_execute", retval=True)
         def _indexed_by(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
@@ -388,3 +390,7 @@ def _is_locked(exc: sa.exc.OperationalError) -> bool:
         return True
     text = str(exc.orig).lower()
     return "database is locked" in text or "database is busy" in text
+
+
+def _casefold(text: str | None) -> str | None:
+    return text.casefold() if isinstance(text, str) else text

@@ -105,6 +105,7 @@ class ContactInput:
     phone: str = ""
     customer_type: str | None = None
     tier: str | None = None
+    id: int | None = None  # a known contact, picked by its number (the rest is ignored)
 
 
 @dataclass(frozen=True)
@@ -1417,15 +1418,17 @@ class CaseService:
     def find_contacts(self, text: str, limit: int = 8) -> list[ContactView]:
         """Contacts whose name, email or phone starts with `text` (any case), among
         those of cases the actor may see — to pick one for a new case."""
-        prefix = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace(
+        prefix = text.strip().casefold().replace("\\", "\\\\").replace("%", "\\%").replace(
             "_", "\\_") + "%"
 
         def work(session: Session, actor: Actor) -> list[ContactView]:
             if prefix == "%":
                 return []
+            fold = (sa.func.casefold if session.get_bind().dialect.name == "sqlite"
+                    else sa.func.lower)  # see Database: SQLite's lower() is ASCII only
             query = sa.select(Contact).where(sa.or_(
-                sa.func.lower(Contact.name).like(prefix, escape="\\"),
-                Contact.email.like(prefix, escape="\\"),
+                fold(Contact.name).like(prefix, escape="\\"),
+                fold(Contact.email).like(prefix, escape="\\"),
                 Contact.phone.like(prefix, escape="\\")))
             visible = visible_channels(session, actor)
             if visible is not None:
@@ -1482,10 +1485,12 @@ class CaseService:
         def work(session: Session, actor: Actor) -> tuple[int, int]:
             agent = self._agent_for(session, actor, login, "follow someone else's workspace")
             visible = visible_channels(session, actor)
+            # As the workspace's list shows it by default: not the ended cases.
             query = sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(sa.case(
                 (WorkspaceEntry.unread, 1), else_=0)), 0)).select_from(WorkspaceEntry).join(
                 Case, Case.id == WorkspaceEntry.case_id).where(
-                WorkspaceEntry.agent_id == agent.id, Case.merged_into_id.is_(None))
+                WorkspaceEntry.agent_id == agent.id, Case.merged_into_id.is_(None),
+                Case.status.not_in([s.value for s in ENDED]))
             if visible is not None:
                 query = query.where(Case.channel_id.in_(visible or {-1}))
             total, unread = session.execute(query).one()
@@ -2150,6 +2155,11 @@ def bootstrap(db: Database, login: str, *, name: str = "", clock: Clock = utcnow
 
 
 def _find_or_add_contact(session: Session, contact: ContactInput, now: datetime) -> Contact:
+    if contact.id is not None:  # one picked from the known contacts
+        known = session.get(Contact, contact.id)
+        if known is None:
+            raise NotFound(f"there is no contact {contact.id}")
+        return known
     email = _email(contact.email) if contact.email.strip() else ""
     phone = _one_line(contact.phone)
     if contact.customer_type is not None and contact.customer_type not in CUSTOMER_TYPES:

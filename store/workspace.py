@@ -5,8 +5,8 @@ Applied in the store when the event happens — a case arrives, its status or as
 changes, someone writes in it, a note mentions a colleague — so they hold whichever
 process makes the change (a TUI, the poller, the scheduler, `ingest`), with no screen
 open. Each is one or two statements over the set of agents concerned; an entry that
-is already there is left as it is (ON CONFLICT DO NOTHING: two processes adding the
-same entry at once never fail). An agent without saved settings has the defaults.
+is already there stays (ON CONFLICT: at most marked unread), so two processes adding
+the same entry at once never fail. An agent without saved settings has the defaults.
 """
 
 from __future__ import annotations

@@ -322,6 +322,7 @@ class CreateCaseModal(ModalScreen["NewCase | None"]):
         self.channels = channels
         self.find = find  # asks for the contacts matching a text (off the event loop)
         self.matches: list[ContactView] = []
+        self.chosen_contact: ContactView | None = None
 
     def compose(self) -> ComposeResult:
         from textual.containers import Vertical
@@ -363,9 +364,10 @@ class CreateCaseModal(ModalScreen["NewCase | None"]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         chosen = self.matches[event.option_index]
+        self.chosen_contact = chosen
         for field, value in (("name", chosen.name), ("email", chosen.email),
                              ("phone", chosen.phone)):
-            self.query_one(f"#{field}", Input).value = value
+            self.query_one(f"#{field}", Input).value = clean_line(value)
         self.query_one("#title", Input).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -379,7 +381,11 @@ class CreateCaseModal(ModalScreen["NewCase | None"]):
             self.notify(tr("Ett ärende behöver en titel och en kontakt."), severity="warning",
                         markup=False)
             return
+        chosen = self.chosen_contact
+        known = chosen is not None and (chosen.email, chosen.phone) == (
+            value["email"], value["phone"])  # picked, and not changed since
         self.dismiss(NewCase(str(self.query_one("#channel", Select).value),
                              ContactInput(name=value["name"], email=value["email"],
-                                          phone=value["phone"]),
+                                          phone=value["phone"],
+                                          id=chosen.id if known and chosen else None),
                              value["title"], text, self.query_one("#ours", Checkbox).value))

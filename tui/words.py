@@ -131,6 +131,8 @@ _EVENTS = [
     (re.compile(r"Priority: (?P<start>\w+) → (?P<end>\w+)"), N_("Prioritet: {start} → {end}")),
     (re.compile(r"Assigned to (?P<login>\S+)"), N_("Tilldelat {login}")),
     (re.compile(r"Unassigned"), N_("Tilldelningen borttagen")),
+    (re.compile(r"Unassigned: (?P<login>\S+) is not in (?P<channel>.+)"),
+     N_("Tilldelningen borttagen: {login} är inte med i {channel}")),
     (re.compile(r"Linked to #(?P<number>\d+)"), N_("Länkat till #{number}")),
     (re.compile(r"Merged into #(?P<number>\d+)"), N_("Ihopslaget med #{number}")),
     (re.compile(r"Split off from #(?P<number>\d+)"), N_("Utbrutet ur #{number}")),
@@ -289,6 +291,8 @@ ENGLISH: dict[str, str] = {
     "Prioritet: {start} → {end}": "Priority: {start} → {end}",
     "Tilldelat {login}": "Assigned to {login}",
     "Tilldelningen borttagen": "Unassigned",
+    "Tilldelningen borttagen: {login} är inte med i {channel}":
+        "Unassigned: {login} is not in {channel}",
     "Länkat till #{number}": "Linked to #{number}",
     "Ihopslaget med #{number}": "Merged into #{number}",
     "Utbrutet ur #{number}": "Split off from #{number}",

@@ -728,3 +728,17 @@ def test_a_new_case_can_start_with_our_mail_and_a_known_contact_is_found(team) -
     with pytest.raises(InvalidInput, match="the first message is empty"):
         anna.create_case(channel="Support", title="x", contact=ContactInput(name="K"),
                          first_reply="  ")
+
+
+def test_a_contact_is_found_by_its_swedish_letters_and_picked_by_number(team) -> None:
+    anna = team.as_("anna")
+    first = anna.create_case(channel="Support", title="Fråga",
+                             contact=ContactInput(name="Åsa Öberg"))  # a name, nothing else
+    assert [c.name for c in anna.find_contacts("åsa")] == ["Åsa Öberg"]
+    assert [c.name for c in anna.find_contacts("ÅSA ö")] == ["Åsa Öberg"]
+    (found,) = anna.find_contacts("Åsa")
+    again = anna.create_case(channel="Support", title="Igen",
+                             contact=ContactInput(name="Åsa Öberg", id=found.id))
+    # Picked by its number: the same person, not a second Åsa with no address.
+    assert anna.get_case(again).contact.id == anna.get_case(first).contact.id
+    assert len(anna.find_contacts("åsa")) == 1

@@ -142,3 +142,15 @@ def test_only_a_supervisor_follows_someone_elses_workspace(team) -> None:
     with pytest.raises(Forbidden):
         team.as_("bo").workspace_counts("anna")
 
+
+
+def test_the_workspace_counts_what_its_list_shows(team) -> None:
+    wants(team, "anna", leave_on_solved=False)
+    number = team.new_case()
+    anna = team.as_("anna")
+    anna.set_in_workspace(number, present=True)
+    anna.set_status(number, "solved")
+    assert anna.workspace_counts() == (1, 0)
+    team.system.set_status(number, "closed")  # ended: not in the list, not in the count
+    assert held(team, "anna") == {}
+    assert anna.workspace_counts() == (0, 0)

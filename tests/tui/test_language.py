@@ -345,3 +345,11 @@ def test_system_events_are_shown_in_the_ui_language(stored: str, swedish: str,
     assert event_text(stored) == swedish
     use("en")
     assert event_text(stored) == english
+
+
+def test_an_unassignment_by_a_channel_move_is_said_in_swedish() -> None:
+    from tui.words import event_text
+
+    use("sv")
+    assert event_text("Unassigned: bo is not in Chat") == (
+        "Tilldelningen borttagen: bo är inte med i Chat")
