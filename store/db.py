@@ -27,7 +27,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from store.errors import StoreError
+from store.errors import ReadOnly, StoreError
 
 T = TypeVar("T")
 _FROM_CASES = re.compile(r"FROM cases(\s)")
@@ -107,8 +107,12 @@ class Database:
     def __init__(
         self, url: str | os.PathLike[str] | sa.URL, *, share_with_group: bool = False,
         busy_timeout_ms: int = BUSY_TIMEOUT_MS, files: str | os.PathLike[str] | None = None,
+        read_only: bool = False,
     ) -> None:
         self.url = to_url(url)
+        # Read only: `write` refuses, and the database itself refuses any change
+        # (SQLite's query_only, PostgreSQL's read-only transactions) should one slip by.
+        self.read_only = read_only
         self._files = Path(files).expanduser() if files else None
         self.busy_timeout_ms = busy_timeout_ms
         self.file_mode, self.dir_mode = file_modes(share_with_group)
@@ -151,8 +155,11 @@ class Database:
                     raise StoreError("PostgreSQL needs its driver: pip install "
                                      "'casedesk[postgres]'") from None
             # A writer waits for a row lock as long as SQLite's writers wait (then Busy).
-            return sa.create_engine(self.url, pool_pre_ping=True, connect_args={
-                "options": f"-c lock_timeout={self.busy_timeout_ms}"})
+            options = f"-c lock_timeout={self.busy_timeout_ms}"
+            if self.read_only:
+                options += " -c default_transaction_read_only=on"
+            return sa.create_engine(self.url, pool_pre_ping=True,
+                                    connect_args={"options": options})
         engine = sa.create_engine(
             self.url,
             # The busy timeout: a writer waits this long for another one.
@@ -167,6 +174,8 @@ class Database:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys = ON")
             cur.execute("PRAGMA synchronous = NORMAL")
+            if self.read_only:
+                cur.execute("PRAGMA query_only = ON")
             cur.close()
             # SQLite's lower() folds ASCII only: "Åsa" must be found by "åsa" too.
             dbapi_conn.create_function("casefold", 1, _casefold, deterministic=True)
@@ -220,6 +229,8 @@ class Database:
         changed nothing. In WAL mode that BEGIN is the only place a writer waits.
         `durable`: the commit is on disk when this returns, even on SQLite in WAL mode.
         """
+        if self.read_only:
+            raise ReadOnly()
         try:
             with self._write_once(durable) as session:
                 return work(session)
@@ -253,6 +264,8 @@ class Database:
         """Create or upgrade the schema to the newest revision; returns (before, after)."""
         from alembic import command
 
+        if self.read_only:
+            raise ReadOnly()
         if self.is_sqlite:
             self._prepare_file()
             self._refuse_foreign()

@@ -14,6 +14,14 @@ class Forbidden(StoreError):
     """The actor may not see or do this."""
 
 
+class ReadOnly(Forbidden):
+    """A change asked of a store opened to read only (`casedesk --read-all`)."""
+
+    def __init__(self) -> None:
+        super().__init__("read-all mode only reads: nothing was changed (start casedesk "
+                         "without --read-all to change cases)")
+
+
 class TransitionError(StoreError):
     """A status change the lifecycle does not allow. Besides the English message it
     says why as a `reason` (one of REASONS) with the statuses involved, so that a

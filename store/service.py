@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from store import audit, queries, search, workspace
 from store.db import Database
-from store.errors import Conflict, Forbidden, InvalidInput, NotFound
+from store.errors import Conflict, Forbidden, InvalidInput, NotFound, ReadOnly
 from store.files import FileStore
 from store.lifecycle import (
     ENDED,
@@ -229,6 +229,7 @@ class CaseService:
         self.login = login
         self.clock = clock
         self._system = False
+        self._read_all = False
 
     @classmethod
     def system(cls, db: Database, *, clock: Clock = utcnow) -> CaseService:
@@ -237,12 +238,34 @@ class CaseService:
         service._system = True
         return service
 
+    @classmethod
+    def read_all(cls, db: Database, login: str, *, clock: Clock = utcnow) -> CaseService:
+        """A supervisor's look at every case, changing nothing (`casedesk --read-all`):
+        on a database opened read-only; anyone but a supervisor is refused at once."""
+        if not db.read_only:
+            raise ValueError("read-all needs a database opened with read_only=True")
+        service = cls(db, login, clock=clock)
+        service._read_all = True
+        service.whoami()  # the refusal, before anything is shown
+        return service
+
+    @property
+    def reads_only(self) -> bool:
+        return self._read_all
+
     # -- plumbing -----------------------------------------------------------
 
     def _actor(self, session: Session) -> Actor:
-        return SYSTEM if self._system else resolve_actor(session, self.login)
+        if self._system:
+            return SYSTEM
+        actor = resolve_actor(session, self.login)
+        if self._read_all:
+            require_supervisor(actor, "read every case (--read-all)")
+        return actor
 
     def _write(self, work: Callable[[Session, Actor], T]) -> T:
+        if self._read_all:
+            raise ReadOnly()
         return self.db.write(lambda session: work(session, self._actor(session)))
 
     def _read(self, work: Callable[[Session, Actor], T]) -> T:
@@ -1464,6 +1487,8 @@ class CaseService:
     def mark_read(self, number: int) -> bool:
         """The actor has looked at case `number`: nothing new in it for them now.
         Returns whether it was unread."""
+        if self._read_all:  # asked to change, even when there is nothing to change
+            raise ReadOnly()
 
         def work(session: Session, actor: Actor) -> None:
             require_case(session, actor, number)
