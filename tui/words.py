@@ -123,38 +123,51 @@ _REFUSALS = {
 
 
 # The conversation's system events, stored in English by the store: each known kind
-# shown in the UI's language, its values (statuses, priorities) by their names.
+# (its pattern, its Swedish, its English) shown in the UI's language, its values
+# (statuses, priorities) by their names. Their English joins ENGLISH below.
 _EVENTS = [
-    (re.compile(r"Status: (?P<start>\w+) → (?P<end>\w+) \((?P<why>.+)\)"),
-     N_("Status: {start} → {end} ({why})")),
-    (re.compile(r"Status: (?P<start>\w+) → (?P<end>\w+)"), N_("Status: {start} → {end}")),
-    (re.compile(r"Priority: (?P<start>\w+) → (?P<end>\w+)"), N_("Prioritet: {start} → {end}")),
-    (re.compile(r"Assigned to (?P<login>\S+)"), N_("Tilldelat {login}")),
-    (re.compile(r"Unassigned"), N_("Tilldelningen borttagen")),
-    (re.compile(r"Unassigned: (?P<login>\S+) is not in (?P<channel>.+)"),
-     N_("Tilldelningen borttagen: {login} är inte med i {channel}")),
-    (re.compile(r"Linked to #(?P<number>\d+)"), N_("Länkat till #{number}")),
-    (re.compile(r"Merged into #(?P<number>\d+)"), N_("Ihopslaget med #{number}")),
-    (re.compile(r"Split off from #(?P<number>\d+)"), N_("Utbrutet ur #{number}")),
-    (re.compile(r"A message was split off into #(?P<number>\d+)"),
-     N_("Ett meddelande bröts ut till #{number}")),
-    (re.compile(r"Follow-up of #(?P<number>\d+), which is (?P<status>\w+)"),
-     N_("Uppföljning av #{number}, som är {status}")),
-    (re.compile(r"The customer wrote again: follow-up is #(?P<number>\d+)"),
-     N_("Kunden skrev igen: uppföljningen är #{number}")),
-    (re.compile(r"SLA: the first answer is due soon"), N_("SLA: första svaret ska ges snart")),
-    (re.compile(r"SLA: the first answer is overdue"), N_("SLA: första svaret är försenat")),
-    (re.compile(r"SLA: the solution is due soon"), N_("SLA: lösningen ska vara klar snart")),
-    (re.compile(r"SLA: the solution is overdue"), N_("SLA: lösningen är försenad")),
+    (r"Status: (?P<start>\w+) → (?P<end>\w+) \((?P<why>.+)\)",
+     N_("Status: {start} → {end} ({why})"), "Status: {start} → {end} ({why})"),
+    (r"Status: (?P<start>\w+) → (?P<end>\w+)",
+     N_("Status: {start} → {end}"), "Status: {start} → {end}"),
+    (r"Priority: (?P<start>\w+) → (?P<end>\w+)",
+     N_("Prioritet: {start} → {end}"), "Priority: {start} → {end}"),
+    (r"Assigned to (?P<login>\S+)", N_("Tilldelat {login}"), "Assigned to {login}"),
+    (r"Unassigned", N_("Tilldelningen borttagen"), "Unassigned"),
+    (r"Unassigned: (?P<login>\S+) is not in (?P<channel>.+)",
+     N_("Tilldelningen borttagen: {login} är inte med i {channel}"),
+     "Unassigned: {login} is not in {channel}"),
+    (r"Linked to #(?P<number>\d+)", N_("Länkat till #{number}"), "Linked to #{number}"),
+    (r"Merged into #(?P<number>\d+)", N_("Ihopslaget med #{number}"), "Merged into #{number}"),
+    (r"Split off from #(?P<number>\d+)", N_("Utbrutet ur #{number}"),
+     "Split off from #{number}"),
+    (r"A message was split off into #(?P<number>\d+)",
+     N_("Ett meddelande bröts ut till #{number}"), "A message was split off into #{number}"),
+    (r"Follow-up of #(?P<number>\d+), which is (?P<status>\w+)",
+     N_("Uppföljning av #{number}, som är {status}"), "Follow-up of #{number}, which is {status}"),
+    (r"The customer wrote again: follow-up is #(?P<number>\d+)",
+     N_("Kunden skrev igen: uppföljningen är #{number}"),
+     "The customer wrote again: follow-up is #{number}"),
+    (r"SLA: the first answer is due soon", N_("SLA: första svaret ska ges snart"),
+     "SLA: the first answer is due soon"),
+    (r"SLA: the first answer is overdue", N_("SLA: första svaret är försenat"),
+     "SLA: the first answer is overdue"),
+    (r"SLA: the solution is due soon", N_("SLA: lösningen ska vara klar snart"),
+     "SLA: the solution is due soon"),
+    (r"SLA: the solution is overdue", N_("SLA: lösningen är försenad"),
+     "SLA: the solution is overdue"),
 ]
-_REASONS = [(re.compile(r"the customer replied"), N_("kunden svarade")),
-            (re.compile(r"the night after it closed"), N_("natten efter att det stängdes")),
-            (re.compile(r"solved for (?P<days>[\d.]+) days"), N_("löst i {days} dagar"))]
+_REASONS = [
+    (r"the customer replied", N_("kunden svarade"), "the customer replied"),
+    (r"the night after it closed", N_("natten efter att det stängdes"),
+     "the night after it closed"),
+    (r"solved for (?P<days>[\d.]+) days", N_("löst i {days} dagar"), "solved for {days} days"),
+]
 
 
-def _known(text: str, patterns: list[tuple[re.Pattern[str], str]]) -> str | None:
-    for pattern, template in patterns:
-        found = pattern.fullmatch(text)
+def _known(text: str, patterns: list[tuple[str, str, str]]) -> str | None:
+    for pattern, template, _ in patterns:
+        found = re.fullmatch(pattern, text)
         if found is not None:
             values = found.groupdict()
             for key in ("start", "end", "status"):
@@ -285,28 +298,6 @@ ENGLISH: dict[str, str] = {
     "Ladda om ärendet? Ditt utkast finns kvar.":
         "#{number} was changed by someone else since you opened it, so nothing was saved. "
         "Reload the case? Your draft is kept.",
-    # the conversation's system events
-    "Status: {start} → {end} ({why})": "Status: {start} → {end} ({why})",
-    "Status: {start} → {end}": "Status: {start} → {end}",
-    "Prioritet: {start} → {end}": "Priority: {start} → {end}",
-    "Tilldelat {login}": "Assigned to {login}",
-    "Tilldelningen borttagen": "Unassigned",
-    "Tilldelningen borttagen: {login} är inte med i {channel}":
-        "Unassigned: {login} is not in {channel}",
-    "Länkat till #{number}": "Linked to #{number}",
-    "Ihopslaget med #{number}": "Merged into #{number}",
-    "Utbrutet ur #{number}": "Split off from #{number}",
-    "Ett meddelande bröts ut till #{number}": "A message was split off into #{number}",
-    "Uppföljning av #{number}, som är {status}": "Follow-up of #{number}, which is {status}",
-    "Kunden skrev igen: uppföljningen är #{number}":
-        "The customer wrote again: follow-up is #{number}",
-    "SLA: första svaret ska ges snart": "SLA: the first answer is due soon",
-    "SLA: första svaret är försenat": "SLA: the first answer is overdue",
-    "SLA: lösningen ska vara klar snart": "SLA: the solution is due soon",
-    "SLA: lösningen är försenad": "SLA: the solution is overdue",
-    "kunden svarade": "the customer replied",
-    "natten efter att det stängdes": "the night after it closed",
-    "löst i {days} dagar": "solved for {days} days",
     # a status change the lifecycle refuses, by its reason
     "Ett ärende som är {start} kan inte bli {end}. Det kan bli: {targets}.":
         "A case that is {start} cannot become {end}. It can become: {targets}.",
@@ -422,3 +413,5 @@ ENGLISH: dict[str, str] = {
     "INTERN ANTECKNING — syns inte för kunden": "INTERNAL NOTE — not shown to the customer",
     "Skriv något först.": "Write something first.",
 }
+# The system events' and their reasons' English, written once with them above.
+ENGLISH.update({swedish: english for _, swedish, english in _EVENTS + _REASONS})

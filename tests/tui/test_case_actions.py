@@ -3,15 +3,19 @@ workspace, and merging a related case after a question."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Button
-from tuikit import app_for, pick, screen_text, settle
+from tuikit import app_for, choose, pick, press, screen_text, settle
 
 from store.db import Database
 from store.queries import CaseFilter
 from store.service import CaseService, MessageInput
+from tui.app import CasedeskApp
 from tui.screens import ConfirmModal
 from tui.widgets.case_detail import CaseDetail
 
@@ -20,53 +24,45 @@ pytestmark = pytest.mark.sqlite_only
 
 async def open_case(app, pilot, index: int) -> int:  # type: ignore[no-untyped-def]
     await settle(app, pilot)
-    await pilot.press(*["down"] * index, "enter")
-    await settle(app, pilot)
+    await press(app, pilot, *["down"] * index, "enter")
     return app.query_one(CaseDetail).shown.number
 
 
-def first_index(service: CaseService, status: str) -> int:
-    rows = service.list_cases(CaseFilter(limit=1000))
-    return next(i for i, r in enumerate(rows) if r.status == status)
+@asynccontextmanager
+async def an_open_case(path: Path) -> AsyncIterator[tuple[CasedeskApp, Pilot, CaseService, int]]:
+    """The app, its pilot, the store and the number of the first case that is open,
+    shown in the detail."""
+    service = CaseService(Database(path), "supervisor")
+    app = app_for(path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        rows = service.list_cases(CaseFilter(limit=1000))
+        index = next(i for i, r in enumerate(rows) if r.status == "open")
+        yield app, pilot, service, await open_case(app, pilot, index)
 
 
 async def test_status_assignment_priority_channel_watch_and_workspace(demo: Path) -> None:
-    service = CaseService(Database(demo), "supervisor")
-    app = app_for(demo)
-    async with app.run_test(size=(160, 45)) as pilot:
-        number = await open_case(app, pilot, first_index(service, "open"))
-        await pilot.press("s")
-        await settle(app, pilot)
+    async with an_open_case(demo) as (app, pilot, service, number):
+        await press(app, pilot, "s")
         offered = [value for _, value in app.screen.choices]
         assert offered == service.allowed_statuses(number)
         assert "closed" not in offered
         assert "archived" not in offered
         await pick(app, pilot, "Parkerat")
         assert service.get_case(number).status == "parked"
-        await pilot.press("a")
-        await settle(app, pilot)
+        await press(app, pilot, "a")
         assert service.get_case(number).assignee == "supervisor"
-        await pilot.press("A")
-        await settle(app, pilot)
-        await pick(app, pilot, "Ingen")
+        await choose(app, pilot, "A", "Ingen")
         assert service.get_case(number).assignee is None
-        await pilot.press("p")
-        await settle(app, pilot)
-        await pick(app, pilot, "Hög")
+        await choose(app, pilot, "p", "Hög")
         assert service.get_case(number).priority == "high"
-        await pilot.press("k")
-        await settle(app, pilot)
-        await pick(app, pilot, "Telefon")
+        await choose(app, pilot, "k", "Telefon")
         assert service.get_case(number).channel == "Telefon"
-        await pilot.press("w")
-        await settle(app, pilot)
+        await press(app, pilot, "w")
         assert "supervisor" in service.get_case(number).watchers
-        await pilot.press("w")
-        await settle(app, pilot)
+        await press(app, pilot, "w")
         assert "supervisor" not in service.get_case(number).watchers
         was = service.in_workspace(number)
-        await pilot.press("m")
-        await settle(app, pilot)
+        await press(app, pilot, "m")
         assert service.in_workspace(number) is not was
         detail = app.query_one(CaseDetail)
         assert detail.shown.channel == "Telefon"  # the detail follows
@@ -76,16 +72,11 @@ async def test_status_assignment_priority_channel_watch_and_workspace(demo: Path
 
 
 async def test_escape_in_a_choice_changes_nothing(demo: Path) -> None:
-    service = CaseService(Database(demo), "supervisor")
-    app = app_for(demo)
-    async with app.run_test(size=(160, 45)) as pilot:
-        number = await open_case(app, pilot, first_index(service, "open"))
+    async with an_open_case(demo) as (app, pilot, service, number):
         service.assign(number, "anna")
         before = service.get_case(number)
-        await pilot.press("A")
-        await settle(app, pilot)
-        await pilot.press("escape")
-        await settle(app, pilot)
+        await press(app, pilot, "A")
+        await press(app, pilot, "escape")
         assert service.get_case(number) == before
 
 
@@ -97,16 +88,12 @@ async def test_merging_a_related_case_asks_first(demo: Path) -> None:
     async with app.run_test(size=(160, 45)) as pilot:
         number = await open_case(app, pilot, index)
         other = service.related(number)[0].number
-        await pilot.press("l")
-        await settle(app, pilot)
-        await pick(app, pilot, f"#{other} ")
+        await choose(app, pilot, "l", f"#{other} ")
         assert isinstance(app.screen, ConfirmModal)
         app.screen.query_one("#no", Button).press()
         await settle(app, pilot)
         assert service.get_case(other).merged_into is None
-        await pilot.press("l")
-        await settle(app, pilot)
-        await pick(app, pilot, f"#{other} ")
+        await choose(app, pilot, "l", f"#{other} ")
         app.screen.query_one("#yes", Button).press()
         await settle(app, pilot)
         assert service.get_case(other).merged_into == number
@@ -137,12 +124,8 @@ async def test_quoted_history_is_folded_until_asked_for(demo: Path) -> None:
 
 
 async def test_a_choice_for_a_case_the_agent_has_left_changes_nothing(demo: Path) -> None:
-    service = CaseService(Database(demo), "supervisor")
-    app = app_for(demo)
-    async with app.run_test(size=(160, 45)) as pilot:
-        first = await open_case(app, pilot, first_index(service, "open"))
-        await pilot.press("p")
-        await settle(app, pilot)
+    async with an_open_case(demo) as (app, pilot, service, first):
+        await press(app, pilot, "p")
         assert app.screen.title_text.startswith(f"#{first} ")  # type: ignore[attr-defined]
         # Keys typed while the choices were gathered opened another case meanwhile.
         other = next(r.number for r in service.list_cases(CaseFilter(limit=50))
@@ -158,12 +141,8 @@ async def test_a_choice_for_a_case_the_agent_has_left_changes_nothing(demo: Path
 
 
 async def test_the_agents_own_edit_meanwhile_is_not_a_conflict(demo: Path) -> None:
-    service = CaseService(Database(demo), "supervisor")
-    app = app_for(demo)
-    async with app.run_test(size=(160, 45)) as pilot:
-        number = await open_case(app, pilot, first_index(service, "open"))
-        await pilot.press("p")
-        await settle(app, pilot)
+    async with an_open_case(demo) as (app, pilot, service, number):
+        await press(app, pilot, "p")
         # `a` (take it) landed while the priority choice was open: the version moved.
         app.action_assign_me()
         await settle(app, pilot)

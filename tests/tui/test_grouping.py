@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tuikit import app_for, pick, settle
+from tuikit import app_for, choose, press, settle
 
 from store.db import Database
 from store.queries import CaseFilter
@@ -21,11 +21,15 @@ def lines(table: CaseTable, count: int) -> list[object]:
     return [table.window.get(i) for i in range(count)]
 
 
-async def choose(app, pilot, key: str, label: str) -> None:  # type: ignore[no-untyped-def]
-    """Press `key` (g: group, o: sort) and pick the option `label`."""
-    await pilot.press(key)
-    await settle(app, pilot)
-    await pick(app, pilot, label)
+async def sort_by(app, pilot, service: CaseService, label: str,  # type: ignore[no-untyped-def]
+                  sort: str, ascending: bool = False) -> list[object]:
+    """Sort by the column `label` (o), check that the list's first 30 lines are the
+    store's first 30 in that order, and return them."""
+    await choose(app, pilot, "o", label)
+    shown = lines(app.query_one(CaseTable), 30)
+    expected = service.list_cases(CaseFilter(limit=30, sort=sort, ascending=ascending))
+    assert [r.number for r in shown] == [r.number for r in expected]  # type: ignore[attr-defined]
+    return shown
 
 
 async def test_grouping_by_status_shows_headings_with_counts_that_fold(demo_path: Path) -> None:
@@ -48,16 +52,13 @@ async def test_grouping_by_status_shows_headings_with_counts_that_fold(demo_path
         assert isinstance(second, Header)
         assert second.group.key == groups[1].key
         assert "Grupperat efter status" in str(app.query_one("#filters").render())
-        await pilot.press("enter")  # the cursor is on the first heading: fold it
-        await settle(app, pilot)
+        await press(app, pilot, "enter")  # the cursor is on the first heading: fold it
         assert isinstance(window.get(1), Header)
         assert window.get(1).group.key == groups[1].key
         assert "▸ Nytt" in table.render_line(1).text
-        await pilot.press("right")
-        await settle(app, pilot)
+        await press(app, pilot, "right")
         assert window.get(1).status == groups[0].key  # type: ignore[union-attr]
-        await pilot.press("down", "down", "left")  # fold from inside the group
-        await settle(app, pilot)
+        await press(app, pilot, "down", "down", "left")  # fold from inside the group
         assert table.cursor == 0
         assert window.total == len(groups) + sum(g.count for g in groups[1:])
         await choose(app, pilot, "g", "Ingen")
@@ -79,14 +80,12 @@ async def test_grouping_by_contact_windows_the_groups_all_folded(demo_path: Path
         assert isinstance(window, GroupedWindow)
         assert window.total == len(groups)  # every group folded
         assert len(window.groups.rows) == 200  # one window of groups loaded
-        await pilot.press("end")
-        await settle(app, pilot)
+        await press(app, pilot, "end")
         last = window.get(table.cursor)
         assert isinstance(last, Header)
         assert last.group == groups[-1]
         assert len(window.groups.rows) <= 400  # the end's window, not everything between
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await press(app, pilot, "enter")
         cases = service.list_cases(CaseFilter(include_ended=True, limit=1000,
                                               contact_id=int(groups[-1].key)))  # type: ignore[arg-type]
         shown = [window.get(table.cursor + 1 + i) for i in range(len(cases))]
@@ -100,16 +99,11 @@ async def test_every_column_sorts_and_the_same_column_again_turns_the_order(
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
         table = app.query_one(CaseTable)
-        await choose(app, pilot, "o", "Titel")
-        expected = service.list_cases(CaseFilter(limit=30, sort="title", ascending=True))
-        assert [r.number for r in lines(table, 30)] == [r.number for r in expected]  # type: ignore[union-attr]
+        await sort_by(app, pilot, service, "Titel", sort="title", ascending=True)
         assert "Titel ▲" in table.render_line(0).text
-        await choose(app, pilot, "o", "Titel")
-        expected = service.list_cases(CaseFilter(limit=30, sort="title"))
-        assert [r.number for r in lines(table, 30)] == [r.number for r in expected]  # type: ignore[union-attr]
+        await sort_by(app, pilot, service, "Titel", sort="title")
         assert "Titel ▼" in table.render_line(0).text
-        await pilot.press("end")
-        await settle(app, pilot)
+        await press(app, pilot, "end")
         last = service.list_cases(CaseFilter(limit=1, sort="title"), from_end=True)
         assert table.current == last[0]
         await choose(app, pilot, "o", "Prioritet")
@@ -123,11 +117,7 @@ async def test_sorting_by_sla_puts_the_most_urgent_first(demo_path: Path) -> Non
     app = app_for(demo_path)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
-        table = app.query_one(CaseTable)
-        await choose(app, pilot, "o", "SLA")
-        expected = service.list_cases(CaseFilter(limit=30, sort="sla", ascending=True))
-        shown = lines(table, 30)
-        assert [r.number for r in shown] == [r.number for r in expected]  # type: ignore[union-attr]
+        shown = await sort_by(app, pilot, service, "SLA", sort="sla", ascending=True)
         dues = [r.sla_due for r in shown]  # type: ignore[union-attr]
         assert None not in dues
         assert dues == sorted(dues)
@@ -141,8 +131,7 @@ async def test_a_grouped_list_follows_another_process_and_keeps_the_cursor(demo:
         await settle(app, pilot)
         await choose(app, pilot, "g", "Kanal")
         table = app.query_one(CaseTable)
-        await pilot.press("down", "down", "down")
-        await settle(app, pilot)
+        await press(app, pilot, "down", "down", "down")
         before = table.current
         assert before is not None
         heading = table.window.get(0)
@@ -171,13 +160,11 @@ async def test_x_clears_the_filters_and_the_bar_says_the_grouping_stays(demo_pat
         await choose(app, pilot, "g", "Status")
         assert bar.render().plain == "Grupperat efter status"  # type: ignore[attr-defined]
         await choose(app, pilot, "o", "Titel")
-        await pilot.press("slash", *"faktura", "enter")
-        await settle(app, pilot)
+        await press(app, pilot, "slash", *"faktura", "enter")
         # Searching: the hits come newest first, and the heading says so, not "Titel".
         text = bar.render().plain  # type: ignore[attr-defined]
         assert text == "Sök “faktura”   (x rensar) · Grupperat efter status"
         assert "Sorterat" not in text
         assert "Nr ▼" in app.query_one(CaseTable).render_line(0).text
-        await pilot.press("escape", "x")
-        await settle(app, pilot)
+        await press(app, pilot, "escape", "x")
         assert bar.render().plain == "Grupperat efter status · Sorterat efter titel ▲"  # type: ignore[attr-defined]

@@ -28,6 +28,12 @@ async def settle(app: CasedeskApp, pilot) -> None:  # type: ignore[no-untyped-de
         await pilot.pause()
 
 
+async def press(app: CasedeskApp, pilot, *keys: str) -> None:  # type: ignore[no-untyped-def]
+    """Press the keys, then settle."""
+    await pilot.press(*keys)
+    await settle(app, pilot)
+
+
 async def pick(app: CasedeskApp, pilot, label_start: str) -> None:  # type: ignore[no-untyped-def]
     """Choose the option whose label starts so in the choice on screen."""
     from textual.widgets import OptionList
@@ -39,8 +45,13 @@ async def pick(app: CasedeskApp, pilot, label_start: str) -> None:  # type: igno
     labels = [label for label, _ in modal.choices]
     index = next(i for i, label in enumerate(labels) if label.startswith(label_start))
     modal.query_one(OptionList).highlighted = index
-    await pilot.press("enter")
-    await settle(app, pilot)
+    await press(app, pilot, "enter")
+
+
+async def choose(app: CasedeskApp, pilot, key: str, label_start: str) -> None:  # type: ignore[no-untyped-def]
+    """Press `key` (g: group, o: sort, s: status, …) and pick the option `label_start`."""
+    await press(app, pilot, key)
+    await pick(app, pilot, label_start)
 
 
 def screen_text(app) -> str:  # type: ignore[no-untyped-def]
