@@ -307,6 +307,16 @@ class WorkspaceEntry(SQLModel, table=True):
     unread: bool = False
 
 
+class Presence(SQLModel, table=True):
+    """Who has a case open right now, and whether they are writing to the customer:
+    renewed by the TUI while it is so; an entry not renewed for a while has gone."""
+
+    agent_id: int = Field(foreign_key="agent.id", primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", primary_key=True, index=True, ondelete="CASCADE")
+    doing: str = Field(max_length=20)  # "viewing" or "replying"
+    seen_at: datetime = utc_field()
+
+
 class WorkspaceSettings(SQLModel, table=True):
     """Which cases enter and leave an agent's workspace (seed 001, "Min arbetsyta")."""
 

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from store import audit, queries, search, workspace
+from store import audit, presence, queries, search, workspace
 from store.db import Database
 from store.errors import Conflict, Forbidden, InvalidInput, NotFound, ReadOnly
 from store.files import FileStore
@@ -75,6 +75,7 @@ from store.permissions import (
 from store.queries import CaseFilter, GroupCount, Grouping, Resolved
 from store.sla import SlaPolicy, SlaSettings
 from store.views import (
+    AgentTally,
     AgentView,
     AttachmentView,
     CaseRow,
@@ -82,6 +83,7 @@ from store.views import (
     ChannelView,
     ContactView,
     MessageView,
+    PresenceView,
 )
 from store.workspace import WorkspacePrefs
 
@@ -322,6 +324,21 @@ class CaseService:
             agents = session.scalars(sa.select(Agent).where(
                 Agent.is_active, Agent.login != SYSTEM_LOGIN).order_by(Agent.login))
             return [_agent_view(session, a) for a in agents if _can_see(session, a.login, case)]
+
+        return self._read(work)
+
+    def assignable_for(self, number: int) -> list[tuple[AgentView, bool]]:
+        """Whom case `number` can be assigned to, each with whether they would join its
+        channel by it: the colleagues who read it — for a supervisor, anyone active."""
+
+        def work(session: Session, actor: Actor) -> list[tuple[AgentView, bool]]:
+            case = require_case(session, actor, number)
+            agents = session.scalars(sa.select(Agent).where(
+                Agent.is_active, Agent.login != SYSTEM_LOGIN).order_by(Agent.login))
+            anyone = actor.kind is ActorKind.SUPERVISOR
+            found = [(a, _can_see(session, a.login, case)) for a in agents]
+            return [(_agent_view(session, a), not sees) for a, sees in found
+                    if sees or anyone]
 
         return self._read(work)
 
@@ -1328,6 +1345,16 @@ class CaseService:
                 agent = _agent_named(session, actor.login if login == "me" else login)
                 if not agent.is_active:
                     raise InvalidInput(f"{agent.login} is deactivated")
+                if actor.kind is ActorKind.SUPERVISOR and not _can_see(session, agent.login,
+                                                                       case):
+                    # A supervisor assigns any case to anyone: who owns a case must
+                    # read it, so its channel gets them as a member (said in the case).
+                    channel = session.get_one(Channel, case.channel_id)
+                    session.add(ChannelMember(channel_id=channel.id, agent_id=agent.id))
+                    audit.record(session, actor, "channel.member.add", at=self._now(),
+                                 after={"channel": channel.name, "login": agent.login})
+                    self._event(session, case, f"{agent.login} added to {channel.name}",
+                                actor=actor)
                 _require_can_see(session, agent.login, case)
             before = _login_of(session, case.assignee_id)
             after = agent.login if agent else None
@@ -1535,6 +1562,68 @@ class CaseService:
 
         return self._write(work)
 
+    # -- presence ----------------------------------------------------------------------
+
+    def set_presence(self, number: int | None, doing: str | None) -> None:
+        """The actor is `doing` ("viewing", "replying") in case `number`, and in no
+        other; None: in no case. Renew it every `presence.RENEW_SECONDS`."""
+
+        def work(session: Session, actor: Actor) -> None:
+            if number is not None and doing is not None:
+                require_case(session, actor, number)
+            if actor.agent_id is not None:
+                presence.set_doing(session, actor.agent_id, number, doing, self._now())
+
+        self._write(work)
+
+    def present(self, number: int) -> list[PresenceView]:
+        """Who else has case `number` open right now, those writing a reply first."""
+
+        def work(session: Session, actor: Actor) -> list[PresenceView]:
+            require_case(session, actor, number)
+            return [PresenceView(login, name, doing) for login, name, doing
+                    in presence.others_in(session, number, actor.agent_id, self._now())]
+
+        return self._read(work)
+
+    # -- the supervisor's views ----------------------------------------------------------
+
+    def agent_tallies(self) -> list[AgentTally]:
+        """Every active person with their assigned cases by status and their workspace:
+        the supervisor's agents view."""
+
+        def work(session: Session, actor: Actor) -> list[AgentTally]:
+            require_supervisor(actor, "see every agent's cases")
+            live = sa.and_(Case.merged_into_id.is_(None))
+            assigned: dict[tuple[int, str], int] = {
+                (agent_id, status): n for agent_id, status, n in session.execute(
+                    sa.select(Case.assignee_id, Case.status, sa.func.count())
+                    .where(live, Case.assignee_id.is_not(None), Case.status.in_(
+                        [Status.OPEN.value, Status.WAITING.value, Status.PARKED.value]))
+                    .group_by(Case.assignee_id, Case.status))}
+            held = {agent_id: (int(total), int(unread)) for agent_id, total, unread
+                    in session.execute(
+                        sa.select(WorkspaceEntry.agent_id, sa.func.count(),
+                                  sa.func.coalesce(sa.func.sum(sa.case(
+                                      (WorkspaceEntry.unread, 1), else_=0)), 0))
+                        .join(Case, Case.id == WorkspaceEntry.case_id)
+                        .where(live, Case.status.not_in([s.value for s in ENDED]))
+                        .group_by(WorkspaceEntry.agent_id))}
+            agents = session.scalars(sa.select(Agent).where(
+                Agent.is_active, Agent.login != SYSTEM_LOGIN).order_by(Agent.login))
+            tallies = []
+            for agent in agents:
+                view = _agent_view(session, agent)
+                total, unread = held.get(agent.id, (0, 0))  # type: ignore[arg-type]
+                tallies.append(AgentTally(
+                    agent.login, agent.name, agent.is_supervisor,
+                    *(assigned.get((agent.id, s.value), 0)  # type: ignore[arg-type]
+                      for s in (Status.OPEN, Status.WAITING, Status.PARKED)),
+                    total, unread, view.channels))
+            return tallies
+
+        return self._read(work)
+
     def _drop_unseeing(self, session: Session, actor: Actor, case: Case) -> None:
         """After a merge or a channel move: watches and workspace entries of agents who
         can no longer see the case go (they could neither read nor remove them)."""
@@ -1683,9 +1772,12 @@ class CaseService:
         f = filters or CaseFilter()
 
         def work(session: Session, actor: Actor) -> list[CaseRow]:
-            rows = queries.page(session, self._resolve(session, actor, f), limit=f.limit,
+            resolved = self._resolve(session, actor, f)
+            rows = queries.page(session, resolved, limit=f.limit,
                                 after=after, before=before, from_end=from_end, skip=skip)
-            return _mark_unread(session, actor, rows)
+            # Unread as the workspace's owner sees it: a supervisor following an agent
+            # sees that agent's markers.
+            return _mark_unread(session, resolved.workspace_id or actor.agent_id, rows)
 
         return self._read(work)
 
@@ -2292,12 +2384,12 @@ def _toggle(session: Session, table: type[Watch] | type[WorkspaceEntry], case: C
     return present
 
 
-def _mark_unread(session: Session, actor: Actor, rows: list[CaseRow]) -> list[CaseRow]:
-    """The rows with something new for the actor in their workspace, so marked."""
-    if actor.agent_id is None or not rows:
+def _mark_unread(session: Session, agent_id: int | None, rows: list[CaseRow]) -> list[CaseRow]:
+    """The rows with something new for the agent in their workspace, so marked."""
+    if agent_id is None or not rows:
         return rows
     unread = set(session.scalars(sa.select(WorkspaceEntry.case_id).where(
-        WorkspaceEntry.agent_id == actor.agent_id, WorkspaceEntry.unread,
+        WorkspaceEntry.agent_id == agent_id, WorkspaceEntry.unread,
         WorkspaceEntry.case_id.in_([r.number for r in rows]))))
     return [replace(r, unread=True) if r.number in unread else r for r in rows]
 

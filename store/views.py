@@ -36,6 +36,31 @@ class ContactView:
 
 
 @dataclass(frozen=True)
+class PresenceView:
+    """Someone else in a case: `doing` is "viewing" or "replying"."""
+
+    login: str
+    name: str
+    doing: str
+
+
+@dataclass(frozen=True)
+class AgentTally:
+    """An agent as a supervisor's agents view shows them: the cases assigned to them
+    by status, and their workspace (its ongoing cases, the unread ones)."""
+
+    login: str
+    name: str
+    is_supervisor: bool
+    open: int
+    waiting: int
+    parked: int
+    workspace: int
+    unread: int
+    channels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class CaseRow:
     """One line of a case list."""
 
