@@ -16,7 +16,9 @@ shares the database through a group).
 from __future__ import annotations
 
 import os
+import random
 import re
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,8 +35,10 @@ T = TypeVar("T")
 _FROM_CASES = re.compile(r"FROM cases(\s)")
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-# How long a write waits for another writer before giving up with `Busy`.
+# How long one attempt at a write waits for another writer; a write is tried again
+# until WRITE_ATTEMPTS of them have passed, then gives up with `Busy`.
 BUSY_TIMEOUT_MS = 10_000
+WRITE_ATTEMPTS = 6
 
 
 class SchemaError(StoreError):
@@ -225,19 +229,26 @@ class Database:
         """Run `work` in one write transaction and commit it.
 
         The transaction starts with BEGIN IMMEDIATE: it waits for another writer up to
-        the busy timeout (a wait nobody notices), then gives up with `Busy` having
-        changed nothing. In WAL mode that BEGIN is the only place a writer waits.
+        the busy timeout, and is tried again until WRITE_ATTEMPTS busy timeouts have
+        passed (a wait nobody notices but as a slow step); then it gives up with
+        `Busy` having changed nothing. In WAL mode that BEGIN is the only place a writer waits.
         `durable`: the commit is on disk when this returns, even on SQLite in WAL mode.
         """
         if self.read_only:
             raise ReadOnly()
-        try:
-            with self._write_once(durable) as session:
-                return work(session)
-        except sa.exc.OperationalError as exc:
-            if _is_locked(exc):
-                raise Busy() from exc
-            raise
+        # Retried whole: a writer that waited a busy timeout lost the race to newer
+        # ones (SQLite's busy handler is no queue), not its turn for good.
+        deadline = time.monotonic() + self.busy_timeout_ms / 1000 * WRITE_ATTEMPTS
+        while True:
+            try:
+                with self._write_once(durable) as session:
+                    return work(session)
+            except sa.exc.OperationalError as exc:
+                if not _is_locked(exc):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise Busy() from exc
+            time.sleep(random.uniform(0.001, 0.02))  # apart from the other losers
 
     # -- schema ----------------------------------------------------------------
 

@@ -53,6 +53,7 @@ from store.models import (
     MessageKind,
     Outbox,
     OutboxState,
+    Presence,
     Priority,
     QuickReply,
     Setting,
@@ -371,6 +372,8 @@ class CaseService:
                 session.add(ChannelMember(channel_id=ch.id, agent_id=agent.id))
             elif not member and row is not None:
                 session.delete(row)
+                if not agent.is_supervisor:  # (a supervisor still reads the channel)
+                    self._drop_channel_rows(session, agent, ch)
             else:
                 return _channel_view(session, ch)
             audit.record(session, actor, "channel.member." + ("add" if member else "remove"),
@@ -379,6 +382,16 @@ class CaseService:
             return _channel_view(session, ch)
 
         return self._write(work)
+
+    @staticmethod
+    def _drop_channel_rows(session: Session, agent: Agent, channel: Channel) -> None:
+        """An agent who left a channel keeps no watches, workspace entries or presence
+        in its cases: they could neither read nor remove them (and would come back,
+        unread, on rejoining)."""
+        in_channel = sa.select(Case.id).where(Case.channel_id == channel.id)
+        for table in (Watch, WorkspaceEntry, Presence):
+            session.execute(sa.delete(table).where(table.agent_id == agent.id,
+                                                   table.case_id.in_(in_channel)))
 
     # -- the agent's own choices --------------------------------------------------
 

@@ -3,13 +3,12 @@ agent's workspace, and a supervisor's assignment of anyone."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from store.errors import Forbidden
 from store.presence import GONE_AFTER
 from store.queries import CaseFilter
+from store.service import MessageInput
 from store.views import PresenceView
 
 
@@ -114,3 +113,18 @@ def test_a_supervisor_assigns_anyone_who_then_joins_the_channel(team) -> None:
     assert "Chat" in bo.whoami().channels
     events = [m.text for m in bo.get_case(chat).messages if m.kind == "event"]
     assert "bo added to Chat" in events
+
+
+def test_leaving_a_channel_leaves_its_watches_workspace_and_presence(team) -> None:
+    number = team.new_case()  # Support: anna and bo
+    bo = team.as_("bo")
+    bo.set_watch(number, watching=True)
+    bo.set_in_workspace(number, present=True)
+    bo.set_presence(number, "viewing")
+    boss = team.as_("boss")
+    boss.set_membership("Support", "bo", member=False)
+    team.system.add_message(number, MessageInput("Hallå?"))  # activity: no hidden entry
+    boss.set_membership("Support", "bo", member=True)
+    assert bo.workspace_counts() == (0, 0)
+    assert bo.get_case(number).watchers == ()
+    assert team.as_("anna").present(number) == []
