@@ -505,8 +505,16 @@ class Dovecot:
         return new
 
     def kill_connections(self, user: str = "*") -> None:
-        """Disconnects every IMAP session of `user` (a mask; default: everyone's)."""
+        """Disconnects every IMAP session of `user` (a mask; default: everyone's), and
+        returns once they are gone (a kick only asks the sessions to end)."""
         self._doveadm("kick", user, ok=(0, 68))  # 68: nobody was connected
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            sessions = self._doveadm("who", "-1", user, ok=(0, 68)).splitlines()[1:]
+            if not any(line.strip() for line in sessions):
+                return
+            time.sleep(0.02)
+        raise MailServerError(f"the sessions of {user} were still there 10 s after a kick")
 
     # -- internals --------------------------------------------------------------------------
 

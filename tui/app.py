@@ -7,6 +7,8 @@ is seen by polling the store's change feed (a one-row read) twice a second.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -22,14 +24,17 @@ from textual.widgets import Footer, Header, Input, Static, TextArea
 from textual.worker import Worker, WorkerState
 
 from store.errors import Conflict, Forbidden, NotFound, TransitionError
+from store.presence import RENEW_SECONDS
 from store.queries import CaseFilter, GroupCount, Grouping
 from store.service import CaseService, MessageInput
-from store.views import CaseRow, CaseView
+from store.views import AgentView, CaseRow, CaseView, PresenceView
 from store.workspace import WorkspacePrefs
 from tui.caselist import WINDOW, CaseWindow, GroupedWindow, Request, in_group
 from tui.sanitize import clean_line
 from tui.screens import (
     CANCELLED,
+    AgentsModal,
+    ChannelsModal,
     ChoiceModal,
     ColumnModal,
     ConfirmModal,
@@ -113,6 +118,21 @@ class StoreChanged(Message):
 
 
 @dataclass
+class Identified(Message):
+    """Who runs the app (a supervisor has the agents and channels views)."""
+
+    me: AgentView
+
+
+@dataclass
+class PresenceSeen(Message):
+    """Who else is in case `number` right now."""
+
+    number: int
+    people: list[PresenceView]
+
+
+@dataclass
 class Edited(Message):
     number: int
     what: str
@@ -156,7 +176,11 @@ PALETTE = {
     "app.workspace_settings": N_("Vilka ärenden som läggs till i och tas bort ur arbetsytan"),
     "app.related": N_("Samma kunds ärenden; slå ihop"),
     "app.quoted": N_("Visa eller dölj citerad historik i kundens mejl"),
+    "app.agents": N_("Varje agents ärenden och arbetsyta; följ en agent"),
+    "app.channels": N_("Kanalernas medlemmar: lägg till och ta bort agenter"),
 }
+# What changes data: not offered in read-all mode (and refused by the store).
+_CHANGING = {"compose", "choose", "assign_me", "toggle", "create_case", "workspace_settings"}
 
 
 class CasedeskApp(App[None]):
@@ -189,6 +213,8 @@ class CasedeskApp(App[None]):
         Binding("W", "workspace_settings", "Arbetsytans inställningar",
                 id="app.workspace_settings"),
         Binding("N", "create_case", "Nytt ärende", id="app.create_case"),
+        Binding("3", "agents", "Agenter", id="app.agents"),
+        Binding("4", "channels", "Kanaler", id="app.channels"),
         Binding("escape", "clear_search", "Rensa sökning", show=False, id="app.clear"),
     ]
     CSS = """
@@ -205,6 +231,9 @@ class CasedeskApp(App[None]):
     CaseDetail { border-left: none; height: 1fr; }
     Composer { display: none; }
     Composer.-open { display: block; }
+    #presence { display: none; height: auto; padding: 0 1; background: $warning 40%;
+                text-style: bold; }
+    #presence.-shown { display: block; }
     """
 
     def __init__(self, service: Callable[[], CaseService], *, poll_seconds: float = 0.5,
@@ -214,8 +243,12 @@ class CasedeskApp(App[None]):
         super().__init__()
         translate_bindings(self)
         self.service = service()
-        self.filters = CaseFilter(limit=WINDOW)
-        self.view = "overview"  # or "workspace"
+        # Read-all (a supervisor, `--read-all`): every case, archived ones too; nothing
+        # that changes data is offered.
+        self.read_only = self.service.reads_only
+        self.me: AgentView | None = None
+        self.filters = self.base_filter()
+        self.view = "overview"  # or "workspace", or "follow" (a supervisor's look)
         self.views: dict[str, tuple[CaseFilter, Grouping | None]] = {}
         self.grouping: Grouping | None = None
         self.generation = 0
@@ -224,6 +257,8 @@ class CasedeskApp(App[None]):
         self.last_change: int | None = None
         self.shown: CaseView | None = None
         self.drafts: dict[int, Draft] = {}
+        # What this agent was last said to be doing, and where (presence).
+        self.doing: tuple[int | None, str | None] = (None, None)
         # The scheduler (and mail) for a personal database: run in a thread until the
         # app ends, never on the event loop; each part only while no daemon holds it.
         self.background = background
@@ -237,6 +272,7 @@ class CasedeskApp(App[None]):
         with Horizontal():
             yield CaseTable(id="cases")
             with Vertical(id="case-side"):
+                yield Static(id="presence")
                 yield CaseDetail(id="detail")
                 yield Composer(id="composer")
         yield Footer()
@@ -245,19 +281,31 @@ class CasedeskApp(App[None]):
         # While text is being written, a letter types itself: its key is not offered.
         if isinstance(self.focused, TextArea | Input) and action in _LETTER_ACTIONS:
             return False
+        if self.read_only and (action in _CHANGING or action == "view"
+                               and parameters[0] == "workspace"):
+            return False
         if action == "view":  # the key to the other view only
             return parameters[0] != self.view
         if action == "workspace_settings":
             return self.view == "workspace"
+        if action in ("agents", "channels"):
+            return self.me is not None and self.me.is_supervisor
         return True
 
+    def base_filter(self, workspace: str | None = None) -> CaseFilter:
+        """A view's filters before the agent chooses any (read-all: ended cases too)."""
+        return CaseFilter(limit=WINDOW, workspace=workspace, include_ended=self.read_only)
+
     def on_mount(self) -> None:
-        self.sub_title = self.service.login
+        self.sub_title = self.title_line()
         self.query_one(CaseTable).focus()
         self.reload()
         self.load_columns()
+        self.identify()
         if self.poll_seconds:
             self.set_interval(self.poll_seconds, self.check_changes)
+        if not self.read_only:
+            self.set_interval(RENEW_SECONDS, self.renew_presence)
         if self.background is not None:
             self.run_background()
 
@@ -268,7 +316,27 @@ class CasedeskApp(App[None]):
 
     async def action_quit(self) -> None:
         self.stopping.set()
+        if not self.read_only and self.doing != (None, None):
+            # Gone from the case at once (else in presence.GONE_AFTER); a failure here
+            # must not keep the agent from leaving.
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(self.service.set_presence, None, None)
         await super().action_quit()
+
+    def title_line(self) -> str:
+        if self.read_only:
+            return tr("{login} — Läsläge: alla ärenden, inget kan ändras").format(
+                login=self.service.login)
+        return self.service.login
+
+    @work(thread=True, group="identity", exit_on_error=False)
+    def identify(self) -> None:
+        self.post_message(Identified(self.service.whoami()))
+
+    @on(Identified)
+    def identified(self, message: Identified) -> None:
+        self.me = message.me
+        self.refresh_bindings()
 
     def on_unmount(self) -> None:
         self.stopping.set()
@@ -283,7 +351,9 @@ class CasedeskApp(App[None]):
         """Load the list anew (a new filter, or another process changed something),
         keeping the cursor on `keep` where it still is in the list."""
         # `x` clears the filters; the grouping and the sort stay (said apart from them).
-        filters = describe(self.filters)
+        # (Read-all lists every status by default: no filter to speak of.)
+        filters = describe(replace(self.filters, include_ended=False) if self.read_only
+                           else self.filters)
         parts = [tr("{filters}   (x rensar)").format(filters=filters) if filters else "",
                  self._arrangement()]
         shown = " · ".join(p for p in parts if p)
@@ -327,7 +397,8 @@ class CasedeskApp(App[None]):
         # The change feed as of this list: anything later reloads it.
         self.post_message(Seen(self.service.latest_change()))
         if filters.workspace is not None:
-            self.post_message(WorkspaceCounted(*self.service.workspace_counts()))
+            whose = None if filters.workspace == "me" else filters.workspace
+            self.post_message(WorkspaceCounted(*self.service.workspace_counts(whose)))
         if grouping is None and (keep is None or keep.row is None):
             # A new list: its first rows on screen before it is counted (a count of a
             # common word's hits takes far longer than the rows).
@@ -492,6 +563,8 @@ class CasedeskApp(App[None]):
     @work(thread=True, exclusive=True, group="case", exit_on_error=False)
     def load_case(self, number: int) -> None:
         self.post_message(CaseLoaded(self.service.get_case(number)))
+        if self.read_only:
+            return
         if self.service.mark_read(number):  # nothing new in it for this agent now: its ● goes
             self.call_from_thread(lambda: self.reload(keep=self.keep_point()))
 
@@ -502,10 +575,14 @@ class CasedeskApp(App[None]):
             # Leaving a case keeps what was written in it for when the agent comes back.
             self.drafts[self.shown.number] = composer.draft
             composer.load(self.drafts.pop(message.view.number, None))
+        if self.shown is None or self.shown.number != message.view.number:
+            self.show_presence(message.view.number, [])
         self.shown = message.view
         self.query_one("#case-side").add_class("-open")
         self.query_one(CaseDetail).show(message.view)
-        composer.add_class("-open")
+        if not self.read_only:
+            composer.add_class("-open")
+        self.tell_presence()
 
     # -- answering ---------------------------------------------------------------------
 
@@ -514,10 +591,65 @@ class CasedeskApp(App[None]):
             self.notify(tr("Öppna ett ärende först (Enter)."), markup=False)
             return
         self.query_one(Composer).start(note=note)
+        self.call_after_refresh(self.tell_presence)  # once the composer has the focus
 
     @on(Composer.Left)
     def back_to_list(self) -> None:
         self.table.focus()
+        self.call_after_refresh(self.tell_presence)  # once the list has the focus
+
+    # -- presence: who else is in the case on show -----------------------------------
+
+    def doing_now(self) -> tuple[int | None, str | None]:
+        """What this agent is doing: writing to the customer while the reply is being
+        written (focused, or a reply draft waiting), else viewing the case on show."""
+        if self.shown is None:
+            return (None, None)
+        composer = self.query_one(Composer)
+        writing = not composer.note and (composer.has_focus_within
+                                         or bool(composer.draft.text.strip()))
+        return (self.shown.number, "replying" if writing else "viewing")
+
+    def tell_presence(self, *, renew: bool = False) -> None:
+        if self.read_only:
+            return
+        now = self.doing_now()
+        if now != self.doing or renew and now != (None, None):
+            self.doing = now
+            self.publish_presence(*now)
+
+    def renew_presence(self) -> None:
+        self.tell_presence(renew=True)
+
+    @on(TextArea.Changed, "#composer-text")
+    @on(Composer.Toggled)
+    def composer_changed(self) -> None:
+        self.tell_presence()
+
+    @work(thread=True, exclusive=True, group="presence", exit_on_error=False)
+    def publish_presence(self, number: int | None, doing: str | None) -> None:
+        # Never an error of its own: a case that went meanwhile (purged, or out of the
+        # agent's channels) is said so by the next load of it.
+        with contextlib.suppress(NotFound, Forbidden):
+            self.service.set_presence(number, doing)
+
+    @work(thread=True, exclusive=True, group="presence-read", exit_on_error=False)
+    def poll_presence(self, number: int) -> None:
+        with contextlib.suppress(NotFound, Forbidden):  # (as in publish_presence)
+            self.post_message(PresenceSeen(number, self.service.present(number)))
+
+    @on(PresenceSeen)
+    def presence_seen(self, message: PresenceSeen) -> None:
+        if self.shown is not None and self.shown.number == message.number:
+            self.show_presence(message.number, message.people)
+
+    def show_presence(self, number: int, people: list[PresenceView]) -> None:
+        bar = self.query_one("#presence", Static)
+        lines = [(tr("✎ {name} svarar kunden just nu") if p.doing == "replying"
+                  else tr("{name} har ärendet öppet")).format(name=p.name or p.login)
+                 for p in people]
+        bar.update(Text(clean_line("  ·  ".join(lines))))
+        bar.set_class(bool(people), "-shown")
 
     @on(Composer.TextWanted)
     def offer_texts(self, message: Composer.TextWanted) -> None:
@@ -568,6 +700,8 @@ class CasedeskApp(App[None]):
 
     def check_changes(self) -> None:
         self.poll_changes()
+        if self.shown is not None:
+            self.poll_presence(self.shown.number)
 
     @work(thread=True, exclusive=True, group="changes", exit_on_error=False)
     def poll_changes(self) -> None:
@@ -656,7 +790,8 @@ class CasedeskApp(App[None]):
 
     @work(thread=True, group="columns", exit_on_error=False)
     def store_columns(self, columns: tuple[str, ...]) -> None:
-        self.service.set_preference("columns", ",".join(columns))
+        if not self.read_only:  # (read-all: for this session only)
+            self.service.set_preference("columns", ",".join(columns))
 
     # -- help ----------------------------------------------------------------------------
 
@@ -736,8 +871,10 @@ class CasedeskApp(App[None]):
             names = statuses()
             choices = [(names[s], s) for s in service.allowed_statuses(number)]
         elif kind == "assignee":
+            joins = tr("  (blir medlem i kanalen)")
             choices = [(tr("Ingen (ta bort tilldelningen)"), None)] + [
-                (f"{a.login} — {a.name}", a.login) for a in service.colleagues_for(number)]
+                (f"{a.login} — {a.name}{joins if joining else ''}", a.login)
+                for a, joining in service.assignable_for(number)]
         elif kind == "priority":
             choices = [(name, key) for key, name in priorities().items()]
         elif kind == "channel":
@@ -828,9 +965,8 @@ class CasedeskApp(App[None]):
         self.query_one("#search", Input).value = ""
         self.query_one("#search", Input).remove_class("-shown")
         # Filters only: how the list is grouped and sorted stays, and whose workspace.
-        self.filters = CaseFilter(limit=WINDOW, sort=self.filters.sort,
-                                  ascending=self.filters.ascending,
-                                  workspace=self.filters.workspace)
+        self.filters = replace(self.base_filter(self.filters.workspace),
+                               sort=self.filters.sort, ascending=self.filters.ascending)
         self.reload()
 
     # -- a new case --------------------------------------------------------------------
@@ -879,11 +1015,12 @@ class CasedeskApp(App[None]):
         with its own filters, grouping and sort kept while the other is on screen."""
         if name == self.view:
             return
-        self.views[self.view] = (self.filters, self.grouping)
+        if self.view != "follow":  # a follow is for the look only
+            self.views[self.view] = (self.filters, self.grouping)
         self.view = name
         self.filters, self.grouping = self.views.get(name) or (
-            CaseFilter(limit=WINDOW, workspace="me" if name == "workspace" else None), None)
-        self.sub_title = self.service.login
+            self.base_filter("me" if name == "workspace" else None), None)
+        self.sub_title = self.title_line()
         self.refresh_bindings()
         self.reload()
 
@@ -892,6 +1029,58 @@ class CasedeskApp(App[None]):
         if self.view == "workspace":
             self.sub_title = tr("{login} — Min arbetsyta: {cases} ärenden, {unread} olästa").format(
                 login=self.service.login, cases=message.cases, unread=message.unread)
+        elif self.view == "follow":
+            self.sub_title = tr("{login} följer arbetsytan för {agent}: {cases} ärenden, "
+                                "{unread} olästa (1 tillbaka)").format(
+                login=self.service.login, agent=self.filters.workspace, cases=message.cases,
+                unread=message.unread)
+
+    # -- the supervisor's views ------------------------------------------------------------
+
+    def action_agents(self) -> None:
+        self.open_agents()
+
+    @work(thread=True, exclusive=True, group="supervisor", exit_on_error=False)
+    def open_agents(self) -> None:
+        tallies = self.service.agent_tallies()
+        self.call_from_thread(lambda: self.push_screen(AgentsModal(tallies), self.follow))
+
+    def follow(self, login: str | None) -> None:
+        """See `login`'s workspace as they see it (their cases, their unread marks)."""
+        if login is None:
+            return
+        if self.view != "follow":
+            self.views[self.view] = (self.filters, self.grouping)
+        self.view = "follow"
+        self.filters, self.grouping = self.base_filter(login), None
+        self.sub_title = self.title_line()
+        self.refresh_bindings()
+        self.reload()
+
+    def action_channels(self) -> None:
+        self.open_channels()
+
+    @work(thread=True, exclusive=True, group="supervisor", exit_on_error=False)
+    def open_channels(self) -> None:
+        channels, agents = self.service.list_channels(), self.service.list_agents()
+        change = None if self.read_only else self.change_membership
+        self.call_from_thread(lambda: self.push_screen(ChannelsModal(channels, agents, change)))
+
+    @work(thread=True, group="supervisor", exit_on_error=False)
+    def change_membership(self, channel: str, login: str, member: bool) -> None:
+        try:
+            view = self.service.set_membership(channel, login, member=member)
+        finally:  # what the store has now, also when it refused
+            latest = next(c for c in self.service.list_channels() if c.name == channel)
+            self.call_from_thread(self._channel_changed, latest)
+        self.call_from_thread(lambda: self.notify(
+            (tr("{login} är nu med i {channel}.") if member
+             else tr("{login} är inte längre med i {channel}.")).format(
+                login=login, channel=view.name), markup=False))
+
+    def _channel_changed(self, view) -> None:  # type: ignore[no-untyped-def]
+        if isinstance(self.screen, ChannelsModal):
+            self.screen.changed(view)
 
     def action_workspace_settings(self) -> None:
         self.open_workspace_settings()

@@ -38,6 +38,7 @@ class CliError(Exception):
 class Context:
     config_path: Path | None
     db_arg: str | None
+    read_all: bool = False
     _config: Config | None = None
 
     @property
@@ -57,12 +58,12 @@ class Context:
 
         return str(default_data_dir() / "casedesk.db")
 
-    def open_db(self, *, check: bool = True) -> Database:
+    def open_db(self, *, check: bool = True, read_only: bool = False) -> Database:
         from store.db import Database
 
         store = self.config.store
         db = Database(self.database_url(), share_with_group=store.share_with_group,
-                      files=store.files)
+                      files=store.files, read_only=read_only)
         if check:
             db.check_schema()
         return db
@@ -71,6 +72,9 @@ class Context:
         from store.identity import current_login
         from store.service import CaseService
 
+        if self.read_all:  # a supervisor's every-case look; anyone else is refused
+            db = self.open_db(read_only=True)
+            return CaseService.read_all(db, current_login(db))
         db = self.open_db()
         return CaseService(db, current_login(db))
 
@@ -113,8 +117,15 @@ def root(
         typer.Option("--db", help="The database: a file path or an SQLAlchemy URL; wins over "
                      "the config.", show_default=False),
     ] = None,
+    read_all: Annotated[
+        bool,
+        typer.Option("--read-all", help="Supervisors: every case of every channel, archived "
+                     "ones too, read-only (nothing can be changed)."),
+    ] = False,
 ) -> None:
-    ctx.obj = Context(config, db)
+    ctx.obj = Context(config, db, read_all)
+    if read_all and ctx.invoked_subcommand is not None:
+        raise CliError("--read-all opens the case overview: give it without a command")
     if ctx.invoked_subcommand is None:
         open_overview(ctx.obj)
 
@@ -125,12 +136,13 @@ def open_overview(context: Context) -> None:
 
     service = context.service()
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        print_rows(service.list_cases(CaseFilter()))
+        print_rows(service.list_cases(CaseFilter(include_ended=context.read_all)))
         return
     from tui.app import CasedeskApp
 
     app = CasedeskApp(lambda: service, language=context.config.ui.language,
-                      background=background_work(context, service.db))
+                      background=None if context.read_all
+                      else background_work(context, service.db))
     app.run()
     if app.return_code:  # the app crashed (Textual printed why): say so to the shell
         raise typer.Exit(app.return_code)

@@ -14,7 +14,7 @@ from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, 
 
 from store.queries import CaseFilter
 from store.service import ContactInput
-from store.views import ContactView
+from store.views import AgentTally, AgentView, ChannelView, ContactView
 from store.workspace import STANDARD, WorkspacePrefs
 from tui.sanitize import clean_line
 from tui.words import N_, priorities, statuses, tr, translate_bindings
@@ -389,3 +389,137 @@ class CreateCaseModal(ModalScreen["NewCase | None"]):
                                           phone=value["phone"],
                                           id=chosen.id if known and chosen else None),
                              value["title"], text, self.query_one("#ours", Checkbox).value))
+
+
+class AgentsModal(ModalScreen["str | None"]):
+    """The supervisor's agents view: each agent's assigned cases by status and their
+    workspace; Enter follows one (their workspace as they see it)."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Stäng", id="agents.close")]
+    DEFAULT_CSS = """
+    AgentsModal { align: center middle; }
+    AgentsModal > Vertical { width: 100; height: auto; max-height: 90%; padding: 1 2;
+                             border: round $accent; background: $panel; }
+    AgentsModal DataTable { height: auto; max-height: 30; }
+    """
+
+    def __init__(self, tallies: list[AgentTally]) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.tallies = tallies
+
+    def compose(self) -> ComposeResult:
+        from rich.text import Text
+        from textual.containers import Vertical
+        from textual.widgets import DataTable
+
+        with Vertical():
+            yield Label(Text(tr("Agenter — Enter följer agentens arbetsyta"), style="bold"))
+            table: DataTable[object] = DataTable(cursor_type="row", id="agents")
+            table.add_columns(*(tr(c) for c in (
+                N_("Login"), N_("Namn"), N_("Öppna"), N_("Väntar"), N_("Parkerade"),
+                N_("Arbetsyta"), N_("Olästa"), N_("Kanaler"))))
+            for t in self.tallies:
+                # Text, never a plain string: names are the agents' own.
+                table.add_row(Text(clean_line(t.login)), Text(clean_line(t.name)), t.open,
+                              t.waiting, t.parked, t.workspace, t.unread,
+                              Text(clean_line(", ".join(t.channels) or "–")), key=t.login)
+            yield table
+
+    def on_mount(self) -> None:
+        from textual.widgets import DataTable
+
+        self.query_one(DataTable).focus()
+
+    def on_data_table_row_selected(self, event) -> None:  # type: ignore[no-untyped-def]
+        self.dismiss(event.row_key.value)
+
+
+class ChannelsModal(ModalScreen[None]):
+    """The supervisor's channels view: each channel's members; space adds or removes
+    the agent under the cursor (nothing can be changed in read-all mode)."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Stäng", id="channels.close")]
+    DEFAULT_CSS = """
+    ChannelsModal { align: center middle; }
+    ChannelsModal > Vertical { width: 90; height: auto; max-height: 90%; padding: 1 2;
+                               border: round $accent; background: $panel; }
+    ChannelsModal Horizontal { height: auto; max-height: 24; }
+    ChannelsModal OptionList { width: 1fr; height: auto; max-height: 22; }
+    ChannelsModal SelectionList { width: 1fr; height: auto; max-height: 22; }
+    """
+
+    def __init__(self, channels: list[ChannelView], agents: list[AgentView],
+                 change: Callable[[str, str, bool], None] | None) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.channels = channels
+        self.agents = agents  # the deactivated too: their memberships can be ended
+        self.change = change  # None: read only
+        self.current = 0
+
+    def compose(self) -> ComposeResult:
+        from rich.text import Text
+        from textual.containers import Vertical
+        from textual.widgets import SelectionList
+
+        hint = (N_("Kanaler — mellanslag lägger till eller tar bort agenten") if self.change
+                else N_("Kanaler (läsläge: inget kan ändras)"))
+        with Vertical():
+            yield Label(Text(tr(hint), style="bold"))
+            with Horizontal():
+                yield OptionList(*[self._label(c) for c in self.channels], id="channel-list")
+                yield SelectionList[str](id="members", disabled=self.change is None)
+
+    @staticmethod
+    def _label(channel: ChannelView):  # type: ignore[no-untyped-def]
+        from rich.text import Text
+
+        return Text(clean_line(tr("{name} ({kind}) · {count} medlemmar").format(
+            name=channel.name, kind=channel.kind, count=len(channel.members))))
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+        if self.channels:
+            self.show_members(0)
+
+    def show_members(self, index: int) -> None:
+        from rich.text import Text
+        from textual.widgets import SelectionList
+        from textual.widgets.selection_list import Selection
+
+        members = self.query_one(SelectionList)
+        # The same channel again (after a change): the cursor stays on its agent.
+        keep = members.highlighted if index == self.current else None
+        self.current = index
+        channel = self.channels[index]
+        with self.prevent(SelectionList.SelectionToggled):
+            members.clear_options()
+            members.add_options([Selection(
+                Text(clean_line(f"{a.login} — {a.name}"
+                                + ("" if a.is_active else tr("  (inaktiv)")))),
+                a.login, a.login in channel.members) for a in self.agents
+                # Read only: the members alone (a disabled list shows no difference).
+                if self.change is not None or a.login in channel.members])
+        if keep is not None:
+            members.highlighted = keep
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_index is not None:
+            self.show_members(event.option_index)
+
+    def on_selection_list_selection_toggled(self, event) -> None:  # type: ignore[no-untyped-def]
+        if self.change is None:
+            return
+        login = event.selection.value
+        self.change(self.channels[self.current].name, login,
+                    login in event.selection_list.selected)
+
+    def changed(self, view: ChannelView) -> None:
+        """The store's word on a channel after a change."""
+        for i, channel in enumerate(self.channels):
+            if channel.name == view.name:
+                self.channels[i] = view
+                self.query_one(OptionList).replace_option_prompt_at_index(i, self._label(view))
+                if i == self.current:
+                    self.show_members(i)

@@ -137,6 +137,8 @@ _EVENTS = [
     (r"Unassigned: (?P<login>\S+) is not in (?P<channel>.+)",
      N_("Tilldelningen borttagen: {login} är inte med i {channel}"),
      "Unassigned: {login} is not in {channel}"),
+    (r"(?P<login>\S+) added to (?P<channel>.+)", N_("{login} blev medlem i {channel}"),
+     "{login} added to {channel}"),
     (r"Linked to #(?P<number>\d+)", N_("Länkat till #{number}"), "Linked to #{number}"),
     (r"Merged into #(?P<number>\d+)", N_("Ihopslaget med #{number}"), "Merged into #{number}"),
     (r"Split off from #(?P<number>\d+)", N_("Utbrutet ur #{number}"),
@@ -197,6 +199,32 @@ def transition_refused(error: TransitionError) -> str:
 # -- English ----------------------------------------------------------------------------
 
 ENGLISH: dict[str, str] = {
+    # read-all, the supervisor's views, presence
+    "{login} — Läsläge: alla ärenden, inget kan ändras":
+        "{login} — read-all: every case, nothing can be changed",
+    "Agenter": "Agents",
+    "Kanaler": "Channels",
+    "Varje agents ärenden och arbetsyta; följ en agent":
+        "Each agent's cases and workspace; follow an agent",
+    "Kanalernas medlemmar: lägg till och ta bort agenter":
+        "The channels' members: add and remove agents",
+    "Agenter — Enter följer agentens arbetsyta": "Agents — Enter follows the agent's workspace",
+    "Login": "Login",
+    "Parkerade": "Parked",
+    "Olästa": "Unread",
+    "Stäng": "Close",
+    "Kanaler — mellanslag lägger till eller tar bort agenten":
+        "Channels — space adds or removes the agent",
+    "Kanaler (läsläge: inget kan ändras)": "Channels (read-all: nothing can be changed)",
+    "{name} ({kind}) · {count} medlemmar": "{name} ({kind}) · {count} members",
+    "{login} följer arbetsytan för {agent}: {cases} ärenden, {unread} olästa (1 tillbaka)":
+        "{login} follows the workspace of {agent}: {cases} cases, {unread} unread (1 goes back)",
+    "  (inaktiv)": "  (deactivated)",
+    "{login} är nu med i {channel}.": "{login} is now in {channel}.",
+    "{login} är inte längre med i {channel}.": "{login} is no longer in {channel}.",
+    "  (blir medlem i kanalen)": "  (joins the channel)",
+    "✎ {name} svarar kunden just nu": "✎ {name} is replying to the customer",
+    "{name} har ärendet öppet": "{name} has the case open",
     # statuses, priorities, groupings, sorts (the status names as the team knows them)
     "Nytt": "New", "Eskalerat": "Escalated", "Öppet": "Open", "Parkerat": "Parked",
     "Väntar": "Waiting", "Löst": "Solved", "Stängt": "Closed", "Arkiverat": "Archived",

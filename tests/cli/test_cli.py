@@ -421,3 +421,38 @@ def test_the_same_commands_on_postgresql(cli, pg_url: str) -> None:
     found = json.loads(run("cases", "--search", "fakt*", "--json").out)
     assert [(c["number"], c["status"]) for c in found] == [(1, "waiting")]
     assert "up to date" in run("init").out
+
+
+# -- read-all -------------------------------------------------------------------------
+
+
+def test_read_all_lists_archived_cases_beside_the_rest(cli, team_db, tmp_path: Path) -> None:
+    from store.db import Database
+    from store.service import CaseService, ContactInput
+
+    db = Database(tmp_path / "c.db")
+    me = CaseService(db, store.identity.os_login())
+    live = me.create_case(channel="Support", contact=ContactInput(name="K"), title="Pågående")
+    old = me.create_case(channel="Chatt", contact=ContactInput(name="L"), title="Gammalt")
+    me.set_status(old, "solved")
+    CaseService.system(db).set_status(old, "closed")
+    CaseService.system(db).set_status(old, "archived")
+    normal = cli()
+    assert f"#{live}" in normal.out
+    assert f"#{old}" not in normal.out
+    every = cli("--read-all")
+    assert every.code == 0
+    assert f"#{live}" in every.out
+    assert f"#{old:<7} archived" in every.out
+
+
+def test_read_all_refuses_anyone_but_a_supervisor(cli, team_db,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CASEDESK_LOGIN", "anna")  # the owner of the file may act as anna
+    line = one_line_error(cli("--read-all"))
+    assert "only a supervisor can read every case (--read-all)" in line
+
+
+def test_read_all_is_for_the_overview_only(cli, team_db) -> None:
+    line = one_line_error(cli("--read-all", "case", "list"))
+    assert "--read-all opens the case overview" in line

@@ -239,15 +239,17 @@ async def test_the_assignee_choice_offers_only_colleagues_who_may_see_the_case(
 ) -> None:
     from tui.screens import ChoiceModal
 
-    service = CaseService(Database(demo_path), "supervisor")
-    agents = [a for a in service.list_agents() if a.is_active and a.login != "system"]
+    # An agent's choice (a supervisor is offered anyone: test_team_at_once.py).
+    service = CaseService(Database(demo_path), "bo")
+    everyone = CaseService(Database(demo_path), "supervisor").list_agents()
+    agents = [a for a in everyone if a.is_active and a.login != "system"]
     rows = service.list_cases(CaseFilter(limit=WINDOW))
     # A case some active colleague may not see (not a member of its channel).
     index = next(i for i, r in enumerate(rows[:10]) if any(
         not a.is_supervisor and r.channel not in a.channels for a in agents))
     readers = sorted(a.login for a in agents
                      if a.is_supervisor or rows[index].channel in a.channels)
-    app = app_for(demo_path)
+    app = app_for(demo_path, "bo")
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press(*["down"] * index, "enter")
@@ -255,6 +257,7 @@ async def test_the_assignee_choice_offers_only_colleagues_who_may_see_the_case(
         await pilot.press("A")
         await settle(app, pilot)
         assert isinstance(app.screen, ChoiceModal)
+        assert app.shown.number == rows[index].number
         assert app.screen.choices[0][1] is None  # nobody, first
         offered = sorted(str(value) for _, value in app.screen.choices[1:])
         assert offered == readers

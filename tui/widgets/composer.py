@@ -67,6 +67,9 @@ class Composer(Vertical):
     class Left(Message):
         """The agent went back to the list; the draft stays."""
 
+    class Toggled(Message):
+        """The draft became a note, or a reply."""
+
     class TextWanted(Message):
         """The agent wants a quick reply ("quick") or an earlier reply ("earlier")."""
 
@@ -91,6 +94,7 @@ class Composer(Vertical):
         self.watch_note(self.note)
 
     def watch_note(self, note: bool) -> None:
+        self.post_message(self.Toggled())
         self.set_class(note, "-note")
         self.border_title = (tr("INTERN ANTECKNING — syns inte för kunden") if note
                              else tr("Svar till kunden"))

@@ -1,0 +1,196 @@
+"""A team at once in the TUI: read-all mode changes nothing, presence between two
+apps on one database, and the supervisor's agents and channels views."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from textual.widgets import DataTable, OptionList, SelectionList, Static
+from tuikit import app_for, press, screen_text, settle
+
+from store.db import Database
+from store.queries import CaseFilter
+from store.service import CaseService, MessageInput
+from tui.app import CasedeskApp
+from tui.screens import AgentsModal, ChannelsModal, ChoiceModal
+from tui.widgets.case_table import CaseTable
+from tui.widgets.composer import Composer
+
+pytestmark = pytest.mark.sqlite_only
+
+
+def read_all_app(path: Path, login: str = "supervisor") -> CasedeskApp:
+    return CasedeskApp(lambda: CaseService.read_all(Database(path, read_only=True), login),
+                       poll_seconds=0, language="sv")
+
+
+def changes(path: Path) -> tuple[int, int, int]:
+    """What a write leaves: the change feed, the audit trail, the workspace entries."""
+    with Database(path).read() as session:
+        return tuple(session.scalar(sa.text(f"SELECT count(*) FROM {t}"))  # noqa: S608
+                     for t in ("change", "audit_event", "workspace_entry"))  # type: ignore[return-value]
+
+
+async def test_read_all_lists_every_case_and_offers_no_change(demo: Path) -> None:
+    boss = CaseService(Database(demo), "supervisor")
+    every = boss.count_cases(CaseFilter(include_ended=True))
+    archived = boss.list_cases(CaseFilter(statuses=("archived",), limit=1))[0]
+    unread = boss.list_cases(CaseFilter(limit=1))[0]
+    boss.set_in_workspace(unread.number, present=True)
+    boss.add_message(unread.number, MessageInput("Något nytt"))
+    before = changes(demo)
+    app = read_all_app(demo)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        table = app.query_one(CaseTable)
+        assert table.window.total == every > boss.count_cases(CaseFilter())
+        assert "Läsläge: alla ärenden, inget kan ändras" in app.sub_title
+        footer = screen_text(app).splitlines()[-1]
+        for word in ("Svara", "Intern anteckning", "Ändra status", "Ta ärendet",
+                     "Nytt ärende", "Min arbetsyta"):
+            assert word not in footer
+        assert "Agenter" in footer  # reading the agents view is reading
+        # An archived case opens, and nothing offers a change of it.
+        app.filters = CaseFilter(statuses=("archived",), include_ended=True)
+        app.reload()
+        await settle(app, pilot)
+        await press(app, pilot, "enter")
+        assert app.shown is not None
+        assert app.shown.number == archived.number
+        assert not app.query_one(Composer).has_class("-open")
+        for key in ("r", "n", "s", "a", "A", "p", "k", "w", "m", "N", "2"):
+            await press(app, pilot, key)
+            assert not isinstance(app.screen, ChoiceModal)
+        assert len(app.screen_stack) == 1
+        # Opening an unread case does not mark it read: nothing was written at all.
+        app.filters = app.base_filter()
+        app.reload()
+        await settle(app, pilot)
+        app.load_case(unread.number)
+        await settle(app, pilot)
+    assert changes(demo) == before
+    assert boss.list_cases(CaseFilter(workspace="me"))[0].unread
+
+
+async def test_presence_shows_who_is_replying_in_another_app(demo: Path) -> None:
+    service = CaseService(Database(demo), "bo")
+    number = service.list_cases(CaseFilter(limit=1))[0].number
+    anna, bo = app_for(demo, "anna"), app_for(demo, "bo")
+    async with anna.run_test(size=(160, 40)) as a, bo.run_test(size=(160, 40)) as b:
+        await settle(anna, a)
+        await settle(bo, b)
+        anna.load_case(number)
+        await settle(anna, a)
+        await press(anna, a, "r")
+        await press(anna, a, *"Hej Karin")
+        bo.load_case(number)
+        await settle(bo, b)
+        bo.check_changes()  # the poll, triggered
+        await settle(bo, b)
+        bar = bo.query_one("#presence", Static)
+        assert bar.has_class("-shown")
+        assert "✎ Anna Lindqvist svarar kunden just nu" in str(bar.render())
+        assert [(p.login, p.doing) for p in service.present(number)] == [("anna", "replying")]
+        # A note is no reply; nor is the case left open with an empty composer.
+        anna.query_one("#composer-text").text = ""
+        await press(anna, a, "escape")
+        bo.check_changes()
+        await settle(bo, b)
+        assert "Anna Lindqvist har ärendet öppet" in str(bar.render())
+        # Anna quits: gone from the case at once.
+        await anna.action_quit()
+        bo.check_changes()
+        await settle(bo, b)
+        assert not bar.has_class("-shown")
+    assert service.present(number) == []
+
+
+async def test_the_agents_view_follows_an_agents_workspace(demo: Path) -> None:
+    boss = CaseService(Database(demo), "supervisor")
+    bo = CaseService(Database(demo), "bo")
+    numbers = [r.number for r in bo.list_cases(CaseFilter(limit=3))]
+    for number in numbers:
+        bo.set_in_workspace(number, present=True)
+    boss.reply(numbers[0], "Vi tittar på det.")  # new for bo
+    app = app_for(demo)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "3")
+        modal = app.screen
+        assert isinstance(modal, AgentsModal)
+        table = modal.query_one(DataTable)
+        tallies = {t.login: t for t in boss.agent_tallies()}
+        row = [str(c) for c in table.get_row("bo")]
+        t = tallies["bo"]
+        assert row[:7] == ["bo", "Bo Ekström", str(t.open), str(t.waiting), str(t.parked),
+                           str(t.workspace), str(t.unread)]
+        table.move_cursor(row=table.get_row_index("bo"))
+        await press(app, pilot, "enter")
+        assert app.view == "follow"
+        listed = app.query_one(CaseTable).window
+        expected = bo.list_cases(CaseFilter(workspace="me"))
+        assert [listed.get(i).number for i in range(listed.total)] == [
+            r.number for r in expected]
+        assert app.sub_title == (f"supervisor följer arbetsytan för bo: {len(expected)} ärenden, "
+                                 f"{sum(r.unread for r in expected)} olästa (1 tillbaka)")
+        first = next(i for i, r in enumerate(expected) if r.number == numbers[0])
+        assert "● " in app.query_one(CaseTable).render_line(first + 1).text  # bo's marker
+        await press(app, pilot, "1")
+        assert app.view == "overview"
+        assert app.sub_title == "supervisor"
+
+
+async def test_the_channels_view_adds_and_removes_members(demo: Path) -> None:
+    boss = CaseService(Database(demo), "supervisor")
+    assert "bo" not in next(c for c in boss.list_channels() if c.name == "Fakturor").members
+    app = app_for(demo)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "4")
+        modal = app.screen
+        assert isinstance(modal, ChannelsModal)
+        channels = modal.query_one(OptionList)
+        channels.highlighted = [c.name for c in modal.channels].index("Fakturor")
+        await settle(app, pilot)
+        members = modal.query_one(SelectionList)
+        assert set(members.selected) == set(
+            next(c for c in boss.list_channels() if c.name == "Fakturor").members)
+        members.focus()
+        members.highlighted = [members.get_option_at_index(i).value
+                               for i in range(members.option_count)].index("bo")
+        await press(app, pilot, "space")
+        assert "bo" in next(c for c in boss.list_channels() if c.name == "Fakturor").members
+        assert "bo" in members.selected
+        await press(app, pilot, "space")  # the cursor stayed on bo through the change
+        members_now = next(c for c in boss.list_channels() if c.name == "Fakturor").members
+        assert "bo" not in members_now
+        assert "anna" in members_now
+
+
+async def test_an_agent_has_no_supervisor_views(demo: Path) -> None:
+    app = app_for(demo, "bo")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        assert "Agenter" not in screen_text(app).splitlines()[-1]
+        await press(app, pilot, "3")
+        await press(app, pilot, "4")
+        assert len(app.screen_stack) == 1
+
+
+async def test_a_supervisor_may_assign_anyone_and_is_told_who_joins(demo: Path) -> None:
+    boss = CaseService(Database(demo), "supervisor")
+    case = boss.list_cases(CaseFilter(channel="Fakturor", limit=1))[0]  # bo is not in it
+    app = app_for(demo)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        app.load_case(case.number)
+        await settle(app, pilot)
+        await press(app, pilot, "A")
+        modal = app.screen
+        assert isinstance(modal, ChoiceModal)
+        labels = [label for label, _ in modal.choices]
+        assert "bo — Bo Ekström  (blir medlem i kanalen)" in labels
+        assert "carin — Carin Sjöberg" in labels  # already in Fakturor
+    assert CaseService(Database(demo), "bo").whoami().channels.count("Fakturor") == 0
