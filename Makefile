@@ -18,11 +18,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/casedesk demo
 
-## The whole test suite, with the linters first.
+## The whole test suite, with the linters first; one test process per core (each
+## starts its own Dovecot and PostgreSQL on free ports).
 test: $(STAMP)
 	./scripts/test-servers
 	$(MAKE) --no-print-directory lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

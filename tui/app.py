@@ -23,7 +23,7 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Input, Static, TextArea
 from textual.worker import Worker, WorkerState
 
-from store.errors import Conflict, Forbidden, NotFound, TransitionError
+from store.errors import Conflict, Forbidden, InvalidInput, NotFound, TransitionError
 from store.presence import RENEW_SECONDS
 from store.queries import CaseFilter, GroupCount, Grouping
 from store.service import CaseService, MessageInput
@@ -976,9 +976,7 @@ class CasedeskApp(App[None]):
 
     @work(thread=True, exclusive=True, group="create", exit_on_error=False)
     def open_create_case(self) -> None:
-        me = self.service.whoami()
-        channels = [c.name for c in self.service.list_channels()
-                    if me.is_supervisor or c.name in me.channels]
+        channels = self.creatable_channels()
         if not channels:
             self.call_from_thread(lambda: self.notify(
                 tr("Du är inte med i någon kanal att skapa ärenden i."), markup=False))
@@ -986,12 +984,18 @@ class CasedeskApp(App[None]):
         self.call_from_thread(lambda: self.push_screen(
             CreateCaseModal(channels, self.find_contacts), self.create_case))
 
+    def creatable_channels(self) -> list[str]:
+        """The channels this agent may create a case in (called off the event loop)."""
+        me = self.service.whoami()
+        return [c.name for c in self.service.list_channels()
+                if me.is_supervisor or c.name in me.channels]
+
     @work(thread=True, exclusive=True, group="contacts", exit_on_error=False)
     def find_contacts(self, text: str) -> None:
         found = self.service.find_contacts(text)
         modal = self.screen
         if isinstance(modal, CreateCaseModal):
-            self.call_from_thread(modal.show_matches, found)
+            self.call_from_thread(modal.show_matches, text, found)
 
     def create_case(self, new: NewCase | None) -> None:
         if new is not None:
@@ -1000,9 +1004,18 @@ class CasedeskApp(App[None]):
     @work(thread=True, group="create", exit_on_error=False)
     def store_new_case(self, new: NewCase) -> None:
         theirs = [MessageInput(new.text)] if new.text and not new.ours else []
-        number = self.service.create_case(
-            channel=new.channel, contact=new.contact, title=new.title, messages=theirs,
-            first_reply=new.text if new.text and new.ours else None)
+        try:
+            number = self.service.create_case(
+                channel=new.channel, contact=new.contact, title=new.title, messages=theirs,
+                first_reply=new.text if new.text and new.ours else None)
+        except (InvalidInput, Forbidden, NotFound) as refused:
+            # Said why, and the form back as it was: nothing written is lost.
+            why, channels = clean_line(str(refused)), self.creatable_channels()
+            self.call_from_thread(lambda: self.notify(why, severity="error", timeout=10,
+                                                      markup=False))
+            self.call_from_thread(lambda: self.push_screen(
+                CreateCaseModal(channels, self.find_contacts, new), self.create_case))
+            return
         self.call_from_thread(lambda: self.notify(
             tr("Ärende #{number} skapat.").format(number=number), markup=False))
         self.call_from_thread(self.reload)

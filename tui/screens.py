@@ -16,7 +16,7 @@ from store.queries import CaseFilter
 from store.service import ContactInput
 from store.views import AgentTally, AgentView, ChannelView, ContactView
 from store.workspace import STANDARD, WorkspacePrefs
-from tui.sanitize import clean_line
+from tui.sanitize import clean_block, clean_line
 from tui.words import N_, priorities, statuses, tr, translate_bindings
 
 ACTIVE, EVERY = "__active__", "__every__"
@@ -316,13 +316,16 @@ class CreateCaseModal(ModalScreen["NewCase | None"]):
     CreateCaseModal Checkbox, CreateCaseModal Checkbox:focus { border: none; height: 1; }
     """
 
-    def __init__(self, channels: list[str], find: Callable[[str], None]) -> None:
+    def __init__(self, channels: list[str], find: Callable[[str], None],
+                 refused: NewCase | None = None) -> None:
         super().__init__()
         translate_bindings(self)
         self.channels = channels
         self.find = find  # asks for the contacts matching a text (off the event loop)
         self.matches: list[ContactView] = []
-        self.chosen_contact: ContactView | None = None
+        # The known contact picked: (its id, email, phone) as picked.
+        self.picked: tuple[int, str, str] | None = None
+        self.refused = refused  # a form the store refused: shown again as it was
 
     def compose(self) -> ComposeResult:
         from textual.containers import Vertical
@@ -348,13 +351,29 @@ class CreateCaseModal(ModalScreen["NewCase | None"]):
                 yield Button(tr("Avbryt"), id="cancel")
                 yield Button(tr("Skapa"), variant="primary", id="create")
 
+    def on_mount(self) -> None:
+        new = self.refused
+        if new is None:
+            return
+        if new.channel in self.channels:
+            self.query_one("#channel", Select).value = new.channel
+        for field, value in (("name", new.contact.name), ("email", new.contact.email),
+                             ("phone", new.contact.phone), ("title", new.title)):
+            self.query_one(f"#{field}", Input).value = clean_line(value)
+        self.query_one("#text", TextArea).text = clean_block(new.text)
+        self.query_one("#ours", Checkbox).value = new.ours
+        if new.contact.id is not None:  # still the known contact it was
+            self.picked = (new.contact.id, new.contact.email, new.contact.phone)
+
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "contact-search":
             self.find(event.value)
 
-    def show_matches(self, contacts: list[ContactView]) -> None:
+    def show_matches(self, text: str, contacts: list[ContactView]) -> None:
         from rich.text import Text
 
+        if text != self.query_one("#contact-search", Input).value:
+            return  # an earlier search, slower than the one after it
         self.matches = contacts
         options = self.query_one("#matches", OptionList)
         options.clear_options()
@@ -364,7 +383,7 @@ class CreateCaseModal(ModalScreen["NewCase | None"]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         chosen = self.matches[event.option_index]
-        self.chosen_contact = chosen
+        self.picked = (chosen.id, clean_line(chosen.email), clean_line(chosen.phone))
         for field, value in (("name", chosen.name), ("email", chosen.email),
                              ("phone", chosen.phone)):
             self.query_one(f"#{field}", Input).value = clean_line(value)
@@ -381,13 +400,13 @@ class CreateCaseModal(ModalScreen["NewCase | None"]):
             self.notify(tr("Ett ärende behöver en titel och en kontakt."), severity="warning",
                         markup=False)
             return
-        chosen = self.chosen_contact
-        known = chosen is not None and (chosen.email, chosen.phone) == (
+        picked = self.picked
+        known = picked is not None and picked[1:] == (
             value["email"], value["phone"])  # picked, and not changed since
         self.dismiss(NewCase(str(self.query_one("#channel", Select).value),
                              ContactInput(name=value["name"], email=value["email"],
                                           phone=value["phone"],
-                                          id=chosen.id if known and chosen else None),
+                                          id=picked[0] if known and picked else None),
                              value["title"], text, self.query_one("#ours", Checkbox).value))
 
 

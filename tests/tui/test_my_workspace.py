@@ -136,3 +136,58 @@ async def test_N_creates_a_case_for_a_known_contact_starting_with_our_mail(demo:
         assert [(m.kind, m.text) for m in case.messages] == [
             ("reply", "Hej! Din order har skickats.")]
         assert [o.state for o in me.outbox() if o.case == number] == ["queued"]
+
+
+async def test_a_refused_new_case_comes_back_as_it_was_written(demo: Path) -> None:
+    from textual.widgets import Input, Select, TextArea
+
+    from tui.screens import CreateCaseModal
+
+    me = CaseService(Database(demo), "supervisor")
+    before = me.count_cases(CaseFilter(include_ended=True))
+    channel = next(c.name for c in me.list_channels() if c.kind == "email")
+    app = app_for(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("N")
+        await settle(app, pilot)
+        modal = app.screen
+        assert isinstance(modal, CreateCaseModal)
+        modal.query_one("#channel", Select).value = channel
+        modal.query_one("#name", Input).value = "Utan Adress"  # ours by mail: no address
+        modal.query_one("#title", Input).value = "Ring tillbaka"
+        modal.query_one("#text", TextArea).text = "Hej! Vi ringer i morgon."
+        modal.query_one("#ours", Checkbox).value = True
+        modal.query_one("#create", Button).press()
+        await settle(app, pilot)
+        again = app.screen
+        assert isinstance(again, CreateCaseModal)
+        assert again is not modal
+        assert again.query_one("#channel", Select).value == channel
+        assert again.query_one("#name", Input).value == "Utan Adress"
+        assert again.query_one("#title", Input).value == "Ring tillbaka"
+        assert again.query_one("#text", TextArea).text == "Hej! Vi ringer i morgon."
+        assert again.query_one("#ours", Checkbox).value
+    assert me.count_cases(CaseFilter(include_ended=True)) == before
+
+
+async def test_an_earlier_slower_contact_search_does_not_replace_a_newer_one(
+        demo: Path) -> None:
+    from textual.widgets import Input
+
+    from store.views import ContactView
+    from tui.screens import CreateCaseModal
+
+    app = app_for(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("N")
+        await settle(app, pilot)
+        modal = app.screen
+        assert isinstance(modal, CreateCaseModal)
+        modal.query_one("#contact-search", Input).value = "Ann"
+        await settle(app, pilot)
+        newer = list(modal.matches)
+        stale = [ContactView(1, "Annika Gammal", "", "", "private", "standard")]
+        modal.show_matches("An", stale)  # the answer to what was typed before
+        assert modal.matches == newer
