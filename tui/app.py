@@ -718,6 +718,8 @@ class CasedeskApp(App[None]):
             self.reload(keep=self.keep_point())
             if self.shown is not None:
                 self.load_case(self.shown.number)
+            if isinstance(self.screen, AgentsModal | ChannelsModal):
+                self.refresh_supervisor_view(self.screen)
         self.last_change = message.change
 
     # -- search ----------------------------------------------------------------------
@@ -1090,6 +1092,15 @@ class CasedeskApp(App[None]):
             (tr("{login} är nu med i {channel}.") if member
              else tr("{login} är inte längre med i {channel}.")).format(
                 login=login, channel=view.name), markup=False))
+
+    @work(thread=True, exclusive=True, group="supervisor-refresh", exit_on_error=False)
+    def refresh_supervisor_view(self, modal: AgentsModal | ChannelsModal) -> None:
+        if isinstance(modal, AgentsModal):
+            tallies = self.service.agent_tallies()
+            self.call_from_thread(lambda: modal.update(tallies) if modal.is_attached else None)
+            return
+        for channel in self.service.list_channels():
+            self.call_from_thread(self._channel_changed, channel)
 
     def _channel_changed(self, view) -> None:  # type: ignore[no-untyped-def]
         if isinstance(self.screen, ChannelsModal):

@@ -438,17 +438,29 @@ class AgentsModal(ModalScreen["str | None"]):
             table.add_columns(*(tr(c) for c in (
                 N_("Login"), N_("Namn"), N_("Öppna"), N_("Väntar"), N_("Parkerade"),
                 N_("Arbetsyta"), N_("Olästa"), N_("Kanaler"))))
-            for t in self.tallies:
-                # Text, never a plain string: names are the agents' own.
-                table.add_row(Text(clean_line(t.login)), Text(clean_line(t.name)), t.open,
-                              t.waiting, t.parked, t.workspace, t.unread,
-                              Text(clean_line(", ".join(t.channels) or "–")), key=t.login)
             yield table
 
     def on_mount(self) -> None:
         from textual.widgets import DataTable
 
+        self.update(self.tallies)
         self.query_one(DataTable).focus()
+
+    def update(self, tallies: list[AgentTally]) -> None:
+        """The counts anew (another process changed something), the cursor kept."""
+        from rich.text import Text
+        from textual.widgets import DataTable
+
+        self.tallies = tallies
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        table.clear()
+        for t in tallies:
+            # Text, never a plain string: names are the agents' own.
+            table.add_row(Text(clean_line(t.login)), Text(clean_line(t.name)), t.open,
+                          t.waiting, t.parked, t.workspace, t.unread,
+                          Text(clean_line(", ".join(t.channels) or "–")), key=t.login)
+        table.move_cursor(row=min(row, max(len(tallies) - 1, 0)))
 
     def on_data_table_row_selected(self, event) -> None:  # type: ignore[no-untyped-def]
         self.dismiss(event.row_key.value)
@@ -537,7 +549,7 @@ class ChannelsModal(ModalScreen[None]):
     def changed(self, view: ChannelView) -> None:
         """The store's word on a channel after a change."""
         for i, channel in enumerate(self.channels):
-            if channel.name == view.name:
+            if channel.name == view.name and channel != view:
                 self.channels[i] = view
                 self.query_one(OptionList).replace_option_prompt_at_index(i, self._label(view))
                 if i == self.current:

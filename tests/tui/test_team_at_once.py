@@ -126,6 +126,13 @@ async def test_the_agents_view_follows_an_agents_workspace(demo: Path) -> None:
         t = tallies["bo"]
         assert row[:7] == ["bo", "Bo Ekström", str(t.open), str(t.waiting), str(t.parked),
                            str(t.workspace), str(t.unread)]
+        # Another process's change shows in the open view (the poll, triggered).
+        case = next(r for r in bo.list_cases(CaseFilter(limit=50))
+                    if r.assignee != "bo" and r.status == "open")
+        bo.assign(case.number, "me")
+        app.check_changes()
+        await settle(app, pilot)
+        assert str(table.get_row("bo")[2]) == str(t.open + 1)
         table.move_cursor(row=table.get_row_index("bo"))
         await press(app, pilot, "enter")
         assert app.view == "follow"
