@@ -91,6 +91,16 @@ class RowsLoaded(Message):
     wanted: int
 
 
+@dataclass
+class View:
+    """A list the agent switches to: the overview, their workspace, or (a supervisor)
+    the workspace of an agent followed."""
+
+    name: str
+    filters: CaseFilter
+    grouping: Grouping | None = None
+
+
 @dataclass(frozen=True)
 class Keep:
     """Where the cursor was: on a case (`row`) or a group's heading (`group`), and
@@ -247,10 +257,9 @@ class CasedeskApp(App[None]):
         # that changes data is offered.
         self.read_only = self.service.reads_only
         self.me: AgentView | None = None
-        self.filters = self.base_filter()
-        self.view = "overview"  # or "workspace", or "follow" (a supervisor's look)
-        self.views: dict[str, tuple[CaseFilter, Grouping | None]] = {}
-        self.grouping: Grouping | None = None
+        # The list on screen, and the others as they were left: each keeps its own.
+        self.current = View("overview", self.base_filter())
+        self.views: dict[str, View] = {"overview": self.current}
         self.generation = 0
         self.in_flight: set[Request] = set()
         self.poll_seconds = poll_seconds
@@ -291,6 +300,26 @@ class CasedeskApp(App[None]):
         if action in ("agents", "channels"):
             return self.me is not None and self.me.is_supervisor
         return True
+
+    @property
+    def view(self) -> str:
+        return self.current.name
+
+    @property
+    def filters(self) -> CaseFilter:
+        return self.current.filters
+
+    @filters.setter
+    def filters(self, value: CaseFilter) -> None:
+        self.current.filters = value
+
+    @property
+    def grouping(self) -> Grouping | None:
+        return self.current.grouping
+
+    @grouping.setter
+    def grouping(self, value: Grouping | None) -> None:
+        self.current.grouping = value
 
     def base_filter(self, workspace: str | None = None) -> CaseFilter:
         """A view's filters before the agent chooses any (read-all: ended cases too)."""
@@ -1030,11 +1059,8 @@ class CasedeskApp(App[None]):
         with its own filters, grouping and sort kept while the other is on screen."""
         if name == self.view:
             return
-        if self.view != "follow":  # a follow is for the look only
-            self.views[self.view] = (self.filters, self.grouping)
-        self.view = name
-        self.filters, self.grouping = self.views.get(name) or (
-            self.base_filter("me" if name == "workspace" else None), None)
+        self.current = self.views.setdefault(
+            name, View(name, self.base_filter("me" if name == "workspace" else None)))
         self.sub_title = self.title_line()
         self.refresh_bindings()
         self.reload()
@@ -1064,10 +1090,7 @@ class CasedeskApp(App[None]):
         """See `login`'s workspace as they see it (their cases, their unread marks)."""
         if login is None:
             return
-        if self.view != "follow":
-            self.views[self.view] = (self.filters, self.grouping)
-        self.view = "follow"
-        self.filters, self.grouping = self.base_filter(login), None
+        self.current = View("follow", self.base_filter(login))  # for the look only: not kept
         self.sub_title = self.title_line()
         self.refresh_bindings()
         self.reload()
