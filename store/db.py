@@ -225,7 +225,8 @@ class Database:
             session.connection(execution_options={"casedesk_durable": durable})
             yield session
 
-    def write(self, work: Callable[[Session], T], *, durable: bool = False) -> T:
+    def write(self, work: Callable[[Session], T], *, durable: bool = False,
+              attempts: int = WRITE_ATTEMPTS) -> T:
         """Run `work` in one write transaction and commit it.
 
         The transaction starts with BEGIN IMMEDIATE: it waits for another writer up to
@@ -233,12 +234,13 @@ class Database:
         passed (a wait nobody notices but as a slow step); then it gives up with
         `Busy` having changed nothing. In WAL mode that BEGIN is the only place a writer waits.
         `durable`: the commit is on disk when this returns, even on SQLite in WAL mode.
+        `attempts`: fewer for a write nobody waits for (presence), which may just fail.
         """
         if self.read_only:
             raise ReadOnly()
         # Retried whole: a writer that waited a busy timeout lost the race to newer
         # ones (SQLite's busy handler is no queue), not its turn for good.
-        deadline = time.monotonic() + self.busy_timeout_ms / 1000 * WRITE_ATTEMPTS
+        deadline = time.monotonic() + self.busy_timeout_ms / 1000 * attempts
         while True:
             try:
                 with self._write_once(durable) as session:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 import uuid
 from datetime import datetime, timedelta
 
@@ -43,9 +44,14 @@ def acquire(db: Database, name: str, holder: str, *, now: datetime,
     """Take or renew the lease `name` for `holder` until now + ttl. Returns None when
     it is ours, else who holds it."""
     table = Lease.__table__  # type: ignore[attr-defined]
-    until = now + ttl
+    asked = time.monotonic()
 
     def work(session: Session) -> str | None:
+        # `now` as of this attempt: a write waits (and is retried) while the database is
+        # busy, and a lease granted late must still last `ttl` from when it is granted.
+        # (Whole seconds: a lease lasts a minute; a wait of a moment is no matter.)
+        at = now + timedelta(seconds=int(time.monotonic() - asked))
+        until = at + ttl
         # Each write says in its WHERE (or ON CONFLICT) when it may take the lease, so
         # under READ COMMITTED a rival that got there first makes it match nothing.
         read = sa.select(table.c.holder).where(table.c.name == name)
@@ -59,7 +65,7 @@ def acquire(db: Database, name: str, holder: str, *, now: datetime,
                                    .returning(table.c.name)).first():  # rowcount is -1
                     return None
                 continue
-            free = sa.or_(table.c.holder == holder, table.c.expires_at <= now)
+            free = sa.or_(table.c.holder == holder, table.c.expires_at <= at)
             if current != holder and _gone(current):
                 free = sa.or_(free, table.c.holder == current)  # that one, not a successor
             if session.execute(sa.update(table).where(table.c.name == name, free).values(

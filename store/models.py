@@ -308,11 +308,13 @@ class WorkspaceEntry(SQLModel, table=True):
 
 
 class Presence(SQLModel, table=True):
-    """Who has a case open right now, and whether they are writing to the customer:
-    renewed by the TUI while it is so; an entry not renewed for a while has gone."""
+    """Who has a case open right now, and whether they are writing to the customer: one
+    row per running TUI (`holder`: an agent may run two), renewed while it is so; a
+    row not renewed for a while belongs to a TUI that has gone."""
 
-    agent_id: int = Field(foreign_key="agent.id", primary_key=True)
-    case_id: int = Field(foreign_key="cases.id", primary_key=True, index=True, ondelete="CASCADE")
+    holder: str = Field(primary_key=True, max_length=64)
+    agent_id: int = Field(foreign_key="agent.id")
+    case_id: int = Field(foreign_key="cases.id", index=True, ondelete="CASCADE")
     doing: str = Field(max_length=20)  # "viewing" or "replying"
     seen_at: datetime = utc_field()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import secrets
 from collections.abc import Callable, Iterable, Sequence
@@ -20,6 +21,7 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store import audit, presence, queries, search, workspace
@@ -233,6 +235,8 @@ class CaseService:
         self.clock = clock
         self._system = False
         self._read_all = False
+        # This process's own presence entry (an agent may run two TUIs).
+        self.presence_holder = f"{os.getpid()}:{secrets.token_hex(8)}"
 
     @classmethod
     def system(cls, db: Database, *, clock: Clock = utcnow) -> CaseService:
@@ -266,10 +270,10 @@ class CaseService:
             require_supervisor(actor, "read every case (--read-all)")
         return actor
 
-    def _write(self, work: Callable[[Session, Actor], T]) -> T:
+    def _write(self, work: Callable[[Session, Actor], T], **options: int) -> T:
         if self._read_all:
             raise ReadOnly()
-        return self.db.write(lambda session: work(session, self._actor(session)))
+        return self.db.write(lambda session: work(session, self._actor(session)), **options)
 
     def _read(self, work: Callable[[Session, Actor], T]) -> T:
         with self.db.read() as session:
@@ -339,7 +343,7 @@ class CaseService:
             anyone = actor.kind is ActorKind.SUPERVISOR
             found = [(a, _can_see(session, a.login, case)) for a in agents]
             return [(_agent_view(session, a), not sees) for a, sees in found
-                    if sees or anyone]
+                    if sees or anyone and not a.is_ai]
 
         return self._read(work)
 
@@ -374,6 +378,7 @@ class CaseService:
                 session.delete(row)
                 if not agent.is_supervisor:  # (a supervisor still reads the channel)
                     self._drop_channel_rows(session, agent, ch)
+                    self._unassign_leaver(session, actor, agent, ch)
             else:
                 return _channel_view(session, ch)
             audit.record(session, actor, "channel.member." + ("add" if member else "remove"),
@@ -382,6 +387,21 @@ class CaseService:
             return _channel_view(session, ch)
 
         return self._write(work)
+
+    def _unassign_leaver(self, session: Session, actor: Actor, agent: Agent,
+                         channel: Channel) -> None:
+        """Who owns a case must read it: the ongoing cases of a channel an agent left
+        are nobody's, said in each (ended ones keep their history)."""
+        cases = session.scalars(sa.select(Case).where(
+            Case.channel_id == channel.id, Case.assignee_id == agent.id,
+            Case.merged_into_id.is_(None), Case.status.not_in([s.value for s in ENDED])))
+        for case in cases:
+            case.assignee_id = None
+            self._bump(case)
+            audit.record(session, actor, "case.assign", at=self._now(), case_id=case.id,
+                         before={"assignee": agent.login}, after={"assignee": None})
+            self._event(session, case, f"Unassigned: {agent.login} is not in {channel.name}",
+                        actor=actor)
 
     @staticmethod
     def _drop_channel_rows(session: Session, agent: Agent, channel: Channel) -> None:
@@ -1358,12 +1378,13 @@ class CaseService:
                 agent = _agent_named(session, actor.login if login == "me" else login)
                 if not agent.is_active:
                     raise InvalidInput(f"{agent.login} is deactivated")
-                if actor.kind is ActorKind.SUPERVISOR and not _can_see(session, agent.login,
-                                                                       case):
-                    # A supervisor assigns any case to anyone: who owns a case must
+                if (actor.kind is ActorKind.SUPERVISOR and not agent.is_ai
+                        and not _can_see(session, agent.login, case)):
+                    # A supervisor assigns any case to any person: who owns a case must
                     # read it, so its channel gets them as a member (said in the case).
+                    # (An AI agent's channels stay a choice of their own.)
                     channel = session.get_one(Channel, case.channel_id)
-                    session.add(ChannelMember(channel_id=channel.id, agent_id=agent.id))
+                    _join(session, channel.id, agent.id)  # type: ignore[arg-type]
                     audit.record(session, actor, "channel.member.add", at=self._now(),
                                  after={"channel": channel.name, "login": agent.login})
                     self._event(session, case, f"{agent.login} added to {channel.name}",
@@ -1585,9 +1606,10 @@ class CaseService:
             if number is not None and doing is not None:
                 require_case(session, actor, number)
             if actor.agent_id is not None:
-                presence.set_doing(session, actor.agent_id, number, doing, self._now())
+                presence.set_doing(session, self.presence_holder, actor.agent_id, number,
+                                   doing, self._now())
 
-        self._write(work)
+        self._write(work, attempts=1)  # renewed soon anyway: never a long wait
 
     def present(self, number: int) -> list[PresenceView]:
         """Who else has case `number` open right now, those writing a reply first."""
@@ -1612,7 +1634,7 @@ class CaseService:
                 (agent_id, status): n for agent_id, status, n in session.execute(
                     sa.select(Case.assignee_id, Case.status, sa.func.count())
                     .where(live, Case.assignee_id.is_not(None), Case.status.in_(
-                        [Status.OPEN.value, Status.WAITING.value, Status.PARKED.value]))
+                        [s.value for s in Status if s not in ENDED and s != Status.SOLVED]))
                     .group_by(Case.assignee_id, Case.status))}
             held = {agent_id: (int(total), int(unread)) for agent_id, total, unread
                     in session.execute(
@@ -1628,11 +1650,11 @@ class CaseService:
             for agent in agents:
                 view = _agent_view(session, agent)
                 total, unread = held.get(agent.id, (0, 0))  # type: ignore[arg-type]
+                n = {s: assigned.get((agent.id, s.value), 0) for s in Status}  # type: ignore[arg-type]
                 tallies.append(AgentTally(
                     agent.login, agent.name, agent.is_supervisor,
-                    *(assigned.get((agent.id, s.value), 0)  # type: ignore[arg-type]
-                      for s in (Status.OPEN, Status.WAITING, Status.PARKED)),
-                    total, unread, view.channels))
+                    n[Status.NEW] + n[Status.OPEN], n[Status.ESCALATED], n[Status.WAITING],
+                    n[Status.PARKED], total, unread, view.channels))
             return tallies
 
         return self._read(work)
@@ -2405,6 +2427,15 @@ def _mark_unread(session: Session, agent_id: int | None, rows: list[CaseRow]) ->
         WorkspaceEntry.agent_id == agent_id, WorkspaceEntry.unread,
         WorkspaceEntry.case_id.in_([r.number for r in rows]))))
     return [replace(r, unread=True) if r.number in unread else r for r in rows]
+
+
+def _join(session: Session, channel_id: int, agent_id: int) -> None:
+    """`agent_id` a member of `channel_id`, also when another process just made it so."""
+    table = ChannelMember.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    session.execute(insert.values(channel_id=channel_id, agent_id=agent_id)
+                    .on_conflict_do_nothing(index_elements=["channel_id", "agent_id"]))
 
 
 def _can_see(session: Session, login: str, case: Case) -> bool:

@@ -47,12 +47,14 @@ class PresenceView:
 @dataclass(frozen=True)
 class AgentTally:
     """An agent as a supervisor's agents view shows them: the cases assigned to them
-    by status, and their workspace (its ongoing cases, the unread ones)."""
+    by status (`open` counts the new ones too), and their workspace (its ongoing cases,
+    the unread ones)."""
 
     login: str
     name: str
     is_supervisor: bool
     open: int
+    escalated: int
     waiting: int
     parked: int
     workspace: int

@@ -23,6 +23,7 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Input, Static, TextArea
 from textual.worker import Worker, WorkerState
 
+from store.db import Busy
 from store.errors import Conflict, Forbidden, InvalidInput, NotFound, TransitionError
 from store.presence import RENEW_SECONDS
 from store.queries import CaseFilter, GroupCount, Grouping
@@ -268,6 +269,7 @@ class CasedeskApp(App[None]):
         self.drafts: dict[int, Draft] = {}
         # What this agent was last said to be doing, and where (presence).
         self.doing: tuple[int | None, str | None] = (None, None)
+        self.sending: set[int] = set()  # the cases a reply or note is on its way to
         # The scheduler (and mail) for a personal database: run in a thread until the
         # app ends, never on the event loop; each part only while no daemon holds it.
         self.background = background
@@ -348,8 +350,17 @@ class CasedeskApp(App[None]):
         if not self.read_only and self.doing != (None, None):
             # Gone from the case at once (else in presence.GONE_AFTER); a failure here
             # must not keep the agent from leaving.
-            with contextlib.suppress(Exception):
-                await asyncio.to_thread(self.service.set_presence, None, None)
+            # A second at most (it expires anyway), in a thread that never holds the
+            # process up after the screen is gone.
+            done = threading.Event()
+
+            def gone() -> None:
+                with contextlib.suppress(Exception):
+                    self.service.set_presence(None, None)
+                done.set()
+
+            threading.Thread(target=gone, daemon=True).start()
+            await asyncio.to_thread(done.wait, 1)
         await super().action_quit()
 
     def title_line(self) -> str:
@@ -659,7 +670,7 @@ class CasedeskApp(App[None]):
     def publish_presence(self, number: int | None, doing: str | None) -> None:
         # Never an error of its own: a case that went meanwhile (purged, or out of the
         # agent's channels) is said so by the next load of it.
-        with contextlib.suppress(NotFound, Forbidden):
+        with contextlib.suppress(NotFound, Forbidden, Busy):  # (Busy: renewed soon)
             self.service.set_presence(number, doing)
 
     @work(thread=True, exclusive=True, group="presence-read", exit_on_error=False)
@@ -701,15 +712,26 @@ class CasedeskApp(App[None]):
 
     @on(Composer.Sent)
     def send(self, message: Composer.Sent) -> None:
-        if self.shown is not None:
-            self.send_message(self.shown.number, self.shown.version, message.draft)
+        if self.shown is None:
+            return
+        if self.shown.number in self.sending:
+            # A send waiting for a busy database is still on its way: a second ctrl+s
+            # would send the customer the same reply twice.
+            self.notify(tr("Skickar redan — vänta ett ögonblick."), severity="warning",
+                        markup=False)
+            return
+        self.sending.add(self.shown.number)
+        self.send_message(self.shown.number, self.shown.version, message.draft)
 
-    @work(thread=True, exclusive=True, group="send", exit_on_error=False)
+    @work(thread=True, group="send", exit_on_error=False)
     def send_message(self, number: int, version: int, draft: Draft) -> None:
-        write = self.service.note if draft.note else self.service.reply
-        # The status is an edit of the case: refused if someone changed it meanwhile.
-        write(number, draft.text, status=draft.status,
-              expected_version=version if draft.status else None)
+        try:
+            write = self.service.note if draft.note else self.service.reply
+            # The status is an edit of the case: refused if someone changed it meanwhile.
+            write(number, draft.text, status=draft.status,
+                  expected_version=version if draft.status else None)
+        finally:
+            self.call_from_thread(lambda: self.sending.discard(number))
         self.post_message(MessageSent(number, draft.note, draft.status))
 
     @on(MessageSent)

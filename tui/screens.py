@@ -436,7 +436,8 @@ class AgentsModal(ModalScreen["str | None"]):
             yield Label(Text(tr("Agenter — Enter följer agentens arbetsyta"), style="bold"))
             table: DataTable[object] = DataTable(cursor_type="row", id="agents")
             table.add_columns(*(tr(c) for c in (
-                N_("Login"), N_("Namn"), N_("Öppna"), N_("Väntar"), N_("Parkerade"),
+                N_("Login"), N_("Namn"), N_("Öppna"), N_("Eskalerade"), N_("Väntar"),
+                N_("Parkerade"),
                 N_("Arbetsyta"), N_("Olästa"), N_("Kanaler"))))
             yield table
 
@@ -458,7 +459,7 @@ class AgentsModal(ModalScreen["str | None"]):
         for t in tallies:
             # Text, never a plain string: names are the agents' own.
             table.add_row(Text(clean_line(t.login)), Text(clean_line(t.name)), t.open,
-                          t.waiting, t.parked, t.workspace, t.unread,
+                          t.escalated, t.waiting, t.parked, t.workspace, t.unread,
                           Text(clean_line(", ".join(t.channels) or "–")), key=t.login)
         table.move_cursor(row=min(row, max(len(tallies) - 1, 0)))
 

@@ -211,6 +211,7 @@ ENGLISH: dict[str, str] = {
     "Agenter — Enter följer agentens arbetsyta": "Agents — Enter follows the agent's workspace",
     "Login": "Login",
     "Parkerade": "Parked",
+    "Eskalerade": "Escalated",
     "Olästa": "Unread",
     "Stäng": "Close",
     "Kanaler — mellanslag lägger till eller tar bort agenten":
@@ -225,6 +226,7 @@ ENGLISH: dict[str, str] = {
     "  (blir medlem i kanalen)": "  (joins the channel)",
     "✎ {name} svarar kunden just nu": "✎ {name} is replying to the customer",
     "{name} har ärendet öppet": "{name} has the case open",
+    "Skickar redan — vänta ett ögonblick.": "Already sending — a moment, please.",
     # statuses, priorities, groupings, sorts (the status names as the team knows them)
     "Nytt": "New", "Eskalerat": "Escalated", "Öppet": "Open", "Parkerat": "Parked",
     "Väntar": "Waiting", "Löst": "Solved", "Stängt": "Closed", "Arkiverat": "Archived",

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from together import run_together  # tests/ is on sys.path
 
 from store import leases
@@ -76,3 +77,34 @@ def test_two_takers_at_once_one_wins(team) -> None:
             assert errors == [], (name, errors)
             assert winner in ours
             assert sorted(got, key=str) == sorted([None, winner], key=str), (name, got)
+
+
+@pytest.mark.sqlite_only  # (SQLite's one write lock: a PostgreSQL writer waits on rows)
+def test_a_lease_granted_after_a_wait_lasts_its_time_from_then(team) -> None:
+    """A write waits (and is retried) while another holds the database: the lease it
+    grants must not have run out already."""
+    import threading
+
+    import sqlalchemy as sa
+
+    from store.db import Database
+
+    patient = Database(team.db.url, busy_timeout_ms=500)
+    held_up, release = threading.Event(), threading.Event()
+
+    def hold(session: sa.orm.Session) -> None:
+        session.execute(sa.text("UPDATE agent SET name = name"))
+        held_up.set()
+        release.wait(30)
+
+    holder = threading.Thread(target=team.db.write, args=(hold,))
+    holder.start()
+    held_up.wait(10)
+    threading.Timer(1.3, release.set).start()  # past two busy timeouts
+    start = T0
+    assert leases.acquire(patient, "poller", "here.example:1:bbbb", now=start,
+                          ttl=timedelta(seconds=1)) is None
+    holder.join(10)
+    # Its second of life counts from the grant (over a second after `start`).
+    assert leases.held(patient, "poller", now=start + timedelta(seconds=1.5)) is not None
+    patient.dispose()

@@ -128,3 +128,51 @@ def test_leaving_a_channel_leaves_its_watches_workspace_and_presence(team) -> No
     assert bo.workspace_counts() == (0, 0)
     assert bo.get_case(number).watchers == ()
     assert team.as_("anna").present(number) == []
+
+
+def test_an_agent_in_two_tuis_is_shown_once_and_neither_undoes_the_other(team) -> None:
+    first, second = team.new_case(), team.new_case(title="Andra")
+    laptop, server = team.as_("anna"), team.as_("anna")  # two TUIs of one agent
+    bo = team.as_("bo")
+    laptop.set_presence(first, "replying")
+    server.set_presence(second, "viewing")
+    assert bo.present(first) == [PresenceView("anna", "Anna Berg", "replying")]
+    assert bo.present(second) == [PresenceView("anna", "Anna Berg", "viewing")]
+    server.set_presence(first, "viewing")  # both in one case: shown once, writing
+    assert bo.present(first) == [PresenceView("anna", "Anna Berg", "replying")]
+    server.set_presence(None, None)  # one quits: the other is still writing
+    assert bo.present(first) == [PresenceView("anna", "Anna Berg", "replying")]
+
+
+def test_new_and_escalated_cases_count_in_the_agents_view(team) -> None:
+    bo = team.as_("bo")
+    fresh = team.new_case(title="Ny")
+    hot = team.new_case(title="Het", escalated=True)
+    bo.assign(fresh, "me")
+    bo.assign(hot, "me")
+    tally = next(t for t in team.as_("boss").agent_tallies() if t.login == "bo")
+    assert (tally.open, tally.escalated) == (1, 1)
+
+
+def test_leaving_a_channel_leaves_its_ongoing_cases_unassigned(team) -> None:
+    ongoing, done = team.new_case(channel="Chat"), team.new_case(channel="Chat", title="Klart")
+    anna = team.as_("anna")
+    anna.assign(ongoing, "me")
+    anna.assign(done, "me")
+    anna.set_status(done, "solved")
+    team.system.set_status(done, "closed")
+    team.as_("boss").set_membership("Chat", "anna", member=False)
+    boss = team.as_("boss")
+    assert boss.get_case(ongoing).assignee is None
+    assert "Unassigned: anna is not in Chat" in [m.text for m in boss.get_case(ongoing).messages]
+    assert boss.get_case(done).assignee == "anna"  # history stays
+
+
+def test_an_ai_agent_does_not_join_a_channel_by_an_assignment(team) -> None:
+    boss = team.as_("boss")
+    boss.add_agent("ai-bot", ai=True)
+    chat = team.new_case(channel="Chat")
+    assert "ai-bot" not in {a.login for a, _ in boss.assignable_for(chat)}
+    with pytest.raises(Forbidden, match="not a member"):
+        boss.assign(chat, "ai-bot")
+    assert "Chat" not in next(a for a in boss.list_agents() if a.login == "ai-bot").channels

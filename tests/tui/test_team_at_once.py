@@ -124,8 +124,8 @@ async def test_the_agents_view_follows_an_agents_workspace(demo: Path) -> None:
         tallies = {t.login: t for t in boss.agent_tallies()}
         row = [str(c) for c in table.get_row("bo")]
         t = tallies["bo"]
-        assert row[:7] == ["bo", "Bo Ekström", str(t.open), str(t.waiting), str(t.parked),
-                           str(t.workspace), str(t.unread)]
+        assert row[:8] == ["bo", "Bo Ekström", str(t.open), str(t.escalated), str(t.waiting),
+                           str(t.parked), str(t.workspace), str(t.unread)]
         # Another process's change shows in the open view (the poll, triggered).
         case = next(r for r in bo.list_cases(CaseFilter(limit=50))
                     if r.assignee != "bo" and r.status == "open")
@@ -201,3 +201,41 @@ async def test_a_supervisor_may_assign_anyone_and_is_told_who_joins(demo: Path) 
         assert "bo — Bo Ekström  (blir medlem i kanalen)" in labels
         assert "carin — Carin Sjöberg" in labels  # already in Fakturor
     assert CaseService(Database(demo), "bo").whoami().channels.count("Fakturor") == 0
+
+
+async def test_a_second_send_while_the_first_waits_for_the_database_sends_nothing(
+        demo: Path) -> None:
+    import threading
+
+    service = CaseService(Database(demo), "supervisor")
+    number = next(r.number for r in service.list_cases(CaseFilter(limit=50))
+                  if r.status == "open")
+    replies = len([m for m in service.get_case(number).messages if m.kind == "reply"])
+    app = app_for(demo)
+    held, release = threading.Event(), threading.Event()
+
+    def hold(session: sa.orm.Session) -> None:  # another process, mid-write
+        session.execute(sa.text("UPDATE agent SET name = name"))
+        held.set()
+        release.wait(30)
+
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        app.load_case(number)
+        await settle(app, pilot)
+        await press(app, pilot, "r")
+        await pilot.press(*"Hej, det är ordnat.")
+        holder = threading.Thread(target=Database(demo).write, args=(hold,))
+        holder.start()
+        held.wait(10)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("ctrl+s")  # impatient: the first is still waiting
+        await pilot.pause()
+        assert "Skickar redan — vänta ett ögonblick." in [n.message for n in
+                                                         app._notifications]
+        release.set()
+        holder.join(10)
+        await settle(app, pilot)
+    sent = [m for m in service.get_case(number).messages if m.kind == "reply"]
+    assert len(sent) == replies + 1

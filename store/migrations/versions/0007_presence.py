@@ -16,13 +16,14 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "presence",
+        sa.Column("holder", sa.String(length=64), nullable=False),
         sa.Column("agent_id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
         sa.Column("doing", sa.String(length=20), nullable=False),
         sa.Column("seen_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(["agent_id"], ["agent.id"]),
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("agent_id", "case_id"),
+        sa.PrimaryKeyConstraint("holder"),
     )
     op.create_index("ix_presence_case_id", "presence", ["case_id"])
 
