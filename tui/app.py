@@ -270,6 +270,7 @@ class CasedeskApp(App[None]):
         # What this agent was last said to be doing, and where (presence).
         self.doing: tuple[int | None, str | None] = (None, None)
         self.sending: set[int] = set()  # the cases a reply or note is on its way to
+        self.quit_anyway = False  # asked, and the agent said yes: unsent drafts go
         # The scheduler (and mail) for a personal database: run in a thread until the
         # app ends, never on the event loop; each part only while no daemon holds it.
         self.background = background
@@ -345,7 +346,27 @@ class CasedeskApp(App[None]):
         assert self.background is not None
         self.background(self.stopping)
 
+    def unsent(self) -> list[int]:
+        """The cases with a reply or note written and not sent (kept in this app only)."""
+        drafts = dict(self.drafts)
+        if self.shown is not None:
+            drafts[self.shown.number] = self.query_one(Composer).draft
+        return sorted(n for n, d in drafts.items() if d.text.strip())
+
     async def action_quit(self) -> None:
+        unsent = self.unsent()
+        if unsent and not self.quit_anyway:
+            question = tr("Det du har skrivit i {cases} är inte skickat och försvinner om du "
+                          "avslutar. Avsluta ändå?").format(
+                              cases=", ".join(f"#{n}" for n in unsent))
+
+            def answer(yes: bool | None) -> None:
+                if yes:
+                    self.quit_anyway = True
+                    self.call_later(self.action_quit)
+
+            self.push_screen(ConfirmModal(question), answer)
+            return
         self.stopping.set()
         if not self.read_only and self.doing != (None, None):
             # Gone from the case at once (else in presence.GONE_AFTER); a failure here
@@ -642,12 +663,12 @@ class CasedeskApp(App[None]):
 
     def doing_now(self) -> tuple[int | None, str | None]:
         """What this agent is doing: writing to the customer while the reply is being
-        written (focused, or a reply draft waiting), else viewing the case on show."""
+        written (in the composer: a draft left for later is not "just now"), else
+        viewing the case on show."""
         if self.shown is None:
             return (None, None)
         composer = self.query_one(Composer)
-        writing = not composer.note and (composer.has_focus_within
-                                         or bool(composer.draft.text.strip()))
+        writing = not composer.note and composer.has_focus_within
         return (self.shown.number, "replying" if writing else "viewing")
 
     def tell_presence(self, *, renew: bool = False) -> None:
@@ -858,11 +879,15 @@ class CasedeskApp(App[None]):
     def get_system_commands(self, screen):  # type: ignore[no-untyped-def]
         """The command palette (ctrl+p) lists what an agent can do, by name."""
         yield from super().get_system_commands(screen)
+        from textual.actions import parse
         from textual.app import SystemCommand
 
         for binding in self.BINDINGS:
             help_text = PALETTE.get(binding.id or "")  # type: ignore[union-attr]
-            if help_text:
+            _, name, parameters = parse(binding.action)  # type: ignore[union-attr]
+            # What the keys do not offer here (a supervisor's view, a change in
+            # read-all), the palette does not offer either.
+            if help_text and self.check_action(name, parameters) is not False:
                 yield SystemCommand(tr(binding.description), tr(help_text),  # type: ignore[union-attr]
                                     lambda action=binding.action: self.run_action(action))  # type: ignore[union-attr]
 

@@ -501,7 +501,10 @@ class ChannelsModal(ModalScreen[None]):
             yield Label(Text(tr(hint), style="bold"))
             with Horizontal():
                 yield OptionList(*[self._label(c) for c in self.channels], id="channel-list")
-                yield SelectionList[str](id="members", disabled=self.change is None)
+                if self.change is None:  # read only: the members, to look through
+                    yield OptionList(id="members")
+                else:
+                    yield SelectionList[str](id="members")
 
     @staticmethod
     def _label(channel: ChannelView):  # type: ignore[no-untyped-def]
@@ -511,7 +514,7 @@ class ChannelsModal(ModalScreen[None]):
             name=channel.name, kind=channel.kind, count=len(channel.members))))
 
     def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
+        self.query_one("#channel-list", OptionList).focus()
         if self.channels:
             self.show_members(0)
 
@@ -520,24 +523,31 @@ class ChannelsModal(ModalScreen[None]):
         from textual.widgets import SelectionList
         from textual.widgets.selection_list import Selection
 
+        channel = self.channels[index]
+        if self.change is None:
+            self.current = index
+            names = self.query_one("#members", OptionList)
+            names.clear_options()
+            names.add_options([Text(clean_line(f"{a.login} — {a.name}")) for a in self.agents
+                               if a.login in channel.members])
+            return
         members = self.query_one(SelectionList)
         # The same channel again (after a change): the cursor stays on its agent.
         keep = members.highlighted if index == self.current else None
         self.current = index
-        channel = self.channels[index]
         with self.prevent(SelectionList.SelectionToggled):
             members.clear_options()
+            # The word as well as the box's colour says who is a member.
             members.add_options([Selection(
                 Text(clean_line(f"{a.login} — {a.name}"
-                                + ("" if a.is_active else tr("  (inaktiv)")))),
-                a.login, a.login in channel.members) for a in self.agents
-                # Read only: the members alone (a disabled list shows no difference).
-                if self.change is not None or a.login in channel.members])
+                                + ("" if a.is_active else tr("  (inaktiv)"))
+                                + (tr("  · medlem") if a.login in channel.members else ""))),
+                a.login, a.login in channel.members) for a in self.agents])
         if keep is not None:
             members.highlighted = keep
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        if event.option_index is not None:
+        if event.option_list.id == "channel-list" and event.option_index is not None:
             self.show_members(event.option_index)
 
     def on_selection_list_selection_toggled(self, event) -> None:  # type: ignore[no-untyped-def]
@@ -552,6 +562,7 @@ class ChannelsModal(ModalScreen[None]):
         for i, channel in enumerate(self.channels):
             if channel.name == view.name and channel != view:
                 self.channels[i] = view
-                self.query_one(OptionList).replace_option_prompt_at_index(i, self._label(view))
+                self.query_one("#channel-list", OptionList).replace_option_prompt_at_index(
+                    i, self._label(view))
                 if i == self.current:
                     self.show_members(i)

@@ -221,12 +221,16 @@ ENGLISH: dict[str, str] = {
     "{login} följer arbetsytan för {agent}: {cases} ärenden, {unread} olästa (1 tillbaka)":
         "{login} follows the workspace of {agent}: {cases} cases, {unread} unread (1 goes back)",
     "  (inaktiv)": "  (deactivated)",
+    "  · medlem": "  · member",
     "{login} är nu med i {channel}.": "{login} is now in {channel}.",
     "{login} är inte längre med i {channel}.": "{login} is no longer in {channel}.",
     "  (blir medlem i kanalen)": "  (joins the channel)",
     "✎ {name} svarar kunden just nu": "✎ {name} is replying to the customer",
     "{name} har ärendet öppet": "{name} has the case open",
     "Skickar redan — vänta ett ögonblick.": "Already sending — a moment, please.",
+    "Det du har skrivit i {cases} är inte skickat och försvinner om du avslutar. "
+    "Avsluta ändå?": "What you wrote in {cases} is not sent and is lost if you quit. "
+                     "Quit anyway?",
     # statuses, priorities, groupings, sorts (the status names as the team knows them)
     "Nytt": "New", "Eskalerat": "Escalated", "Öppet": "Open", "Parkerat": "Parked",
     "Väntar": "Waiting", "Löst": "Solved", "Stängt": "Closed", "Arkiverat": "Archived",

@@ -93,14 +93,16 @@ async def test_presence_shows_who_is_replying_in_another_app(demo: Path) -> None
         assert bar.has_class("-shown")
         assert "✎ Anna Lindqvist svarar kunden just nu" in str(bar.render())
         assert [(p.login, p.doing) for p in service.present(number)] == [("anna", "replying")]
-        # A note is no reply; nor is the case left open with an empty composer.
-        anna.query_one("#composer-text").text = ""
+        # A draft left for later (escape: back to the list) is no reply "just now".
         await press(anna, a, "escape")
         bo.check_changes()
         await settle(bo, b)
         assert "Anna Lindqvist har ärendet öppet" in str(bar.render())
-        # Anna quits: gone from the case at once.
+        # Anna quits (and lets her draft go): gone from the case at once.
         await anna.action_quit()
+        await settle(anna, a)
+        assert "försvinner om du avslutar" in str(anna.screen.query_one("Label").render())
+        await press(anna, a, "y")
         bo.check_changes()
         await settle(bo, b)
         assert not bar.has_class("-shown")
@@ -239,3 +241,44 @@ async def test_a_second_send_while_the_first_waits_for_the_database_sends_nothin
         await settle(app, pilot)
     sent = [m for m in service.get_case(number).messages if m.kind == "reply"]
     assert len(sent) == replies + 1
+
+
+async def test_quitting_with_an_unsent_draft_asks_first(demo: Path) -> None:
+    from tui.screens import ConfirmModal
+
+    number = CaseService(Database(demo), "supervisor").list_cases(CaseFilter(limit=1))[0].number
+    app = app_for(demo)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        app.load_case(number)
+        await settle(app, pilot)
+        await press(app, pilot, "r")
+        await pilot.press(*"Hej! Vi har")
+        await press(app, pilot, "escape", "q")
+        assert isinstance(app.screen, ConfirmModal)
+        assert f"#{number}" in app.screen.question
+        await press(app, pilot, "escape")  # no: back, the draft as it was
+        assert app.is_running
+        assert app.query_one("#composer-text").text == "Hej! Vi har"
+
+
+async def test_the_palette_and_the_read_all_channels_view_offer_what_may_be_done(
+        demo: Path) -> None:
+    agent = app_for(demo, "bo")
+    async with agent.run_test(size=(160, 40)) as pilot:
+        await settle(agent, pilot)
+        offered = {c.title for c in agent.get_system_commands(agent.screen)}
+        assert "Svara" in offered
+        assert "Agenter" not in offered  # bo is no supervisor
+    boss = read_all_app(demo)
+    async with boss.run_test(size=(160, 40)) as pilot:
+        await settle(boss, pilot)
+        offered = {c.title for c in boss.get_system_commands(boss.screen)}
+        assert "Agenter" in offered
+        assert "Svara" not in offered  # read-all changes nothing
+        await press(boss, pilot, "4")
+        modal = boss.screen
+        assert isinstance(modal, ChannelsModal)
+        members = modal.query_one("#members", OptionList)
+        first = modal.channels[0]
+        assert members.option_count == len(first.members)  # every member, to look through
