@@ -191,3 +191,87 @@ async def test_an_earlier_slower_contact_search_does_not_replace_a_newer_one(
         stale = [ContactView(1, "Annika Gammal", "", "", "private", "standard")]
         modal.show_matches("An", stale)  # the answer to what was typed before
         assert modal.matches == newer
+
+
+# Each setting, set in the modal, and the rule it governs fired by a colleague's
+# process while the workspace is on screen: (setting, value, event, then in the list).
+RULES = [
+    ("kind-chat", True, "new chat case", True),
+    ("kind-chat", False, "new chat case", False),
+    ("leave_on_solved", True, "solved", False),
+    ("leave_on_solved", False, "solved", True),
+    ("leave_on_waiting", True, "waiting", False),
+    ("leave_on_waiting", False, "waiting", True),
+    ("leave_on_parked", True, "parked", False),
+    ("leave_on_parked", False, "parked", True),
+    ("add_assigned", True, "assigned to me", True),
+    ("add_assigned", False, "assigned to me", False),
+    ("add_watched_on_activity", True, "watched case written to", True),
+    ("add_watched_on_activity", False, "watched case written to", False),
+]
+
+
+@pytest.mark.parametrize(("setting", "value", "event", "listed"), RULES,
+                         ids=[f"{s}={v}" for s, v, _, _ in RULES])
+async def test_each_setting_governs_its_rule_when_a_colleague_acts(
+        demo: Path, setting: str, value: bool, event: str, listed: bool) -> None:
+    from store.service import ContactInput
+
+    db = Database(demo)
+    me, bo, david = (CaseService(db, login) for login in ("supervisor", "bo", "david"))
+    me.set_workspace_prefs(STANDARD)
+    number = bo.create_case(channel="Support", contact=ContactInput(name="Kim Kund"),
+                            title="Regeltest")
+    bo.set_status(number, "open")
+    if event in ("solved", "waiting", "parked"):
+        me.set_in_workspace(number, present=True)
+    if event == "watched case written to":
+        me.set_watch(number, watching=True)
+    app = app_for(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2", "W")
+        await settle(app, pilot)
+        modal = app.screen
+        assert isinstance(modal, WorkspaceSettingsModal)
+        modal.query_one(f"#{setting}", Checkbox).value = value
+        modal.query_one("#save", Button).press()
+        await settle(app, pilot)
+        if event == "new chat case":
+            number = david.create_case(channel="Webbchatt", contact=ContactInput(name="Chatt"),
+                                       title="Från chatten")
+        elif event == "assigned to me":
+            bo.assign(number, "supervisor")
+        elif event == "watched case written to":
+            CaseService.system(db).add_message(number, MessageInput("Hallå igen"))
+        else:
+            bo.set_status(number, event)
+        app.check_changes()  # the poll, triggered
+        await settle(app, pilot)
+        window = app.query_one(CaseTable).window
+        shown = {window.get(i).number for i in range(window.total)}
+        assert (number in shown) is listed
+
+
+async def test_a_mention_shows_the_case_unread_in_the_workspace(demo: Path) -> None:
+    from store.service import ContactInput
+
+    db = Database(demo)
+    bo = CaseService(db, "bo")
+    number = bo.create_case(channel="Support", contact=ContactInput(name="Kim Kund"),
+                            title="Nämnd")
+    app = app_for(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        bo.note(number, "@supervisor kan du titta?")
+        app.check_changes()
+        await settle(app, pilot)
+        table = app.query_one(CaseTable)
+        line = table.window.index_of(number)
+        assert line is not None
+        assert "● " in table.render_line(line + 1).text
+        assert app.sub_title.endswith(f"{table.window.total} ärenden, "
+                                      f"{CaseService(db, 'supervisor').workspace_counts()[1]} "
+                                      "olästa")

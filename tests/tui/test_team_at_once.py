@@ -26,6 +26,16 @@ def read_all_app(path: Path, login: str = "supervisor") -> CasedeskApp:
                        poll_seconds=0, language="sv")
 
 
+async def said(app: CasedeskApp, pilot, doing: tuple[int, str]) -> None:  # type: ignore[no-untyped-def]
+    """Until the app has told the store `doing` (it does so after a refresh)."""
+    for _ in range(50):
+        if app.doing == doing:
+            await settle(app, pilot)  # and its write is done
+            return
+        await settle(app, pilot)
+    raise AssertionError(f"the app never said {doing}; it says {app.doing}")
+
+
 def changes(path: Path) -> tuple[int, int, int]:
     """What a write leaves: the change feed, the audit trail, the workspace entries."""
     with Database(path).read() as session:
@@ -85,6 +95,7 @@ async def test_presence_shows_who_is_replying_in_another_app(demo: Path) -> None
         await settle(anna, a)
         await press(anna, a, "r")
         await press(anna, a, *"Hej Karin")
+        await said(anna, a, (number, "replying"))
         bo.load_case(number)
         await settle(bo, b)
         bo.check_changes()  # the poll, triggered
@@ -95,6 +106,7 @@ async def test_presence_shows_who_is_replying_in_another_app(demo: Path) -> None
         assert [(p.login, p.doing) for p in service.present(number)] == [("anna", "replying")]
         # A draft left for later (escape: back to the list) is no reply "just now".
         await press(anna, a, "escape")
+        await said(anna, a, (number, "viewing"))
         bo.check_changes()
         await settle(bo, b)
         assert "Anna Lindqvist har ärendet öppet" in str(bar.render())
