@@ -1,6 +1,7 @@
 """The workspace rules (seed 001, "Min arbetsyta") in the store: each setting, applied
-when the event happens whoever makes it — an agent, the poller or ingest (`system`),
-with no screen open — and what is new in a case marked until its agent looks."""
+when the event happens whoever makes it — an agent or the poller (`system`), with no
+screen open (ingest: tests/cli/test_ingest_workspace.py) — and what is new in a case
+marked until its agent looks."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def test_new_cases_of_the_chosen_kinds_come_in_whoever_makes_them(team) -> None:
     wants(team, "anna", new_case_kinds=("chat",))
     wants(team, "bo", new_case_kinds=("email", "chat"))
     chat = team.system.create_case(channel="Chat", title="Hej", contact=ContactInput(
-        name="Kim", email="kim@example.se"))  # ingest, as `system`
+        name="Kim", email="kim@example.se"))  # the poller's identity
     mail = team.new_case(channel="Support", login="bo")
     assert held(team, "anna") == {chat: True}  # new: unread
     # bo is not in Chat: a chat case does not come to him, whatever he wants.
