@@ -262,6 +262,12 @@ class Poller:
             if not idle:
                 stop.wait(60)
                 continue
+            # IDLE tells only of what arrives after it starts (Dovecot seen so): mail
+            # that came while the batch was read would wait for the next change or
+            # IDLE_SECONDS. A NOOP asks first; a new EXISTS means: read again now.
+            _, news = client.noop()
+            if any(len(r) > 1 and r[1] == b"EXISTS" for r in news):
+                continue
             client.idle()
             try:
                 started = time.monotonic()

@@ -306,6 +306,35 @@ def test_the_continuous_poller_idles_and_comes_back_after_a_dropped_connection(
     assert not runner.is_alive()
 
 
+def test_mail_that_arrives_while_a_batch_is_read_is_read_before_idling(
+        team, dovecot: Dovecot, mailbox: Mailbox, poller: Poller) -> None:
+    """IDLE tells only of mail that arrives after it starts: one that came while the
+    batch before was being read must not wait for the next change (or 25 minutes)."""
+    import threading
+
+    boss = team.as_("boss")
+    stop = threading.Event()
+    batches: list[int] = []
+
+    def after_a_batch(result) -> None:  # type: ignore[no-untyped-def]
+        batches.append(result.fetched)
+        if len(batches) == 1:  # between the batch and IDLE: a new mail comes in
+            dovecot.append(mailbox.user, "INBOX", mail(sender="Sen <sen@example.se>"))
+
+    dovecot.append(mailbox.user, "INBOX", mail(sender="Ett <ett@example.se>"))
+    runner = threading.Thread(target=poller.run, args=(stop,),
+                              kwargs={"max_pause": 0.2, "on_result": after_a_batch})
+    runner.start()
+    try:
+        # Bounded well below Dovecot's own 30-second look in IDLE, which would mask it.
+        wait_for(lambda: boss.count_cases(CaseFilter()) == 2, "the mail of the gap",
+                 seconds=10)
+    finally:
+        stop.set()
+        runner.join(timeout=10)
+    assert not runner.is_alive()
+
+
 def test_a_supervisor_sees_every_skip_with_its_reason(team, dovecot: Dovecot,
                                                      mailbox: Mailbox, poller: Poller) -> None:
     from store.errors import Forbidden
