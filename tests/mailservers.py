@@ -204,6 +204,9 @@ default_login_user = {user}
 first_valid_uid = {uid}
 first_valid_gid = {gid}
 mail_location = maildir:~/Maildir
+# IDLE learns of new mail through inotify; where none is left (128 instances a user, shared
+# with everything else on the machine) it looks every 30 s. Tests need to know sooner.
+mailbox_idle_check_interval = 1 secs
 passdb {{
   driver = passwd-file
   mechanisms = plain login
