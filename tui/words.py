@@ -255,6 +255,7 @@ ENGLISH: dict[str, str] = {
     "Flytta kanal": "Move channel",
     "Bevaka": "Watch",
     "Min arbetsyta": "My workspace",
+    "In i/ur arbetsytan": "Into/out of the workspace",
     "Översikt": "Overview",
     "Arbetsytans inställningar": "Workspace settings",
     "Alla ärenden du får se": "Every case you may see",
