@@ -907,7 +907,8 @@ class CasedeskApp(App[None]):
     @on(Edited)
     def edited(self, message: Edited) -> None:
         self.notify(f"#{message.number}: {clean_line(message.what)}", markup=False)
-        self.load_case(message.number)
+        if self.shown is not None and self.shown.number == message.number:
+            self.load_case(message.number)  # (a row changed from the list stays closed)
         self.reload(keep=self.keep_point())
 
     def action_toggle_quoted(self) -> None:
@@ -920,6 +921,13 @@ class CasedeskApp(App[None]):
                       lambda s: s.assign(view.number, "me", expected_version=view.version))
 
     def action_toggle(self, what: str) -> None:
+        if what == "workspace":
+            # From the list, the case under the cursor: a queue is made while looking
+            # down it, without opening each case. From the detail, the case on show.
+            row = self.table.current if self.table.has_focus else None
+            if row is not None:
+                self.workspace_toggle(row.number)
+                return
         view = self._case_on_show()
         if view is None:
             return

@@ -275,3 +275,28 @@ async def test_a_mention_shows_the_case_unread_in_the_workspace(demo: Path) -> N
         assert app.sub_title.endswith(f"{table.window.total} ärenden, "
                                       f"{CaseService(db, 'supervisor').workspace_counts()[1]} "
                                       "olästa")
+
+
+async def test_m_on_a_row_of_the_list_adds_or_removes_it_without_opening(demo: Path) -> None:
+    me = CaseService(Database(demo), "supervisor")
+    app = app_for(demo)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        table = app.query_one(CaseTable)
+        row = table.window.get(3)
+        was = me.in_workspace(row.number)
+        await pilot.press("down", "down", "down", "m")
+        await settle(app, pilot)
+        assert app.shown is None  # nothing was opened
+        assert me.in_workspace(row.number) is not was
+        # And out again from the workspace's own list.
+        me.set_in_workspace(row.number, present=True)
+        await pilot.press("2")
+        await settle(app, pilot)
+        at = table.window.index_of(row.number)
+        assert at is not None
+        table.cursor = at
+        await pilot.press("m")
+        await settle(app, pilot)
+        assert not me.in_workspace(row.number)
+        assert table.window.index_of(row.number) is None
