@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store.models import Agent, Presence
@@ -33,8 +34,12 @@ def set_doing(session: Session, holder: str, agent_id: int, case_id: int | None,
                                                   table.c.holder == holder)))
     if doing is None or case_id is None:
         return
-    session.execute(sa.insert(table).values(holder=holder, agent_id=agent_id, case_id=case_id,
-                                            doing=doing, seen_at=now))
+    # ON CONFLICT: two writes of one TUI at once (a case opened, then `r` at once).
+    dialect = session.get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    values = {"agent_id": agent_id, "case_id": case_id, "doing": doing, "seen_at": now}
+    session.execute(insert.values(holder=holder, **values).on_conflict_do_update(
+        index_elements=["holder"], set_=values))
 
 
 def others_in(session: Session, case_id: int, agent_id: int | None,

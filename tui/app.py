@@ -294,6 +294,11 @@ class CasedeskApp(App[None]):
         # While text is being written, a letter types itself: its key is not offered.
         if isinstance(self.focused, TextArea | Input) and action in _LETTER_ACTIONS:
             return False
+        return self.offers(action, parameters)
+
+    def offers(self, action: str, parameters: tuple[object, ...]) -> bool:
+        """Whether the action is for this agent and view now (keys and the palette; the
+        palette's own input has the focus while it is open, so letters don't count)."""
         if self.read_only and (action in _CHANGING or action == "view"
                                and parameters[0] == "workspace"):
             return False
@@ -888,7 +893,7 @@ class CasedeskApp(App[None]):
             _, name, parameters = parse(binding.action)  # type: ignore[union-attr]
             # What the keys do not offer here (a supervisor's view, a change in
             # read-all), the palette does not offer either.
-            if help_text and self.check_action(name, parameters) is not False:
+            if help_text and self.offers(name, parameters):
                 yield SystemCommand(tr(binding.description), tr(help_text),  # type: ignore[union-attr]
                                     lambda action=binding.action: self.run_action(action))  # type: ignore[union-attr]
 

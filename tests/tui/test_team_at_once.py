@@ -279,6 +279,8 @@ async def test_the_palette_and_the_read_all_channels_view_offer_what_may_be_done
     agent = app_for(demo, "bo")
     async with agent.run_test(size=(160, 40)) as pilot:
         await settle(agent, pilot)
+        agent.action_search()  # a text field has the focus, as the palette's own has
+        await settle(agent, pilot)
         offered = {c.title for c in agent.get_system_commands(agent.screen)}
         assert "Svara" in offered
         assert "Agenter" not in offered  # bo is no supervisor
