@@ -28,7 +28,7 @@ from store.errors import Conflict, Forbidden, InvalidInput, NotFound, Transition
 from store.presence import RENEW_SECONDS
 from store.queries import CaseFilter, GroupCount, Grouping
 from store.service import CaseService, MessageInput
-from store.views import AgentView, CaseRow, CaseView, PresenceView
+from store.views import AgentView, CaseRow, CaseView, ChannelView, PresenceView
 from store.workspace import WorkspacePrefs
 from tui.caselist import WINDOW, CaseWindow, GroupedWindow, Request, in_group
 from tui.sanitize import clean_line
@@ -1171,7 +1171,7 @@ class CasedeskApp(App[None]):
             view = self.service.set_membership(channel, login, member=member)
         finally:  # what the store has now, also when it refused
             latest = next(c for c in self.service.list_channels() if c.name == channel)
-            self.call_from_thread(self._channel_changed, latest)
+            self.call_from_thread(self._channels_changed, [latest])
         self.call_from_thread(lambda: self.notify(
             (tr("{login} är nu med i {channel}.") if member
              else tr("{login} är inte längre med i {channel}.")).format(
@@ -1183,12 +1183,13 @@ class CasedeskApp(App[None]):
             tallies = self.service.agent_tallies()
             self.call_from_thread(lambda: modal.update(tallies) if modal.is_attached else None)
             return
-        for channel in self.service.list_channels():
-            self.call_from_thread(self._channel_changed, channel)
+        channels = self.service.list_channels()
+        self.call_from_thread(self._channels_changed, channels)
 
-    def _channel_changed(self, view) -> None:  # type: ignore[no-untyped-def]
+    def _channels_changed(self, views: list[ChannelView]) -> None:
         if isinstance(self.screen, ChannelsModal):
-            self.screen.changed(view)
+            for view in views:
+                self.screen.changed(view)
 
     def action_workspace_settings(self) -> None:
         self.open_workspace_settings()

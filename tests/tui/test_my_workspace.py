@@ -101,18 +101,13 @@ async def test_m_on_the_overview_puts_the_case_in_the_workspace(demo: Path) -> N
 async def test_N_creates_a_case_for_a_known_contact_starting_with_our_mail(demo: Path) -> None:
     from textual.widgets import Input, OptionList, Select, TextArea
 
-    from tui.screens import CreateCaseModal
 
     me = CaseService(Database(demo), "supervisor")
     known = me.get_case(me.list_cases(CaseFilter(limit=1))[0].number).contact
     channel = next(c.name for c in me.list_channels() if c.kind == "email")
     app = app_for(demo)
     async with app.run_test(size=(160, 45)) as pilot:
-        await settle(app, pilot)
-        await pilot.press("N")
-        await settle(app, pilot)
-        modal = app.screen
-        assert isinstance(modal, CreateCaseModal)
+        modal = await new_case_form(app, pilot)
         modal.query_one("#channel", Select).value = channel
         assert modal.query_one("#contact-search", Input).display  # shown, for typing
         modal.query_one("#contact-search", Input).focus()
@@ -148,11 +143,7 @@ async def test_a_refused_new_case_comes_back_as_it_was_written(demo: Path) -> No
     channel = next(c.name for c in me.list_channels() if c.kind == "email")
     app = app_for(demo)
     async with app.run_test(size=(160, 45)) as pilot:
-        await settle(app, pilot)
-        await pilot.press("N")
-        await settle(app, pilot)
-        modal = app.screen
-        assert isinstance(modal, CreateCaseModal)
+        modal = await new_case_form(app, pilot)
         modal.query_one("#channel", Select).value = channel
         modal.query_one("#name", Input).value = "Utan Adress"  # ours by mail: no address
         modal.query_one("#title", Input).value = "Ring tillbaka"
@@ -176,21 +167,27 @@ async def test_an_earlier_slower_contact_search_does_not_replace_a_newer_one(
     from textual.widgets import Input
 
     from store.views import ContactView
-    from tui.screens import CreateCaseModal
 
     app = app_for(demo)
     async with app.run_test(size=(160, 45)) as pilot:
-        await settle(app, pilot)
-        await pilot.press("N")
-        await settle(app, pilot)
-        modal = app.screen
-        assert isinstance(modal, CreateCaseModal)
+        modal = await new_case_form(app, pilot)
         modal.query_one("#contact-search", Input).value = "Ann"
         await settle(app, pilot)
         newer = list(modal.matches)
         stale = [ContactView(1, "Annika Gammal", "", "", "private", "standard")]
         modal.show_matches("An", stale)  # the answer to what was typed before
         assert modal.matches == newer
+
+
+async def new_case_form(app, pilot):  # type: ignore[no-untyped-def]
+    """The app settled, `N` pressed: the create-case form on screen."""
+    from tui.screens import CreateCaseModal
+
+    await settle(app, pilot)
+    await pilot.press("N")
+    await settle(app, pilot)
+    assert isinstance(app.screen, CreateCaseModal)
+    return app.screen
 
 
 # Each setting, set in the modal, and the rule it governs fired by a colleague's
