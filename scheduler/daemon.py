@@ -19,9 +19,11 @@ from mail.settings import MailboxSettings, MailSettings, SmtpSettings
 from scheduler.jobs import Scheduler, SchedulerBusy
 from scheduler.settings import LifecycleSettings
 from store.db import Database
+from store.private import Modes, open_private_append
 
 log = logging.getLogger("casedesk.daemon")
 TICK_SECONDS = 60
+PRIVATE = Modes.of(share_with_group=False)
 
 
 class Daemon:
@@ -73,12 +75,13 @@ class Daemon:
             self.report(report.describe())
 
 
-def run_beside(argv: Sequence[str], stop: threading.Event, *, log: Path) -> None:
+def run_beside(argv: Sequence[str], stop: threading.Event, *, log: Path,
+               modes: Modes = PRIVATE) -> None:
     """Run the daemon `argv` as a child process until `stop` is set (a TUI's
-    background work): what it says goes to `log`; it is asked to stop with SIGTERM,
-    and on Linux gets one too if this process dies without asking."""
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("ab") as out:
+    background work): what it says goes to `log` (private, as the database is); it is
+    asked to stop with SIGTERM, and on Linux gets one too if this process dies without
+    asking."""
+    with open_private_append(log, modes) as out:
         child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
                                  preexec_fn=_die_with_parent if sys.platform == "linux"
                                  else None)

@@ -10,7 +10,8 @@ retried whole, so a busy moment never reaches the user.
 
 Files: the database, its -wal/-shm, and everything beside it are created without
 access for others, whatever the umask (0600/0700, or 0660/0770 when the team
-shares the database through a group).
+shares the database through a group) — by store/private.py, as every file casedesk
+makes; a connection that finds the file missing creates it that way first.
 """
 
 from __future__ import annotations
@@ -30,6 +31,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from store.errors import ReadOnly, StoreError
+from store.private import (
+    ModeChange,
+    Modes,
+    create_private_file,
+    file_modes,
+    make_private_dir,
+    tighten,
+)
 
 T = TypeVar("T")
 _FROM_CASES = re.compile(r"FROM cases(\s)")
@@ -66,39 +75,6 @@ def to_url(url_or_path: str | os.PathLike[str] | sa.URL) -> sa.URL:
             url = url.set(drivername="postgresql+psycopg")  # the driver casedesk installs
         return url
     return sa.make_url("sqlite:///" + str(Path(text).expanduser().absolute()))
-
-
-def file_modes(share_with_group: bool) -> tuple[int, int]:
-    """(file mode, folder mode) for everything the store creates."""
-    return (0o660, 0o770) if share_with_group else (0o600, 0o700)
-
-
-def make_private_dir(path: Path, mode: int) -> None:
-    """Create `path` (and missing parents) with exactly `mode`, whatever the umask."""
-    missing = []
-    p = path
-    while not p.exists():
-        missing.append(p)
-        p = p.parent
-    for d in reversed(missing):
-        try:
-            d.mkdir(mode=mode)
-        except FileExistsError:
-            continue
-        os.chmod(d, mode)
-
-
-def write_private_file(path: Path, data: bytes, mode: int) -> None:
-    """Write `data` to `path` atomically with exactly `mode`."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    try:
-        os.fchmod(fd, mode)
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
 
 
 class Database:
@@ -141,14 +117,16 @@ class Database:
             return None
         return self.path.with_name(self.path.name + ".files")
 
+    @property
+    def modes(self) -> Modes:
+        return Modes(self.file_mode, self.dir_mode)
+
     def _prepare_file(self) -> None:
         """Create the database file (and its folder) with private modes if missing."""
         assert self.path is not None
-        make_private_dir(self.path.parent, self.dir_mode)
         if not self.path.exists():
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, self.file_mode)
-            os.fchmod(fd, self.file_mode)
-            os.close(fd)
+            make_private_dir(self.path.parent, self.dir_mode)
+            create_private_file(self.path, self.file_mode)
 
     def _make_engine(self) -> Engine:
         if not self.is_sqlite:
@@ -169,6 +147,12 @@ class Database:
             # The busy timeout: a writer waits this long for another one.
             connect_args={"check_same_thread": False, "timeout": self.busy_timeout_ms / 1000},
         )
+
+        @event.listens_for(engine, "do_connect")
+        def _create_privately(dialect, conn_rec, cargs, cparams):  # type: ignore[no-untyped-def]
+            # SQLite would create a missing file with the umask's mode: make it ours first.
+            if not self.read_only:
+                self._prepare_file()
 
         @event.listens_for(engine, "connect")
         def _connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
@@ -273,8 +257,9 @@ class Database:
                                        ).scalar()
         return current, head_revision(MIGRATIONS)
 
-    def upgrade(self) -> tuple[str | None, str]:
-        """Create or upgrade the schema to the newest revision; returns (before, after)."""
+    def upgrade(self, *, tighten: bool = True) -> tuple[str | None, str]:
+        """Create or upgrade the schema to the newest revision; returns (before, after).
+        `tighten`: narrow existing files' modes too (False: the caller does, to say so)."""
         from alembic import command
 
         if self.read_only:
@@ -290,8 +275,8 @@ class Database:
         before, head = self.schema_revisions()
         with self.write_engine.begin() as conn:
             command.upgrade(self._alembic_config(conn), "head")
-        if self.is_sqlite:
-            self._tighten_modes()
+        if tighten:
+            self.tighten_files()
         return before, head
 
     def check_schema(self) -> None:
@@ -344,13 +329,16 @@ class Database:
         """Where the database is, for messages: its file, or its URL without password."""
         return str(self.path) if self.path else self.url.render_as_string(hide_password=True)
 
-    def _tighten_modes(self) -> None:
-        """SQLite gives -wal/-shm the database file's mode; make sure of all three."""
-        assert self.path is not None
-        for suffix in ("", "-wal", "-shm"):
-            p = Path(str(self.path) + suffix)
-            if p.exists() and (p.stat().st_mode & 0o777) != self.file_mode:
-                os.chmod(p, self.file_mode)
+    def tighten_files(self) -> list[ModeChange]:
+        """Narrow the database file, its -wal/-shm and the attachments folder to the
+        modes the config asks for (never loosening one); returns what changed."""
+        changes: list[ModeChange] = []
+        if self.path is not None:
+            for suffix in ("", "-wal", "-shm"):
+                changes += tighten(Path(str(self.path) + suffix), self.modes)
+        if self.files_dir is not None:
+            changes += tighten(self.files_dir, self.modes, recursive=True)
+        return changes
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -15,9 +15,10 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from store.db import Database, make_private_dir, write_private_file
+from store.db import Database
 from store.errors import NotFound
 from store.models import StoredFile
+from store.private import make_private_dir, write_private_file
 
 
 class FileStore:

@@ -160,6 +160,7 @@ def background_work(context: Context, db: Database):  # type: ignore[no-untyped-
     from functools import partial
 
     from scheduler.daemon import run_beside
+    from store.private import Modes
     from tui.config import default_data_dir
 
     # `casedesk daemon` on the same config and database, in a process of its own: a
@@ -170,7 +171,8 @@ def background_work(context: Context, db: Database):  # type: ignore[no-untyped-
     where = str(db.path) if db.path is not None else context.db_arg
     if where:
         argv += ["--db", where]
-    return partial(run_beside, [*argv, "daemon"], log=default_data_dir() / "background.log")
+    return partial(run_beside, [*argv, "daemon"], log=default_data_dir() / "background.log",
+                   modes=Modes.of(config.store.share_with_group))
 
 
 # -- output ---------------------------------------------------------------------
@@ -303,11 +305,19 @@ def read_text(text: str) -> str:
 def init(ctx: typer.Context) -> None:
     """Create or upgrade the database; the login running it becomes the first supervisor."""
     from store.identity import os_login
+    from store.private import tighten
     from store.service import CaseService, bootstrap
+    from tui.config import default_data_dir
 
     context = ctx_of(ctx)
     db = context.open_db(check=False)
-    before, after = db.upgrade()
+    before, after = db.upgrade(tighten=False)
+    # Existing files narrowed to the modes the config asks for (never loosened), said
+    # one line each; casedesk's own data folder and log too.
+    data = default_data_dir()
+    for change in [*db.tighten_files(), *tighten(data, db.modes),
+                   *tighten(data / "background.log", db.modes)]:
+        typer.echo(f"Tightened {clean_line(change.describe())}.")
     where = db.path or db.url.render_as_string(hide_password=True)
     if before is None:
         typer.echo(f"Created the database {where} (schema {after}).")

@@ -144,6 +144,83 @@ def test_a_day_at_the_desk(cli) -> None:
 
 
 @pytest.mark.usefixtures("team_db")
+def mode(path: Path) -> int:
+    return path.stat().st_mode & 0o7777
+
+
+@pytest.fixture(params=[0o000, 0o077], ids=["umask000", "umask077"])
+def umask(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """The test runs under this umask (restored afterwards)."""
+    old = os.umask(request.param)
+    try:
+        yield request.param
+    finally:
+        os.umask(old)
+
+
+@pytest.mark.usefixtures("umask")
+@pytest.mark.parametrize(("share", "file_mode", "dir_mode"), [(False, 0o600, 0o700),
+                                                              (True, 0o660, 0o770)])
+def test_init_creates_everything_privately_whatever_the_umask(
+    cli, tmp_path: Path, share: bool, file_mode: int, dir_mode: int
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f"[store]\nshare_with_group = {str(share).lower()}\n")
+    assert cli("--config", str(config), "init", db=None).code == 0
+    folder = tmp_path / "data-home" / "casedesk"
+    assert mode(folder) == dir_mode
+    made = list(folder.iterdir())
+    assert folder / "casedesk.db" in made
+    for path in made:
+        assert mode(path) == file_mode, path
+
+
+def test_init_narrows_what_others_could_reach_and_says_so(cli, tmp_path: Path) -> None:
+    assert cli("init", db=None).code == 0
+    folder = tmp_path / "data-home" / "casedesk"
+    database = folder / "casedesk.db"
+    log = folder / "background.log"
+    log.write_text("")
+    # As an older casedesk left them under umask 000: anyone could rename the database.
+    os.chmod(folder, 0o777)
+    os.chmod(database, 0o644)
+    os.chmod(log, 0o666)
+    run = cli("init", db=None)
+    assert run.code == 0, run.err
+    said = [line for line in run.out.splitlines() if line.startswith("Tightened")]
+    assert said == [f"Tightened {database}: mode 0644 -> 0600.",
+                    f"Tightened {folder}: mode 0777 -> 0700.",
+                    f"Tightened {log}: mode 0666 -> 0600."]
+    assert (mode(folder), mode(database), mode(log)) == (0o700, 0o600, 0o600)
+    again = cli("init", db=None)
+    assert "Tightened" not in again.out
+
+
+@pytest.mark.parametrize(("share", "after"), [(False, 0o400), (True, 0o440)])
+def test_init_never_makes_a_read_only_database_writable(
+    cli, tmp_path: Path, share: bool, after: int
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f"[store]\nshare_with_group = {str(share).lower()}\n")
+    assert cli("--config", str(config), "init").code == 0
+    database = tmp_path / "c.db"
+    os.chmod(database, 0o400)
+    run = cli("--config", str(config), "init")
+    # (Someone other than root cannot upgrade a read-only file: init says so.)
+    assert run.code == 0 or "read-only" in run.err, run.err
+    assert mode(database) == after
+
+
+@pytest.mark.usefixtures("umask")
+def test_the_demo_database_is_private_whatever_the_umask(cli, tmp_path: Path) -> None:
+    run = cli("demo", "--cases", "30", "--no-tui", db=None)
+    assert run.code == 0, run.err
+    folder = tmp_path / "data-home" / "casedesk"
+    assert (folder / "demo.db").exists()
+    for path in [folder, *folder.rglob("*")]:
+        assert mode(path) == (0o700 if path.is_dir() else 0o600), path
+
+
 def test_cases_filters(cli) -> None:
     for i, channel in enumerate(["Support", "Chatt", "Support"]):
         cli("case", "create", "--channel", channel, "--title", f"Ärende {i}",

@@ -146,3 +146,52 @@ def test_a_team_database_on_postgresql_is_left_to_the_daemon(tmp_path) -> None: 
     path.write_text("")
     db = Database("postgresql+psycopg://casedesk@127.0.0.1:1/none")  # never connected
     assert background_work(Context(config_path=path, db_arg=None), db) is None
+
+
+@pytest.mark.parametrize(("umask", "config", "file_mode", "dir_mode"), [
+    (0o000, "", 0o600, 0o700),
+    (0o077, "", 0o600, 0o700),
+    (0o000, "[store]\nshare_with_group = true\n\n[scheduler]\nin_tui = true\n", 0o660, 0o770),
+    (0o077, "[store]\nshare_with_group = true\n\n[scheduler]\nin_tui = true\n", 0o660, 0o770),
+])
+def test_the_background_log_and_its_folder_are_private_whatever_the_umask(  # type: ignore[no-untyped-def]
+        team, tmp_path, monkeypatch: pytest.MonkeyPatch, umask: int, config: str,
+        file_mode: int, dir_mode: int) -> None:
+    """The TUI's start path of `casedesk daemon`: the data folder it makes and the log
+    it writes are the owner's (or the group's), never the umask's 0777/0666."""
+    import stat
+    import threading
+
+    from tui.cli import Context, background_work
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    path = tmp_path / "config.toml"
+    path.write_text(config)
+    work = background_work(Context(config_path=path, db_arg=None), team.db)
+    stop = threading.Event()
+    stop.set()  # start it and stop it at once
+    old = os.umask(umask)
+    try:
+        work(stop)
+    finally:
+        os.umask(old)
+    folder = tmp_path / "data" / "casedesk"
+    assert stat.S_IMODE(folder.stat().st_mode) == dir_mode
+    assert stat.S_IMODE((folder / "background.log").stat().st_mode) == file_mode
+
+
+def test_an_existing_background_log_loses_what_others_could_read(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import stat
+    import sys
+    import threading
+
+    from scheduler.daemon import run_beside
+
+    log = tmp_path / "background.log"
+    log.write_bytes(b"earlier\n")
+    os.chmod(log, 0o666)
+    stop = threading.Event()
+    stop.set()
+    run_beside([sys.executable, "-c", "print('now')"], stop, log=log)
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+    assert log.read_bytes().startswith(b"earlier\n")

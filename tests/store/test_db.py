@@ -30,11 +30,12 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-@pytest.fixture
-def open_umask() -> Iterator[None]:
-    old = os.umask(0)
+@pytest.fixture(params=[0o000, 0o077], ids=["umask000", "umask077"])
+def umask(request: pytest.FixtureRequest) -> Iterator[int]:
+    """The test runs under this umask (restored afterwards)."""
+    old = os.umask(request.param)
     try:
-        yield
+        yield request.param
     finally:
         os.umask(old)
 
@@ -49,7 +50,7 @@ def make_case_with_attachment(db: Database) -> None:
     )
 
 
-@pytest.mark.usefixtures("open_umask")
+@pytest.mark.usefixtures("umask")
 @pytest.mark.parametrize(("share", "file_mode", "dir_mode"), [(False, 0o600, 0o700),
                                                               (True, 0o660, 0o770)])
 def test_files_are_private_whatever_the_umask(
@@ -72,6 +73,47 @@ def test_files_are_private_whatever_the_umask(
     for p in [db.files_dir, *files]:
         assert mode(p) == (dir_mode if p.is_dir() else file_mode), p
     db.dispose()
+
+
+@pytest.mark.usefixtures("umask")
+@pytest.mark.parametrize(("share", "file_mode", "dir_mode"), [(False, 0o600, 0o700),
+                                                              (True, 0o660, 0o770)])
+def test_a_connection_to_a_missing_file_creates_it_privately(
+    tmp_path: Path, share: bool, file_mode: int, dir_mode: int
+) -> None:
+    """Not only `upgrade`: whatever first connects creates the file (and its folder)
+    with the modes the config asks for, never the umask's."""
+    path = tmp_path / "made-by-a-connection" / "casedesk.db"
+    db = Database(path, share_with_group=share)
+    raw = db.engine.raw_connection()
+    try:
+        raw.driver_connection.execute("PRAGMA journal_mode = WAL")
+        raw.driver_connection.execute("CREATE TABLE t (x)")
+        for suffix in ("", "-wal", "-shm"):
+            assert mode(Path(str(path) + suffix)) == file_mode, suffix
+    finally:
+        raw.close()
+    assert mode(path.parent) == dir_mode
+    db.dispose()
+
+
+@pytest.mark.parametrize(("share", "before", "after"), [
+    (False, 0o644, 0o600), (False, 0o666, 0o600), (False, 0o400, 0o400),
+    (False, 0o660, 0o600), (True, 0o644, 0o660), (True, 0o600, 0o660),
+    (True, 0o400, 0o440), (True, 0o666, 0o660),
+])
+def test_modes_are_narrowed_to_the_configs_and_never_loosened(
+    tmp_path: Path, share: bool, before: int, after: int
+) -> None:
+    path = tmp_path / "casedesk.db"
+    first = Database(path)
+    first.upgrade()
+    first.dispose()
+    os.chmod(path, before)
+    changes = Database(path, share_with_group=share).tighten_files()
+    assert mode(path) == after
+    assert [(c.path, c.before, c.after) for c in changes if c.path == path] == (
+        [(path, before, after)] if before != after else [])
 
 
 def test_a_missing_database_says_to_run_init(tmp_path: Path) -> None:
