@@ -15,9 +15,12 @@ import email.policy
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.header import decode_header, make_header
+from email import errors
+from email._header_value_parser import get_address_list, get_unstructured
 from email.message import Message
-from email.utils import getaddresses, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
+
+from store.service import plain_address
 
 MESSAGE_ID_RE = re.compile(r"<[^<>\s]+>")
 CASE_TAG_RE = re.compile(r"\[#(\d{1,12})\]")
@@ -53,6 +56,10 @@ class ParsedMail:
     # auto-reply, bounce, bulk, no-sender; no-autoreply: the sender asks for no answer
     flags: tuple[str, ...] = ()
     problems: tuple[str, ...] = field(default=())
+    # Read as the sender is: by the address, a name that holds one is only a name.
+    reply_to: tuple[Address, ...] = ()
+    to: tuple[Address, ...] = ()
+    cc: tuple[Address, ...] = ()
 
     @property
     def thread_ids(self) -> tuple[str, ...]:
@@ -77,6 +84,7 @@ def parse(raw: bytes) -> ParsedMail:
     if not msg.keys():
         raise Unreadable("the mail has no headers")
     problems: list[str] = [f"{type(d).__name__}" for d in msg.defects][:5]
+    _headers_as_text(msg, problems)
     name, address = _sender(msg, problems)
     subject = _header(msg, "Subject", problems)
     text, attachments = _body(msg, problems)
@@ -86,6 +94,9 @@ def parse(raw: bytes) -> ParsedMail:
         in_reply_to=_ids(msg.get("In-Reply-To")), references=_ids(msg.get("References")),
         date=_date(msg.get("Date")), text=text, attachments=tuple(attachments),
         flags=_flags(msg, address, subject), problems=tuple(problems),
+        reply_to=addresses(_raw_header(msg.get("Reply-To", ""))),
+        to=addresses(_raw_header(msg.get("To", ""))),
+        cc=addresses(_raw_header(msg.get("Cc", ""))),
     )
 
 
@@ -95,31 +106,149 @@ def _raw_header(value: object) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
+def _bytes_as_text(raw: bytes) -> tuple[str, bool]:
+    """8-bit header bytes as text: UTF-8 (RFC 6532, what SMTPUTF8 clients send), else
+    Windows-1252 as old Swedish clients write it. The flag: a fallback was needed."""
+    try:
+        return raw.decode("utf-8"), False
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252"), True
+    except UnicodeDecodeError:  # the five bytes cp1252 leaves undefined
+        return raw.decode("latin-1"), True
+
+
+def _unescape(text: str) -> tuple[str, bool]:
+    """`text` with its runs of raw bytes (surrogates, as the parser keeps them) decoded."""
+    fallback = False
+
+    def one(run: re.Match[str]) -> str:
+        nonlocal fallback
+        decoded, legacy = _bytes_as_text(run.group().encode("ascii", "surrogateescape"))
+        fallback = fallback or legacy
+        return decoded
+
+    return RAW_BYTES_RE.sub(one, text), fallback
+
+
+ANGLE_RE = re.compile(r"^([^<>]*)<([^<>\s]+)>\s*$")
+RAW_BYTES_RE = re.compile("[\udc80-\udcff]+")
+
+
+def _headers_as_text(msg: Message, problems: list[str]) -> None:
+    """Raw 8-bit header bytes read as UTF-8 (else Windows-1252) in every part, once,
+    before anything reads a header: the stdlib would read them as ASCII, and a
+    Swedish letter that arrived intact would show as two �."""
+    fallback = False
+    for part in msg.walk():
+        items = list(part.raw_items())
+        if not any(isinstance(v, str) and RAW_BYTES_RE.search(v) for _, v in items):
+            continue
+        for name in dict.fromkeys(k for k, _ in items):
+            del part[name]
+        for name, value in items:
+            if isinstance(value, str):
+                value, legacy = _unescape(value)
+                fallback = fallback or legacy
+            part.set_raw(name, value)
+    if fallback:
+        problems.append("a header in 8-bit bytes that are not UTF-8, read as Windows-1252")
+
+
+def _words(text: str, what: str, problems: list[str]) -> str:
+    """A header's text with its encoded words (RFC 2047) decoded, by the parser of
+    the modern email policy, which also reads words beside raw UTF-8."""
+    try:
+        token = get_unstructured(text)
+        decoded = str(token)
+    except Exception as exc:  # the parser is not supposed to raise; be sure
+        problems.append(f"{what}: {exc}")
+        return text
+    if any(isinstance(d, UNREADABLE_WORD) for d in token.all_defects):
+        problems.append(f"{what}: an encoded word in an unknown charset or broken")
+    decoded, legacy = _unescape(decoded)
+    if legacy:
+        problems.append(f"{what}: an encoded word that is not what its charset says")
+    return decoded
+
+
+UNREADABLE_WORD = (errors.CharsetError, errors.UndecodableBytesDefect,
+                   errors.InvalidBase64CharactersDefect)
+
+
 def _header(msg: Message, name: str, problems: list[str]) -> str:
     value = msg.get(name)
     if value is None:
         return ""
-    raw = _raw_header(value)
+    return _words(_raw_header(value), name, problems)
+
+
+def one_line(text: str) -> str:
+    """Control characters and line breaks as spaces, runs of space as one."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+
+
+@dataclass(frozen=True)
+class Address:
+    """One mailbox of an address header: the address is what the mail server routes
+    to; the name is only what the sender typed (and may look like any address)."""
+
+    name: str
+    address: str  # lower case
+
+
+def addresses(value: str, problems: list[str] | None = None) -> tuple[Address, ...]:
+    """The mailboxes of an address header's raw value (encoded words undecoded).
+
+    The structure is parsed first, by the modern email parser, and only then is each
+    display name decoded: so an encoded word that decodes to `Name <x@y>`, a line
+    break or `Bcc:` stays part of the name and is never taken for an address."""
     try:
-        return str(make_header(decode_header(raw)))
-    except Exception as exc:  # unknown charset, broken encoded word
-        problems.append(f"{name}: {exc}")
-        return raw
+        parsed, _rest = get_address_list(value)
+        # Invalid ones too (`a..b@x.se` is real): the address is checked below.
+        boxes = parsed.all_mailboxes
+    except Exception:  # the parser is not supposed to raise; be sure
+        boxes = []
+    found = []
+    for box in boxes:
+        try:
+            local, domain = box.local_part, box.domain
+            address = box.addr_spec
+            name = box.display_name or " ".join(box.comments)
+        except Exception:
+            continue
+        if not local or not domain:
+            continue
+        name, legacy = _unescape(name or "")
+        if legacy and problems is not None:
+            problems.append("a name in an encoded word that is not what its charset says")
+        address = address.strip().lower()
+        # Only an address the store accepts and the outbox can answer (one address,
+        # printable, no quotes or brackets): anything else is no address at all.
+        if plain_address(address):
+            found.append(Address(one_line(name)[:200], address))
+    return tuple(found)
 
 
 def _sender(msg: Message, problems: list[str]) -> tuple[str, str]:
-    raw = _header(msg, "From", problems)
-    try:
-        pairs = getaddresses([raw])
-    except Exception:
-        pairs = []
-    for name, address in pairs:
-        address = address.strip().lower()
-        # One printable address of at most 254 characters (RFC 5321): anything else is
-        # no address to answer, and is kept only as the sender's name.
-        if "@" in address and len(address) <= 254 and address.isprintable():
-            return " ".join(name.split()), address
-    return " ".join(raw.split())[:200], ""
+    value = msg.get("From")
+    if value is None:
+        return "", ""
+    raw = _raw_header(value)
+    found = addresses(raw, problems)
+    if not found:
+        # `Name name@x <real@y>`, an unquoted @ in the name: the parser sees one broken
+        # address, mail clients the angle address at the end. Read on the raw header,
+        # so no encoded word can make the brackets.
+        angle = ANGLE_RE.search(raw)
+        if angle and plain_address(angle.group(2).lower()):
+            name = one_line(_words(angle.group(1), "From", problems).strip(' "'))[:200]
+            found = (Address(name, angle.group(2).lower()),)
+    if found:
+        return found[0].name, found[0].address
+    # No address to answer: what the header says is kept only as the sender's name.
+    return one_line(_words(raw, "From", problems))[:200], ""
 
 
 def _ids(value: object) -> tuple[str, ...]:
@@ -187,12 +316,7 @@ def _filename(part: Message, problems: list[str]) -> str:
         name = None
     if not name:
         return ""
-    raw = _raw_header(name)
-    try:
-        return str(make_header(decode_header(raw)))
-    except Exception:
-        problems.append("an attachment's name could not be decoded")
-        return raw
+    return _words(_raw_header(name), "an attachment's name", problems)
 
 
 def _body(msg: Message, problems: list[str]) -> tuple[str, list[Part]]:

@@ -131,6 +131,14 @@ class MessageView:
     mail_message_id: str | None = None  # a mail's Message-ID (ours, on a sent reply)
     sender_address: str = ""
 
+    @property
+    def signed(self) -> str:
+        """Who wrote it, as shown: a mail's name with its real address beside it (the
+        name is whatever the sender typed, and may look like another address)."""
+        if self.sender_address and self.sender_address != self.author:
+            return f"{self.author} <{self.sender_address}>"
+        return self.author
+
 
 @dataclass(frozen=True)
 class CaseView:

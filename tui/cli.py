@@ -280,7 +280,7 @@ def print_case(view: CaseView) -> None:
              "event": "--"}
     for m in view.messages:
         extra = f" [{clean_line(', '.join(m.flags))}]" if m.flags else ""
-        head = f"{marks.get(m.kind, m.kind)} {clean_line(m.author)}, {local(m.created_at)}" \
+        head = f"{marks.get(m.kind, m.kind)} {clean_line(m.signed)}, {local(m.created_at)}" \
                f" (message {m.id}){extra}"
         if m.kind == "event":
             lines.append(f"-- {local(m.created_at)} {clean_line(m.author)}: {clean_line(m.text)}")

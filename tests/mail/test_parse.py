@@ -44,3 +44,32 @@ def test_threading_facts() -> None:
         "In-Reply-To": "<b@x>", "References": "<a@x> <b@x>"}))
     assert parsed.case_tag == 1234
     assert parsed.thread_ids == ("<b@x>", "<a@x>")
+
+
+def test_raw_utf8_headers_are_read_as_utf8() -> None:
+    # RFC 6532: what a client sends over SMTPUTF8, the bytes as they are.
+    raw = ("From: Åsa Öberg <asa@example.se>\r\nSubject: Hjälp med min beställning\r\n"
+           "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n"
+           "--B\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSe kvittot.\r\n"
+           "--B\r\nContent-Type: application/pdf\r\n"
+           "Content-Disposition: attachment; filename=\"kvitto för maj.pdf\"\r\n\r\n"
+           "%PDF-\r\n--B--\r\n").encode()
+    parsed = parse(raw)
+    assert (parsed.sender_name, parsed.sender_address) == ("Åsa Öberg", "asa@example.se")
+    assert parsed.subject == "Hjälp med min beställning"
+    assert [a.filename for a in parsed.attachments] == ["kvitto för maj.pdf"]
+    assert parsed.problems == ()
+    # Beside encoded words too.
+    mixed = parse("Subject: Räkning =?iso-8859-1?q?f=F6r?= mars\r\n\r\nx".encode())
+    assert mixed.subject == "Räkning för mars"
+
+
+def test_8bit_headers_from_an_old_client_fall_back_to_windows_1252() -> None:
+    raw = ("From: Åsa Öberg <asa@example.se>\r\nSubject: Räkning för maj – igen\r\n\r\n"
+           "x").encode("cp1252")
+    parsed = parse(raw)
+    assert parsed.sender_name == "Åsa Öberg"
+    assert parsed.subject == "Räkning för maj – igen"
+    assert "\ufffd" not in parsed.subject
+    assert parsed.problems == (
+        "a header in 8-bit bytes that are not UTF-8, read as Windows-1252",)

@@ -58,7 +58,7 @@ def render_case(view: CaseView, *, show_quoted: bool = False) -> Group:
         heading = tr(heading) if m.kind in KIND_HEADINGS else heading
         line = Text()
         line.append(f" {heading} ", style=style)
-        line.append(f" {clean_line(m.author)}, {when}")
+        line.append(f" {clean_line(m.signed)}, {when}")
         if m.flags:
             line.append(f"  [{clean_line(', '.join(m.flags))}]", style="red")
         text, history = split_quoted(m.text) if m.kind == "customer" else (m.text, "")
