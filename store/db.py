@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import quote, unquote
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -77,6 +78,42 @@ def to_url(url_or_path: str | os.PathLike[str] | sa.URL) -> sa.URL:
     return sa.make_url("sqlite:///" + str(Path(text).expanduser().absolute()))
 
 
+def sqlite_file(url: sa.URL) -> tuple[Path, sa.URL]:
+    """The file SQLite will open for `url` — a plain name, or a `file:` URI read as
+    SQLite reads it (authority, %-escapes, a relative path against the working folder) —
+    made absolute, and `url` rewritten to name exactly that file, so that nothing (a
+    later chdir, a look-alike relative path) can make the two differ.
+
+    A name starting with `file:` is always taken as a URI (SQLite builds with URIs on
+    read it so even without `?uri=true`)."""
+    name = url.database or ""
+    if name[:5].lower() != "file:":
+        if name in ("", ":memory:"):
+            raise StoreError("an in-memory database cannot be shared: give a file path")
+        path = Path(name).absolute()
+        return path, url.set(database=str(path))
+    rest = name[5:]
+    if rest.startswith("//"):
+        authority, slash, rest = rest[2:].partition("/")
+        if authority not in ("", "localhost"):
+            raise StoreError(f"the SQLite URI {name!r} names the host {authority!r}: give a "
+                             "local file")
+        rest = slash + rest
+    cut = min((i for i in (rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
+    raw_path, tail = rest[:cut], rest[cut:]
+    query = tail.partition("#")[0][1:]
+    params = dict(part.partition("=")[::2] for part in query.split("&") if part)
+    params.update((k, v) for k, v in url.query.items() if isinstance(v, str))
+    decoded = unquote(raw_path)
+    if (decoded in ("", ":memory:") or params.get("mode") == "memory"
+            or params.get("vfs") == "memdb"):
+        raise StoreError("an in-memory database cannot be shared: give a file path")
+    path = Path(decoded).absolute()
+    # The URI's parameters go in the URL's query: SQLAlchemy hands them on to SQLite.
+    return path, url.set(database="file:" + quote(str(path), safe="/"),
+                         query={**params, "uri": "true"})
+
+
 class Database:
     """One database: its engines, its files folder, and its units of work.
 
@@ -99,9 +136,9 @@ class Database:
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self.path: Path | None = None
         if self.is_sqlite:
-            if not self.url.database or self.url.database == ":memory:":
-                raise StoreError("an in-memory database cannot be shared: give a file path")
-            self.path = Path(self.url.database)
+            # `path` is the file SQLite opens, and the engine opens exactly it: the
+            # owner check (store/identity.py) and the modes rest on that.
+            self.path, self.url = sqlite_file(self.url)
         self.engine = self._make_engine()
         # Connections from this engine begin with BEGIN IMMEDIATE (see `_begin`).
         self.write_engine = self.engine.execution_options(casedesk_write=True)
@@ -151,7 +188,7 @@ class Database:
         @event.listens_for(engine, "do_connect")
         def _create_privately(dialect, conn_rec, cargs, cparams):  # type: ignore[no-untyped-def]
             # SQLite would create a missing file with the umask's mode: make it ours first.
-            if not self.read_only:
+            if not self.read_only and self.url.query.get("mode") not in ("ro", "rw"):
                 self._prepare_file()
 
         @event.listens_for(engine, "connect")

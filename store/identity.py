@@ -48,6 +48,7 @@ def current_login(db: Database, *, requested: str | None = None) -> str:
             f"you are {login!r}"
         )
     try:
+        # db.path is the file SQLite opens, however the URL named it (store.db.sqlite_file).
         owner = db.path.stat().st_uid
     except FileNotFoundError:
         owner = os.getuid()  # a database this process is about to create

@@ -374,6 +374,40 @@ def test_acting_as_another_agent_needs_to_own_the_database(
     assert "mallory" in line
 
 
+def test_a_file_uri_does_not_lend_the_owners_identity(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Someone who does not own the team's database names it by a `file:` URI, with a
+    look-alike relative path of their own in the working folder, and tries to add a
+    supervisor as the owner's login."""
+    from store.db import Database
+    from store.service import bootstrap
+
+    real = tmp_path / "srv" / "team.db"
+    db = Database(real)
+    db.upgrade()
+    bootstrap(db, "boss")
+    db.dispose()
+    if os.geteuid() == 0:
+        for p in real.parent.iterdir():
+            os.chown(p, 65534, 65534)
+    else:  # only root hands a file over: play a caller with another user id
+        monkeypatch.setattr(store.identity.os, "getuid", lambda: os.geteuid() + 1)
+    home = tmp_path / "home"
+    look_alike = home / f"file:{real}"
+    look_alike.parent.mkdir(parents=True)
+    look_alike.write_bytes(b"")
+    monkeypatch.chdir(home)
+    monkeypatch.setenv("CASEDESK_LOGIN", "boss")
+    url = f"sqlite:///file:{real}?uri=true"
+    line = one_line_error(cli("--db", url, "agent", "add", "eve", "--supervisor", db=None))
+    assert f"only the owner of {real} may act as another agent" in line
+    monkeypatch.delenv("CASEDESK_LOGIN")
+    with Database(real).engine.connect() as conn:
+        logins = conn.exec_driver_sql("SELECT login FROM agent").scalars().all()
+    assert logins == ["boss"]
+
+
 @pytest.mark.usefixtures("team_db")
 def test_an_unknown_login_is_told_how_to_get_in(cli, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CASEDESK_LOGIN", "stranger")
