@@ -6,6 +6,13 @@ One JSON object per line: a new case —
      "escalated": true?, "priority"?, "labels"?}
 — or a message on an existing case — {"case": NUMBER, "message": {…}}.
 A bad line is reported as `line N: what is wrong`; every good line is still taken.
+
+Either kind may carry `"id"`: the source system's id for it (a chat transcript's, a
+form submission's). Such a line is taken once: run again, it is reported as already
+taken, with its case, and changes nothing — so a file whose run was killed half-way
+can simply be run again. The id is scoped by where the line points: the channel of a
+new case, the case of a message line (store.models.IngestKey). A line without an id is
+taken every time it is read.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from pydantic import (
 )
 
 from store.errors import StoreError, describe_validation
+from store.ingest_keys import AlreadyTaken
 from store.permissions import MAX_NUMBER
 from store.service import CaseService, ContactInput, MessageInput
 
@@ -33,6 +41,22 @@ from store.service import CaseService, ContactInput, MessageInput
 class _Strict(BaseModel):
     # Strict: `"case": true` or `"1"` is a mistake, not case #1.
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
+
+
+class _Line(_Strict):
+    # The source system's id (a string, or a whole number: 17 and "17" are one id).
+    id: str | int | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _an_id(cls, value: str | int | None) -> str | int | None:
+        if isinstance(value, str) and not 1 <= len(value) <= 200:
+            raise ValueError("an id is 1 to 200 characters")
+        return value
+
+    @property
+    def source_id(self) -> str | None:
+        return None if self.id is None else str(self.id)
 
 
 class IngestContact(_Strict):
@@ -67,7 +91,7 @@ class IngestMessage(_Strict):
         return MessageInput(text=self.text, sender=self.sender, at=self.at, author=self.author)
 
 
-class NewCase(_Strict):
+class NewCase(_Line):
     channel: str
     contact: IngestContact
     title: str
@@ -77,7 +101,7 @@ class NewCase(_Strict):
     labels: list[str] = Field(default_factory=list)
 
 
-class CaseMessage(_Strict):
+class CaseMessage(_Line):
     case: int = Field(ge=1, le=MAX_NUMBER)
     message: IngestMessage
 
@@ -88,6 +112,8 @@ class IngestResult:
     case: int | None = None
     error: str | None = None
     created: bool = False
+    # Taken before (its id was): `case` is the case it made then; nothing changed now.
+    already: bool = False
 
 
 def ingest_line(service: CaseService, number: int, line: str) -> IngestResult | None:
@@ -103,7 +129,8 @@ def ingest_line(service: CaseService, number: int, line: str) -> IngestResult | 
     try:
         if "case" in data:
             item = CaseMessage.model_validate_json(line)
-            landed = service.add_message(item.case, item.message.to_input())
+            landed = service.add_message(item.case, item.message.to_input(),
+                                         source_id=item.source_id)
             return IngestResult(number, case=landed, created=landed != item.case)
         new = NewCase.model_validate_json(line)
         created = service.create_case(
@@ -114,8 +141,11 @@ def ingest_line(service: CaseService, number: int, line: str) -> IngestResult | 
             escalated=new.escalated,
             priority=new.priority,
             labels=new.labels,
+            source_id=new.source_id,
         )
         return IngestResult(number, case=created, created=True)
+    except AlreadyTaken as taken:
+        return IngestResult(number, case=taken.case, already=True)
     except ValidationError as exc:
         return IngestResult(number, error=describe_validation(exc))
     except StoreError as exc:

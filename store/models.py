@@ -319,6 +319,22 @@ class Presence(SQLModel, table=True):
     seen_at: datetime = utc_field()
 
 
+class IngestKey(SQLModel, table=True):
+    """A `casedesk ingest` line that carried its source system's id, and what it made:
+    taken once, however often the file is run. The id is scoped by where the line
+    points — `channel:ID` for a new case (the channel the line names), `case:N` for a
+    message line (the case it names) — so two source systems that number alike but
+    feed different channels never collide."""
+
+    __tablename__ = "ingest_key"
+    scope: str = Field(primary_key=True, max_length=40)
+    source_id: str = Field(primary_key=True, max_length=200)
+    case_id: int = Field(foreign_key="cases.id", index=True, ondelete="CASCADE")
+    message_id: int | None = Field(default=None, foreign_key="message.id", index=True,
+                                   ondelete="CASCADE")
+    created_at: datetime = utc_field()
+
+
 class WorkspaceSettings(SQLModel, table=True):
     """Which cases enter and leave an agent's workspace (seed 001, "Min arbetsyta")."""
 

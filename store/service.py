@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from store import audit, presence, queries, search, workspace
+from store import audit, ingest_keys, presence, queries, search, workspace
 from store.db import Database
 from store.errors import Conflict, Forbidden, InvalidInput, NotFound, ReadOnly
 from store.files import FileStore
@@ -480,16 +480,22 @@ class CaseService:
         priority: str | None = None,
         labels: Iterable[str] = (),
         first_reply: str | None = None,
+        source_id: str | None = None,
     ) -> int:
         """Create a case (as `new`, or `escalated` when an AI agent hands it over) and
         return its number. `first_reply`: the case starts with an agent's message to
-        the contact (by mail on an email channel: queued in the outbox), all in one step."""
+        the contact (by mail on an email channel: queued in the outbox), all in one step.
+        `source_id`: the source system's id (ingest), taken once per channel: a second
+        time it raises `AlreadyTaken` and changes nothing."""
         if first_reply is not None and not first_reply.strip():
             raise InvalidInput("the first message is empty")
 
         def work(session: Session, actor: Actor) -> int:
             ch = _channel_named(session, channel)
             require_channel(session, actor, ch.id, f"the channel {ch.name!r}")
+            scope = ingest_keys.channel_scope(ch.id)  # type: ignore[arg-type]
+            if source_id is not None:
+                ingest_keys.refuse_taken(session, scope, source_id)
             case = _new_case(
                 session, actor, ch, _find_or_add_contact(session, contact, self._now()),
                 title=title, escalated=escalated, priority=priority, labels=labels,
@@ -501,18 +507,30 @@ class CaseService:
                 self._require_human(actor, "reply")
                 self._answer(session, actor, case, first_reply)
             search.index_new_case(session, case.id)  # type: ignore[arg-type]
+            if source_id is not None:  # in this transaction: taken with the case or not at all
+                ingest_keys.record(session, scope, source_id, case=case.id, message=None,  # type: ignore[arg-type]
+                                   now=self._now())
             return case.id  # type: ignore[return-value]
 
         return self._write(work)
 
-    def add_message(self, number: int, message: MessageInput) -> int:
+    def add_message(self, number: int, message: MessageInput, *,
+                    source_id: str | None = None) -> int:
         """A message from outside (the customer, an AI agent, a chat transcript) on
         case `number`. Returns the number of the case it landed on: a merged case
-        forwards to its survivor; a closed or archived case gets a new linked case."""
+        forwards to its survivor; a closed or archived case gets a new linked case.
+        `source_id`: as for `create_case`, taken once per case `number`."""
 
         def work(session: Session, actor: Actor) -> int:
             case = require_case(session, actor, number, for_update=True)
-            return self._add_inbound(session, actor, case, message)[0].id  # type: ignore[return-value]
+            scope = ingest_keys.case_scope(number)
+            if source_id is not None:
+                ingest_keys.refuse_taken(session, scope, source_id)
+            landed, row = self._add_inbound(session, actor, case, message)
+            if source_id is not None:
+                ingest_keys.record(session, scope, source_id, case=landed.id, message=row.id,  # type: ignore[arg-type]
+                                   now=self._now())
+            return landed.id  # type: ignore[return-value]
 
         return self._write(work)
 

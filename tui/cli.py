@@ -738,6 +738,8 @@ def ingest(
     A new case: {"channel": NAME, "contact": {"name", "email", "phone"}, "title": …,
     "messages": [{"from": "customer"|"agent"|"ai", "text": …, "at": ISO-TIME?}],
     "escalated": true?}. A message on a case: {"case": NUMBER, "message": {…}}.
+    Either may carry "id": the source system's id, which makes the line taken once
+    (run again, it says "already taken as #N" and changes nothing).
     """
     from store.ingest import ingest_lines
 
@@ -754,6 +756,9 @@ def ingest(
             if r.error:
                 bad += 1
                 typer.echo(f"line {r.line}: {clean_line(r.error)}", err=True)
+            elif r.already:
+                taken += 1
+                typer.echo(f"line {r.line}: already taken as #{r.case}")
             else:
                 taken += 1
                 typer.echo(f"line {r.line}: {'created' if r.created else 'added to'} #{r.case}")
