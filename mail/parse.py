@@ -43,6 +43,17 @@ class Part:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """What one mail may cost to read. Past a limit the mail is still taken (its raw
+    bytes keep everything); what was not read is said in `problems`."""
+
+    max_parts: int = 500
+    max_depth: int = 20
+    max_attachment_bytes: int = 25_000_000
+    max_total_bytes: int = 100_000_000  # the attachments of one mail together
+
+
+@dataclass(frozen=True)
 class ParsedMail:
     sender_name: str
     sender_address: str  # lower case; "" when the mail has no usable From
@@ -56,6 +67,8 @@ class ParsedMail:
     # auto-reply, bounce, bulk, no-sender; no-autoreply: the sender asks for no answer
     flags: tuple[str, ...] = ()
     problems: tuple[str, ...] = field(default=())
+    # Attachments not kept (over a size limit): (filename, size).
+    too_large: tuple[tuple[str, int], ...] = ()
     # Read as the sender is: by the address, a name that holds one is only a name.
     reply_to: tuple[Address, ...] = ()
     to: tuple[Address, ...] = ()
@@ -72,9 +85,12 @@ class ParsedMail:
         return int(found.group(1)) if found else None
 
 
-def parse(raw: bytes) -> ParsedMail:
+def parse(raw: bytes, limits: Limits = Limits()) -> ParsedMail:
     if not raw.strip():
         raise Unreadable("the mail is empty")
+    # Past the part limit the parser never sees the rest: its memory and time are
+    # bounded by the limits, not by what a sender made.
+    raw, limited = _cut(raw, limits.max_parts)
     try:
         # compat32: headers as they came (the modern policy raises on some real ones);
         # each is decoded below on its own terms.
@@ -83,16 +99,21 @@ def parse(raw: bytes) -> ParsedMail:
         raise Unreadable(f"the mail cannot be parsed: {exc}") from None
     if not msg.keys():
         raise Unreadable("the mail has no headers")
-    problems: list[str] = [f"{type(d).__name__}" for d in msg.defects][:5]
+    problems: list[str] = []
+    if limited:
+        problems.append(f"more than {limits.max_parts} parts: the rest was not read "
+                        "(the original mail keeps it)")
+    problems += [f"{type(d).__name__}" for d in msg.defects][:5]
     _headers_as_text(msg, problems)
     name, address = _sender(msg, problems)
     subject = _header(msg, "Subject", problems)
-    text, attachments = _body(msg, problems)
+    text, attachments, too_large = _body(msg, limits, problems)
     return ParsedMail(
         sender_name=name, sender_address=address, subject=" ".join(subject.split()),
         message_id=next(iter(_ids(msg.get("Message-ID"))), None),
         in_reply_to=_ids(msg.get("In-Reply-To")), references=_ids(msg.get("References")),
         date=_date(msg.get("Date")), text=text, attachments=tuple(attachments),
+        too_large=tuple(too_large),
         flags=_flags(msg, address, subject), problems=tuple(problems),
         reply_to=addresses(_raw_header(msg.get("Reply-To", ""))),
         to=addresses(_raw_header(msg.get("To", ""))),
@@ -319,57 +340,107 @@ def _filename(part: Message, problems: list[str]) -> str:
     return _words(_raw_header(name), "an attachment's name", problems)
 
 
-def _body(msg: Message, problems: list[str]) -> tuple[str, list[Part]]:
+def _body(msg: Message, limits: Limits, problems: list[str]
+          ) -> tuple[str, list[Part], list[tuple[str, int]]]:
     plain: list[str] = []
     html: list[str] = []
     attachments: list[Part] = []
-    for part in _leaves(msg, problems):
+    too_large: list[tuple[str, int]] = []
+    kept = 0
+    for part in _leaves(msg, limits.max_depth, problems):
         ctype = part.get_content_type()
         disposition = str(part.get("Content-Disposition", "")).split(";")[0].strip().lower()
         name = _filename(part, problems)
         if ctype == "message/rfc822":  # a forwarded mail: kept whole, as a file
-            attachments.append(Part(name or "forwarded.eml", "message/rfc822",
-                                    _forwarded_bytes(part)))
-            continue
-        if ctype.startswith("multipart/"):  # its parts could not be separated: as text
+            content = _forwarded_bytes(part)
+            name = name or "forwarded.eml"
+        elif ctype.startswith("multipart/"):  # its parts could not be separated: as text
             raw = part.get_payload(decode=True) or b""
             plain.append(_decode(raw, part.get_content_charset(), problems))
             continue
-        try:
-            payload = part.get_payload(decode=True)
-        except Exception:
-            payload = None
-        if payload is None:
-            payload = _raw_header(part.get_payload()).encode()
-        if ctype in ("text/plain", "text/html") and disposition != "attachment" and not name:
-            text = _decode(payload, part.get_content_charset(), problems)
-            (plain if ctype == "text/plain" else html).append(text)
         else:
-            attachments.append(Part(name or f"part-{len(attachments) + 1}", ctype, payload))
+            size = _encoded_size(part)
+            text = ctype in ("text/plain", "text/html") and disposition != "attachment" \
+                and not name
+            if not text and (size > limits.max_attachment_bytes
+                             or kept + size > limits.max_total_bytes):
+                # Not even decoded: a large part costs no memory it is not kept for.
+                too_large.append((name or f"part-{len(attachments) + 1}", size))
+                continue
+            try:
+                content = part.get_payload(decode=True)
+            except Exception:
+                content = None
+            if content is None:
+                content = _raw_header(part.get_payload()).encode()
+            if text:
+                decoded = _decode(content, part.get_content_charset(), problems)
+                (plain if ctype == "text/plain" else html).append(decoded)
+                continue
+            name = name or f"part-{len(attachments) + 1}"
+        if len(content) > limits.max_attachment_bytes or \
+                kept + len(content) > limits.max_total_bytes:
+            too_large.append((name, len(content)))
+            continue
+        kept += len(content)
+        attachments.append(Part(name, ctype, content))
     if plain:
         text = "\n\n".join(t.strip("\n") for t in plain)
     elif html:
         text = "\n\n".join(html_to_text(h) for h in html)
     else:
         text = ""
-    return text.replace("\r\n", "\n").strip(), attachments
+    return text.replace("\r\n", "\n").strip(), attachments, too_large
 
 
-def _leaves(msg: Message, problems: list[str]) -> list[Message]:
-    """The parts that hold content, in order; a forwarded mail counts as one part."""
+def _encoded_size(part: Message) -> int:
+    """A part's decoded size, told from its encoded text (base64: three bytes in four)."""
+    payload = part.get_payload()
+    length = len(payload) if isinstance(payload, str | bytes) else 0
+    encoding = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+    return length * 3 // 4 if encoding == "base64" else length
+
+
+def _leaves(msg: Message, depth: int, problems: list[str]) -> list[Message]:
+    """The parts that hold content, in order; a forwarded mail counts as one part.
+    Parts nested deeper than `depth` are not read."""
     if msg.get_content_type() == "message/rfc822" or not msg.is_multipart():
         return [msg]
-    leaves: list[Message] = []
     payload = msg.get_payload()
     if not isinstance(payload, list):  # a broken boundary: the parser kept the text
         problems.append("a multipart mail whose parts could not be separated")
         return [msg]
+    if depth <= 0:
+        problems.append("parts nested deeper than the limit were not read (the original "
+                        "mail keeps them)")
+        return []
+    leaves: list[Message] = []
     for sub in payload:
         if sub.get_content_type() == "message/rfc822":
             leaves.append(sub)
         else:
-            leaves.extend(_leaves(sub, problems))
+            leaves.extend(_leaves(sub, depth - 1, problems))
     return leaves
+
+
+def _cut(raw: bytes, max_parts: int) -> tuple[bytes, bool]:
+    """`raw` up to the part past `max_parts`, and whether it was cut. A part starts at
+    a line `--boundary` for a boundary the mail declares."""
+    if raw.count(b"\n--") <= max_parts:  # the usual mail: nothing to count
+        return raw, False
+    boundaries = {b.strip(b'"') for b in BOUNDARY_RE.findall(raw)}
+    parts = 0
+    for line in DELIMITER_RE.finditer(raw):
+        if line.group(1).rstrip() in boundaries:  # an opening delimiter, not a closing one
+            parts += 1
+            if parts > max_parts:
+                return raw[:line.start()], True
+    return raw, False
+
+
+BOUNDARY_RE = re.compile(rb'boundary\s*=\s*("[^"\r\n]{1,200}"|[^\s;"]{1,200})', re.IGNORECASE)
+# A delimiter line; a closing one ends in "--" and so names no declared boundary.
+DELIMITER_RE = re.compile(rb"^--([^\r\n]{1,200})\r?$", re.MULTILINE)
 
 
 def _forwarded_bytes(part: Message) -> bytes:

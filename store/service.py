@@ -864,6 +864,8 @@ class CaseService:
             state.updated_at = self._now()
             return receipts
 
+        FileStore(self.db).write_ahead(item.content for m in mails if m.message is not None
+                                       for item in m.message.attachments)
         return self.db.write(lambda session: work(session, self._actor(session)), durable=True)
 
     def _sort_mail(self, session: Session, mailbox: str, uidvalidity: int,
