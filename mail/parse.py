@@ -54,6 +54,16 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class Bounce:
+    """A delivery report (RFC 3464), or a bounce that quotes the mail it returns."""
+
+    message_ids: tuple[str, ...]  # of the returned mail: one of ours, if it is ours
+    recipient: str  # "" when the report does not say
+    reason: str  # the server's words, one line
+    failed: bool  # False: a delay or a success report, the mail is not lost
+
+
+@dataclass(frozen=True)
 class ParsedMail:
     sender_name: str
     sender_address: str  # lower case; "" when the mail has no usable From
@@ -69,6 +79,7 @@ class ParsedMail:
     problems: tuple[str, ...] = field(default=())
     # Attachments not kept (over a size limit): (filename, size).
     too_large: tuple[tuple[str, int], ...] = ()
+    bounce: Bounce | None = None
     # Read as the sender is: by the address, a name that holds one is only a name.
     reply_to: tuple[Address, ...] = ()
     to: tuple[Address, ...] = ()
@@ -108,13 +119,15 @@ def parse(raw: bytes, limits: Limits = Limits()) -> ParsedMail:
     name, address = _sender(msg, problems)
     subject = _header(msg, "Subject", problems)
     text, attachments, too_large = _body(msg, limits, problems)
+    flags = _flags(msg, address, subject)
     return ParsedMail(
         sender_name=name, sender_address=address, subject=" ".join(subject.split()),
         message_id=next(iter(_ids(msg.get("Message-ID"))), None),
         in_reply_to=_ids(msg.get("In-Reply-To")), references=_ids(msg.get("References")),
         date=_date(msg.get("Date")), text=text, attachments=tuple(attachments),
         too_large=tuple(too_large),
-        flags=_flags(msg, address, subject), problems=tuple(problems),
+        flags=flags, problems=tuple(problems),
+        bounce=_bounce(msg, raw, text, subject) if "bounce" in flags else None,
         reply_to=addresses(_raw_header(msg.get("Reply-To", ""))),
         to=addresses(_raw_header(msg.get("To", ""))),
         cc=addresses(_raw_header(msg.get("Cc", ""))),
@@ -313,6 +326,41 @@ def _flags(msg: Message, address: str, subject: str) -> tuple[str, ...]:
     if msg.get("X-Auto-Response-Suppress"):
         flags.append("no-autoreply")
     return tuple(flags)
+
+
+def _bounce(msg: Message, raw: bytes, text: str, subject: str) -> Bounce | None:
+    """What a bounce returns, and why: from the report's fields where it is one
+    (RFC 3464), else from the Message-IDs it quotes and the first SMTP error in its
+    text. None: it names no mail it returns (then it is only a mail of a machine)."""
+    own = next(iter(_ids(msg.get("Message-ID"))), None)
+    quoted = tuple(dict.fromkeys(
+        i for i in (m.decode("ascii", "replace") for m in QUOTED_ID_RE.findall(raw))
+        if i != own))
+    fields: dict[str, str] = {}
+    for part in msg.walk():
+        if part.get_content_type() == "message/delivery-status":
+            blocks = part.get_payload()
+            for block in blocks if isinstance(blocks, list) else []:
+                if block.get("Action"):  # the first recipient's: ours go to one
+                    fields = {k.lower(): one_line(_raw_header(v)) for k, v in block.items()}
+                    break
+    if not quoted:
+        return None
+    action = fields.get("action", "failed").lower()
+    recipient = fields.get("final-recipient", fields.get("original-recipient", ""))
+    reason = fields.get("diagnostic-code", "").partition(";")[2].strip() or \
+        fields.get("diagnostic-code", "")
+    if not reason:
+        found = SMTP_ERROR_RE.search(text)
+        reason = found.group(0) if found else fields.get("status") or subject
+    return Bounce(quoted, recipient.partition(";")[2].strip().lower() or recipient,
+                  one_line(reason)[:500], failed=action == "failed")
+
+
+# A Message-ID header quoted in a bounce's body (the returned mail's headers).
+QUOTED_ID_RE = re.compile(rb"^[ \t>]*Message-ID:[ \t]*(<[^<>\s]{1,900}>)",
+                          re.IGNORECASE | re.MULTILINE)
+SMTP_ERROR_RE = re.compile(r"\b5\d\d[ -](?:\d\.\d{1,3}\.\d{1,3} )?[^\n]{1,300}")
 
 
 def _decode(payload: bytes, charset: str | None, problems: list[str]) -> str:

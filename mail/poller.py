@@ -38,7 +38,14 @@ from mail.settings import (
 )
 from store import leases
 from store.db import Database
-from store.service import AttachmentInput, CaseService, MailInput, MessageInput, Receipt
+from store.service import (
+    AttachmentInput,
+    BounceInput,
+    CaseService,
+    MailInput,
+    MessageInput,
+    Receipt,
+)
 
 log = logging.getLogger("casedesk.poll")
 
@@ -93,9 +100,15 @@ def _mail_input(uid: int, raw: bytes, parsed: ParsedMail, settings: MailSettings
         text=text, flags=parsed.flags,
         mail_message_id=parsed.message_id, attachments=kept,
         sender_address=parsed.sender_address)
+    bounce = parsed.bounce and BounceInput(
+        parsed.bounce.message_ids, parsed.bounce.recipient, parsed.bounce.reason,
+        parsed.bounce.failed)
+    log_only = "list or bulk mail ([mail] list_mail = \"log\")" if (
+        "bulk" in parsed.flags and settings.list_mail == "log" and bounce is None) else ""
     return MailInput(uid, raw, message, subject=parsed.subject,
                      sender_name=parsed.sender_name, thread_ids=parsed.thread_ids,
-                     case_tag=parsed.case_tag, too_large=parsed.too_large)
+                     case_tag=parsed.case_tag, too_large=parsed.too_large, bounce=bounce,
+                     log_only=log_only)
 
 
 def connect(server: Server, *, timeout: float = 30) -> IMAPClient:

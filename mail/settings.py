@@ -169,6 +169,9 @@ class MailSettings(BaseModel):
         "would otherwise cost 20,000 files and minutes of the database).")
     max_depth: int = Field(
         default=20, ge=1, le=1000, description="How deep parts nested in parts are read.")
+    list_mail: Literal["case", "log"] = Field(
+        default="case", description='Mail from lists and bulk senders: "case" (a case '
+        'flagged as such, never acknowledged) or "log" (kept and logged, on no case).')
     acknowledge: bool = Field(
         default=False, description="Answer the first mail of a new case with its number "
         "(never to automatic mail, lists or bounces).")

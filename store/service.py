@@ -151,6 +151,18 @@ class MailInput:
     # Attachments over the size limit: (filename, size), mentioned on the case.
     too_large: tuple[tuple[str, int], ...] = ()
 
+    bounce: BounceInput | None = None  # a report that a mail did not arrive
+    log_only: str = ""  # kept and logged with this reason, on no case (list mail)
+
+
+@dataclass(frozen=True)
+class BounceInput:
+    """A bounce: the Message-IDs of the mail it returns, to whom, and why."""
+
+    message_ids: tuple[str, ...]
+    recipient: str
+    reason: str
+    failed: bool  # False: delayed, not lost
 
 @dataclass(frozen=True)
 class OutboxMail:
@@ -908,7 +920,8 @@ class CaseService:
         for mail in mails:
             digest = hashlib.sha256(mail.raw).hexdigest()
             readable = (mail.message is not None and mail.uid not in known
-                        and digest not in stored and digest not in seen_digests)
+                        and digest not in stored and digest not in seen_digests
+                        and mail.bounce is None and not mail.log_only)
             seen_digests.add(digest)
             hits = [best[i] for i in mail.thread_ids if i in best]
             ours = any(h[0] for h in hits)  # one of our own mails: it decides
@@ -1096,6 +1109,16 @@ class CaseService:
             session.add(record)
             return Receipt(mail.uid, "duplicate", earlier.case_id)
         message = mail.message
+        if mail.bounce is not None or mail.log_only:
+            # A machine's report on a mail of ours, or list mail to be logged: kept
+            # with what it is about, on no case of its own and never answered.
+            if mail.bounce is not None:
+                record.case_id, record.reason = self._bounced(session, mail.bounce)
+                record.outcome = "bounce"
+            else:
+                record.outcome, record.reason = "logged", mail.log_only
+            session.add(record)
+            return Receipt(mail.uid, record.outcome, record.case_id)
         if message is None:  # unreadable: still a message on a case, the raw mail with it
             record.outcome, record.reason = "quarantined", mail.problem
             message = MessageInput(
@@ -1124,6 +1147,28 @@ class CaseService:
         return Receipt(mail.uid, record.outcome, case.id, new_case=new)
 
     def _acknowledge(self, session: Session, case: Case, channel: Channel,
+    def _bounced(self, session: Session, bounce: BounceInput) -> tuple[int | None, str]:
+        """Mark the mail of ours a bounce returns: failed, with the server's reason on
+        its case (a delay only told). (its case, the reason recorded with the bounce)"""
+        found = session.execute(sa.select(Outbox).join(
+            Message, Message.id == Outbox.message_id).where(
+            Message.mail_message_id.in_(list(bounce.message_ids))).limit(1)).scalar()
+        if found is None:
+            return None, f"a delivery report on no mail of ours: {bounce.reason}"[:1000]
+        case = session.get_one(Case, found.case_id)
+        to = _one_line(bounce.recipient or found.to_addr)
+        if not bounce.failed:
+            self._event(session, case, f"Delivery delayed: {bounce.reason} (the reply to {to})")
+            return case.id, f"delayed: {bounce.reason}"[:1000]
+        self._event(session, case, f"Delivery failed: {bounce.reason} (the reply to {to})")
+        # The server had taken it (sent), or we could not tell (unknown): now we know.
+        if found.state in (OutboxState.SENT.value, OutboxState.UNKNOWN.value):
+            found.state, found.updated_at = OutboxState.FAILED.value, self._now()
+            found.last_error = _one_line(f"returned: {bounce.reason}")[:1000]
+            audit.record(session, SYSTEM, "outbox.bounced", at=self._now(), case_id=case.id,
+                         after={"outbox": found.id, "error": found.last_error})
+        return case.id, f"failed: {bounce.reason}"[:1000]
+
                      first: MessageInput, template: str) -> None:
         """The automatic answer to a new case's first mail: in the conversation as an
         event, out through the outbox marked Auto-Submitted (RFC 3834)."""

@@ -856,7 +856,7 @@ def send(
 def inbound(
     ctx: typer.Context,
     outcome: Annotated[list[str] | None, typer.Option(
-        "--outcome", help="Only these: ingested duplicate quarantined.")] = None,
+        "--outcome", help="Only these: ingested duplicate quarantined bounce logged.")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1)] = 50,
 ) -> None:
     """The newest fetched mails and what became of each (supervisors): nothing is
