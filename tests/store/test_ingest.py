@@ -70,11 +70,14 @@ def test_a_refused_line_takes_no_id(team) -> None:  # type: ignore[no-untyped-de
     free, and the corrected line is taken."""
     bad = {"id": "form-9", "channel": "Telefon", "contact": {"name": "P"}, "title": "T"}
     (refused,) = ingest_lines(team.as_("anna"), lines(bad))  # anna is not in Telefon
-    assert refused.error and not refused.already
+    assert refused.error
+    assert not refused.already
     (taken,) = ingest_lines(team.as_("anna"), lines({**bad, "channel": "Chat"}))
-    assert taken.created and not taken.already
+    assert taken.created
+    assert not taken.already
     (again,) = ingest_lines(team.as_("anna"), lines({**bad, "channel": "Chat"}))
-    assert again.already and again.case == taken.case
+    assert again.already
+    assert again.case == taken.case
 
 
 def test_the_same_line_from_many_at_once_is_taken_once(team) -> None:  # type: ignore[no-untyped-def]
