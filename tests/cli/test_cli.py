@@ -143,7 +143,6 @@ def test_a_day_at_the_desk(cli) -> None:
     assert "Fel på fakturan" in text
 
 
-@pytest.mark.usefixtures("team_db")
 def mode(path: Path) -> int:
     return path.stat().st_mode & 0o7777
 
@@ -221,6 +220,7 @@ def test_the_demo_database_is_private_whatever_the_umask(cli, tmp_path: Path) ->
         assert mode(path) == (0o700 if path.is_dir() else 0o600), path
 
 
+@pytest.mark.usefixtures("team_db")
 def test_cases_filters(cli) -> None:
     for i, channel in enumerate(["Support", "Chatt", "Support"]):
         cli("case", "create", "--channel", channel, "--title", f"Ärende {i}",
