@@ -6,6 +6,7 @@ see [scheduler] in_tui) only takes over what nobody is doing."""
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 import threading
@@ -19,6 +20,7 @@ from mail.settings import MailboxSettings, MailSettings, SmtpSettings
 from scheduler.jobs import Scheduler, SchedulerBusy
 from scheduler.settings import LifecycleSettings
 from store.db import Database
+from store.errors import describe_failure
 from store.private import Modes, open_private_append
 
 log = logging.getLogger("casedesk.daemon")
@@ -68,8 +70,10 @@ class Daemon:
         except SchedulerBusy:
             return  # another process runs the jobs now
         except Exception as exc:  # a bad case must not stop the mail: said, tried again
-            log.warning("scheduler: %s: %s", type(exc).__name__, exc)
-            self.report(f"scheduler: {type(exc).__name__}: {exc}")
+            # In words: a database error's own text carries SQL and customers' data.
+            said = describe_failure(exc).text
+            log.warning("scheduler: %s", said, exc_info=bool(os.environ.get("CASEDESK_DEBUG")))
+            self.report(f"scheduler: {said}")
             return
         if report.anything:
             self.report(report.describe())

@@ -54,9 +54,13 @@ WRITE_ATTEMPTS = 6
 class SchemaError(StoreError):
     """The database's schema is not the one this casedesk uses."""
 
+    lasting = True
+
 
 class Busy(StoreError):
     """Another process held the write lock for longer than the busy timeout."""
+
+    lasting = True  # (after a minute of trying: a batch had better stop and say so)
 
     def __init__(self) -> None:
         super().__init__(

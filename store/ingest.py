@@ -5,7 +5,9 @@ One JSON object per line: a new case —
      "messages": [{"from": "customer"|"agent"|"ai", "text": …, "at": ISO-TIME?}],
      "escalated": true?, "priority"?, "labels"?}
 — or a message on an existing case — {"case": NUMBER, "message": {…}}.
-A bad line is reported as `line N: what is wrong`; every good line is still taken.
+A bad line is reported as `line N: what is wrong`; every good line is still taken —
+unless the database itself fails in a way every line would (read-only, busy for a
+minute, unreachable, full): then ingest stops at that line, saying so in words.
 
 Either kind may carry `"id"`: the source system's id for it (a chat transcript's, a
 form submission's). Such a line is taken once: run again, it is reported as already
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
@@ -32,7 +34,7 @@ from pydantic import (
     model_validator,
 )
 
-from store.errors import StoreError, describe_validation
+from store.errors import describe_failure, describe_validation
 from store.ingest_keys import AlreadyTaken
 from store.permissions import MAX_NUMBER
 from store.service import CaseService, ContactInput, MessageInput
@@ -110,10 +112,15 @@ class CaseMessage(_Line):
 class IngestResult:
     line: int
     case: int | None = None
-    error: str | None = None
+    error: str | None = None  # in words: never SQL, its parameters or row values
     created: bool = False
     # Taken before (its id was): `case` is the case it made then; nothing changed now.
     already: bool = False
+    # The error is the database's and every further line would meet it (read-only,
+    # busy, unreachable, full): `ingest_lines` stops after this line.
+    stop: bool = False
+    # What was raised, for a caller that shows the detail (CASEDESK_DEBUG=1).
+    exception: BaseException | None = field(default=None, compare=False, repr=False)
 
 
 def ingest_line(service: CaseService, number: int, line: str) -> IngestResult | None:
@@ -148,14 +155,14 @@ def ingest_line(service: CaseService, number: int, line: str) -> IngestResult | 
         return IngestResult(number, case=taken.case, already=True)
     except ValidationError as exc:
         return IngestResult(number, error=describe_validation(exc))
-    except StoreError as exc:
-        return IngestResult(number, error=str(exc))
-    except Exception as exc:  # one bad line never stops the others
-        return IngestResult(number, error=f"unexpected {type(exc).__name__}: {exc}")
+    except Exception as exc:  # one bad line never stops the others; the database may
+        failure = describe_failure(exc)
+        return IngestResult(number, error=failure.text, stop=failure.lasting, exception=exc)
 
 
 def ingest_lines(service: CaseService, lines: Iterable[bytes | str]) -> Iterator[IngestResult]:
-    """Take every line, yielding each result as soon as that line is committed."""
+    """Take every line, yielding each result as soon as that line is committed; after
+    a result with `stop` (a database error every line would meet) read no further."""
     for number, raw in enumerate(lines, start=1):
         if isinstance(raw, bytes):
             try:
@@ -166,3 +173,5 @@ def ingest_lines(service: CaseService, lines: Iterable[bytes | str]) -> Iterator
         result = ingest_line(service, number, raw)
         if result is not None:
             yield result
+            if result.stop:
+                return

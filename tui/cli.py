@@ -749,6 +749,7 @@ def ingest(
     except OSError as exc:
         raise CliError(f"cannot read {file}: {exc.strerror}") from None
     taken = bad = 0
+    stopped = None
     with stream:
         # Each result is printed as its line is committed: whatever stops the run,
         # what was taken has been said.
@@ -756,12 +757,23 @@ def ingest(
             if r.error:
                 bad += 1
                 typer.echo(f"line {r.line}: {clean_line(r.error)}", err=True)
+                if r.exception is not None and os.environ.get("CASEDESK_DEBUG"):
+                    import traceback
+
+                    traceback.print_exception(r.exception, file=sys.stderr)
+                if r.stop:
+                    stopped = r.line
             elif r.already:
                 taken += 1
                 typer.echo(f"line {r.line}: already taken as #{r.case}")
             else:
                 taken += 1
                 typer.echo(f"line {r.line}: {'created' if r.created else 'added to'} #{r.case}")
+    if stopped is not None:
+        typer.echo(f"Stopped at line {stopped}: every further line would fail the same way. "
+                   f"{taken} lines were taken before it; run it again once that is "
+                   "mended (lines with an id are not taken twice).", err=True)
+        raise typer.Exit(1)
     if bad:
         typer.echo(f"{bad} of {taken + bad} lines were not taken.", err=True)
         raise typer.Exit(1)
@@ -1037,27 +1049,13 @@ def main(argv: list[str] | None = None) -> None:
         raise
     except (CliError, ConfigError) as exc:
         fail(str(exc))
-    except Exception as exc:  # one line, never a traceback
-        from store.errors import StoreError
+    except Exception as exc:  # one line in words, never a traceback, SQL or data
+        from store.errors import StoreError, describe_failure
 
-        if isinstance(exc, StoreError):
-            fail(str(exc))
-        if os.environ.get("CASEDESK_DEBUG"):
+        if os.environ.get("CASEDESK_DEBUG") and not isinstance(exc, StoreError):
             raise
-        fail(describe_unexpected(exc))
+        fail(describe_failure(exc).text)
     raise SystemExit(code if isinstance(code, int) else 0)
-
-
-def describe_unexpected(exc: Exception) -> str:
-    import sqlalchemy as sa
-
-    if isinstance(exc, sa.exc.OperationalError):
-        return f"the database cannot be used: {exc.orig}"
-    if isinstance(exc, sa.exc.DBAPIError):
-        return f"database error: {exc.orig}"
-    if isinstance(exc, OSError):
-        return f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
-    return f"unexpected {type(exc).__name__}: {exc} (CASEDESK_DEBUG=1 shows the traceback)"
 
 
 if __name__ == "__main__":
