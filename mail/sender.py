@@ -7,11 +7,17 @@ the mail was handed over — queued again with a growing pause; a permanent refu
 taking the mail leaves the outcome unknown: shown on the case, never sent again
 by itself (../shared/RELIABILITY.md, rule 5). A crash between the server's answer
 and our commit leaves the mail "sending", which the next sender marks unknown.
+
+One mail's trouble is that mail's alone: an address that cannot be sent to (a row
+older than the store's check), a mail that cannot be built, anything the library
+refuses — that mail fails, with the reason, and the rest go on; a connection that
+breaks is opened again for them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.policy
 import hashlib
 import logging
@@ -20,6 +26,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 
@@ -27,7 +34,9 @@ import aiosmtplib
 
 from mail.settings import SecretError, SmtpSettings
 from store import leases
+from store.addresses import MailAddress, mail_address
 from store.db import Database
+from store.errors import InvalidInput
 from store.service import CaseService, OutboxMail
 
 log = logging.getLogger("casedesk.send")
@@ -56,10 +65,13 @@ class SendResult:
 
 def build(mail: OutboxMail) -> EmailMessage:
     """The mail as it goes out. Header values are single lines (the store made them
-    so); the SMTP policy would refuse a line break rather than send it."""
-    msg = EmailMessage(policy=email.policy.SMTP)
-    msg["From"] = mail.from_addr
-    msg["To"] = mail.to_addr
+    so); the SMTP policy would refuse a line break rather than send it. The addresses
+    are written as they go on the envelope (InvalidInput if one cannot be)."""
+    sender, recipient = mail_address(mail.from_addr), mail_address(mail.to_addr)
+    utf8 = sender.needs_smtputf8 or recipient.needs_smtputf8
+    msg = EmailMessage(policy=email.policy.SMTPUTF8 if utf8 else email.policy.SMTP)
+    msg["From"] = Address(username=sender.local, domain=sender.domain)
+    msg["To"] = Address(username=recipient.local, domain=recipient.domain)
     msg["Subject"] = mail.subject
     msg["Date"] = format_datetime(mail.created_at)
     msg["Message-ID"] = mail.message_id
@@ -112,32 +124,53 @@ class Sender:
 
     async def _send_due(self) -> SendResult:
         result = SendResult()
-        due = self.service.outbox_claim()
-        if not due:
-            return result
+        pending = self.service.outbox_claim()  # a hundred at a time, over one connection
         client: aiosmtplib.SMTP | None = None
         try:
+            while pending:
+                try:
+                    client = await self._ready(client)
+                except (aiosmtplib.SMTPException, OSError, SecretError) as exc:
+                    # Nothing was handed over: every claimed mail waits for the next try.
+                    error = f"cannot reach {self.smtp.host}:{self.smtp.port}: {exc}"
+                    while pending:
+                        self._retry(pending[0], error, result)
+                        pending.pop(0)
+                    return result
+                await self._send_one(client, pending.pop(0), result)
+                leases.acquire(self.db, LEASE, self.holder, now=self.clock(), ttl=LEASE_TTL)
+                if not pending:
+                    pending = self.service.outbox_claim()
+        except BaseException:
+            # Claimed and not yet tried: queued again, never left "sending" for the next
+            # sender to take for unknown.
+            for mail in pending:
+                with contextlib.suppress(Exception):
+                    self.service.outbox_retry(mail.id, "the sender stopped before sending it")
+            raise
+        finally:
+            if client is not None:
+                try:
+                    await client.quit()
+                except Exception:  # the connection is gone already
+                    client.close()
+        return result
+
+    async def _ready(self, client: aiosmtplib.SMTP | None) -> aiosmtplib.SMTP:
+        """A connection ready for the next mail: this one, reset after a refused or broken
+        transaction, or a new one when it is gone."""
+        if client is not None and client.is_connected and self._dirty:
+            try:
+                await client.rset()
+                self._dirty = False
+            except Exception:  # it cannot be reset: a new one instead
+                client.close()
+        if client is None or not client.is_connected:
+            if client is not None:
+                client.close()
             client = await self._connect()
             self._dirty = False
-        except (aiosmtplib.SMTPException, OSError, SecretError) as exc:
-            # Nothing was handed over: every claimed mail waits for the next try.
-            for mail in due:
-                self._retry(mail, f"cannot reach {self.smtp.host}:{self.smtp.port}: {exc}",
-                            result)
-            return result
-        try:
-            while due:  # claimed a hundred at a time, over the one connection
-                for mail in due:
-                    await self._send_one(client, mail, result)
-                    leases.acquire(self.db, LEASE, self.holder, now=self.clock(),
-                                   ttl=LEASE_TTL)
-                due = self.service.outbox_claim()
-        finally:
-            try:
-                await client.quit()
-            except Exception:  # the connection is gone already
-                client.close()
-        return result
+        return client
 
     async def _connect(self) -> aiosmtplib.SMTP:
         smtp = self.smtp
@@ -148,47 +181,70 @@ class Sender:
             start_tls=smtp.security == "starttls", tls_context=context,
             timeout=self.timeout)
         await client.connect()
-        if smtp.username:
-            secret = smtp.secret() or ""
-            if smtp.oauth2:
-                await client.auth_xoauth2(smtp.username, secret)
-            else:
-                await client.login(smtp.username, secret)
+        try:
+            if client.is_ehlo_or_helo_needed:  # what the server offers (SMTPUTF8)
+                try:
+                    await client.ehlo()
+                except aiosmtplib.SMTPHeloError:
+                    await client.helo()
+            if smtp.username:
+                secret = smtp.secret() or ""
+                if smtp.oauth2:
+                    await client.auth_xoauth2(smtp.username, secret)
+                else:
+                    await client.login(smtp.username, secret)
+        except BaseException:
+            client.close()
+            raise
         return client
 
     async def _send_one(self, client: aiosmtplib.SMTP, mail: OutboxMail,
                         result: SendResult) -> None:
         try:
-            data = build(mail).as_bytes()
-        except (ValueError, TypeError) as exc:  # a header no mail can carry
-            self.service.outbox_failed(mail.id, f"the mail cannot be built: {exc}")
-            result.add("failed")
+            sender, recipient = mail_address(mail.from_addr), mail_address(mail.to_addr)
+        except InvalidInput as exc:  # a row older than the store's check
+            self._failed(mail, f"the address cannot be sent to: {exc}", result)
+            return
+        utf8 = sender.needs_smtputf8 or recipient.needs_smtputf8
+        if utf8 and not client.supports_extension("smtputf8"):
+            self._failed(mail, f"the address {_non_ascii(sender, recipient)} has letters "
+                         f"outside ASCII before the @, and the mail server "
+                         f"{self.smtp.host} does not take such addresses (no SMTPUTF8)",
+                         result)
             return
         try:
-            if self._dirty:  # a refused or broken transaction before: start clean
-                await client.rset()
-                self._dirty = False
-            await client.mail(mail.from_addr)
-            await client.rcpt(mail.to_addr)
+            data = build(mail).as_bytes()
+        except Exception as exc:  # a header no mail can carry
+            self._failed(mail, f"the mail cannot be built: {exc}", result)
+            return
+        options, encoding = (["SMTPUTF8"], "utf-8") if utf8 else ([], "ascii")
+        self._dirty = True  # a transaction is open from MAIL on
+        try:
+            await client.mail(str(sender), options=options, encoding=encoding)
+            await client.rcpt(str(recipient), encoding=encoding)
         except aiosmtplib.SMTPResponseException as exc:
-            self._dirty = True
             self._refused(mail, exc, result)
             return
         except (aiosmtplib.SMTPException, OSError) as exc:
-            self._dirty = True
             self._retry(mail, str(exc), result)  # nothing handed over yet
+            return
+        except Exception as exc:  # refused before it reached the server
+            self._failed(mail, f"the mail cannot be sent: {exc}", result)
+            return
+        if not client.is_connected:
+            self._retry(mail, "the connection closed before the mail was sent", result)
             return
         try:
             await client.data(data)
         except aiosmtplib.SMTPResponseException as exc:
-            self._dirty = True
             self._refused(mail, exc, result)  # the server answered: we know
             return
-        except (aiosmtplib.SMTPException, OSError) as exc:
+        except Exception as exc:  # the server may have taken it: only a person knows
             self.service.outbox_unknown(mail.id, f"the connection broke while the server "
                                         f"was taking the mail: {exc}")
             result.add("unknown")
             return
+        self._dirty = False
         self.service.outbox_sent(mail.id)
         result.add("sent")
         log.info("sent #%s to %r (%s)", mail.case, mail.to_addr,
@@ -200,9 +256,16 @@ class Sender:
         if 400 <= exc.code < 500:
             self._retry(mail, error, result)
         else:
-            self.service.outbox_failed(mail.id, error)
-            result.add("failed")
+            self._failed(mail, error, result)
+
+    def _failed(self, mail: OutboxMail, error: str, result: SendResult) -> None:
+        self.service.outbox_failed(mail.id, error)
+        result.add("failed")
 
     def _retry(self, mail: OutboxMail, error: str, result: SendResult) -> None:
         again = self.service.outbox_retry(mail.id, error)
         result.add("retry later" if again else "failed")
+
+
+def _non_ascii(*addresses: MailAddress) -> str:
+    return " and ".join(str(a) for a in addresses if a.needs_smtputf8)

@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store import audit, ingest_keys, presence, queries, search, workspace
+from store.addresses import mail_address
 from store.db import Database
 from store.errors import Conflict, Forbidden, InvalidInput, NotFound, ReadOnly
 from store.files import FileStore
@@ -151,18 +152,6 @@ class MailInput:
     # Attachments over the size limit: (filename, size), mentioned on the case.
     too_large: tuple[tuple[str, int], ...] = ()
 
-    bounce: BounceInput | None = None  # a report that a mail did not arrive
-    log_only: str = ""  # kept and logged with this reason, on no case (list mail)
-
-
-@dataclass(frozen=True)
-class BounceInput:
-    """A bounce: the Message-IDs of the mail it returns, to whom, and why."""
-
-    message_ids: tuple[str, ...]
-    recipient: str
-    reason: str
-    failed: bool  # False: delayed, not lost
 
 @dataclass(frozen=True)
 class OutboxMail:
@@ -920,8 +909,7 @@ class CaseService:
         for mail in mails:
             digest = hashlib.sha256(mail.raw).hexdigest()
             readable = (mail.message is not None and mail.uid not in known
-                        and digest not in stored and digest not in seen_digests
-                        and mail.bounce is None and not mail.log_only)
+                        and digest not in stored and digest not in seen_digests)
             seen_digests.add(digest)
             hits = [best[i] for i in mail.thread_ids if i in best]
             ours = any(h[0] for h in hits)  # one of our own mails: it decides
@@ -1109,16 +1097,6 @@ class CaseService:
             session.add(record)
             return Receipt(mail.uid, "duplicate", earlier.case_id)
         message = mail.message
-        if mail.bounce is not None or mail.log_only:
-            # A machine's report on a mail of ours, or list mail to be logged: kept
-            # with what it is about, on no case of its own and never answered.
-            if mail.bounce is not None:
-                record.case_id, record.reason = self._bounced(session, mail.bounce)
-                record.outcome = "bounce"
-            else:
-                record.outcome, record.reason = "logged", mail.log_only
-            session.add(record)
-            return Receipt(mail.uid, record.outcome, record.case_id)
         if message is None:  # unreadable: still a message on a case, the raw mail with it
             record.outcome, record.reason = "quarantined", mail.problem
             message = MessageInput(
@@ -1147,31 +1125,18 @@ class CaseService:
         return Receipt(mail.uid, record.outcome, case.id, new_case=new)
 
     def _acknowledge(self, session: Session, case: Case, channel: Channel,
-    def _bounced(self, session: Session, bounce: BounceInput) -> tuple[int | None, str]:
-        """Mark the mail of ours a bounce returns: failed, with the server's reason on
-        its case (a delay only told). (its case, the reason recorded with the bounce)"""
-        found = session.execute(sa.select(Outbox).join(
-            Message, Message.id == Outbox.message_id).where(
-            Message.mail_message_id.in_(list(bounce.message_ids))).limit(1)).scalar()
-        if found is None:
-            return None, f"a delivery report on no mail of ours: {bounce.reason}"[:1000]
-        case = session.get_one(Case, found.case_id)
-        to = _one_line(bounce.recipient or found.to_addr)
-        if not bounce.failed:
-            self._event(session, case, f"Delivery delayed: {bounce.reason} (the reply to {to})")
-            return case.id, f"delayed: {bounce.reason}"[:1000]
-        self._event(session, case, f"Delivery failed: {bounce.reason} (the reply to {to})")
-        # The server had taken it (sent), or we could not tell (unknown): now we know.
-        if found.state in (OutboxState.SENT.value, OutboxState.UNKNOWN.value):
-            found.state, found.updated_at = OutboxState.FAILED.value, self._now()
-            found.last_error = _one_line(f"returned: {bounce.reason}")[:1000]
-            audit.record(session, SYSTEM, "outbox.bounced", at=self._now(), case_id=case.id,
-                         after={"outbox": found.id, "error": found.last_error})
-        return case.id, f"failed: {bounce.reason}"[:1000]
-
                      first: MessageInput, template: str) -> None:
         """The automatic answer to a new case's first mail: in the conversation as an
         event, out through the outbox marked Auto-Submitted (RFC 3834)."""
+        try:
+            mail_address(first.sender_address)
+            mail_address(channel.address)
+        except InvalidInput as exc:
+            # Nobody asked for this answer: the customer's mail still becomes a case
+            # (raising would undo the whole batch), and a failed outbox row would only
+            # invite a retry that fails again. The case says why no answer went out.
+            self._event(session, case, f"No automatic acknowledgement was sent: {exc}.")
+            return
         text = template.replace("{number}", str(case.id)).replace("{title}", case.title)
         domain = channel.address.rpartition("@")[2] or "casedesk.invalid"
         mail_id = f"<casedesk.{case.id}.ack.{secrets.token_hex(6)}@{_one_line(domain)}>"
@@ -1347,6 +1312,16 @@ class CaseService:
             raise InvalidInput(
                 f"the contact of case #{case.id} has no email address: add one, or write a note"
             )
+        try:
+            mail_address(contact.email)  # the contact may be older than the check
+        except InvalidInput as exc:
+            raise InvalidInput(f"the reply cannot be mailed to the contact of case #{case.id}: "
+                               f"{exc}; write a note instead") from None
+        try:
+            mail_address(channel.address)
+        except InvalidInput as exc:
+            raise InvalidInput(f"the channel {channel.name!r} has no address to send from: "
+                               f"{exc}") from None
         domain = channel.address.rpartition("@")[2] or "casedesk.invalid"
         mail_id = f"<casedesk.{case.id}.{row.id}.{secrets.token_hex(6)}@{_one_line(domain)}>"
         row.mail_message_id = mail_id
@@ -2185,11 +2160,14 @@ def _priority(text: str) -> str:
 
 
 def plain_address(value: str) -> bool:
-    """One address as mail can carry it: printable, no list, at most 254 characters."""
-    return len(value) <= 254 and value.isprintable() and bool(_ADDRESS.match(value))
+    """One address mail can be sent to (store.addresses.mail_address)."""
+    try:
+        mail_address(value)
+    except InvalidInput:
+        return False
+    return True
 
 
-_ADDRESS = re.compile(r"^[^@\s,;<>()\[\]\\\"]+@[^@\s,;<>()\[\]\\\"]+\.[^@\s,;<>()\[\]\\\"]+$")
 CUSTOMER_TYPES = ("private", "business")
 TIER_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,19}$")
 
@@ -2198,8 +2176,7 @@ def _email(text: str) -> str:
     """One plain email address (lower-cased), or InvalidInput: a reply must never go
     to a list of addresses someone typed into a name field."""
     value = text.strip().lower()
-    if not plain_address(value):
-        raise InvalidInput(f"{text!r} is not one email address (like name@example.se)")
+    mail_address(value)
     return value
 
 

@@ -634,6 +634,8 @@ class _Handler:
     def __init__(self) -> None:
         self.received: list[Received] = []
         self.replies: dict[str, deque[str]] = {"MAIL": deque(), "RCPT": deque(), "DATA": deque()}
+        # How many of the next MAIL/RCPT/DATA commands end with the connection closed.
+        self.drops: dict[str, int] = {"MAIL": 0, "RCPT": 0, "DATA": 0}
         self.lock = threading.Lock()
         # Set: DATA is recorded, then answered only when it is cleared (a client that
         # dies waiting for the answer has handed its mail over).
@@ -657,10 +659,21 @@ class _Handler:
             queue = self.replies[command]
             return queue.popleft() if queue else None
 
+    def _drop(self, command: str, server: SMTP) -> bool:
+        with self.lock:
+            if not self.drops[command]:
+                return False
+            self.drops[command] -= 1
+        assert server.transport is not None
+        server.transport.close()  # no answer: the client sees the connection break
+        return True
+
     async def handle_MAIL(self, server: SMTP, session: Session, envelope: Envelope,
                           address: str, mail_options: list[str]) -> str:
         if reply := self._queued("MAIL"):
             return reply
+        if self._drop("MAIL", server):
+            return "421 4.3.0 Closing"
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 OK"
@@ -669,6 +682,8 @@ class _Handler:
                           address: str, rcpt_options: list[str]) -> str:
         if reply := self._queued("RCPT"):
             return reply
+        if self._drop("RCPT", server):
+            return "421 4.3.0 Closing"
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(rcpt_options)
         return "250 OK"
@@ -680,6 +695,8 @@ class _Handler:
         raw = envelope.original_content or b""
         with self.lock:
             self.received.append(Received(envelope.mail_from or "", list(envelope.rcpt_tos), raw))
+        if self._drop("DATA", server):  # taken, and the answer never comes
+            return "421 4.3.0 Closing"
         while self.hold.is_set():  # noqa: ASYNC110 - released from another thread
             await asyncio.sleep(0.01)
         return "250 2.0.0 Message accepted for delivery"
@@ -689,13 +706,16 @@ class SmtpServer:
     """aiosmtpd on 127.0.0.1; `received` lists what it accepted, `fail_next` injects errors.
 
     `auth=(user, password)` requires AUTH PLAIN/LOGIN with those credentials (after STARTTLS
-    if `starttls=True`, which offers STARTTLS with a certificate from `cafile`'s CA)."""
+    if `starttls=True`, which offers STARTTLS with a certificate from `cafile`'s CA).
+    `smtputf8=True` offers SMTPUTF8 (addresses with letters outside ASCII)."""
 
-    def __init__(self, *, auth: tuple[str, str] | None = None, starttls: bool = False) -> None:
+    def __init__(self, *, auth: tuple[str, str] | None = None, starttls: bool = False,
+                 smtputf8: bool = False) -> None:
         self.host = HOST
         self.port = 0
         self.auth = auth
         self.starttls = starttls
+        self.smtputf8 = smtputf8
         self.tmpdir: Path | None = None
         self.certificate: Certificate | None = None
         self._handler = _Handler()
@@ -720,6 +740,12 @@ class SmtpServer:
         with self._handler.lock:
             self._handler.replies[command].extend([reply] * times)
 
+    def drop_next(self, command: Literal["MAIL", "RCPT", "DATA"], times: int = 1) -> None:
+        """Closes the connection at the next `times` MAIL/RCPT/DATA commands, unanswered;
+        at DATA only after the mail is taken (and recorded in `received`)."""
+        with self._handler.lock:
+            self._handler.drops[command] += times
+
     def register_token(self, user: str, token: str) -> None:
         """Accept `token` for `user` with AUTH XOAUTH2."""
         with self._handler.lock:
@@ -737,7 +763,7 @@ class SmtpServer:
             return self
         atexit.register(self.stop)
         try:
-            kwargs: dict[str, Any] = {}
+            kwargs: dict[str, Any] = {"enable_SMTPUTF8": self.smtputf8}
             if self.starttls:
                 self.tmpdir = Path(tempfile.mkdtemp(prefix="casedesk-smtp-"))
                 self.certificate = make_certificate(self.tmpdir)

@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from mailservers import Dovecot, Mailbox, SmtpServer
 from samples import mail
 from test_poller import settings
@@ -22,7 +23,11 @@ from test_poller import settings
 from mail.poller import Poller
 from mail.sender import Sender
 from mail.settings import MailSettings, SmtpSettings
+from store.db import Busy
+from store.errors import InvalidInput
+from store.models import Contact, Outbox
 from store.queries import CaseFilter
+from store.service import MailInput, MessageInput
 
 
 def smtp_settings(server: SmtpServer) -> SmtpSettings:
@@ -355,3 +360,170 @@ def test_the_daemon_sends_the_outbox_and_drives_its_retries(team,
     assert not thread.is_alive()
     assert len(smtp_server.received) == 1
     assert state_of(team, number) == "sent"
+
+
+# -- one bad address never stops the outbox ----------------------------------------------------
+
+
+def write_straight(team, statement) -> None:  # type: ignore[no-untyped-def]
+    """As code from before every address was checked could have left the database."""
+    team.db.write(lambda session: session.execute(statement))
+
+
+def poison_old_row(team, address: str) -> int:  # type: ignore[no-untyped-def]
+    number = team.new_case(email="karin@example.se")
+    team.as_("anna").reply(number, "Svar")
+    write_straight(team, sa.update(Outbox).where(Outbox.case_id == number)
+                   .values(to_addr=address))
+    return number
+
+
+POISONS = {
+    # The parser once took a From header like this for an address; aiosmtplib refuses it.
+    "an unparseable address in an old row":
+        lambda team: poison_old_row(team, "unbalanced <(a@b.example"),
+    # aiosmtplib takes the first address only; the To header would name both.
+    "a list in an old row":
+        lambda team: poison_old_row(team, "karin@example.se, mallory@example.org"),
+    # A contact any agent may add: letters outside ASCII before the @ need SMTPUTF8.
+    "a non-ASCII local part, no SMTPUTF8":
+        lambda team: (number := team.new_case(email="åsa@exempel.se"),
+                      team.as_("anna").reply(number, "Svar"))[0],
+}
+
+
+@pytest.mark.parametrize("poison", list(POISONS))
+def test_one_bad_address_fails_alone_and_the_rest_of_the_batch_goes_out(
+        team, smtp_server: SmtpServer, poison: str) -> None:
+    numbers = []
+    for i in range(10):
+        if i == 4:
+            bad = POISONS[poison](team)
+            numbers.append(bad)
+            continue
+        number = team.new_case(email=f"kund{i}@example.se")
+        team.as_("anna").reply(number, f"Svar {i}")
+        numbers.append(number)
+    result = sender_for(team, smtp_server).send_once()
+    assert result.outcomes == {"sent": 9, "failed": 1}
+    assert sorted(r for m in smtp_server.received for r in m.rcpt_tos) == sorted(
+        f"kund{i}@example.se" for i in range(10) if i != 4)
+    states = {m.case: m.state for m in team.system.outbox()}
+    assert states.pop(bad) == "failed"
+    assert set(states.values()) == {"sent"}
+    (row,) = team.system.outbox(["failed"])
+    assert "address" in row.last_error
+    assert "Error" not in row.last_error  # words, not an exception's name
+    events = [m.text for m in team.as_("boss").get_case(bad).messages if m.kind == "event"]
+    assert any("could not be sent" in e and row.last_error in e for e in events)
+    assert sender_for(team, smtp_server).send_once().outcomes == {}  # never again by itself
+
+
+def test_a_reply_to_an_address_mail_cannot_carry_is_refused_when_written(team) -> None:
+    number = team.new_case(email="karin@example.se")
+    write_straight(team, sa.update(Contact).where(Contact.email == "karin@example.se")
+                   .values(email="unbalanced <(a@b.example"))
+    anna = team.as_("anna")
+    before = anna.get_case(number)
+    with pytest.raises(InvalidInput, match="cannot be mailed") as refused:
+        anna.reply(number, "Svar")
+    assert "unbalanced <(a@b.example" in str(refused.value)
+    assert anna.get_case(number) == before
+    assert team.system.outbox() == []
+
+
+def test_an_acknowledgement_to_an_address_mail_cannot_carry_is_not_queued(team) -> None:
+    # What the parser once made of `From: "unbalanced <(a@b.example"`.
+    first = MessageInput("Hjälp!", sender_address="unbalanced <(a@b.example",
+                         mail_message_id="<x1@b.example>")
+    (receipt,) = team.system.receive_mail(
+        "INBOX", "Support", 1, [MailInput(uid=1, raw=b"Subject: Hj\r\n\r\nx", message=first,
+                                          subject="Hjälp")],
+        acknowledge="Tack! Ditt ärende har nummer {number}.")
+    assert receipt.new_case
+    assert team.system.outbox() == []
+    events = [m.text for m in team.as_("boss").get_case(receipt.case).messages
+              if m.kind == "event"]
+    assert any("No automatic acknowledgement" in e and "unbalanced <(a@b.example" in e
+               for e in events), events
+
+
+def test_an_idn_domain_goes_out_in_its_ascii_form(team, smtp_server: SmtpServer) -> None:
+    number = team.new_case(email="kund@exämpel.se")
+    team.as_("anna").reply(number, "Svar")
+    assert sender_for(team, smtp_server).send_once().outcomes == {"sent": 1}
+    (out,) = smtp_server.received
+    assert out.rcpt_tos == ["kund@xn--exmpel-cua.se"]
+    assert parsed(out.raw)["To"] == "kund@xn--exmpel-cua.se"
+
+
+def test_a_non_ascii_local_part_goes_out_with_smtputf8_where_offered(team) -> None:
+    number = team.new_case(email="åsa@exempel.se")
+    team.as_("anna").reply(number, "Hej Åsa!")
+    with SmtpServer(smtputf8=True) as server:
+        assert sender_for(team, server).send_once().outcomes == {"sent": 1}
+        (out,) = server.received
+    assert out.rcpt_tos == ["åsa@exempel.se"]
+    assert "To: åsa@exempel.se".encode() in out.raw.splitlines()  # UTF-8, as RFC 6532 has it
+    assert "Hej Åsa!" in parsed(out.raw).get_content()
+
+
+def test_a_non_ascii_local_part_fails_in_words_where_smtputf8_is_not_offered(
+        team, smtp_server: SmtpServer) -> None:
+    number = team.new_case(email="åsa@exempel.se")
+    team.as_("anna").reply(number, "Svar")
+    assert sender_for(team, smtp_server).send_once().outcomes == {"failed": 1}
+    (row,) = team.system.outbox(["failed"])
+    assert "SMTPUTF8" in row.last_error
+    assert "åsa@exempel.se" in row.last_error
+    assert smtp_server.received == []
+
+
+def test_a_connection_broken_after_the_mail_was_handed_over_is_unknown_and_the_rest_goes_out(
+        team, smtp_server: SmtpServer) -> None:
+    first, second = team.new_case(email="a@example.se"), team.new_case(email="b@example.se")
+    team.as_("anna").reply(first, "Svar")
+    team.as_("anna").reply(second, "Svar")
+    smtp_server.drop_next("DATA")  # the server takes the first mail and never answers
+    assert sender_for(team, smtp_server).send_once().outcomes == {"unknown": 1, "sent": 1}
+    assert state_of(team, first) == "unknown"
+    assert state_of(team, second) == "sent"  # over a new connection
+    assert [m.rcpt_tos for m in smtp_server.received] == [["a@example.se"], ["b@example.se"]]
+    events = [m.text for m in team.as_("boss").get_case(first).messages if m.kind == "event"]
+    assert any("not known whether the reply" in e for e in events)
+
+
+def test_a_connection_broken_before_the_mail_was_handed_over_is_tried_again(
+        team, smtp_server: SmtpServer) -> None:
+    first, second = team.new_case(email="a@example.se"), team.new_case(email="b@example.se")
+    team.as_("anna").reply(first, "Svar")
+    team.as_("anna").reply(second, "Svar")
+    smtp_server.drop_next("RCPT")
+    sender = sender_for(team, smtp_server)
+    assert sender.send_once().outcomes == {"retry later": 1, "sent": 1}
+    assert state_of(team, first) == "queued"
+    assert state_of(team, second) == "sent"
+    team.clock.advance(minutes=2)
+    assert sender.send_once().outcomes == {"sent": 1}
+    assert len(smtp_server.received) == 2
+
+
+def test_a_sender_that_dies_mid_batch_leaves_the_untouched_mails_queued(
+        team, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    numbers = [team.new_case(email=f"kund{i}@example.se") for i in range(3)]
+    for number in numbers:
+        team.as_("anna").reply(number, "Svar")
+    sender = sender_for(team, smtp_server)
+    real = sender.service.outbox_sent
+
+    def busy_after_the_first(outbox_id: int) -> None:
+        real(outbox_id)
+        raise Busy()
+
+    monkeypatch.setattr(sender.service, "outbox_sent", busy_after_the_first)
+    with pytest.raises(Busy):
+        sender.send_once()
+    monkeypatch.undo()
+    assert [state_of(team, n) for n in numbers] == ["sent", "queued", "queued"]
+    team.clock.advance(minutes=2)
+    assert sender_for(team, smtp_server).send_once().outcomes == {"sent": 2}
