@@ -69,11 +69,13 @@ from store.permissions import (
     SYSTEM,
     SYSTEM_LOGIN,
     Actor,
+    can_see_case,
     check_login,
     require_case,
     require_channel,
     require_supervisor,
     resolve_actor,
+    unseen,
     visible_channels,
 )
 from store.queries import CaseFilter, GroupCount, Grouping, Resolved
@@ -151,6 +153,18 @@ class MailInput:
     problem: str = ""
     # Attachments over the size limit: (filename, size), mentioned on the case.
     too_large: tuple[tuple[str, int], ...] = ()
+    bounce: BounceInput | None = None  # a report that a mail did not arrive
+    log_only: str = ""  # kept and logged with this reason, on no case (list mail)
+
+
+@dataclass(frozen=True)
+class BounceInput:
+    """A bounce: the Message-IDs of the mail it returns, to whom, and why."""
+
+    message_ids: tuple[str, ...]
+    recipient: str
+    reason: str
+    failed: bool  # False: delayed, not lost
 
 
 @dataclass(frozen=True)
@@ -540,8 +554,10 @@ class CaseService:
         """`message` on `case` — or on its survivor, if merged, or on a new follow-up
         case, if it has ended. Returns the case it landed on and the message."""
         if case.merged_into_id is not None:
-            case = _follow_merges(session, case)
-            require_channel(session, actor, case.channel_id, f"case #{case.id}")
+            merged, case = case, _follow_merges(session, case)
+            require_channel(session, actor, case.channel_id,
+                            f"the channel of case #{case.id}, which #{merged.id} was merged "
+                            "into")
         # Machine mail (auto-replies, bounces) never opens a follow-up case: it is
         # kept, flagged, on the ended case.
         machine = MACHINE_FLAGS & set(message.flags)
@@ -750,8 +766,8 @@ class CaseService:
 
         def work(session: Session, actor: Actor) -> None:
             row = session.get(Outbox, outbox_id)
-            if row is None:
-                raise NotFound(f"no outbox mail {outbox_id}")
+            if row is None or not can_see_case(session, actor, row.case_id):
+                raise unseen(actor, f"outbox mail {outbox_id}")  # (its case unnamed)
             case = require_case(session, actor, row.case_id)
             if row.state not in (OutboxState.FAILED.value, OutboxState.UNKNOWN.value):
                 raise InvalidInput(f"outbox mail {outbox_id} is {row.state}: only a failed "
@@ -909,7 +925,8 @@ class CaseService:
         for mail in mails:
             digest = hashlib.sha256(mail.raw).hexdigest()
             readable = (mail.message is not None and mail.uid not in known
-                        and digest not in stored and digest not in seen_digests)
+                        and digest not in stored and digest not in seen_digests
+                        and mail.bounce is None and not mail.log_only)
             seen_digests.add(digest)
             hits = [best[i] for i in mail.thread_ids if i in best]
             ours = any(h[0] for h in hits)  # one of our own mails: it decides
@@ -1096,6 +1113,16 @@ class CaseService:
                              if earlier.uidvalidity != uidvalidity else "the same mail twice")
             session.add(record)
             return Receipt(mail.uid, "duplicate", earlier.case_id)
+        if mail.bounce is not None or mail.log_only:
+            # A machine's report on a mail of ours, or list mail to be logged: kept
+            # with what it is about, on no case of its own and never answered.
+            if mail.bounce is not None:
+                record.case_id, record.reason = self._bounced(session, mail.bounce)
+                record.outcome = "bounce"
+            else:
+                record.outcome, record.reason = "logged", mail.log_only
+            session.add(record)
+            return Receipt(mail.uid, record.outcome, record.case_id)
         message = mail.message
         if message is None:  # unreadable: still a message on a case, the raw mail with it
             record.outcome, record.reason = "quarantined", mail.problem
@@ -1123,6 +1150,28 @@ class CaseService:
         record.case_id, record.message_id = case.id, row.id
         session.add(record)
         return Receipt(mail.uid, record.outcome, case.id, new_case=new)
+
+    def _bounced(self, session: Session, bounce: BounceInput) -> tuple[int | None, str]:
+        """Mark the mail of ours a bounce returns: failed, with the server's reason on
+        its case (a delay only told). (its case, the reason recorded with the bounce)"""
+        found = session.execute(sa.select(Outbox).join(
+            Message, Message.id == Outbox.message_id).where(
+            Message.mail_message_id.in_(list(bounce.message_ids))).limit(1)).scalar()
+        if found is None:
+            return None, f"a delivery report on no mail of ours: {bounce.reason}"[:1000]
+        case = session.get_one(Case, found.case_id)
+        to = _one_line(bounce.recipient or found.to_addr)
+        if not bounce.failed:
+            self._event(session, case, f"Delivery delayed: {bounce.reason} (the reply to {to})")
+            return case.id, f"delayed: {bounce.reason}"[:1000]
+        self._event(session, case, f"Delivery failed: {bounce.reason} (the reply to {to})")
+        # The server had taken it (sent), or we could not tell (unknown): now we know.
+        if found.state in (OutboxState.SENT.value, OutboxState.UNKNOWN.value):
+            found.state, found.updated_at = OutboxState.FAILED.value, self._now()
+            found.last_error = _one_line(f"returned: {bounce.reason}")[:1000]
+            audit.record(session, SYSTEM, "outbox.bounced", at=self._now(), case_id=case.id,
+                         after={"outbox": found.id, "error": found.last_error})
+        return case.id, f"failed: {bounce.reason}"[:1000]
 
     def _acknowledge(self, session: Session, case: Case, channel: Channel,
                      first: MessageInput, template: str) -> None:
@@ -1804,8 +1853,8 @@ class CaseService:
         def work(session: Session, actor: Actor) -> int:
             self._require_human(actor, "split cases")
             message = session.get(Message, message_id)
-            if message is None:
-                raise NotFound(f"there is no message {message_id}")
+            if message is None or not can_see_case(session, actor, message.case_id):
+                raise unseen(actor, f"message {message_id}")  # (its case unnamed)
             old = require_case(session, actor, message.case_id, for_update=True)
             _require_not_merged(old)
             if message.kind == MessageKind.EVENT.value:
@@ -1954,11 +2003,10 @@ class CaseService:
             from store.files import FileStore
 
             attachment = session.get(Attachment, attachment_id)
-            if attachment is None:
-                raise NotFound(f"there is no attachment {attachment_id}")
-            case_id = session.scalar(sa.select(Message.case_id).where(
+            case_id = attachment and session.scalar(sa.select(Message.case_id).where(
                 Message.id == attachment.message_id))
-            require_case(session, actor, case_id)  # type: ignore[arg-type]
+            if not case_id or not can_see_case(session, actor, case_id):
+                raise unseen(actor, f"attachment {attachment_id}")  # (its case unnamed)
             return attachment.filename, FileStore(self.db).get(session, attachment.sha256)
 
         return self._read(work)
