@@ -135,9 +135,11 @@ class MessageView:
     def signed(self) -> str:
         """Who wrote it, as shown: a mail's name with its real address beside it (the
         name is whatever the sender typed, and may look like another address)."""
-        if self.sender_address and self.sender_address != self.author:
-            return f"{self.author} <{self.sender_address}>"
-        return self.author
+        if not self.sender_address or self.sender_address == self.author:
+            return self.author
+        if "@" in self.author or "<" in self.author:  # quoted: plainly a name, not an address
+            return f'"{self.author}" <{self.sender_address}>'
+        return f"{self.author} <{self.sender_address}>"
 
 
 @dataclass(frozen=True)

@@ -60,8 +60,9 @@ def test_a_name_that_claims_a_customers_address_never_reaches_their_case(
     assert theirs.contact.email == _address(SPOOFS[name])
     (first,) = [m for m in theirs.messages if m.kind == "customer"]
     assert first.sender_address == _address(SPOOFS[name])
-    # The name is shown as text, the real address beside it.
-    assert first.signed.endswith(f"<{_address(SPOOFS[name])}>")
+    # The name is shown as text (quoted when it holds an address), the real address beside it.
+    assert first.signed == f'"{first.author}" <{_address(SPOOFS[name])}>'
+    assert "tomas_aberg@example.net" in first.author
 
 
 def _address(header: str) -> str:
