@@ -20,7 +20,8 @@ from email._header_value_parser import get_address_list, get_unstructured
 from email.message import Message
 from email.utils import parsedate_to_datetime
 
-from store.service import plain_address
+from store.addresses import mail_address
+from store.errors import InvalidInput
 
 MESSAGE_ID_RE = re.compile(r"<[^<>\s]+>")
 CASE_TAG_RE = re.compile(r"\[#(\d{1,12})\]")
@@ -260,9 +261,18 @@ def addresses(value: str, problems: list[str] | None = None) -> tuple[Address, .
         address = address.strip().lower()
         # Only an address the store accepts and the outbox can answer (one address,
         # printable, no quotes or brackets): anything else is no address at all.
-        if plain_address(address):
+        if _answerable(address):
             found.append(Address(one_line(name)[:200], address))
     return tuple(found)
+
+
+def _answerable(address: str) -> bool:
+    """Whether the store takes `address` and the outbox can send to it (one check)."""
+    try:
+        mail_address(address)
+    except InvalidInput:
+        return False
+    return True
 
 
 def _sender(msg: Message, problems: list[str]) -> tuple[str, str]:
@@ -276,7 +286,7 @@ def _sender(msg: Message, problems: list[str]) -> tuple[str, str]:
         # address, mail clients the angle address at the end. Read on the raw header,
         # so no encoded word can make the brackets.
         angle = ANGLE_RE.search(raw)
-        if angle and plain_address(angle.group(2).lower()):
+        if angle and _answerable(angle.group(2).lower()):
             name = one_line(_words(angle.group(1), "From", problems).strip(' "'))[:200]
             found = (Address(name, angle.group(2).lower()),)
     if found:

@@ -55,7 +55,7 @@ def test_a_name_that_claims_a_customers_address_never_reaches_their_case(
     boss = team.as_("boss")
     tomas = boss.get_case(number)
     assert [m.kind for m in tomas.messages] == ["customer"], "nothing reached Tomas's case"
-    (theirs,) = [c for c in cases_of(team, _address(SPOOFS[name]))]
+    (theirs,) = list(cases_of(team, _address(SPOOFS[name])))
     assert theirs.number != number
     assert theirs.contact.email == _address(SPOOFS[name])
     (first,) = [m for m in theirs.messages if m.kind == "customer"]
@@ -76,7 +76,8 @@ def test_a_line_break_in_the_name_never_adds_a_recipient(
     dovecot.append(mailbox.user, "INBOX", raw_mail(sender, "Mitt kvitto"))
     assert poller.poll_once().outcomes == {"ingested": 1}
     (case,) = cases_of(team, "eve@adv.example")
-    assert "\n" not in case.contact.name and "\r" not in case.contact.name
+    assert "\n" not in case.contact.name
+    assert "\r" not in case.contact.name
     team.as_("anna").reply(case.number, "Här är kvittot, med dina uppgifter.")
     assert sender_for(team, smtp_server).send_once().outcomes == {"sent": 2}
     for received in smtp_server.received:  # the acknowledgement and the reply
