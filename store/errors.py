@@ -25,6 +25,11 @@ class Forbidden(StoreError):
     """The actor may not see or do this."""
 
 
+class Unseen(NotFound, Forbidden):
+    """A thing an agent may not see, or that does not exist: one answer for both, so
+    that case numbers of other channels cannot be probed (store.permissions.unseen)."""
+
+
 class ReadOnly(Forbidden):
     """A change asked of a store opened to read only (`casedesk --read-all`)."""
 

@@ -168,7 +168,8 @@ def ingest_lines(service: CaseService, lines: Iterable[bytes | str]) -> Iterator
             try:
                 raw = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                yield IngestResult(number, error=f"not UTF-8 text (byte {exc.start + 1})")
+                # The offset within the line (from 0) of the first byte that is not UTF-8.
+                yield IngestResult(number, error=f"not UTF-8 text at byte {exc.start}")
                 continue
         result = ingest_line(service, number, raw)
         if result is not None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from store.errors import Forbidden, InvalidInput, NotFound, UnknownLogin
+from store.errors import Forbidden, InvalidInput, NotFound, UnknownLogin, Unseen
 from store.lifecycle import ActorKind
 from store.models import Agent, Case, ChannelMember
 
@@ -84,26 +84,48 @@ def visible_channels(session: Session, actor: Actor) -> set[int] | None:
     return {channel_id for (channel_id,) in rows}
 
 
+def can_see_channel(session: Session, actor: Actor, channel_id: int) -> bool:
+    channels = visible_channels(session, actor)
+    return channels is None or channel_id in channels
+
+
+def can_see_case(session: Session, actor: Actor, number: int) -> bool:
+    """Whether case `number` exists and `actor` may see it."""
+    if actor.sees_everything:
+        return session.get(Case, number) is not None
+    channel_id = session.scalar(sa.select(Case.channel_id).where(Case.id == number))
+    return channel_id is not None and can_see_channel(session, actor, channel_id)
+
+
+def unseen(actor: Actor, what: str) -> NotFound:
+    """The one answer for `what` ("case #12", "message 40") that does not exist and
+    for one in a channel `actor` is not a member of: the same class and the same words,
+    so that nobody learns which numbers exist in others' channels."""
+    if actor.sees_everything:
+        return NotFound(f"there is no {what}")
+    return Unseen(f"there is no {what} that you can see: it does not exist, or it is in a "
+                  "channel you are not a member of (ask a supervisor to add you)")
+
+
 def require_case(session: Session, actor: Actor, number: int, *, for_update: bool = False) -> Case:
-    """The case `number` if `actor` may see it; NotFound or Forbidden otherwise."""
+    """The case `number` if `actor` may see it; otherwise `unseen`, whether it exists
+    or not."""
     if not 1 <= number <= MAX_NUMBER:
-        raise NotFound(f"there is no case #{number}")
+        raise unseen(actor, f"case #{number}")
     query = sa.select(Case).where(Case.id == number)
     if for_update:
         query = query.with_for_update()
     case = session.scalars(query).first()
-    if case is None:
-        raise NotFound(f"there is no case #{number}")
-    require_channel(session, actor, case.channel_id, f"case #{number}")
+    if case is None or not can_see_channel(session, actor, case.channel_id):
+        raise unseen(actor, f"case #{number}")
     return case
 
 
-def require_channel(session: Session, actor: Actor, channel_id: int, what: str) -> None:
-    channels = visible_channels(session, actor)
-    if channels is not None and channel_id not in channels:
-        raise Forbidden(
-            f"{what} is in a channel you are not a member of: ask a supervisor to add you"
-        )
+def require_channel(session: Session, actor: Actor, channel_id: int, channel: str) -> None:
+    """Refuse unless `actor` is a member of the channel; `channel` names it in words
+    ("the channel 'Chat'", "the channel of case #12")."""
+    if not can_see_channel(session, actor, channel_id):
+        raise Forbidden(f"you are not a member of {channel}: ask a supervisor to add you")
 
 
 def require_supervisor(actor: Actor, what: str) -> None:

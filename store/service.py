@@ -69,11 +69,13 @@ from store.permissions import (
     SYSTEM,
     SYSTEM_LOGIN,
     Actor,
+    can_see_case,
     check_login,
     require_case,
     require_channel,
     require_supervisor,
     resolve_actor,
+    unseen,
     visible_channels,
 )
 from store.queries import CaseFilter, GroupCount, Grouping, Resolved
@@ -552,8 +554,10 @@ class CaseService:
         """`message` on `case` — or on its survivor, if merged, or on a new follow-up
         case, if it has ended. Returns the case it landed on and the message."""
         if case.merged_into_id is not None:
-            case = _follow_merges(session, case)
-            require_channel(session, actor, case.channel_id, f"case #{case.id}")
+            merged, case = case, _follow_merges(session, case)
+            require_channel(session, actor, case.channel_id,
+                            f"the channel of case #{case.id}, which #{merged.id} was merged "
+                            "into")
         # Machine mail (auto-replies, bounces) never opens a follow-up case: it is
         # kept, flagged, on the ended case.
         machine = MACHINE_FLAGS & set(message.flags)
@@ -762,8 +766,8 @@ class CaseService:
 
         def work(session: Session, actor: Actor) -> None:
             row = session.get(Outbox, outbox_id)
-            if row is None:
-                raise NotFound(f"no outbox mail {outbox_id}")
+            if row is None or not can_see_case(session, actor, row.case_id):
+                raise unseen(actor, f"outbox mail {outbox_id}")  # (its case unnamed)
             case = require_case(session, actor, row.case_id)
             if row.state not in (OutboxState.FAILED.value, OutboxState.UNKNOWN.value):
                 raise InvalidInput(f"outbox mail {outbox_id} is {row.state}: only a failed "
@@ -1849,8 +1853,8 @@ class CaseService:
         def work(session: Session, actor: Actor) -> int:
             self._require_human(actor, "split cases")
             message = session.get(Message, message_id)
-            if message is None:
-                raise NotFound(f"there is no message {message_id}")
+            if message is None or not can_see_case(session, actor, message.case_id):
+                raise unseen(actor, f"message {message_id}")  # (its case unnamed)
             old = require_case(session, actor, message.case_id, for_update=True)
             _require_not_merged(old)
             if message.kind == MessageKind.EVENT.value:
@@ -1999,11 +2003,10 @@ class CaseService:
             from store.files import FileStore
 
             attachment = session.get(Attachment, attachment_id)
-            if attachment is None:
-                raise NotFound(f"there is no attachment {attachment_id}")
-            case_id = session.scalar(sa.select(Message.case_id).where(
+            case_id = attachment and session.scalar(sa.select(Message.case_id).where(
                 Message.id == attachment.message_id))
-            require_case(session, actor, case_id)  # type: ignore[arg-type]
+            if not case_id or not can_see_case(session, actor, case_id):
+                raise unseen(actor, f"attachment {attachment_id}")  # (its case unnamed)
             return attachment.filename, FileStore(self.db).get(session, attachment.sha256)
 
         return self._read(work)

@@ -136,7 +136,15 @@ def open_overview(context: Context) -> None:
 
     service = context.service()
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        print_rows(service.list_cases(CaseFilter(include_ended=context.read_all)))
+        # Every row, a window at a time (by key): a pipe gets the whole list, not a
+        # first window that looks like all of it.
+        filters = CaseFilter(include_ended=context.read_all, limit=500)
+        rows = service.list_cases(filters)
+        if not rows:
+            print_rows(rows)
+        while rows:
+            print_rows(rows)
+            rows = service.list_cases(filters, after=rows[-1]) if len(rows) == 500 else []
         return
     from tui.app import CasedeskApp
 

@@ -479,7 +479,9 @@ def test_ingest_reports_every_line_whatever_goes_wrong(cli, tmp_path: Path) -> N
     errors = dict(line.split(": ", 1) for line in run.err.splitlines()[:-1])
     assert list(errors) == [f"line {n}" for n in range(2, 10)]
     assert "less than or equal" in errors["line 2"]
-    assert errors["line 3"].startswith("not UTF-8 text")
+    # The offset in the line of the first byte that is not UTF-8 (Å in Latin-1).
+    latin = lines[2].index("Å".encode("latin-1"))
+    assert errors["line 3"] == f"not UTF-8 text at byte {latin}"
     assert "valid integer" in errors["line 4"]
     assert "at least 1 character" in errors["line 5"]
     assert "leave out 'author'" in errors["line 6"]
@@ -567,3 +569,53 @@ def test_read_all_refuses_anyone_but_a_supervisor(cli, team_db,
 def test_read_all_is_for_the_overview_only(cli, team_db) -> None:
     line = one_line_error(cli("--read-all", "case", "list"))
     assert "--read-all opens the case overview" in line
+
+
+def test_read_all_and_the_overview_print_every_row_when_piped(cli, team_db,
+                                                              tmp_path: Path) -> None:
+    """Not a first window of 50 that looks like the whole list."""
+    from store.db import Database
+    from store.service import CaseService, ContactInput
+
+    db = Database(tmp_path / "c.db")
+    me = CaseService(db, store.identity.os_login())
+    numbers = [me.create_case(channel="Chatt", contact=ContactInput(name=f"K{i}"),
+                              title=f"Ärende {i}") for i in range(1, 1103)]
+    me.set_status(numbers[0], "solved")
+    CaseService.system(db).set_status(numbers[0], "closed")
+    for args, expected in ((("--read-all",), numbers), ((), numbers[1:])):
+        run = cli(*args)
+        assert run.code == 0, run.err
+        shown = [int(line.split()[0][1:]) for line in run.out.splitlines()]
+        assert sorted(shown) == sorted(expected), args
+        assert len(shown) == len(set(shown))
+
+
+@pytest.mark.usefixtures("team_db")
+def test_an_agent_cannot_tell_a_case_of_another_channel_from_none(
+    cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """anna (not in Chatt) asks for #2 before it exists and after it is made in Chatt:
+    the same exit status and the same bytes."""
+    cli("case", "create", "--channel", "Support", "--title", "Annas", "--email", "a@ex.se")
+    asks = [("case", "show", "2"), ("case", "note", "2", "--text", "hej"),
+            ("case", "related", "2"), ("case", "merge", "1", "--into", "2"),
+            ("case", "link", "1", "2"), ("case", "split", "1")]  # message 1: #2's
+
+    def as_anna() -> list[tuple[int, str, str]]:
+        monkeypatch.setenv("CASEDESK_LOGIN", "anna")
+        try:
+            return [(r.code, r.out, r.err) for r in (cli(*ask) for ask in asks)]
+        finally:
+            monkeypatch.delenv("CASEDESK_LOGIN")
+
+    before = as_anna()
+    assert cli("case", "create", "--channel", "Chatt", "--title", "Hemligt", "--name", "X",
+               "--text", "ett meddelande").out.strip() == "Created case #2."
+    assert json.loads(cli("case", "show", "2", "--json").out)["messages"][0]["id"] == 1
+    after = as_anna()
+    assert after == before
+    assert before[0][0] == 1
+    assert before[0][2] == ("casedesk: there is no case #2 that you can see: it does not "
+                            "exist, or it is in a channel you are not a member of (ask a "
+                            "supervisor to add you)\n")

@@ -5,10 +5,20 @@ for supervisors, and a membership change takes effect at once."""
 
 from __future__ import annotations
 
-import pytest
+from dataclasses import dataclass
 
-from store.errors import Forbidden, InvalidInput, NotFound, TransitionError, UnknownLogin
-from store.service import CaseFilter, CaseService, ContactInput, MessageInput
+import pytest
+import sqlalchemy as sa
+
+from store.errors import (
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TransitionError,
+    UnknownLogin,
+    Unseen,
+)
+from store.service import AttachmentInput, CaseFilter, CaseService, ContactInput, MessageInput
 
 # Support (email): anna, bo · Chat: anna · Telefon (phone): bo
 
@@ -278,3 +288,106 @@ def test_the_colleagues_of_a_case_are_those_who_may_read_it(team) -> None:
     assert [a.login for a in team.as_("boss").colleagues_for(phone)] == ["bo", "boss"]
     with pytest.raises(Forbidden):
         anna.colleagues_for(phone)  # not hers to read: nor whom it could go to
+
+
+# -- nothing to probe -----------------------------------------------------------------
+
+
+@dataclass
+class Hidden:
+    """What anna may name by number: her own case, and the ids of things in a channel
+    she is not a member of (or the same ids before anything has them)."""
+
+    mine: int
+    case: int
+    message: int
+    attachment: int
+    outbox: int
+
+
+NAMED_BY_NUMBER = {
+    "get_case": lambda s, h: s.get_case(h.case),
+    "note": lambda s, h: s.note(h.case, "Hej"),
+    "add_message": lambda s, h: s.add_message(h.case, MessageInput("Hej")),
+    "set_status": lambda s, h: s.set_status(h.case, "open"),
+    "related": lambda s, h: s.related(h.case),
+    "link": lambda s, h: s.link(h.mine, h.case),
+    "merge_into": lambda s, h: s.merge(h.mine, h.case),
+    "merge_from": lambda s, h: s.merge(h.case, h.mine),
+    "watch": lambda s, h: s.set_watch(h.case, watching=True),
+    "present": lambda s, h: s.present(h.case),
+    "split": lambda s, h: s.split(h.message),
+    "attachment": lambda s, h: s.attachment_content(h.attachment),
+    "outbox_requeue": lambda s, h: s.outbox_requeue(h.outbox),
+}
+
+
+def refusals(service, hidden: Hidden) -> dict[str, tuple[type, str]]:  # type: ignore[no-untyped-def]
+    found = {}
+    for name, call in NAMED_BY_NUMBER.items():
+        with pytest.raises(NotFound) as info:
+            call(service, hidden)
+        found[name] = (type(info.value), str(info.value))
+    return found
+
+
+def test_a_number_in_another_channel_is_answered_as_one_that_does_not_exist(team) -> None:
+    """For an agent, a case (message, attachment, outbox mail) in a channel they are
+    not a member of gets the very answer a number nobody has gets — the same class,
+    the same bytes — so the numbers of other channels cannot be probed."""
+    boss = team.as_("boss")
+    boss.add_channel("Faktura", kind="email", address="faktura@example.se")
+    boss.set_membership("Faktura", "bo", member=True)
+    mine = team.new_case(channel="Support", login="anna")
+    with team.db.read() as session:
+        def next_id(table: str) -> int:
+            return session.execute(sa.text(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")
+                                   ).scalar_one()
+        hidden = Hidden(mine, next_id("cases"), next_id("message"), next_id("attachment"),
+                        next_id("outbox"))
+    anna = team.as_("anna")
+    before = refusals(anna, hidden)
+    # Now those numbers exist, in Faktura, which anna is not a member of.
+    bo = team.as_("bo")
+    number = bo.create_case(
+        channel="Faktura", contact=ContactInput(name="Karin", email="karin@example.se"),
+        title="Faktura", messages=[MessageInput("Se bilagan", attachments=(
+            AttachmentInput("faktura.pdf", b"%PDF-1.4", "application/pdf"),))])
+    bo.reply(number, "Vi tittar på den.")
+    case = boss.get_case(number)
+    assert (case.number, case.messages[0].id, case.messages[0].attachments[0].id) == (
+        hidden.case, hidden.message, hidden.attachment)
+    (queued,) = boss.outbox()
+    assert queued.id == hidden.outbox
+    with team.db.write_engine.begin() as conn:  # a failed mail: one anna could retry
+        conn.execute(sa.text("UPDATE outbox SET state = 'failed'"))
+    after = refusals(anna, hidden)
+    assert after == before
+    for kind, text in after.values():
+        assert kind is Unseen
+        assert "that you can see" in text
+
+
+def test_a_supervisor_is_told_plainly_what_does_not_exist(team) -> None:
+    with pytest.raises(NotFound) as info:
+        team.as_("boss").get_case(404)
+    assert str(info.value) == "there is no case #404"
+    assert type(info.value) is NotFound
+
+
+def test_a_refusal_names_the_channel_in_words_that_read_right(team, cases) -> None:
+    anna, boss = team.as_("anna"), team.as_("boss")
+    with pytest.raises(Forbidden) as info:
+        anna.create_case(channel="Telefon", contact=ContactInput(name="P"), title="T")
+    assert str(info.value) == ("you are not a member of the channel 'Telefon': ask a "
+                               "supervisor to add you")
+    with pytest.raises(Forbidden) as info:
+        anna.move_channel(cases["Support"], "Telefon")
+    assert str(info.value) == ("you are not a member of the channel 'Telefon': ask a "
+                               "supervisor to add you")
+    boss.merge(cases["Support"], cases["Telefon"])
+    with pytest.raises(Forbidden) as info:
+        anna.add_message(cases["Support"], MessageInput("Via omvägen"))
+    assert str(info.value) == (
+        f"you are not a member of the channel of case #{cases['Telefon']}, which "
+        f"#{cases['Support']} was merged into: ask a supervisor to add you")
