@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import os
 import ssl
 import threading
 import time
@@ -38,6 +39,7 @@ from mail.settings import (
 )
 from store import leases
 from store.db import Database
+from store.errors import describe_failure
 from store.service import (
     AttachmentInput,
     BounceInput,
@@ -275,8 +277,12 @@ class Poller:
                 finally:
                     _logout(client)
             except Exception as exc:  # a dropped line, a busy or full database, a bug
-                log.warning("%s: %s: %s; trying again in %.0f s", self.mailbox.key,
-                            type(exc).__name__, exc, pause)
+                # The server's words as they are; anything else in ours: a database
+                # error's own text carries SQL and customers' data.
+                said = str(exc) if isinstance(exc, PollError | IMAPClientError) else \
+                    describe_failure(exc).text
+                log.warning("%s: %s; trying again in %.0f s", self.mailbox.key, said, pause,
+                            exc_info=bool(os.environ.get("CASEDESK_DEBUG")))
                 stop.wait(pause)
                 pause = min(pause * 2, max_pause)
         leases.release(self.db, self.lease, self.holder)

@@ -21,6 +21,7 @@ import contextlib
 import email.policy
 import hashlib
 import logging
+import os
 import ssl
 import threading
 from collections.abc import Callable
@@ -36,7 +37,7 @@ from mail.settings import SecretError, SmtpSettings
 from store import leases
 from store.addresses import MailAddress, mail_address
 from store.db import Database
-from store.errors import InvalidInput
+from store.errors import InvalidInput, describe_failure
 from store.service import CaseService, OutboxMail
 
 log = logging.getLogger("casedesk.send")
@@ -119,7 +120,9 @@ class Sender:
             except SendError as exc:
                 log.warning("%s", exc)
             except Exception as exc:  # a busy database, a bug: the outbox must go on
-                log.warning("sender: %s: %s", type(exc).__name__, exc)
+                # In words: a database error's own text carries SQL and customers' data.
+                log.warning("sender: %s", describe_failure(exc).text,
+                            exc_info=bool(os.environ.get("CASEDESK_DEBUG")))
             stop.wait(every)
 
     async def _send_due(self) -> SendResult:

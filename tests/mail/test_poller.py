@@ -484,3 +484,30 @@ def test_the_workspace_rules_hold_for_what_the_poller_brings(team, dovecot: Dove
         (case.number, True)]
     assert [(r.number, r.unread) for r in bo.list_cases(CaseFilter(workspace="me"))] == [
         (case.number, True)]
+
+
+def test_a_database_failure_is_logged_in_words_without_sql_or_customer_data(
+        team, dovecot: Dovecot, mailbox: Mailbox, poller: Poller,
+        caplog: pytest.LogCaptureFixture) -> None:
+    import threading
+
+    import sqlalchemy as sa
+
+    with team.db.write_engine.begin() as conn:  # every mail's commit now fails
+        conn.execute(sa.text("DROP TABLE inbound_mail"))
+    dovecot.append(mailbox.user, "INBOX", mail(sender="Hemlig Kund <hemlig@example.se>",
+                                               subject="Mitt personnummer"))
+    stop = threading.Event()
+    caplog.set_level("WARNING", logger="casedesk.poll")
+    runner = threading.Thread(target=poller.run, args=(stop,), kwargs={"max_pause": 0.2})
+    runner.start()
+    try:
+        wait_for(lambda: any("trying again" in r.getMessage() for r in caplog.records),
+                 "the failure logged")
+    finally:
+        stop.set()
+        runner.join(timeout=10)
+    said = "\n".join(r.getMessage() for r in caplog.records)
+    assert "trying again" in said
+    for secret in ("INSERT", "SELECT", "hemlig", "Hemlig", "personnummer", "inbound_mail"):
+        assert secret not in said
