@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Literal
 
+from dateutil.easter import easter as western_easter
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -93,36 +94,30 @@ def _minutes(found: re.Match[str], group: int) -> int:
 
 
 def easter(year: int) -> date:
-    """Easter Sunday (the Gregorian computus)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = divmod(b, 4)
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    m = (32 + 2 * e + 2 * i - h - k) % 7
-    n = (a + 11 * h + 22 * m) // 451
-    month, day = divmod(h + m - 7 * n + 114, 31)
-    return date(year, month, day + 1)
+    """Easter Sunday (Western), by the computus the holidays package uses."""
+    return western_easter(year)
 
 
-def _first(weekday: int, on_or_after: date) -> date:
-    return on_or_after + timedelta(days=(weekday - on_or_after.weekday()) % 7)
+def team_eves(year: int) -> frozenset[date]:
+    """Midsummer, Christmas and New Year's Eve: not public holidays, but days off for
+    everyone, so the team is closed on them too."""
+    june_19 = date(year, 6, 19)
+    midsummer_eve = june_19 + timedelta(days=(4 - june_19.weekday()) % 7)  # Friday, 19–25 June
+    return frozenset({midsummer_eve, date(year, 12, 24), date(year, 12, 31)})
 
 
 @lru_cache(maxsize=64)
 def swedish_holidays(year: int) -> frozenset[date]:
-    """Days a Swedish support team is closed: the public holidays, plus midsummer,
-    Christmas and New Year's Eve, which everyone takes off."""
-    e = easter(year)
-    return frozenset({
-        date(year, 1, 1), date(year, 1, 6), e - timedelta(days=2), e, e + timedelta(days=1),
-        date(year, 5, 1), e + timedelta(days=39), e + timedelta(days=49), date(year, 6, 6),
-        _first(4, date(year, 6, 19)),  # midsummer's eve: the Friday of 19–25 June
-        _first(5, date(year, 6, 20)),  # midsummer day
-        _first(5, date(year, 10, 31)),  # all saints' day: the Saturday of 31 Oct–6 Nov
-        date(year, 12, 24), date(year, 12, 25), date(year, 12, 26), date(year, 12, 31),
-    })
+    """Days a Swedish support team is closed: the public holidays, plus the three eves."""
+    # Imported here: the package loads every country's calendar (a few tenths of a
+    # second), which a command that never counts working hours should not pay.
+    from holidays.constants import PUBLIC
+    from holidays.countries.sweden import Sweden
+
+    # Not every Sunday: in Swedish law a Sunday is a holiday, but a team open on
+    # Sundays is open on an ordinary one.
+    public = Sweden(years=year, categories=PUBLIC, include_sundays=False)
+    return frozenset(public) | team_eves(year)
 
 
 class Calendar:

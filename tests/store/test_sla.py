@@ -7,9 +7,11 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from holidays.constants import DE_FACTO
+from holidays.countries.sweden import Sweden
 from pydantic import ValidationError
 
-from store.sla import Calendar, SlaPolicy, SlaSettings, easter, swedish_holidays
+from store.sla import Calendar, SlaPolicy, SlaSettings, easter, swedish_holidays, team_eves
 
 ZONE = ZoneInfo("Europe/Stockholm")
 
@@ -28,6 +30,21 @@ def test_swedish_holidays_2026() -> None:
         assert date.fromisoformat(expected) in days
     assert len(days) == 16
     assert date(2027, 11, 6) in swedish_holidays(2027)  # all saints' day, a late Saturday
+
+
+@pytest.mark.parametrize("year", range(2024, 2031))
+def test_the_closed_days_are_the_packages_holidays_and_the_three_eves(year: int) -> None:
+    public = set(Sweden(years=year))
+    weekdays = {d for d in public | team_eves(year) if d.weekday() < 5}
+    assert {d for d in swedish_holidays(year) if d.weekday() < 5} == weekdays
+    # Weekend holidays too (Easter Sunday, midsummer day), for a team open on weekends,
+    # but not every Sunday, which the package can list as well.
+    assert swedish_holidays(year) == public | team_eves(year)
+    assert sum(d.weekday() == 6 for d in swedish_holidays(year)) < 10
+    # The three eves are the package's de facto holidays, and it moves no holiday off a
+    # weekend.
+    assert set(Sweden(years=year, categories=DE_FACTO)) == team_eves(year)
+    assert set(Sweden(years=year, observed=True)) == set(Sweden(years=year, observed=False))
 
 
 def test_business_hours_skip_nights_weekends_and_holidays() -> None:
