@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import subprocess
-import sys
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -17,6 +17,7 @@ from pathlib import Path
 from mail.poller import Poller, PollError
 from mail.sender import Sender
 from mail.settings import MailboxSettings, MailSettings, SmtpSettings
+from scheduler.children import die_with_parent
 from scheduler.jobs import Scheduler, SchedulerBusy
 from scheduler.settings import LifecycleSettings
 from store.db import Database
@@ -86,9 +87,10 @@ def run_beside(argv: Sequence[str], stop: threading.Event, *, log: Path,
     asked to stop with SIGTERM, and on Linux gets one too if this process dies without
     asking."""
     with open_private_append(log, modes) as out:
+        # The death signal follows the calling thread: the TUI's background worker,
+        # which lives as long as the TUI.
         child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-                                 preexec_fn=_die_with_parent if sys.platform == "linux"
-                                 else None)
+                                 preexec_fn=die_with_parent(signal.SIGTERM))
         stop.wait()
         child.terminate()
         try:
@@ -96,17 +98,6 @@ def run_beside(argv: Sequence[str], stop: threading.Event, *, log: Path,
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
-
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in the forked child
-    """SIGTERM when the thread that started it ends (PR_SET_PDEATHSIG): the TUI's
-    background worker, which lives as long as the TUI."""
-    import contextlib
-    import ctypes
-    import signal
-
-    with contextlib.suppress(Exception):
-        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))
 
 
 __all__ = ["Daemon", "PollError", "run_beside"]

@@ -24,7 +24,6 @@ import asyncio
 import atexit
 import base64
 import contextlib
-import ctypes
 import grp
 import itertools
 import json
@@ -37,7 +36,6 @@ import signal
 import socket
 import ssl
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -52,6 +50,8 @@ from urllib.parse import parse_qs
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from imapclient import IMAPClient
+
+from scheduler.children import die_with_parent
 
 # aiosmtpd warns on every connection when AUTH goes without TLS; on loopback that is the point.
 warnings.filterwarnings("ignore", "Requiring AUTH while not requiring TLS", UserWarning)
@@ -252,12 +252,6 @@ active_attribute = active
 active_value = true
 timeout_msecs = 5000
 """
-
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in the forked child
-    """Linux: SIGTERM (Dovecot's shutdown) when the Python process dies."""
-    with contextlib.suppress(Exception):
-        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
 
 
 class _Introspection(ThreadingHTTPServer):
@@ -558,7 +552,7 @@ class Dovecot:
                 [self.binary, "-F", "-c", str(self.config)], cwd=self.tmpdir, env=self._env(),
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True,
-                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+                preexec_fn=die_with_parent(signal.SIGTERM),  # Dovecot's shutdown
                 **self._user_kwargs(),
             )
         while True:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
 import itertools
 import os
 import pwd
@@ -25,7 +24,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -33,6 +31,8 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+
+from scheduler.children import die_with_parent
 
 DEBIAN_PREFIX = Path("/usr/lib/postgresql")
 BINARIES = ("initdb", "pg_ctl", "postgres")
@@ -82,12 +82,6 @@ def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in the forked child
-    """Linux: SIGQUIT (PostgreSQL's immediate shutdown) when the Python process dies."""
-    with contextlib.suppress(Exception):
-        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGQUIT))  # PR_SET_PDEATHSIG
 
 
 class PgServer:
@@ -290,7 +284,7 @@ class PgServer:
                 [str(self.bindir / "postgres"), "-D", str(self.datadir)],
                 cwd=self.tmpdir, env=self._env(), stdin=subprocess.DEVNULL, stdout=log,
                 stderr=subprocess.STDOUT, start_new_session=True,
-                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+                preexec_fn=die_with_parent(signal.SIGQUIT),  # PostgreSQL's immediate shutdown
                 **self._user_kwargs(),
             )
         while True:
