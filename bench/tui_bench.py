@@ -28,27 +28,25 @@ not redraw the screen in the middle of a step.
 from __future__ import annotations
 
 import argparse
-import fcntl
+import contextlib
 import os
-import pty
 import re
-import signal
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
-import termios
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from ptyrun import ESCAPES, PtyRun  # noqa: E402
+
 COLUMNS, LINES = 160, 40
 QUIET = 0.3  # s of no output that ends a burst
 DEADLINE = 30.0  # s for anything awaited
 TOAST = "▌".encode()  # the left edge of a Textual notification
-ESCAPES = re.compile(rb"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[ -/]*[0-~])")
 PGDN, END, HOME, DOWN, ENTER = "\x1b[6~", "\x1b[F", "\x1b[H", "\x1b[B", "\r"
 
 
@@ -91,39 +89,11 @@ def run_floor() -> None:
 # -- a program in a pseudo-terminal --------------------------------------------------------
 
 
-class Terminal:
+class Terminal(PtyRun):
     """A command in a 160x40 pseudo-terminal; everything it wrote, time-stamped."""
 
     def __init__(self, argv: list[str], env: dict[str, str]) -> None:
-        master, slave = pty.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
-        self.master = master
-        self.chunks: list[tuple[float, bytes]] = []
-        self.lock = threading.Lock()
-        self.launched = time.monotonic()
-        self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env,
-                                     cwd=ROOT, start_new_session=True)
-        os.close(slave)
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        while True:
-            try:
-                data = os.read(self.master, 65536)
-            except OSError:  # EIO: the child closed the terminal
-                return
-            if not data:
-                return
-            with self.lock:
-                self.chunks.append((time.monotonic(), data))
-
-    def send(self, keys: str) -> tuple[float, int]:
-        """Write keys; (when, how many chunks had been read before)."""
-        with self.lock:
-            mark = len(self.chunks)
-            os.write(self.master, keys.encode())
-            return time.monotonic(), mark
+        super().__init__(argv, env=env, cwd=ROOT, columns=COLUMNS, lines=LINES)
 
     def wait(self, since: tuple[float, int], markers: tuple[str, ...] = (),
              what: str = "") -> tuple[float, float]:
@@ -156,10 +126,6 @@ class Terminal:
         raise SystemExit(f"{what or markers}: not seen, {why}; its last output:\n"
                          f"{self.visible()[-1500:]}")
 
-    def output(self) -> bytes:
-        with self.lock:
-            return b"".join(data for _, data in self.chunks)
-
     def visible(self) -> str:
         return ESCAPES.sub(b" ", self.output()).decode("utf-8", "replace")
 
@@ -169,20 +135,15 @@ class Terminal:
 
     def close(self) -> None:
         self.send("q")
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=DEADLINE)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)  # its own session: pgid == pid
-            self.proc.wait()
-        os.close(self.master)
-        self.reader.join(timeout=5)
+        super().close()  # kills it if it did not quit
 
 
 # -- what to expect on screen, from the store ------------------------------------------
 
 
 def expectations(db_path: str) -> dict[str, object]:
-    sys.path.insert(0, str(ROOT))
     from store.db import Database
     from store.queries import CaseFilter
     from store.service import CaseService

@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import struct
 import subprocess
 import sys
-import threading
 import time
 import unicodedata
 from collections.abc import Iterator
@@ -24,6 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from ptyrun import ESCAPES, PtyRun
 from tuikit import NOW
 
 from store.db import Database
@@ -64,9 +62,6 @@ FIELDS = {
 }
 MARKED = ("TITLE:", "NAME:", "BODY:")
 
-# Every escape sequence a terminal would act on (CSI, OSC ended by BEL or ST, and the
-# two-byte ESC sequences).
-ESCAPE = re.compile(rb"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[ -/]*[0-~])")
 OSC = re.compile(rb"\x1b\]([^\x07\x1b]*)(?:\x07|\x1b\\)")
 # The OSCs Textual 8 writes itself: 22 sets the mouse pointer's shape. Review any other
 # before adding it here.
@@ -75,7 +70,7 @@ TEXTUAL_OSC = {b"22"}
 
 def visible(raw: bytes) -> str:
     """What the terminal would print: the stream without its escape sequences."""
-    return ESCAPE.sub(b"", raw).decode("utf-8", errors="replace")
+    return ESCAPES.sub(b"", raw).decode("utf-8", errors="replace")
 
 
 def _unsafe(ch: str) -> bool:
@@ -86,38 +81,11 @@ def _unsafe(ch: str) -> bool:
         "Cf", "Co", "Cn", "Cs", "Zl", "Zp")
 
 
-class Terminal:
+class Terminal(PtyRun):
     """A pseudo-terminal with `casedesk` running in it and everything it wrote so far."""
 
-    def __init__(self, proc: subprocess.Popen[bytes], master: int) -> None:
-        self.proc = proc
-        self.master = master
-        self._buffer = bytearray()
-        self._lock = threading.Lock()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        while True:
-            try:
-                data = os.read(self.master, 65536)
-            except OSError:  # EIO: the child closed the terminal
-                return
-            if not data:
-                return
-            with self._lock:
-                self._buffer.extend(data)
-
-    @property
-    def output(self) -> bytes:
-        with self._lock:
-            return bytes(self._buffer)
-
-    def send(self, keys: bytes) -> None:
-        os.write(self.master, keys)
-
     def tail(self) -> str:
-        out = self.output
+        out = self.output()
         return (f"exit status {self.proc.poll()}; {len(out)} bytes; last visible text:\n"
                 f"{visible(out)[-1500:]}\nlast bytes: {out[-400:]!r}")
 
@@ -126,7 +94,7 @@ class Terminal:
         end = time.monotonic() + DEADLINE
         while time.monotonic() < end:
             exited = self.proc.poll() is not None
-            if wanted in self.output:
+            if wanted in self.output():
                 return
             if exited:
                 break
@@ -140,7 +108,7 @@ class Terminal:
             code = self.proc.wait(timeout=DEADLINE)
         except subprocess.TimeoutExpired:
             pytest.fail(f"casedesk did not exit within {DEADLINE:.0f} s\n{self.tail()}")
-        self._reader.join(timeout=5)  # the rest of the output
+        self.reader.join(timeout=5)  # the rest of the output
         return code
 
 
@@ -148,10 +116,6 @@ class Terminal:
 def casedesk_in_a_terminal(db: Path, home: Path) -> Iterator[Terminal]:
     """`casedesk --db DB` in a 160x40 pseudo-terminal, as the database's owner acting as
     `supervisor`; killed (its whole process group) if still running at the end."""
-    import fcntl
-    import pty
-    import termios
-
     config = home / "config.toml"
     config.write_text("", encoding="utf-8")
     env = {
@@ -168,25 +132,12 @@ def casedesk_in_a_terminal(db: Path, home: Path) -> Iterator[Terminal]:
     }
     command = Path(sys.executable).with_name("casedesk")
     assert command.exists(), f"{command}: the casedesk command is not installed"
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
-    try:
-        proc = subprocess.Popen([str(command), "--db", str(db)], stdin=slave, stdout=slave,
-                                stderr=slave, env=env, cwd=home, start_new_session=True)
-    except BaseException:
-        os.close(master)
-        raise
-    finally:
-        os.close(slave)
-    terminal = Terminal(proc, master)
+    terminal = Terminal([str(command), "--db", str(db)], env=env, cwd=home,
+                        columns=COLUMNS, lines=LINES)
     try:
         yield terminal
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)  # its own session: pgid == pid
-            proc.wait()
-        os.close(master)
-        terminal._reader.join(timeout=5)
+        terminal.close()
 
 
 def test_hostile_text_reaches_the_terminal_only_as_visible_markers(
@@ -206,7 +157,7 @@ def test_hostile_text_reaches_the_terminal_only_as_visible_markers(
         terminal.wait_for("END-OF-FILENAME.pdf", "the attachment's filename")
         terminal.send(b"q")
         code = terminal.wait_exit()
-        raw = terminal.output
+        raw = terminal.output()
 
     assert code == 0, f"casedesk failed\n{terminal.tail()}"
     shown = visible(raw)
