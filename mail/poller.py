@@ -1,6 +1,6 @@
 """The IMAP poller: mail in a mailbox becomes messages on cases, exactly once.
 
-The order that makes it safe (../shared/RELIABILITY.md, rules 1–3):
+The order that makes it safe (ARCHITECTURE.md, "How a mail becomes a case"):
 1. fetch a batch with BODY.PEEK[] (reading sets no flag);
 2. commit it — raw bytes, the key (mailbox, UIDVALIDITY, UID), the cases — in one
    durable transaction, which also moves the mailbox's position to the batch's

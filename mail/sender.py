@@ -5,8 +5,8 @@ its outcome committed after: sent; a temporary refusal or a network failure befo
 the mail was handed over — queued again with a growing pause; a permanent refusal
 (5xx) — failed, shown on the case. A connection that breaks while the server is
 taking the mail leaves the outcome unknown: shown on the case, never sent again
-by itself (../shared/RELIABILITY.md, rule 5). A crash between the server's answer
-and our commit leaves the mail "sending", which the next sender marks unknown.
+by itself (ARCHITECTURE.md, "The outbox"). A crash between the server's answer and
+our commit leaves the mail "sending", which the next sender marks unknown.
 
 One mail's trouble is that mail's alone: an address that cannot be sent to (a row
 older than the store's check), a mail that cannot be built, anything the library

@@ -1,7 +1,8 @@
 """Engine, connection rules, units of work and schema migrations.
 
-SQLite rules (RELIABILITY.md rule 7): WAL, foreign keys, a busy timeout on every
-connection, and every transaction that may write begins with BEGIN IMMEDIATE.
+SQLite rules (ARCHITECTURE.md, "One writer at a time"): WAL, foreign keys, a busy
+timeout on every connection, and every transaction that may write begins with
+BEGIN IMMEDIATE.
 pysqlite's own transaction handling is switched off (it neither isolates reads
 nor lets us choose IMMEDIATE); we emit BEGIN ourselves in the `begin` event.
 A unit of work is short: open, do one thing, commit; nothing stays open while a

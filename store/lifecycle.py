@@ -1,4 +1,4 @@
-"""The case lifecycle (PRODUCT.md, seeds 000/002) as an explicit state machine.
+"""The case lifecycle (the README's table of statuses) as an explicit state machine.
 
 Pure: who may move a case from which status to which. The service applies the
 result (timestamps, audit, the system event in the conversation).

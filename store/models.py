@@ -336,7 +336,7 @@ class IngestKey(SQLModel, table=True):
 
 
 class WorkspaceSettings(SQLModel, table=True):
-    """Which cases enter and leave an agent's workspace (seed 001, "Min arbetsyta")."""
+    """Which cases enter and leave an agent's workspace (README.md, "My workspace")."""
 
     __tablename__ = "workspace_settings"
     agent_id: int = Field(foreign_key="agent.id", primary_key=True)

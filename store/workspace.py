@@ -1,5 +1,5 @@
-"""The workspace rules (seed 001, "Min arbetsyta"): which cases enter and leave each
-agent's own queue, and which of them have something new.
+"""The workspace rules ("Min arbetsyta", the README's "My workspace"): which cases
+enter and leave each agent's own queue, and which of them have something new.
 
 Applied in the store when the event happens — a case arrives, its status or assignee
 changes, someone writes in it, a note mentions a colleague — so they hold whichever

@@ -1,4 +1,5 @@
-"""The one sanitizer between untrusted text and the terminal (RELIABILITY.md rule 4).
+"""The one sanitizer between untrusted text and the terminal (ARCHITECTURE.md,
+"Untrusted text").
 
 Subjects, names, bodies and filenames come from strangers. Terminals act on ESC,
 CSI, OSC (clipboard writes, titles, links), C1 controls; bidi overrides and

@@ -1,4 +1,4 @@
-"""Modal screens: the filter ("the eye", seed 001), choices, questions, the columns and
+"""Modal screens: the filter ("the eye", README.md), choices, questions, the columns and
 the workspace's settings."""
 
 from __future__ import annotations
@@ -224,7 +224,7 @@ class ColumnModal(ModalScreen[tuple[str, ...] | None]):
 
 
 class WorkspaceSettingsModal(ModalScreen["WorkspacePrefs | None"]):
-    """Which cases enter and leave the agent's workspace (seed 001, "Min arbetsyta");
+    """Which cases enter and leave the agent's workspace (README.md, "My workspace");
     "Standard" puts back the defaults."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Avbryt", id="workspace.cancel")]

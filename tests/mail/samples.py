@@ -1,5 +1,5 @@
 """Mails to feed the poller: well-formed ones built with the stdlib, and hostile ones
-written byte by byte (../shared/RELIABILITY.md, "Hostile input")."""
+written byte by byte (ARCHITECTURE.md, "Untrusted text")."""
 
 from __future__ import annotations
 

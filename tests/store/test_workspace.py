@@ -1,4 +1,4 @@
-"""The workspace rules (seed 001, "Min arbetsyta") in the store: each setting, applied
+"""The workspace rules ("Min arbetsyta", README.md) in the store: each setting, applied
 when the event happens whoever makes it — an agent or the poller (`system`), with no
 screen open (ingest: tests/cli/test_ingest_workspace.py) — and what is new in a case
 marked until its agent looks."""

@@ -1,5 +1,5 @@
 """My workspace in the TUI: one key away, the same list and detail over the agent's own
-queue, what is new marked until opened, and its settings (seed 001)."""
+queue, what is new marked until opened, and its settings (README.md, "My workspace")."""
 
 from __future__ import annotations
 

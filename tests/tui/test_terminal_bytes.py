@@ -1,4 +1,4 @@
-"""The bytes `casedesk` writes to a real terminal (RELIABILITY.md rule 4).
+"""The bytes `casedesk` writes to a real terminal (ARCHITECTURE.md, "Untrusted text").
 
 `test_hostile_text_is_shown_not_obeyed` (test_overview.py) checks the rendered strips
 in-process; this runs the real `casedesk` command in a pseudo-terminal, captures every

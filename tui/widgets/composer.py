@@ -1,5 +1,5 @@
 """The composer: a reply to the customer or an internal note, and the status to set
-in the same step (seed 001, "Svara på ett ärende").
+in the same step (README.md, "The terminal UI": ctrl+s).
 
 The mode is one key away (ctrl+t) and cannot be missed: a reply is framed in the
 success colour under "Svar till kunden", a note in the warning colour under
@@ -21,7 +21,7 @@ from textual.widgets import Label, Select, TextArea
 from tui.sanitize import clean_block
 from tui.words import statuses, tr, translate_bindings
 
-# The statuses an agent sets while answering (seed 001).
+# The statuses an agent sets while answering, in the README's order (ctrl+s).
 AFTER = ["waiting", "parked", "solved", "open"]
 
 
