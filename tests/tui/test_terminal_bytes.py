@@ -182,7 +182,7 @@ def test_hostile_text_reaches_the_terminal_only_as_visible_markers(
 
     # ... and all of it is shown, as markers, in the title, the contact and the body. The
     # store keeps a filename on one line, every control and format character a space
-    # (store.service._one_line), so the filename has no markers to show, only its text.
+    # (store.fields.one_line), so the filename has no markers to show, only its text.
     for label in MARKED:
         assert label + PIECES[0][1] in shown, f"{label} not shown with its marker"
     for _, marker in PIECES:

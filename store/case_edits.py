@@ -1,0 +1,318 @@
+"""Changes to a case by an agent: status, assignment, priority, labels, title,
+channel, watching, links, merging and splitting — each checked and audited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from store import audit, queries, search, workspace
+from store.converters import case_row, related_rows
+from store.core import ServiceCore
+from store.errors import InvalidInput
+from store.fields import clean_title, label_text, parse_priority
+from store.lifecycle import (
+    ActorKind,
+    parse_status,
+)
+from store.models import (
+    Case,
+    Channel,
+    Contact,
+    InboundMail,
+    Message,
+    MessageKind,
+    Outbox,
+    Watch,
+    WorkspaceEntry,
+)
+from store.permissions import (
+    Actor,
+    can_see_case,
+    require_case,
+    require_channel,
+    unseen,
+)
+from store.records import (
+    add_link,
+    agent_named,
+    can_see,
+    channel_named,
+    earliest,
+    insert_case,
+    join_channel,
+    linked_cases,
+    login_of,
+    move_agent_rows,
+    require_can_see,
+    require_not_merged,
+    toggle_row,
+)
+from store.views import (
+    CaseRow,
+)
+
+
+class CaseEditOps(ServiceCore):
+    """An agent's changes to a case."""
+
+    def _edit(
+        self,
+        number: int,
+        expected_version: int | None,
+        change: Callable[[Session, Actor, Case], None],
+    ) -> CaseRow:
+        def work(session: Session, actor: Actor) -> CaseRow:
+            case = require_case(session, actor, number, for_update=True)
+            require_not_merged(case)
+            self._check_version(case, expected_version)
+            change(session, actor, case)
+            session.flush()
+            return case_row(session, case)
+
+        return self._write(work)
+
+    def set_status(self, number: int, status: str, *,
+                   expected_version: int | None = None) -> CaseRow:
+        target = parse_status(status)
+        return self._edit(
+            number, expected_version,
+            lambda session, actor, case: self._transition(session, actor, case, target),
+        )
+
+    def assign(self, number: int, login: str | None, *,
+               expected_version: int | None = None) -> CaseRow:
+        """Assign to `login` ("me" for oneself), or unassign with None."""
+
+        def change(session: Session, actor: Actor, case: Case) -> None:
+            self._require_human(actor, "assign cases", allow_system=True)
+            agent = None
+            if login is not None:
+                agent = agent_named(session, actor.login if login == "me" else login)
+                if not agent.is_active:
+                    raise InvalidInput(f"{agent.login} is deactivated")
+                if (actor.kind is ActorKind.SUPERVISOR and not agent.is_ai
+                        and not can_see(session, agent.login, case)):
+                    # A supervisor assigns any case to any person: who owns a case must
+                    # read it, so its channel gets them as a member (said in the case).
+                    # (An AI agent's channels stay a choice of their own.)
+                    channel = session.get_one(Channel, case.channel_id)
+                    join_channel(session, channel.id, agent.id)  # type: ignore[arg-type]
+                    audit.record(session, actor, "channel.member.add", at=self._now(),
+                                 after={"channel": channel.name, "login": agent.login})
+                    self._event(session, case, f"{agent.login} added to {channel.name}",
+                                actor=actor)
+                require_can_see(session, agent.login, case)
+            before = login_of(session, case.assignee_id)
+            after = agent.login if agent else None
+            if before == after:
+                return
+            case.assignee_id = agent.id if agent else None
+            if agent is not None:
+                workspace.assigned(session, case.id, agent.id, actor.agent_id,  # type: ignore[arg-type]
+                                   self._now())
+            self._bump(case)
+            audit.record(session, actor, "case.assign", at=self._now(), case_id=case.id,
+                         before={"assignee": before}, after={"assignee": after})
+            self._event(session, case, f"Assigned to {after}" if after else "Unassigned",
+                        actor=actor)
+
+        return self._edit(number, expected_version, change)
+
+    def set_priority(self, number: int, priority: str, *,
+                     expected_version: int | None = None) -> CaseRow:
+        value = parse_priority(priority)
+
+        def change(session: Session, actor: Actor, case: Case) -> None:
+            if case.priority == value:
+                return
+            before, case.priority = case.priority, value
+            self._bump(case)
+            self._apply_sla(session, case)
+            audit.record(session, actor, "case.priority", at=self._now(), case_id=case.id,
+                         before={"priority": before}, after={"priority": value})
+            self._event(session, case, f"Priority: {before} → {value}", actor=actor)
+
+        return self._edit(number, expected_version, change)
+
+    def set_labels(self, number: int, labels: Iterable[str], *,
+                   expected_version: int | None = None) -> CaseRow:
+        value = label_text(labels)
+
+        def change(session: Session, actor: Actor, case: Case) -> None:
+            if case.labels == value:
+                return
+            before, case.labels = case.labels, value
+            self._bump(case)
+            audit.record(session, actor, "case.labels", at=self._now(), case_id=case.id,
+                         before={"labels": before}, after={"labels": value})
+
+        return self._edit(number, expected_version, change)
+
+    def rename(self, number: int, title: str, *, expected_version: int | None = None) -> CaseRow:
+        value = clean_title(title)
+
+        def change(session: Session, actor: Actor, case: Case) -> None:
+            if case.title == value:
+                return
+            before = case.title
+            with search.reindexing(session, case.id):
+                case.title = value
+            self._bump(case)
+            audit.record(session, actor, "case.title", at=self._now(), case_id=case.id,
+                         before={"title": before}, after={"title": value})
+            self._event(session, case, f"Title changed from “{before}”", actor=actor)
+
+        return self._edit(number, expected_version, change)
+
+    def move_channel(self, number: int, channel: str, *,
+                     expected_version: int | None = None) -> CaseRow:
+        def change(session: Session, actor: Actor, case: Case) -> None:
+            target = channel_named(session, channel)
+            require_channel(session, actor, target.id, f"the channel {target.name!r}")
+            if target.id == case.channel_id:
+                return
+            before = session.get_one(Channel, case.channel_id).name
+            case.channel_id = target.id  # type: ignore[assignment]
+            self._bump(case)
+            audit.record(session, actor, "case.channel", at=self._now(), case_id=case.id,
+                         before={"channel": before}, after={"channel": target.name})
+            self._event(session, case, f"Moved from channel {before} to {target.name}",
+                        actor=actor)
+            self._drop_unseeing(session, actor, case)
+            # Nobody stays assigned to a case they can no longer see.
+            assignee = login_of(session, case.assignee_id)
+            if assignee and not can_see(session, assignee, case):
+                case.assignee_id = None
+                audit.record(session, actor, "case.assign", at=self._now(), case_id=case.id,
+                             before={"assignee": assignee}, after={"assignee": None})
+                self._event(session, case, f"Unassigned: {assignee} is not in {target.name}",
+                            actor=actor)
+
+        return self._edit(number, expected_version, change)
+
+    def set_watch(self, number: int, *, watching: bool, login: str | None = None) -> bool:
+        """Watch (or stop watching) a case; a supervisor may do it for someone else."""
+
+        def work(session: Session, actor: Actor) -> bool:
+            case = require_case(session, actor, number)
+            agent = self._agent_for(session, actor, login, "change someone else's watches")
+            require_can_see(session, agent.login, case)
+            return toggle_row(session, Watch, case, agent, watching, actor, self._now(), "watch")
+
+        return self._write(work)
+
+    def related(self, number: int) -> list[CaseRow]:
+        """Other cases of the same contact, and cases linked to this one."""
+
+        def work(session: Session, actor: Actor) -> list[CaseRow]:
+            case = require_case(session, actor, number)
+            query = related_rows(session, actor, case, queries.row_columns())
+            return [queries.to_row(r) for r in session.execute(query)]
+
+        return self._read(work)
+
+    def link(self, number: int, other: int) -> None:
+        def work(session: Session, actor: Actor) -> None:
+            a = require_case(session, actor, number)
+            b = require_case(session, actor, other)
+            if a.id == b.id:
+                raise InvalidInput("a case cannot be linked to itself")
+            if add_link(session, a.id, b.id, "related", self._now()):  # type: ignore[arg-type]
+                audit.record(session, actor, "case.link", at=self._now(), case_id=a.id,
+                             after={"linked": b.id})
+                self._event(session, a, f"Linked to #{b.id}", actor=actor)
+                self._event(session, b, f"Linked to #{a.id}", actor=actor)
+
+        self._write(work)
+
+    def merge(self, number: int, into: int) -> int:
+        """Merge case `number` into case `into`: the conversation, attachments, watchers,
+        workspace entries and links move; the merged case keeps its number and points
+        to the survivor. Returns the survivor's number."""
+
+        def work(session: Session, actor: Actor) -> int:
+            self._require_human(actor, "merge cases")
+            source = require_case(session, actor, number, for_update=True)
+            target = require_case(session, actor, into, for_update=True)
+            if source.id == target.id:
+                raise InvalidInput("a case cannot be merged into itself")
+            require_not_merged(source)
+            require_not_merged(target)
+            now = self._now()
+            moved = session.scalar(
+                sa.select(sa.func.count()).select_from(Message).where(Message.case_id == source.id)
+            )
+            with search.reindexing(session, source.id, target.id):
+                session.execute(
+                    sa.update(Message).where(Message.case_id == source.id)
+                    .values(case_id=target.id,
+                            origin_case_id=sa.func.coalesce(Message.origin_case_id, source.id))
+                )
+            # The raw mail goes where its message goes (retention purges them together).
+            for table in (Outbox, InboundMail):
+                session.execute(sa.update(table).where(table.case_id == source.id)  # type: ignore[attr-defined]
+                                .values(case_id=target.id))
+            for table in (Watch, WorkspaceEntry):
+                move_agent_rows(session, table, source.id, target.id)  # type: ignore[arg-type]
+            self._drop_unseeing(session, actor, target)
+            for other in linked_cases(session, source.id):  # type: ignore[arg-type]
+                if other != target.id:
+                    add_link(session, target.id, other, "related", now)  # type: ignore[arg-type]
+            add_link(session, source.id, target.id, "merged", now)  # type: ignore[arg-type]
+            source.merged_into_id = target.id
+            target.updated_at = source.updated_at = now
+            target.first_response_at = earliest(target.first_response_at,
+                                                  source.first_response_at)
+            self._bump(source)
+            self._bump(target)
+            audit.record(session, actor, "case.merge", at=now, case_id=source.id,
+                         before={"case": source.id, "messages": moved}, after={"into": target.id})
+            audit.record(session, actor, "case.merge.survivor", at=now, case_id=target.id,
+                         after={"merged": source.id, "messages": moved})
+            self._event(session, target, f"Case #{source.id} ({source.title}) was merged into "
+                        f"this case: {moved} messages moved", actor=actor)
+            self._event(session, source, f"Merged into #{target.id}", actor=actor)
+            return target.id  # type: ignore[return-value]
+
+        return self._write(work)
+
+    def split(self, message_id: int, *, title: str | None = None) -> int:
+        """Move one message (a different question that hijacked a thread) into a new
+        case for the same contact, linked to the old one. Returns the new number."""
+
+        def work(session: Session, actor: Actor) -> int:
+            self._require_human(actor, "split cases")
+            message = session.get(Message, message_id)
+            if message is None or not can_see_case(session, actor, message.case_id):
+                raise unseen(actor, f"message {message_id}")  # (its case unnamed)
+            old = require_case(session, actor, message.case_id, for_update=True)
+            require_not_merged(old)
+            if message.kind == MessageKind.EVENT.value:
+                raise InvalidInput("a system event cannot be split off")
+            now = self._now()
+            new = insert_case(
+                session, actor, session.get_one(Channel, old.channel_id),
+                session.get_one(Contact, old.contact_id),
+                title=title or old.title, escalated=False, priority=old.priority,
+                labels=old.labels.split(","), now=now,
+            )
+            search.index_new_case(session, new.id)  # type: ignore[arg-type]
+            with search.reindexing(session, old.id, new.id):
+                message.case_id = new.id  # type: ignore[assignment]
+                for table in (Outbox, InboundMail):
+                    session.execute(sa.update(table).where(table.message_id == message.id)  # type: ignore[attr-defined]
+                                    .values(case_id=new.id))
+            add_link(session, old.id, new.id, "split", now)  # type: ignore[arg-type]
+            old.updated_at = now
+            self._bump(old)
+            audit.record(session, actor, "case.split", at=now, case_id=old.id,
+                         after={"message": message.id, "new_case": new.id})
+            self._event(session, old, f"A message was split off into #{new.id}", actor=actor)
+            self._event(session, new, f"Split off from #{old.id}", actor=actor)
+            return new.id  # type: ignore[return-value]
+
+        return self._write(work)

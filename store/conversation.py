@@ -1,0 +1,203 @@
+"""New cases and the conversation: a customer's or an AI agent's message, an agent's
+reply (on an email case queued as mail in the same step), an internal note.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from store import audit, ingest_keys, search, workspace
+from store.converters import message_view
+from store.core import ServiceCore
+from store.errors import InvalidInput
+from store.fields import MENTION_RE
+from store.inputs import ContactInput, MessageInput
+from store.lifecycle import (
+    check_transition,
+    parse_status,
+)
+from store.models import (
+    Agent,
+    Case,
+    Channel,
+    ChannelKind,
+    Mention,
+    Message,
+    MessageKind,
+    Status,
+)
+from store.permissions import (
+    Actor,
+    require_case,
+    require_channel,
+)
+from store.records import (
+    can_see,
+    channel_named,
+    find_or_add_contact,
+    insert_case,
+    require_not_merged,
+)
+from store.views import (
+    MessageView,
+)
+
+
+class ConversationOps(ServiceCore):
+    """New cases, messages, replies and notes."""
+
+    def create_case(
+        self,
+        *,
+        channel: str,
+        contact: ContactInput,
+        title: str,
+        messages: Sequence[MessageInput] = (),
+        escalated: bool = False,
+        priority: str | None = None,
+        labels: Iterable[str] = (),
+        first_reply: str | None = None,
+        source_id: str | None = None,
+    ) -> int:
+        """Create a case (as `new`, or `escalated` when an AI agent hands it over) and
+        return its number. `first_reply`: the case starts with an agent's message to
+        the contact (by mail on an email channel: queued in the outbox), all in one step.
+        `source_id`: the source system's id (ingest), taken once per channel: a second
+        time it raises `AlreadyTaken` and changes nothing."""
+        if first_reply is not None and not first_reply.strip():
+            raise InvalidInput("the first message is empty")
+
+        def work(session: Session, actor: Actor) -> int:
+            ch = channel_named(session, channel)
+            require_channel(session, actor, ch.id, f"the channel {ch.name!r}")
+            scope = ingest_keys.channel_scope(ch.id)  # type: ignore[arg-type]
+            if source_id is not None:
+                ingest_keys.refuse_taken(session, scope, source_id)
+            case = insert_case(
+                session, actor, ch, find_or_add_contact(session, contact, self._now()),
+                title=title, escalated=escalated, priority=priority, labels=labels,
+                now=self._now(),
+            )
+            for message in messages:
+                self._append_inbound(session, actor, case, message)
+            if first_reply is not None:
+                self._require_human(actor, "reply")
+                self._answer(session, actor, case, first_reply)
+            search.index_new_case(session, case.id)  # type: ignore[arg-type]
+            if source_id is not None:  # in this transaction: taken with the case or not at all
+                ingest_keys.record(session, scope, source_id, case=case.id, message=None,  # type: ignore[arg-type]
+                                   now=self._now())
+            return case.id  # type: ignore[return-value]
+
+        return self._write(work)
+
+    def add_message(self, number: int, message: MessageInput, *,
+                    source_id: str | None = None) -> int:
+        """A message from outside (the customer, an AI agent, a chat transcript) on
+        case `number`. Returns the number of the case it landed on: a merged case
+        forwards to its survivor; a closed or archived case gets a new linked case.
+        `source_id`: as for `create_case`, taken once per case `number`."""
+
+        def work(session: Session, actor: Actor) -> int:
+            case = require_case(session, actor, number, for_update=True)
+            scope = ingest_keys.case_scope(number)
+            if source_id is not None:
+                ingest_keys.refuse_taken(session, scope, source_id)
+            landed, row = self._add_inbound(session, actor, case, message)
+            if source_id is not None:
+                ingest_keys.record(session, scope, source_id, case=landed.id, message=row.id,  # type: ignore[arg-type]
+                                   now=self._now())
+            return landed.id  # type: ignore[return-value]
+
+        return self._write(work)
+
+    def reply(
+        self,
+        number: int,
+        text: str,
+        *,
+        status: str | None = None,
+        expected_version: int | None = None,
+    ) -> MessageView:
+        """An agent's answer to the customer; on an email case it is queued in the
+        outbox. `status` is set in the same step."""
+
+        def work(session: Session, actor: Actor) -> MessageView:
+            self._require_human(actor, "reply")
+            case = require_case(session, actor, number, for_update=True)
+            require_not_merged(case)
+            if not text.strip():
+                raise InvalidInput("the reply is empty")
+            if status is not None:
+                self._check_version(case, expected_version)
+                check_transition(Status(case.status), parse_status(status), actor.kind)
+            with search.reindexing(session, case.id):
+                row = self._answer(session, actor, case, text)
+            if status is not None:
+                self._transition(session, actor, case, parse_status(status))
+            return message_view(session, row)
+
+        return self._write(work)
+
+    def _answer(self, session: Session, actor: Actor, case: Case, text: str) -> Message:
+        """The reply's row, its first-response time, and on an email case its mail."""
+        now = self._now()
+        row = Message(case_id=case.id, kind=MessageKind.REPLY.value, author=actor.display,
+                      author_agent_id=actor.agent_id, text=text, created_at=now,
+                      origin_case_id=case.id)
+        session.add(row)
+        session.flush()
+        if case.first_response_at is None:
+            case.first_response_at = now
+        case.updated_at = now
+        channel = session.get_one(Channel, case.channel_id)
+        if channel.kind == ChannelKind.EMAIL.value:
+            self._queue_mail(session, case, channel, row)
+        audit.record(session, actor, "message.reply", at=now, case_id=case.id,
+                     after={"message": row.id})
+        workspace.activity(session, [case.id], actor.agent_id, now)  # type: ignore[list-item]
+        return row
+
+    def note(self, number: int, text: str, *, status: str | None = None,
+             expected_version: int | None = None) -> MessageView:
+        """An internal note: never sent. `@login` mentions of known agents are recorded."""
+
+        def work(session: Session, actor: Actor) -> MessageView:
+            self._require_human(actor, "write notes")
+            case = require_case(session, actor, number, for_update=True)
+            require_not_merged(case)
+            if not text.strip():
+                raise InvalidInput("the note is empty")
+            if status is not None:
+                self._check_version(case, expected_version)
+                check_transition(Status(case.status), parse_status(status), actor.kind)
+            now = self._now()
+            with search.reindexing(session, case.id):
+                row = Message(case_id=case.id, kind=MessageKind.NOTE.value, author=actor.display,
+                              author_agent_id=actor.agent_id, text=text, created_at=now,
+                              origin_case_id=case.id)
+                session.add(row)
+                session.flush()
+            logins = {m.lower() for m in MENTION_RE.findall(text)}
+            if logins:
+                mentioned = session.scalars(
+                    sa.select(Agent).where(sa.func.lower(Agent.login).in_(logins))).all()
+                # Only someone who may read the case is told about the note.
+                told = [a.id for a in mentioned
+                        if a.is_active and can_see(session, a.login, case)]
+                for agent_id in told:
+                    session.add(Mention(message_id=row.id, agent_id=agent_id))
+                workspace.mentioned(session, case.id, told, now)  # type: ignore[arg-type]
+            workspace.activity(session, [case.id], actor.agent_id, now)  # type: ignore[list-item]
+            case.updated_at = now
+            audit.record(session, actor, "message.note", at=now, case_id=case.id,
+                         after={"message": row.id, "mentions": sorted(logins)})
+            if status is not None:
+                self._transition(session, actor, case, parse_status(status))
+            session.flush()
+            return message_view(session, row)
+
+        return self._write(work)

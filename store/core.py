@@ -1,0 +1,317 @@
+"""The unit of work every operation is: resolve who acts, check, change, record the
+event and the audit, commit — and what several kinds of operation share (a status
+change's effects, a message arriving, attachments). ARCHITECTURE.md tells the whole.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Self, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from store import audit, search, workspace
+from store.db import Database
+from store.errors import Conflict, Forbidden, InvalidInput, ReadOnly
+from store.fields import one_line
+from store.files import FileStore
+from store.inputs import MACHINE_FLAGS, SENDER_KINDS, AttachmentInput, Clock, MessageInput, utcnow
+from store.lifecycle import (
+    ENDED,
+    REOPENED_BY_CUSTOMER,
+    ActorKind,
+    check_transition,
+)
+from store.models import (
+    Agent,
+    Attachment,
+    Case,
+    Channel,
+    Contact,
+    Message,
+    MessageKind,
+    Status,
+    Watch,
+    WorkspaceEntry,
+)
+from store.permissions import (
+    SYSTEM,
+    SYSTEM_LOGIN,
+    Actor,
+    require_channel,
+    require_supervisor,
+    resolve_actor,
+)
+from store.records import (
+    add_link,
+    agent_named,
+    can_see,
+    follow_merges,
+    insert_case,
+    login_of,
+    open_follow_up,
+    sla_policy,
+)
+
+T = TypeVar("T")
+
+
+# Clocks differ a little; a message time further ahead is a mistake.
+FUTURE_SLACK = timedelta(minutes=5)
+
+
+class ServiceCore:
+    """The store as one identity sees it. `login` is resolved to an agent in every
+    unit of work, so a changed membership or a deactivation takes effect at once."""
+
+    def __init__(self, db: Database, login: str, *, clock: Clock = utcnow) -> None:
+        self.db = db
+        self.login = login
+        self.clock = clock
+        self._system = False
+        self._read_all = False
+        # This process's own presence entry (an agent may run two TUIs).
+        self.presence_holder = f"{os.getpid()}:{secrets.token_hex(8)}"
+
+    @classmethod
+    def system(cls, db: Database, *, clock: Clock = utcnow) -> Self:
+        """The scheduler's and the poller's identity: never reachable through a login."""
+        service = cls(db, SYSTEM_LOGIN, clock=clock)
+        service._system = True
+        return service
+
+    @classmethod
+    def read_all(cls, db: Database, login: str, *, clock: Clock = utcnow) -> Self:
+        """A supervisor's look at every case, changing nothing (`casedesk --read-all`):
+        on a database opened read-only; anyone but a supervisor is refused at once."""
+        if not db.read_only:
+            raise ValueError("read-all needs a database opened with read_only=True")
+        service = cls(db, login, clock=clock)
+        service._read_all = True
+        service.whoami()  # the refusal, before anything is shown
+        return service
+
+    @property
+    def reads_only(self) -> bool:
+        return self._read_all
+
+    def _actor(self, session: Session) -> Actor:
+        if self._system:
+            return SYSTEM
+        actor = resolve_actor(session, self.login)
+        if self._read_all:
+            require_supervisor(actor, "read every case (--read-all)")
+        return actor
+
+    def _write(self, work: Callable[[Session, Actor], T], **options: int) -> T:
+        if self._read_all:
+            raise ReadOnly()
+        return self.db.write(lambda session: work(session, self._actor(session)), **options)
+
+    def _read(self, work: Callable[[Session, Actor], T]) -> T:
+        with self.db.read() as session:
+            return work(session, self._actor(session))
+
+    def _now(self) -> datetime:
+        now = self.clock()
+        if now.tzinfo is None:
+            raise ValueError("the clock must give aware datetimes")
+        return now
+
+    def _add_inbound(self, session: Session, actor: Actor, case: Case,
+                     message: MessageInput) -> tuple[Case, Message]:
+        """`message` on `case` — or on its survivor, if merged, or on a new follow-up
+        case, if it has ended. Returns the case it landed on and the message."""
+        if case.merged_into_id is not None:
+            merged, case = case, follow_merges(session, case)
+            require_channel(session, actor, case.channel_id,
+                            f"the channel of case #{case.id}, which #{merged.id} was merged "
+                            "into")
+        # Machine mail (auto-replies, bounces) never opens a follow-up case: it is
+        # kept, flagged, on the ended case.
+        machine = MACHINE_FLAGS & set(message.flags)
+        if Status(case.status) in ENDED and message.sender == "customer" and not machine:
+            follow_up = open_follow_up(session, case)
+            if follow_up is not None:  # the customer wrote again already: that case
+                with search.reindexing(session, follow_up.id):
+                    row = self._append_inbound(session, actor, follow_up, message)
+                return follow_up, row
+            old = case
+            case = insert_case(
+                session, actor, session.get_one(Channel, old.channel_id),
+                session.get_one(Contact, old.contact_id), title=old.title,
+                escalated=False, priority=old.priority, labels=old.labels.split(","),
+                now=self._now(),
+            )
+            add_link(session, old.id, case.id, "follow-up", self._now())  # type: ignore[arg-type]
+            self._event(session, case, f"Follow-up of #{old.id}, which is {old.status}")
+            self._event(session, old, f"The customer wrote again: follow-up is #{case.id}")
+            row = self._append_inbound(session, actor, case, message)
+            search.index_new_case(session, case.id)  # type: ignore[arg-type]
+            return case, row
+        with search.reindexing(session, case.id):
+            row = self._append_inbound(session, actor, case, message)
+        return case, row
+
+    def _require_system(self, actor: Actor) -> None:
+        if actor.kind != ActorKind.SYSTEM:
+            raise Forbidden("only casedesk's own sender and poller do this")
+
+    def _append_inbound(
+        self, session: Session, actor: Actor, case: Case, message: MessageInput
+    ) -> Message:
+        kind = SENDER_KINDS.get(message.sender)
+        if kind is None:
+            raise InvalidInput(
+                f"unknown sender {message.sender!r}: use customer, agent or ai"
+            )
+        at = message.at or self._now()
+        if at.tzinfo is None:
+            raise InvalidInput("a message time needs a time zone (for example 2026-03-01T10:00Z)")
+        if at > self._now() + FUTURE_SLACK:
+            raise InvalidInput(f"the message time {at.isoformat()} is in the future")
+        if kind == MessageKind.CUSTOMER:
+            author = message.author or session.get_one(Contact, case.contact_id).name
+            agent_id = None
+        elif kind == MessageKind.AI:
+            author = message.author or "AI agent"
+            agent_id = None
+        else:
+            author = message.author or actor.display
+            agent_id = actor.agent_id
+        row = Message(
+            case_id=case.id, kind=kind.value, author=author, text=message.text,
+            author_agent_id=agent_id, flags=",".join(message.flags), created_at=at,
+            origin_case_id=case.id, mail_message_id=message.mail_message_id,
+            sender_address=message.sender_address,
+        )
+        session.add(row)
+        session.flush()
+        self._store_attachments(session, row, message.attachments)
+        case.updated_at = max(case.updated_at, at)
+        if kind == MessageKind.REPLY and case.first_response_at is None:
+            case.first_response_at = at
+        # A customer's own reply reopens a waiting or solved case; their auto-replies
+        # and bounces never change a case's status.
+        auto = MACHINE_FLAGS & set(message.flags)
+        reopens = Status(case.status) in REOPENED_BY_CUSTOMER
+        if kind == MessageKind.CUSTOMER and not auto and reopens:
+            self._transition(session, SYSTEM, case, Status.OPEN, reason="the customer replied")
+        audit.record(session, actor, f"message.{kind.value}", at=self._now(), case_id=case.id,
+                     after={"message": row.id})
+        workspace.activity(session, [case.id], agent_id, self._now())  # type: ignore[list-item]
+        return row
+
+    def _store_attachments(
+        self, session: Session, message: Message, attachments: Sequence[AttachmentInput]
+    ) -> None:
+        self._attach(session, [(message.id, a) for a in attachments])  # type: ignore[misc]
+
+    def _attach(self, session: Session, items: Sequence[tuple[int, AttachmentInput]]) -> None:
+        """Store attachments' bytes (once each) and their rows: (message id, file)."""
+        if not items:
+            return
+
+        files = FileStore(self.db)
+        session.connection().execute(sa.insert(Attachment.__table__), [  # type: ignore[attr-defined]
+            {"message_id": message_id, "filename": one_line(item.filename)[:500],
+             "content_type": one_line(item.content_type)[:200] or "application/octet-stream",
+             "size": len(item.content), "sha256": files.put(session, item.content)}
+            for message_id, item in items])
+
+    def _drop_unseeing(self, session: Session, actor: Actor, case: Case) -> None:
+        """After a merge or a channel move: watches and workspace entries of agents who
+        can no longer see the case go (they could neither read nor remove them)."""
+        for table in (Watch, WorkspaceEntry):
+            rows = session.scalars(sa.select(table).where(table.case_id == case.id)).all()
+            for row in rows:
+                login = login_of(session, row.agent_id)
+                if login and not can_see(session, login, case):
+                    session.delete(row)
+                    audit.record(session, actor, f"{table.__tablename__}.remove", at=self._now(),
+                                 case_id=case.id, after={"agent": login,
+                                                         "why": "cannot see the case"})
+
+    def _agent_for(self, session: Session, actor: Actor, login: str | None, what: str) -> Agent:
+        if login is None or login == actor.login:
+            if actor.agent_id is None:
+                raise Forbidden(f"{actor.login} has no workspace or watches")
+            return session.get_one(Agent, actor.agent_id)
+        require_supervisor(actor, what)
+        return agent_named(session, login)
+
+    def _require_human(self, actor: Actor, what: str, *, allow_system: bool = False) -> None:
+        """Replies, notes, merges, splits and assignments are people's work (an AI agent
+        hands over through ingest; the scheduler and poller never answer)."""
+        if actor.kind in (ActorKind.AGENT, ActorKind.SUPERVISOR):
+            return
+        if allow_system and actor.kind == ActorKind.SYSTEM:
+            return
+        raise Forbidden(f"only a human agent can {what}")
+
+    def _check_version(self, case: Case, expected: int | None) -> None:
+        if expected is not None and expected != case.version:
+            raise Conflict(case.id, expected, case.version)  # type: ignore[arg-type]
+
+    def _bump(self, case: Case) -> None:
+        case.version += 1
+        case.updated_at = max(case.updated_at, self._now())
+
+    def _transition(
+        self, session: Session, actor: Actor, case: Case, target: Status, *, reason: str = ""
+    ) -> None:
+        """Move `case` to `target` if the lifecycle allows `actor` to; set timestamps."""
+        start = Status(case.status)
+        check_transition(start, target, actor.kind)
+        if start == target:
+            return
+        now = self._now()
+        case.status = target.value
+        if target == Status.SOLVED:
+            case.solved_at = case.resolved_at = now
+        elif target == Status.CLOSED:
+            case.closed_at = now
+        elif target == Status.ARCHIVED:
+            case.archived_at = now
+        if start == Status.SOLVED and target == Status.OPEN:
+            case.solved_at = case.resolved_at = None
+        self._pause_sla(session, case, start, target, now)
+        workspace.status_changed(session, case.id, target)  # type: ignore[arg-type]
+        self._bump(case)
+        audit.record(session, actor, "case.status", at=now, case_id=case.id,
+                     before={"status": start.value}, after={"status": target.value})
+        why = f" ({reason})" if reason else ""
+        self._event(session, case, f"Status: {start.value} → {target.value}{why}", actor=actor)
+
+    def _apply_sla(self, session: Session, case: Case) -> None:
+        """Due times anew from the case's creation (a new priority), the pauses counted."""
+        policy = sla_policy(session)
+        if policy is None:
+            return
+        tier = session.get_one(Contact, case.contact_id).tier
+        for key, value in policy.due(case.created_at, case.priority, tier,
+                                     case.sla_paused_hours).items():
+            setattr(case, key, value)
+
+    def _pause_sla(self, session: Session, case: Case, start: Status, target: Status,
+                   now: datetime) -> None:
+        """The clocks stand still while the case waits for the customer."""
+        policy = sla_policy(session)
+        if policy is None:
+            return
+        if target == Status.WAITING and policy.settings.pause_when_waiting:
+            case.sla_paused_at = now
+        elif start == Status.WAITING and case.sla_paused_at is not None:  # even if since off
+            case.sla_paused_hours += policy.calendar.hours_between(case.sla_paused_at, now)
+            case.sla_paused_at = None
+            self._apply_sla(session, case)
+
+    def _event(self, session: Session, case: Case, text: str, *, actor: Actor = SYSTEM) -> None:
+        """A system event in the case's conversation (audit has the details)."""
+        session.add(Message(case_id=case.id, kind=MessageKind.EVENT.value, author=actor.display,
+                            author_agent_id=actor.agent_id, text=text, created_at=self._now(),
+                            origin_case_id=case.id))

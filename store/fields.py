@@ -1,0 +1,69 @@
+"""What a field may hold: one-line text, labels, titles, priorities, email addresses,
+customer types — each input normalised or refused in words, in one place.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from store import queries
+from store.addresses import mail_address
+from store.errors import InvalidInput
+
+MENTION_RE = re.compile(r"(?<![\w@])@([a-z_](?:[a-z0-9_.-]*[a-z0-9_])?)", re.IGNORECASE)
+
+
+def one_line(text: str) -> str:
+    """One line of text, control characters and line breaks as spaces (mail headers,
+    names of agents and channels). Not the terminal's sanitizer: that is tui.sanitize."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+
+
+def label_text(labels: Iterable[str]) -> str:
+    clean = sorted({one_line(label).replace(",", " ").strip() for label in labels} - {""})
+    return ",".join(clean)
+
+
+def fill_quick_reply(text: str, contact_name: str) -> str:
+    """`{namn}` (or `{name}`) becomes the contact's first name; without a name, the
+    greeting still reads well ("Hej {namn}!" becomes "Hej!")."""
+    first = contact_name.split()[0] if contact_name.strip() else ""
+    for key in ("{namn}", "{name}"):
+        text = text.replace(" " + key, f" {first}" if first else "").replace(key, first)
+    return text
+
+
+def clean_title(title: str) -> str:
+    """Kept as given (nothing lost; the display shows control characters as markers)."""
+    value = title.strip()
+    if not one_line(value):
+        raise InvalidInput("a case needs a title")
+    return value[:500]
+
+
+def parse_priority(text: str) -> str:
+    return queries.parse_priority(text)
+
+
+def plain_address(value: str) -> bool:
+    """One address mail can be sent to (store.addresses.mail_address)."""
+    try:
+        mail_address(value)
+    except InvalidInput:
+        return False
+    return True
+
+
+CUSTOMER_TYPES = ("private", "business")
+
+
+TIER_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,19}$")
+
+
+def email_address(text: str) -> str:
+    """One plain email address (lower-cased), or InvalidInput: a reply must never go
+    to a list of addresses someone typed into a name field."""
+    value = text.strip().lower()
+    mail_address(value)
+    return value

@@ -1,0 +1,406 @@
+"""Mail in: a batch fetched from a mailbox becomes messages on cases in one durable
+transaction — the raw bytes, the key (mailbox, UIDVALIDITY, UID) and the case
+together — exactly once; bounces and list mail are kept on no case of their own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from store import audit, search, workspace
+from store.core import ServiceCore
+from store.errors import InvalidInput
+from store.fields import clean_title, one_line, plain_address
+from store.files import FileStore
+from store.inputs import (
+    MACHINE_FLAGS,
+    AttachmentInput,
+    BounceInput,
+    ContactInput,
+    InboundView,
+    MailInput,
+    MessageInput,
+    Receipt,
+)
+from store.lifecycle import (
+    REOPENED_BY_CUSTOMER,
+    initial_status,
+)
+from store.models import (
+    Case,
+    Channel,
+    ChannelKind,
+    Contact,
+    InboundMail,
+    MailboxState,
+    Message,
+    MessageKind,
+    Outbox,
+    OutboxState,
+    Priority,
+    Status,
+    StoredFile,
+)
+from store.permissions import (
+    SYSTEM,
+    Actor,
+    require_supervisor,
+)
+from store.records import channel_named, find_or_add_contact, insert_case, sla_policy
+from store.threads import mail_title, sort_mail, thread_of
+
+
+def too_large_note(filename: str, size: int) -> str:
+    return (f"The attachment {one_line(filename)!r} ({size / 1_000_000:.1f} MB) is larger "
+            "than the limit and was not stored with the message; the original mail keeps it.")
+
+
+def may_answer(message: MessageInput, ours: set[str]) -> bool:
+    """Whether an automatic answer may go to this mail's sender (never to machines,
+    lists, those who ask for none, or ourselves: that is how mail loops start)."""
+    return bool(message.sender_address) and message.sender_address not in ours and not (
+        {"auto-reply", "bounce", "bulk", "no-sender", "no-autoreply"} & set(message.flags))
+
+
+def mail_contact(session: Session, name: str, address: str, now: datetime) -> Contact:
+    """The sender as a contact: matched by address; a mail with no usable address
+    gets a contact of its own, named as the mail named it."""
+    if address:
+        try:
+            return find_or_add_contact(session, ContactInput(name=one_line(name)[:200],
+                                                              email=address), now)
+        except InvalidInput:
+            pass  # not one plain address: kept as a name below
+    row = Contact(name=one_line(name or address)[:200] or "(no sender)", created_at=now)
+    session.add(row)
+    session.flush()
+    return row
+
+
+class InboundOps(ServiceCore):
+    """Mail fetched from a mailbox, onto cases."""
+
+    def receive_mail(self, mailbox: str, channel: str, uidvalidity: int,
+                     mails: Sequence[MailInput], *, acknowledge: str | None = None
+                     ) -> list[Receipt]:
+        """A batch of mails fetched from `mailbox` (whose new cases go to `channel`),
+        in one durable transaction: each one's raw bytes, its key (mailbox,
+        UIDVALIDITY, UID) and its place on a case commit together or not at all, and
+        a key already stored is never ingested again. The mailbox's position moves
+        to the highest UID. Only the poller (the system identity) may call this.
+
+        `acknowledge`: answer the first mail of each new case with this text ({number}
+        and {title} filled in) — never machine mail, a list, a sender asking for no
+        automatic answers, or one of our own addresses."""
+
+        def work(session: Session, actor: Actor) -> list[Receipt]:
+            self._require_system(actor)
+            ch = channel_named(session, channel)
+            if ch.kind != ChannelKind.EMAIL.value:
+                raise InvalidInput(f"the channel {ch.name!r} is not an email channel")
+            ours = set(session.scalars(sa.select(sa.func.lower(Channel.address)).where(
+                Channel.address != "")))
+            # Most mail starts a new case: those are written set-wise, a statement per
+            # table for the batch; replies, duplicates and unreadable mail one by one.
+            fresh, answers, one_by_one = sort_mail(session, mailbox, uidvalidity, mails)
+            receipts = self._receive_new(session, actor, mailbox, ch, uidvalidity, fresh)
+            # Answers to the batch's own new mail: their cases exist now.
+            new_case_of = {m.message.mail_message_id: r.case for m, r in  # type: ignore[union-attr]
+                           zip(fresh, receipts, strict=True)}
+            receipts += self._receive_answers(session, actor, mailbox, uidvalidity, [
+                (m, target if isinstance(target, int) else new_case_of[target])  # type: ignore[misc]
+                for m, target in answers])
+            receipts += [self._receive_one(session, actor, mailbox, ch, uidvalidity, mail)
+                         for mail in one_by_one]
+            by_uid = {m.uid: m for m in mails}
+            for receipt in receipts:
+                mail = by_uid[receipt.uid]
+                if (acknowledge and receipt.new_case and mail.message is not None
+                        and may_answer(mail.message, ours)):
+                    self._acknowledge(session, session.get_one(Case, receipt.case), ch,
+                                      mail.message, acknowledge)
+            receipts.sort(key=lambda r: r.uid)
+            state = session.get(MailboxState, mailbox)
+            if state is None:
+                state = MailboxState(mailbox=mailbox, uidvalidity=uidvalidity, last_uid=0,
+                                     updated_at=self._now())
+                session.add(state)
+            if state.uidvalidity != uidvalidity:
+                state.uidvalidity, state.last_uid = uidvalidity, 0
+            state.last_uid = max([state.last_uid, *(m.uid for m in mails)])
+            state.updated_at = self._now()
+            return receipts
+
+        FileStore(self.db).write_ahead(item.content for m in mails if m.message is not None
+                                       for item in m.message.attachments)
+        return self.db.write(lambda session: work(session, self._actor(session)), durable=True)
+
+
+    def _receive_answers(self, session: Session, actor: Actor, mailbox: str,
+                         uidvalidity: int, answers: list[tuple[MailInput, int]]
+                         ) -> list[Receipt]:
+        """Customers' answers on open cases, a statement per table: what
+        `_append_inbound` does one by one (the reopening included), for a batch."""
+        if not answers:
+            return []
+        now, conn = self._now(), session.connection()
+        case_ids = sorted({case_id for _, case_id in answers})
+        before = search.documents(session, case_ids)
+        names = dict(conn.execute(sa.select(Case.id, Contact.name).join(
+            Contact, Contact.id == Case.contact_id).where(Case.id.in_(case_ids))).all())
+        rows = list(conn.execute(sa.insert(Message.__table__).returning(  # type: ignore[attr-defined]
+            Message.__table__.c.id, sort_by_parameter_order=True), [  # type: ignore[attr-defined]
+            {"case_id": case_id, "kind": MessageKind.CUSTOMER.value,
+             "author": one_line(m.sender_name)[:200] or m.message.sender_address  # type: ignore[union-attr]
+             or names[case_id], "author_agent_id": None, "text": m.message.text,  # type: ignore[union-attr]
+             "flags": ",".join(m.message.flags), "created_at": now,  # type: ignore[union-attr]
+             "origin_case_id": case_id, "mail_message_id": m.message.mail_message_id,  # type: ignore[union-attr]
+             "sender_address": m.message.sender_address}  # type: ignore[union-attr]
+            for m, case_id in answers]).scalars())
+        conn.execute(sa.update(Case.__table__).where(  # type: ignore[attr-defined]
+            Case.__table__.c.id.in_(case_ids), Case.__table__.c.updated_at < now  # type: ignore[attr-defined]
+        ).values(updated_at=now))
+        self._keep_mail(session, mailbox, uidvalidity, [m for m, _ in answers],
+                        [c for _, c in answers], rows, now)
+        audit.record_many(session, actor, at=now, events=[
+            ("message.customer", case_id, {"message": row}) for (_, case_id), row
+            in zip(answers, rows, strict=True)])
+        # A person's answer reopens a waiting or solved case (never their auto-reply).
+        reopening = {case_id for m, case_id in answers
+                     if not MACHINE_FLAGS & set(m.message.flags)}  # type: ignore[union-attr]
+        for case in session.scalars(sa.select(Case).where(Case.id.in_(reopening))):
+            if Status(case.status) in REOPENED_BY_CUSTOMER:
+                self._transition(session, SYSTEM, case, Status.OPEN,
+                                 reason="the customer replied")
+        workspace.activity(session, case_ids, None, now)
+        session.flush()
+        search.replace_documents(session, before, search.documents(session, case_ids))
+        return [Receipt(m.uid, "ingested", case_id) for (m, case_id) in answers]
+
+    def _keep_mail(self, session: Session, mailbox: str, uidvalidity: int,
+                   mails: list[MailInput], cases: list[int], rows: list[int],
+                   now: datetime) -> None:
+        """The raw mails, their keys and attachments, for mails now on `cases` as
+        messages `rows`: a statement per table."""
+        conn = session.connection()
+        self._attach(session, [(message_id, item) for mail, message_id in zip(
+            mails, rows, strict=True) for item in mail.message.attachments])  # type: ignore[union-attr]
+        digests = [hashlib.sha256(m.raw).hexdigest() for m in mails]
+        have = set(conn.execute(sa.select(StoredFile.sha256).where(
+            StoredFile.sha256.in_(digests))).scalars())
+        raw = {d: m.raw for d, m in zip(digests, mails, strict=True) if d not in have}
+        if raw:  # raw first, in the database: atomic with the key and the case
+            conn.execute(sa.insert(StoredFile.__table__), [  # type: ignore[attr-defined]
+                {"sha256": d, "content": content} for d, content in raw.items()])
+        conn.execute(sa.insert(InboundMail.__table__), [  # type: ignore[attr-defined]
+            {"mailbox": mailbox, "uidvalidity": uidvalidity, "uid": m.uid, "sha256": d,
+             "size": len(m.raw), "received_at": now, "outcome": "ingested", "reason": "",
+             "case_id": case_id, "message_id": message_id, "server_done": False}
+            for m, d, case_id, message_id in zip(mails, digests, cases, rows, strict=True)])
+        for mail, case_id in zip(mails, cases, strict=True):
+            if mail.too_large:
+                case = session.get_one(Case, case_id)
+                for filename, size in mail.too_large:
+                    self._event(session, case, too_large_note(filename, size))
+
+    def _receive_new(self, session: Session, actor: Actor, mailbox: str, channel: Channel,
+                     uidvalidity: int, mails: list[MailInput]) -> list[Receipt]:
+        """New cases for `mails` (see `store.threads.sort_mail`), a statement per table: what
+        `insert_case` and `_append_inbound` do one by one, for a whole batch."""
+        if not mails:
+            return []
+        now = self._now()
+        conn = session.connection()
+        messages = [m.message for m in mails]
+        assert all(messages)
+        # Contacts: found by address, or added.
+        addresses = {m.sender_address for m in messages if m and m.sender_address}  # type: ignore[union-attr]
+        contacts: dict[str, tuple[int, str]] = {
+            r.email: (r.id, r.name) for r in conn.execute(sa.select(
+                Contact.id, Contact.email, Contact.name).where(Contact.email.in_(addresses)))}
+        # New senders with one plain address: added together (first name seen wins).
+        new = {m.message.sender_address: one_line(m.sender_name)[:200]  # type: ignore[union-attr]
+               for m in reversed(mails) if plain_address(m.message.sender_address)  # type: ignore[union-attr]
+               and m.message.sender_address not in contacts}  # type: ignore[union-attr]
+        if new:
+            added = conn.execute(sa.insert(Contact.__table__).returning(  # type: ignore[attr-defined]
+                Contact.__table__.c.id, sort_by_parameter_order=True), [  # type: ignore[attr-defined]
+                {"name": name or address, "email": address, "phone": "",
+                 "customer_type": "private", "tier": "standard", "created_at": now}
+                for address, name in new.items()]).scalars()
+            for (address, name), contact_id in zip(new.items(), added, strict=True):
+                contacts[address] = (contact_id, name or address)
+        contact_of: list[tuple[int, str]] = []
+        for mail in mails:
+            address = mail.message.sender_address  # type: ignore[union-attr]
+            if address in contacts:
+                contact_of.append(contacts[address])
+            else:  # no usable address: a contact of its own
+                contact = mail_contact(session, mail.sender_name, address, now)
+                contact_of.append((contact.id, contact.name))  # type: ignore[arg-type]
+        policy = sla_policy(session)
+        tiers = dict(conn.execute(sa.select(Contact.id, Contact.tier).where(
+            Contact.id.in_({c for c, _ in contact_of}))).all()) if policy else {}
+        cases = list(conn.execute(sa.insert(Case.__table__).returning(  # type: ignore[attr-defined]
+            Case.__table__.c.id, sort_by_parameter_order=True), [  # type: ignore[attr-defined]
+            {"title": clean_title(mail_title(m.subject)), "channel_id": channel.id,
+             "contact_id": contact_id, "status": initial_status(escalated=False).value,
+             "priority": Priority.MEDIUM.value, "labels": "", "version": 1,
+             "created_at": now, "updated_at": now, "sla_paused_hours": 0.0, "sla_events": "",
+             **(policy.due(now, Priority.MEDIUM.value, tiers.get(contact_id, "standard"))
+                if policy else {})}
+            for m, (contact_id, _name) in zip(mails, contact_of, strict=True)]).scalars())
+        rows = list(conn.execute(sa.insert(Message.__table__).returning(  # type: ignore[attr-defined]
+            Message.__table__.c.id, sort_by_parameter_order=True), [  # type: ignore[attr-defined]
+            {"case_id": case_id, "kind": MessageKind.CUSTOMER.value, "author": name,
+             "author_agent_id": None, "text": m.text, "flags": ",".join(m.flags),  # type: ignore[union-attr]
+             "created_at": now, "origin_case_id": case_id,
+             "mail_message_id": m.mail_message_id, "sender_address": m.sender_address}  # type: ignore[union-attr]
+            for m, case_id, (_id, name) in zip(messages, cases, contact_of, strict=True)]
+        ).scalars())
+        self._keep_mail(session, mailbox, uidvalidity, mails, cases, rows, now)
+        audit.record_many(session, actor, at=now, events=[
+            *(("case.create", case_id, {"channel": channel.name, "status": "new",
+                                        "contact": contact_id})
+              for case_id, (contact_id, _n) in zip(cases, contact_of, strict=True)),
+            *(("message.customer", case_id, {"message": message_id})
+              for case_id, message_id in zip(cases, rows, strict=True))])
+        session.flush()
+        workspace.cases_arrived(session, cases, now)
+        search.index_new_cases(session, cases)
+        return [Receipt(m.uid, "ingested", case_id, new_case=True)
+                for m, case_id in zip(mails, cases, strict=True)]
+
+    def _receive_one(self, session: Session, actor: Actor, mailbox: str, channel: Channel,
+                     uidvalidity: int, mail: MailInput) -> Receipt:
+        known = session.scalar(sa.select(InboundMail.case_id).where(
+            InboundMail.mailbox == mailbox, InboundMail.uidvalidity == uidvalidity,
+            InboundMail.uid == mail.uid))
+        if known is not None or session.scalar(sa.select(sa.func.count()).where(
+                InboundMail.mailbox == mailbox, InboundMail.uidvalidity == uidvalidity,
+                InboundMail.uid == mail.uid)):
+            return Receipt(mail.uid, "known", known)
+        digest = hashlib.sha256(mail.raw).hexdigest()
+        record = InboundMail(mailbox=mailbox, uidvalidity=uidvalidity, uid=mail.uid,
+                             sha256=digest, size=len(mail.raw), received_at=self._now(),
+                             outcome="ingested")
+        # Raw first, in the database itself: atomic with the key and the case.
+        if session.get(StoredFile, digest) is None:
+            session.add(StoredFile(sha256=digest, content=mail.raw))
+        earlier = session.execute(sa.select(InboundMail.case_id, InboundMail.uidvalidity).where(
+            InboundMail.mailbox == mailbox, InboundMail.sha256 == digest).limit(1)).first()
+        if earlier is not None:
+            # The same bytes again (a new UIDVALIDITY, a copy in the folder): no new case.
+            record.outcome, record.case_id = "duplicate", earlier.case_id
+            record.reason = (f"the same mail as before (UIDVALIDITY {earlier.uidvalidity})"
+                             if earlier.uidvalidity != uidvalidity else "the same mail twice")
+            session.add(record)
+            return Receipt(mail.uid, "duplicate", earlier.case_id)
+        if mail.bounce is not None or mail.log_only:
+            # A machine's report on a mail of ours, or list mail to be logged: kept
+            # with what it is about, on no case of its own and never answered.
+            if mail.bounce is not None:
+                record.case_id, record.reason = self._bounced(session, mail.bounce)
+                record.outcome = "bounce"
+            else:
+                record.outcome, record.reason = "logged", mail.log_only
+            session.add(record)
+            return Receipt(mail.uid, record.outcome, record.case_id)
+        message = mail.message
+        if message is None:  # unreadable: still a message on a case, the raw mail with it
+            record.outcome, record.reason = "quarantined", mail.problem
+            message = MessageInput(
+                f"This mail could not be read ({mail.problem}). The original is attached.",
+                attachments=(AttachmentInput("original.eml", mail.raw, "message/rfc822"),))
+        case = thread_of(session, mail, message.sender_address)
+        # Shown as the mail names its sender (an answer may come from a colleague).
+        message = replace(message, author=one_line(mail.sender_name)[:200]
+                          or message.sender_address)
+        new = case is None
+        if case is None:
+            contact = mail_contact(session, mail.sender_name, message.sender_address,
+                                    self._now())
+            message = replace(message, author=contact.name)
+            case = insert_case(session, actor, channel, contact,
+                             title=mail_title(mail.subject), escalated=False, priority=None,
+                             labels=(), now=self._now())
+            row = self._append_inbound(session, actor, case, message)
+            search.index_new_case(session, case.id)  # type: ignore[arg-type]
+        else:
+            case, row = self._add_inbound(session, actor, case, message)
+        for filename, size in mail.too_large:
+            self._event(session, case, too_large_note(filename, size))
+        record.case_id, record.message_id = case.id, row.id
+        session.add(record)
+        return Receipt(mail.uid, record.outcome, case.id, new_case=new)
+
+    def _bounced(self, session: Session, bounce: BounceInput) -> tuple[int | None, str]:
+        """Mark the mail of ours a bounce returns: failed, with the server's reason on
+        its case (a delay only told). (its case, the reason recorded with the bounce)"""
+        found = session.execute(sa.select(Outbox).join(
+            Message, Message.id == Outbox.message_id).where(
+            Message.mail_message_id.in_(list(bounce.message_ids))).limit(1)).scalar()
+        if found is None:
+            return None, f"a delivery report on no mail of ours: {bounce.reason}"[:1000]
+        case = session.get_one(Case, found.case_id)
+        to = one_line(bounce.recipient or found.to_addr)
+        if not bounce.failed:
+            self._event(session, case, f"Delivery delayed: {bounce.reason} (the reply to {to})")
+            return case.id, f"delayed: {bounce.reason}"[:1000]
+        self._event(session, case, f"Delivery failed: {bounce.reason} (the reply to {to})")
+        # The server had taken it (sent), or we could not tell (unknown): now we know.
+        if found.state in (OutboxState.SENT.value, OutboxState.UNKNOWN.value):
+            found.state, found.updated_at = OutboxState.FAILED.value, self._now()
+            found.last_error = one_line(f"returned: {bounce.reason}")[:1000]
+            audit.record(session, SYSTEM, "outbox.bounced", at=self._now(), case_id=case.id,
+                         after={"outbox": found.id, "error": found.last_error})
+        return case.id, f"failed: {bounce.reason}"[:1000]
+
+    def inbound(self, outcomes: Sequence[str] = (), limit: int = 100) -> list[InboundView]:
+        """The newest fetched mails (with these outcomes): for a supervisor, every
+        skip visible — duplicates and quarantined mail with their reasons."""
+
+        def work(session: Session, actor: Actor) -> list[InboundView]:
+            require_supervisor(actor, "review the fetched mail")
+            query = sa.select(InboundMail).order_by(InboundMail.id.desc()).limit(limit)
+            if outcomes:
+                query = query.where(InboundMail.outcome.in_(list(outcomes)))
+            return [InboundView(r.id, r.mailbox, r.uid, r.received_at, r.outcome,  # type: ignore[arg-type]
+                                r.reason, r.case_id, r.size) for r in session.scalars(query)]
+
+        return self._read(work)
+
+    def mail_pending_on_server(self, mailbox: str, uidvalidity: int) -> list[int]:
+        """UIDs whose \\Seen flag or move is still to be done (a crash came between
+        the commit and the server)."""
+
+        def work(session: Session, actor: Actor) -> list[int]:
+            return list(session.scalars(sa.select(InboundMail.uid).where(
+                InboundMail.mailbox == mailbox, InboundMail.uidvalidity == uidvalidity,
+                InboundMail.server_done.is_(False)).order_by(InboundMail.uid)))
+
+        return self._read(work)
+
+    def mail_done_on_server(self, mailbox: str, uidvalidity: int, uids: Sequence[int]) -> None:
+        def work(session: Session) -> None:
+            session.execute(sa.update(InboundMail).where(
+                InboundMail.mailbox == mailbox, InboundMail.uidvalidity == uidvalidity,
+                InboundMail.uid.in_(list(uids))).values(server_done=True))
+
+        if uids:
+            self.db.write(work)
+
+    def mailbox_position(self, mailbox: str) -> tuple[int, int]:
+        """(UIDVALIDITY, the highest UID ingested) of a mailbox; (0, 0) when new."""
+
+        def work(session: Session, actor: Actor) -> tuple[int, int]:
+            state = session.get(MailboxState, mailbox)
+            return (state.uidvalidity, state.last_uid) if state else (0, 0)
+
+        return self._read(work)

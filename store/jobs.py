@@ -1,0 +1,253 @@
+"""The scheduler's set-wise jobs: advancing cases by time (auto-close, archive),
+purging by the retention policy, and service-level due times and marks.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from store import audit, search
+from store.core import ServiceCore
+from store.files import FileStore
+from store.inputs import Purged
+from store.lifecycle import (
+    ENDED,
+    check_transition,
+)
+from store.models import (
+    Attachment,
+    AuditEvent,
+    Case,
+    CaseLink,
+    Contact,
+    InboundMail,
+    Mention,
+    Message,
+    MessageKind,
+    Outbox,
+    Setting,
+    Status,
+    Watch,
+    WorkspaceEntry,
+)
+from store.permissions import (
+    SYSTEM,
+    Actor,
+)
+from store.records import SLA_SETTING, with_merged
+from store.sla import SlaPolicy, SlaSettings
+
+
+class JobOps(ServiceCore):
+    """The scheduler's set-wise jobs."""
+
+    def advance(self, start: str, target: str, *, since_before: datetime,
+                reason: str, limit: int = 5000, dry_run: bool = False) -> list[int]:
+        """The scheduler's moves, set-wise: cases that became `start` (solved, closed)
+        before `since_before` move to `target` (closed, archived) — at most `limit`
+        in this one transaction, so that a job interrupted between batches leaves
+        every case either moved, with its event and audit, or untouched. Returns the
+        numbers moved; call again until it returns none."""
+        begin, end = Status(start), Status(target)
+        stamp = {Status.SOLVED: "solved_at", Status.CLOSED: "closed_at"}[begin]
+        mark = {Status.CLOSED: "closed_at", Status.ARCHIVED: "archived_at"}[end]
+
+        def work(session: Session, actor: Actor) -> list[int]:
+            self._require_system(actor)
+            check_transition(begin, end, actor.kind)
+            now, conn = self._now(), session.connection()
+            table = Case.__table__  # type: ignore[attr-defined]
+            due = sa.select(table.c.id).where(
+                table.c.status == begin.value, table.c[stamp] < since_before
+            ).order_by(table.c.id).limit(limit)
+            if dry_run:
+                return list(conn.execute(due).scalars())
+            # Status and time again on the row itself: under READ COMMITTED the UPDATE
+            # may have waited for a row that was reopened and solved again meanwhile.
+            moved = sorted(conn.execute(sa.update(table).where(
+                table.c.id.in_(due.scalar_subquery()), table.c.status == begin.value,
+                table.c[stamp] < since_before
+            ).values({"status": end.value, mark: now, "version": table.c.version + 1,
+                      "updated_at": sa.case((table.c.updated_at < now, now),
+                                            else_=table.c.updated_at)}
+                     ).returning(table.c.id)).scalars())
+            if not moved:
+                return []
+            # The event, audit record and change-feed row of each, written by the
+            # database from the moved cases (INSERT … SELECT), not row by row.
+            these = sa.select(table.c.id).where(table.c.id.in_(moved))
+            message = Message.__table__  # type: ignore[attr-defined]
+            conn.execute(sa.insert(message).from_select(
+                ["case_id", "kind", "author", "text", "flags", "created_at", "origin_case_id",
+                 "sender_address"],
+                sa.select(table.c.id, sa.literal(MessageKind.EVENT.value),
+                          sa.literal(SYSTEM.display),
+                          sa.literal(f"Status: {begin.value} → {end.value} ({reason})"),
+                          sa.literal(""), sa.literal(now, message.c.created_at.type),
+                          table.c.id, sa.literal("")).where(table.c.id.in_(moved))))
+            audit.record_set(session, actor, at=now, action="case.status", cases=these,
+                             before={"status": begin.value}, after={"status": end.value})
+            return moved
+
+        return self._write(work)
+
+    def purge(self, archived_before: datetime, *, dry_run: bool = False,
+              limit: int = 500) -> list[Purged]:
+        """Retention: archived cases archived before `archived_before` go — their
+        conversation, attachments, raw mail, and contacts no other case has — and
+        with each the cases merged into it (a merged case keeps its old status and
+        points to the survivor). Each leaves one audit record with no personal data
+        (its number and dates), and its older audit records lose their values. At
+        most `limit` archived cases per transaction; call again until it returns none.
+        `dry_run`: what would go, nothing done."""
+
+        def work(session: Session, actor: Actor) -> tuple[list[Purged], set[str]]:
+            self._require_system(actor)
+            archived = list(session.scalars(sa.select(Case).where(
+                Case.status == Status.ARCHIVED.value, Case.archived_at < archived_before,
+                Case.merged_into_id.is_(None),  # goes with its survivor
+            ).order_by(Case.id).limit(limit)))
+            cases = with_merged(session, archived)
+            ids = sorted(cases)
+            if not ids:
+                return [], set()
+            messages = sa.select(Message.id).where(Message.case_id.in_(ids))
+            counts = dict(session.execute(sa.select(Message.case_id, sa.func.count()).where(
+                Message.case_id.in_(ids)).group_by(Message.case_id)).all())
+            contacts = {c.contact_id for c, _ in cases.values()}
+            shared = set(session.scalars(sa.select(Case.contact_id).where(
+                Case.contact_id.in_(contacts), Case.id.not_in(ids))))
+            report = [Purged(n, cases[n][1].archived_at, counts.get(n, 0),  # type: ignore[arg-type]
+                             cases[n][0].contact_id not in shared) for n in ids]
+            if dry_run:
+                return report, set()
+            now = self._now()
+            search.forget_cases(session, ids)  # type: ignore[arg-type]
+            # The raw mail of these cases' messages (and of any mail filed on them).
+            mail = sa.or_(InboundMail.case_id.in_(ids), InboundMail.message_id.in_(messages))
+            digests = set(session.scalars(sa.select(Attachment.sha256).where(
+                Attachment.message_id.in_(messages)))) | set(session.scalars(sa.select(
+                    InboundMail.sha256).where(mail)))
+            for table, where in (
+                (Attachment, Attachment.message_id.in_(messages)),
+                (Mention, Mention.message_id.in_(messages)),
+                (Outbox, sa.or_(Outbox.case_id.in_(ids), Outbox.message_id.in_(messages))),
+                (InboundMail, mail),
+                (Message, Message.case_id.in_(ids)),
+                (Watch, Watch.case_id.in_(ids)),
+                (WorkspaceEntry, WorkspaceEntry.case_id.in_(ids)),
+                (CaseLink, sa.or_(CaseLink.case_id.in_(ids), CaseLink.other_id.in_(ids))),
+            ):
+                session.execute(sa.delete(table).where(where))
+            session.execute(sa.delete(Case).where(Case.id.in_(ids)))
+            session.execute(sa.delete(Contact).where(Contact.id.in_(contacts - shared)))
+            files = FileStore(self.db).forget(session, digests)
+            # The audit trail of a purged case keeps who did what when, not the values.
+            session.execute(sa.update(AuditEvent).where(AuditEvent.case_id.in_(ids)).values(
+                before="", after=""))
+            audit.record_many(session, actor, at=now, events=[
+                ("case.purged", p.number, {"archived_at": p.archived_at.isoformat(),
+                                           "messages": p.messages}) for p in report])
+            return report, files
+
+        report, files = self._write(work)
+        FileStore(self.db).remove(files)  # after the commit: a failed purge keeps them
+        return report
+
+    def set_sla_policy(self, settings: SlaSettings, zone: str) -> int | None:
+        """Store the team's service levels (`init` and every tick do, from the config).
+        Unchanged: None, and nothing is written. Changed (or stored for the first
+        time): new due times apply from now on, and every unfinished case that has
+        none yet gets its own, counted from its creation — so cases that came in
+        before the first tick are not left without. Returns how many got them."""
+        text = json.dumps({"settings": settings.model_dump(), "zone": zone}, sort_keys=True)
+        policy = SlaPolicy(settings, ZoneInfo(zone))
+
+        def work(session: Session, actor: Actor) -> int | None:
+            self._require_system(actor)
+            row = session.get(Setting, SLA_SETTING)
+            if row is not None and row.value == text:
+                return None
+            session.merge(Setting(key=SLA_SETTING, value=text))
+            audit.record(session, actor, "sla.policy", at=self._now(), after=json.loads(text))
+            table = Case.__table__  # type: ignore[attr-defined]
+            rows = session.execute(sa.select(table.c.id, table.c.created_at, table.c.priority,
+                                             Contact.tier).join(
+                Contact, Contact.id == table.c.contact_id).where(
+                table.c.first_response_due.is_(None),
+                table.c.status.not_in([s.value for s in ENDED]))).all()
+            # A solved case was resolved when it was solved (reports count on it).
+            session.execute(sa.update(table).where(
+                table.c.status == Status.SOLVED.value, table.c.resolved_at.is_(None)
+            ).values(resolved_at=table.c.solved_at))
+            if rows:
+                session.connection().execute(sa.update(table).where(
+                    table.c.id == sa.bindparam("case_id")).values(
+                    {k: sa.bindparam(k) for k in ("first_response_due", "first_response_soon",
+                                                  "resolution_due", "resolution_soon")}),
+                    [{"case_id": r.id, **policy.due(r.created_at, r.priority, r.tier)}
+                     for r in rows])
+            return len(rows)
+
+        with self.db.read() as session:  # most ticks change nothing: no write at all
+            row = session.get(Setting, SLA_SETTING)
+            if row is not None and row.value == text:
+                return None
+        return self._write(work)
+
+    def record_sla(self, now: datetime, limit: int = 5000,
+                   dry_run: bool = False) -> dict[str, list[int]]:
+        """Record, once per case, that a first answer or a solution is due soon or
+        overdue — set-wise: an event in the conversation, an audit record and a
+        change-feed row each. Paused (waiting) and finished cases are left alone."""
+        table = Case.__table__  # type: ignore[attr-defined]
+        checks = (("first-soon", "first_response_soon", "first_response_at",
+                   "SLA: the first answer is due soon"),
+                  ("first-breached", "first_response_due", "first_response_at",
+                   "SLA: the first answer is overdue"),
+                  ("resolution-soon", "resolution_soon", "resolved_at",
+                   "SLA: the solution is due soon"),
+                  ("resolution-breached", "resolution_due", "resolved_at",
+                   "SLA: the solution is overdue"))
+
+        def work(session: Session, actor: Actor) -> dict[str, list[int]]:
+            self._require_system(actor)
+            conn, found = session.connection(), {}
+            message = Message.__table__  # type: ignore[attr-defined]
+            for marker, when, done, text in checks:
+                due = sa.select(table.c.id).where(
+                    table.c[when] <= now, table.c[done].is_(None),
+                    table.c.sla_paused_at.is_(None), table.c.merged_into_id.is_(None),
+                    table.c.status.not_in([s.value for s in (Status.SOLVED, *ENDED)]),
+                    sa.not_(table.c.sla_events.contains(marker))).limit(limit)
+                if dry_run:
+                    found[marker] = sorted(conn.execute(due).scalars())
+                    continue
+                # The marker is checked again by the UPDATE itself, so a second
+                # process recording at the same moment finds the rows taken.
+                ids = sorted(conn.execute(sa.update(table).where(
+                    table.c.id.in_(due.scalar_subquery()),
+                    sa.not_(table.c.sla_events.contains(marker))).values(
+                    sla_events=sa.case((table.c.sla_events == "", marker),
+                                       else_=table.c.sla_events + "," + marker)
+                ).returning(table.c.id)).scalars())
+                found[marker] = ids
+                if not ids:
+                    continue
+                conn.execute(sa.insert(message).from_select(
+                    ["case_id", "kind", "author", "text", "flags", "created_at",
+                     "origin_case_id", "sender_address"],
+                    sa.select(table.c.id, sa.literal(MessageKind.EVENT.value),
+                              sa.literal(SYSTEM.display), sa.literal(text), sa.literal(""),
+                              sa.literal(now, message.c.created_at.type), table.c.id,
+                              sa.literal("")).where(table.c.id.in_(ids))))
+                audit.record_set(session, actor, at=now, action=f"sla.{marker}",
+                                 cases=sa.select(table.c.id).where(table.c.id.in_(ids)))
+            return found
+
+        return self._write(work)

@@ -1,0 +1,304 @@
+"""Agents, channels and their members, preferences, quick replies and the
+supervisor's tallies: who works here and where.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from store import audit
+from store.converters import agent_view, channel_view
+from store.core import ServiceCore
+from store.db import Database
+from store.errors import Forbidden, InvalidInput
+from store.fields import fill_quick_reply, one_line
+from store.inputs import Clock, utcnow
+from store.lifecycle import (
+    ENDED,
+    ActorKind,
+)
+from store.models import (
+    Agent,
+    AgentPreference,
+    Case,
+    Channel,
+    ChannelMember,
+    Contact,
+    Presence,
+    QuickReply,
+    Status,
+    Watch,
+    WorkspaceEntry,
+)
+from store.permissions import (
+    SYSTEM,
+    SYSTEM_LOGIN,
+    Actor,
+    require_case,
+    require_supervisor,
+    visible_channels,
+)
+from store.records import agent_named, can_see, channel_named, insert_agent, insert_channel
+from store.views import (
+    AgentTally,
+    AgentView,
+    ChannelView,
+    ContactView,
+)
+
+
+def bootstrap(db: Database, login: str, *, name: str = "", clock: Clock = utcnow) -> bool:
+    """Make `login` the first supervisor of an empty database. Returns False (and does
+    nothing) when the database already has agents."""
+
+    def work(session: Session) -> bool:
+        if session.scalar(sa.select(sa.func.count()).select_from(Agent)):
+            return False
+        insert_agent(session, login, name=name, email="", supervisor=True, now=clock())
+        audit.record(session, SYSTEM, "agent.add", at=clock(),
+                     after={"login": login, "supervisor": True, "first": True})
+        return True
+
+    return db.write(work)
+
+
+class TeamOps(ServiceCore):
+    """Agents, channels, preferences, quick replies."""
+
+    def whoami(self) -> AgentView:
+        def work(session: Session, actor: Actor) -> AgentView:
+            if actor.agent_id is None:
+                return AgentView(actor.login, actor.display, "", True, True)
+            return agent_view(session, session.get_one(Agent, actor.agent_id))
+
+        return self._read(work)
+
+    def add_agent(
+        self, login: str, *, name: str = "", email: str = "", supervisor: bool = False,
+        ai: bool = False,
+    ) -> AgentView:
+        """Add an agent; `ai` for an AI agent's login (it may never solve a case)."""
+
+        def work(session: Session, actor: Actor) -> AgentView:
+            require_supervisor(actor, "add agents")
+            if ai and supervisor:
+                raise InvalidInput("an AI agent cannot be a supervisor")
+            agent = insert_agent(session, login, name=name, email=email, supervisor=supervisor,
+                               now=self._now(), ai=ai)
+            audit.record(session, actor, "agent.add", at=self._now(),
+                         after={"login": agent.login, "supervisor": supervisor, "ai": ai})
+            return agent_view(session, agent)
+
+        return self._write(work)
+
+    def list_agents(self) -> list[AgentView]:
+        def work(session: Session, actor: Actor) -> list[AgentView]:
+            agents = session.scalars(sa.select(Agent).order_by(Agent.login))
+            return [agent_view(session, a) for a in agents]
+
+        return self._read(work)
+
+    def colleagues_for(self, number: int) -> list[AgentView]:
+        """The active agents who may read case `number` — whom it can be assigned to
+        and who can be mentioned in its notes (not the system)."""
+
+        def work(session: Session, actor: Actor) -> list[AgentView]:
+            case = require_case(session, actor, number)
+            agents = session.scalars(sa.select(Agent).where(
+                Agent.is_active, Agent.login != SYSTEM_LOGIN).order_by(Agent.login))
+            return [agent_view(session, a) for a in agents if can_see(session, a.login, case)]
+
+        return self._read(work)
+
+    def assignable_for(self, number: int) -> list[tuple[AgentView, bool]]:
+        """Whom case `number` can be assigned to, each with whether they would join its
+        channel by it: the colleagues who read it — for a supervisor, anyone active."""
+
+        def work(session: Session, actor: Actor) -> list[tuple[AgentView, bool]]:
+            case = require_case(session, actor, number)
+            agents = session.scalars(sa.select(Agent).where(
+                Agent.is_active, Agent.login != SYSTEM_LOGIN).order_by(Agent.login))
+            anyone = actor.kind is ActorKind.SUPERVISOR
+            found = [(a, can_see(session, a.login, case)) for a in agents]
+            return [(agent_view(session, a), not sees) for a, sees in found
+                    if sees or anyone and not a.is_ai]
+
+        return self._read(work)
+
+    def add_channel(self, name: str, *, kind: str, address: str = "") -> ChannelView:
+        def work(session: Session, actor: Actor) -> ChannelView:
+            require_supervisor(actor, "add channels")
+            channel = insert_channel(session, name, kind=kind, address=address, now=self._now())
+            audit.record(session, actor, "channel.add", at=self._now(),
+                         after={"name": channel.name, "kind": channel.kind})
+            return channel_view(session, channel)
+
+        return self._write(work)
+
+    def list_channels(self) -> list[ChannelView]:
+        def work(session: Session, actor: Actor) -> list[ChannelView]:
+            channels = session.scalars(sa.select(Channel).order_by(Channel.name))
+            return [channel_view(session, c) for c in channels]
+
+        return self._read(work)
+
+    def set_membership(self, channel: str, login: str, *, member: bool) -> ChannelView:
+        """Add `login` to `channel` (member=True) or remove them."""
+
+        def work(session: Session, actor: Actor) -> ChannelView:
+            require_supervisor(actor, "change channel members")
+            ch = channel_named(session, channel)
+            agent = agent_named(session, login)
+            row = session.get(ChannelMember, (ch.id, agent.id))
+            if member and row is None:
+                session.add(ChannelMember(channel_id=ch.id, agent_id=agent.id))
+            elif not member and row is not None:
+                session.delete(row)
+                if not agent.is_supervisor:  # (a supervisor still reads the channel)
+                    self._drop_channel_rows(session, agent, ch)
+                    self._unassign_leaver(session, actor, agent, ch)
+            else:
+                return channel_view(session, ch)
+            audit.record(session, actor, "channel.member." + ("add" if member else "remove"),
+                         at=self._now(), after={"channel": ch.name, "login": agent.login})
+            session.flush()
+            return channel_view(session, ch)
+
+        return self._write(work)
+
+    def _unassign_leaver(self, session: Session, actor: Actor, agent: Agent,
+                         channel: Channel) -> None:
+        """Who owns a case must read it: the ongoing cases of a channel an agent left
+        are nobody's, said in each (ended ones keep their history)."""
+        cases = session.scalars(sa.select(Case).where(
+            Case.channel_id == channel.id, Case.assignee_id == agent.id,
+            Case.merged_into_id.is_(None), Case.status.not_in([s.value for s in ENDED])))
+        for case in cases:
+            case.assignee_id = None
+            self._bump(case)
+            audit.record(session, actor, "case.assign", at=self._now(), case_id=case.id,
+                         before={"assignee": agent.login}, after={"assignee": None})
+            self._event(session, case, f"Unassigned: {agent.login} is not in {channel.name}",
+                        actor=actor)
+
+    @staticmethod
+    def _drop_channel_rows(session: Session, agent: Agent, channel: Channel) -> None:
+        """An agent who left a channel keeps no watches, workspace entries or presence
+        in its cases: they could neither read nor remove them (and would come back,
+        unread, on rejoining)."""
+        in_channel = sa.select(Case.id).where(Case.channel_id == channel.id)
+        for table in (Watch, WorkspaceEntry, Presence):
+            session.execute(sa.delete(table).where(table.agent_id == agent.id,
+                                                   table.case_id.in_(in_channel)))
+
+    def preference(self, key: str, default: str = "") -> str:
+        def work(session: Session, actor: Actor) -> str:
+            if actor.agent_id is None:
+                return default
+            row = session.get(AgentPreference, (actor.agent_id, key))
+            return row.value if row is not None else default
+
+        return self._read(work)
+
+    def set_preference(self, key: str, value: str) -> None:
+        def work(session: Session, actor: Actor) -> None:
+            if actor.agent_id is None:
+                raise Forbidden(f"{actor.login} keeps no preferences")
+            row = session.get(AgentPreference, (actor.agent_id, key))
+            if row is None:
+                session.add(AgentPreference(agent_id=actor.agent_id, key=key, value=value))
+            else:
+                row.value = value
+
+        self._write(work)
+
+    def add_quick_reply(self, title: str, text: str) -> None:
+        """A canned answer for the whole team (supervisors only)."""
+
+        def work(session: Session, actor: Actor) -> None:
+            require_supervisor(actor, "add quick replies")
+            name = one_line(title)
+            if not name or not text.strip():
+                raise InvalidInput("a quick reply needs a title and a text")
+            if session.scalar(sa.select(QuickReply.id).where(QuickReply.title == name)):
+                raise InvalidInput(f"there is already a quick reply {name!r}")
+            session.add(QuickReply(title=name, text=text.strip(), created_at=self._now()))
+            audit.record(session, actor, "quick_reply.add", at=self._now(),
+                         after={"title": name})
+
+        self._write(work)
+
+    def quick_replies(self, number: int | None = None) -> list[tuple[str, str]]:
+        """(title, text) of every quick reply, filled in for case `number`'s contact."""
+
+        def work(session: Session, actor: Actor) -> list[tuple[str, str]]:
+            name = ""
+            if number is not None:
+                case = require_case(session, actor, number)
+                name = session.get_one(Contact, case.contact_id).name
+            rows = session.scalars(sa.select(QuickReply).order_by(QuickReply.title))
+            return [(r.title, fill_quick_reply(r.text, name)) for r in rows]
+
+        return self._read(work)
+
+    def find_contacts(self, text: str, limit: int = 8) -> list[ContactView]:
+        """Contacts whose name, email or phone starts with `text` (any case), among
+        those of cases the actor may see — to pick one for a new case."""
+        prefix = text.strip().casefold().replace("\\", "\\\\").replace("%", "\\%").replace(
+            "_", "\\_") + "%"
+
+        def work(session: Session, actor: Actor) -> list[ContactView]:
+            if prefix == "%":
+                return []
+            fold = (sa.func.casefold if session.get_bind().dialect.name == "sqlite"
+                    else sa.func.lower)  # see Database: SQLite's lower() is ASCII only
+            query = sa.select(Contact).where(sa.or_(
+                fold(Contact.name).like(prefix, escape="\\"),
+                fold(Contact.email).like(prefix, escape="\\"),
+                Contact.phone.like(prefix, escape="\\")))
+            visible = visible_channels(session, actor)
+            if visible is not None:
+                query = query.where(sa.select(Case.id).where(
+                    Case.contact_id == Contact.id,
+                    Case.channel_id.in_(sorted(visible) or [-1])).exists())
+            return [ContactView(c.id, c.name, c.email, c.phone, c.customer_type, c.tier)  # type: ignore[arg-type]
+                    for c in session.scalars(query.order_by(Contact.name).limit(limit))]
+
+        return self._read(work)
+
+    def agent_tallies(self) -> list[AgentTally]:
+        """Every active person with their assigned cases by status and their workspace:
+        the supervisor's agents view."""
+
+        def work(session: Session, actor: Actor) -> list[AgentTally]:
+            require_supervisor(actor, "see every agent's cases")
+            live = sa.and_(Case.merged_into_id.is_(None))
+            assigned: dict[tuple[int, str], int] = {
+                (agent_id, status): n for agent_id, status, n in session.execute(
+                    sa.select(Case.assignee_id, Case.status, sa.func.count())
+                    .where(live, Case.assignee_id.is_not(None), Case.status.in_(
+                        [s.value for s in Status if s not in ENDED and s != Status.SOLVED]))
+                    .group_by(Case.assignee_id, Case.status))}
+            held = {agent_id: (int(total), int(unread)) for agent_id, total, unread
+                    in session.execute(
+                        sa.select(WorkspaceEntry.agent_id, sa.func.count(),
+                                  sa.func.coalesce(sa.func.sum(sa.case(
+                                      (WorkspaceEntry.unread, 1), else_=0)), 0))
+                        .join(Case, Case.id == WorkspaceEntry.case_id)
+                        .where(live, Case.status.not_in([s.value for s in ENDED]))
+                        .group_by(WorkspaceEntry.agent_id))}
+            agents = session.scalars(sa.select(Agent).where(
+                Agent.is_active, Agent.login != SYSTEM_LOGIN).order_by(Agent.login))
+            tallies = []
+            for agent in agents:
+                view = agent_view(session, agent)
+                total, unread = held.get(agent.id, (0, 0))  # type: ignore[arg-type]
+                n = {s: assigned.get((agent.id, s.value), 0) for s in Status}  # type: ignore[arg-type]
+                tallies.append(AgentTally(
+                    agent.login, agent.name, agent.is_supervisor,
+                    n[Status.NEW] + n[Status.OPEN], n[Status.ESCALATED], n[Status.WAITING],
+                    n[Status.PARKED], total, unread, view.channels))
+            return tallies
+
+        return self._read(work)

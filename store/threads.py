@@ -1,0 +1,128 @@
+"""Which case a mail joins: by the Message-IDs it answers (ours first), then by the
+`[#number]` in its subject — only from that case's contact or someone who already
+wrote in it, so a stranger quoting a case number never reaches another customer's case.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from store.fields import one_line
+from store.inputs import MailInput
+from store.lifecycle import ENDED
+from store.models import (
+    Case,
+    Contact,
+    InboundMail,
+    Message,
+    MessageKind,
+    Status,
+)
+from store.records import follow_merges
+
+TAG_RE = re.compile(r"\s*\[#\d{1,12}\]\s*")
+REPLY_PREFIX_RE = re.compile(r"^\s*((re|sv|vs|aw|fw|fwd|vb)\s*:\s*)+", re.IGNORECASE)
+
+
+def thread_of(session: Session, mail: MailInput, sender: str) -> Case | None:
+    """The case a mail answers: by the Message-IDs it refers to (ours first: whoever
+    quotes them saw our mail), then by a `[#number]` in the subject — but only from
+    that case's contact or someone who already wrote in it, so that a stranger quoting
+    a case number never lands on (or sees) another customer's case."""
+    if mail.thread_ids:
+        ids = list(mail.thread_ids)
+        found = session.execute(sa.select(Message.case_id).where(
+            Message.mail_message_id.in_(ids)).order_by(
+            (Message.kind == MessageKind.REPLY.value).desc(), Message.id.desc()).limit(1)
+        ).scalar()
+        if found is not None:
+            return follow_merges(session, session.get_one(Case, found))
+    if mail.case_tag is not None and sender:
+        case = session.get(Case, mail.case_tag)
+        if case is None:
+            return None
+        contact = session.get_one(Contact, case.contact_id)
+        took_part = session.scalar(sa.select(sa.func.count()).where(
+            Message.case_id == case.id, Message.sender_address == sender))
+        if contact.email == sender or took_part:
+            return follow_merges(session, case)
+    return None
+
+
+def mail_title(subject: str) -> str:
+    title = REPLY_PREFIX_RE.sub("", TAG_RE.sub(" ", subject)).strip()
+    return title if one_line(title) else "(no subject)"
+
+
+def sort_mail(session: Session, mailbox: str, uidvalidity: int,
+               mails: Sequence[MailInput]
+               ) -> tuple[list[MailInput], list[tuple[MailInput, int | str]],
+                          list[MailInput]]:
+    """Sort a batch: (mails that start a new case; plain answers, each with the
+    open case it lands on — or the Message-ID of the batch's own new mail it
+    answers; the rest, one by one: tags, merged or ended cases, duplicates,
+    unreadable mail). The answers' case is the one `thread_of` would pick."""
+    digests = {hashlib.sha256(m.raw).hexdigest() for m in mails}
+    stored = set(session.scalars(sa.select(InboundMail.sha256).where(
+        InboundMail.mailbox == mailbox, InboundMail.sha256.in_(digests))))
+    known = set(session.scalars(sa.select(InboundMail.uid).where(
+        InboundMail.mailbox == mailbox, InboundMail.uidvalidity == uidvalidity,
+        InboundMail.uid.in_([m.uid for m in mails]))))
+    referred = {i for m in mails for i in m.thread_ids}
+    # Each referred Message-ID's case, ours first, the newest first (as `thread_of`).
+    best: dict[str, tuple[bool, int, int]] = {}
+    if referred:
+        for mail_id, case_id, kind, row_id in session.execute(sa.select(
+                Message.mail_message_id, Message.case_id, Message.kind, Message.id).where(
+                Message.mail_message_id.in_(referred))):
+            rank = (kind == MessageKind.REPLY.value, row_id, case_id)
+            best[mail_id] = max(best.get(mail_id, rank), rank)
+    # Locked (PostgreSQL): no scheduler closes one of them before the answers land.
+    cases = {c.id: c for c in session.execute(sa.select(
+        Case.id, Case.status, Case.merged_into_id).where(
+        Case.id.in_({b[2] for b in best.values()})).with_for_update())} if best else {}
+    tags = {m.case_tag for m in mails if m.case_tag is not None}
+    tagged = set(session.scalars(sa.select(Case.id).where(Case.id.in_(tags)))) if tags \
+        else set()
+    fresh: list[MailInput] = []
+    answers: list[tuple[MailInput, int | str]] = []
+    rest: list[MailInput] = []
+    # Where each mail of the batch went, by its Message-ID: a later mail answering
+    # it follows it (a new case's own ID stands for that case until it exists).
+    went: dict[str, int | str | None] = {}
+    seen_digests: set[str] = set()
+    for mail in mails:
+        digest = hashlib.sha256(mail.raw).hexdigest()
+        readable = (mail.message is not None and mail.uid not in known
+                    and digest not in stored and digest not in seen_digests
+                    and mail.bounce is None and not mail.log_only)
+        seen_digests.add(digest)
+        hits = [best[i] for i in mail.thread_ids if i in best]
+        ours = any(h[0] for h in hits)  # one of our own mails: it decides
+        earlier = next((went[i] for i in mail.thread_ids if i in went), "")
+        target: int | str | None
+        if not readable:
+            target = None
+        elif hits and (ours or earlier == ""):
+            case = cases[max(hits)[2]]
+            open_case = case.merged_into_id is None and Status(case.status) not in ENDED
+            target = max(hits)[2] if open_case else None
+        elif earlier != "":
+            target = earlier  # None: that mail goes one by one, so does this
+        elif mail.case_tag in tagged:
+            target = None
+        else:
+            target = mail.message.mail_message_id or f"uid:{mail.uid}"  # type: ignore[union-attr]
+            fresh.append(mail)
+        if mail.message is not None and mail.message.mail_message_id:
+            went.setdefault(mail.message.mail_message_id, target)
+        if target is None:
+            rest.append(mail)
+        elif mail not in fresh:
+            answers.append((mail, target))
+    return fresh, answers, rest
