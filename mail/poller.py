@@ -102,11 +102,12 @@ def _mail_input(uid: int, raw: bytes, parsed: ParsedMail, settings: MailSettings
         text=text, flags=parsed.flags,
         mail_message_id=parsed.message_id, attachments=kept,
         sender_address=parsed.sender_address)
-    bounce = parsed.bounce and BounceInput(
-        parsed.bounce.message_ids, parsed.bounce.recipient, parsed.bounce.reason,
-        parsed.bounce.failed)
+    bounce = None
+    if parsed.bounce is not None:
+        b = parsed.bounce
+        bounce = BounceInput(b.message_ids, b.recipient, b.reason, b.action)
     log_only = "list or bulk mail ([mail] list_mail = \"log\")" if (
-        "bulk" in parsed.flags and settings.list_mail == "log" and bounce is None) else ""
+        "bulk" in parsed.flags and settings.list_mail == "log") else ""
     return MailInput(uid, raw, message, subject=parsed.subject,
                      sender_name=parsed.sender_name, thread_ids=parsed.thread_ids,
                      case_tag=parsed.case_tag, too_large=parsed.too_large, bounce=bounce,

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from mail.parse import Limits
+from mail.mime import Limits
 
 Security = Literal["ssl", "starttls", "none"]
 
@@ -164,11 +164,13 @@ class MailSettings(BaseModel):
         default=100, gt=0, description="The attachments of one mail together: past this "
         "the rest are left in the original mail, as above.")
     max_parts: int = Field(
-        default=500, ge=1, le=100_000, description="MIME parts read of one mail; the rest "
-        "is left in the original mail, and the case says so (a mail of 20,000 tiny parts "
-        "would otherwise cost 20,000 files and minutes of the database).")
+        default=Limits.max_parts, ge=1, le=100_000,
+        description="MIME parts read of one mail; the rest is left in the original mail, "
+        "and the case says so (a mail of 20,000 tiny parts would otherwise cost 20,000 "
+        "files and minutes of the database).")
     max_depth: int = Field(
-        default=20, ge=1, le=1000, description="How deep parts nested in parts are read.")
+        default=Limits.max_depth, ge=1, le=1000,
+        description="How deep parts nested in parts are read.")
     list_mail: Literal["case", "log"] = Field(
         default="case", description='Mail from lists and bulk senders: "case" (a case '
         'flagged as such, never acknowledged) or "log" (kept and logged, on no case).')

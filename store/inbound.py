@@ -52,7 +52,13 @@ from store.permissions import (
     Actor,
     require_supervisor,
 )
-from store.records import channel_named, find_or_add_contact, insert_case, sla_policy
+from store.records import (
+    channel_named,
+    find_or_add_contact,
+    follow_merges,
+    insert_case,
+    sla_policy,
+)
 from store.threads import mail_title, sort_mail, thread_of
 
 
@@ -137,8 +143,12 @@ class InboundOps(ServiceCore):
             state.updated_at = self._now()
             return receipts
 
-        FileStore(self.db).write_ahead(item.content for m in mails if m.message is not None
-                                       for item in m.message.attachments)
+        # A bounce's attachments (the returned mail) are stored only if it is no bounce
+        # of ours after all: then inside the transaction, rarely.
+        FileStore(self.db).write_ahead([
+            *(item.content for m in mails if m.message is not None and m.bounce is None
+              for item in m.message.attachments),
+            *(m.raw for m in mails if m.message is None)])  # unreadable: the original.eml
         return self.db.write(lambda session: work(session, self._actor(session)), durable=True)
 
 
@@ -302,16 +312,14 @@ class InboundOps(ServiceCore):
                              if earlier.uidvalidity != uidvalidity else "the same mail twice")
             session.add(record)
             return Receipt(mail.uid, "duplicate", earlier.case_id)
-        if mail.bounce is not None or mail.log_only:
-            # A machine's report on a mail of ours, or list mail to be logged: kept
-            # with what it is about, on no case of its own and never answered.
-            if mail.bounce is not None:
-                record.case_id, record.reason = self._bounced(session, mail.bounce)
-                record.outcome = "bounce"
-            else:
-                record.outcome, record.reason = "logged", mail.log_only
-            session.add(record)
-            return Receipt(mail.uid, record.outcome, record.case_id)
+        if mail.bounce is not None:
+            # A report on a mail of ours from this channel's address: on that mail's
+            # case, never a case of its own. One that matches none is ordinary mail.
+            bounced = self._bounced(session, channel, mail.bounce)
+            if bounced is not None:
+                record.outcome, (record.case_id, record.reason) = "bounce", bounced
+                session.add(record)
+                return Receipt(mail.uid, "bounce", record.case_id)
         message = mail.message
         if message is None:  # unreadable: still a message on a case, the raw mail with it
             record.outcome, record.reason = "quarantined", mail.problem
@@ -319,6 +327,12 @@ class InboundOps(ServiceCore):
                 f"This mail could not be read ({mail.problem}). The original is attached.",
                 attachments=(AttachmentInput("original.eml", mail.raw, "message/rfc822"),))
         case = thread_of(session, mail, message.sender_address)
+        if case is None and mail.log_only:
+            # List mail to be logged only: kept, on no case, never answered (an answer
+            # in one of our threads that came through a list still lands on its case).
+            record.outcome, record.reason = "logged", mail.log_only
+            session.add(record)
+            return Receipt(mail.uid, "logged", None)
         # Shown as the mail names its sender (an answer may come from a colleague).
         message = replace(message, author=one_line(mail.sender_name)[:200]
                           or message.sender_address)
@@ -340,20 +354,26 @@ class InboundOps(ServiceCore):
         session.add(record)
         return Receipt(mail.uid, record.outcome, case.id, new_case=new)
 
-    def _bounced(self, session: Session, bounce: BounceInput) -> tuple[int | None, str]:
-        """Mark the mail of ours a bounce returns: failed, with the server's reason on
-        its case (a delay only told). (its case, the reason recorded with the bounce)"""
-        found = session.execute(sa.select(Outbox).join(
-            Message, Message.id == Outbox.message_id).where(
-            Message.mail_message_id.in_(list(bounce.message_ids))).limit(1)).scalar()
+    def _bounced(self, session: Session, channel: Channel, bounce: BounceInput
+                 ) -> tuple[int, str] | None:
+        """Mark the mail of ours a bounce returns failed, the server's reason on its case
+        (a delay only told there): (its case, the reason kept with the bounce); None
+        when it names no mail of ours sent from `channel` (to its recipient)."""
+        query = sa.select(Outbox).join(Message, Message.id == Outbox.message_id).where(
+            Message.mail_message_id.in_(list(bounce.message_ids)),
+            sa.func.lower(Outbox.from_addr) == channel.address.lower())
+        if bounce.recipient:
+            query = query.where(sa.func.lower(Outbox.to_addr) == bounce.recipient)
+        found = session.execute(query.limit(1)).scalar()
         if found is None:
-            return None, f"a delivery report on no mail of ours: {bounce.reason}"[:1000]
-        case = session.get_one(Case, found.case_id)
-        to = one_line(bounce.recipient or found.to_addr)
-        if not bounce.failed:
-            self._event(session, case, f"Delivery delayed: {bounce.reason} (the reply to {to})")
+            return None
+        case = follow_merges(session, session.get_one(Case, found.case_id))
+        what = "acknowledgement" if found.auto_submitted else "reply"
+        to = one_line(found.to_addr)
+        if bounce.action != "failed":
+            self._event(session, case, f"Delivery delayed: {bounce.reason} (the {what} to {to})")
             return case.id, f"delayed: {bounce.reason}"[:1000]
-        self._event(session, case, f"Delivery failed: {bounce.reason} (the reply to {to})")
+        self._event(session, case, f"Delivery failed: {bounce.reason} (the {what} to {to})")
         # The server had taken it (sent), or we could not tell (unknown): now we know.
         if found.state in (OutboxState.SENT.value, OutboxState.UNKNOWN.value):
             found.state, found.updated_at = OutboxState.FAILED.value, self._now()

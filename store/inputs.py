@@ -80,7 +80,7 @@ class BounceInput:
     message_ids: tuple[str, ...]
     recipient: str
     reason: str
-    failed: bool  # False: delayed, not lost
+    action: str  # failed | delayed (not lost yet)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -60,16 +61,19 @@ def create_private_file(path: Path, mode: int) -> bool:
 
 
 def write_private_file(path: Path, data: bytes, mode: int) -> None:
-    """Write `data` to `path` atomically with exactly `mode`."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    """Write `data` to `path` atomically with exactly `mode`. The temporary file's name
+    is its own (two threads writing the same file never share one)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, mode)
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+        with os.fdopen(fd, "wb") as out:  # writes all of it (os.write may write less)
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def open_private_append(path: Path, modes: Modes) -> BinaryIO:

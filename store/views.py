@@ -137,8 +137,10 @@ class MessageView:
         name is whatever the sender typed, and may look like another address)."""
         if not self.sender_address or self.sender_address == self.author:
             return self.author
-        if "@" in self.author or "<" in self.author:  # quoted: plainly a name, not an address
-            return f'"{self.author}" <{self.sender_address}>'
+        if any(ch in self.author for ch in '@<>"'):
+            # A name that looks like an address: the real one first, the name after as
+            # plainly a name (its own quotes cannot close ours).
+            return f'{self.sender_address} ("{self.author.replace(chr(34), chr(39))}")'
         return f"{self.author} <{self.sender_address}>"
 
 

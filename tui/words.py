@@ -7,7 +7,7 @@ placeholders — `tr("Svaret skickat på #{number}.").format(number=n)` — and 
 (a title, a name, a login) never becomes a key. `N_` marks a Swedish text that is kept
 for later (in a table) and passes `tr` where it is shown; key descriptions pass it in
 `translate_bindings`. tests/tui/test_language.py checks that every key has its English.
-The command line (tui/cli.py) speaks English and does not come here.
+The command line (cli/) speaks English and does not come here.
 """
 
 from __future__ import annotations
@@ -150,12 +150,18 @@ _EVENTS = [
     (r"The customer wrote again: follow-up is #(?P<number>\d+)",
      N_("Kunden skrev igen: uppföljningen är #{number}"),
      "The customer wrote again: follow-up is #{number}"),
-    (r"Delivery failed: (?P<why>.+) \(the reply to (?P<to>\S*)\)",
+    (r"Delivery failed: (?P<why>.+) \(the reply to (?P<to>.*)\)",
      N_("Leveransen misslyckades: {why} (svaret till {to})"),
      "Delivery failed: {why} (the reply to {to})"),
-    (r"Delivery delayed: (?P<why>.+) \(the reply to (?P<to>\S*)\)",
+    (r"Delivery failed: (?P<why>.+) \(the acknowledgement to (?P<to>.*)\)",
+     N_("Leveransen misslyckades: {why} (mottagningsbeskedet till {to})"),
+     "Delivery failed: {why} (the acknowledgement to {to})"),
+    (r"Delivery delayed: (?P<why>.+) \(the reply to (?P<to>.*)\)",
      N_("Leveransen är försenad: {why} (svaret till {to})"),
      "Delivery delayed: {why} (the reply to {to})"),
+    (r"Delivery delayed: (?P<why>.+) \(the acknowledgement to (?P<to>.*)\)",
+     N_("Leveransen är försenad: {why} (mottagningsbeskedet till {to})"),
+     "Delivery delayed: {why} (the acknowledgement to {to})"),
     (r"SLA: the first answer is due soon", N_("SLA: första svaret ska ges snart"),
      "SLA: the first answer is due soon"),
     (r"SLA: the first answer is overdue", N_("SLA: första svaret är försenat"),

@@ -118,3 +118,45 @@ def test_a_mime_bomb_is_taken_while_a_colleague_writes(
     assert raw == len(many_parts() if bomb == "parts" else nested())  # the raw mail kept
     (after,) = cases_of(team, "efter@example.se")
     assert len(after.messages[0].attachments) == 2
+
+
+@pytest.mark.parametrize("form", ["RFC 2231 boundary", "a long boundary", "bare CR lines"])
+def test_the_part_limit_holds_however_the_boundary_is_written(form: str) -> None:
+    raw = many_parts(2000)
+    if form == "RFC 2231 boundary":
+        raw = raw.replace(b'boundary="b"', b"boundary*=us-ascii''b", 1)
+    elif form == "a long boundary":
+        raw = raw.replace(b'boundary="b"', b'boundary="' + b"x" * 300 + b'"', 1).replace(
+            b"\r\n--b", b"\r\n--" + b"x" * 300)
+    else:
+        raw = raw.replace(b"\r\n", b"\r")
+    parsed = parse(raw, Limits(max_parts=100))
+    assert len(parsed.attachments) <= 100
+    assert parsed.problems[0] == ("more than 100 parts: the rest was not read (the "
+                                  "original mail keeps it)")
+
+
+def test_a_text_past_its_limit_is_cut_and_said() -> None:
+    raw = (b"From: Lang <lang@example.se>\r\nSubject: Lang\r\n"
+           b"Content-Type: text/plain; charset=utf-8\r\n\r\n" + b"abc " * 1000)
+    parsed = parse(raw, Limits(max_text_chars=100))
+    assert len(parsed.text) <= 100
+    assert parsed.problems[0].startswith("a text longer than 100 characters")
+
+
+def test_only_the_nearest_references_are_read() -> None:
+    refs = " ".join(f"<r{i}@example.se>" for i in range(5000))
+    parsed = parse(b"From: a@example.se\r\nReferences: " + refs.encode() + b"\r\n\r\nx")
+    assert len(parsed.thread_ids) == 20
+    assert parsed.thread_ids[0] == "<r4999@example.se>"
+
+
+def test_a_forwarded_mail_is_kept_byte_for_byte() -> None:
+    inner = ("From: Åsa <asa@example.se>\r\nSubject: Räkning\r\n\r\nHej\r\n").encode()
+    raw = (b"From: Per <per@example.se>\r\nSubject: Fwd\r\nMIME-Version: 1.0\r\n"
+           b"Content-Type: multipart/mixed; boundary=\"B\"\r\n\r\n--B\r\n"
+           b"Content-Type: text/plain\r\n\r\nSe nedan.\r\n--B\r\n"
+           b"Content-Type: message/rfc822\r\n\r\n" + inner + b"\r\n--B--\r\n")
+    (forwarded,) = parse(raw).attachments
+    assert forwarded.content.startswith("From: Åsa <asa@example.se>".encode())
+    assert "Subject: Räkning".encode() in forwarded.content

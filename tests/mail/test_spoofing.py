@@ -60,8 +60,8 @@ def test_a_name_that_claims_a_customers_address_never_reaches_their_case(
     assert theirs.contact.email == _address(SPOOFS[name])
     (first,) = [m for m in theirs.messages if m.kind == "customer"]
     assert first.sender_address == _address(SPOOFS[name])
-    # The name is shown as text (quoted when it holds an address), the real address beside it.
-    assert first.signed == f'"{first.author}" <{_address(SPOOFS[name])}>'
+    # The name is shown as plainly a name, after the real address.
+    assert first.signed == f'{_address(SPOOFS[name])} ("{first.author}")'
     assert "tomas_aberg@example.net" in first.author
 
 
@@ -118,3 +118,44 @@ def test_raw_utf8_headers_reach_the_case_intact(team, dovecot: Dovecot, mailbox:
     assert case.title == "Hjälp med min beställning"
     assert case.contact.name == "Åsa Öberg"
     assert case.messages[0].text == "Hej!"  # no problem note
+
+
+# From headers that name Tomas's address somewhere while the mail is not his to claim:
+# each is the attacker's address or no sender at all, never Tomas.
+NOT_TOMAS = {
+    "an address before the angle one": ("tomas_aberg@example.net <attacker@evil.example>",
+                                        "attacker@evil.example"),
+    "the same, folded": ("tomas_aberg@example.net\r\n <attacker@evil.example>",
+                         "attacker@evil.example"),
+    "an encoded word in the address": ("Tomas <tomas_aberg@=?us-ascii?q?example=2Enet?=>", ""),
+    "two addresses": ("tomas_aberg@example.net, attacker@evil.example", ""),
+    "two angle addresses": ("<tomas_aberg@example.net> <attacker@evil.example>", ""),
+    "a name and two angle addresses": ("Tomas <tomas_aberg@example.net> <x@evil.example>", ""),
+    "a group": ("Kunder: tomas_aberg@example.net;", ""),
+    "a route": ("<@relay.evil.example:tomas_aberg@example.net>", ""),
+    "a comment inside the address": ("tomas_aberg(x)@example.net", ""),
+    "a quote in the name": ('"Tomas\\" <tomas_aberg@example.net>, \\"" <attacker@evil.example>',
+                            "attacker@evil.example"),
+}
+
+
+@pytest.mark.parametrize("name", NOT_TOMAS)
+def test_no_form_of_from_header_makes_a_stranger_tomas(name: str) -> None:
+    header, expected = NOT_TOMAS[name]
+    parsed = parse(raw_mail(header, "Re: Order 2853 [#1]"))
+    assert parsed.sender_address == expected
+    assert "tomas_aberg@example.net" not in parsed.sender_address
+
+
+def test_two_from_headers_are_no_sender() -> None:
+    raw = raw_mail("Tomas <tomas_aberg@example.net>", "Re: Order [#1]",
+                   extra="From: Eve <attacker@evil.example>\r\n")
+    parsed = parse(raw)
+    assert parsed.sender_address == ""
+    assert "more than one From header: no sender taken" in parsed.problems
+
+
+def test_a_long_from_header_is_no_address_and_costs_nothing() -> None:
+    parsed = parse(raw_mail("a" * 100_000 + "@example.se", "Hej"))
+    assert parsed.sender_address == ""
+    assert parsed.problems[0] == "a From header longer than 2000 characters"
