@@ -22,7 +22,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from imapclient import IMAPClient
@@ -90,6 +90,19 @@ def to_input(uid: int, raw: bytes, settings: MailSettings) -> MailInput:
     except Exception as exc:  # a parser bug must not stop the mailbox: keep the mail
         return MailInput(uid, raw, None, problem=f"{type(exc).__name__}: {exc}")
     return _mail_input(uid, raw, parsed, settings)
+
+
+def too_big(uid: int, header: bytes, size: int, settings: MailSettings) -> MailInput:
+    """A mail over [mail] max_mail_mb: its headers alone are read and kept (its case
+    says so); the whole mail stays on the server, where it was."""
+    mail = to_input(uid, header.rstrip(b"\r\n") + b"\r\n\r\n", settings)
+    note = (f"This mail is {size / 1_000_000:.1f} MB, more than [mail] max_mail_mb "
+            f"({settings.max_mail_mb:g} MB): only its headers were read. The whole mail is "
+            "still on the mail server.")
+    if mail.message is None:
+        return mail
+    return replace(mail, message=replace(mail.message, text=note, attachments=()),
+                   bounce=None)
 
 
 def _mail_input(uid: int, raw: bytes, parsed: ParsedMail, settings: MailSettings) -> MailInput:
@@ -208,10 +221,18 @@ class Poller:
                             self.mailbox.key, known_validity, uidvalidity)
             last = 0
         uids = sorted(u for u in client.search(["UID", f"{last + 1}:*"]) if u > last)
+        limit = int(self.settings.max_mail_mb * 1_000_000)
         for batch in self._batches(client, uids):
-            fetched = client.fetch(batch, ["BODY.PEEK[]"])
+            small = [uid for uid, size in batch if size <= limit]
+            fetched = client.fetch(small, ["BODY.PEEK[]"]) if small else {}
+            big = {uid: size for uid, size in batch if size > limit}
+            heads = client.fetch(list(big), ["BODY.PEEK[HEADER]"]) if big else {}
             mails = [to_input(uid, bytes(fetched[uid][b"BODY[]"]), self.settings)
-                     for uid in batch if uid in fetched and b"BODY[]" in fetched[uid]]
+                     if uid in fetched and b"BODY[]" in fetched[uid] else
+                     too_big(uid, bytes(heads[uid][b"BODY[HEADER]"]), big[uid], self.settings)
+                     for uid, _ in batch
+                     if (uid in fetched and b"BODY[]" in fetched[uid])
+                     or (uid in heads and b"BODY[HEADER]" in heads[uid])]
             if not mails:
                 continue
             receipts = self.service.receive_mail(self.mailbox.key, self.mailbox.channel,
@@ -222,19 +243,21 @@ class Poller:
             self._renew()
         return result
 
-    def _batches(self, client: IMAPClient, uids: list[int]) -> Iterator[list[int]]:
-        """`uids` in batches of at most `self.batch` mails and BATCH_BYTES bytes (a
-        larger mail alone), so that one batch of large mails never fills the memory."""
+    def _batches(self, client: IMAPClient, uids: list[int]
+                 ) -> Iterator[list[tuple[int, int]]]:
+        """`uids` with their sizes, in batches of at most `self.batch` mails and
+        BATCH_BYTES bytes (a larger mail alone), so that one batch of large mails never
+        fills the memory."""
         for chunk in _chunks(uids, 1000):
             sizes = client.fetch(chunk, ["RFC822.SIZE"])
-            batch: list[int] = []
+            batch: list[tuple[int, int]] = []
             total = 0
             for uid in chunk:
                 size = int(sizes.get(uid, {}).get(b"RFC822.SIZE", 0))
                 if batch and (len(batch) >= self.batch or total + size > BATCH_BYTES):
                     yield batch
                     batch, total = [], 0
-                batch.append(uid)
+                batch.append((uid, size))
                 total += size
             if batch:
                 yield batch

@@ -160,6 +160,9 @@ class MailSettings(BaseModel):
     max_attachment_mb: float = Field(
         default=25, gt=0, description="Attachments larger than this are not stored on the "
         "case (a note says so); the original mail, kept whole, still has them.")
+    max_mail_mb: float = Field(
+        default=50, gt=0, description="A mail larger than this is not fetched whole: its "
+        "headers make its case, which says so; the mail stays on the server.")
     max_attachments_mb: float = Field(
         default=100, gt=0, description="The attachments of one mail together: past this "
         "the rest are left in the original mail, as above.")

@@ -160,3 +160,24 @@ def test_a_forwarded_mail_is_kept_byte_for_byte() -> None:
     (forwarded,) = parse(raw).attachments
     assert forwarded.content.startswith("From: Åsa <asa@example.se>".encode())
     assert "Subject: Räkning".encode() in forwarded.content
+
+
+def test_a_mail_over_the_size_limit_is_read_by_its_headers(
+        team, dovecot: Dovecot, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    big = many_parts(3).replace(b"Hej, se bilagorna.", b"x" * 3_000_000)
+    dovecot.append(mailbox.user, "INBOX", big)
+    dovecot.append(mailbox.user, "INBOX", many_parts(3).replace(b"bomb@", b"efter@"))
+    poller = Poller(team.db, settings(mailbox, monkeypatch), MailSettings(max_mail_mb=1),
+                    clock=team.clock)
+    assert poller.poll_once().outcomes == {"ingested": 2}
+    (case,) = cases_of(team, "bomb@example.se")
+    assert case.title == "Many parts"
+    (message,) = [m for m in case.messages if m.kind == "customer"]
+    assert message.text.startswith("This mail is 3.0 MB, more than [mail] max_mail_mb (1 MB)")
+    assert message.attachments == ()
+    with team.db.read() as session:
+        kept = session.scalar(sa.text("SELECT size FROM inbound_mail ORDER BY uid LIMIT 1"))
+    assert kept < 1000  # the headers
+    (after,) = cases_of(team, "efter@example.se")
+    assert len(after.messages[0].attachments) == 2
+    assert all("\\Seen" in m.flags for m in dovecot.messages(mailbox.user))
