@@ -34,6 +34,11 @@ class ContactView:
     customer_type: str
     tier: str
 
+    @property
+    def signed(self) -> str:
+        """The contact as shown: the name with the address beside it."""
+        return signed(self.name, self.email or "–")
+
 
 @dataclass(frozen=True)
 class PresenceView:
@@ -133,15 +138,8 @@ class MessageView:
 
     @property
     def signed(self) -> str:
-        """Who wrote it, as shown: a mail's name with its real address beside it (the
-        name is whatever the sender typed, and may look like another address)."""
-        if not self.sender_address or self.sender_address == self.author:
-            return self.author
-        if any(ch in self.author for ch in '@<>"'):
-            # A name that looks like an address: the real one first, the name after as
-            # plainly a name (its own quotes cannot close ours).
-            return f'{self.sender_address} ("{self.author.replace(chr(34), chr(39))}")'
-        return f"{self.author} <{self.sender_address}>"
+        """Who wrote it, as shown: a mail's name with its real address beside it."""
+        return signed(self.author, self.sender_address)
 
 
 @dataclass(frozen=True)
@@ -169,3 +167,14 @@ class CaseView:
     related: tuple[int, ...]
     messages: tuple[MessageView, ...] = field(default=())
     in_workspaces: tuple[str, ...] = ()  # the logins whose own workspace holds it
+
+
+def signed(name: str, address: str) -> str:
+    """A name with its address, as shown. A mail's name is whatever the sender typed and
+    may look like another address: then the real address comes first, and the name
+    after it, plainly a name (its own quotes cannot close ours)."""
+    if not address or address == name:
+        return name
+    if any(ch in name for ch in '@<>"'):
+        return f'{address} ("{name.replace(chr(34), chr(39))}")'
+    return f"{name} <{address}>"

@@ -377,7 +377,7 @@ class CreateCaseModal(ModalScreen["NewCase | None"]):
         self.matches = contacts
         options = self.query_one("#matches", OptionList)
         options.clear_options()
-        options.add_options([Text(clean_line(f"{c.name} <{c.email or '–'}> {c.phone}"))
+        options.add_options([Text(clean_line(f"{c.signed} {c.phone}"))
                              for c in contacts])
         options.set_class(bool(contacts), "-shown")
 

@@ -63,6 +63,8 @@ def test_a_name_that_claims_a_customers_address_never_reaches_their_case(
     # The name is shown as plainly a name, after the real address.
     assert first.signed == f'{_address(SPOOFS[name])} ("{first.author}")'
     assert "tomas_aberg@example.net" in first.author
+    if "@" in theirs.contact.name:  # the case's facts too: the real address first
+        assert theirs.contact.signed.startswith(f'{_address(SPOOFS[name])} ("')
 
 
 def _address(header: str) -> str:

@@ -31,7 +31,7 @@ def render_case(view: CaseView, *, show_quoted: bool = False) -> Group:
     rows = [
         (tr("Status"), statuses().get(view.status, view.status)),
         (tr("Kanal"), f"{view.channel} ({view.channel_kind})"),
-        (tr("Kontakt"), f"{c.name} <{c.email or '–'}> {c.phone}".strip()),
+        (tr("Kontakt"), f"{c.signed} {c.phone}".strip()),
         (tr("Kundtyp"), f"{c.customer_type}/{c.tier}"),
         (tr("Tilldelad"), view.assignee or "–"),
         (tr("Prioritet"), priorities().get(view.priority, view.priority)),
