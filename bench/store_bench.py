@@ -124,7 +124,7 @@ def main() -> None:
     args = parser.parse_args()
     if not Path(args.db).exists():
         print(f"building {args.db} with {args.cases} cases…", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "tui.cli", "demo", "--db", args.db, "--cases",
+        subprocess.run([sys.executable, "-m", "cli", "demo", "--db", args.db, "--cases",
                         str(args.cases), "--no-tui"], check=True, cwd=ROOT)
     engines = {"SQLite": Database(args.db)}
     if args.pg:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from tui.config import Config, ConfigError, load_config
+from cli.config import Config, ConfigError, load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,1 +1,1 @@
-"""The terminal UI and the `casedesk` command."""
+"""The terminal UI."""

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import store.identity
-from tui.cli import main
+from cli.main import main
 
 pytestmark = pytest.mark.usefixtures("no_user_config")
 

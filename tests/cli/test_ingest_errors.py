@@ -15,8 +15,8 @@ import pytest
 import sqlalchemy as sa
 
 import store.identity
+from cli.main import main
 from store.db import Database
-from tui.cli import main
 
 SECRETS = ("Hemligsson", "asa.hemlig@example.se", "personnummer", "19800101")
 NOT_SHOWN = ("INSERT", "SELECT", "UPDATE", "[SQL", "parameters", "sqlalche.me", *SECRETS)

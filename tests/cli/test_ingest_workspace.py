@@ -15,10 +15,10 @@ import pytest
 import sqlalchemy as sa
 
 import store.identity
+from cli.main import main
 from store.models import Agent, WorkspaceEntry
 from store.queries import CaseFilter
 from store.workspace import STANDARD
-from tui.cli import main
 
 
 @pytest.fixture(autouse=True)

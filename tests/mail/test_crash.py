@@ -23,7 +23,7 @@ MAILS = 500
 
 def poll_once(config: Path, password: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "CASEDESK_CONFIG": str(config), "IMAP_PASSWORD": password}
-    return subprocess.Popen([sys.executable, "-m", "tui.cli", "poll", "--once"], env=env,
+    return subprocess.Popen([sys.executable, "-m", "cli", "poll", "--once"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
@@ -74,14 +74,14 @@ def test_poll_says_what_is_missing(team, mailbox: Mailbox, tmp_path: Path) -> No
     config = tmp_path / "config.toml"
     config.write_text(f'[store]\nurl = "{team.db.path}"\n')
     env = {**os.environ, "CASEDESK_CONFIG": str(config)}
-    done = subprocess.run([sys.executable, "-m", "tui.cli", "poll"], env=env,
+    done = subprocess.run([sys.executable, "-m", "cli", "poll"], env=env,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     assert "no [[mailbox]] in the config" in done.stderr
     config.write_text(
         f'[store]\nurl = "{team.db.path}"\n\n[[mailbox]]\nchannel = "Nope"\n'
         f'host = "{mailbox.host}"\nport = {mailbox.port}\nsecurity = "none"\n')
-    done = subprocess.run([sys.executable, "-m", "tui.cli", "poll"], env=env,
+    done = subprocess.run([sys.executable, "-m", "cli", "poll"], env=env,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     assert "names the channel 'Nope', which does not exist" in done.stderr

@@ -121,7 +121,7 @@ def test_a_sender_killed_after_handing_the_mail_over_never_sends_it_again(
                       f'port = {smtp_server.port}\nsecurity = "none"\n')
     env = {**os.environ, "CASEDESK_CONFIG": str(config)}
     smtp_server.hold_answers()  # the server takes the mail and keeps the sender waiting
-    first = subprocess.Popen([sys.executable, "-m", "tui.cli", "send", "--once"], env=env,
+    first = subprocess.Popen([sys.executable, "-m", "cli", "send", "--once"], env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 30
     while not smtp_server.received and time.monotonic() < deadline:
@@ -130,7 +130,7 @@ def test_a_sender_killed_after_handing_the_mail_over_never_sends_it_again(
     first.send_signal(signal.SIGKILL)  # before it could commit "sent"
     first.wait()
     smtp_server.hold_answers(False)
-    again = subprocess.run([sys.executable, "-m", "tui.cli", "send", "--once"], env=env,
+    again = subprocess.run([sys.executable, "-m", "cli", "send", "--once"], env=env,
                            capture_output=True, timeout=60)
     assert again.returncode == 0, again.stderr.decode()
     assert len(smtp_server.received) == 1  # not sent twice
@@ -284,7 +284,7 @@ def test_tick_drives_the_outbox_retries(team, smtp_server: SmtpServer, tmp_path:
     config = tmp_path / "config.toml"
     config.write_text(f'[store]\nurl = "{team.db.path}"\n\n[smtp]\nhost = "{smtp_server.host}"\n'
                       f'port = {smtp_server.port}\nsecurity = "none"\n')
-    done = subprocess.run([sys.executable, "-m", "tui.cli", "tick"], capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "cli", "tick"], capture_output=True,
                           text=True, env={**os.environ, "CASEDESK_CONFIG": str(config)})
     assert done.returncode == 0, done.stderr
     assert "outbox: 1 sent" in done.stdout

@@ -41,7 +41,8 @@ def daemons_on(path: Path) -> list[int]:
 
 async def test_a_tui_runs_the_background_work_beside_itself_until_it_quits(
         team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tui.cli import Context, background_work
+    from cli.context import Context
+    from cli.overview import background_work
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     number = team.new_case()
@@ -86,7 +87,7 @@ def test_casedesk_daemon_works_and_stops_on_sigterm(team, tmp_path) -> None:  # 
     config = tmp_path / "config.toml"
     config.write_text(f'[store]\nurl = "{team.db.path}"\n\n[lifecycle]\n'
                       'timezone = "Europe/Stockholm"\n')
-    daemon = subprocess.Popen([sys.executable, "-m", "tui.cli", "daemon"],
+    daemon = subprocess.Popen([sys.executable, "-m", "cli", "daemon"],
                               env={**os.environ, "CASEDESK_CONFIG": str(config)},
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -111,13 +112,13 @@ def test_purge_dry_run_lists_and_keeps(team, tmp_path) -> None:  # type: ignore[
                       'timezone = "Europe/Stockholm"\nretention_days = 30\n')
     env = {**os.environ, "CASEDESK_CONFIG": str(config)}
     when = (team.clock() + timedelta(days=31)).isoformat()
-    done = subprocess.run([sys.executable, "-m", "tui.cli", "purge", "--dry-run", "--now", when],
+    done = subprocess.run([sys.executable, "-m", "cli", "purge", "--dry-run", "--now", when],
                           env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert f"#{number}" in done.stdout
     assert "1 archived cases are older than 30 days" in done.stdout
     assert team.as_("boss").get_case(number).status == "archived"  # still there
-    done = subprocess.run([sys.executable, "-m", "tui.cli", "purge", "--now", when], env=env,
+    done = subprocess.run([sys.executable, "-m", "cli", "purge", "--now", when], env=env,
                           capture_output=True, text=True, timeout=60)
     assert "Purged 1 cases." in done.stdout
 
@@ -130,7 +131,8 @@ def test_purge_dry_run_lists_and_keeps(team, tmp_path) -> None:  # type: ignore[
 ])
 def test_whether_a_tui_runs_the_background_work(team, tmp_path, config: str,  # type: ignore[no-untyped-def]
                                                 runs: bool) -> None:
-    from tui.cli import Context, background_work
+    from cli.context import Context
+    from cli.overview import background_work
 
     path = tmp_path / "config.toml"
     path.write_text(config)
@@ -139,8 +141,9 @@ def test_whether_a_tui_runs_the_background_work(team, tmp_path, config: str,  # 
 
 
 def test_a_team_database_on_postgresql_is_left_to_the_daemon(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from cli.context import Context
+    from cli.overview import background_work
     from store.db import Database
-    from tui.cli import Context, background_work
 
     path = tmp_path / "config.toml"
     path.write_text("")
@@ -162,7 +165,8 @@ def test_the_background_log_and_its_folder_are_private_whatever_the_umask(  # ty
     import stat
     import threading
 
-    from tui.cli import Context, background_work
+    from cli.context import Context
+    from cli.overview import background_work
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     path = tmp_path / "config.toml"

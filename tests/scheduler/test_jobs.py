@@ -150,7 +150,7 @@ def close_events(team) -> dict[int, int]:  # type: ignore[no-untyped-def]
 def test_a_tick_killed_midway_is_completed_by_the_next(team, tmp_path: Path) -> None:
     numbers = [solved_case(team) for _ in range(400)]
     env, when = tick_command(team, tmp_path, batch=5)
-    first = subprocess.Popen([sys.executable, "-m", "tui.cli", "tick", "--now", when],
+    first = subprocess.Popen([sys.executable, "-m", "cli", "tick", "--now", when],
                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     boss = team.as_("boss")
     deadline = time.monotonic() + 60
@@ -161,7 +161,7 @@ def test_a_tick_killed_midway_is_completed_by_the_next(team, tmp_path: Path) -> 
     first.wait()
     closed_before = boss.count_cases(CaseFilter(statuses=("closed",)))
     assert 0 < closed_before < len(numbers), closed_before
-    again = subprocess.run([sys.executable, "-m", "tui.cli", "tick", "--now", when], env=env,
+    again = subprocess.run([sys.executable, "-m", "cli", "tick", "--now", when], env=env,
                            capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stderr
     assert f"closed: {len(numbers) - closed_before}" in again.stdout
@@ -314,7 +314,7 @@ def test_a_tick_that_outlived_its_lease_stops_when_another_took_over(team) -> No
 def test_two_tick_processes_at_once_do_each_job_once(team, tmp_path: Path) -> None:
     numbers = [solved_case(team) for _ in range(300)]
     env, when = tick_command(team, tmp_path, batch=7)
-    ticks = [subprocess.Popen([sys.executable, "-m", "tui.cli", "tick", "--now", when],
+    ticks = [subprocess.Popen([sys.executable, "-m", "cli", "tick", "--now", when],
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True) for _ in range(2)]
     outputs = [tick.communicate(timeout=120) for tick in ticks]

@@ -100,7 +100,7 @@ def test_cases_json_shows_the_service_levels(team, tmp_path) -> None:  # type: i
     scheduler.tick(at("2026-03-02 13:30"))
     config = tmp_path / "config.toml"
     config.write_text(f'[store]\nurl = "{team.db.path}"\n')
-    done = subprocess.run([sys.executable, "-m", "tui.cli", "cases", "--json"],
+    done = subprocess.run([sys.executable, "-m", "cli", "cases", "--json"],
                           env={**os.environ, "CASEDESK_CONFIG": str(config),
                                "CASEDESK_LOGIN": "boss"}, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
@@ -165,7 +165,7 @@ def test_init_stores_the_service_levels_of_the_config(tmp_path) -> None:  # type
     config.write_text(f'[store]\nurl = "{tmp_path / "team.db"}"\n\n[lifecycle]\n'
                       'timezone = "Europe/Stockholm"\n\n[lifecycle.sla]\n'
                       'business_hours = false\n')
-    done = subprocess.run([sys.executable, "-m", "tui.cli", "init"], capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "cli", "init"], capture_output=True,
                           text=True, env={**os.environ, "CASEDESK_CONFIG": str(config)})
     assert done.returncode == 0, done.stderr
     db = Database(tmp_path / "team.db")

@@ -308,7 +308,7 @@ def test_the_config_language_reaches_the_tui(
         demo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
 
-    from tui import cli
+    from cli.main import main
     from tui.app import CasedeskApp
 
     config = tmp_path / "config.toml"
@@ -321,7 +321,7 @@ def test_the_config_language_reaches_the_tui(
     monkeypatch.setattr(CasedeskApp, "run", lambda self: seen.append(
         (words.current(), self._bindings.key_to_bindings["q"][0].description)))
     with pytest.raises(SystemExit) as exit_:
-        cli.main(["--config", str(config), "--db", str(demo_path)])
+        main(["--config", str(config), "--db", str(demo_path)])
     assert exit_.value.code == 0
     assert seen == [("en", "Quit")]
 

@@ -12,6 +12,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+# What the detail shows of a customer mail: its new words, the quoted history folded.
 from mail.quotes import split_quoted
 from store.views import CaseView
 from tui.sanitize import clean_block, clean_line

@@ -1,0 +1,72 @@
+"""What every command is handed: the config, the database and the service, opened
+on first use from the global options; and the error a user can act on.
+
+Store and config imports happen inside, so `--help` is quick."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+if TYPE_CHECKING:
+    from cli.config import Config
+    from store.db import Database
+    from store.service import CaseService
+
+
+class CliError(Exception):
+    """An error the user can act on; printed on one line."""
+
+
+@dataclass
+class Context:
+    config_path: Path | None
+    db_arg: str | None
+    read_all: bool = False
+    _config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            from cli.config import load_config
+
+            self._config, _ = load_config(self.config_path)
+        return self._config
+
+    def database_url(self) -> str:
+        if self.db_arg:
+            return self.db_arg
+        if self.config.store.url:
+            return self.config.store.url
+        from cli.config import default_data_dir
+
+        return str(default_data_dir() / "casedesk.db")
+
+    def open_db(self, *, check: bool = True, read_only: bool = False) -> Database:
+        from store.db import Database
+
+        store = self.config.store
+        db = Database(self.database_url(), share_with_group=store.share_with_group,
+                      files=store.files, read_only=read_only)
+        if check:
+            db.check_schema()
+        return db
+
+    def service(self) -> CaseService:
+        from store.identity import current_login
+        from store.service import CaseService
+
+        if self.read_all:  # a supervisor's every-case look; anyone else is refused
+            db = self.open_db(read_only=True)
+            return CaseService.read_all(db, current_login(db))
+        db = self.open_db()
+        return CaseService(db, current_login(db))
+
+
+def ctx_of(ctx: typer.Context) -> Context:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, Context)
+    return obj
