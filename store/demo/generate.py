@@ -1,0 +1,476 @@
+"""The demo's cases, made in Python from the data files and one `random.Random(seed)`:
+for each case a plan of its whole life (the conversation, assignment, every status
+change, the scheduler's closing and archiving), cut at `now` and turned into rows.
+
+The draws from the random stream, and their order, are the demo: the same seed, case
+count and `now` give the same database only while they stay as they are.
+"""
+
+from __future__ import annotations
+
+import random
+from bisect import bisect_right
+from collections.abc import Sequence
+from itertools import accumulate
+from typing import TYPE_CHECKING, TypeVar
+
+from store.demo.clock import DAY, HOUR, Clock, Stamp
+from store.demo.contacts import Contact, make_contacts
+from store.demo.data import (
+    CHANNELS,
+    FALLBACK_TOPIC,
+    NOTES,
+    PARK_NOTES,
+    PHRASES,
+    PRICES,
+    PRODUCTS,
+    STUCK_NOTES,
+    TOPICS,
+    UNPARK_NOTES,
+    Topic,
+)
+
+if TYPE_CHECKING:
+    from store.demo.team import Team
+
+_T = TypeVar("_T")
+
+SOLVED_DAYS = 7  # a solved case closes after this many days (the lifecycle's default)
+
+# Message kinds, and who wrote a line of a plan.
+_CUSTOMER, _AI, _REPLY, _NOTE, _EVENT = "customer", "ai", "reply", "note", "event"
+_BY_CUSTOMER, _BY_SYSTEM, _BY_AI = -1, -2, -3
+SYSTEM_AUTHOR = "system"
+AI_AUTHOR = "AI-agent"
+
+Rows = dict[str, list[tuple[object, ...]]]
+
+
+class Builder:
+    """The demo's cases, generated batch by batch from one random stream."""
+
+    def __init__(self, *, cases: int, team: Team, seed: int, now: int) -> None:
+        self.rnd = rnd = random.Random(seed)
+        self.cases = cases
+        self.now = now
+        self.clock = Clock(now, cases)
+        self.created = [self.clock.created(i) for i in range(cases)]
+        self.stamp = Stamp()
+        self.messages = 0
+        self.channel_ids = team.channel_ids
+        self.logins, self.names, self.firsts = team.logins, team.names, team.firsts
+        self.you, self.supervisors, self.inactive = team.you, team.supervisors, team.inactive
+        self.pickers = team.pickers
+        self._setup_topics()
+        # Who writes: about a third as many contacts as cases, many coming back.
+        n_contacts = max(1, cases // 3)
+        self.contacts = make_contacts(n_contacts, rnd)
+        p_new = n_contacts / cases
+        self.case_contact = case_contact = [0] * cases
+        self.prev_case = prev_case = [-1] * cases
+        last_case: list[int] = []
+        seen = 0
+        for i in range(cases):
+            if seen == 0 or (seen < n_contacts and rnd.random() < p_new):
+                c = seen
+                seen += 1
+                last_case.append(-1)
+            elif rnd.random() < 0.5:  # someone who wrote recently
+                c = seen - 1 - int(rnd.random() * min(seen, 300))
+            else:
+                c = int(rnd.random() * seen)
+            case_contact[i] = c
+            prev_case[i] = last_case[c]
+            last_case[c] = i
+        del self.contacts[seen:]
+        self._contacts_written = 0
+
+    # -- what the cases are about ---------------------------------------------------------------
+
+    def _setup_topics(self) -> None:
+        self.channel_pick = list(accumulate(c[3] for c in CHANNELS))
+        self.topic_pick: dict[str, tuple[list[Topic], list[float]]] = {}
+        for name, *_ in CHANNELS:
+            topics = [t for t in TOPICS if t.where.get(name)]
+            self.topic_pick[name] = (topics, list(accumulate(t.where[name] for t in topics)))
+        self.fallback = {t.key: t for t in TOPICS}[FALLBACK_TOPIC]
+
+    # -- one batch ----------------------------------------------------------------------------
+
+    def batch(self, lo: int, hi: int) -> Rows:
+        rows: Rows = {
+            "contact": [], "cases": [], "message": [], "mention": [], "watch": [],
+            "workspace_entry": [], "case_link": [],
+        }
+        # The contacts whose first case is in this batch (contacts are numbered in
+        # the order they first wrote).
+        stamp = self.stamp.text
+        contacts = rows["contact"]
+        for i in range(lo, hi):
+            c = self.case_contact[i]
+            if c == self._contacts_written:  # this case brings a new contact
+                p = self.contacts[c]
+                contacts.append((
+                    c + 1, p.name, p.email, p.phone, "business" if p.business else "private",
+                    "premium" if p.premium else "standard", stamp(self.created[i] - 60),
+                ))
+                self._contacts_written += 1
+        for i in range(lo, hi):
+            self._case(i, rows)
+        return rows
+
+    def _case(self, i: int, rows: Rows) -> None:
+        rnd = self.rnd
+        r = rnd.random
+
+        def pick(seq: Sequence[_T]) -> _T:  # rnd.choice, faster
+            return seq[int(r() * len(seq))]
+
+        clock = self.clock
+        number = i + 1
+        contact = self.contacts[self.case_contact[i]]
+        lang = contact.lang
+        created = self.created[i]
+
+        # Channel and topic.
+        ch_name = CHANNELS[bisect_right(self.channel_pick, r() * self.channel_pick[-1])][0]
+        if not contact.email and ch_name not in ("Webbchatt", "Telefon"):
+            ch_name = "Telefon" if r() < 0.5 else "Webbchatt"
+        elif not contact.phone and ch_name == "Telefon":
+            ch_name = "Support"
+        kind = CHANNELS[self.channel_ids[ch_name] - 1][1]
+        topics, cum = self.topic_pick[ch_name]
+        topic = topics[bisect_right(cum, r() * cum[-1])]
+        if topic.business and not contact.business:
+            topic = self.fallback
+        words = topic.sv if lang == "sv" else topic.en
+        say = PHRASES[lang]
+        chat = kind == "chat"
+
+        # Priority and labels.
+        base = topic.priority
+        x = r()
+        if base == "high":
+            priority = "high" if x < 0.85 else "medium"
+        elif base == "medium":
+            priority = "high" if x < 0.12 else "low" if x < 0.22 else "medium"
+        else:
+            priority = "medium" if x < 0.25 else "low"
+        if contact.premium and priority == "low" and r() < 0.5:
+            priority = "medium"
+        labels = set(topic.labels)
+        if contact.business:
+            labels.add("företag")
+        if contact.premium:
+            labels.add("premium")
+        labels_text = ",".join(sorted(labels))
+
+        # Who handles it.
+        old = created < self.now - 30 * DAY
+        who, shares = self.pickers[(ch_name, old)]
+        agent = who[bisect_right(shares, r() * shares[-1])]
+        if agent in self.inactive and r() < 0.5:  # she did not take every case
+            agent = who[bisect_right(shares, r() * shares[-1])]
+        colleagues = [n for n in who if n != agent and n not in self.inactive]
+
+        d = r()
+        ctx: dict[str, object] = {
+            "first": contact.first, "name": contact.name, "company": contact.company,
+            "email": contact.email or say.no_email,
+            "phone": contact.phone or "-",
+            "order": 4_100_000 + (number * 7919) % 900_000,
+            "invoice": 70_000_000 + (number * 104_729) % 9_000_000,
+            "amount": self._amount(pick(PRICES), lang),
+            "date": clock.date(created - int(d * 10 * DAY) - DAY, lang),
+            "product": pick(PRODUCTS[lang]),
+            "case": number, "prev": self.prev_case[i] + 1, "bug": 2000 + number % 700,
+            "dur": f"{1 + int(d * 4)}:{int(d * 3600) % 60:02d}",
+            "category": say.form_category.get(topic.labels[0], topic.labels[0]),
+            "back": clock.date(created + DAY + int(d * 9 * DAY), lang),
+            "agent": "", "mlogin": "",
+        }
+        ctx["summary"] = words.summary.format_map(ctx)
+        title = pick(words.titles).format_map(ctx)
+
+        # The plan: (time, kind, by, template, flags, new status, new assignee, mention).
+        plan: list[tuple[int, str, int, str, str, str | None, int | None, int | None]] = []
+        last_t = created
+
+        def add(t: int, kind_: str, by: int, text: str, *, flags: str = "",
+                status: str | None = None, assign: int | None = None,
+                mention: int | None = None) -> int:
+            nonlocal last_t
+            t = max(t, last_t)
+            last_t = t
+            plan.append((t, kind_, by, text, flags, status, assign, mention))
+            return t
+
+        prev = self.prev_case[i]
+        related = (prev >= 0 and created - self.created[prev] < 21 * DAY and r() < 0.45)
+        prefix = say.prev if related and r() < 0.6 else ""
+        escalated = kind in ("chat", "phone") and r() < 0.3
+
+        # The customer's first words.
+        t = created
+        if chat:
+            hi_ = pick(say.chat_hi)
+            add(t, _CUSTOMER, _BY_CUSTOMER, (hi_ + " " if hi_ else "") + prefix
+                + pick(words.short))
+        elif kind == "phone":
+            if escalated:  # the AI receptionist took the call and opened the case after it
+                add(t, _AI, _BY_AI, say.ai_call)
+            else:
+                add(t, _CUSTOMER, _BY_CUSTOMER, say.voicemail + prefix
+                    + pick(words.short) + say.voicemail_end)
+        else:
+            body = prefix + pick(words.long)
+            if kind == "form":
+                text = say.form + body
+            else:
+                sign = (say.sign_business if contact.business and r() < 0.7
+                        else pick(say.sign))
+                close = pick(say.close)
+                text = f"{pick(say.greet)}\n\n{body}\n\n" + (
+                    f"{close}\n\n" if close else "") + sign
+            add(t, _CUSTOMER, _BY_CUSTOMER, text)
+        if escalated and chat:
+            t = add(t + 15 + int(r() * 40), _AI, _BY_AI, say.ai_hello)
+            t = add(t + 30 + int(r() * 150), _CUSTOMER, _BY_CUSTOMER, pick(say.ai_answer))
+            t = add(t + 10 + int(r() * 30), _AI, _BY_AI, say.ai_handover)
+        status = "escalated" if escalated else "new"
+        lines = len(plan)  # the conversation's lines (not events): at most 8
+
+        # Routing rules assign a share of the cases as they arrive.
+        routed = not escalated and r() < 0.2
+        if routed:
+            add(t + 1, _EVENT, _BY_SYSTEM, f"Assigned to {self.logins[agent]}", assign=agent)
+
+        # When someone picks it up.
+        if escalated:  # the AI has done what it can; a human takes over when free
+            delay = rnd.lognormvariate(8.9, 1.1)  # median ~2 hours
+        elif chat:
+            delay = 40 + r() * 600
+        elif kind == "phone":
+            delay = 300 + r() * 5400
+        else:
+            delay = rnd.lognormvariate(9.6, 1.0)  # median ~4 hours
+        delay *= 0.35 if priority == "high" else 1.6 if priority == "low" else 1.0
+        if contact.premium:
+            delay *= 0.6
+        if r() < 0.03:
+            delay += 2 * DAY  # the odd one that falls between the chairs
+        pickup = clock.at_work(t + int(delay), rnd)
+        if kind == "email" and pickup - created > 22 * HOUR and r() < 0.5:
+            add(clock.awake(created + 20 * HOUR + int(r() * 4 * HOUR), rnd), _CUSTOMER,
+                _BY_CUSTOMER, pick(say.chaser))
+            lines += 1
+        t = max(pickup, last_t)
+        if not routed:
+            if r() < 0.15:
+                boss = self.supervisors[int(r() * len(self.supervisors))]
+                t = add(t, _EVENT, boss, f"Assigned to {self.logins[agent]}", assign=agent)
+                t = clock.at_work(t + 120 + int(r() * 1800), rnd)
+            else:
+                t = add(t, _EVENT, agent, f"Assigned to {self.logins[agent]}", assign=agent)
+        if escalated:
+            t = add(t + 5, _EVENT, agent, "Status: escalated → open", status="open")
+            status = "open"
+
+        # The work: rounds of reply and answer until solved.
+        if chat:
+            rounds = 1 if r() < 0.6 else 2
+        elif kind == "phone":
+            rounds = 1 if r() < 0.55 else 2
+        else:
+            x = r()
+            rounds = 1 if x < 0.45 else 2 if x < 0.87 else 3
+        stuck = priority != "high" and r() < 0.04  # never finished: the backlog's long tail
+        park = not chat and r() < 0.1
+        hi_agent = say.agent_hi
+        for rd in range(rounds):
+            last = rd == rounds - 1 or lines >= 4
+            if park and rd == 0 and lines <= 2 and colleagues:
+                m = self.you if r() < 0.2 else colleagues[int(r() * len(colleagues))]
+                t = add(t + 60 + int(r() * 600), _NOTE, agent, pick(PARK_NOTES),
+                        mention=m)
+                add(t, _EVENT, agent, f"Status: {status} → parked", status="parked")
+                status = "parked"
+                t = clock.at_work(t + int(rnd.lognormvariate(10.6, 0.8)), rnd)  # ~11 h
+                t = add(t, _NOTE, m, pick(UNPARK_NOTES))
+                lines += 2
+            elif lines <= 5 and r() < 0.22:
+                note = pick(topic.notes if r() < 0.7 else NOTES)
+                m = None
+                if "{mlogin}" in note:
+                    if colleagues:
+                        m = self.you if r() < 0.2 else colleagues[int(r() * len(colleagues))]
+                    else:
+                        note = NOTES[-1]
+                t = add(t + 60 + int(r() * 900), _NOTE, agent, note, mention=m)
+                lines += 1
+            t = clock.at_work(t + (20 + int(r() * 90) if chat else 120 + int(r() * 1500)), rnd)
+            text = pick(words.fix if last else words.ask)
+            if chat:
+                if rd == 0:
+                    text = f"{pick(say.chat_agent_hi)} {text}"
+            elif kind == "phone":
+                text = f"{pick(hi_agent)}\n\n{text}\n\n{say.phone_sign}"
+            else:
+                text = f"{pick(hi_agent)}\n\n{text}\n\n{say.agent_sign}"
+            t = add(t, _REPLY, agent, text)
+            lines += 1
+            target = "solved" if last else ("open" if chat else "waiting")
+            if stuck and not last:
+                target = "open" if chat else pick(("waiting", "parked", "open"))
+            if last and chat and lines <= 7 and r() < 0.4:
+                # The customer thanks the agent before the chat ends; then it is solved.
+                t = add(t + 20 + int(r() * 60), _CUSTOMER, _BY_CUSTOMER,
+                        pick(say.thanks))
+                lines += 1
+                t += 10 + int(r() * 50)
+            if target != status:
+                add(t, _EVENT, agent, f"Status: {status} → {target}", status=target)
+                status = target
+            if kind == "email" and lines <= 6 and r() < 0.04:
+                add(t + 5 + int(r() * 90), _CUSTOMER, _BY_CUSTOMER,
+                    pick(say.auto_reply), flags="auto-reply")
+                lines += 1
+            if last:
+                break
+            if stuck:
+                if status == "parked":
+                    add(t + 300, _NOTE, agent, pick(STUCK_NOTES))
+                break
+            # The customer answers (or not).
+            if chat:
+                t += 30 + int(r() * 200)
+            else:
+                t = clock.awake(t + int(rnd.lognormvariate(10.3, 1.1)), rnd)  # ~8 h
+                if r() < 0.1:  # never does: solved after a few days
+                    t = clock.at_work(t + 4 * DAY + int(r() * 2 * DAY), rnd)
+                    t = add(t, _REPLY, agent, f"{pick(hi_agent)}\n\n"
+                            f"{say.no_answer}\n\n{say.agent_sign}")
+                    add(t, _EVENT, agent, f"Status: {status} → solved", status="solved")
+                    status = "solved"
+                    lines += 1
+                    break
+            t = add(t, _CUSTOMER, _BY_CUSTOMER, pick(words.info))
+            lines += 1
+            if status == "waiting":
+                add(t, _EVENT, _BY_SYSTEM, "Status: waiting → open (the customer replied)",
+                    status="open")
+                status = "open"
+            t = clock.at_work(t + (10 + int(r() * 60) if chat else int(
+                rnd.lognormvariate(9.0, 1.0) * (0.4 if priority == "high" else 1.0))), rnd)
+
+        # Solved: a few come back, the rest close after a week and are archived that night.
+        if status == "solved":
+            if lines <= 6 and r() < 0.06:
+                t2 = clock.awake(t + DAY + int(r() * 5 * DAY), rnd)
+                add(t2, _CUSTOMER, _BY_CUSTOMER, pick(say.reopen))
+                add(t2, _EVENT, _BY_SYSTEM, "Status: solved → open (the customer replied)",
+                    status="open")
+                t = clock.at_work(t2 + int(rnd.lognormvariate(8.5, 1.0)), rnd)
+                t = add(t, _REPLY, agent, f"{pick(hi_agent)}\n\n"
+                        f"{say.reopen_fix}\n\n{say.agent_sign}")
+                add(t, _EVENT, agent, "Status: open → solved", status="solved")
+            closed = last_t + SOLVED_DAYS * DAY + 60 + int(r() * 900)
+            add(closed, _EVENT, _BY_SYSTEM, "Status: solved → closed", status="closed")
+            add(clock.archive_run(closed, rnd), _EVENT, _BY_SYSTEM, "Status: closed → archived",
+                status="archived")
+
+        self._emit(i, rows, plan, ctx, contact, title, ch_name, priority, labels_text,
+                   agent, colleagues, related, escalated)
+
+    def _emit(self, i: int, rows: Rows,
+              plan: list[tuple[int, str, int, str, str, str | None, int | None, int | None]],
+              ctx: dict[str, object], contact: Contact, title: str, ch_name: str,
+              priority: str, labels: str, agent: int, colleagues: list[int],
+              related: bool, escalated: bool) -> None:
+        """Cut the plan at `now` and write what had happened by then."""
+        now = self.now
+        stamp = self.stamp.text
+        number = i + 1
+        messages = rows["message"]
+        status = "escalated" if escalated else "new"
+        assignee: int | None = None
+        assigned_at = 0
+        first_response = solved = closed = archived = None
+        last = plan[0][0]
+        last_by = _BY_CUSTOMER
+        mid = self.messages
+        for t, kind, by, text, flags, new_status, assign, mention in plan:
+            if t > now:
+                break
+            mid += 1
+            if by >= 0:
+                author = self.names[by]
+                agent_id: int | None = by + 1
+                ctx["agent"] = self.firsts[by]
+            elif by == _BY_CUSTOMER:
+                author, agent_id = contact.name, None
+            elif by == _BY_SYSTEM:
+                author, agent_id = SYSTEM_AUTHOR, None
+            else:
+                author, agent_id = AI_AUTHOR, None
+            if mention is not None:
+                ctx["mlogin"] = self.logins[mention]
+                rows["mention"].append((mid, mention + 1))
+            if kind != _EVENT:
+                text = text.format_map(ctx)
+            messages.append((mid, number, kind, agent_id, author, text, flags, stamp(t),
+                             number))
+            if kind == _REPLY and first_response is None:
+                first_response = t
+            if new_status is not None:
+                status = new_status
+                if new_status == "solved":
+                    solved = t
+                elif new_status == "closed":
+                    closed = t
+                elif new_status == "archived":
+                    archived = t
+                elif new_status == "open":
+                    solved = None
+            if assign is not None:
+                assignee, assigned_at = assign, t
+            last = t
+            if kind != _EVENT:
+                last_by = by
+        self.messages = mid
+        created = plan[0][0]
+        rows["cases"].append((
+            number, title, self.channel_ids[ch_name], self.case_contact[i] + 1,
+            None if assignee is None else assignee + 1, status, priority, labels,
+            stamp(created), stamp(last), None if first_response is None else stamp(first_response),
+            None if solved is None else stamp(solved), None if closed is None else stamp(closed),
+            None if archived is None else stamp(archived),
+        ))
+        r = self.rnd.random
+        # Workspaces: an agent's assigned cases stay until solved.
+        active = status in ("new", "escalated", "open", "parked", "waiting")
+        if assignee is not None and active and assignee not in self.inactive:
+            rows["workspace_entry"].append((assignee + 1, number, stamp(assigned_at),
+                                            int(last_by == _BY_CUSTOMER)))
+        elif active and assignee != self.you and r() < 0.02:
+            rows["workspace_entry"].append((self.you + 1, number, stamp(last), 0))
+        # Watchers: a colleague now and then, supervisors on urgent premium cases.
+        watchers = set()
+        if colleagues and r() < 0.05:
+            watchers.add(colleagues[int(r() * len(colleagues))])
+        if priority == "high" and contact.premium and r() < 0.5:
+            watchers.add(self.supervisors[int(r() * len(self.supervisors))])
+        if active and r() < 0.01:
+            watchers.add(self.you)
+        watchers.discard(assignee)  # type: ignore[arg-type]
+        for w in sorted(watchers):
+            rows["watch"].append((number, w + 1))
+        if related:
+            prev = self.prev_case[i]
+            rows["case_link"].append((prev + 1, number, "related", stamp(created)))
+
+    @staticmethod
+    def _amount(value: int, lang: str) -> str:
+        if lang == "sv":
+            return f"{value:,} kr".replace(",", "\u00a0")
+        return f"SEK {value:,}"
