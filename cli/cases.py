@@ -14,9 +14,10 @@ import typer
 
 from cli.context import CliError, ctx_of
 from cli.output import case_json, emit_json, print_case, print_rows, read_text, row_json
+from store import statuses
 from tui.sanitize import clean_line
 
-STATUS_HELP = "new escalated open parked waiting solved closed archived"
+STATUS_HELP = statuses.help_text()
 DEFAULT_LIMIT = 50  # as store.queries.DEFAULT_LIMIT (not imported: --help stays quick)
 
 commands = typer.Typer()

@@ -21,12 +21,12 @@ from email.utils import parsedate_to_datetime
 from mail.bounces import BOUNCE_SENDER_RE, Bounce, bounce_of, is_report
 from mail.headers import Address, Policy, addresses, header, sender, text_of
 from mail.mime import Limits, Part, body, cut, html_to_text
+from store import threads
 
 __all__ = ["Address", "Bounce", "Limits", "ParsedMail", "Part", "Unreadable", "addresses",
            "html_to_text", "parse"]
 
 MESSAGE_ID_RE = re.compile(r"<[^<>\s]{1,998}>")
-CASE_TAG_RE = re.compile(r"\[#(\d{1,12})\]")
 # Subjects of automatic answers that carry none of the standard headers.
 AUTO_SUBJECT_RE = re.compile(
     r"^(auto(matic)?[ -]?(reply|response|svar)|out of (the )?office|frånvaro|autosvar|"
@@ -70,8 +70,7 @@ class ParsedMail:
 
     @property
     def case_tag(self) -> int | None:
-        found = CASE_TAG_RE.search(self.subject)
-        return int(found.group(1)) if found else None
+        return threads.case_tag(self.subject)
 
 
 def parse(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> ParsedMail:

@@ -155,10 +155,9 @@ class Scheduler:
         if dry_run:
             limit = 10_000_000
             report.closed = service.advance("solved", "closed", limit=limit, dry_run=True,
-                                            since_before=close_cutoff(now, self.settings),
-                                            reason="")
+                                            since_before=close_cutoff(now, self.settings))
             report.archived = service.advance("closed", "archived", limit=limit,
-                                              dry_run=True, reason="",
+                                              dry_run=True,
                                               since_before=archive_cutoff(now, self.settings))
             report.purged = [p.number for p in self.preview_purge(now)]
             report.sla = service.record_sla(now, limit=limit, dry_run=True)
@@ -167,10 +166,10 @@ class Scheduler:
         service.set_sla_policy(self.settings.sla, self.settings.zone_name())
         report.closed = self._drain(lambda: service.advance(
             "solved", "closed", since_before=close_cutoff(now, self.settings),
-            reason=f"solved for {self.settings.solved_days:g} days", limit=batch))
+            why="solved-for", days=f"{self.settings.solved_days:g}", limit=batch))
         report.archived = self._drain(lambda: service.advance(
             "closed", "archived", since_before=archive_cutoff(now, self.settings),
-            reason="the night after it closed", limit=batch))
+            why="night-after-close", limit=batch))
         if self.settings.retention_days is not None:
             before = now - timedelta(days=self.settings.retention_days)
             report.purged = self._drain(lambda: [p.number for p in service.purge(before)])

@@ -103,8 +103,8 @@ class CaseEditOps(ServiceCore):
                     join_channel(session, channel.id, agent.id)  # type: ignore[arg-type]
                     audit.record(session, actor, "channel.member.add", at=self._now(),
                                  after={"channel": channel.name, "login": agent.login})
-                    self._event(session, case, f"{agent.login} added to {channel.name}",
-                                actor=actor)
+                    self._event(session, case, "member-added", login=agent.login,
+                                channel=channel.name, actor=actor)
                 require_can_see(session, agent.login, case)
             before = login_of(session, case.assignee_id)
             after = agent.login if agent else None
@@ -117,7 +117,7 @@ class CaseEditOps(ServiceCore):
             self._bump(case)
             audit.record(session, actor, "case.assign", at=self._now(), case_id=case.id,
                          before={"assignee": before}, after={"assignee": after})
-            self._event(session, case, f"Assigned to {after}" if after else "Unassigned",
+            self._event(session, case, "assigned" if after else "unassigned", login=after,
                         actor=actor)
 
         return self._edit(number, expected_version, change)
@@ -134,7 +134,7 @@ class CaseEditOps(ServiceCore):
             self._apply_sla(session, case)
             audit.record(session, actor, "case.priority", at=self._now(), case_id=case.id,
                          before={"priority": before}, after={"priority": value})
-            self._event(session, case, f"Priority: {before} → {value}", actor=actor)
+            self._event(session, case, "priority", start=before, end=value, actor=actor)
 
         return self._edit(number, expected_version, change)
 
@@ -164,7 +164,7 @@ class CaseEditOps(ServiceCore):
             self._bump(case)
             audit.record(session, actor, "case.title", at=self._now(), case_id=case.id,
                          before={"title": before}, after={"title": value})
-            self._event(session, case, f"Title changed from “{before}”", actor=actor)
+            self._event(session, case, "title", before=before, actor=actor)
 
         return self._edit(number, expected_version, change)
 
@@ -180,7 +180,7 @@ class CaseEditOps(ServiceCore):
             self._bump(case)
             audit.record(session, actor, "case.channel", at=self._now(), case_id=case.id,
                          before={"channel": before}, after={"channel": target.name})
-            self._event(session, case, f"Moved from channel {before} to {target.name}",
+            self._event(session, case, "channel", start=before, end=target.name,
                         actor=actor)
             self._drop_unseeing(session, actor, case)
             # Nobody stays assigned to a case they can no longer see.
@@ -189,8 +189,8 @@ class CaseEditOps(ServiceCore):
                 case.assignee_id = None
                 audit.record(session, actor, "case.assign", at=self._now(), case_id=case.id,
                              before={"assignee": assignee}, after={"assignee": None})
-                self._event(session, case, f"Unassigned: {assignee} is not in {target.name}",
-                            actor=actor)
+                self._event(session, case, "unassigned-not-member", login=assignee,
+                            channel=target.name, actor=actor)
 
         return self._edit(number, expected_version, change)
 
@@ -224,8 +224,8 @@ class CaseEditOps(ServiceCore):
             if add_link(session, a.id, b.id, "related", self._now()):  # type: ignore[arg-type]
                 audit.record(session, actor, "case.link", at=self._now(), case_id=a.id,
                              after={"linked": b.id})
-                self._event(session, a, f"Linked to #{b.id}", actor=actor)
-                self._event(session, b, f"Linked to #{a.id}", actor=actor)
+                self._event(session, a, "linked", number=b.id, actor=actor)
+                self._event(session, b, "linked", number=a.id, actor=actor)
 
         self._write(work)
 
@@ -273,9 +273,9 @@ class CaseEditOps(ServiceCore):
                          before={"case": source.id, "messages": moved}, after={"into": target.id})
             audit.record(session, actor, "case.merge.survivor", at=now, case_id=target.id,
                          after={"merged": source.id, "messages": moved})
-            self._event(session, target, f"Case #{source.id} ({source.title}) was merged into "
-                        f"this case: {moved} messages moved", actor=actor)
-            self._event(session, source, f"Merged into #{target.id}", actor=actor)
+            self._event(session, target, "merged-here", number=source.id, title=source.title,
+                        messages=moved, actor=actor)
+            self._event(session, source, "merged-into", number=target.id, actor=actor)
             return target.id  # type: ignore[return-value]
 
         return self._write(work)
@@ -311,8 +311,8 @@ class CaseEditOps(ServiceCore):
             self._bump(old)
             audit.record(session, actor, "case.split", at=now, case_id=old.id,
                          after={"message": message.id, "new_case": new.id})
-            self._event(session, old, f"A message was split off into #{new.id}", actor=actor)
-            self._event(session, new, f"Split off from #{old.id}", actor=actor)
+            self._event(session, old, "split-into", number=new.id, actor=actor)
+            self._event(session, new, "split-from", number=old.id, actor=actor)
             return new.id  # type: ignore[return-value]
 
         return self._write(work)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from store import queries
+from store import events, queries
 from store.inputs import OutboxMail
 from store.models import (
     Agent,
@@ -82,8 +82,10 @@ def message_view(session: Session, m: Message,
             sa.select(Agent.login).join(Mention, Mention.agent_id == Agent.id)
             .where(Mention.message_id == m.id).order_by(Agent.login)
         ).all()
+    event = events.loaded(m.event_kind, m.event_params) if m.event_kind else None
     return MessageView(
-        id=m.id, kind=m.kind, author=m.author, text=m.text, created_at=m.created_at,  # type: ignore[arg-type]
+        id=m.id, kind=m.kind, author=m.author, created_at=m.created_at,  # type: ignore[arg-type]
+        text=m.text if event is None else event.english(), event=event,
         flags=tuple(x for x in m.flags.split(",") if x), mentions=tuple(mentions),
         attachments=tuple(AttachmentView(a.id, a.filename, a.content_type, a.size, a.sha256)  # type: ignore[arg-type]
                           for a in attachments),

@@ -7,25 +7,20 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Self, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from store import audit, search, workspace
+from store import audit, events, search, status_change, workspace
 from store.db import Database
 from store.errors import Conflict, Forbidden, InvalidInput, ReadOnly
 from store.fields import one_line
 from store.files import FileStore
 from store.inputs import MACHINE_FLAGS, SENDER_KINDS, AttachmentInput, Clock, MessageInput, utcnow
-from store.lifecycle import (
-    ENDED,
-    REOPENED_BY_CUSTOMER,
-    ActorKind,
-    check_transition,
-)
+from store.lifecycle import ActorKind, check_transition
 from store.models import (
     Agent,
     Attachment,
@@ -56,6 +51,7 @@ from store.records import (
     open_follow_up,
     sla_policy,
 )
+from store.statuses import ENDED, REOPENED_BY_CUSTOMER
 
 T = TypeVar("T")
 
@@ -148,8 +144,8 @@ class ServiceCore:
                 now=self._now(),
             )
             add_link(session, old.id, case.id, "follow-up", self._now())  # type: ignore[arg-type]
-            self._event(session, case, f"Follow-up of #{old.id}, which is {old.status}")
-            self._event(session, old, f"The customer wrote again: follow-up is #{case.id}")
+            self._event(session, case, "follow-up-of", number=old.id, status=old.status)
+            self._event(session, old, "followed-up", number=case.id)
             row = self._append_inbound(session, actor, case, message)
             search.index_new_case(session, case.id)  # type: ignore[arg-type]
             return case, row
@@ -195,12 +191,8 @@ class ServiceCore:
         case.updated_at = max(case.updated_at, at)
         if kind == MessageKind.REPLY and case.first_response_at is None:
             case.first_response_at = at
-        # A customer's own reply reopens a waiting or solved case; their auto-replies
-        # and bounces never change a case's status.
-        auto = MACHINE_FLAGS & set(message.flags)
-        reopens = Status(case.status) in REOPENED_BY_CUSTOMER
-        if kind == MessageKind.CUSTOMER and not auto and reopens:
-            self._transition(session, SYSTEM, case, Status.OPEN, reason="the customer replied")
+        if kind == MessageKind.CUSTOMER:
+            self._customer_wrote(session, case, message.flags)
         audit.record(session, actor, f"message.{kind.value}", at=self._now(), case_id=case.id,
                      after={"message": row.id})
         workspace.activity(session, [case.id], agent_id, self._now())  # type: ignore[list-item]
@@ -261,31 +253,28 @@ class ServiceCore:
         case.version += 1
         case.updated_at = max(case.updated_at, self._now())
 
-    def _transition(
-        self, session: Session, actor: Actor, case: Case, target: Status, *, reason: str = ""
-    ) -> None:
-        """Move `case` to `target` if the lifecycle allows `actor` to; set timestamps."""
+    def _transition(self, session: Session, actor: Actor, case: Case, target: Status, *,
+                    why: str = "") -> None:
+        """Move `case` to `target` if the lifecycle allows `actor` to, with every effect
+        of a move (store/status_change.py); `why`: a key of `events.REASONS`."""
         start = Status(case.status)
         check_transition(start, target, actor.kind)
         if start == target:
             return
         now = self._now()
         case.status = target.value
-        if target == Status.SOLVED:
-            case.solved_at = case.resolved_at = now
-        elif target == Status.CLOSED:
-            case.closed_at = now
-        elif target == Status.ARCHIVED:
-            case.archived_at = now
-        if start == Status.SOLVED and target == Status.OPEN:
-            case.solved_at = case.resolved_at = None
+        for column, value in status_change.stamps(start, target, now).items():
+            setattr(case, column, value)
         self._pause_sla(session, case, start, target, now)
-        workspace.status_changed(session, case.id, target)  # type: ignore[arg-type]
         self._bump(case)
-        audit.record(session, actor, "case.status", at=now, case_id=case.id,
-                     before={"status": start.value}, after={"status": target.value})
-        why = f" ({reason})" if reason else ""
-        self._event(session, case, f"Status: {start.value} → {target.value}{why}", actor=actor)
+        assert case.id is not None  # a stored case
+        status_change.record(session, actor, [case.id], start, target, now, why)
+
+    def _customer_wrote(self, session: Session, case: Case, flags: Iterable[str]) -> None:
+        """A customer's own reply reopens a waiting or solved case; their auto-replies
+        and bounces never change a case's status."""
+        if not MACHINE_FLAGS & set(flags) and Status(case.status) in REOPENED_BY_CUSTOMER:
+            self._transition(session, SYSTEM, case, Status.OPEN, why="customer-replied")
 
     def _apply_sla(self, session: Session, case: Case) -> None:
         """Due times anew from the case's creation (a new priority), the pauses counted."""
@@ -310,8 +299,14 @@ class ServiceCore:
             case.sla_paused_at = None
             self._apply_sla(session, case)
 
-    def _event(self, session: Session, case: Case, text: str, *, actor: Actor = SYSTEM) -> None:
-        """A system event in the case's conversation (audit has the details)."""
-        session.add(Message(case_id=case.id, kind=MessageKind.EVENT.value, author=actor.display,
-                            author_agent_id=actor.agent_id, text=text, created_at=self._now(),
-                            origin_case_id=case.id))
+    def _event(self, session: Session, case: Case, kind: str, *, actor: Actor = SYSTEM,
+               mail_message_id: str | None = None, **params: object) -> Message:
+        """A system event in the case's conversation (audit has the details): its kind
+        and values, store/events.py."""
+        what = events.event(kind, **params)
+        row = Message(case_id=case.id, kind=MessageKind.EVENT.value, author=actor.display,
+                      author_agent_id=actor.agent_id, created_at=self._now(),
+                      origin_case_id=case.id, event_kind=what.kind,
+                      event_params=what.stored(), mail_message_id=mail_message_id)
+        session.add(row)
+        return row

@@ -19,7 +19,6 @@ from store.errors import InvalidInput
 from store.fields import clean_title, one_line, plain_address
 from store.files import FileStore
 from store.inputs import (
-    MACHINE_FLAGS,
     AttachmentInput,
     BounceInput,
     ContactInput,
@@ -28,10 +27,7 @@ from store.inputs import (
     MessageInput,
     Receipt,
 )
-from store.lifecycle import (
-    REOPENED_BY_CUSTOMER,
-    initial_status,
-)
+from store.lifecycle import initial_status
 from store.models import (
     Case,
     Channel,
@@ -44,7 +40,6 @@ from store.models import (
     Outbox,
     OutboxState,
     Priority,
-    Status,
     StoredFile,
 )
 from store.permissions import (
@@ -62,9 +57,9 @@ from store.records import (
 from store.threads import mail_title, sort_mail, thread_of
 
 
-def too_large_note(filename: str, size: int) -> str:
-    return (f"The attachment {one_line(filename)!r} ({size / 1_000_000:.1f} MB) is larger "
-            "than the limit and was not stored with the message; the original mail keeps it.")
+def too_large(filename: str, size: int) -> dict[str, str]:
+    """The values of the event that says an attachment was left in the raw mail."""
+    return {"filename": one_line(filename), "megabytes": f"{size / 1_000_000:.1f}"}
 
 
 def may_answer(message: MessageInput, ours: set[str]) -> bool:
@@ -181,13 +176,10 @@ class InboundOps(ServiceCore):
         audit.record_many(session, actor, at=now, events=[
             ("message.customer", case_id, {"message": row}) for (_, case_id), row
             in zip(answers, rows, strict=True)])
-        # A person's answer reopens a waiting or solved case (never their auto-reply).
-        reopening = {case_id for m, case_id in answers
-                     if not MACHINE_FLAGS & set(m.message.flags)}  # type: ignore[union-attr]
-        for case in session.scalars(sa.select(Case).where(Case.id.in_(reopening))):
-            if Status(case.status) in REOPENED_BY_CUSTOMER:
-                self._transition(session, SYSTEM, case, Status.OPEN,
-                                 reason="the customer replied")
+        answered = {c.id: c for c in session.scalars(sa.select(Case).where(
+            Case.id.in_({case_id for _, case_id in answers})))}
+        for m, case_id in answers:
+            self._customer_wrote(session, answered[case_id], m.message.flags)  # type: ignore[union-attr]
         workspace.activity(session, case_ids, None, now)
         session.flush()
         search.replace_documents(session, before, search.documents(session, case_ids))
@@ -217,7 +209,7 @@ class InboundOps(ServiceCore):
             if mail.too_large:
                 case = session.get_one(Case, case_id)
                 for filename, size in mail.too_large:
-                    self._event(session, case, too_large_note(filename, size))
+                    self._event(session, case, "attachment-too-large", **too_large(filename, size))
 
     def _receive_new(self, session: Session, actor: Actor, mailbox: str, channel: Channel,
                      uidvalidity: int, mails: list[MailInput]) -> list[Receipt]:
@@ -349,7 +341,7 @@ class InboundOps(ServiceCore):
         else:
             case, row = self._add_inbound(session, actor, case, message)
         for filename, size in mail.too_large:
-            self._event(session, case, too_large_note(filename, size))
+            self._event(session, case, "attachment-too-large", **too_large(filename, size))
         record.case_id, record.message_id = case.id, row.id
         session.add(record)
         return Receipt(mail.uid, record.outcome, case.id, new_case=new)
@@ -371,9 +363,10 @@ class InboundOps(ServiceCore):
         what = "acknowledgement" if found.auto_submitted else "reply"
         to = one_line(found.to_addr)
         if bounce.action != "failed":
-            self._event(session, case, f"Delivery delayed: {bounce.reason} (the {what} to {to})")
+            self._event(session, case, "delivery-delayed", why=bounce.reason, what=what,
+                        to=to)
             return case.id, f"delayed: {bounce.reason}"[:1000]
-        self._event(session, case, f"Delivery failed: {bounce.reason} (the {what} to {to})")
+        self._event(session, case, "delivery-failed", why=bounce.reason, what=what, to=to)
         # The server had taken it (sent), or we could not tell (unknown): now we know.
         if found.state in (OutboxState.SENT.value, OutboxState.UNKNOWN.value):
             found.state, found.updated_at = OutboxState.FAILED.value, self._now()

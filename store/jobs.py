@@ -11,14 +11,11 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from store import audit, search
+from store import audit, events, search, status_change, statuses
 from store.core import ServiceCore
 from store.files import FileStore
 from store.inputs import Purged
-from store.lifecycle import (
-    ENDED,
-    check_transition,
-)
+from store.lifecycle import check_transition
 from store.models import (
     Attachment,
     AuditEvent,
@@ -28,7 +25,6 @@ from store.models import (
     InboundMail,
     Mention,
     Message,
-    MessageKind,
     Outbox,
     Setting,
     Status,
@@ -36,26 +32,26 @@ from store.models import (
     WorkspaceEntry,
 )
 from store.permissions import (
-    SYSTEM,
     Actor,
 )
 from store.records import SLA_SETTING, with_merged
 from store.sla import SlaPolicy, SlaSettings
+from store.statuses import ENDED
 
 
 class JobOps(ServiceCore):
     """The scheduler's set-wise jobs."""
 
-    def advance(self, start: str, target: str, *, since_before: datetime,
-                reason: str, limit: int = 5000, dry_run: bool = False) -> list[int]:
+    def advance(self, start: str, target: str, *, since_before: datetime, why: str = "",
+                limit: int = 5000, dry_run: bool = False, **why_params: object) -> list[int]:
         """The scheduler's moves, set-wise: cases that became `start` (solved, closed)
         before `since_before` move to `target` (closed, archived) — at most `limit`
         in this one transaction, so that a job interrupted between batches leaves
         every case either moved, with its event and audit, or untouched. Returns the
-        numbers moved; call again until it returns none."""
+        numbers moved; call again until it returns none. `why`: a key of
+        `events.REASONS`, with its values."""
         begin, end = Status(start), Status(target)
-        stamp = {Status.SOLVED: "solved_at", Status.CLOSED: "closed_at"}[begin]
-        mark = {Status.CLOSED: "closed_at", Status.ARCHIVED: "archived_at"}[end]
+        stamp = status_change.STAMPED[begin][0]  # since when the cases have been `start`
 
         def work(session: Session, actor: Actor) -> list[int]:
             self._require_system(actor)
@@ -72,26 +68,13 @@ class JobOps(ServiceCore):
             moved = sorted(conn.execute(sa.update(table).where(
                 table.c.id.in_(due.scalar_subquery()), table.c.status == begin.value,
                 table.c[stamp] < since_before
-            ).values({"status": end.value, mark: now, "version": table.c.version + 1,
+            ).values({"status": end.value, **status_change.stamps(begin, end, now),
+                      "version": table.c.version + 1,
                       "updated_at": sa.case((table.c.updated_at < now, now),
                                             else_=table.c.updated_at)}
                      ).returning(table.c.id)).scalars())
-            if not moved:
-                return []
-            # The event, audit record and change-feed row of each, written by the
-            # database from the moved cases (INSERT … SELECT), not row by row.
-            these = sa.select(table.c.id).where(table.c.id.in_(moved))
-            message = Message.__table__  # type: ignore[attr-defined]
-            conn.execute(sa.insert(message).from_select(
-                ["case_id", "kind", "author", "text", "flags", "created_at", "origin_case_id",
-                 "sender_address"],
-                sa.select(table.c.id, sa.literal(MessageKind.EVENT.value),
-                          sa.literal(SYSTEM.display),
-                          sa.literal(f"Status: {begin.value} → {end.value} ({reason})"),
-                          sa.literal(""), sa.literal(now, message.c.created_at.type),
-                          table.c.id, sa.literal("")).where(table.c.id.in_(moved))))
-            audit.record_set(session, actor, at=now, action="case.status", cases=these,
-                             before={"status": begin.value}, after={"status": end.value})
+            # The rest, written by the database from the moved cases, not row by row.
+            status_change.record(session, actor, moved, begin, end, now, why, **why_params)
             return moved
 
         return self._write(work)
@@ -206,24 +189,19 @@ class JobOps(ServiceCore):
         overdue — set-wise: an event in the conversation, an audit record and a
         change-feed row each. Paused (waiting) and finished cases are left alone."""
         table = Case.__table__  # type: ignore[attr-defined]
-        checks = (("first-soon", "first_response_soon", "first_response_at",
-                   "SLA: the first answer is due soon"),
-                  ("first-breached", "first_response_due", "first_response_at",
-                   "SLA: the first answer is overdue"),
-                  ("resolution-soon", "resolution_soon", "resolved_at",
-                   "SLA: the solution is due soon"),
-                  ("resolution-breached", "resolution_due", "resolved_at",
-                   "SLA: the solution is overdue"))
+        checks = (("first-soon", "first_response_soon", "first_response_at"),
+                  ("first-breached", "first_response_due", "first_response_at"),
+                  ("resolution-soon", "resolution_soon", "resolved_at"),
+                  ("resolution-breached", "resolution_due", "resolved_at"))
 
         def work(session: Session, actor: Actor) -> dict[str, list[int]]:
             self._require_system(actor)
             conn, found = session.connection(), {}
-            message = Message.__table__  # type: ignore[attr-defined]
-            for marker, when, done, text in checks:
+            for marker, when, done in checks:
                 due = sa.select(table.c.id).where(
                     table.c[when] <= now, table.c[done].is_(None),
                     table.c.sla_paused_at.is_(None), table.c.merged_into_id.is_(None),
-                    table.c.status.not_in([s.value for s in (Status.SOLVED, *ENDED)]),
+                    table.c.status.not_in(statuses.values(statuses.SLA_DONE)),
                     sa.not_(table.c.sla_events.contains(marker))).limit(limit)
                 if dry_run:
                     found[marker] = sorted(conn.execute(due).scalars())
@@ -239,13 +217,8 @@ class JobOps(ServiceCore):
                 found[marker] = ids
                 if not ids:
                     continue
-                conn.execute(sa.insert(message).from_select(
-                    ["case_id", "kind", "author", "text", "flags", "created_at",
-                     "origin_case_id", "sender_address"],
-                    sa.select(table.c.id, sa.literal(MessageKind.EVENT.value),
-                              sa.literal(SYSTEM.display), sa.literal(text), sa.literal(""),
-                              sa.literal(now, message.c.created_at.type), table.c.id,
-                              sa.literal("")).where(table.c.id.in_(ids))))
+                status_change.add_events(session, actor, ids, events.event(f"sla-{marker}"),
+                                         now)
                 audit.record_set(session, actor, at=now, action=f"sla.{marker}",
                                  cases=sa.select(table.c.id).where(table.c.id.in_(ids)))
             return found

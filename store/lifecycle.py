@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from store.errors import InvalidInput, TransitionError
-from store.models import Status
+from store.statuses import Status
 
 
 class ActorKind(StrEnum):
@@ -38,10 +38,6 @@ TRANSITIONS[(S.SOLVED, S.OPEN)] = HUMAN | {ActorKind.SYSTEM}
 TRANSITIONS[(S.SOLVED, S.CLOSED)] = frozenset({ActorKind.SYSTEM, ActorKind.SUPERVISOR})
 TRANSITIONS[(S.CLOSED, S.ARCHIVED)] = frozenset({ActorKind.SYSTEM})
 
-# Statuses an inbound customer message reopens; on CLOSED and ARCHIVED it starts a
-# new case linked to the old one instead.
-REOPENED_BY_CUSTOMER = frozenset({S.WAITING, S.SOLVED})
-ENDED = frozenset({S.CLOSED, S.ARCHIVED})
 
 
 def initial_status(*, escalated: bool) -> Status:

@@ -17,6 +17,9 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from store.statuses import ACTIVE, SLA_DONE, rank_sql, sql_in
+from store.statuses import Status as Status  # the column's values, imported from here too
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware UTC in Python, naive UTC in the database (SQLite has no zones)."""
@@ -44,33 +47,18 @@ def utc_field(*, nullable: bool = False, index: bool = False) -> datetime:
     )
 
 
-class Status(StrEnum):
-    """Case statuses; the identifiers used on the command line and in JSON."""
-
-    NEW = "new"
-    ESCALATED = "escalated"
-    OPEN = "open"
-    PARKED = "parked"
-    WAITING = "waiting"
-    SOLVED = "solved"
-    CLOSED = "closed"
-    ARCHIVED = "archived"
-
-
 # The statuses of a case still being worked on, as SQL (see ix_cases_active_updated).
-ACTIVE_SQL = "status IN ('new', 'escalated', 'open', 'parked', 'waiting', 'solved')"
+ACTIVE_SQL = sql_in(ACTIVE)
 # Sort keys a list can be ordered by from an index, spelled literally so that the
 # planner matches the expression indexes below. Ranks count down: newest-first
 # (descending) order then shows statuses in lifecycle order and high priority first.
-STATUS_RANK_SQL = ("(CASE status WHEN 'new' THEN 7 WHEN 'escalated' THEN 6 WHEN 'open' THEN 5 "
-                   "WHEN 'parked' THEN 4 WHEN 'waiting' THEN 3 WHEN 'solved' THEN 2 "
-                   "WHEN 'closed' THEN 1 ELSE 0 END)")
+STATUS_RANK_SQL = rank_sql()
 PRIORITY_RANK_SQL = "(CASE priority WHEN 'high' THEN 2 WHEN 'medium' THEN 1 ELSE 0 END)"
 ASSIGNEE_KEY_SQL = "(coalesce(assignee_id, 0))"  # unassigned sorts as 0, never NULL
 # The next SLA due time (CaseRow.sla_due in SQL), as two keys that are never NULL — a
 # NULL would break keyset paging: whether there is one (0) or not (1), then the due
 # time, or for a case without one its last update.
-_SLA_DUE = ("CASE WHEN status IN ('solved', 'closed', 'archived') THEN NULL "
+_SLA_DUE = (f"CASE WHEN {sql_in(SLA_DONE)} THEN NULL "
             "WHEN first_response_at IS NULL AND first_response_due IS NOT NULL "
             "THEN first_response_due WHEN resolved_at IS NULL THEN resolution_due END")
 SLA_NONE_SQL = f"(CASE WHEN ({_SLA_DUE}) IS NULL THEN 1 ELSE 0 END)"
@@ -267,6 +255,10 @@ class Message(SQLModel, table=True):
     # The address an inbound mail came from: who took part in a case (threading by a
     # `[#number]` tag trusts only them and the case's contact).
     sender_address: str = Field(default="", max_length=320)
+    # A system event (kind `event`): what happened and its values, never words
+    # (store/events.py; the TUI says it in its language). Its `text` stays empty.
+    event_kind: str = Field(default="", max_length=40)
+    event_params: str = ""  # a JSON object of strings
 
 
 class Mention(SQLModel, table=True):

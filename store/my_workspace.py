@@ -12,9 +12,6 @@ from sqlalchemy.orm import Session
 from store import audit, workspace
 from store.core import ServiceCore
 from store.errors import ReadOnly
-from store.lifecycle import (
-    ENDED,
-)
 from store.models import (
     Case,
     WorkspaceEntry,
@@ -25,6 +22,7 @@ from store.permissions import (
     visible_channels,
 )
 from store.records import require_can_see, toggle_row
+from store.statuses import ENDED
 from store.workspace import WorkspacePrefs
 
 

@@ -36,6 +36,7 @@ from store.permissions import (
     unseen,
     visible_channels,
 )
+from store.threads import reply_subject
 
 # Pauses before each new attempt of a mail the server refused for now.
 RETRY_PAUSES = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15),
@@ -117,8 +118,7 @@ class OutboxOps(ServiceCore):
             # A day of tries from now (and its Date header: when it is sent anew).
             row.state, row.next_attempt_at, row.attempts = OutboxState.QUEUED.value, None, 0
             row.updated_at = row.created_at = self._now()
-            self._event(session, case, f"The reply is queued to be sent again (by "
-                        f"{actor.display})", actor=actor)
+            self._event(session, case, "reply-requeued", by=actor.display, actor=actor)
             audit.record(session, actor, "outbox.requeue", at=self._now(), case_id=case.id,
                          after={"outbox": row.id})
 
@@ -157,12 +157,10 @@ class OutboxOps(ServiceCore):
             return
         case = session.get_one(Case, row.case_id)
         if state == OutboxState.FAILED:
-            self._event(session, case, f"The reply to {row.to_addr} could not be sent: "
-                        f"{row.last_error}")
+            self._event(session, case, "reply-failed", to=row.to_addr, error=row.last_error)
         else:
-            self._event(session, case, f"It is not known whether the reply to {row.to_addr} "
-                        f"went out ({row.last_error}). Check with the customer, or send it "
-                        f"again with `casedesk outbox retry {row.id}`.")
+            self._event(session, case, "reply-unknown", to=row.to_addr, error=row.last_error,
+                        outbox=row.id)
         audit.record(session, SYSTEM, f"outbox.{state.value}", at=self._now(),
                      case_id=case.id, after={"outbox": row.id, "error": row.last_error})
 
@@ -177,20 +175,18 @@ class OutboxOps(ServiceCore):
             # Nobody asked for this answer: the customer's mail still becomes a case
             # (raising would undo the whole batch), and a failed outbox row would only
             # invite a retry that fails again. The case says why no answer went out.
-            self._event(session, case, f"No automatic acknowledgement was sent: {exc}.")
+            self._event(session, case, "not-acknowledged", why=str(exc))
             return
         text = template.replace("{number}", str(case.id)).replace("{title}", case.title)
         domain = channel.address.rpartition("@")[2] or "casedesk.invalid"
         mail_id = f"<casedesk.{case.id}.ack.{secrets.token_hex(6)}@{one_line(domain)}>"
-        row = Message(case_id=case.id, kind=MessageKind.EVENT.value, author=SYSTEM.display,
-                      text=f"Automatic acknowledgement sent to {first.sender_address}:\n{text}",
-                      created_at=self._now(), origin_case_id=case.id, mail_message_id=mail_id)
-        session.add(row)
+        row = self._event(session, case, "acknowledged", to=first.sender_address, text=text,
+                          mail_message_id=mail_id)
         session.flush()
         session.add(Outbox(
             case_id=case.id, message_id=row.id, from_addr=channel.address,
             to_addr=first.sender_address,
-            subject=f"Re: {one_line(case.title)} [#{case.id}]", body=text,
+            subject=reply_subject(case.title, case.id), body=text,
             mail_message_id=mail_id, in_reply_to=one_line(first.mail_message_id or ""),
             references=one_line(first.mail_message_id or ""), auto_submitted=True,
             created_at=row.created_at, updated_at=row.created_at))
@@ -223,7 +219,7 @@ class OutboxOps(ServiceCore):
             Message.mail_message_id.is_not(None)).order_by(Message.id.desc()).limit(1))
         session.add(Outbox(
             case_id=case.id, message_id=row.id, from_addr=channel.address, to_addr=contact.email,
-            subject=f"Re: {one_line(case.title)} [#{case.id}]", body=row.text,
+            subject=reply_subject(case.title, case.id), body=row.text,
             mail_message_id=mail_id, in_reply_to=one_line(answers or ""),
             references=" ".join(one_line(i) for i in thread),
             created_at=row.created_at, updated_at=row.created_at,

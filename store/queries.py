@@ -22,9 +22,9 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
-from store import search
+from store import search, statuses
 from store.errors import InvalidInput
-from store.lifecycle import ENDED, parse_status
+from store.lifecycle import parse_status
 from store.models import (
     ACTIVE_SQL,
     ASSIGNEE_KEY_SQL,
@@ -51,7 +51,7 @@ Sort = Literal["updated", "number", "title", "status", "priority", "channel", "a
                "contact", "sla"]
 SORTS: tuple[Sort, ...] = ("updated", "number", "title", "status", "priority", "channel",
                            "assignee", "contact", "sla")
-ACTIVE = tuple(s.value for s in Status if s not in ENDED)
+ACTIVE = tuple(statuses.values(statuses.ACTIVE))
 
 
 @dataclass(frozen=True)
@@ -293,8 +293,7 @@ def _key_value(f: Resolved, keys: tuple[sa.ColumnElement, ...],  # type: ignore[
 
 
 # The ranks of STATUS_RANK_SQL and PRIORITY_RANK_SQL, for a row's key value.
-_STATUS_RANK = {"new": 7, "escalated": 6, "open": 5, "parked": 4, "waiting": 3, "solved": 2,
-                "closed": 1}
+_STATUS_RANK: dict[str, int] = {s.value: n for s, n in statuses.RANK.items()}
 _PRIORITY_RANK = {"high": 2, "medium": 1}
 
 

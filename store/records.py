@@ -27,10 +27,7 @@ from store.fields import (
     parse_priority,
 )
 from store.inputs import ContactInput
-from store.lifecycle import (
-    ENDED,
-    initial_status,
-)
+from store.lifecycle import initial_status
 from store.models import (
     Agent,
     Case,
@@ -51,6 +48,7 @@ from store.permissions import (
     visible_channels,
 )
 from store.sla import SlaPolicy, SlaSettings
+from store.statuses import ENDED
 from store.views import (
     CaseRow,
 )

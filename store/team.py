@@ -7,17 +7,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from store import audit
+from store import audit, statuses
 from store.converters import agent_view, channel_view
 from store.core import ServiceCore
 from store.db import Database
 from store.errors import Forbidden, InvalidInput
 from store.fields import fill_quick_reply, one_line
 from store.inputs import Clock, utcnow
-from store.lifecycle import (
-    ENDED,
-    ActorKind,
-)
+from store.lifecycle import ActorKind
 from store.models import (
     Agent,
     AgentPreference,
@@ -40,6 +37,7 @@ from store.permissions import (
     visible_channels,
 )
 from store.records import agent_named, can_see, channel_named, insert_agent, insert_channel
+from store.statuses import ENDED
 from store.views import (
     AgentTally,
     AgentView,
@@ -179,8 +177,8 @@ class TeamOps(ServiceCore):
             self._bump(case)
             audit.record(session, actor, "case.assign", at=self._now(), case_id=case.id,
                          before={"assignee": agent.login}, after={"assignee": None})
-            self._event(session, case, f"Unassigned: {agent.login} is not in {channel.name}",
-                        actor=actor)
+            self._event(session, case, "unassigned-not-member", login=agent.login,
+                        channel=channel.name, actor=actor)
 
     @staticmethod
     def _drop_channel_rows(session: Session, agent: Agent, channel: Channel) -> None:
@@ -278,7 +276,7 @@ class TeamOps(ServiceCore):
                 (agent_id, status): n for agent_id, status, n in session.execute(
                     sa.select(Case.assignee_id, Case.status, sa.func.count())
                     .where(live, Case.assignee_id.is_not(None), Case.status.in_(
-                        [s.value for s in Status if s not in ENDED and s != Status.SOLVED]))
+                        statuses.values(statuses.UNSOLVED)))
                     .group_by(Case.assignee_id, Case.status))}
             held = {agent_id: (int(total), int(unread)) for agent_id, total, unread
                     in session.execute(

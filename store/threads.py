@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from store.fields import one_line
 from store.inputs import MailInput
-from store.lifecycle import ENDED
 from store.models import (
     Case,
     Contact,
@@ -24,9 +23,49 @@ from store.models import (
     Status,
 )
 from store.records import follow_merges
+from store.statuses import ENDED
 
-TAG_RE = re.compile(r"\s*\[#\d{1,12}\]\s*")
+# A case's number in a mail's subject, `[#1234]`: written by `reply_subject`, read by
+# `case_tag`, dropped from a new case's title by `mail_title`.
+_TAG = r"\[#(\d{1,12})\]"
+TAG_RE = re.compile(_TAG)
+_SPACED_TAG_RE = re.compile(rf"\s*{_TAG}\s*")
 REPLY_PREFIX_RE = re.compile(r"^\s*((re|sv|vs|aw|fw|fwd|vb)\s*:\s*)+", re.IGNORECASE)
+
+
+def tag(number: int) -> str:
+    return f"[#{number}]"
+
+
+def case_tag(subject: str) -> int | None:
+    found = TAG_RE.search(subject)
+    return int(found.group(1)) if found else None
+
+
+def reply_subject(title: str, number: int) -> str:
+    """Our mail's subject on a case: its title and its tag, which an answer keeps."""
+    return f"Re: {one_line(title)} {tag(number)}"
+
+
+def _referred(session: Session, mail_ids: Iterable[str]) -> dict[str, tuple[bool, int, int]]:
+    """Each Message-ID's message in the store, ranked as a mail's case is chosen: one
+    of our own replies first (whoever quotes it saw our mail), then the newest — as
+    (ours, message id, case number)."""
+    best: dict[str, tuple[bool, int, int]] = {}
+    ids = list(mail_ids)
+    if ids:
+        for mail_id, case_id, kind, row_id in session.execute(sa.select(
+                Message.mail_message_id, Message.case_id, Message.kind, Message.id).where(
+                Message.mail_message_id.in_(ids))):
+            rank = (kind == MessageKind.REPLY.value, row_id, case_id)
+            best[mail_id] = max(best.get(mail_id, rank), rank)
+    return best
+
+
+def _answered(best: dict[str, tuple[bool, int, int]], mail: MailInput) -> int | None:
+    """The case the mail answers by the Message-IDs it refers to, if any is known."""
+    hits = [best[i] for i in mail.thread_ids if i in best]
+    return max(hits)[2] if hits else None
 
 
 def thread_of(session: Session, mail: MailInput, sender: str) -> Case | None:
@@ -34,14 +73,9 @@ def thread_of(session: Session, mail: MailInput, sender: str) -> Case | None:
     quotes them saw our mail), then by a `[#number]` in the subject — but only from
     that case's contact or someone who already wrote in it, so that a stranger quoting
     a case number never lands on (or sees) another customer's case."""
-    if mail.thread_ids:
-        ids = list(mail.thread_ids)
-        found = session.execute(sa.select(Message.case_id).where(
-            Message.mail_message_id.in_(ids)).order_by(
-            (Message.kind == MessageKind.REPLY.value).desc(), Message.id.desc()).limit(1)
-        ).scalar()
-        if found is not None:
-            return follow_merges(session, session.get_one(Case, found))
+    found = _answered(_referred(session, mail.thread_ids), mail)
+    if found is not None:
+        return follow_merges(session, session.get_one(Case, found))
     if mail.case_tag is not None and sender:
         case = session.get(Case, mail.case_tag)
         if case is None:
@@ -55,7 +89,7 @@ def thread_of(session: Session, mail: MailInput, sender: str) -> Case | None:
 
 
 def mail_title(subject: str) -> str:
-    title = REPLY_PREFIX_RE.sub("", TAG_RE.sub(" ", subject)).strip()
+    title = REPLY_PREFIX_RE.sub("", _SPACED_TAG_RE.sub(" ", subject)).strip()
     return title if one_line(title) else "(no subject)"
 
 
@@ -73,15 +107,7 @@ def sort_mail(session: Session, mailbox: str, uidvalidity: int,
     known = set(session.scalars(sa.select(InboundMail.uid).where(
         InboundMail.mailbox == mailbox, InboundMail.uidvalidity == uidvalidity,
         InboundMail.uid.in_([m.uid for m in mails]))))
-    referred = {i for m in mails for i in m.thread_ids}
-    # Each referred Message-ID's case, ours first, the newest first (as `thread_of`).
-    best: dict[str, tuple[bool, int, int]] = {}
-    if referred:
-        for mail_id, case_id, kind, row_id in session.execute(sa.select(
-                Message.mail_message_id, Message.case_id, Message.kind, Message.id).where(
-                Message.mail_message_id.in_(referred))):
-            rank = (kind == MessageKind.REPLY.value, row_id, case_id)
-            best[mail_id] = max(best.get(mail_id, rank), rank)
+    best = _referred(session, {i for m in mails for i in m.thread_ids})
     # Locked (PostgreSQL): no scheduler closes one of them before the answers land.
     cases = {c.id: c for c in session.execute(sa.select(
         Case.id, Case.status, Case.merged_into_id).where(
@@ -102,16 +128,16 @@ def sort_mail(session: Session, mailbox: str, uidvalidity: int,
                     and digest not in stored and digest not in seen_digests
                     and mail.bounce is None and not mail.log_only)
         seen_digests.add(digest)
-        hits = [best[i] for i in mail.thread_ids if i in best]
-        ours = any(h[0] for h in hits)  # one of our own mails: it decides
+        answered = _answered(best, mail)  # the case `thread_of` picks
+        ours = any(best[i][0] for i in mail.thread_ids if i in best)  # ours decides
         earlier = next((went[i] for i in mail.thread_ids if i in went), "")
         target: int | str | None
         if not readable:
             target = None
-        elif hits and (ours or earlier == ""):
-            case = cases[max(hits)[2]]
+        elif answered is not None and (ours or earlier == ""):
+            case = cases[answered]
             open_case = case.merged_into_id is None and Status(case.status) not in ENDED
-            target = max(hits)[2] if open_case else None
+            target = answered if open_case else None
         elif earlier != "":
             target = earlier  # None: that mail goes one by one, so does this
         elif mail.case_tag in tagged:

@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from store import statuses
+from store.events import Event
+
 
 @dataclass(frozen=True)
 class AgentView:
@@ -98,7 +101,7 @@ class CaseRow:
     def sla_due(self) -> datetime | None:
         """When the next promise falls due (None: kept, or none made, or the case is
         solved or ended)."""
-        if self.status in ("solved", "closed", "archived"):
+        if self.status in statuses.SLA_DONE:
             return None
         if self.first_response_at is None and self.first_response_due is not None:
             return self.first_response_due
@@ -135,6 +138,8 @@ class MessageView:
     origin_case: int | None = None
     mail_message_id: str | None = None  # a mail's Message-ID (ours, on a sent reply)
     sender_address: str = ""
+    # A system event's kind and values (its `text`: the same in English).
+    event: Event | None = None
 
     @property
     def signed(self) -> str:

@@ -29,6 +29,7 @@ from store.models import (
     WorkspaceEntry,
     WorkspaceSettings,
 )
+from store.statuses import ENDED
 
 KINDS = tuple(k.value for k in ChannelKind)
 
@@ -49,6 +50,13 @@ STANDARD = WorkspacePrefs()
 # The setting that takes a case out of the workspace when it gets that status.
 LEAVES_ON = {Status.SOLVED: "leave_on_solved", Status.WAITING: "leave_on_waiting",
              Status.PARKED: "leave_on_parked"}
+
+
+def stays(chosen: WorkspacePrefs, status: Status) -> bool:
+    """Whether a case with `status` stays in the workspace of someone who chose so (an
+    ended case is never shown in one)."""
+    setting = LEAVES_ON.get(status)
+    return status not in ENDED and not (setting and getattr(chosen, setting))
 
 
 def prefs(session: Session, agent_id: int) -> WorkspacePrefs:
@@ -130,14 +138,14 @@ def cases_arrived(session: Session, case_ids: Iterable[int], now: datetime) -> N
     _add(session, pairs, now, unread=True)
 
 
-def status_changed(session: Session, case_id: int, status: Status) -> None:
+def status_changed(session: Session, case_ids: Iterable[int], status: Status) -> None:
     """Out of the workspaces of those who want cases with this status gone."""
     setting = LEAVES_ON.get(status)
     if setting is None:
         return
     leaving = sa.select(Agent.id).where(_setting(setting))
     session.execute(sa.delete(WorkspaceEntry).where(
-        WorkspaceEntry.case_id == case_id, WorkspaceEntry.agent_id.in_(leaving)))
+        WorkspaceEntry.case_id.in_(list(case_ids)), WorkspaceEntry.agent_id.in_(leaving)))
 
 
 def assigned(session: Session, case_id: int, agent_id: int, by: int | None,

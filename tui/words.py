@@ -13,10 +13,12 @@ The command line (cli/) speaks English and does not come here.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Literal
+
+from store import events
+from store.events import Event
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
@@ -122,82 +124,77 @@ _REFUSALS = {
 }
 
 
-# The conversation's system events, stored in English by the store: each known kind
-# (its pattern, its Swedish, its English) shown in the UI's language, its values
-# (statuses, priorities) by their names. Their English joins ENGLISH below.
-_EVENTS = [
-    (r"Status: (?P<start>\w+) → (?P<end>\w+) \((?P<why>.+)\)",
-     N_("Status: {start} → {end} ({why})"), "Status: {start} → {end} ({why})"),
-    (r"Status: (?P<start>\w+) → (?P<end>\w+)",
-     N_("Status: {start} → {end}"), "Status: {start} → {end}"),
-    (r"Priority: (?P<start>\w+) → (?P<end>\w+)",
-     N_("Prioritet: {start} → {end}"), "Priority: {start} → {end}"),
-    (r"Assigned to (?P<login>\S+)", N_("Tilldelat {login}"), "Assigned to {login}"),
-    (r"Unassigned", N_("Tilldelningen borttagen"), "Unassigned"),
-    (r"Unassigned: (?P<login>\S+) is not in (?P<channel>.+)",
-     N_("Tilldelningen borttagen: {login} är inte med i {channel}"),
-     "Unassigned: {login} is not in {channel}"),
-    (r"(?P<login>\S+) added to (?P<channel>.+)", N_("{login} blev medlem i {channel}"),
-     "{login} added to {channel}"),
-    (r"Linked to #(?P<number>\d+)", N_("Länkat till #{number}"), "Linked to #{number}"),
-    (r"Merged into #(?P<number>\d+)", N_("Ihopslaget med #{number}"), "Merged into #{number}"),
-    (r"Split off from #(?P<number>\d+)", N_("Utbrutet ur #{number}"),
-     "Split off from #{number}"),
-    (r"A message was split off into #(?P<number>\d+)",
-     N_("Ett meddelande bröts ut till #{number}"), "A message was split off into #{number}"),
-    (r"Follow-up of #(?P<number>\d+), which is (?P<status>\w+)",
-     N_("Uppföljning av #{number}, som är {status}"), "Follow-up of #{number}, which is {status}"),
-    (r"The customer wrote again: follow-up is #(?P<number>\d+)",
-     N_("Kunden skrev igen: uppföljningen är #{number}"),
-     "The customer wrote again: follow-up is #{number}"),
-    (r"Delivery failed: (?P<why>.+) \(the reply to (?P<to>.*)\)",
-     N_("Leveransen misslyckades: {why} (svaret till {to})"),
-     "Delivery failed: {why} (the reply to {to})"),
-    (r"Delivery failed: (?P<why>.+) \(the acknowledgement to (?P<to>.*)\)",
-     N_("Leveransen misslyckades: {why} (mottagningsbeskedet till {to})"),
-     "Delivery failed: {why} (the acknowledgement to {to})"),
-    (r"Delivery delayed: (?P<why>.+) \(the reply to (?P<to>.*)\)",
-     N_("Leveransen är försenad: {why} (svaret till {to})"),
-     "Delivery delayed: {why} (the reply to {to})"),
-    (r"Delivery delayed: (?P<why>.+) \(the acknowledgement to (?P<to>.*)\)",
-     N_("Leveransen är försenad: {why} (mottagningsbeskedet till {to})"),
-     "Delivery delayed: {why} (the acknowledgement to {to})"),
-    (r"SLA: the first answer is due soon", N_("SLA: första svaret ska ges snart"),
-     "SLA: the first answer is due soon"),
-    (r"SLA: the first answer is overdue", N_("SLA: första svaret är försenat"),
-     "SLA: the first answer is overdue"),
-    (r"SLA: the solution is due soon", N_("SLA: lösningen ska vara klar snart"),
-     "SLA: the solution is due soon"),
-    (r"SLA: the solution is overdue", N_("SLA: lösningen är försenad"),
-     "SLA: the solution is overdue"),
-]
-_REASONS = [
-    (r"the customer replied", N_("kunden svarade"), "the customer replied"),
-    (r"the night after it closed", N_("natten efter att det stängdes"),
-     "the night after it closed"),
-    (r"solved for (?P<days>[\d.]+) days", N_("löst i {days} dagar"), "solved for {days} days"),
-]
+# The conversation's system events (store/events.py: a kind and its values), each kind's
+# words in Swedish; their English is the store's own (events.ENGLISH, joined to ENGLISH
+# below). Statuses and priorities among the values are shown by their names.
+_EVENTS: dict[str, str] = {
+    "status": N_("Status: {start} → {end}"),
+    "priority": N_("Prioritet: {start} → {end}"),
+    "assigned": N_("Tilldelat {login}"),
+    "unassigned": N_("Tilldelningen borttagen"),
+    "unassigned-not-member": N_("Tilldelningen borttagen: {login} är inte med i {channel}"),
+    "member-added": N_("{login} blev medlem i {channel}"),
+    "title": N_("Rubriken ändrades från “{before}”"),
+    "channel": N_("Flyttat från kanalen {start} till {end}"),
+    "linked": N_("Länkat till #{number}"),
+    "merged-here": N_("Ärende #{number} ({title}) slogs ihop med det här: {messages} "
+                      "meddelanden flyttades hit"),
+    "merged-into": N_("Ihopslaget med #{number}"),
+    "split-into": N_("Ett meddelande bröts ut till #{number}"),
+    "split-from": N_("Utbrutet ur #{number}"),
+    "follow-up-of": N_("Uppföljning av #{number}, som är {status}"),
+    "followed-up": N_("Kunden skrev igen: uppföljningen är #{number}"),
+    "delivery-failed": N_("Leveransen misslyckades: {why} ({what} till {to})"),
+    "delivery-delayed": N_("Leveransen är försenad: {why} ({what} till {to})"),
+    "reply-requeued": N_("Svaret ska skickas igen (begärt av {by})"),
+    "reply-failed": N_("Svaret till {to} kunde inte skickas: {error}"),
+    "reply-unknown": N_("Det är okänt om svaret till {to} gick iväg ({error}). Hör med kunden "
+                        "eller skicka det igen med `casedesk outbox retry {outbox}`."),
+    "acknowledged": N_("Automatiskt mottagningsbesked skickat till {to}:\n{text}"),
+    "not-acknowledged": N_("Inget automatiskt mottagningsbesked skickades: {why}."),
+    "attachment-too-large": N_("Bilagan “{filename}” ({megabytes} MB) är större än gränsen och "
+                               "sparades inte med meddelandet; originalmejlet har den kvar."),
+    "sla-first-soon": N_("SLA: första svaret ska ges snart"),
+    "sla-first-breached": N_("SLA: första svaret är försenat"),
+    "sla-resolution-soon": N_("SLA: lösningen ska vara klar snart"),
+    "sla-resolution-breached": N_("SLA: lösningen är försenad"),
+}
+# Why a status changed (the status event's `why`).
+_REASONS: dict[str, str] = {
+    "customer-replied": N_("kunden svarade"),
+    "solved-for": N_("löst i {days} dagar"),
+    "night-after-close": N_("natten efter att det stängdes"),
+}
+# Which mail a delivery event is about: "the reply to …".
+_MAILS = {"reply": N_("svaret"), "acknowledgement": N_("mottagningsbeskedet")}
+_ENGLISH_MAILS = {"svaret": "reply", "mottagningsbeskedet": "acknowledgement"}
+# Values that are statuses (or, in a priority event, priorities), shown by their names.
+_NAMED = {"status": ("start", "end"), "follow-up-of": ("status",), "priority": ("start", "end")}
 
 
-def _known(text: str, patterns: list[tuple[str, str, str]]) -> str | None:
-    for pattern, template, _ in patterns:
-        found = re.fullmatch(pattern, text)
-        if found is not None:
-            values = found.groupdict()
-            for key in ("start", "end", "status"):
-                if key in values:
-                    names = priorities() if template.startswith("Prioritet") else statuses()
-                    values[key] = names.get(values[key], values[key])
-            if "why" in values:
-                values["why"] = _known(values["why"], _REASONS) or values["why"]
-            return tr(template).format(**values)
-    return None
+class _Values(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
 
 
-def event_text(text: str) -> str:
-    """A system event of the conversation in the UI's language (one of an unknown kind
-    as the store wrote it)."""
-    return _known(text, _EVENTS) or text
+def event_text(event: Event) -> str:
+    """A system event of the conversation in the UI's language (one of a kind this
+    version does not know, as the store says it)."""
+    template = _EVENTS.get(event.kind)
+    if template is None:
+        return event.english()
+    values = _Values(event.params)
+    names = priorities() if event.kind == "priority" else statuses()
+    for key in _NAMED.get(event.kind, ()):
+        values[key] = names.get(values[key], values[key])
+    if "what" in values:
+        values["what"] = tr(_MAILS.get(values["what"], values["what"]))
+    text = tr(template).format_map(values)
+    why = values.get("why") if event.kind == "status" else None
+    if why:
+        reason = _REASONS.get(why)
+        text += f" ({tr(reason).format_map(values) if reason else why})"
+    return text
 
 
 def transition_refused(error: TransitionError) -> str:
@@ -460,5 +457,7 @@ ENGLISH: dict[str, str] = {
     "INTERN ANTECKNING — syns inte för kunden": "INTERNAL NOTE — not shown to the customer",
     "Skriv något först.": "Write something first.",
 }
-# The system events' and their reasons' English, written once with them above.
-ENGLISH.update({swedish: english for _, swedish, english in _EVENTS + _REASONS})
+# The system events' and their reasons' English: the store's own words for them.
+ENGLISH.update({swedish: events.ENGLISH[kind] for kind, swedish in _EVENTS.items()})
+ENGLISH.update({swedish: events.REASONS[key] for key, swedish in _REASONS.items()})
+ENGLISH.update(_ENGLISH_MAILS)

@@ -99,9 +99,11 @@ _INSERTS = {
                "VALUES (?, ?, ?, ?, ?, ?, ?)",
     "cases": "INSERT INTO cases (id, title, channel_id, contact_id, assignee_id, status, "
              "priority, labels, version, created_at, updated_at, first_response_at, solved_at, "
-             "closed_at, archived_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)",
+             "resolved_at, closed_at, archived_at) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)",
     "message": "INSERT INTO message (id, case_id, kind, author_agent_id, author, text, flags, "
-               "created_at, origin_case_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               "created_at, origin_case_id, event_kind, event_params) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "mention": "INSERT INTO mention (message_id, agent_id) VALUES (?, ?)",
     "watch": "INSERT INTO watch (case_id, agent_id) VALUES (?, ?)",
     "workspace_entry": "INSERT INTO workspace_entry (agent_id, case_id, added_at, unread) "

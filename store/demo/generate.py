@@ -11,9 +11,11 @@ from __future__ import annotations
 import random
 from bisect import bisect_right
 from collections.abc import Sequence
+from functools import cache
 from itertools import accumulate
 from typing import TYPE_CHECKING, TypeVar
 
+from store import events, status_change, workspace
 from store.demo.clock import DAY, HOUR, Clock, Stamp
 from store.demo.contacts import Contact, make_contacts
 from store.demo.data import (
@@ -29,6 +31,7 @@ from store.demo.data import (
     UNPARK_NOTES,
     Topic,
 )
+from store.statuses import Status
 
 if TYPE_CHECKING:
     from store.demo.team import Team
@@ -41,6 +44,32 @@ SOLVED_DAYS = 7  # a solved case closes after this many days (the lifecycle's de
 _CUSTOMER, _AI, _REPLY, _NOTE, _EVENT = "customer", "ai", "reply", "note", "event"
 _BY_CUSTOMER, _BY_SYSTEM, _BY_AI = -1, -2, -3
 SYSTEM_AUTHOR = "system"
+Planned = tuple[int, str, int, "str | tuple[str, str]", str, "str | None", "int | None",
+                "int | None"]
+# The case's status times, in the order the `cases` rows hold them (store/demo/build.py).
+_STAMPED = ("solved_at", "resolved_at", "closed_at", "archived_at")
+
+
+# Events and a status change's times by the store's own rules (store/status_change.py),
+# worked out once per distinct move.
+@cache
+def _moved(start: str, end: str, why: str = "") -> tuple[str, str]:
+    days = {"days": SOLVED_DAYS} if why == "solved-for" else {}
+    what = status_change.event(Status(start), Status(end), why, **days)
+    return what.kind, what.stored()
+
+
+@cache
+def _assigned(login: str) -> tuple[str, str]:
+    what = events.event("assigned", login=login)
+    return what.kind, what.stored()
+
+
+@cache
+def _stamps(start: str, end: str) -> tuple[tuple[str, bool], ...]:
+    """(column, set or cleared) of a move, as `status_change.stamps` says."""
+    found = status_change.stamps(Status(start), Status(end), True)
+    return tuple((column, bool(found[column])) for column in _STAMPED if column in found)
 AI_AUTHOR = "AI-agent"
 
 Rows = dict[str, list[tuple[object, ...]]]
@@ -192,11 +221,12 @@ class Builder:
         ctx["summary"] = words.summary.format_map(ctx)
         title = pick(words.titles).format_map(ctx)
 
-        # The plan: (time, kind, by, template, flags, new status, new assignee, mention).
-        plan: list[tuple[int, str, int, str, str, str | None, int | None, int | None]] = []
+        # The plan: (time, kind, by, template or event, flags, new status, new assignee,
+        # mention).
+        plan: list[Planned] = []
         last_t = created
 
-        def add(t: int, kind_: str, by: int, text: str, *, flags: str = "",
+        def add(t: int, kind_: str, by: int, text: str | tuple[str, str], *, flags: str = "",
                 status: str | None = None, assign: int | None = None,
                 mention: int | None = None) -> int:
             nonlocal last_t
@@ -243,7 +273,7 @@ class Builder:
         # Routing rules assign a share of the cases as they arrive.
         routed = not escalated and r() < 0.2
         if routed:
-            add(t + 1, _EVENT, _BY_SYSTEM, f"Assigned to {self.logins[agent]}", assign=agent)
+            add(t + 1, _EVENT, _BY_SYSTEM, _assigned(self.logins[agent]), assign=agent)
 
         # When someone picks it up.
         if escalated:  # the AI has done what it can; a human takes over when free
@@ -268,12 +298,12 @@ class Builder:
         if not routed:
             if r() < 0.15:
                 boss = self.supervisors[int(r() * len(self.supervisors))]
-                t = add(t, _EVENT, boss, f"Assigned to {self.logins[agent]}", assign=agent)
+                t = add(t, _EVENT, boss, _assigned(self.logins[agent]), assign=agent)
                 t = clock.at_work(t + 120 + int(r() * 1800), rnd)
             else:
-                t = add(t, _EVENT, agent, f"Assigned to {self.logins[agent]}", assign=agent)
+                t = add(t, _EVENT, agent, _assigned(self.logins[agent]), assign=agent)
         if escalated:
-            t = add(t + 5, _EVENT, agent, "Status: escalated → open", status="open")
+            t = add(t + 5, _EVENT, agent, _moved("escalated", "open"), status="open")
             status = "open"
 
         # The work: rounds of reply and answer until solved.
@@ -293,7 +323,7 @@ class Builder:
                 m = self.you if r() < 0.2 else colleagues[int(r() * len(colleagues))]
                 t = add(t + 60 + int(r() * 600), _NOTE, agent, pick(PARK_NOTES),
                         mention=m)
-                add(t, _EVENT, agent, f"Status: {status} → parked", status="parked")
+                add(t, _EVENT, agent, _moved(status, "parked"), status="parked")
                 status = "parked"
                 t = clock.at_work(t + int(rnd.lognormvariate(10.6, 0.8)), rnd)  # ~11 h
                 t = add(t, _NOTE, m, pick(UNPARK_NOTES))
@@ -329,7 +359,7 @@ class Builder:
                 lines += 1
                 t += 10 + int(r() * 50)
             if target != status:
-                add(t, _EVENT, agent, f"Status: {status} → {target}", status=target)
+                add(t, _EVENT, agent, _moved(status, target), status=target)
                 status = target
             if kind == "email" and lines <= 6 and r() < 0.04:
                 add(t + 5 + int(r() * 90), _CUSTOMER, _BY_CUSTOMER,
@@ -350,14 +380,14 @@ class Builder:
                     t = clock.at_work(t + 4 * DAY + int(r() * 2 * DAY), rnd)
                     t = add(t, _REPLY, agent, f"{pick(hi_agent)}\n\n"
                             f"{say.no_answer}\n\n{say.agent_sign}")
-                    add(t, _EVENT, agent, f"Status: {status} → solved", status="solved")
+                    add(t, _EVENT, agent, _moved(status, "solved"), status="solved")
                     status = "solved"
                     lines += 1
                     break
             t = add(t, _CUSTOMER, _BY_CUSTOMER, pick(words.info))
             lines += 1
             if status == "waiting":
-                add(t, _EVENT, _BY_SYSTEM, "Status: waiting → open (the customer replied)",
+                add(t, _EVENT, _BY_SYSTEM, _moved("waiting", "open", "customer-replied"),
                     status="open")
                 status = "open"
             t = clock.at_work(t + (10 + int(r() * 60) if chat else int(
@@ -368,22 +398,23 @@ class Builder:
             if lines <= 6 and r() < 0.06:
                 t2 = clock.awake(t + DAY + int(r() * 5 * DAY), rnd)
                 add(t2, _CUSTOMER, _BY_CUSTOMER, pick(say.reopen))
-                add(t2, _EVENT, _BY_SYSTEM, "Status: solved → open (the customer replied)",
+                add(t2, _EVENT, _BY_SYSTEM, _moved("solved", "open", "customer-replied"),
                     status="open")
                 t = clock.at_work(t2 + int(rnd.lognormvariate(8.5, 1.0)), rnd)
                 t = add(t, _REPLY, agent, f"{pick(hi_agent)}\n\n"
                         f"{say.reopen_fix}\n\n{say.agent_sign}")
-                add(t, _EVENT, agent, "Status: open → solved", status="solved")
+                add(t, _EVENT, agent, _moved("open", "solved"), status="solved")
             closed = last_t + SOLVED_DAYS * DAY + 60 + int(r() * 900)
-            add(closed, _EVENT, _BY_SYSTEM, "Status: solved → closed", status="closed")
-            add(clock.archive_run(closed, rnd), _EVENT, _BY_SYSTEM, "Status: closed → archived",
+            add(closed, _EVENT, _BY_SYSTEM, _moved("solved", "closed", "solved-for"),
+                status="closed")
+            add(clock.archive_run(closed, rnd), _EVENT, _BY_SYSTEM,
+                _moved("closed", "archived", "night-after-close"),
                 status="archived")
 
         self._emit(i, rows, plan, ctx, contact, title, ch_name, priority, labels_text,
                    agent, colleagues, related, escalated)
 
-    def _emit(self, i: int, rows: Rows,
-              plan: list[tuple[int, str, int, str, str, str | None, int | None, int | None]],
+    def _emit(self, i: int, rows: Rows, plan: list[Planned],
               ctx: dict[str, object], contact: Contact, title: str, ch_name: str,
               priority: str, labels: str, agent: int, colleagues: list[int],
               related: bool, escalated: bool) -> None:
@@ -395,7 +426,8 @@ class Builder:
         status = "escalated" if escalated else "new"
         assignee: int | None = None
         assigned_at = 0
-        first_response = solved = closed = archived = None
+        first_response = None
+        times: dict[str, int | None] = dict.fromkeys(_STAMPED)
         last = plan[0][0]
         last_by = _BY_CUSTOMER
         mid = self.messages
@@ -416,22 +448,18 @@ class Builder:
             if mention is not None:
                 ctx["mlogin"] = self.logins[mention]
                 rows["mention"].append((mid, mention + 1))
-            if kind != _EVENT:
-                text = text.format_map(ctx)
+            if isinstance(text, tuple):  # an event: its kind and values, no words
+                (event_kind, event_params), text = text, ""
+            else:
+                text, event_kind, event_params = text.format_map(ctx), "", ""
             messages.append((mid, number, kind, agent_id, author, text, flags, stamp(t),
-                             number))
+                             number, event_kind, event_params))
             if kind == _REPLY and first_response is None:
                 first_response = t
             if new_status is not None:
+                for column, sets in _stamps(status, new_status):
+                    times[column] = t if sets else None
                 status = new_status
-                if new_status == "solved":
-                    solved = t
-                elif new_status == "closed":
-                    closed = t
-                elif new_status == "archived":
-                    archived = t
-                elif new_status == "open":
-                    solved = None
             if assign is not None:
                 assignee, assigned_at = assign, t
             last = t
@@ -443,12 +471,11 @@ class Builder:
             number, title, self.channel_ids[ch_name], self.case_contact[i] + 1,
             None if assignee is None else assignee + 1, status, priority, labels,
             stamp(created), stamp(last), None if first_response is None else stamp(first_response),
-            None if solved is None else stamp(solved), None if closed is None else stamp(closed),
-            None if archived is None else stamp(archived),
+            *(None if v is None else stamp(v) for v in times.values()),
         ))
         r = self.rnd.random
-        # Workspaces: an agent's assigned cases stay until solved.
-        active = status in ("new", "escalated", "open", "parked", "waiting")
+        # Workspaces, by the standard settings: an agent's assigned cases stay until solved.
+        active = workspace.stays(workspace.STANDARD, Status(status))
         if assignee is not None and active and assignee not in self.inactive:
             rows["workspace_entry"].append((assignee + 1, number, stamp(assigned_at),
                                             int(last_by == _BY_CUSTOMER)))

@@ -142,8 +142,8 @@ def close_events(team) -> dict[int, int]:  # type: ignore[no-untyped-def]
 
     with team.db.read() as session:
         return dict(session.execute(sa.text(  # type: ignore[arg-type]
-            "SELECT case_id, count(*) FROM message WHERE kind = 'event' AND text LIKE "
-            "'%→ closed%' GROUP BY case_id")).all())
+            "SELECT case_id, count(*) FROM message WHERE kind = 'event' AND event_kind = "
+            "'status' AND event_params LIKE '%\"end\": \"closed\"%' GROUP BY case_id")).all())
 
 
 @pytest.mark.sqlite_only

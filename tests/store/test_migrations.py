@@ -61,3 +61,57 @@ def test_an_early_database_without_the_late_tables_is_repaired(db: Database) -> 
     with db.engine.connect() as conn:
         names = set(sa.inspect(conn).get_table_names())
     assert {"agent_preference", "quick_reply"} <= names
+
+
+def test_events_written_as_sentences_become_kinds_and_values(team) -> None:
+    """0009 reads the English sentences earlier versions stored back into a kind and
+    its values; each says the same sentence again, and the TUI can translate it."""
+    import sqlalchemy as sa
+    from alembic import command
+
+    from store.events import loaded
+
+    db = team.db
+    number = team.new_case()
+    written = [
+        "Status: waiting → open (the customer replied)",
+        "Status: solved → closed (solved for 7 days)",
+        "Status: closed → archived (the night after it closed)",
+        "Status: open → solved",
+        "Priority: low → high",
+        "Assigned to anna",
+        "Unassigned",
+        "Unassigned: bo is not in Chat",
+        "bo added to Support",
+        "Title changed from “Fakturan (igen)”",
+        "Moved from channel Support to Chat",
+        "Case #4 (Faktura) was merged into this case: 3 messages moved",
+        "Delivery failed: 550 5.1.1 no such user (the reply to kund@example.se)",
+        "Delivery delayed: mailbox full (the acknowledgement to kund@example.se)",
+        "It is not known whether the reply to kund@example.se went out (timed out). Check "
+        "with the customer, or send it again with `casedesk outbox retry 12`.",
+        "Automatic acknowledgement sent to kund@example.se:\nTack!\nVi svarar snart.",
+        "SLA: the solution is overdue",
+        "Något helt annat",
+    ]
+    with db.write_engine.begin() as conn:
+        command.downgrade(db._alembic_config(conn), "0008")
+        conn.execute(sa.text("DELETE FROM message WHERE kind = 'event'"))
+        for text in written:
+            conn.execute(sa.text(
+                "INSERT INTO message (case_id, kind, author, text, flags, created_at, "
+                "sender_address) VALUES (:n, 'event', 'system', :text, '', "
+                "CURRENT_TIMESTAMP, '')"), {"n": number, "text": text})
+    db.upgrade()
+    with db.engine.connect() as conn:
+        rows = conn.execute(sa.text(
+            "SELECT text, event_kind, event_params FROM message WHERE kind = 'event' "
+            "ORDER BY id")).all()
+    assert [row.text for row in rows] == [""] * len(written)
+    assert [loaded(row.event_kind, row.event_params).english() for row in rows] == written
+    kinds = [row.event_kind for row in rows]
+    assert kinds[:4] == ["status"] * 4
+    assert kinds[-1] == "text"  # no known form: kept in its words
+    assert "text" not in kinds[:-1]
+    assert loaded(rows[1].event_kind, rows[1].event_params).params == {
+        "start": "solved", "end": "closed", "why": "solved-for", "days": "7"}

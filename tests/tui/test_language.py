@@ -4,6 +4,7 @@ the TUI shows has its English, and the app shows them in the language it was giv
 from __future__ import annotations
 
 import ast
+import importlib
 import io
 import re
 import string
@@ -13,6 +14,7 @@ import pytest
 from rich.console import Console
 from tuikit import app_for, screen_text, settle
 
+from store.events import Event
 from tui import words
 from tui.words import ENGLISH, locale_language, statuses, tr, use
 
@@ -335,21 +337,47 @@ def test_the_config_language_reaches_the_tui(
     ("Assigned to anna", "Tilldelat anna", "Assigned to anna"),
     ("SLA: the first answer is overdue", "SLA: första svaret är försenat",
      "SLA: the first answer is overdue"),
-    ("Title changed from “x”", "Title changed from “x”", "Title changed from “x”"),  # as is
+    ("Title changed from “x”", "Rubriken ändrades från “x”", "Title changed from “x”"),
 ])
 def test_system_events_are_shown_in_the_ui_language(stored: str, swedish: str,
                                                     english: str) -> None:
+    """Events as earlier versions wrote them, read into a kind and values by the
+    migration, and shown in each language (the store's English is the old sentence)."""
     from tui.words import event_text
 
+    event = _written(stored)
+    assert event.english() == stored
     use("sv")
-    assert event_text(stored) == swedish
+    assert event_text(event) == swedish
     use("en")
-    assert event_text(stored) == english
+    assert event_text(event) == english
+
+
+def _written(stored: str) -> Event:
+    migration = importlib.import_module("store.migrations.versions.0009_event_kinds")
+    return Event(*migration.read(stored))
 
 
 def test_an_unassignment_by_a_channel_move_is_said_in_swedish() -> None:
     from tui.words import event_text
 
     use("sv")
-    assert event_text("Unassigned: bo is not in Chat") == (
+    assert event_text(_written("Unassigned: bo is not in Chat")) == (
         "Tilldelningen borttagen: bo är inte med i Chat")
+
+
+def test_an_event_recorded_while_the_tui_speaks_swedish_is_shown_in_english(team) -> None:
+    """What is stored is the kind and values, not the words of the TUI that made it."""
+    from tui.words import event_text
+
+    use("sv")
+    number = team.new_case()
+    team.as_("anna").set_status(number, "open")
+    event = team.as_("anna").get_case(number).messages[-1].event
+    assert event is not None
+    assert event_text(event) == "Status: Nytt → Öppet"
+    use("en")
+    event = team.as_("bo").get_case(number).messages[-1].event
+    assert event is not None
+    assert event_text(event) == "Status: New → Open"
+    assert event.english() == "Status: new → open"

@@ -52,7 +52,8 @@ def render_case(view: CaseView, *, show_quoted: bool = False) -> Group:
     for m in view.messages:
         when = m.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
         if m.kind == "event":
-            parts.append(Text(f"— {when} {clean_line(m.author)}: {clean_line(event_text(m.text))}",
+            said = event_text(m.event) if m.event is not None else m.text
+            parts.append(Text(f"— {when} {clean_line(m.author)}: {clean_line(said)}",
                               style="dim italic"))
             continue
         heading, style = KIND_HEADINGS.get(m.kind, (m.kind, "bold"))

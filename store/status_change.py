@@ -1,0 +1,75 @@
+"""What a status change does to a case, written once: the timestamps it sets and clears,
+the workspace rules, the audit record and change-feed row, the event in the
+conversation. ARCHITECTURE.md ("how a key becomes an audited change").
+
+Set-wise: one statement per table for however many cases moved together, so that a
+single edit (`store/core.py`'s `_transition`) and the scheduler's nightly moves of
+thousands (`store/jobs.py`'s `advance`) take the same path. The demo builds its history
+from `stamps` and `event` (`store/demo/generate.py`). Who may make which move is
+`store/lifecycle.py`; the service-level pause of a waiting case is `core._pause_sla`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from store import audit, events, workspace
+from store.models import Case, Message, MessageKind
+from store.permissions import Actor
+from store.statuses import Status
+
+T = TypeVar("T")
+# The time a case became each status, on the case.
+STAMPED = {Status.SOLVED: ("solved_at", "resolved_at"), Status.CLOSED: ("closed_at",),
+           Status.ARCHIVED: ("archived_at",)}
+
+
+def stamps(start: Status, target: Status, at: T) -> dict[str, T | None]:
+    """The case's columns a move from `start` to `target` at `at` sets (the time it
+    became solved, closed, archived) or clears (solved no more when reopened)."""
+    values: dict[str, T | None] = dict.fromkeys(STAMPED.get(target, ()), at)
+    if start == Status.SOLVED and target == Status.OPEN:
+        values.update(dict.fromkeys(STAMPED[Status.SOLVED], None))
+    return values
+
+
+def event(start: Status, target: Status, why: str = "", **why_params: object) -> events.Event:
+    """The event the conversation shows (`why`: a key of `events.REASONS`)."""
+    return events.status(start.value, target.value, why, **why_params)
+
+
+def record(session: Session, actor: Actor, cases: Iterable[int], start: Status,
+           target: Status, at: datetime, why: str = "", **why_params: object) -> None:
+    """The rest of a move the cases' rows already show: out of the workspaces of those
+    who want cases with the new status gone, an audit record and change-feed row each,
+    and the event in each conversation — a statement per table."""
+    ids = list(cases)
+    if not ids:
+        return
+    session.flush()  # the event goes after what this unit of work wrote before it
+    workspace.status_changed(session, ids, target)
+    table = Case.__table__  # type: ignore[attr-defined]
+    moved = sa.select(table.c.id).where(table.c.id.in_(ids))
+    audit.record_set(session, actor, at=at, action="case.status", cases=moved,
+                     before={"status": start.value}, after={"status": target.value})
+    add_events(session, actor, ids, event(start, target, why, **why_params), at)
+
+
+def add_events(session: Session, actor: Actor, cases: list[int], what: events.Event,
+               at: datetime) -> None:
+    """The same event in the conversation of each of `cases`: one INSERT … SELECT."""
+    table = Case.__table__  # type: ignore[attr-defined]
+    message = Message.__table__  # type: ignore[attr-defined]
+    session.connection().execute(sa.insert(message).from_select(
+        ["case_id", "kind", "author", "author_agent_id", "text", "flags", "created_at",
+         "origin_case_id", "sender_address", "event_kind", "event_params"],
+        sa.select(table.c.id, sa.literal(MessageKind.EVENT.value), sa.literal(actor.display),
+                  sa.literal(actor.agent_id, message.c.author_agent_id.type), sa.literal(""),
+                  sa.literal(""), sa.literal(at, message.c.created_at.type), table.c.id,
+                  sa.literal(""), sa.literal(what.kind), sa.literal(what.stored())
+                  ).where(table.c.id.in_(cases)).order_by(table.c.id)))
