@@ -94,3 +94,15 @@ def check_transition(start: Status, end: Status, actor: ActorKind) -> None:
 def allowed_targets(start: Status, actor: ActorKind) -> list[Status]:
     """The statuses `actor` may move a `start` case to (for menus)."""
     return [e for (s, e), who in TRANSITIONS.items() if s == start and actor in who]
+
+
+# The statuses an answer (a reply or a note) may set in the same step, in the order an
+# agent picks them from (README.md, "The terminal UI": ctrl+s).
+ANSWER_ORDER = (S.WAITING, S.PARKED, S.SOLVED, S.OPEN)
+
+
+def answer_targets(start: Status, actor: ActorKind) -> list[Status]:
+    """The statuses `actor` may set on a `start` case while answering it: those of
+    `ANSWER_ORDER` it may move the case to, or that it already has (no move at all)."""
+    allowed = set(allowed_targets(start, actor)) | {start}
+    return [s for s in ANSWER_ORDER if s in allowed]
