@@ -38,7 +38,7 @@ from tui.widgets.case_detail import CaseDetail
 from tui.widgets.composer import Composer, Draft
 from tui.words import N_, priorities, statuses, tr
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # for the types only: tui.app imports this module
     from tui.app import CasedeskApp
 
 TITLES = {"quick": N_("Snabbsvar"), "earlier": N_("Tidigare svar i ärendet"),

@@ -61,7 +61,7 @@ from tui.widgets.case_table import CaseTable
 from tui.widgets.composer import Composer, Draft
 from tui.words import groupings, sorts, tr, translate_bindings
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # for the types only: tui.app imports this module
     from tui.app import CasedeskApp
 
 # What changes data: not offered in read-all mode (and refused by the store).
