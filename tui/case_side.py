@@ -246,7 +246,7 @@ class CaseSide(Vertical):
 
     # -- changing the case on show --------------------------------------------------------
 
-    def on_show(self) -> CaseView | None:
+    def case_on_show(self) -> CaseView | None:
         """The case on show, or said that none is."""
         if self.shown is None:
             self.notify(tr("Öppna ett ärende först (Enter)."), markup=False)
@@ -264,13 +264,13 @@ class CaseSide(Vertical):
             self.load_case(message.number)  # (a row changed from the list stays closed)
 
     def assign_me(self) -> None:
-        view = self.on_show()
+        view = self.case_on_show()
         if view is not None:
             self.edit(view.number, tr("tilldelat dig"),
                       lambda s: s.assign(view.number, "me", expected_version=view.version))
 
     def toggle_watch(self) -> None:
-        view = self.on_show()
+        view = self.case_on_show()
         if view is not None:
             on = self.desk.service.login not in view.watchers
             self.edit(view.number, tr("bevakas") if on else tr("bevakas inte längre"),
@@ -285,7 +285,7 @@ class CaseSide(Vertical):
                                  else tr("borttaget ur din arbetsyta")))
 
     def choose(self, kind: str) -> None:
-        view = self.on_show()
+        view = self.case_on_show()
         if view is not None:
             self.gather_choices(kind, view.number)
 

@@ -397,7 +397,7 @@ class CaseListScreen(Screen[None]):
         if row is not None:
             self.side.workspace_toggle(row.number)
             return
-        view = self.side.on_show()
+        view = self.side.case_on_show()
         if view is not None:
             self.side.workspace_toggle(view.number)
 
