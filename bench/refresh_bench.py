@@ -97,8 +97,9 @@ async def measure(path: Path, rounds: int, poll: float,
         bar = app.query_one("#presence", Static)
         cases = [r.number for r in lister.list_cases(CaseFilter(channel="Support", limit=rounds))]
         for number in cases:
-            app.load_case(number)
-            await until(lambda n=number: app.shown is not None and app.shown.number == n,
+            app.lists.side.load_case(number)
+            await until(lambda n=number: (app.lists.shown is not None
+                                          and app.lists.shown.number == n),
                         f"#{number} open")
             await asyncio.sleep(0.3)
             committed = change(writer, "presence", number)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from store.errors import InvalidInput, TransitionError
-from store.statuses import Status
+from store.statuses import ANSWER_ORDER, Status
 
 
 class ActorKind(StrEnum):
@@ -90,3 +90,10 @@ def check_transition(start: Status, end: Status, actor: ActorKind) -> None:
 def allowed_targets(start: Status, actor: ActorKind) -> list[Status]:
     """The statuses `actor` may move a `start` case to (for menus)."""
     return [e for (s, e), who in TRANSITIONS.items() if s == start and actor in who]
+
+
+def answer_targets(start: Status, actor: ActorKind) -> list[Status]:
+    """The statuses `actor` may set on a `start` case while answering it: those of
+    `statuses.ANSWER_ORDER` it may move the case to, or that it already has (no move)."""
+    allowed = set(allowed_targets(start, actor)) | {start}
+    return [s for s in ANSWER_ORDER if s in allowed]

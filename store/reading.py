@@ -8,12 +8,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from store import audit, presence, queries
-from store.converters import case_view, related_rows
+from store.converters import case_view, message_view, related_rows
 from store.core import ServiceCore
 from store.errors import InvalidInput
 from store.files import FileStore
 from store.lifecycle import (
     allowed_targets,
+    answer_targets,
 )
 from store.models import (
     Attachment,
@@ -33,6 +34,7 @@ from store.records import agent_named, channel_named, mark_unread
 from store.views import (
     CaseRow,
     CaseView,
+    MessageView,
     PresenceView,
 )
 
@@ -162,6 +164,30 @@ class ReadingOps(ServiceCore):
         def work(session: Session, actor: Actor) -> list[str]:
             case = require_case(session, actor, number)
             return [s.value for s in allowed_targets(Status(case.status), actor.kind)]
+
+        return self._read(work)
+
+    def answer_statuses(self, number: int) -> list[str]:
+        """The statuses a reply or note on case `number` may set in the same step, in
+        the order they are offered (an edit like `allowed_statuses`; the case's own
+        status is a choice too: it leaves the status as it is)."""
+
+        def work(session: Session, actor: Actor) -> list[str]:
+            case = require_case(session, actor, number)
+            return [s.value for s in answer_targets(Status(case.status), actor.kind)]
+
+        return self._read(work)
+
+    def earlier_replies(self, number: int) -> list[MessageView]:
+        """The replies the customer of case `number` was sent, the newest first: what an
+        agent may start a new reply from (notes and the customer's own words are not)."""
+
+        def work(session: Session, actor: Actor) -> list[MessageView]:
+            case = require_case(session, actor, number)
+            rows = session.scalars(sa.select(Message).where(
+                Message.case_id == case.id, Message.kind == "reply").order_by(
+                Message.created_at.desc(), Message.id.desc()))
+            return [message_view(session, m) for m in rows]
 
         return self._read(work)
 

@@ -35,6 +35,9 @@ UNSOLVED = tuple(s for s in ACTIVE if s != S.SOLVED)
 SLA_DONE = frozenset({S.SOLVED, *ENDED})
 # A customer's message reopens a case in these (on an ended one it starts a new case).
 REOPENED_BY_CUSTOMER = frozenset({S.WAITING, S.SOLVED})
+# What an answer (a reply or a note) may set in the same step, in the order an agent
+# picks from (README.md, "The terminal UI": ctrl+s); the lifecycle says which of them.
+ANSWER_ORDER = (S.WAITING, S.PARKED, S.SOLVED, S.OPEN)
 # The status sort's rank: counting down, so newest-first order shows the lifecycle.
 RANK = {s: len(Status) - 1 - i for i, s in enumerate(Status)}
 

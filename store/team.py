@@ -141,6 +141,17 @@ class TeamOps(ServiceCore):
 
         return self._read(work)
 
+    def creatable_channels(self) -> list[str]:
+        """The names of the channels the actor may create a case in: their own (a
+        supervisor: every channel), in the order of `list_channels`."""
+
+        def work(session: Session, actor: Actor) -> list[str]:
+            visible = visible_channels(session, actor)
+            channels = session.scalars(sa.select(Channel).order_by(Channel.name))
+            return [c.name for c in channels if visible is None or c.id in visible]
+
+        return self._read(work)
+
     def set_membership(self, channel: str, login: str, *, member: bool) -> ChannelView:
         """Add `login` to `channel` (member=True) or remove them."""
 

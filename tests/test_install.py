@@ -58,6 +58,10 @@ def test_the_wheel_carries_every_data_file(checkout: Path, wheel: Path) -> None:
     assert "store/migrations/env.py" in needed
     assert "store/demo/data/team.toml" in needed
     assert any(name.startswith("store/demo/data/topics/") for name in needed)
+    # The TUI's stylesheets: the app's, the widgets' and every modal's beside its module.
+    assert {"tui/casedesk.tcss", "tui/widgets/composer.tcss",
+            "tui/screens/filter.tcss"} <= needed
+    assert len([n for n in needed if n.startswith("tui/screens/")]) >= 8
     with zipfile.ZipFile(wheel) as archive:
         carried = set(archive.namelist())
     assert sorted(needed - carried) == []
@@ -78,6 +82,15 @@ assert not any(Path(entry or ".").resolve() == source for entry in sys.path), sy
 
 from store.db import Database, is_demo_database
 from store.demo import build_demo
+
+# Every stylesheet the TUI names is there, beside the module that names it.
+import tui.app, tui.screens
+for cls in (tui.app.CasedeskApp, *(getattr(tui.screens, n) for n in tui.screens.__all__
+                                    if n.endswith("Modal"))):
+    folder = Path(sys.modules[cls.__module__].__file__).parent
+    assert folder.is_relative_to(target), folder
+    for css in ([cls.CSS_PATH] if isinstance(cls.CSS_PATH, str) else cls.CSS_PATH):
+        assert (folder / css).is_file(), (cls.__name__, css)
 
 db = Database(path)
 before, after = db.upgrade()

@@ -130,7 +130,7 @@ async def test_a_choice_for_a_case_the_agent_has_left_changes_nothing(demo: Path
         # Keys typed while the choices were gathered opened another case meanwhile.
         other = next(r.number for r in service.list_cases(CaseFilter(limit=50))
                      if r.number != first)
-        app.load_case(other)
+        app.lists.side.load_case(other)
         await settle(app, pilot)
         before = service.get_case(first).priority
         await pick(app, pilot, "Hög" if before != "high" else "Låg")
@@ -144,7 +144,7 @@ async def test_the_agents_own_edit_meanwhile_is_not_a_conflict(demo: Path) -> No
     async with an_open_case(demo) as (app, pilot, service, number):
         await press(app, pilot, "p")
         # `a` (take it) landed while the priority choice was open: the version moved.
-        app.action_assign_me()
+        app.lists.action_assign_me()
         await settle(app, pilot)
         assert service.get_case(number).assignee == "supervisor"
         await pick(app, pilot, "Hög")

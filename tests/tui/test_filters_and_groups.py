@@ -109,7 +109,7 @@ async def test_each_filter_narrows_to_what_the_store_selects_and_x_clears_it(
                 modal.query_one(f"#{field}", Select).value = value
             modal.query_one("#apply", Button).press()
             await settle(app, pilot)
-            assert app.filters == same
+            assert app.lists.filters == same
             assert table.window.total == total, same
             assert table.current is not None
             assert table.current.number == expected[0].number, same
@@ -122,7 +122,7 @@ async def test_each_filter_narrows_to_what_the_store_selects_and_x_clears_it(
             assert any(bar_text in line for line in shown_in(app, bar))  # on screen
             await pilot.press("x")
             await settle(app, pilot)
-            assert app.filters == CaseFilter(limit=WINDOW)
+            assert app.lists.filters == CaseFilter(limit=WINDOW)
             assert table.window.total == everything
             assert not bar.has_class("-shown")
 
@@ -257,7 +257,7 @@ async def test_the_assignee_choice_offers_only_colleagues_who_may_see_the_case(
         await pilot.press("A")
         await settle(app, pilot)
         assert isinstance(app.screen, ChoiceModal)
-        assert app.shown.number == rows[index].number
+        assert app.lists.shown.number == rows[index].number
         assert app.screen.choices[0][1] is None  # nobody, first
         offered = sorted(str(value) for _, value in app.screen.choices[1:])
         assert offered == readers

@@ -73,7 +73,7 @@ async def test_grouping_by_contact_windows_the_groups_all_folded(demo_path: Path
     app = app_for(demo_path)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
-        app.filters = CaseFilter(limit=200, include_ended=True)
+        app.lists.filters = CaseFilter(limit=200, include_ended=True)
         await choose(app, pilot, "g", "Kontakt")
         table = app.query_one(CaseTable)
         window = table.window

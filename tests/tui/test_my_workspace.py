@@ -31,13 +31,13 @@ async def test_two_shows_my_workspace_with_the_new_marked_until_opened(demo: Pat
     app = app_for(demo)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
-        table = app.query_one(CaseTable)
         await pilot.press("2")
         await settle(app, pilot)
+        table = app.lists.query_one(CaseTable)  # the workspace's list
         assert [table.window.get(i).number for i in range(table.window.total)] == [
             r.number for r in expected]
         unread = sum(r.unread for r in expected)
-        assert app.sub_title.endswith(f"{len(expected)} ärenden, {unread} olästa")
+        assert app.lists.sub_title.endswith(f"{len(expected)} ärenden, {unread} olästa")
         line = next(i for i, r in enumerate(expected) if r.unread)
         assert "● " in table.render_line(line + 1).text
         assert "● " not in table.render_line(
@@ -49,8 +49,9 @@ async def test_two_shows_my_workspace_with_the_new_marked_until_opened(demo: Pat
         # Back to the overview, which kept its place; and the workspace its own.
         await pilot.press("1")
         await settle(app, pilot)
+        table = app.lists.query_one(CaseTable)  # the overview's list
         assert table.window.total == me.count_cases(CaseFilter())
-        assert app.sub_title == "supervisor"
+        assert app.lists.sub_title == "supervisor"
 
 
 async def test_the_workspace_settings_are_saved_and_standard_resets_them(demo: Path) -> None:
@@ -87,13 +88,13 @@ async def test_m_on_the_overview_puts_the_case_in_the_workspace(demo: Path) -> N
         await settle(app, pilot)
         await pilot.press("enter")
         await settle(app, pilot)
-        number = app.shown.number  # type: ignore[union-attr]
+        number = app.lists.shown.number  # type: ignore[union-attr]
         was = me.in_workspace(number)
         await pilot.press("m")
         await settle(app, pilot)
         await pilot.press("2")
         await settle(app, pilot)
-        table = app.query_one(CaseTable)
+        table = app.lists.query_one(CaseTable)
         listed = {table.window.get(i).number for i in range(table.window.total)}
         assert (number in listed) is not was
 
@@ -124,7 +125,7 @@ async def test_N_creates_a_case_for_a_known_contact_starting_with_our_mail(demo:
         modal.query_one("#ours", Checkbox).value = True
         modal.query_one("#create", Button).press()
         await settle(app, pilot)
-        number = app.shown.number  # type: ignore[union-attr]  # opened beside the list
+        number = app.lists.shown.number  # type: ignore[union-attr]  # opened beside the list
         case = me.get_case(number)
         assert (case.title, case.channel, case.contact.id) == ("Er beställning", channel,
                                                                 known.id)
@@ -245,7 +246,7 @@ async def test_each_setting_governs_its_rule_when_a_colleague_acts(
             bo.set_status(number, event)
         app.check_changes()  # the poll, triggered
         await settle(app, pilot)
-        window = app.query_one(CaseTable).window
+        window = app.lists.query_one(CaseTable).window
         shown = {window.get(i).number for i in range(window.total)}
         assert (number in shown) is listed
 
@@ -265,13 +266,13 @@ async def test_a_mention_shows_the_case_unread_in_the_workspace(demo: Path) -> N
         bo.note(number, "@supervisor kan du titta?")
         app.check_changes()
         await settle(app, pilot)
-        table = app.query_one(CaseTable)
+        table = app.lists.query_one(CaseTable)
         line = table.window.index_of(number)
         assert line is not None
         assert "● " in table.render_line(line + 1).text
-        assert app.sub_title.endswith(f"{table.window.total} ärenden, "
-                                      f"{CaseService(db, 'supervisor').workspace_counts()[1]} "
-                                      "olästa")
+        assert app.lists.sub_title.endswith(
+            f"{table.window.total} ärenden, "
+            f"{CaseService(db, 'supervisor').workspace_counts()[1]} olästa")
 
 
 async def test_m_on_a_row_of_the_list_adds_or_removes_it_without_opening(demo: Path) -> None:
@@ -279,17 +280,18 @@ async def test_m_on_a_row_of_the_list_adds_or_removes_it_without_opening(demo: P
     app = app_for(demo)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
-        table = app.query_one(CaseTable)
+        table = app.lists.query_one(CaseTable)
         row = table.window.get(3)
         was = me.in_workspace(row.number)
         await pilot.press("down", "down", "down", "m")
         await settle(app, pilot)
-        assert app.shown is None  # nothing was opened
+        assert app.lists.shown is None  # nothing was opened
         assert me.in_workspace(row.number) is not was
         # And out again from the workspace's own list.
         me.set_in_workspace(row.number, present=True)
         await pilot.press("2")
         await settle(app, pilot)
+        table = app.lists.query_one(CaseTable)  # the workspace's list
         at = table.window.index_of(row.number)
         assert at is not None
         table.cursor = at

@@ -137,14 +137,14 @@ async def test_new_cases_above_leave_the_cursors_case_on_its_line(demo: Path) ->
 
 async def test_a_reload_that_lands_after_the_agent_moved_does_not_pull_them_back(
         demo_path: Path) -> None:
-    from tui.app import ListLoaded
+    from tui.messages import ListLoaded
 
     app = app_for(demo_path)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
         table = app.query_one(CaseTable)
         # A reload asked for here (another process changed something)…
-        asked = app.keep_point()
+        asked = app.lists.keep_point()
         stale = table.window
         # …while the agent pages on before it lands.
         await pilot.press("pagedown", "pagedown")
@@ -152,9 +152,9 @@ async def test_a_reload_that_lands_after_the_agent_moved_does_not_pull_them_back
         moved_to = table.current
         assert moved_to is not None
         assert moved_to.number != asked.row.number  # type: ignore[union-attr]
-        generation = app.generation
-        app.show_list(ListLoaded(app.generation, stale, 0, asked))
-        assert app.generation == generation + 1  # found anew, around where they are now
+        generation = app.lists.generation
+        app.lists.show_list(ListLoaded(app.lists.generation, stale, 0, asked))
+        assert app.lists.generation == generation + 1  # found anew, around where they are now
         await settle(app, pilot)
         assert table.current is not None
         assert table.current.number == moved_to.number

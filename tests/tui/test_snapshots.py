@@ -46,7 +46,7 @@ def test_the_case_detail(snap_compare, demo_path: Path) -> None:
 def test_the_overview_grouped_by_status(snap_compare, demo_path: Path) -> None:
     async def group(pilot) -> None:  # type: ignore[no-untyped-def]
         await loaded(pilot)
-        pilot.app.group_by("status")
+        pilot.app.lists.group_by("status")
         await loaded(pilot)
 
     assert snap_compare(app_for(demo_path), terminal_size=SIZE, run_before=group)

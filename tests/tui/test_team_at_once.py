@@ -54,31 +54,31 @@ async def test_read_all_lists_every_case_and_offers_no_change(demo: Path) -> Non
     app = read_all_app(demo)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
-        table = app.query_one(CaseTable)
+        table = app.lists.query_one(CaseTable)
         assert table.window.total == every > boss.count_cases(CaseFilter())
-        assert "Läsläge: alla ärenden, inget kan ändras" in app.sub_title
+        assert "Läsläge: alla ärenden, inget kan ändras" in app.lists.sub_title
         footer = screen_text(app).splitlines()[-1]
         for word in ("Svara", "Intern anteckning", "Ändra status", "Ta ärendet",
                      "Nytt ärende", "Min arbetsyta"):
             assert word not in footer
         assert "Agenter" in footer  # reading the agents view is reading
         # An archived case opens, and nothing offers a change of it.
-        app.filters = CaseFilter(statuses=("archived",), include_ended=True)
-        app.reload()
+        app.lists.filters = CaseFilter(statuses=("archived",), include_ended=True)
+        app.lists.reload()
         await settle(app, pilot)
         await press(app, pilot, "enter")
-        assert app.shown is not None
-        assert app.shown.number == archived.number
-        assert not app.query_one(Composer).has_class("-open")
+        assert app.lists.shown is not None
+        assert app.lists.shown.number == archived.number
+        assert not app.lists.query_one(Composer).has_class("-open")
         for key in ("r", "n", "s", "a", "A", "p", "k", "w", "m", "N", "2"):
             await press(app, pilot, key)
             assert not isinstance(app.screen, ChoiceModal)
         assert len(app.screen_stack) == 1
         # Opening an unread case does not mark it read: nothing was written at all.
-        app.filters = app.base_filter()
-        app.reload()
+        app.lists.filters = app.base_filter()
+        app.lists.reload()
         await settle(app, pilot)
-        app.load_case(unread.number)
+        app.lists.side.load_case(unread.number)
         await settle(app, pilot)
     assert changes(demo) == before
     assert boss.list_cases(CaseFilter(workspace="me"))[0].unread
@@ -91,12 +91,12 @@ async def test_presence_shows_who_is_replying_in_another_app(demo: Path) -> None
     async with anna.run_test(size=(160, 40)) as a, bo.run_test(size=(160, 40)) as b:
         await settle(anna, a)
         await settle(bo, b)
-        anna.load_case(number)
+        anna.lists.side.load_case(number)
         await settle(anna, a)
         await press(anna, a, "r")
         await press(anna, a, *"Hej Karin")
         await said(anna, a, (number, "replying"))
-        bo.load_case(number)
+        bo.lists.side.load_case(number)
         await settle(bo, b)
         bo.check_changes()  # the poll, triggered
         await settle(bo, b)
@@ -149,18 +149,19 @@ async def test_the_agents_view_follows_an_agents_workspace(demo: Path) -> None:
         assert str(table.get_row("bo")[2]) == str(t.open + 1)
         table.move_cursor(row=table.get_row_index("bo"))
         await press(app, pilot, "enter")
-        assert app.view == "follow"
-        listed = app.query_one(CaseTable).window
+        assert app.lists.view == "follow"
+        listed = app.lists.query_one(CaseTable).window
         expected = bo.list_cases(CaseFilter(workspace="me"))
         assert [listed.get(i).number for i in range(listed.total)] == [
             r.number for r in expected]
-        assert app.sub_title == (f"supervisor följer arbetsytan för bo: {len(expected)} ärenden, "
-                                 f"{sum(r.unread for r in expected)} olästa (1 tillbaka)")
+        assert app.lists.sub_title == (
+            f"supervisor följer arbetsytan för bo: {len(expected)} ärenden, "
+            f"{sum(r.unread for r in expected)} olästa (1 tillbaka)")
         first = next(i for i, r in enumerate(expected) if r.number == numbers[0])
-        assert "● " in app.query_one(CaseTable).render_line(first + 1).text  # bo's marker
+        assert "● " in app.lists.query_one(CaseTable).render_line(first + 1).text  # bo's marker
         await press(app, pilot, "1")
-        assert app.view == "overview"
-        assert app.sub_title == "supervisor"
+        assert app.lists.view == "overview"
+        assert app.lists.sub_title == "supervisor"
 
 
 async def test_the_channels_view_adds_and_removes_members(demo: Path) -> None:
@@ -206,7 +207,7 @@ async def test_a_supervisor_may_assign_anyone_and_is_told_who_joins(demo: Path) 
     app = app_for(demo)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
-        app.load_case(case.number)
+        app.lists.side.load_case(case.number)
         await settle(app, pilot)
         await press(app, pilot, "A")
         modal = app.screen
@@ -235,7 +236,7 @@ async def test_a_second_send_while_the_first_waits_for_the_database_sends_nothin
 
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
-        app.load_case(number)
+        app.lists.side.load_case(number)
         await settle(app, pilot)
         await press(app, pilot, "r")
         await pilot.press(*"Hej, det är ordnat.")
@@ -262,7 +263,7 @@ async def test_quitting_with_an_unsent_draft_asks_first(demo: Path) -> None:
     app = app_for(demo)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
-        app.load_case(number)
+        app.lists.side.load_case(number)
         await settle(app, pilot)
         await press(app, pilot, "r")
         await pilot.press(*"Hej! Vi har")
@@ -271,7 +272,7 @@ async def test_quitting_with_an_unsent_draft_asks_first(demo: Path) -> None:
         assert f"#{number}" in app.screen.question
         await press(app, pilot, "escape")  # no: back, the draft as it was
         assert app.is_running
-        assert app.query_one("#composer-text").text == "Hej! Vi har"
+        assert app.lists.query_one("#composer-text").text == "Hej! Vi har"
 
 
 async def test_the_palette_and_the_read_all_channels_view_offer_what_may_be_done(
@@ -279,7 +280,7 @@ async def test_the_palette_and_the_read_all_channels_view_offer_what_may_be_done
     agent = app_for(demo, "bo")
     async with agent.run_test(size=(160, 40)) as pilot:
         await settle(agent, pilot)
-        agent.action_search()  # a text field has the focus, as the palette's own has
+        agent.lists.action_search()  # a text field has the focus, as the palette's own has
         await settle(agent, pilot)
         offered = {c.title for c in agent.get_system_commands(agent.screen)}
         assert "Svara" in offered

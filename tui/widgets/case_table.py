@@ -81,7 +81,8 @@ def _sla(row: CaseRow) -> str:
 
 
 class CaseTable(ScrollView, can_focus=True):
-    """The cases of the current list, one per line, with a cursor."""
+    """The cases of the current list, one per line, with a cursor. (Styles:
+    case_table.tcss.)"""
 
     BINDINGS = [
         Binding("up", "cursor(-1)", "Upp", show=False, id="case_table.up"),
@@ -94,10 +95,6 @@ class CaseTable(ScrollView, can_focus=True):
         Binding("left", "fold(False)", "Fäll ihop gruppen", show=False, id="case_table.fold"),
         Binding("right", "fold(True)", "Fäll ut gruppen", show=False, id="case_table.unfold"),
     ]
-
-    DEFAULT_CSS = """
-    CaseTable { height: 1fr; overflow-x: hidden; }
-    """
 
     cursor: reactive[int] = reactive(0)
     """The index of the highlighted row."""

@@ -21,9 +21,6 @@ from textual.widgets import Label, Select, TextArea
 from tui.sanitize import clean_block
 from tui.words import statuses, tr, translate_bindings
 
-# The statuses an agent sets while answering, in the README's order (ctrl+s).
-AFTER = ["waiting", "parked", "solved", "open"]
-
 
 @dataclass(frozen=True)
 class Draft:
@@ -33,7 +30,7 @@ class Draft:
 
 
 class Composer(Vertical):
-    """Write, pick reply or note and the status after, send."""
+    """Write, pick reply or note and the status after, send. (Styles: composer.tcss.)"""
 
     BINDINGS = [
         Binding("ctrl+s", "send", "Skicka", id="composer.send"),
@@ -43,16 +40,6 @@ class Composer(Vertical):
         Binding("ctrl+o", "pick('earlier')", "Tidigare svar", id="composer.earlier"),
         Binding("ctrl+n", "new_message", "Nytt meddelande", id="composer.new"),
     ]
-
-    DEFAULT_CSS = """
-    Composer { height: 12; border: round $success; border-title-color: $success; }
-    Composer.-note { border: round $warning; border-title-color: $warning;
-                     background: $warning 10%; }
-    Composer TextArea { height: 1fr; }
-    Composer #composer-bar { height: 3; }
-    Composer #composer-hint { width: 1fr; padding: 1 1 0 1; color: $text-muted; }
-    Composer Select { width: 28; }
-    """
 
     note: reactive[bool] = reactive(False)
     """True: an internal note; False: a reply the customer gets."""
@@ -80,15 +67,15 @@ class Composer(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         translate_bindings(self)
+        self.offered: tuple[str, ...] = ()
 
     def compose(self) -> ComposeResult:
         yield ComposerText(id="composer-text", placeholder=tr("Skriv här …"))
         with Horizontal(id="composer-bar"):
             yield Label(Text(tr("ctrl+s skicka · ctrl+t svar/anteckning · ctrl+r snabbsvar · "
                                 "ctrl+o tidigare svar · esc listan")), id="composer-hint")
-            names = statuses()
-            yield Select([(tr("Status: {status}").format(status=names[s]), s) for s in AFTER],
-                         prompt=tr("Status: oförändrad"), id="composer-status")
+            # The statuses come with the case (`offer_statuses`): the store's word.
+            yield Select([], prompt=tr("Status: oförändrad"), id="composer-status")
 
     def on_mount(self) -> None:
         self.watch_note(self.note)
@@ -112,8 +99,25 @@ class Composer(Vertical):
         draft = draft or Draft("", False, None)
         self.query_one("#composer-text", TextArea).text = clean_block(draft.text)
         self.note = draft.note
+        self._pick(draft.status)
+
+    def offer_statuses(self, offered: list[str]) -> None:
+        """The statuses the answer may set on the case on show (the store's answer), in
+        the order offered; a status picked and still offered stays picked."""
+        if tuple(offered) == self.offered:
+            return
+        select = self.query_one("#composer-status", Select)
+        picked = select.value
+        self.offered = tuple(offered)
+        names = statuses()
+        select.set_options([(tr("Status: {status}").format(status=names.get(s, s)), s)
+                            for s in offered])
+        self._pick(picked if isinstance(picked, str) else None)
+
+    def _pick(self, status: str | None) -> None:
+        # A status no longer offered (the case moved on meanwhile) is not kept.
         self.query_one("#composer-status", Select).value = (
-            draft.status if draft.status else Select.NULL)
+            status if status in self.offered else Select.NULL)
 
     def start(self, *, note: bool) -> None:
         self.note = note

@@ -1,0 +1,589 @@
+"""A list of cases with the case opened beside it: the overview, the agent's workspace,
+or (a supervisor) the workspace of an agent followed — a screen each, the same keys.
+
+The list is read a window at a time in thread workers (tui/list_loading.py) that post
+what they read; the handlers here draw it. Each screen keeps its own filters, grouping,
+sort and place while another list is on screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, cast
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Static, TextArea
+from textual.worker import Worker
+
+from store.errors import Forbidden, InvalidInput, NotFound
+from store.queries import CaseFilter, Grouping
+from store.service import MessageInput
+from store.views import CaseRow, CaseView
+from store.workspace import WorkspacePrefs
+from tui import list_loading
+from tui.case_side import CaseSide
+from tui.caselist import CaseWindow, GroupedWindow, Request
+from tui.list_loading import Keep
+from tui.messages import (
+    CaseCreated,
+    ColumnsRead,
+    ContactsFound,
+    Counted,
+    CreateReady,
+    Edited,
+    FilterReady,
+    ListLoaded,
+    MarkedRead,
+    MessageSent,
+    Notice,
+    RowsLoaded,
+    Seen,
+    WorkspaceCounted,
+    WorkspacePrefsRead,
+)
+from tui.sanitize import clean_line
+from tui.screens import (
+    CANCELLED,
+    ChoiceModal,
+    ColumnModal,
+    CreateCaseModal,
+    FilterModal,
+    NewCase,
+    WorkspaceSettingsModal,
+    describe,
+)
+from tui.widgets.case_table import CaseTable
+from tui.widgets.composer import Composer, Draft
+from tui.words import groupings, sorts, tr, translate_bindings
+
+if TYPE_CHECKING:  # for the types only: tui.app imports this module
+    from tui.app import CasedeskApp
+
+# What changes data: not offered in read-all mode (and refused by the store).
+_CHANGING = {"compose", "choose", "assign_me", "toggle", "create_case", "workspace_settings"}
+
+
+class CaseListScreen(Screen[None]):
+    """One list (`view`: "overview", "workspace" or "follow") with the case beside it."""
+
+    BINDINGS = [
+        # The app's own keys first, where the footer has always shown them.
+        Binding("q", "app.quit", "Avsluta", id="list.quit"),
+        Binding("question_mark", "app.keys", "Alla tangenter", id="list.keys"),
+        Binding("slash", "search", "Sök", id="list.search"),
+        Binding("f", "filter", "Filter", id="list.filter"),
+        Binding("x", "clear_filters", "Rensa filter", id="list.clear_filters"),
+        Binding("c", "columns", "Kolumner", show=False, id="list.columns"),
+        Binding("g", "arrange('group')", "Gruppera", id="list.group"),
+        Binding("o", "arrange('sort')", "Sortera", show=False, id="list.sort"),
+        Binding("r", "compose(False)", "Svara", id="list.reply"),
+        Binding("n", "compose(True)", "Intern anteckning", id="list.note"),
+        Binding("s", "choose('status')", "Ändra status", id="list.status"),
+        Binding("a", "assign_me", "Ta ärendet", id="list.assign_me"),
+        Binding("A", "choose('assignee')", "Tilldela", show=False, id="list.assign"),
+        Binding("p", "choose('priority')", "Prioritet", show=False, id="list.priority"),
+        Binding("k", "choose('channel')", "Flytta kanal", show=False, id="list.move"),
+        Binding("w", "toggle('watch')", "Bevaka", show=False, id="list.watch"),
+        Binding("m", "toggle('workspace')", "In i/ur arbetsytan", show=False,
+                id="list.workspace"),
+        Binding("l", "choose('related')", "Relaterade ärenden", show=False,
+                id="list.related"),
+        Binding("h", "toggle_quoted", "Citat", show=False, id="list.quoted"),
+        Binding("1", "view('overview')", "Översikt", id="list.overview"),
+        Binding("2", "view('workspace')", "Min arbetsyta", id="list.workspace_view"),
+        Binding("W", "workspace_settings", "Arbetsytans inställningar",
+                id="list.workspace_settings"),
+        Binding("N", "create_case", "Nytt ärende", id="list.create_case"),
+        Binding("3", "agents", "Agenter", id="list.agents"),
+        Binding("4", "channels", "Kanaler", id="list.channels"),
+        Binding("escape", "clear_search", "Rensa sökning", show=False, id="list.clear"),
+    ]
+
+    def __init__(self, view: str, filters: CaseFilter) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.view = view
+        self.filters = filters
+        self.grouping: Grouping | None = None
+        self.generation = 0
+        self.in_flight: set[Request] = set()
+        # Set by the app when it switches to this list: the case open in the list left.
+        self.arriving: tuple[CaseView | None, Draft | None, tuple[str, ...]] | None = (
+            None, None, ())
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder=tr("Sök i titlar och konversationer (fakt* för början av ord)"),
+                    id="search")
+        yield Static(id="filters")
+        with Horizontal():
+            yield CaseTable(id="cases")
+            yield CaseSide(id="case-side")
+        yield Footer()
+
+    @property
+    def desk(self) -> CasedeskApp:
+        return cast("CasedeskApp", self.app)
+
+    @property
+    def table(self) -> CaseTable:
+        return self.query_one(CaseTable)
+
+    @property
+    def side(self) -> CaseSide:
+        return self.query_one(CaseSide)
+
+    @property
+    def shown(self) -> CaseView | None:
+        """The case open beside the list."""
+        return self.side.shown
+
+    def on_mount(self) -> None:
+        self.sub_title = self.desk.title_line()
+        self.table.focus()
+        self.load_columns()
+
+    def on_screen_resume(self) -> None:
+        # Switched to (not back from a modal): the case open in the list left comes
+        # along, and the list is read anew, from its top.
+        arriving, self.arriving = self.arriving, None
+        if arriving is not None:
+            self.side.take_over(*arriving)
+            self.reload()
+
+    @on(Worker.StateChanged)
+    def worker_changed(self, event: Worker.StateChanged) -> None:
+        self.desk.report_failure(event)
+
+    # -- which keys are offered ------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # While text is being written, a letter types itself: its key is not offered.
+        if isinstance(self.focused, TextArea | Input) and action in _LETTER_ACTIONS:
+            return False
+        return self.offers(action, parameters)
+
+    def offers(self, action: str, parameters: tuple[object, ...]) -> bool:
+        """Whether the action is for this agent and view now (keys and the palette; the
+        palette's own input has the focus while it is open, so letters don't count)."""
+        read_only, me = self.desk.read_only, self.desk.me
+        if read_only and (action in _CHANGING or action == "view"
+                          and parameters[0] == "workspace"):
+            return False
+        if action == "view":  # the key to the other view only
+            return parameters[0] != self.view
+        if action == "workspace_settings":
+            return self.view == "workspace"
+        if action in ("agents", "channels"):
+            return me is not None and me.is_supervisor
+        return True
+
+    # -- the views, and the supervisor's views (the app switches the screens) ------------
+
+    def action_view(self, name: str) -> None:
+        self.desk.show_view(name)
+
+    def action_agents(self) -> None:
+        self.desk.open_agents()
+
+    def action_channels(self) -> None:
+        self.desk.open_channels()
+
+    @on(WorkspaceCounted)
+    def workspace_counted(self, message: WorkspaceCounted) -> None:
+        login = self.desk.service.login
+        if self.view == "workspace":
+            self.sub_title = tr("{login} — Min arbetsyta: {cases} ärenden, {unread} olästa").format(
+                login=login, cases=message.cases, unread=message.unread)
+        elif self.view == "follow":
+            self.sub_title = tr("{login} följer arbetsytan för {agent}: {cases} ärenden, "
+                                "{unread} olästa (1 tillbaka)").format(
+                login=login, agent=self.filters.workspace, cases=message.cases,
+                unread=message.unread)
+
+    def store_changed(self) -> None:
+        """Another process changed something: the list and the open case anew."""
+        self.reload(keep=self.keep_point())
+        if self.side.shown is not None:
+            self.side.load_case(self.side.shown.number)
+
+    # -- loading the list ----------------------------------------------------------
+
+    def reload(self, keep: Keep | None = None) -> None:
+        """Load the list anew (a new filter, or another process changed something),
+        keeping the cursor on `keep` where it still is in the list."""
+        # `x` clears the filters; the grouping and the sort stay (said apart from them).
+        # (Read-all lists every status by default: no filter to speak of.)
+        filters = describe(replace(self.filters, include_ended=False) if self.desk.read_only
+                           else self.filters)
+        parts = [tr("{filters}   (x rensar)").format(filters=filters) if filters else "",
+                 self._arrangement()]
+        shown = " · ".join(p for p in parts if p)
+        bar = self.query_one("#filters", Static)
+        bar.update(Text(clean_line(shown)))
+        bar.set_class(bool(shown), "-shown")
+        # A search lists its hits newest first, whatever the sort: the heading says so.
+        searching = bool(self.filters.search and self.filters.search.strip())
+        self.table.sorted_by = (("number", False) if searching
+                                else (self.filters.sort, self.filters.ascending))
+        self.generation += 1
+        self.in_flight.clear()
+        self.load_list(self.generation, self.filters, self.grouping, keep)
+
+    def _arrangement(self) -> str:
+        parts = []
+        if self.grouping:
+            parts.append(tr("Grupperat efter {grouping}").format(
+                grouping=groupings()[self.grouping].lower()))
+        searching = bool(self.filters.search and self.filters.search.strip())
+        if (self.filters.sort != "updated" or self.filters.ascending) and not searching:
+            arrow = "▲" if self.filters.ascending else "▼"
+            name = sorts()[self.filters.sort]
+            parts.append(tr("Sorterat efter {sort} {arrow}").format(
+                sort=name if name.isupper() else name.lower(), arrow=arrow))  # SLA stays
+        return " · ".join(parts)
+
+    def keep_point(self) -> Keep:
+        """Where the cursor is, to find again in a reloaded list."""
+        window = self.table.window
+        item = window.get(self.table.cursor)
+        opened = None
+        if isinstance(window, GroupedWindow):
+            opened = frozenset(window.groups.get(i).key for i in window.opened)
+        return Keep(item if isinstance(item, CaseRow) else None,
+                    window.group_at(self.table.cursor), opened)
+
+    @work(thread=True, exclusive=True, group="list", exit_on_error=False)
+    def load_list(self, generation: int, filters: CaseFilter, grouping: Grouping | None,
+                  keep: Keep | None) -> None:
+        service = self.desk.service
+        # The change feed as of this list: anything later reloads it.
+        self.post_message(Seen(service.latest_change()))
+        if filters.workspace is not None:
+            whose = None if filters.workspace == "me" else filters.workspace
+            self.post_message(WorkspaceCounted(*service.workspace_counts(whose)))
+        if grouping is None and (keep is None or keep.row is None):
+            # A new list: its first rows on screen before it is counted (a count of a
+            # common word's hits takes far longer than the rows).
+            rows = service.list_cases(filters)
+            window = CaseWindow(len(rows), generation)
+            window.place(Request(start=0), rows)
+            self.post_message(ListLoaded(generation, window, 0))
+            if len(rows) == filters.limit:
+                self.post_message(Counted(generation, service.count_cases(filters)))
+        elif grouping is None:
+            window = CaseWindow(service.count_cases(filters), generation)
+            cursor = list_loading.fill(service, window, filters, keep.row if keep else None)
+            self.post_message(ListLoaded(generation, window, cursor, keep))
+        else:
+            self.post_message(ListLoaded(generation, *list_loading.grouped(
+                service, generation, filters, grouping, keep), keep))
+
+    @on(ListLoaded)
+    def show_list(self, message: ListLoaded) -> None:
+        if message.generation != self.generation:
+            return  # a newer list is on its way
+        if message.keep is not None and self._moved_since(message.keep):
+            # The agent moved on while it reloaded (another process's change): find
+            # where they are now rather than put them back where they were.
+            self.reload(keep=self.keep_point())
+            return
+        self.table.show_window(message.window, message.cursor,
+                               steady=message.keep is not None)
+
+    def _moved_since(self, keep: Keep) -> bool:
+        now = self.keep_point()
+        if now.row is None and now.group is None:
+            return False  # on a row still loading: nothing to find it by
+
+        def place(k: Keep) -> tuple[object, object]:
+            return (k.row.number if k.row else None, k.group.key if k.group else None)
+
+        return place(now) != place(keep)
+
+    @on(Counted)
+    def counted(self, message: Counted) -> None:
+        window = self.table.window
+        if message.generation == self.generation == window.generation:
+            window.total = max(message.total, len(window.rows))  # type: ignore[union-attr]
+            self.table.relayout()
+
+    @on(CaseTable.RowsWanted)
+    def fetch_rows(self, message: CaseTable.RowsWanted) -> None:
+        if self.table.window.generation != self.generation:
+            return  # a new list is on its way: its rows are not this window's
+        self._fetch(self.table.window.request_for(message.index), message.index)
+
+    def _fetch(self, request: Request | None, wanted: int) -> None:
+        # A screenful of missing rows asks for the same window many times: load it once.
+        if request is None or request in self.in_flight:
+            return
+        if request.skip and any(r.skip for r in self.in_flight):
+            # One seek at a time: a dragged scrollbar asks at every step, and the rows
+            # still missing where it stops are asked for again when this one lands.
+            return
+        self.in_flight.add(request)
+        self.load_rows(self.generation, self.filters, self.grouping, request, wanted)
+
+    @work(thread=True, group="rows", exit_on_error=False)
+    def load_rows(self, generation: int, filters: CaseFilter, grouping: Grouping | None,
+                  request: Request, wanted: int) -> None:
+        items = list_loading.rows(self.desk.service, filters, grouping, request)
+        self.post_message(RowsLoaded(generation, request, items, wanted))
+
+    @on(RowsLoaded)
+    def place_rows(self, message: RowsLoaded) -> None:
+        self.in_flight.discard(message.request)
+        window = self.table.window
+        if not message.generation == window.generation == self.generation:
+            return  # rows of an older list
+        if not message.rows:
+            # The list is shorter than counted (cases ended meanwhile): wait for the
+            # next reload rather than ask again at every frame.
+            self.table.refresh()
+            return
+        window.place(message.request, message.rows)
+        # Still short of the row wanted (a long jump): walk on from here.
+        follow = window.request_for(message.wanted)
+        if follow != message.request:
+            self._fetch(follow, message.wanted)
+        self.table.rows_arrived()
+
+    # -- the case beside the list --------------------------------------------------
+
+    @on(CaseTable.CaseSelected)
+    def open_case(self, message: CaseTable.CaseSelected) -> None:
+        self.side.load_case(message.row.number)
+
+    @on(MarkedRead)
+    @on(Edited)
+    def case_changed(self) -> None:
+        self.reload(keep=self.keep_point())  # its row anew (an unread mark gone, say)
+
+    @on(MessageSent)
+    def message_sent(self) -> None:
+        self.reload(keep=self.keep_point())
+        self.table.focus()
+
+    @on(Composer.Left)
+    def back_to_list(self) -> None:
+        self.table.focus()
+        self.call_after_refresh(self.side.tell_presence)  # once the list has the focus
+
+    def action_compose(self, note: bool) -> None:
+        self.side.start_writing(note)
+
+    def action_toggle_quoted(self) -> None:
+        self.side.toggle_quoted()
+
+    def action_assign_me(self) -> None:
+        self.side.assign_me()
+
+    def action_choose(self, kind: str) -> None:
+        self.side.choose(kind)
+
+    def action_toggle(self, what: str) -> None:
+        if what == "watch":
+            self.side.toggle_watch()
+            return
+        # From the list, the case under the cursor: a queue is made while looking
+        # down it, without opening each case. From the detail, the case on show.
+        row = self.table.current if self.table.has_focus else None
+        if row is not None:
+            self.side.workspace_toggle(row.number)
+            return
+        view = self.side.case_on_show()
+        if view is not None:
+            self.side.workspace_toggle(view.number)
+
+    # -- search ----------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        box = self.query_one("#search", Input)
+        box.add_class("-shown")
+        box.focus()
+
+    def action_clear_search(self) -> None:
+        box = self.query_one("#search", Input)
+        box.value = ""
+        box.remove_class("-shown")
+        if self.filters.search:
+            self.filters = replace(self.filters, search=None)
+            self.reload()
+        self.table.focus()
+
+    @on(Input.Submitted, "#search")
+    def search(self, message: Input.Submitted) -> None:
+        self.filters = replace(self.filters, search=message.value.strip() or None)
+        self.reload()
+        self.table.focus()
+
+    # -- grouping and sorting ------------------------------------------------------------
+
+    def action_arrange(self, how: str) -> None:
+        if how == "group":
+            choices: list[tuple[str, object]] = [(tr("Ingen gruppering"), None)] + [
+                (name, key) for key, name in groupings().items()]
+            self.app.push_screen(ChoiceModal(tr("Gruppera efter"), choices), self.group_by)
+        else:
+            sort, ascending = self.filters.sort, self.filters.ascending
+            choices = [(name + ((" ▲" if ascending else " ▼") if key == sort else ""), key)
+                       for key, name in sorts().items()]
+            self.app.push_screen(ChoiceModal(tr("Sortera efter (samma igen: omvänd ordning)"),
+                                             choices), self.sort_by)
+
+    def group_by(self, by: object) -> None:
+        if by is not CANCELLED and by != self.grouping:
+            self.grouping = by  # type: ignore[assignment]
+            self.reload()
+
+    def sort_by(self, sort: object) -> None:
+        if sort is CANCELLED:
+            return
+        if sort == self.filters.sort:  # the same column again: the other way round
+            ascending = not self.filters.ascending
+        else:  # names A to Ö and the most urgent SLA first; the rest newest or most first
+            ascending = sort in ("title", "channel", "assignee", "contact", "sla")
+        self.filters = replace(self.filters, sort=str(sort), ascending=ascending)
+        self.reload()
+
+    # -- columns ---------------------------------------------------------------------------
+
+    @work(thread=True, group="columns", exit_on_error=False)
+    def load_columns(self) -> None:
+        saved = self.desk.service.preference("columns")
+        if saved:
+            self.post_message(ColumnsRead(tuple(saved.split(","))))
+
+    @on(ColumnsRead)
+    def columns_read(self, message: ColumnsRead) -> None:
+        self.table.show_columns(message.columns)
+
+    def action_columns(self) -> None:
+        self.app.push_screen(ColumnModal(self.table.columns), self.save_columns)
+
+    def save_columns(self, columns: tuple[str, ...] | None) -> None:
+        if columns is not None:
+            self.table.show_columns(columns)
+            self.store_columns(columns)
+
+    @work(thread=True, group="columns", exit_on_error=False)
+    def store_columns(self, columns: tuple[str, ...]) -> None:
+        if not self.desk.read_only:  # (read-all: for this session only)
+            self.desk.service.set_preference("columns", ",".join(columns))
+
+    # -- filters -------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        self.read_filter_choices(self.filters)
+
+    @work(thread=True, exclusive=True, group="filter", exit_on_error=False)
+    def read_filter_choices(self, current: CaseFilter) -> None:
+        service = self.desk.service
+        channels = [c.name for c in service.list_channels()]
+        logins = [a.login for a in service.list_agents() if a.is_active]
+        self.post_message(FilterReady(current, channels, logins))
+
+    @on(FilterReady)
+    def open_filter(self, message: FilterReady) -> None:
+        self.app.push_screen(FilterModal(message.current, message.channels, message.logins),
+                             self.apply_filter)
+
+    def apply_filter(self, chosen: CaseFilter | None) -> None:
+        if chosen is not None and chosen != self.filters:
+            self.filters = chosen
+            self.reload()
+
+    def action_clear_filters(self) -> None:
+        self.query_one("#search", Input).value = ""
+        self.query_one("#search", Input).remove_class("-shown")
+        # Filters only: how the list is grouped and sorted stays, and whose workspace.
+        self.filters = replace(self.desk.base_filter(self.filters.workspace),
+                               sort=self.filters.sort, ascending=self.filters.ascending)
+        self.reload()
+
+    # -- a new case --------------------------------------------------------------------
+
+    def action_create_case(self) -> None:
+        self.read_creatable()
+
+    @work(thread=True, exclusive=True, group="create", exit_on_error=False)
+    def read_creatable(self) -> None:
+        self.post_message(CreateReady(self.desk.service.creatable_channels()))
+
+    @on(CreateReady)
+    def open_create_case(self, message: CreateReady) -> None:
+        if not message.channels:
+            self.notify(tr("Du är inte med i någon kanal att skapa ärenden i."), markup=False)
+            return
+        self.app.push_screen(CreateCaseModal(message.channels, self.find_contacts,
+                                             message.refused), self.create_case)
+
+    @work(thread=True, exclusive=True, group="contacts", exit_on_error=False)
+    def find_contacts(self, text: str) -> None:
+        self.post_message(ContactsFound(text, self.desk.service.find_contacts(text)))
+
+    @on(ContactsFound)
+    def contacts_found(self, message: ContactsFound) -> None:
+        modal = self.app.screen
+        if isinstance(modal, CreateCaseModal):
+            modal.show_matches(message.text, message.contacts)
+
+    def create_case(self, new: NewCase | None) -> None:
+        if new is not None:
+            self.store_new_case(new)
+
+    @work(thread=True, group="create", exit_on_error=False)
+    def store_new_case(self, new: NewCase) -> None:
+        service = self.desk.service
+        theirs = [MessageInput(new.text)] if new.text and not new.ours else []
+        try:
+            number = service.create_case(
+                channel=new.channel, contact=new.contact, title=new.title, messages=theirs,
+                first_reply=new.text if new.text and new.ours else None)
+        except (InvalidInput, Forbidden, NotFound) as refused:
+            # Said why, and the form back as it was: nothing written is lost.
+            self.post_message(Notice(clean_line(str(refused)), "error", 10))
+            self.post_message(CreateReady(service.creatable_channels(), new))
+            return
+        self.post_message(CaseCreated(number))
+
+    @on(CaseCreated)
+    def case_created(self, message: CaseCreated) -> None:
+        self.notify(tr("Ärende #{number} skapat.").format(number=message.number), markup=False)
+        self.reload()
+        self.side.load_case(message.number)
+
+    # -- the workspace's settings ----------------------------------------------------------
+
+    def action_workspace_settings(self) -> None:
+        self.read_workspace_settings()
+
+    @work(thread=True, exclusive=True, group="workspace", exit_on_error=False)
+    def read_workspace_settings(self) -> None:
+        self.post_message(WorkspacePrefsRead(self.desk.service.workspace_prefs()))
+
+    @on(WorkspacePrefsRead)
+    def open_workspace_settings(self, message: WorkspacePrefsRead) -> None:
+        self.app.push_screen(WorkspaceSettingsModal(message.prefs),
+                             self.save_workspace_settings)
+
+    def save_workspace_settings(self, chosen: WorkspacePrefs | None) -> None:
+        if chosen is not None:
+            self.store_workspace_settings(chosen)
+
+    @work(thread=True, exclusive=True, group="workspace", exit_on_error=False)
+    def store_workspace_settings(self, chosen: WorkspacePrefs) -> None:
+        self.desk.service.set_workspace_prefs(chosen)
+        self.post_message(Notice(tr("Arbetsytans inställningar sparade.")))
+
+
+# The list's actions on a letter (or / and ?): a text being written takes those keys.
+_LETTER_ACTIONS = {b.action.partition("(")[0] for b in CaseListScreen.BINDINGS
+                   if isinstance(b, Binding) and (len(b.key) == 1
+                                                  or b.key in ("slash", "question_mark"))}

@@ -1,0 +1,14 @@
+"""The modal screens, one a module, each with its stylesheet beside it."""
+
+from tui.screens.agents import AgentsModal
+from tui.screens.channels import ChannelsModal
+from tui.screens.choice import CANCELLED, ChoiceModal
+from tui.screens.columns import ColumnModal
+from tui.screens.confirm import ConfirmModal
+from tui.screens.create_case import CreateCaseModal, NewCase
+from tui.screens.filter import ACTIVE, EVERY, FilterModal, describe
+from tui.screens.workspace_settings import WorkspaceSettingsModal
+
+__all__ = ["ACTIVE", "CANCELLED", "EVERY", "AgentsModal", "ChannelsModal", "ChoiceModal",
+           "ColumnModal", "ConfirmModal", "CreateCaseModal", "FilterModal", "NewCase",
+           "WorkspaceSettingsModal", "describe"]
