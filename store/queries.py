@@ -385,7 +385,7 @@ def group_counts(
     if limit is not None:
         query = query.limit(limit)
     counts: dict[Any, int] = dict(
-        session.execute(query, execution_options=_count_index(f, by)).tuples().all())
+        session.execute(query, execution_options=_count_index(f, by)).all())
     if reverse:
         counts = dict(reversed(counts.items()))
     if counts:
@@ -417,7 +417,7 @@ def group_total(session: Session, f: Resolved, by: Grouping, *,
         # A group of merged cases alone is no group: few keys, counted exactly.
         keys = set(merged)
         sizes: dict[Any, int] = dict(session.execute(sa.select(column, sa.func.count()).where(
-            *where, column.in_(keys)).group_by(column)).tuples().all())
+            *where, column.in_(keys)).group_by(column)).all())
         total -= sum(1 for key in keys if sizes.get(key, 0) == merged.count(key))
     return total
 
@@ -440,7 +440,7 @@ def _labels(session: Session, by: Grouping, keys: Sequence[str | int]) -> dict[A
         "assignee": (col(Agent.id), col(Agent.login)),
         "contact": (col(Contact.id), col(Contact.name)),
     }[by]
-    return dict(session.execute(sa.select(key, label).where(key.in_(keys))).tuples().all())
+    return dict(session.execute(sa.select(key, label).where(key.in_(keys))).all())
 
 
 def parse_sort(text: str) -> Sort:
