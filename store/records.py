@@ -9,7 +9,6 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
-from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -114,11 +113,7 @@ def follow_merges(session: Session, case: Case) -> Case:
     return case
 
 
-_PerAgent = TypeVar("_PerAgent", Watch, WorkspaceEntry)
-
-
-def earliest(
-a: datetime | None, b: datetime | None) -> datetime | None:
+def earliest(a: datetime | None, b: datetime | None) -> datetime | None:
     values = [v for v in (a, b) if v is not None]
     return min(values) if values else None
 
@@ -235,11 +230,16 @@ def linked_cases(session: Session, case_id: int) -> list[int]:
     return sorted({b if a == case_id else a for a, b in rows})
 
 
-def move_agent_rows(session: Session, table: type[_PerAgent], source: int, target: int) -> None:
+def move_agent_rows(session: Session, table: type[Watch] | type[WorkspaceEntry],
+                    source: int, target: int) -> None:
     """Move per-agent rows (watches, workspace entries) from one case to another."""
-    have = {row.agent_id: row for row in
-            session.scalars(sa.select(table).where(col(table.case_id) == target))}
-    for row in session.scalars(sa.select(table).where(col(table.case_id) == source)).all():
+
+    def rows(case_id: int) -> list[Watch | WorkspaceEntry]:
+        query: sa.Select[Watch | WorkspaceEntry] = sa.select(table)
+        return list(session.scalars(query.where(col(table.case_id) == case_id)))
+
+    have = {row.agent_id: row for row in rows(target)}
+    for row in rows(source):
         kept = have.get(row.agent_id)
         if isinstance(kept, WorkspaceEntry) and isinstance(row, WorkspaceEntry):
             kept.unread = kept.unread or row.unread
