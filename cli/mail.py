@@ -26,7 +26,8 @@ def poll(
 ) -> None:
     """Read the configured mailboxes ([[mailbox]] in the config) into cases: continuously
     (IMAP IDLE where the server has it), or once."""
-    from mail.poller import Poller, PollError
+    from mail.poller import Poller, PollError, PollResult
+
 
     c = ctx_of(ctx)
     boxes = c.config.mailbox
@@ -43,9 +44,12 @@ def poll(
             poller.check()  # before any thread: a mistake stops the command, said once
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         stop = threading.Event()
-        threads = [threading.Thread(target=p.run, args=(stop,), kwargs={
-            "on_result": lambda r: r.fetched and typer.echo(clean_line(r.describe()))},
-            name=p.mailbox.key, daemon=True) for p in pollers]
+        def show(result: PollResult) -> None:
+            if result.fetched:
+                typer.echo(clean_line(result.describe()))
+
+        threads = [threading.Thread(target=p.run, args=(stop,), kwargs={"on_result": show},
+                                    name=p.mailbox.key, daemon=True) for p in pollers]
         for thread in threads:
             thread.start()
         try:

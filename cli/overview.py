@@ -15,7 +15,11 @@ from cli.context import Context
 from cli.output import print_rows
 
 if TYPE_CHECKING:
+    import threading
+    from collections.abc import Callable
+
     from store.db import Database
+
 
 
 def open_overview(context: Context) -> None:
@@ -44,7 +48,8 @@ def open_overview(context: Context) -> None:
         raise typer.Exit(app.return_code)
 
 
-def background_work(context: Context, db: Database):  # type: ignore[no-untyped-def]
+def background_work(context: Context,
+                    db: Database) -> Callable[[threading.Event], None] | None:
     """What a TUI runs in the background ([scheduler] in_tui): by default on a personal
     database (SQLite, not shared with a group), never on a team's."""
     config = context.config

@@ -68,12 +68,13 @@ def _report(msg: Message, text: str, subject: str) -> Bounce | None:
         if ctype == "message/delivery-status" and not fields:
             blocks = part.get_payload()
             for block in blocks if isinstance(blocks, list) else []:
-                if block.get("Action"):  # the first recipient's: ours go to one
+                # The first recipient's: ours go to one.
+                if isinstance(block, Message) and block.get("Action"):
                     fields = {k.lower(): one_line(text_of(v)) for k, v in block.items()}
                     break
         elif ctype == "message/rfc822" and not ids:
             inner = part.get_payload()
-            if isinstance(inner, list) and inner:
+            if isinstance(inner, list) and inner and isinstance(inner[0], Message):
                 ids = _ids(inner[0].get("Message-ID"))
         elif ctype in ("text/rfc822-headers", "message/rfc822-headers") and not ids:
             headers = HeaderParser().parsestr(text_of(part.get_payload())[:20_000])

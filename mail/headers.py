@@ -18,7 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from email import errors
-from email._header_value_parser import get_address_list, get_unstructured
+from email._header_value_parser import Mailbox, get_address_list, get_unstructured
+from email.header import Header
 from email.message import Message
 from email.policy import Compat32
 
@@ -43,18 +44,20 @@ class Policy(Compat32):
     ASCII, and a Swedish letter that arrived intact would show as two �. `notes`
     collects what had to fall back."""
 
+    notes: list[str]
+
     def __init__(self, notes: list[str]) -> None:
         super().__init__()
         object.__setattr__(self, "notes", notes)  # policies are frozen by design
 
-    def header_fetch_parse(self, name: str, value: str) -> str:  # type: ignore[override]
+    def header_fetch_parse(  # type: ignore[override]  # as Compat32: typeshed has Policy say str
+            self, name: str, value: str) -> str | Header:
         if isinstance(value, str) and RAW_BYTES_RE.search(value):
             text, legacy = unescape(value)
-            notes: list[str] = self.notes  # type: ignore[attr-defined]
-            if legacy and LEGACY not in notes:
-                notes.append(LEGACY)
+            if legacy and LEGACY not in self.notes:
+                self.notes.append(LEGACY)
             return text
-        return super().header_fetch_parse(name, value)  # type: ignore[no-any-return]
+        return super().header_fetch_parse(name, value)
 
 
 def bytes_as_text(raw: bytes) -> tuple[str, bool]:
@@ -177,11 +180,11 @@ def sender(msg: Message, problems: list[str]) -> Address | None:
     return Address(_plain_name(raw, problems), "")
 
 
-def _as_written(raw: str, box: object) -> str:
+def _as_written(raw: str, box: Mailbox) -> str:
     """The mailbox's address when the store takes it and the raw header holds it as it
     is (not made by an encoded word, a comment or a route); else ""."""
     try:
-        address = str(box.addr_spec).strip().lower()  # type: ignore[attr-defined]
+        address = str(box.addr_spec).strip().lower()
         route = getattr(box, "route", None)
     except Exception:
         return ""
@@ -190,9 +193,9 @@ def _as_written(raw: str, box: object) -> str:
     return address
 
 
-def _name(box: object) -> str:
+def _name(box: Mailbox) -> str:
     try:
-        name = box.display_name or " ".join(box.comments)  # type: ignore[attr-defined]
+        name = box.display_name or " ".join(box.comments)
     except Exception:
         name = ""
     return one_line(unescape(name or "")[0])[:200]

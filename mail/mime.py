@@ -83,7 +83,7 @@ def body(msg: Message, limits: Limits, problems: list[str]) -> Body:
             content = _forwarded_bytes(part)
             name = name or "forwarded.eml"
         elif ctype.startswith("multipart/"):  # its parts could not be separated: as text
-            raw = part.get_payload(decode=True) or b""
+            raw = _decoded(part) or b""
             plain.append(_text(raw, part, limits, result.notes, problems))
             continue
         else:
@@ -96,11 +96,11 @@ def body(msg: Message, limits: Limits, problems: list[str]) -> Body:
                 result.too_large.append((name or f"part-{len(result.attachments) + 1}", size))
                 continue
             try:
-                content = part.get_payload(decode=True)
+                decoded_bytes = _decoded(part)
             except Exception:
-                content = None
-            if content is None:
-                content = text_of(part.get_payload()).encode("utf-8", "surrogateescape")
+                decoded_bytes = None
+            content = decoded_bytes if decoded_bytes is not None else \
+                text_of(part.get_payload()).encode("utf-8", "surrogateescape")
             if is_text:
                 decoded = _text(content, part, limits, result.notes, problems)
                 (plain if ctype == "text/plain" else html).append(decoded)
@@ -172,8 +172,10 @@ def _encoded_size(part: Message) -> int:
     encoding = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
     if encoding != "base64":
         return len(payload)
-    breaks = payload.count("\n" if isinstance(payload, str) else b"\n") + \
-        payload.count("\r" if isinstance(payload, str) else b"\r")
+    if isinstance(payload, str):
+        breaks = payload.count("\n") + payload.count("\r")
+    else:
+        breaks = payload.count(b"\n") + payload.count(b"\r")
     return (len(payload) - breaks) * 3 // 4
 
 
@@ -204,10 +206,20 @@ def _forwarded_bytes(part: Message) -> bytes:
     inner = part.get_payload()
     try:
         if isinstance(inner, list) and inner:
-            return inner[0].as_bytes()
-        return part.get_payload(decode=True) or b""
+            first = inner[0]
+            if isinstance(first, Message):
+                return first.as_bytes()
+            return text_of(inner).encode("utf-8", "surrogateescape")
+        return _decoded(part) or b""
     except Exception:
         return text_of(inner).encode("utf-8", "surrogateescape")
+
+
+def _decoded(part: Message) -> bytes | None:
+    """A part's content undone from its transfer encoding; None for a multipart."""
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else None
+
 
 
 def html_to_text(html: str) -> str:

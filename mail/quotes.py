@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mailparser_reply import EmailReplyParser
+
 
 _SEPARATOR = re.compile(r"^-{3,}.*-{3,}$")
 
@@ -16,7 +21,7 @@ LANGUAGES = ["sv", "en", "de", "fi", "da"]
 
 
 @lru_cache(maxsize=1)
-def _parser():  # type: ignore[no-untyped-def]
+def _parser() -> EmailReplyParser:
     from mailparser_reply import EmailReplyParser
 
     return EmailReplyParser(languages=LANGUAGES)

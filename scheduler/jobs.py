@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from scheduler.settings import LifecycleSettings
 from store import leases
 from store.db import Database
-from store.service import CaseService
+from store.service import CaseService, Purged
 
 LEASE = "scheduler"
 LEASE_TTL = timedelta(minutes=10)
@@ -75,7 +75,7 @@ def archive_cutoff(now: datetime, settings: LifecycleSettings) -> datetime:
     return _at(newest + timedelta(days=1), time(0), zone)
 
 
-def _at(day: date, moment: time, zone) -> datetime:  # type: ignore[no-untyped-def]
+def _at(day: date, moment: time, zone: tzinfo) -> datetime:
     """That wall-clock time on that day in `zone` (an hour skipped by daylight saving
     means the instant the clocks jump)."""
     return datetime.combine(day, moment, tzinfo=zone)
@@ -176,7 +176,7 @@ class Scheduler:
         report.sla = self._drain_sla(lambda: service.record_sla(now, limit=batch))
         return report
 
-    def preview_purge(self, now: datetime) -> list:  # type: ignore[type-arg]
+    def preview_purge(self, now: datetime) -> list[Purged]:
         """What the retention policy would purge now (nothing is done)."""
         if self.settings.retention_days is None:
             return []

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from store.models import AuditEvent, Change
 from store.permissions import Actor
+from store.tables import table_of
 
 
 def _json(value: Any) -> str:
@@ -62,18 +63,18 @@ def record_many(session: Session, actor: Actor, *, at: datetime,
     if not rows:
         return
     conn = session.connection()
-    conn.execute(sa.insert(AuditEvent.__table__), [  # type: ignore[attr-defined]
+    conn.execute(sa.insert(table_of(AuditEvent)), [
         {"at": at, "actor": actor.login, "action": action, "case_id": case_id,
          "before": _json(before), "after": after} for action, case_id, after in rows])
-    conn.execute(sa.insert(Change.__table__), [  # type: ignore[attr-defined]
+    conn.execute(sa.insert(table_of(Change)), [
         {"at": at, "case_id": case_id, "kind": action} for action, case_id, _ in rows])
 
 
 def record_set(session: Session, actor: Actor, *, at: datetime, action: str,
-               cases: sa.Select, before: Any = None, after: Any = None) -> None:  # type: ignore[type-arg]
+               cases: sa.Select, before: Any = None, after: Any = None) -> None:
     """`record` for every case `cases` selects (a query of case ids), the same values
     for each: two INSERT … SELECT statements, however many cases."""
-    events = AuditEvent.__table__  # type: ignore[attr-defined]
+    events = table_of(AuditEvent)
     ids = cases.subquery()
     column = next(iter(ids.c))
     conn = session.connection()
@@ -82,7 +83,7 @@ def record_set(session: Session, actor: Actor, *, at: datetime, action: str,
         sa.select(sa.literal(at, events.c.at.type), sa.literal(actor.login),
                   sa.literal(action), column, sa.literal(_json(before)),
                   sa.literal(_json(after)))))
-    changes = Change.__table__  # type: ignore[attr-defined]
+    changes = table_of(Change)
     conn.execute(sa.insert(changes).from_select(
         ["at", "case_id", "kind"],
         sa.select(sa.literal(at, changes.c.at.type), column, sa.literal(action))))

@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, unquote
 
 import sqlalchemy as sa
@@ -33,6 +33,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from store.errors import ReadOnly, StoreError
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from alembic.config import Config
+    from sqlalchemy.engine.interfaces import DBAPICursor, ExecutionContext
+    from sqlalchemy.pool import ConnectionPoolEntry
+
 from store.private import (
     ModeChange,
     Modes,
@@ -191,13 +199,14 @@ class Database:
         )
 
         @event.listens_for(engine, "do_connect")
-        def _create_privately(dialect, conn_rec, cargs, cparams):  # type: ignore[no-untyped-def]
+        def _create_privately(dialect: sa.Dialect, conn_rec: ConnectionPoolEntry,
+                              cargs: list[Any], cparams: dict[str, Any]) -> None:
             # SQLite would create a missing file with the umask's mode: make it ours first.
             if not self.read_only and self.url.query.get("mode") not in ("ro", "rw"):
                 self._prepare_file()
 
         @event.listens_for(engine, "connect")
-        def _connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        def _connect(dbapi_conn: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
             # Autocommit at the driver: we emit BEGIN ourselves.
             dbapi_conn.isolation_level = None
             # (WAL is set once by `upgrade` and stays with the file.)
@@ -211,7 +220,9 @@ class Database:
             dbapi_conn.create_function("casefold", 1, _casefold, deterministic=True)
 
         @event.listens_for(engine, "before_cursor_execute", retval=True)
-        def _indexed_by(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        def _indexed_by(conn: sa.Connection, cursor: DBAPICursor, statement: str,
+                        parameters: Any, context: ExecutionContext | None,
+                        executemany: bool) -> tuple[str, Any]:
             # `execution_options(indexed_by=…)` pins the index a case query reads
             # (SQLite's INDEXED BY: an error, not a slow plan, if the index is gone).
             index = context.execution_options.get("indexed_by") if context else None
@@ -221,7 +232,7 @@ class Database:
             return statement, parameters
 
         @event.listens_for(engine, "begin")
-        def _begin(conn):  # type: ignore[no-untyped-def]
+        def _begin(conn: sa.Connection) -> None:
             options = conn.get_execution_options()
             write = options.get("casedesk_write", False)
             if write:
@@ -280,7 +291,7 @@ class Database:
 
     # -- schema ----------------------------------------------------------------
 
-    def _alembic_config(self, connection: sa.Connection):  # type: ignore[no-untyped-def]
+    def _alembic_config(self, connection: sa.Connection) -> Config:
         from alembic.config import Config
 
         cfg = Config()
@@ -311,7 +322,9 @@ class Database:
             self._refuse_foreign()
             raw = self.engine.raw_connection()  # outside any transaction
             try:
-                raw.driver_connection.execute("PRAGMA journal_mode = WAL")  # type: ignore[union-attr]
+                driver = raw.driver_connection
+                assert driver is not None  # that of an open connection
+                driver.execute("PRAGMA journal_mode = WAL")
             finally:
                 raw.close()
         before, head = self.schema_revisions()
@@ -391,7 +404,9 @@ _REVISION = re.compile(r'^(down_)?revision\s*=\s*["\'](\w*)["\']', re.MULTILINE)
 
 def head_revision(migrations: Path) -> str:
     """The newest revision of a (linear) chain of migrations, read from their files."""
-    revisions, parents = set(), set()
+    revisions: set[str] = set()
+    parents: set[str] = set()
+
     for path in (migrations / "versions").glob("*.py"):
         for down, value in _REVISION.findall(path.read_text(encoding="utf-8")):
             (parents if down else revisions).add(value)
@@ -401,7 +416,8 @@ def head_revision(migrations: Path) -> str:
     return heads.pop()
 
 
-def include_in_migrations(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
+def include_in_migrations(obj: object, name: str | None, type_: str, reflected: bool,
+                          compare_to: object) -> bool:
     """What Alembic compares with the models: not the search index's own tables (FTS5
     makes them; the migration creates the index by hand), nor expression indexes,
     which SQLite cannot reflect and PostgreSQL reflects in its own spelling

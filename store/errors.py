@@ -8,6 +8,11 @@ addresses, messages): the CLI and ingest's per-line handler both use it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
 
 
 class StoreError(Exception):
@@ -77,10 +82,10 @@ class UnknownLogin(StoreError):
     lasting = True
 
 
-def describe_validation(exc: Exception) -> str:
+def describe_validation(exc: ValidationError) -> str:
     """A pydantic ValidationError as one line: each problem with its dotted key."""
     problems = []
-    for err in exc.errors():  # type: ignore[attr-defined]
+    for err in exc.errors():
         key = ".".join(str(p) for p in err["loc"])
         if err["type"] == "extra_forbidden":
             problems.append(f"unknown key {key!r}")

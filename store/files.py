@@ -16,6 +16,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from store.db import Database
 from store.errors import NotFound
@@ -70,8 +71,8 @@ class FileStore:
 
     def get(self, session: Session, digest: str) -> bytes:
         if self.root is None:
-            content = session.scalar(sa.select(StoredFile.content).where(
-                StoredFile.sha256 == digest))
+            content = session.scalar(sa.select(col(StoredFile.content)).where(
+                col(StoredFile.sha256) == digest))
             if content is None:
                 raise NotFound(f"the file {digest[:12]}… is missing from the database")
             return bytes(content)
@@ -85,7 +86,7 @@ class FileStore:
         returns those digests, whose files `remove` deletes after the commit."""
         gone = digests - _used(session, digests)
         if gone:
-            session.execute(sa.delete(StoredFile).where(StoredFile.sha256.in_(gone)))
+            session.execute(sa.delete(StoredFile).where(col(StoredFile.sha256).in_(gone)))
         return gone if self.root is not None else set()
 
     def remove(self, digests: set[str]) -> None:
@@ -102,6 +103,6 @@ class FileStore:
 def _used(session: Session, digests: set[str]) -> set[str]:
     from store.models import Attachment, InboundMail
 
-    return set(session.scalars(sa.select(Attachment.sha256).where(
-        Attachment.sha256.in_(digests)))) | set(session.scalars(sa.select(
-            InboundMail.sha256).where(InboundMail.sha256.in_(digests))))
+    return set(session.scalars(sa.select(col(Attachment.sha256)).where(
+        col(Attachment.sha256).in_(digests)))) | set(session.scalars(sa.select(
+            col(InboundMail.sha256)).where(col(InboundMail.sha256).in_(digests))))

@@ -9,9 +9,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from store.errors import StoreError
 from store.models import IngestKey
+from store.tables import table_of
 
 
 class AlreadyTaken(StoreError):
@@ -33,8 +35,8 @@ def case_scope(number: int) -> str:
 
 def refuse_taken(session: Session, scope: str, source_id: str) -> None:
     """AlreadyTaken if (`scope`, `source_id`) is taken."""
-    case = session.scalar(sa.select(IngestKey.case_id).where(
-        IngestKey.scope == scope, IngestKey.source_id == source_id))
+    case = session.scalar(sa.select(col(IngestKey.case_id)).where(
+        col(IngestKey.scope) == scope, col(IngestKey.source_id) == source_id))
     if case is not None:
         raise AlreadyTaken(source_id, case)
 
@@ -44,7 +46,7 @@ def record(session: Session, scope: str, source_id: str, *, case: int, message: 
     """Write the key in the caller's transaction. Another process that took the same
     key meanwhile (PostgreSQL: this insert waits for its commit) makes this one
     AlreadyTaken, and the caller's whole transaction is rolled back."""
-    table = IngestKey.__table__  # type: ignore[attr-defined]
+    table = table_of(IngestKey)
     dialect = session.get_bind().dialect.name
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
     inserted = session.execute(insert.values(

@@ -14,9 +14,11 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from store.db import Database
 from store.models import Lease
+from store.tables import table_of
 
 
 def holder_name() -> str:
@@ -43,7 +45,7 @@ def acquire(db: Database, name: str, holder: str, *, now: datetime,
             ttl: timedelta = timedelta(seconds=60)) -> str | None:
     """Take or renew the lease `name` for `holder` until now + ttl. Returns None when
     it is ours, else who holds it."""
-    table = Lease.__table__  # type: ignore[attr-defined]
+    table = table_of(Lease)
     asked = time.monotonic()
 
     def work(session: Session) -> str | None:
@@ -68,9 +70,12 @@ def acquire(db: Database, name: str, holder: str, *, now: datetime,
             free = sa.or_(table.c.holder == holder, table.c.expires_at <= at)
             if current != holder and _gone(current):
                 free = sa.or_(free, table.c.holder == current)  # that one, not a successor
-            if session.execute(sa.update(table).where(table.c.name == name, free).values(
-                    holder=holder, expires_at=until)).rowcount:
+            updated = session.execute(sa.update(table).where(table.c.name == name, free).values(
+                holder=holder, expires_at=until))
+            assert isinstance(updated, sa.CursorResult)  # that of an UPDATE
+            if updated.rowcount:
                 return None
+
             if (current := session.scalar(read)) is not None:
                 return current
         return "another process"
@@ -80,7 +85,7 @@ def acquire(db: Database, name: str, holder: str, *, now: datetime,
 
 def release(db: Database, name: str, holder: str) -> None:
     db.write(lambda session: session.execute(
-        sa.delete(Lease).where(Lease.name == name, Lease.holder == holder)))
+        sa.delete(Lease).where(col(Lease.name) == name, col(Lease.holder) == holder)))
 
 
 def held(db: Database, name: str, *, now: datetime) -> str | None:

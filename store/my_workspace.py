@@ -8,6 +8,7 @@ from dataclasses import asdict
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from store import audit, workspace
 from store.core import ServiceCore
@@ -23,6 +24,7 @@ from store.permissions import (
 )
 from store.records import require_can_see, toggle_row
 from store.statuses import ENDED
+from store.tables import id_of
 from store.workspace import WorkspacePrefs
 
 
@@ -44,7 +46,7 @@ class MyWorkspaceOps(ServiceCore):
 
         def work(session: Session, actor: Actor) -> WorkspacePrefs:
             agent = self._agent_for(session, actor, login, "see someone else's workspace")
-            return workspace.prefs(session, agent.id)  # type: ignore[arg-type]
+            return workspace.prefs(session, id_of(agent))
 
         return self._read(work)
 
@@ -53,8 +55,9 @@ class MyWorkspaceOps(ServiceCore):
 
         def work(session: Session, actor: Actor) -> None:
             agent = self._agent_for(session, actor, None, "")
-            before = workspace.prefs(session, agent.id)  # type: ignore[arg-type]
-            workspace.save_prefs(session, agent.id, prefs)  # type: ignore[arg-type]
+            before = workspace.prefs(session, id_of(agent))
+            workspace.save_prefs(session, id_of(agent), prefs)
+
             audit.record(session, actor, "workspace.settings", at=self._now(),
                          before=asdict(before), after=asdict(prefs))
 
@@ -73,8 +76,11 @@ class MyWorkspaceOps(ServiceCore):
 
         with self.db.read() as session:  # most opened cases are read already: no write
             actor = self._actor(session)
-            if actor.agent_id is None or not session.scalar(sa.select(WorkspaceEntry.unread).where(
-                    WorkspaceEntry.agent_id == actor.agent_id, WorkspaceEntry.case_id == number)):
+            if actor.agent_id is None or not session.scalar(
+                    sa.select(col(WorkspaceEntry.unread)).where(
+                        col(WorkspaceEntry.agent_id) == actor.agent_id,
+                        col(WorkspaceEntry.case_id) == number)):
+
                 return False
         self._write(work)
         return True
@@ -88,12 +94,12 @@ class MyWorkspaceOps(ServiceCore):
             visible = visible_channels(session, actor)
             # As the workspace's list shows it by default: not the ended cases.
             query = sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(sa.case(
-                (WorkspaceEntry.unread, 1), else_=0)), 0)).select_from(WorkspaceEntry).join(
-                Case, Case.id == WorkspaceEntry.case_id).where(
-                WorkspaceEntry.agent_id == agent.id, Case.merged_into_id.is_(None),
-                Case.status.not_in([s.value for s in ENDED]))
+                (col(WorkspaceEntry.unread), 1), else_=0)), 0)).select_from(WorkspaceEntry).join(
+                Case, col(Case.id) == WorkspaceEntry.case_id).where(
+                col(WorkspaceEntry.agent_id) == agent.id, col(Case.merged_into_id).is_(None),
+                col(Case.status).not_in([s.value for s in ENDED]))
             if visible is not None:
-                query = query.where(Case.channel_id.in_(visible or {-1}))
+                query = query.where(col(Case.channel_id).in_(visible or {-1}))
             total, unread = session.execute(query).one()
             return int(total), int(unread)
 

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from store.errors import Forbidden, InvalidInput, NotFound, UnknownLogin, Unseen
 from store.lifecycle import ActorKind
 from store.models import Agent, Case, ChannelMember
+from store.tables import table_of
 
 SYSTEM_LOGIN = "system"
 # An operating-system login as they come (POSIX names, and the user@domain of
@@ -57,10 +59,13 @@ SYSTEM = Actor(SYSTEM_LOGIN, ActorKind.SYSTEM, None, "system")
 def resolve_actor(session: Session, login: str) -> Actor:
     """The agent record for `login`, or a clear refusal. (The system actor is never
     reached through a login: see `CaseService.system`.)"""
+    agents = table_of(Agent)
     agent = session.execute(
-        sa.select(Agent.__table__.c["id", "login", "name", "is_supervisor", "is_ai",
-                                    "is_active"]).where(Agent.__table__.c.login == login)
+        sa.select(agents.c.id, agents.c.login, agents.c.name, agents.c.is_supervisor,
+                  agents.c.is_ai, agents.c.is_active).where(agents.c.login == login)
+
     ).first()
+
     if agent is None:
         raise UnknownLogin(
             f"the login {login!r} is not an agent in this casedesk: a supervisor can add it "
@@ -79,7 +84,7 @@ def visible_channels(session: Session, actor: Actor) -> set[int] | None:
     """The channel ids `actor` may see, or None for all of them."""
     if actor.sees_everything:
         return None
-    member = ChannelMember.__table__.c
+    member = table_of(ChannelMember).c
     rows = session.execute(sa.select(member.channel_id).where(member.agent_id == actor.agent_id))
     return {channel_id for (channel_id,) in rows}
 
@@ -93,7 +98,7 @@ def can_see_case(session: Session, actor: Actor, number: int) -> bool:
     """Whether case `number` exists and `actor` may see it."""
     if actor.sees_everything:
         return session.get(Case, number) is not None
-    channel_id = session.scalar(sa.select(Case.channel_id).where(Case.id == number))
+    channel_id = session.scalar(sa.select(col(Case.channel_id)).where(col(Case.id) == number))
     return channel_id is not None and can_see_channel(session, actor, channel_id)
 
 
@@ -112,7 +117,7 @@ def require_case(session: Session, actor: Actor, number: int, *, for_update: boo
     or not."""
     if not 1 <= number <= MAX_NUMBER:
         raise unseen(actor, f"case #{number}")
-    query = sa.select(Case).where(Case.id == number)
+    query = sa.select(Case).where(col(Case.id) == number)
     if for_update:
         query = query.with_for_update()
     case = session.scalars(query).first()

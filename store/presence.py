@@ -16,8 +16,10 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from store.models import Agent, Presence
+from store.tables import table_of
 
 DOING = ("viewing", "replying")
 RENEW_SECONDS = 5
@@ -29,7 +31,7 @@ def set_doing(session: Session, holder: str, agent_id: int, case_id: int | None,
     """The TUI `holder` (of agent `agent_id`) is `doing` in `case_id`; None: in no case."""
     if doing is not None and doing not in DOING:
         raise ValueError(f"unknown presence {doing!r}")
-    table = Presence.__table__  # type: ignore[attr-defined]
+    table = table_of(Presence)
     session.execute(sa.delete(table).where(sa.or_(table.c.seen_at < now - GONE_AFTER,
                                                   table.c.holder == holder)))
     if doing is None or case_id is None:
@@ -48,9 +50,9 @@ def others_in(session: Session, case_id: int, agent_id: int | None,
     agent in it from two TUIs once, writing if either is."""
     doing = sa.func.min(Presence.doing)  # "replying" before "viewing"
     rows = session.execute(
-        sa.select(Agent.login, Agent.name, doing).join(
-            Agent, Agent.id == Presence.agent_id).where(
-            Presence.case_id == case_id, Presence.seen_at >= now - GONE_AFTER,
-            Presence.agent_id != (agent_id if agent_id is not None else -1))
+        sa.select(col(Agent.login), col(Agent.name), doing).join(
+            Agent, col(Agent.id) == Presence.agent_id).where(
+            col(Presence.case_id) == case_id, col(Presence.seen_at) >= now - GONE_AFTER,
+            col(Presence.agent_id) != (agent_id if agent_id is not None else -1))
         .group_by(Agent.login, Agent.name).order_by(doing, Agent.login))
     return [(login, name, what) for login, name, what in rows]

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
+from sqlmodel import col
 
 from store import search, statuses
 from store.errors import InvalidInput
@@ -42,6 +43,7 @@ from store.models import (
     Watch,
     WorkspaceEntry,
 )
+from store.tables import column_of
 from store.views import CaseRow
 
 DEFAULT_LIMIT = 50
@@ -102,26 +104,29 @@ class Resolved:
 
 
 _assignee = aliased(Agent)
+# A WHERE term: an expression, or SQL spelled literally to match an index.
+Term = sa.ColumnElement[bool] | sa.TextClause
 
 
-def row_columns() -> sa.Select:  # type: ignore[type-arg]
+def row_columns() -> sa.Select:
     """The columns of a case list row, joined from their tables."""
     return _ROW_COLUMNS
 
 
-def _row_columns() -> sa.Select:  # type: ignore[type-arg]
+def _row_columns() -> sa.Select:
     return (
         sa.select(
-            Case.id, Case.title, Case.status, Channel.name.label("channel"),
-            Contact.name.label("contact"), _assignee.login.label("assignee"), Case.priority,
-            Case.labels, Case.created_at, Case.updated_at, Case.version,
-            Case.channel_id, Case.contact_id, Case.assignee_id, Case.first_response_due,
-            Case.first_response_at, Case.resolution_due, Case.resolved_at, Case.sla_events,
+            col(Case.id), col(Case.title), col(Case.status), col(Channel.name).label("channel"),
+            col(Contact.name).label("contact"), col(_assignee.login).label("assignee"),
+            col(Case.priority), col(Case.labels), col(Case.created_at), col(Case.updated_at),
+            col(Case.version), col(Case.channel_id), col(Case.contact_id),
+            col(Case.assignee_id), col(Case.first_response_due), col(Case.first_response_at),
+            col(Case.resolution_due), col(Case.resolved_at), col(Case.sla_events),
         )
         .select_from(Case)
-        .join(Channel, Channel.id == Case.channel_id)
-        .join(Contact, Contact.id == Case.contact_id)
-        .outerjoin(_assignee, _assignee.id == Case.assignee_id)
+        .join(Channel, col(Channel.id) == Case.channel_id)
+        .join(Contact, col(Contact.id) == Case.contact_id)
+        .outerjoin(_assignee, col(_assignee.id) == Case.assignee_id)
     )
 
 
@@ -129,7 +134,7 @@ def _row_columns() -> sa.Select:  # type: ignore[type-arg]
 _ROW_COLUMNS = _row_columns()
 
 
-def to_row(r: sa.Row) -> CaseRow:  # type: ignore[type-arg]
+def to_row(r: sa.Row) -> CaseRow:
     return CaseRow(
         number=r.id, title=r.title, status=r.status, channel=r.channel, contact=r.contact,
         assignee=r.assignee, priority=r.priority,
@@ -144,37 +149,39 @@ def to_row(r: sa.Row) -> CaseRow:  # type: ignore[type-arg]
 
 def conditions(
     f: Resolved, *, merged: bool = False, searching: bool = True
-) -> list[sa.ColumnElement[bool]]:
+) -> list[Term]:
     """The WHERE terms of a filter (merged cases left out unless `merged`; the search
     as a subquery unless `searching` is off, for a query that joins the hits)."""
-    where: list[sa.ColumnElement[bool]] = []
+    where: list[Term] = []
     if not merged:
-        where.append(Case.merged_into_id.is_(None))
+        where.append(col(Case.merged_into_id).is_(None))
     if len(f.statuses) == 1:
-        where.append(Case.status == f.statuses[0])
+        where.append(col(Case.status) == f.statuses[0])
     elif set(f.statuses) == set(ACTIVE):
         where.append(sa.text(ACTIVE_SQL))  # literal: ix_cases_active_updated matches it
     elif f.statuses:
-        where.append(Case.status.in_(f.statuses))
+        where.append(col(Case.status).in_(f.statuses))
     if f.channel_id is not None:
-        where.append(Case.channel_id == f.channel_id)
+        where.append(col(Case.channel_id) == f.channel_id)
     if f.unassigned:
-        where.append(Case.assignee_id.is_(None))
+        where.append(col(Case.assignee_id).is_(None))
     elif f.assignee_id is not None:
-        where.append(Case.assignee_id == f.assignee_id)
+        where.append(col(Case.assignee_id) == f.assignee_id)
     if f.priority is not None:
-        where.append(Case.priority == f.priority)
+        where.append(col(Case.priority) == f.priority)
     if f.contact_id is not None:
-        where.append(Case.contact_id == f.contact_id)
+        where.append(col(Case.contact_id) == f.contact_id)
     if f.watcher_id is not None:
-        where.append(Case.id.in_(sa.select(Watch.case_id).where(Watch.agent_id == f.watcher_id)))
+        where.append(col(Case.id).in_(sa.select(col(Watch.case_id)).where(
+            col(Watch.agent_id) == f.watcher_id)))
     if f.workspace_id is not None:
-        where.append(Case.id.in_(sa.select(WorkspaceEntry.case_id).where(
-            WorkspaceEntry.agent_id == f.workspace_id)))
+        where.append(col(Case.id).in_(sa.select(col(WorkspaceEntry.case_id)).where(
+            col(WorkspaceEntry.agent_id) == f.workspace_id)))
     if f.visible is not None:
-        where.append(Case.channel_id.in_(f.visible or (-1,)))
+        where.append(col(Case.channel_id).in_(f.visible or (-1,)))
     if f.fts is not None and searching:
-        where.append(Case.id.in_(search.matching_cases(f.fts, f.dialect)))
+        where.append(col(Case.id).in_(search.matching_cases(f.fts, f.dialect)))
+
     return where
 
 
@@ -195,7 +202,7 @@ def page(
     if f.fts is not None:
         # Driven by the search index, newest first: stops after `limit` hits.
         query, hit = search.join_hits(query, f.fts, f.dialect)
-        keys: tuple[sa.ColumnElement, ...] = (hit,)  # type: ignore[type-arg]
+        keys: tuple[sa.ColumnElement[Any], ...] = (hit,)
         descending = True
     else:
         keys, options = sort_keys(f), _sort_index(f)
@@ -218,8 +225,8 @@ def page(
     return rows[::-1] if reverse else rows
 
 
-def _beyond(keys: tuple[sa.ColumnElement, ...],  # type: ignore[type-arg]
-            value: sa.ColumnElement, descending: bool) -> sa.ColumnElement[bool]:  # type: ignore[type-arg]
+def _beyond(keys: tuple[sa.ColumnElement[Any], ...],
+            value: sa.ColumnElement[Any], descending: bool) -> sa.ColumnElement[bool]:
     """The rows after `value` in an order on `keys` (one row-value comparison: an
     index range, whatever the number of keys)."""
     return sa.tuple_(*keys) < value if descending else sa.tuple_(*keys) > value
@@ -227,18 +234,19 @@ def _beyond(keys: tuple[sa.ColumnElement, ...],  # type: ignore[type-arg]
 
 # The order of each sort, as index keys; the case number breaks ties, so every
 # row has its own place and keyset paging never skips or repeats one.
-_SORT_KEYS: dict[str, tuple[sa.ColumnElement, ...]] = {  # type: ignore[type-arg]
-    "updated": (Case.updated_at, Case.id),
-    "number": (Case.id,),
-    "title": (Case.title, Case.id),
-    "status": (sa.literal_column(STATUS_RANK_SQL, sa.Integer), Case.updated_at, Case.id),
-    "priority": (sa.literal_column(PRIORITY_RANK_SQL, sa.Integer), Case.updated_at, Case.id),
-    "channel": (Case.channel_id, Case.updated_at, Case.id),
-    "assignee": (sa.literal_column(ASSIGNEE_KEY_SQL, sa.Integer), Case.updated_at, Case.id),
-    "contact": (Case.contact_id, Case.updated_at, Case.id),
+_ID, _UPDATED = column_of(Case.id), column_of(Case.updated_at)
+_SORT_KEYS: dict[str, tuple[sa.ColumnElement[Any], ...]] = {
+    "updated": (_UPDATED, _ID),
+    "number": (_ID,),
+    "title": (column_of(Case.title), _ID),
+    "status": (sa.literal_column(STATUS_RANK_SQL, sa.Integer), _UPDATED, _ID),
+    "priority": (sa.literal_column(PRIORITY_RANK_SQL, sa.Integer), _UPDATED, _ID),
+    "channel": (column_of(Case.channel_id), _UPDATED, _ID),
+    "assignee": (sa.literal_column(ASSIGNEE_KEY_SQL, sa.Integer), _UPDATED, _ID),
+    "contact": (column_of(Case.contact_id), _UPDATED, _ID),
     # Ascending: the most urgent first, the cases without a due time after them.
     "sla": (sa.literal_column(SLA_NONE_SQL, sa.Integer),
-            sa.literal_column(SLA_KEY_SQL, UTCDateTime), Case.id),
+            sa.literal_column(SLA_KEY_SQL, UTCDateTime), _ID),
 }
 # Without a narrower filter, the planner would rather read the statuses' index and
 # sort every row than walk the sort's own index and stop after a page.
@@ -248,7 +256,7 @@ _SORT_INDEX = {"title": "ix_cases_title", "status": "ix_cases_status_rank",
                "sla": "ix_cases_sla_due"}
 
 
-def sort_keys(f: Resolved) -> tuple[sa.ColumnElement, ...]:  # type: ignore[type-arg]
+def sort_keys(f: Resolved) -> tuple[sa.ColumnElement[Any], ...]:
     """The list order's keys: descending unless `f.ascending`. Channel, assignee and
     contact sort by when the channel, agent or contact was added (an index can give
     that order; names would need a sort of every row), newest updated within."""
@@ -273,8 +281,8 @@ def _sort_index(f: Resolved) -> dict[str, str]:
     return {"indexed_by": index}
 
 
-def _key_value(f: Resolved, keys: tuple[sa.ColumnElement, ...],  # type: ignore[type-arg]
-               row: CaseRow) -> sa.ColumnElement:  # type: ignore[type-arg]
+def _key_value(f: Resolved, keys: tuple[sa.ColumnElement[Any], ...],
+               row: CaseRow) -> sa.ColumnElement[Any]:
     """The list-order key of `row`, as SQL values typed like `keys`."""
     if f.fts is not None:
         values: tuple[object, ...] = (row.number,)
@@ -300,7 +308,7 @@ _PRIORITY_RANK = {"high": 2, "medium": 1}
 def position(session: Session, f: Resolved, row: CaseRow) -> int:
     """How many rows come before `row` in the list (its index, when it is in it)."""
     if f.fts is not None:
-        keys: tuple[sa.ColumnElement, ...] = (Case.id,)  # type: ignore[type-arg]
+        keys: tuple[sa.ColumnElement[Any], ...] = (_ID,)
         descending = True
     else:
         keys, descending = sort_keys(f), not f.ascending
@@ -313,14 +321,13 @@ def count(session: Session, f: Resolved) -> int:
     total = session.scalar(sa.select(sa.func.count()).select_from(Case)
                            .where(*conditions(f, merged=True)),
                            execution_options=_count_index(f, "status"))
-    return (total or 0) - len(_merged(session, conditions(f, merged=True), Case.id))
+    return (total or 0) - len(_merged(session, conditions(f, merged=True), _ID))
 
 
-def _merged(session: Session, where: list[sa.ColumnElement[bool]],
-            column: sa.ColumnElement) -> list:  # type: ignore[type-arg]
+def _merged(session: Session, where: list[Term], column: sa.ColumnElement[Any]) -> list[Any]:
     """`column` of the merged cases among `where`: few, found by their partial index,
     and subtracted from counts rather than filtered out of every row counted."""
-    query = sa.select(column).where(*where, Case.merged_into_id.is_not(None))
+    query = sa.select(column).where(*where, col(Case.merged_into_id).is_not(None))
     return list(session.scalars(query, execution_options={
         "indexed_by": "ix_cases_merged_into_id"}))
 
@@ -339,15 +346,15 @@ def _count_index(f: Resolved, by: Grouping) -> dict[str, str]:
     return {}
 
 
-_GROUP_COLUMN: dict[str, sa.ColumnElement] = {  # type: ignore[type-arg]
-    "status": Case.status, "channel": Case.channel_id,
+_GROUP_COLUMN: dict[str, sa.ColumnElement[Any]] = {
+    "status": column_of(Case.status), "channel": column_of(Case.channel_id),
     # Unassigned is group 0, never NULL: NULL sorts first on SQLite and last on
     # PostgreSQL, and a keyset comparison with it is never true.
-    "assignee": sa.func.coalesce(Case.assignee_id, 0), "contact": Case.contact_id,
+    "assignee": sa.func.coalesce(Case.assignee_id, 0), "contact": column_of(Case.contact_id),
 }
 
 
-def _group_column(by: str) -> sa.ColumnElement:  # type: ignore[type-arg]
+def _group_column(by: str) -> sa.ColumnElement[Any]:
     column = _GROUP_COLUMN.get(by)
     if column is None:
         raise InvalidInput(f"cannot group by {by!r}: use {', '.join(GROUPINGS)}")
@@ -376,7 +383,8 @@ def group_counts(
     query = sa.select(column, sa.func.count()).where(*where).group_by(column).order_by(order)
     if limit is not None:
         query = query.limit(limit)
-    counts = dict(session.execute(query, execution_options=_count_index(f, by)).all())  # type: ignore[arg-type]
+    counts: dict[Any, int] = dict(
+        session.execute(query, execution_options=_count_index(f, by)).all())
     if reverse:
         counts = dict(reversed(counts.items()))
     if counts:
@@ -387,8 +395,9 @@ def group_counts(
     groups = [GroupCount(key or None, labels.get(key, _none_label(by)) if key else
                          _none_label(by), n) for key, n in counts.items() if n > 0]
     if by == "status":
-        order = {s.value: i for i, s in enumerate(Status)}
-        groups.sort(key=lambda g: order.get(str(g.key), 99))
+        rank = {s.value: i for i, s in enumerate(Status)}
+        groups.sort(key=lambda g: rank.get(str(g.key), 99))
+
     return groups
 
 
@@ -406,8 +415,8 @@ def group_total(session: Session, f: Resolved, by: Grouping, *,
     if merged:
         # A group of merged cases alone is no group: few keys, counted exactly.
         keys = set(merged)
-        sizes = dict(session.execute(sa.select(column, sa.func.count()).where(
-            *where, column.in_(keys)).group_by(column)).all())  # type: ignore[arg-type]
+        sizes: dict[Any, int] = dict(session.execute(sa.select(column, sa.func.count()).where(
+            *where, column.in_(keys)).group_by(column)).all())
         total -= sum(1 for key in keys if sizes.get(key, 0) == merged.count(key))
     return total
 
@@ -422,21 +431,22 @@ def _none_label(by: Grouping) -> str:
     return "unassigned" if by == "assignee" else "-"
 
 
-def _labels(session: Session, by: Grouping, keys: Sequence[str | int]) -> dict:  # type: ignore[type-arg]
+def _labels(session: Session, by: Grouping, keys: Sequence[str | int]) -> dict[Any, str]:
     if by == "status" or not keys:
-        return {k: k for k in keys}
-    table, label = {
-        "channel": (Channel, Channel.name), "assignee": (Agent, Agent.login),
-        "contact": (Contact, Contact.name),
+        return {k: str(k) for k in keys}
+    key, label = {
+        "channel": (col(Channel.id), col(Channel.name)),
+        "assignee": (col(Agent.id), col(Agent.login)),
+        "contact": (col(Contact.id), col(Contact.name)),
     }[by]
-    rows = session.execute(sa.select(table.id, label).where(table.id.in_(keys)))  # type: ignore[attr-defined]
-    return dict(rows.all())  # type: ignore[arg-type]
+    return dict(session.execute(sa.select(key, label).where(key.in_(keys))).all())
 
 
 def parse_sort(text: str) -> Sort:
-    if text not in SORTS:
-        raise InvalidInput(f"cannot sort by {text!r}: use {', '.join(SORTS)}")
-    return text  # type: ignore[return-value]
+    for sort in SORTS:
+        if text == sort:
+            return sort
+    raise InvalidInput(f"cannot sort by {text!r}: use {', '.join(SORTS)}")
 
 
 def parse_priority(text: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from store import audit, presence, queries
 from store.converters import case_view, message_view, related_rows
@@ -194,7 +195,7 @@ class ReadingOps(ServiceCore):
     def get_case(self, number: int) -> CaseView:
         def work(session: Session, actor: Actor) -> CaseView:
             case = require_case(session, actor, number)
-            related = session.scalars(related_rows(session, actor, case, sa.select(Case.id),
+            related = session.scalars(related_rows(session, actor, case, sa.select(col(Case.id)),
                                                merged=True))
             return case_view(session, case, tuple(related))
 
@@ -206,9 +207,10 @@ class ReadingOps(ServiceCore):
         def work(session: Session, actor: Actor) -> tuple[str, bytes]:
 
             attachment = session.get(Attachment, attachment_id)
-            case_id = attachment and session.scalar(sa.select(Message.case_id).where(
-                Message.id == attachment.message_id))
-            if not case_id or not can_see_case(session, actor, case_id):
+            case_id = None if attachment is None else session.scalar(
+                sa.select(col(Message.case_id)).where(col(Message.id) == attachment.message_id))
+            if attachment is None or not case_id or not can_see_case(session, actor, case_id):
+
                 raise unseen(actor, f"attachment {attachment_id}")  # (its case unnamed)
             return attachment.filename, FileStore(self.db).get(session, attachment.sha256)
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from store import audit, workspace
 from store.errors import Forbidden, InvalidInput, NotFound
@@ -49,6 +50,7 @@ from store.permissions import (
 )
 from store.sla import SlaPolicy, SlaSettings
 from store.statuses import ENDED
+from store.tables import id_of, table_of
 from store.views import (
     CaseRow,
 )
@@ -61,7 +63,7 @@ def require_not_merged(case: Case) -> None:
 
 def sla_policy(session: Session) -> SlaPolicy | None:
     """The team's service levels, as the scheduler last stored them (None: none)."""
-    text = session.scalar(sa.select(Setting.value).where(Setting.key == SLA_SETTING))
+    text = session.scalar(sa.select(col(Setting.value)).where(col(Setting.key) == SLA_SETTING))
     return parse_sla(text) if text else None
 
 
@@ -76,27 +78,29 @@ SLA_SETTING = "sla"
 
 def open_follow_up(session: Session, case: Case) -> Case | None:
     """The newest follow-up of an ended case that is still going, if any."""
-    lo, hi = CaseLink.case_id, CaseLink.other_id
+    lo, hi = col(CaseLink.case_id), col(CaseLink.other_id)
     found = session.scalar(sa.select(Case).join(
         CaseLink, sa.or_(sa.and_(lo == case.id, hi == Case.id),
                          sa.and_(hi == case.id, lo == Case.id))).where(
-        CaseLink.kind == "follow-up", Case.id > case.id, Case.merged_into_id.is_(None),
-        Case.status.not_in([s.value for s in ENDED])).order_by(Case.id.desc()).limit(1))
+        col(CaseLink.kind) == "follow-up", col(Case.id) > id_of(case),
+        col(Case.merged_into_id).is_(None), col(Case.status).not_in([s.value for s in ENDED]),
+    ).order_by(col(Case.id).desc()).limit(1))
     return found
 
 
 def with_merged(session: Session, cases: list[Case]) -> dict[int, tuple[Case, Case]]:
     """`cases` and every case merged into one of them, chains followed: by number,
     the case and the one of `cases` it ended in."""
-    found = {c.id: (c, c) for c in cases}
+    found = {id_of(c): (c, c) for c in cases}
     frontier = list(found)
     while frontier:
         merged = list(session.scalars(sa.select(Case).where(
-            Case.merged_into_id.in_(frontier), Case.id.not_in(list(found)))))
+            col(Case.merged_into_id).in_(frontier), col(Case.id).not_in(list(found)))))
         for case in merged:
-            found[case.id] = (case, found[case.merged_into_id][1])  # type: ignore[index]
-        frontier = [c.id for c in merged]
-    return found  # type: ignore[return-value]
+            assert case.merged_into_id is not None  # selected for it
+            found[id_of(case)] = (case, found[case.merged_into_id][1])
+        frontier = [id_of(c) for c in merged]
+    return found
 
 
 def follow_merges(session: Session, case: Case) -> Case:
@@ -115,7 +119,7 @@ def earliest(a: datetime | None, b: datetime | None) -> datetime | None:
 def insert_agent(session: Session, login: str, *, name: str, email: str, supervisor: bool,
                now: datetime, ai: bool = False) -> Agent:
     login = check_login(login.strip())
-    if session.scalar(sa.select(Agent.id).where(Agent.login == login)) is not None:
+    if session.scalar(sa.select(col(Agent.id)).where(col(Agent.login) == login)) is not None:
         raise InvalidInput(f"there is already an agent {login!r}")
     agent = Agent(login=login, name=one_line(name) or login,
                   email=email_address(email) if email.strip() else "", is_supervisor=supervisor,
@@ -136,7 +140,7 @@ def insert_channel(session: Session, name: str, *, kind: str, address: str,
         raise InvalidInput(
             f"unknown channel kind {kind!r}: use email, chat, phone or form"
         ) from None
-    if session.scalar(sa.select(Channel.id).where(Channel.name == name)) is not None:
+    if session.scalar(sa.select(col(Channel.id)).where(col(Channel.name) == name)) is not None:
         raise InvalidInput(f"there is already a channel {name!r}")
     if kind == ChannelKind.EMAIL.value and not address.strip():
         raise InvalidInput("an email channel needs its support address (--address)")
@@ -163,9 +167,9 @@ def find_or_add_contact(session: Session, contact: ContactInput, now: datetime) 
                            "such as standard or premium")
     found = None
     if email:
-        found = session.scalars(sa.select(Contact).where(Contact.email == email)).first()
+        found = session.scalars(sa.select(Contact).where(col(Contact.email) == email)).first()
     elif phone:
-        found = session.scalars(sa.select(Contact).where(Contact.phone == phone)).first()
+        found = session.scalars(sa.select(Contact).where(col(Contact.phone) == phone)).first()
     if found is not None:
         if contact.name.strip() and not found.name:
             found.name = contact.name.strip()
@@ -189,7 +193,7 @@ def insert_case(
     escalated: bool, priority: str | None, labels: Iterable[str], now: datetime,
 ) -> Case:
     case = Case(
-        title=clean_title(title), channel_id=channel.id, contact_id=contact.id,  # type: ignore[arg-type]
+        title=clean_title(title), channel_id=id_of(channel), contact_id=id_of(contact),
         status=initial_status(escalated=escalated).value,
         priority=parse_priority(priority) if priority else Priority.MEDIUM.value,
         labels=label_text(labels), created_at=now, updated_at=now,
@@ -202,7 +206,7 @@ def insert_case(
     session.flush()
     audit.record(session, actor, "case.create", at=now, case_id=case.id,
                  after={"channel": channel.name, "status": case.status, "contact": contact.id})
-    workspace.cases_arrived(session, [case.id], now)  # type: ignore[list-item]
+    workspace.cases_arrived(session, [id_of(case)], now)
     return case
 
 
@@ -217,19 +221,23 @@ def add_link(session: Session, a: int, b: int, kind: str, now: datetime) -> bool
 
 def linked_cases(session: Session, case_id: int) -> list[int]:
     rows = session.execute(
-        sa.select(CaseLink.case_id, CaseLink.other_id).where(
-            sa.or_(CaseLink.case_id == case_id, CaseLink.other_id == case_id)
+        sa.select(col(CaseLink.case_id), col(CaseLink.other_id)).where(
+            sa.or_(col(CaseLink.case_id) == case_id, col(CaseLink.other_id) == case_id)
         )
     )
     return sorted({b if a == case_id else a for a, b in rows})
 
 
 def move_agent_rows(session: Session, table: type[Watch] | type[WorkspaceEntry],
-                     source: int, target: int) -> None:
+                    source: int, target: int) -> None:
     """Move per-agent rows (watches, workspace entries) from one case to another."""
-    have = {row.agent_id: row for row in
-            session.scalars(sa.select(table).where(table.case_id == target))}
-    for row in session.scalars(sa.select(table).where(table.case_id == source)).all():
+
+    def rows(case_id: int) -> list[Watch | WorkspaceEntry]:
+        query: sa.Select[Watch | WorkspaceEntry] = sa.select(table)
+        return list(session.scalars(query.where(col(table.case_id) == case_id)))
+
+    have = {row.agent_id: row for row in rows(target)}
+    for row in rows(source):
         kept = have.get(row.agent_id)
         if isinstance(kept, WorkspaceEntry) and isinstance(row, WorkspaceEntry):
             kept.unread = kept.unread or row.unread
@@ -247,10 +255,9 @@ def toggle_row(session: Session, table: type[Watch] | type[WorkspaceEntry], case
     row = session.get(table, (case.id, agent.id) if table is Watch else (agent.id, case.id))
     if present and row is None:
         if table is Watch:
-            session.add(Watch(case_id=case.id, agent_id=agent.id))  # type: ignore[arg-type]
+            session.add(Watch(case_id=id_of(case), agent_id=id_of(agent)))
         else:
-            session.add(WorkspaceEntry(agent_id=agent.id, case_id=case.id,  # type: ignore[arg-type]
-                                       added_at=now))
+            session.add(WorkspaceEntry(agent_id=id_of(agent), case_id=id_of(case), added_at=now))
     elif not present and row is not None:
         session.delete(row)
     else:
@@ -264,15 +271,15 @@ def mark_unread(session: Session, agent_id: int | None, rows: list[CaseRow]) -> 
     """The rows with something new for the agent in their workspace, so marked."""
     if agent_id is None or not rows:
         return rows
-    unread = set(session.scalars(sa.select(WorkspaceEntry.case_id).where(
-        WorkspaceEntry.agent_id == agent_id, WorkspaceEntry.unread,
-        WorkspaceEntry.case_id.in_([r.number for r in rows]))))
+    unread = set(session.scalars(sa.select(col(WorkspaceEntry.case_id)).where(
+        col(WorkspaceEntry.agent_id) == agent_id, col(WorkspaceEntry.unread),
+        col(WorkspaceEntry.case_id).in_([r.number for r in rows]))))
     return [replace(r, unread=True) if r.number in unread else r for r in rows]
 
 
 def join_channel(session: Session, channel_id: int, agent_id: int) -> None:
     """`agent_id` a member of `channel_id`, also when another process just made it so."""
-    table = ChannelMember.__table__  # type: ignore[attr-defined]
+    table = table_of(ChannelMember)
     dialect = session.get_bind().dialect.name
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
     session.execute(insert.values(channel_id=channel_id, agent_id=agent_id)
@@ -293,14 +300,14 @@ def require_can_see(session: Session, login: str, case: Case) -> None:
 
 
 def agent_named(session: Session, login: str) -> Agent:
-    agent = session.scalars(sa.select(Agent).where(Agent.login == login.strip())).first()
+    agent = session.scalars(sa.select(Agent).where(col(Agent.login) == login.strip())).first()
     if agent is None:
         raise NotFound(f"there is no agent {login!r} (see `casedesk agent list`)")
     return agent
 
 
 def channel_named(session: Session, name: str) -> Channel:
-    channel = session.scalars(sa.select(Channel).where(Channel.name == name.strip())).first()
+    channel = session.scalars(sa.select(Channel).where(col(Channel.name) == name.strip())).first()
     if channel is None:
         channel = session.scalars(
             sa.select(Channel).where(sa.func.lower(Channel.name) == name.strip().lower())
@@ -313,4 +320,4 @@ def channel_named(session: Session, name: str) -> Channel:
 def login_of(session: Session, agent_id: int | None) -> str | None:
     if agent_id is None:
         return None
-    return session.scalar(sa.select(Agent.login).where(Agent.id == agent_id))
+    return session.scalar(sa.select(col(Agent.login)).where(col(Agent.id) == agent_id))

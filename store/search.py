@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from store.errors import InvalidInput
 from store.models import Case
+from store.tables import column_of
 
 # A word: letters, digits and the joiners that unicode61 splits on anyway.
 _WORD = re.compile(r"[\w]+\*?", re.UNICODE)
@@ -209,14 +210,15 @@ _FTS = sa.table("case_fts", sa.column("rowid", sa.Integer))
 _PG = sa.table("case_search", sa.column("case_id", sa.Integer), sa.column("doc"))
 
 
-def join_hits(query: sa.Select, text: str, dialect: str) -> tuple[sa.Select, sa.ColumnElement[int]]:  # type: ignore[type-arg]
+def join_hits(query: sa.Select, text: str,
+              dialect: str) -> tuple[sa.Select, sa.ColumnElement[int | None]]:
     """Join the search hits for `text` into a case query; returns it and the hit's key
     (the case number), to order by so the index yields the newest hits first."""
     if dialect == "postgresql":
         joined = query.join(_PG, _PG.c.case_id == Case.id).where(
             sa.text("case_search.doc @@ to_tsquery('simple', :tsq)").bindparams(
                 tsq=ts_query(text)))
-        return joined, Case.id  # type: ignore[return-value]
+        return joined, column_of(Case.id)
     joined = query.join(_FTS, _FTS.c.rowid == Case.id).where(
         sa.text("case_fts MATCH :fts").bindparams(fts=fts_query(text))
     )

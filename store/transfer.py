@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 
 import store.models  # noqa: F401  (registers the tables)
 from store import search
@@ -24,7 +25,7 @@ from store.errors import InvalidInput
 CHUNK = 20_000
 
 
-def _rows(source: Database, table: sa.Table) -> Iterator[list[tuple[Any, ...]]]:
+def _rows(source: Database, table: sa.Table) -> Iterator[list[sa.Row]]:
     with source.engine.connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(
             sa.select(table).order_by(*table.primary_key.columns))
@@ -71,18 +72,20 @@ def _copy_files(source: Database, target: Database) -> None:
     if source.files_dir is not None and source.files_dir == target.files_dir:
         return
     with source.read() as session:
-        digests = list(session.scalars(sa.select(Attachment.sha256).distinct()))
+        digests = list(session.scalars(sa.select(col(Attachment.sha256)).distinct()))
     for digest in digests:
         with source.read() as session:
             content = FileStore(source).get(session, digest)
-        target.write(lambda session, content=content: FileStore(target).put(session, content))
+        target.write(partial(FileStore(target).put, content=content))
 
 
 def _insert(target: Database, table: sa.Table, columns: list[str],
             rows: list[tuple[Any, ...]]) -> None:
     def work(session: sa.orm.Session) -> None:
         if target.url.get_backend_name() == "postgresql":
-            cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+            driver = session.connection().connection.driver_connection
+            assert driver is not None  # that of an open connection
+            cursor = driver.cursor()
             names = ", ".join(f'"{c}"' for c in columns)
             with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
                 for row in rows:

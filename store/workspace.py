@@ -18,6 +18,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from store.models import (
     Agent,
@@ -30,6 +31,7 @@ from store.models import (
     WorkspaceSettings,
 )
 from store.statuses import ENDED
+from store.tables import table_of
 
 KINDS = tuple(k.value for k in ChannelKind)
 
@@ -88,26 +90,26 @@ def save_prefs(session: Session, agent_id: int, chosen: WorkspacePrefs) -> None:
 def _setting(name: str) -> sa.ColumnElement[bool]:
     """The agent's setting `name`, or the default for an agent who saved none."""
     saved = sa.select(getattr(WorkspaceSettings, name)).where(
-        WorkspaceSettings.agent_id == Agent.id).scalar_subquery()
+        col(WorkspaceSettings.agent_id) == Agent.id).scalar_subquery()
     return sa.func.coalesce(saved, sa.literal(getattr(STANDARD, name)))
 
 
-def _reads(channel_id: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
+def _reads(channel_id: sa.SQLColumnExpression[int]) -> sa.ColumnElement[bool]:
     """The agent may read cases of that channel (a supervisor reads every one)."""
-    member = sa.select(ChannelMember.agent_id).where(
-        ChannelMember.channel_id == channel_id, ChannelMember.agent_id == Agent.id)
-    return sa.or_(Agent.is_supervisor, member.exists())
+    member = sa.select(col(ChannelMember.agent_id)).where(
+        col(ChannelMember.channel_id) == channel_id, col(ChannelMember.agent_id) == Agent.id)
+    return sa.or_(col(Agent.is_supervisor), member.exists())
 
 
 def _people() -> sa.ColumnElement[bool]:
-    return sa.and_(Agent.is_active, sa.not_(Agent.is_ai), Agent.login != "system")
+    return sa.and_(col(Agent.is_active), sa.not_(col(Agent.is_ai)), col(Agent.login) != "system")
 
 
-def _add(session: Session, pairs: sa.Select, now: datetime, *,  # type: ignore[type-arg]
+def _add(session: Session, pairs: sa.Select, now: datetime, *,
          unread: bool) -> None:
     """Add the (agent_id, case_id) pairs that `pairs` selects; an entry already there
     is kept as it is, except that `unread` marks it unread."""
-    table = WorkspaceEntry.__table__  # type: ignore[attr-defined]
+    table = table_of(WorkspaceEntry)
     rows = pairs.add_columns(sa.literal(now, table.c.added_at.type), sa.literal(unread))
     dialect = session.get_bind().dialect.name
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
@@ -128,13 +130,13 @@ def cases_arrived(session: Session, case_ids: Iterable[int], now: datetime) -> N
     ids = list(case_ids)
     if not ids:
         return
-    kinds = sa.func.coalesce(sa.select(WorkspaceSettings.new_case_kinds).where(
-        WorkspaceSettings.agent_id == Agent.id).scalar_subquery(),
+    kinds = sa.func.coalesce(sa.select(col(WorkspaceSettings.new_case_kinds)).where(
+        col(WorkspaceSettings.agent_id) == Agent.id).scalar_subquery(),
         sa.literal(",".join(STANDARD.new_case_kinds)))
-    pairs = sa.select(Agent.id, Case.id).select_from(Case).join(
-        Channel, Channel.id == Case.channel_id).join(Agent, sa.true()).where(
-        Case.id.in_(ids), _people(), _reads(Case.channel_id),
-        ("," + kinds + ",").contains("," + Channel.kind + ","))
+    pairs = sa.select(col(Agent.id), col(Case.id)).select_from(Case).join(
+        Channel, col(Channel.id) == Case.channel_id).join(Agent, sa.true()).where(
+        col(Case.id).in_(ids), _people(), _reads(col(Case.channel_id)),
+        ("," + kinds + ",").contains("," + col(Channel.kind) + ","))
     _add(session, pairs, now, unread=True)
 
 
@@ -143,17 +145,17 @@ def status_changed(session: Session, case_ids: Iterable[int], status: Status) ->
     setting = LEAVES_ON.get(status)
     if setting is None:
         return
-    leaving = sa.select(Agent.id).where(_setting(setting))
+    leaving = sa.select(col(Agent.id)).where(_setting(setting))
     session.execute(sa.delete(WorkspaceEntry).where(
-        WorkspaceEntry.case_id.in_(list(case_ids)), WorkspaceEntry.agent_id.in_(leaving)))
+        col(WorkspaceEntry.case_id).in_(list(case_ids)), col(WorkspaceEntry.agent_id).in_(leaving)))
 
 
 def assigned(session: Session, case_id: int, agent_id: int, by: int | None,
              now: datetime) -> None:
     """Into the assignee's workspace if they want what is assigned to them (unread
     unless they took it themselves)."""
-    pairs = sa.select(Agent.id, sa.literal(case_id)).where(
-        Agent.id == agent_id, _setting("add_assigned"))
+    pairs = sa.select(col(Agent.id), sa.literal(case_id)).where(
+        col(Agent.id) == agent_id, _setting("add_assigned"))
     _add(session, pairs, now, unread=agent_id != by)
 
 
@@ -164,10 +166,11 @@ def activity(session: Session, case_ids: Iterable[int], by: int | None,
     who want that."""
     ids, writer = list(case_ids), by if by is not None else -1
     session.execute(sa.update(WorkspaceEntry).where(
-        WorkspaceEntry.case_id.in_(ids), WorkspaceEntry.agent_id != writer,
-        sa.not_(WorkspaceEntry.unread)).values(unread=True))
-    watchers = sa.select(Agent.id, Watch.case_id).join(Watch, Watch.agent_id == Agent.id).where(
-        Watch.case_id.in_(ids), Agent.id != writer, _people(),
+        col(WorkspaceEntry.case_id).in_(ids), col(WorkspaceEntry.agent_id) != writer,
+        sa.not_(col(WorkspaceEntry.unread))).values(unread=True))
+    watchers = sa.select(col(Agent.id), col(Watch.case_id)).join(
+        Watch, col(Watch.agent_id) == Agent.id).where(
+        col(Watch.case_id).in_(ids), col(Agent.id) != writer, _people(),
         _setting("add_watched_on_activity"))
     _add(session, watchers, now, unread=True)
 
@@ -176,14 +179,15 @@ def mentioned(session: Session, case_id: int, agent_ids: Iterable[int], now: dat
     """A note named them: into their workspace, unread."""
     ids = list(agent_ids)
     if ids:
-        _add(session, sa.select(Agent.id, sa.literal(case_id)).where(Agent.id.in_(ids)), now,
-             unread=True)
+        _add(session, sa.select(col(Agent.id), sa.literal(case_id)).where(
+            col(Agent.id).in_(ids)), now, unread=True)
 
 
 def read(session: Session, agent_id: int, case_id: int) -> None:
     session.execute(sa.update(WorkspaceEntry).where(
-        WorkspaceEntry.agent_id == agent_id, WorkspaceEntry.case_id == case_id,
-        WorkspaceEntry.unread).values(unread=False))
+        col(WorkspaceEntry.agent_id) == agent_id, col(WorkspaceEntry.case_id) == case_id,
+        col(WorkspaceEntry.unread)).values(unread=False))
+
 
 
 __all__ = ["KINDS", "STANDARD", "WorkspacePrefs"]

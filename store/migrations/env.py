@@ -1,7 +1,10 @@
 """Alembic environment: always run from `store.db.Database`, which hands over its
 connection (inside a BEGIN IMMEDIATE transaction on SQLite)."""
 
+from typing import Any, Literal
+
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
@@ -10,7 +13,7 @@ from store.db import include_in_migrations
 from store.models import UTCDateTime
 
 
-def render_item(type_, obj, autogen_context):  # type: ignore[no-untyped-def]
+def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     """Write plain SQLAlchemy types into migrations, so they never import casedesk."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime()"

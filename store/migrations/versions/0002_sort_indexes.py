@@ -19,7 +19,7 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-INDEXES = {
+INDEXES: dict[str, list[str | sa.TextClause]] = {
     "ix_cases_title": ["title", "id"],
     "ix_cases_status_rank": [sa.text(STATUS_RANK_SQL), "updated_at", "id"],
     "ix_cases_priority_rank": [sa.text(PRIORITY_RANK_SQL), "updated_at", "id"],
