@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from store import audit, queries, search, workspace
 from store.converters import case_row, related_rows
@@ -51,6 +52,7 @@ from store.records import (
     require_not_merged,
     toggle_row,
 )
+from store.tables import id_of
 from store.views import (
     CaseRow,
 )
@@ -100,7 +102,7 @@ class CaseEditOps(ServiceCore):
                     # read it, so its channel gets them as a member (said in the case).
                     # (An AI agent's channels stay a choice of their own.)
                     channel = session.get_one(Channel, case.channel_id)
-                    join_channel(session, channel.id, agent.id)  # type: ignore[arg-type]
+                    join_channel(session, id_of(channel), id_of(agent))
                     audit.record(session, actor, "channel.member.add", at=self._now(),
                                  after={"channel": channel.name, "login": agent.login})
                     self._event(session, case, "member-added", login=agent.login,
@@ -112,7 +114,7 @@ class CaseEditOps(ServiceCore):
                 return
             case.assignee_id = agent.id if agent else None
             if agent is not None:
-                workspace.assigned(session, case.id, agent.id, actor.agent_id,  # type: ignore[arg-type]
+                workspace.assigned(session, id_of(case), id_of(agent), actor.agent_id,
                                    self._now())
             self._bump(case)
             audit.record(session, actor, "case.assign", at=self._now(), case_id=case.id,
@@ -172,11 +174,11 @@ class CaseEditOps(ServiceCore):
                      expected_version: int | None = None) -> CaseRow:
         def change(session: Session, actor: Actor, case: Case) -> None:
             target = channel_named(session, channel)
-            require_channel(session, actor, target.id, f"the channel {target.name!r}")
+            require_channel(session, actor, id_of(target), f"the channel {target.name!r}")
             if target.id == case.channel_id:
                 return
             before = session.get_one(Channel, case.channel_id).name
-            case.channel_id = target.id  # type: ignore[assignment]
+            case.channel_id = id_of(target)
             self._bump(case)
             audit.record(session, actor, "case.channel", at=self._now(), case_id=case.id,
                          before={"channel": before}, after={"channel": target.name})
@@ -221,7 +223,7 @@ class CaseEditOps(ServiceCore):
             b = require_case(session, actor, other)
             if a.id == b.id:
                 raise InvalidInput("a case cannot be linked to itself")
-            if add_link(session, a.id, b.id, "related", self._now()):  # type: ignore[arg-type]
+            if add_link(session, id_of(a), id_of(b), "related", self._now()):
                 audit.record(session, actor, "case.link", at=self._now(), case_id=a.id,
                              after={"linked": b.id})
                 self._event(session, a, "linked", number=b.id, actor=actor)
@@ -244,25 +246,26 @@ class CaseEditOps(ServiceCore):
             require_not_merged(target)
             now = self._now()
             moved = session.scalar(
-                sa.select(sa.func.count()).select_from(Message).where(Message.case_id == source.id)
+                sa.select(sa.func.count()).select_from(Message)
+                .where(col(Message.case_id) == source.id)
             )
             with search.reindexing(session, source.id, target.id):
                 session.execute(
-                    sa.update(Message).where(Message.case_id == source.id)
+                    sa.update(Message).where(col(Message.case_id) == source.id)
                     .values(case_id=target.id,
-                            origin_case_id=sa.func.coalesce(Message.origin_case_id, source.id))
+                            origin_case_id=sa.func.coalesce(col(Message.origin_case_id), source.id))
                 )
             # The raw mail goes where its message goes (retention purges them together).
-            for table in (Outbox, InboundMail):
-                session.execute(sa.update(table).where(table.case_id == source.id)  # type: ignore[attr-defined]
+            for mail_table in (Outbox, InboundMail):
+                session.execute(sa.update(mail_table).where(col(mail_table.case_id) == source.id)
                                 .values(case_id=target.id))
             for table in (Watch, WorkspaceEntry):
-                move_agent_rows(session, table, source.id, target.id)  # type: ignore[arg-type]
+                move_agent_rows(session, table, id_of(source), id_of(target))
             self._drop_unseeing(session, actor, target)
-            for other in linked_cases(session, source.id):  # type: ignore[arg-type]
+            for other in linked_cases(session, id_of(source)):
                 if other != target.id:
-                    add_link(session, target.id, other, "related", now)  # type: ignore[arg-type]
-            add_link(session, source.id, target.id, "merged", now)  # type: ignore[arg-type]
+                    add_link(session, id_of(target), other, "related", now)
+            add_link(session, id_of(source), id_of(target), "merged", now)
             source.merged_into_id = target.id
             target.updated_at = source.updated_at = now
             target.first_response_at = earliest(target.first_response_at,
@@ -276,7 +279,7 @@ class CaseEditOps(ServiceCore):
             self._event(session, target, "merged-here", number=source.id, title=source.title,
                         messages=moved, actor=actor)
             self._event(session, source, "merged-into", number=target.id, actor=actor)
-            return target.id  # type: ignore[return-value]
+            return id_of(target)
 
         return self._write(work)
 
@@ -300,19 +303,20 @@ class CaseEditOps(ServiceCore):
                 title=title or old.title, escalated=False, priority=old.priority,
                 labels=old.labels.split(","), now=now,
             )
-            search.index_new_case(session, new.id)  # type: ignore[arg-type]
+            search.index_new_case(session, id_of(new))
             with search.reindexing(session, old.id, new.id):
-                message.case_id = new.id  # type: ignore[assignment]
-                for table in (Outbox, InboundMail):
-                    session.execute(sa.update(table).where(table.message_id == message.id)  # type: ignore[attr-defined]
+                message.case_id = id_of(new)
+                for mail_table in (Outbox, InboundMail):
+                    session.execute(sa.update(mail_table)
+                                    .where(col(mail_table.message_id) == message.id)
                                     .values(case_id=new.id))
-            add_link(session, old.id, new.id, "split", now)  # type: ignore[arg-type]
+            add_link(session, id_of(old), id_of(new), "split", now)
             old.updated_at = now
             self._bump(old)
             audit.record(session, actor, "case.split", at=now, case_id=old.id,
                          after={"message": message.id, "new_case": new.id})
             self._event(session, old, "split-into", number=new.id, actor=actor)
             self._event(session, new, "split-from", number=old.id, actor=actor)
-            return new.id  # type: ignore[return-value]
+            return id_of(new)
 
         return self._write(work)

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from store import audit, ingest_keys, search, workspace
 from store.converters import message_view
@@ -41,6 +42,7 @@ from store.records import (
     insert_case,
     require_not_merged,
 )
+from store.tables import id_of
 from store.views import (
     MessageView,
 )
@@ -72,8 +74,8 @@ class ConversationOps(ServiceCore):
 
         def work(session: Session, actor: Actor) -> int:
             ch = channel_named(session, channel)
-            require_channel(session, actor, ch.id, f"the channel {ch.name!r}")
-            scope = ingest_keys.channel_scope(ch.id)  # type: ignore[arg-type]
+            require_channel(session, actor, id_of(ch), f"the channel {ch.name!r}")
+            scope = ingest_keys.channel_scope(id_of(ch))
             if source_id is not None:
                 ingest_keys.refuse_taken(session, scope, source_id)
             case = insert_case(
@@ -86,11 +88,11 @@ class ConversationOps(ServiceCore):
             if first_reply is not None:
                 self._require_human(actor, "reply")
                 self._answer(session, actor, case, first_reply)
-            search.index_new_case(session, case.id)  # type: ignore[arg-type]
+            search.index_new_case(session, id_of(case))
             if source_id is not None:  # in this transaction: taken with the case or not at all
-                ingest_keys.record(session, scope, source_id, case=case.id, message=None,  # type: ignore[arg-type]
+                ingest_keys.record(session, scope, source_id, case=id_of(case), message=None,
                                    now=self._now())
-            return case.id  # type: ignore[return-value]
+            return id_of(case)
 
         return self._write(work)
 
@@ -108,9 +110,9 @@ class ConversationOps(ServiceCore):
                 ingest_keys.refuse_taken(session, scope, source_id)
             landed, row = self._add_inbound(session, actor, case, message)
             if source_id is not None:
-                ingest_keys.record(session, scope, source_id, case=landed.id, message=row.id,  # type: ignore[arg-type]
+                ingest_keys.record(session, scope, source_id, case=id_of(landed), message=row.id,
                                    now=self._now())
-            return landed.id  # type: ignore[return-value]
+            return id_of(landed)
 
         return self._write(work)
 
@@ -145,7 +147,7 @@ class ConversationOps(ServiceCore):
     def _answer(self, session: Session, actor: Actor, case: Case, text: str) -> Message:
         """The reply's row, its first-response time, and on an email case its mail."""
         now = self._now()
-        row = Message(case_id=case.id, kind=MessageKind.REPLY.value, author=actor.display,
+        row = Message(case_id=id_of(case), kind=MessageKind.REPLY.value, author=actor.display,
                       author_agent_id=actor.agent_id, text=text, created_at=now,
                       origin_case_id=case.id)
         session.add(row)
@@ -158,7 +160,7 @@ class ConversationOps(ServiceCore):
             self._queue_mail(session, case, channel, row)
         audit.record(session, actor, "message.reply", at=now, case_id=case.id,
                      after={"message": row.id})
-        workspace.activity(session, [case.id], actor.agent_id, now)  # type: ignore[list-item]
+        workspace.activity(session, [id_of(case)], actor.agent_id, now)
         return row
 
     def note(self, number: int, text: str, *, status: str | None = None,
@@ -176,22 +178,22 @@ class ConversationOps(ServiceCore):
                 check_transition(Status(case.status), parse_status(status), actor.kind)
             now = self._now()
             with search.reindexing(session, case.id):
-                row = Message(case_id=case.id, kind=MessageKind.NOTE.value, author=actor.display,
-                              author_agent_id=actor.agent_id, text=text, created_at=now,
-                              origin_case_id=case.id)
+                row = Message(case_id=id_of(case), kind=MessageKind.NOTE.value,
+                              author=actor.display, author_agent_id=actor.agent_id,
+                              text=text, created_at=now, origin_case_id=case.id)
                 session.add(row)
                 session.flush()
             logins = {m.lower() for m in MENTION_RE.findall(text)}
             if logins:
                 mentioned = session.scalars(
-                    sa.select(Agent).where(sa.func.lower(Agent.login).in_(logins))).all()
+                    sa.select(Agent).where(sa.func.lower(col(Agent.login)).in_(logins))).all()
                 # Only someone who may read the case is told about the note.
-                told = [a.id for a in mentioned
+                told = [id_of(a) for a in mentioned
                         if a.is_active and can_see(session, a.login, case)]
                 for agent_id in told:
-                    session.add(Mention(message_id=row.id, agent_id=agent_id))
-                workspace.mentioned(session, case.id, told, now)  # type: ignore[arg-type]
-            workspace.activity(session, [case.id], actor.agent_id, now)  # type: ignore[list-item]
+                    session.add(Mention(message_id=id_of(row), agent_id=agent_id))
+                workspace.mentioned(session, id_of(case), told, now)
+            workspace.activity(session, [id_of(case)], actor.agent_id, now)
             case.updated_at = now
             audit.record(session, actor, "message.note", at=now, case_id=case.id,
                          after={"message": row.id, "mentions": sorted(logins)})

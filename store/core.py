@@ -9,13 +9,14 @@ import os
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Self, TypeVar
+from typing import TYPE_CHECKING, Self, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from store import audit, events, search, status_change, workspace
-from store.db import Database
+from store.db import WRITE_ATTEMPTS, Database
 from store.errors import Conflict, Forbidden, InvalidInput, ReadOnly
 from store.fields import one_line
 from store.files import FileStore
@@ -52,8 +53,12 @@ from store.records import (
     sla_policy,
 )
 from store.statuses import ENDED, REOPENED_BY_CUSTOMER
+from store.tables import id_of, table_of
+from store.views import AgentView
 
 T = TypeVar("T")
+# The rows of an agent on a case.
+_AgentRow = TypeVar("_AgentRow", Watch, WorkspaceEntry)
 
 
 # Clocks differ a little; a message time further ahead is a mistake.
@@ -91,6 +96,16 @@ class ServiceCore:
         service.whoami()  # the refusal, before anything is shown
         return service
 
+    if TYPE_CHECKING:
+        # Defined by the service's mixins (store/team.py, store/outbox.py), used by others.
+        def whoami(self) -> AgentView: ...
+
+        def _acknowledge(self, session: Session, case: Case, channel: Channel,
+                         first: MessageInput, template: str) -> None: ...
+
+        def _queue_mail(self, session: Session, case: Case, channel: Channel,
+                        row: Message) -> None: ...
+
     @property
     def reads_only(self) -> bool:
         return self._read_all
@@ -103,10 +118,11 @@ class ServiceCore:
             require_supervisor(actor, "read every case (--read-all)")
         return actor
 
-    def _write(self, work: Callable[[Session, Actor], T], **options: int) -> T:
+    def _write(self, work: Callable[[Session, Actor], T], *, attempts: int = WRITE_ATTEMPTS) -> T:
         if self._read_all:
             raise ReadOnly()
-        return self.db.write(lambda session: work(session, self._actor(session)), **options)
+        return self.db.write(lambda session: work(session, self._actor(session)),
+                             attempts=attempts)
 
     def _read(self, work: Callable[[Session, Actor], T]) -> T:
         with self.db.read() as session:
@@ -143,11 +159,11 @@ class ServiceCore:
                 escalated=False, priority=old.priority, labels=old.labels.split(","),
                 now=self._now(),
             )
-            add_link(session, old.id, case.id, "follow-up", self._now())  # type: ignore[arg-type]
+            add_link(session, id_of(old), id_of(case), "follow-up", self._now())
             self._event(session, case, "follow-up-of", number=old.id, status=old.status)
             self._event(session, old, "followed-up", number=case.id)
             row = self._append_inbound(session, actor, case, message)
-            search.index_new_case(session, case.id)  # type: ignore[arg-type]
+            search.index_new_case(session, id_of(case))
             return case, row
         with search.reindexing(session, case.id):
             row = self._append_inbound(session, actor, case, message)
@@ -180,7 +196,7 @@ class ServiceCore:
             author = message.author or actor.display
             agent_id = actor.agent_id
         row = Message(
-            case_id=case.id, kind=kind.value, author=author, text=message.text,
+            case_id=id_of(case), kind=kind.value, author=author, text=message.text,
             author_agent_id=agent_id, flags=",".join(message.flags), created_at=at,
             origin_case_id=case.id, mail_message_id=message.mail_message_id,
             sender_address=message.sender_address,
@@ -195,13 +211,13 @@ class ServiceCore:
             self._customer_wrote(session, case, message.flags)
         audit.record(session, actor, f"message.{kind.value}", at=self._now(), case_id=case.id,
                      after={"message": row.id})
-        workspace.activity(session, [case.id], agent_id, self._now())  # type: ignore[list-item]
+        workspace.activity(session, [id_of(case)], agent_id, self._now())
         return row
 
     def _store_attachments(
         self, session: Session, message: Message, attachments: Sequence[AttachmentInput]
     ) -> None:
-        self._attach(session, [(message.id, a) for a in attachments])  # type: ignore[misc]
+        self._attach(session, [(id_of(message), a) for a in attachments])
 
     def _attach(self, session: Session, items: Sequence[tuple[int, AttachmentInput]]) -> None:
         """Store attachments' bytes (once each) and their rows: (message id, file)."""
@@ -209,7 +225,7 @@ class ServiceCore:
             return
 
         files = FileStore(self.db)
-        session.connection().execute(sa.insert(Attachment.__table__), [  # type: ignore[attr-defined]
+        session.connection().execute(sa.insert(table_of(Attachment)), [
             {"message_id": message_id, "filename": one_line(item.filename)[:500],
              "content_type": one_line(item.content_type)[:200] or "application/octet-stream",
              "size": len(item.content), "sha256": files.put(session, item.content)}
@@ -218,15 +234,19 @@ class ServiceCore:
     def _drop_unseeing(self, session: Session, actor: Actor, case: Case) -> None:
         """After a merge or a channel move: watches and workspace entries of agents who
         can no longer see the case go (they could neither read nor remove them)."""
-        for table in (Watch, WorkspaceEntry):
-            rows = session.scalars(sa.select(table).where(table.case_id == case.id)).all()
-            for row in rows:
-                login = login_of(session, row.agent_id)
-                if login and not can_see(session, login, case):
-                    session.delete(row)
-                    audit.record(session, actor, f"{table.__tablename__}.remove", at=self._now(),
-                                 case_id=case.id, after={"agent": login,
-                                                         "why": "cannot see the case"})
+        self._drop_unseeing_rows(session, actor, case, Watch)
+        self._drop_unseeing_rows(session, actor, case, WorkspaceEntry)
+
+    def _drop_unseeing_rows(self, session: Session, actor: Actor, case: Case,
+                            table: type[_AgentRow]) -> None:
+        rows = session.scalars(sa.select(table).where(col(table.case_id) == case.id)).all()
+        for row in rows:
+            login = login_of(session, row.agent_id)
+            if login and not can_see(session, login, case):
+                session.delete(row)
+                audit.record(session, actor, f"{table.__tablename__}.remove", at=self._now(),
+                             case_id=case.id, after={"agent": login,
+                                                     "why": "cannot see the case"})
 
     def _agent_for(self, session: Session, actor: Actor, login: str | None, what: str) -> Agent:
         if login is None or login == actor.login:
@@ -247,7 +267,7 @@ class ServiceCore:
 
     def _check_version(self, case: Case, expected: int | None) -> None:
         if expected is not None and expected != case.version:
-            raise Conflict(case.id, expected, case.version)  # type: ignore[arg-type]
+            raise Conflict(id_of(case), expected, case.version)
 
     def _bump(self, case: Case) -> None:
         case.version += 1
@@ -304,7 +324,7 @@ class ServiceCore:
         """A system event in the case's conversation (audit has the details): its kind
         and values, store/events.py."""
         what = events.event(kind, **params)
-        row = Message(case_id=case.id, kind=MessageKind.EVENT.value, author=actor.display,
+        row = Message(case_id=id_of(case), kind=MessageKind.EVENT.value, author=actor.display,
                       author_agent_id=actor.agent_id, created_at=self._now(),
                       origin_case_id=case.id, event_kind=what.kind,
                       event_params=what.stored(), mail_message_id=mail_message_id)

@@ -9,9 +9,11 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import TypedDict
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from store import audit, search, workspace
 from store.core import ServiceCore
@@ -54,10 +56,16 @@ from store.records import (
     insert_case,
     sla_policy,
 )
-from store.threads import mail_title, sort_mail, thread_of
+from store.tables import id_of, table_of
+from store.threads import mail_title, message_of, sort_mail, thread_of
 
 
-def too_large(filename: str, size: int) -> dict[str, str]:
+class TooLarge(TypedDict):
+    filename: str
+    megabytes: str
+
+
+def too_large(filename: str, size: int) -> TooLarge:
     """The values of the event that says an attachment was left in the raw mail."""
     return {"filename": one_line(filename), "megabytes": f"{size / 1_000_000:.1f}"}
 
@@ -105,17 +113,17 @@ class InboundOps(ServiceCore):
             ch = channel_named(session, channel)
             if ch.kind != ChannelKind.EMAIL.value:
                 raise InvalidInput(f"the channel {ch.name!r} is not an email channel")
-            ours = set(session.scalars(sa.select(sa.func.lower(Channel.address)).where(
-                Channel.address != "")))
+            ours = set(session.scalars(sa.select(sa.func.lower(col(Channel.address))).where(
+                col(Channel.address) != "")))
             # Most mail starts a new case: those are written set-wise, a statement per
             # table for the batch; replies, duplicates and unreadable mail one by one.
             fresh, answers, one_by_one = sort_mail(session, mailbox, uidvalidity, mails)
             receipts = self._receive_new(session, actor, mailbox, ch, uidvalidity, fresh)
             # Answers to the batch's own new mail: their cases exist now.
-            new_case_of = {m.message.mail_message_id: r.case for m, r in  # type: ignore[union-attr]
-                           zip(fresh, receipts, strict=True)}
+            new_case_of = {message_of(m).mail_message_id: r.case for m, r in
+                           zip(fresh, receipts, strict=True) if r.case is not None}
             receipts += self._receive_answers(session, actor, mailbox, uidvalidity, [
-                (m, target if isinstance(target, int) else new_case_of[target])  # type: ignore[misc]
+                (m, target if isinstance(target, int) else new_case_of[target])
                 for m, target in answers])
             receipts += [self._receive_one(session, actor, mailbox, ch, uidvalidity, mail)
                          for mail in one_by_one]
@@ -157,19 +165,19 @@ class InboundOps(ServiceCore):
         now, conn = self._now(), session.connection()
         case_ids = sorted({case_id for _, case_id in answers})
         before = search.documents(session, case_ids)
-        names = dict(conn.execute(sa.select(Case.id, Contact.name).join(
-            Contact, Contact.id == Case.contact_id).where(Case.id.in_(case_ids))).all())
-        rows = list(conn.execute(sa.insert(Message.__table__).returning(  # type: ignore[attr-defined]
-            Message.__table__.c.id, sort_by_parameter_order=True), [  # type: ignore[attr-defined]
+        names = dict(conn.execute(sa.select(col(Case.id), col(Contact.name)).join(
+            Contact, col(Contact.id) == Case.contact_id).where(col(Case.id).in_(case_ids))).all())
+        rows = list(conn.execute(sa.insert(table_of(Message)).returning(
+            table_of(Message).c.id, sort_by_parameter_order=True), [
             {"case_id": case_id, "kind": MessageKind.CUSTOMER.value,
-             "author": one_line(m.sender_name)[:200] or m.message.sender_address  # type: ignore[union-attr]
-             or names[case_id], "author_agent_id": None, "text": m.message.text,  # type: ignore[union-attr]
-             "flags": ",".join(m.message.flags), "created_at": now,  # type: ignore[union-attr]
-             "origin_case_id": case_id, "mail_message_id": m.message.mail_message_id,  # type: ignore[union-attr]
-             "sender_address": m.message.sender_address}  # type: ignore[union-attr]
+             "author": one_line(m.sender_name)[:200] or message_of(m).sender_address
+             or names[case_id], "author_agent_id": None, "text": message_of(m).text,
+             "flags": ",".join(message_of(m).flags), "created_at": now,
+             "origin_case_id": case_id, "mail_message_id": message_of(m).mail_message_id,
+             "sender_address": message_of(m).sender_address}
             for m, case_id in answers]).scalars())
-        conn.execute(sa.update(Case.__table__).where(  # type: ignore[attr-defined]
-            Case.__table__.c.id.in_(case_ids), Case.__table__.c.updated_at < now  # type: ignore[attr-defined]
+        conn.execute(sa.update(table_of(Case)).where(
+            table_of(Case).c.id.in_(case_ids), table_of(Case).c.updated_at < now
         ).values(updated_at=now))
         self._keep_mail(session, mailbox, uidvalidity, [m for m, _ in answers],
                         [c for _, c in answers], rows, now)
@@ -177,9 +185,9 @@ class InboundOps(ServiceCore):
             ("message.customer", case_id, {"message": row}) for (_, case_id), row
             in zip(answers, rows, strict=True)])
         answered = {c.id: c for c in session.scalars(sa.select(Case).where(
-            Case.id.in_({case_id for _, case_id in answers})))}
+            col(Case.id).in_({case_id for _, case_id in answers})))}
         for m, case_id in answers:
-            self._customer_wrote(session, answered[case_id], m.message.flags)  # type: ignore[union-attr]
+            self._customer_wrote(session, answered[case_id], message_of(m).flags)
         workspace.activity(session, case_ids, None, now)
         session.flush()
         search.replace_documents(session, before, search.documents(session, case_ids))
@@ -192,15 +200,15 @@ class InboundOps(ServiceCore):
         messages `rows`: a statement per table."""
         conn = session.connection()
         self._attach(session, [(message_id, item) for mail, message_id in zip(
-            mails, rows, strict=True) for item in mail.message.attachments])  # type: ignore[union-attr]
+            mails, rows, strict=True) for item in message_of(mail).attachments])
         digests = [hashlib.sha256(m.raw).hexdigest() for m in mails]
-        have = set(conn.execute(sa.select(StoredFile.sha256).where(
-            StoredFile.sha256.in_(digests))).scalars())
+        have = set(conn.execute(sa.select(col(StoredFile.sha256)).where(
+            col(StoredFile.sha256).in_(digests))).scalars())
         raw = {d: m.raw for d, m in zip(digests, mails, strict=True) if d not in have}
         if raw:  # raw first, in the database: atomic with the key and the case
-            conn.execute(sa.insert(StoredFile.__table__), [  # type: ignore[attr-defined]
+            conn.execute(sa.insert(table_of(StoredFile)), [
                 {"sha256": d, "content": content} for d, content in raw.items()])
-        conn.execute(sa.insert(InboundMail.__table__), [  # type: ignore[attr-defined]
+        conn.execute(sa.insert(table_of(InboundMail)), [
             {"mailbox": mailbox, "uidvalidity": uidvalidity, "uid": m.uid, "sha256": d,
              "size": len(m.raw), "received_at": now, "outcome": "ingested", "reason": "",
              "case_id": case_id, "message_id": message_id, "server_done": False}
@@ -219,20 +227,20 @@ class InboundOps(ServiceCore):
             return []
         now = self._now()
         conn = session.connection()
-        messages = [m.message for m in mails]
-        assert all(messages)
+        messages = [message_of(m) for m in mails]
         # Contacts: found by address, or added.
-        addresses = {m.sender_address for m in messages if m and m.sender_address}  # type: ignore[union-attr]
+        addresses = {m.sender_address for m in messages if m and m.sender_address}
         contacts: dict[str, tuple[int, str]] = {
             r.email: (r.id, r.name) for r in conn.execute(sa.select(
-                Contact.id, Contact.email, Contact.name).where(Contact.email.in_(addresses)))}
+                col(Contact.id), col(Contact.email), col(Contact.name)).where(
+                col(Contact.email).in_(addresses)))}
         # New senders with one plain address: added together (first name seen wins).
-        new = {m.message.sender_address: one_line(m.sender_name)[:200]  # type: ignore[union-attr]
-               for m in reversed(mails) if plain_address(m.message.sender_address)  # type: ignore[union-attr]
-               and m.message.sender_address not in contacts}  # type: ignore[union-attr]
+        new = {message_of(m).sender_address: one_line(m.sender_name)[:200]
+               for m in reversed(mails) if plain_address(message_of(m).sender_address)
+               and message_of(m).sender_address not in contacts}
         if new:
-            added = conn.execute(sa.insert(Contact.__table__).returning(  # type: ignore[attr-defined]
-                Contact.__table__.c.id, sort_by_parameter_order=True), [  # type: ignore[attr-defined]
+            added = conn.execute(sa.insert(table_of(Contact)).returning(
+                table_of(Contact).c.id, sort_by_parameter_order=True), [
                 {"name": name or address, "email": address, "phone": "",
                  "customer_type": "private", "tier": "standard", "created_at": now}
                 for address, name in new.items()]).scalars()
@@ -240,17 +248,17 @@ class InboundOps(ServiceCore):
                 contacts[address] = (contact_id, name or address)
         contact_of: list[tuple[int, str]] = []
         for mail in mails:
-            address = mail.message.sender_address  # type: ignore[union-attr]
+            address = message_of(mail).sender_address
             if address in contacts:
                 contact_of.append(contacts[address])
             else:  # no usable address: a contact of its own
                 contact = mail_contact(session, mail.sender_name, address, now)
-                contact_of.append((contact.id, contact.name))  # type: ignore[arg-type]
+                contact_of.append((id_of(contact), contact.name))
         policy = sla_policy(session)
-        tiers = dict(conn.execute(sa.select(Contact.id, Contact.tier).where(
-            Contact.id.in_({c for c, _ in contact_of}))).all()) if policy else {}
-        cases = list(conn.execute(sa.insert(Case.__table__).returning(  # type: ignore[attr-defined]
-            Case.__table__.c.id, sort_by_parameter_order=True), [  # type: ignore[attr-defined]
+        tiers = dict(conn.execute(sa.select(col(Contact.id), col(Contact.tier)).where(
+            col(Contact.id).in_({c for c, _ in contact_of}))).all()) if policy else {}
+        cases = list(conn.execute(sa.insert(table_of(Case)).returning(
+            table_of(Case).c.id, sort_by_parameter_order=True), [
             {"title": clean_title(mail_title(m.subject)), "channel_id": channel.id,
              "contact_id": contact_id, "status": initial_status(escalated=False).value,
              "priority": Priority.MEDIUM.value, "labels": "", "version": 1,
@@ -258,12 +266,12 @@ class InboundOps(ServiceCore):
              **(policy.due(now, Priority.MEDIUM.value, tiers.get(contact_id, "standard"))
                 if policy else {})}
             for m, (contact_id, _name) in zip(mails, contact_of, strict=True)]).scalars())
-        rows = list(conn.execute(sa.insert(Message.__table__).returning(  # type: ignore[attr-defined]
-            Message.__table__.c.id, sort_by_parameter_order=True), [  # type: ignore[attr-defined]
+        rows = list(conn.execute(sa.insert(table_of(Message)).returning(
+            table_of(Message).c.id, sort_by_parameter_order=True), [
             {"case_id": case_id, "kind": MessageKind.CUSTOMER.value, "author": name,
-             "author_agent_id": None, "text": m.text, "flags": ",".join(m.flags),  # type: ignore[union-attr]
+             "author_agent_id": None, "text": m.text, "flags": ",".join(m.flags),
              "created_at": now, "origin_case_id": case_id,
-             "mail_message_id": m.mail_message_id, "sender_address": m.sender_address}  # type: ignore[union-attr]
+             "mail_message_id": m.mail_message_id, "sender_address": m.sender_address}
             for m, case_id, (_id, name) in zip(messages, cases, contact_of, strict=True)]
         ).scalars())
         self._keep_mail(session, mailbox, uidvalidity, mails, cases, rows, now)
@@ -281,12 +289,12 @@ class InboundOps(ServiceCore):
 
     def _receive_one(self, session: Session, actor: Actor, mailbox: str, channel: Channel,
                      uidvalidity: int, mail: MailInput) -> Receipt:
-        known = session.scalar(sa.select(InboundMail.case_id).where(
-            InboundMail.mailbox == mailbox, InboundMail.uidvalidity == uidvalidity,
-            InboundMail.uid == mail.uid))
+        known = session.scalar(sa.select(col(InboundMail.case_id)).where(
+            col(InboundMail.mailbox) == mailbox, col(InboundMail.uidvalidity) == uidvalidity,
+            col(InboundMail.uid) == mail.uid))
         if known is not None or session.scalar(sa.select(sa.func.count()).where(
-                InboundMail.mailbox == mailbox, InboundMail.uidvalidity == uidvalidity,
-                InboundMail.uid == mail.uid)):
+                col(InboundMail.mailbox) == mailbox, col(InboundMail.uidvalidity) == uidvalidity,
+                col(InboundMail.uid) == mail.uid)):
             return Receipt(mail.uid, "known", known)
         digest = hashlib.sha256(mail.raw).hexdigest()
         record = InboundMail(mailbox=mailbox, uidvalidity=uidvalidity, uid=mail.uid,
@@ -295,8 +303,10 @@ class InboundOps(ServiceCore):
         # Raw first, in the database itself: atomic with the key and the case.
         if session.get(StoredFile, digest) is None:
             session.add(StoredFile(sha256=digest, content=mail.raw))
-        earlier = session.execute(sa.select(InboundMail.case_id, InboundMail.uidvalidity).where(
-            InboundMail.mailbox == mailbox, InboundMail.sha256 == digest).limit(1)).first()
+        earlier = session.execute(sa.select(
+            col(InboundMail.case_id), col(InboundMail.uidvalidity)).where(
+            col(InboundMail.mailbox) == mailbox, col(InboundMail.sha256) == digest
+        ).limit(1)).first()
         if earlier is not None:
             # The same bytes again (a new UIDVALIDITY, a copy in the folder): no new case.
             record.outcome, record.case_id = "duplicate", earlier.case_id
@@ -337,7 +347,7 @@ class InboundOps(ServiceCore):
                              title=mail_title(mail.subject), escalated=False, priority=None,
                              labels=(), now=self._now())
             row = self._append_inbound(session, actor, case, message)
-            search.index_new_case(session, case.id)  # type: ignore[arg-type]
+            search.index_new_case(session, id_of(case))
         else:
             case, row = self._add_inbound(session, actor, case, message)
         for filename, size in mail.too_large:
@@ -351,11 +361,11 @@ class InboundOps(ServiceCore):
         """Mark the mail of ours a bounce returns failed, the server's reason on its case
         (a delay only told there): (its case, the reason kept with the bounce); None
         when it names no mail of ours sent from `channel` (to its recipient)."""
-        query = sa.select(Outbox).join(Message, Message.id == Outbox.message_id).where(
-            Message.mail_message_id.in_(list(bounce.message_ids)),
-            sa.func.lower(Outbox.from_addr) == channel.address.lower())
+        query = sa.select(Outbox).join(Message, col(Message.id) == Outbox.message_id).where(
+            col(Message.mail_message_id).in_(list(bounce.message_ids)),
+            sa.func.lower(col(Outbox.from_addr)) == channel.address.lower())
         if bounce.recipient:
-            query = query.where(sa.func.lower(Outbox.to_addr) == bounce.recipient)
+            query = query.where(sa.func.lower(col(Outbox.to_addr)) == bounce.recipient)
         found = session.execute(query.limit(1)).scalar()
         if found is None:
             return None
@@ -365,7 +375,7 @@ class InboundOps(ServiceCore):
         if bounce.action != "failed":
             self._event(session, case, "delivery-delayed", why=bounce.reason, what=what,
                         to=to)
-            return case.id, f"delayed: {bounce.reason}"[:1000]
+            return id_of(case), f"delayed: {bounce.reason}"[:1000]
         self._event(session, case, "delivery-failed", why=bounce.reason, what=what, to=to)
         # The server had taken it (sent), or we could not tell (unknown): now we know.
         if found.state in (OutboxState.SENT.value, OutboxState.UNKNOWN.value):
@@ -373,7 +383,7 @@ class InboundOps(ServiceCore):
             found.last_error = one_line(f"returned: {bounce.reason}")[:1000]
             audit.record(session, SYSTEM, "outbox.bounced", at=self._now(), case_id=case.id,
                          after={"outbox": found.id, "error": found.last_error})
-        return case.id, f"failed: {bounce.reason}"[:1000]
+        return id_of(case), f"failed: {bounce.reason}"[:1000]
 
     def inbound(self, outcomes: Sequence[str] = (), limit: int = 100) -> list[InboundView]:
         """The newest fetched mails (with these outcomes): for a supervisor, every
@@ -381,10 +391,10 @@ class InboundOps(ServiceCore):
 
         def work(session: Session, actor: Actor) -> list[InboundView]:
             require_supervisor(actor, "review the fetched mail")
-            query = sa.select(InboundMail).order_by(InboundMail.id.desc()).limit(limit)
+            query = sa.select(InboundMail).order_by(col(InboundMail.id).desc()).limit(limit)
             if outcomes:
-                query = query.where(InboundMail.outcome.in_(list(outcomes)))
-            return [InboundView(r.id, r.mailbox, r.uid, r.received_at, r.outcome,  # type: ignore[arg-type]
+                query = query.where(col(InboundMail.outcome).in_(list(outcomes)))
+            return [InboundView(id_of(r), r.mailbox, r.uid, r.received_at, r.outcome,
                                 r.reason, r.case_id, r.size) for r in session.scalars(query)]
 
         return self._read(work)
@@ -394,17 +404,17 @@ class InboundOps(ServiceCore):
         the commit and the server)."""
 
         def work(session: Session, actor: Actor) -> list[int]:
-            return list(session.scalars(sa.select(InboundMail.uid).where(
-                InboundMail.mailbox == mailbox, InboundMail.uidvalidity == uidvalidity,
-                InboundMail.server_done.is_(False)).order_by(InboundMail.uid)))
+            return list(session.scalars(sa.select(col(InboundMail.uid)).where(
+                col(InboundMail.mailbox) == mailbox, col(InboundMail.uidvalidity) == uidvalidity,
+                col(InboundMail.server_done).is_(False)).order_by(col(InboundMail.uid))))
 
         return self._read(work)
 
     def mail_done_on_server(self, mailbox: str, uidvalidity: int, uids: Sequence[int]) -> None:
         def work(session: Session) -> None:
             session.execute(sa.update(InboundMail).where(
-                InboundMail.mailbox == mailbox, InboundMail.uidvalidity == uidvalidity,
-                InboundMail.uid.in_(list(uids))).values(server_done=True))
+                col(InboundMail.mailbox) == mailbox, col(InboundMail.uidvalidity) == uidvalidity,
+                col(InboundMail.uid).in_(list(uids))).values(server_done=True))
 
         if uids:
             self.db.write(work)

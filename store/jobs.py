@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from store import audit, events, search, status_change, statuses
 from store.core import ServiceCore
@@ -37,6 +38,7 @@ from store.permissions import (
 from store.records import SLA_SETTING, with_merged
 from store.sla import SlaPolicy, SlaSettings
 from store.statuses import ENDED
+from store.tables import table_of
 
 
 class JobOps(ServiceCore):
@@ -57,7 +59,7 @@ class JobOps(ServiceCore):
             self._require_system(actor)
             check_transition(begin, end, actor.kind)
             now, conn = self._now(), session.connection()
-            table = Case.__table__  # type: ignore[attr-defined]
+            table = table_of(Case)
             due = sa.select(table.c.id).where(
                 table.c.status == begin.value, table.c[stamp] < since_before
             ).order_by(table.c.id).limit(limit)
@@ -92,46 +94,52 @@ class JobOps(ServiceCore):
         def work(session: Session, actor: Actor) -> tuple[list[Purged], set[str]]:
             self._require_system(actor)
             archived = list(session.scalars(sa.select(Case).where(
-                Case.status == Status.ARCHIVED.value, Case.archived_at < archived_before,
-                Case.merged_into_id.is_(None),  # goes with its survivor
-            ).order_by(Case.id).limit(limit)))
+                col(Case.status) == Status.ARCHIVED.value, col(Case.archived_at) < archived_before,
+                col(Case.merged_into_id).is_(None),  # goes with its survivor
+            ).order_by(col(Case.id)).limit(limit)))
             cases = with_merged(session, archived)
             ids = sorted(cases)
             if not ids:
                 return [], set()
-            messages = sa.select(Message.id).where(Message.case_id.in_(ids))
-            counts = dict(session.execute(sa.select(Message.case_id, sa.func.count()).where(
-                Message.case_id.in_(ids)).group_by(Message.case_id)).all())
+            messages = sa.select(col(Message.id)).where(col(Message.case_id).in_(ids))
+            counts = dict(session.execute(sa.select(col(Message.case_id), sa.func.count()).where(
+                col(Message.case_id).in_(ids)).group_by(col(Message.case_id))).all())
             contacts = {c.contact_id for c, _ in cases.values()}
-            shared = set(session.scalars(sa.select(Case.contact_id).where(
-                Case.contact_id.in_(contacts), Case.id.not_in(ids))))
-            report = [Purged(n, cases[n][1].archived_at, counts.get(n, 0),  # type: ignore[arg-type]
-                             cases[n][0].contact_id not in shared) for n in ids]
+            shared = set(session.scalars(sa.select(col(Case.contact_id)).where(
+                col(Case.contact_id).in_(contacts), col(Case.id).not_in(ids))))
+            report = []
+            for n in ids:
+                case, ended_in = cases[n]
+                assert ended_in.archived_at is not None  # selected for it
+                report.append(Purged(n, ended_in.archived_at, counts.get(n, 0),
+                                     case.contact_id not in shared))
             if dry_run:
                 return report, set()
             now = self._now()
-            search.forget_cases(session, ids)  # type: ignore[arg-type]
+            search.forget_cases(session, ids)
             # The raw mail of these cases' messages (and of any mail filed on them).
-            mail = sa.or_(InboundMail.case_id.in_(ids), InboundMail.message_id.in_(messages))
-            digests = set(session.scalars(sa.select(Attachment.sha256).where(
-                Attachment.message_id.in_(messages)))) | set(session.scalars(sa.select(
-                    InboundMail.sha256).where(mail)))
+            mail = sa.or_(col(InboundMail.case_id).in_(ids),
+                          col(InboundMail.message_id).in_(messages))
+            digests = set(session.scalars(sa.select(col(Attachment.sha256)).where(
+                col(Attachment.message_id).in_(messages)))) | set(session.scalars(sa.select(
+                    col(InboundMail.sha256)).where(mail)))
             for table, where in (
-                (Attachment, Attachment.message_id.in_(messages)),
-                (Mention, Mention.message_id.in_(messages)),
-                (Outbox, sa.or_(Outbox.case_id.in_(ids), Outbox.message_id.in_(messages))),
+                (Attachment, col(Attachment.message_id).in_(messages)),
+                (Mention, col(Mention.message_id).in_(messages)),
+                (Outbox, sa.or_(col(Outbox.case_id).in_(ids),
+                                col(Outbox.message_id).in_(messages))),
                 (InboundMail, mail),
-                (Message, Message.case_id.in_(ids)),
-                (Watch, Watch.case_id.in_(ids)),
-                (WorkspaceEntry, WorkspaceEntry.case_id.in_(ids)),
-                (CaseLink, sa.or_(CaseLink.case_id.in_(ids), CaseLink.other_id.in_(ids))),
+                (Message, col(Message.case_id).in_(ids)),
+                (Watch, col(Watch.case_id).in_(ids)),
+                (WorkspaceEntry, col(WorkspaceEntry.case_id).in_(ids)),
+                (CaseLink, sa.or_(col(CaseLink.case_id).in_(ids), col(CaseLink.other_id).in_(ids))),
             ):
                 session.execute(sa.delete(table).where(where))
-            session.execute(sa.delete(Case).where(Case.id.in_(ids)))
-            session.execute(sa.delete(Contact).where(Contact.id.in_(contacts - shared)))
+            session.execute(sa.delete(Case).where(col(Case.id).in_(ids)))
+            session.execute(sa.delete(Contact).where(col(Contact.id).in_(contacts - shared)))
             files = FileStore(self.db).forget(session, digests)
             # The audit trail of a purged case keeps who did what when, not the values.
-            session.execute(sa.update(AuditEvent).where(AuditEvent.case_id.in_(ids)).values(
+            session.execute(sa.update(AuditEvent).where(col(AuditEvent.case_id).in_(ids)).values(
                 before="", after=""))
             audit.record_many(session, actor, at=now, events=[
                 ("case.purged", p.number, {"archived_at": p.archived_at.isoformat(),
@@ -158,10 +166,10 @@ class JobOps(ServiceCore):
                 return None
             session.merge(Setting(key=SLA_SETTING, value=text))
             audit.record(session, actor, "sla.policy", at=self._now(), after=json.loads(text))
-            table = Case.__table__  # type: ignore[attr-defined]
+            table = table_of(Case)
             rows = session.execute(sa.select(table.c.id, table.c.created_at, table.c.priority,
-                                             Contact.tier).join(
-                Contact, Contact.id == table.c.contact_id).where(
+                                             col(Contact.tier)).join(
+                Contact, col(Contact.id) == table.c.contact_id).where(
                 table.c.first_response_due.is_(None),
                 table.c.status.not_in([s.value for s in ENDED]))).all()
             # A solved case was resolved when it was solved (reports count on it).
@@ -188,7 +196,7 @@ class JobOps(ServiceCore):
         """Record, once per case, that a first answer or a solution is due soon or
         overdue — set-wise: an event in the conversation, an audit record and a
         change-feed row each. Paused (waiting) and finished cases are left alone."""
-        table = Case.__table__  # type: ignore[attr-defined]
+        table = table_of(Case)
         checks = (("first-soon", "first_response_soon", "first_response_at"),
                   ("first-breached", "first_response_due", "first_response_at"),
                   ("resolution-soon", "resolution_soon", "resolved_at"),

@@ -39,7 +39,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def utc_field(*, nullable: bool = False, index: bool = False) -> datetime:
-    return Field(  # type: ignore[no-any-return]
+    return Field(
         default=None if nullable else ...,
         sa_type=UTCDateTime,
         nullable=nullable,

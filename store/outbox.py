@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from store import audit
 from store.addresses import mail_address
@@ -36,6 +37,7 @@ from store.permissions import (
     unseen,
     visible_channels,
 )
+from store.tables import id_of
 from store.threads import reply_subject
 
 # Pauses before each new attempt of a mail the server refused for now.
@@ -56,13 +58,13 @@ class OutboxOps(ServiceCore):
             self._require_system(actor)
             now = self._now()
             for row in session.scalars(sa.select(Outbox).where(
-                    Outbox.state == OutboxState.SENDING.value)):
+                    col(Outbox.state) == OutboxState.SENDING.value)):
                 self._outbox_end(session, row, OutboxState.UNKNOWN,
                                  "the sender stopped while sending it")
             due = list(session.scalars(sa.select(Outbox).where(
-                Outbox.state == OutboxState.QUEUED.value,
-                sa.or_(Outbox.next_attempt_at.is_(None), Outbox.next_attempt_at <= now),
-            ).order_by(Outbox.id).limit(limit)))
+                col(Outbox.state) == OutboxState.QUEUED.value,
+                sa.or_(col(Outbox.next_attempt_at).is_(None), col(Outbox.next_attempt_at) <= now),
+            ).order_by(col(Outbox.id)).limit(limit)))
             for row in due:
                 row.state, row.updated_at, row.attempts = (OutboxState.SENDING.value, now,
                                                            row.attempts + 1)
@@ -128,13 +130,13 @@ class OutboxOps(ServiceCore):
         """The outbox's mails (in `states`), oldest first, of the cases the actor sees."""
 
         def work(session: Session, actor: Actor) -> list[OutboxMail]:
-            query = sa.select(Outbox).order_by(Outbox.id)
+            query = sa.select(Outbox).order_by(col(Outbox.id))
             if states:
-                query = query.where(Outbox.state.in_(list(states)))
+                query = query.where(col(Outbox.state).in_(list(states)))
             visible = visible_channels(session, actor)
             if visible is not None:
-                query = query.join(Case, Case.id == Outbox.case_id).where(
-                    Case.channel_id.in_(visible or {-1}))
+                query = query.join(Case, col(Case.id) == Outbox.case_id).where(
+                    col(Case.channel_id).in_(visible or {-1}))
             return [outbox_mail(row) for row in session.scalars(query)]
 
         return self._read(work)
@@ -184,9 +186,9 @@ class OutboxOps(ServiceCore):
                           mail_message_id=mail_id)
         session.flush()
         session.add(Outbox(
-            case_id=case.id, message_id=row.id, from_addr=channel.address,
+            case_id=id_of(case), message_id=id_of(row), from_addr=channel.address,
             to_addr=first.sender_address,
-            subject=reply_subject(case.title, case.id), body=text,
+            subject=reply_subject(case.title, id_of(case)), body=text,
             mail_message_id=mail_id, in_reply_to=one_line(first.mail_message_id or ""),
             references=one_line(first.mail_message_id or ""), auto_submitted=True,
             created_at=row.created_at, updated_at=row.created_at))
@@ -211,16 +213,16 @@ class OutboxOps(ServiceCore):
         mail_id = f"<casedesk.{case.id}.{row.id}.{secrets.token_hex(6)}@{one_line(domain)}>"
         row.mail_message_id = mail_id
         # The thread: the mails of the case so far (theirs and ours), the newest last.
-        thread = list(session.scalars(sa.select(Message.mail_message_id).where(
-            Message.case_id == case.id, Message.mail_message_id.is_not(None),
-            Message.id != row.id).order_by(Message.id.desc()).limit(10)))[::-1]
-        answers = session.scalar(sa.select(Message.mail_message_id).where(
-            Message.case_id == case.id, Message.kind == MessageKind.CUSTOMER.value,
-            Message.mail_message_id.is_not(None)).order_by(Message.id.desc()).limit(1))
+        thread = list(session.scalars(sa.select(col(Message.mail_message_id)).where(
+            col(Message.case_id) == case.id, col(Message.mail_message_id).is_not(None),
+            col(Message.id) != row.id).order_by(col(Message.id).desc()).limit(10)))[::-1]
+        answers = session.scalar(sa.select(col(Message.mail_message_id)).where(
+            col(Message.case_id) == case.id, col(Message.kind) == MessageKind.CUSTOMER.value,
+            col(Message.mail_message_id).is_not(None)).order_by(col(Message.id).desc()).limit(1))
         session.add(Outbox(
-            case_id=case.id, message_id=row.id, from_addr=channel.address, to_addr=contact.email,
-            subject=reply_subject(case.title, case.id), body=row.text,
+            case_id=id_of(case), message_id=id_of(row), from_addr=channel.address,
+            to_addr=contact.email, subject=reply_subject(case.title, id_of(case)), body=row.text,
             mail_message_id=mail_id, in_reply_to=one_line(answers or ""),
-            references=" ".join(one_line(i) for i in thread),
+            references=" ".join(one_line(i) for i in thread if i is not None),
             created_at=row.created_at, updated_at=row.created_at,
         ))

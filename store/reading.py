@@ -186,8 +186,8 @@ class ReadingOps(ServiceCore):
         def work(session: Session, actor: Actor) -> list[MessageView]:
             case = require_case(session, actor, number)
             rows = session.scalars(sa.select(Message).where(
-                Message.case_id == case.id, Message.kind == "reply").order_by(
-                Message.created_at.desc(), Message.id.desc()))
+                col(Message.case_id) == case.id, col(Message.kind) == "reply").order_by(
+                col(Message.created_at).desc(), col(Message.id).desc()))
             return [message_view(session, m) for m in rows]
 
         return self._read(work)

@@ -22,6 +22,7 @@ from store import audit, events, workspace
 from store.models import Case, Message, MessageKind
 from store.permissions import Actor
 from store.statuses import Status
+from store.tables import table_of
 
 T = TypeVar("T")
 # The time a case became each status, on the case.
@@ -53,7 +54,7 @@ def record(session: Session, actor: Actor, cases: Iterable[int], start: Status,
         return
     session.flush()  # the event goes after what this unit of work wrote before it
     workspace.status_changed(session, ids, target)
-    table = Case.__table__  # type: ignore[attr-defined]
+    table = table_of(Case)
     moved = sa.select(table.c.id).where(table.c.id.in_(ids))
     audit.record_set(session, actor, at=at, action="case.status", cases=moved,
                      before={"status": start.value}, after={"status": target.value})
@@ -63,8 +64,8 @@ def record(session: Session, actor: Actor, cases: Iterable[int], start: Status,
 def add_events(session: Session, actor: Actor, cases: list[int], what: events.Event,
                at: datetime) -> None:
     """The same event in the conversation of each of `cases`: one INSERT … SELECT."""
-    table = Case.__table__  # type: ignore[attr-defined]
-    message = Message.__table__  # type: ignore[attr-defined]
+    table = table_of(Case)
+    message = table_of(Message)
     session.connection().execute(sa.insert(message).from_select(
         ["case_id", "kind", "author", "author_agent_id", "text", "flags", "created_at",
          "origin_case_id", "sender_address", "event_kind", "event_params"],

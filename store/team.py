@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from store import audit, statuses
 from store.converters import agent_view, channel_view
@@ -38,6 +39,7 @@ from store.permissions import (
 )
 from store.records import agent_named, can_see, channel_named, insert_agent, insert_channel
 from store.statuses import ENDED
+from store.tables import id_of
 from store.views import (
     AgentTally,
     AgentView,
@@ -92,7 +94,7 @@ class TeamOps(ServiceCore):
 
     def list_agents(self) -> list[AgentView]:
         def work(session: Session, actor: Actor) -> list[AgentView]:
-            agents = session.scalars(sa.select(Agent).order_by(Agent.login))
+            agents = session.scalars(sa.select(Agent).order_by(col(Agent.login)))
             return [agent_view(session, a) for a in agents]
 
         return self._read(work)
@@ -104,7 +106,7 @@ class TeamOps(ServiceCore):
         def work(session: Session, actor: Actor) -> list[AgentView]:
             case = require_case(session, actor, number)
             agents = session.scalars(sa.select(Agent).where(
-                Agent.is_active, Agent.login != SYSTEM_LOGIN).order_by(Agent.login))
+                col(Agent.is_active), col(Agent.login) != SYSTEM_LOGIN).order_by(col(Agent.login)))
             return [agent_view(session, a) for a in agents if can_see(session, a.login, case)]
 
         return self._read(work)
@@ -116,7 +118,7 @@ class TeamOps(ServiceCore):
         def work(session: Session, actor: Actor) -> list[tuple[AgentView, bool]]:
             case = require_case(session, actor, number)
             agents = session.scalars(sa.select(Agent).where(
-                Agent.is_active, Agent.login != SYSTEM_LOGIN).order_by(Agent.login))
+                col(Agent.is_active), col(Agent.login) != SYSTEM_LOGIN).order_by(col(Agent.login)))
             anyone = actor.kind is ActorKind.SUPERVISOR
             found = [(a, can_see(session, a.login, case)) for a in agents]
             return [(agent_view(session, a), not sees) for a, sees in found
@@ -136,7 +138,7 @@ class TeamOps(ServiceCore):
 
     def list_channels(self) -> list[ChannelView]:
         def work(session: Session, actor: Actor) -> list[ChannelView]:
-            channels = session.scalars(sa.select(Channel).order_by(Channel.name))
+            channels = session.scalars(sa.select(Channel).order_by(col(Channel.name)))
             return [channel_view(session, c) for c in channels]
 
         return self._read(work)
@@ -147,7 +149,7 @@ class TeamOps(ServiceCore):
 
         def work(session: Session, actor: Actor) -> list[str]:
             visible = visible_channels(session, actor)
-            channels = session.scalars(sa.select(Channel).order_by(Channel.name))
+            channels = session.scalars(sa.select(Channel).order_by(col(Channel.name)))
             return [c.name for c in channels if visible is None or c.id in visible]
 
         return self._read(work)
@@ -161,7 +163,7 @@ class TeamOps(ServiceCore):
             agent = agent_named(session, login)
             row = session.get(ChannelMember, (ch.id, agent.id))
             if member and row is None:
-                session.add(ChannelMember(channel_id=ch.id, agent_id=agent.id))
+                session.add(ChannelMember(channel_id=id_of(ch), agent_id=id_of(agent)))
             elif not member and row is not None:
                 session.delete(row)
                 if not agent.is_supervisor:  # (a supervisor still reads the channel)
@@ -181,8 +183,8 @@ class TeamOps(ServiceCore):
         """Who owns a case must read it: the ongoing cases of a channel an agent left
         are nobody's, said in each (ended ones keep their history)."""
         cases = session.scalars(sa.select(Case).where(
-            Case.channel_id == channel.id, Case.assignee_id == agent.id,
-            Case.merged_into_id.is_(None), Case.status.not_in([s.value for s in ENDED])))
+            col(Case.channel_id) == channel.id, col(Case.assignee_id) == agent.id,
+            col(Case.merged_into_id).is_(None), col(Case.status).not_in([s.value for s in ENDED])))
         for case in cases:
             case.assignee_id = None
             self._bump(case)
@@ -196,10 +198,10 @@ class TeamOps(ServiceCore):
         """An agent who left a channel keeps no watches, workspace entries or presence
         in its cases: they could neither read nor remove them (and would come back,
         unread, on rejoining)."""
-        in_channel = sa.select(Case.id).where(Case.channel_id == channel.id)
+        in_channel = sa.select(col(Case.id)).where(col(Case.channel_id) == channel.id)
         for table in (Watch, WorkspaceEntry, Presence):
-            session.execute(sa.delete(table).where(table.agent_id == agent.id,
-                                                   table.case_id.in_(in_channel)))
+            session.execute(sa.delete(table).where(col(table.agent_id) == agent.id,
+                                                   col(table.case_id).in_(in_channel)))
 
     def preference(self, key: str, default: str = "") -> str:
         def work(session: Session, actor: Actor) -> str:
@@ -230,7 +232,7 @@ class TeamOps(ServiceCore):
             name = one_line(title)
             if not name or not text.strip():
                 raise InvalidInput("a quick reply needs a title and a text")
-            if session.scalar(sa.select(QuickReply.id).where(QuickReply.title == name)):
+            if session.scalar(sa.select(col(QuickReply.id)).where(col(QuickReply.title) == name)):
                 raise InvalidInput(f"there is already a quick reply {name!r}")
             session.add(QuickReply(title=name, text=text.strip(), created_at=self._now()))
             audit.record(session, actor, "quick_reply.add", at=self._now(),
@@ -246,7 +248,7 @@ class TeamOps(ServiceCore):
             if number is not None:
                 case = require_case(session, actor, number)
                 name = session.get_one(Contact, case.contact_id).name
-            rows = session.scalars(sa.select(QuickReply).order_by(QuickReply.title))
+            rows = session.scalars(sa.select(QuickReply).order_by(col(QuickReply.title)))
             return [(r.title, fill_quick_reply(r.text, name)) for r in rows]
 
         return self._read(work)
@@ -265,14 +267,14 @@ class TeamOps(ServiceCore):
             query = sa.select(Contact).where(sa.or_(
                 fold(Contact.name).like(prefix, escape="\\"),
                 fold(Contact.email).like(prefix, escape="\\"),
-                Contact.phone.like(prefix, escape="\\")))
+                col(Contact.phone).like(prefix, escape="\\")))
             visible = visible_channels(session, actor)
             if visible is not None:
-                query = query.where(sa.select(Case.id).where(
-                    Case.contact_id == Contact.id,
-                    Case.channel_id.in_(sorted(visible) or [-1])).exists())
-            return [ContactView(c.id, c.name, c.email, c.phone, c.customer_type, c.tier)  # type: ignore[arg-type]
-                    for c in session.scalars(query.order_by(Contact.name).limit(limit))]
+                query = query.where(sa.select(col(Case.id)).where(
+                    col(Case.contact_id) == Contact.id,
+                    col(Case.channel_id).in_(sorted(visible) or [-1])).exists())
+            return [ContactView(id_of(c), c.name, c.email, c.phone, c.customer_type, c.tier)
+                    for c in session.scalars(query.order_by(col(Contact.name)).limit(limit))]
 
         return self._read(work)
 
@@ -282,28 +284,28 @@ class TeamOps(ServiceCore):
 
         def work(session: Session, actor: Actor) -> list[AgentTally]:
             require_supervisor(actor, "see every agent's cases")
-            live = sa.and_(Case.merged_into_id.is_(None))
-            assigned: dict[tuple[int, str], int] = {
+            live = sa.and_(col(Case.merged_into_id).is_(None))
+            assigned: dict[tuple[int | None, str], int] = {
                 (agent_id, status): n for agent_id, status, n in session.execute(
-                    sa.select(Case.assignee_id, Case.status, sa.func.count())
-                    .where(live, Case.assignee_id.is_not(None), Case.status.in_(
+                    sa.select(col(Case.assignee_id), col(Case.status), sa.func.count())
+                    .where(live, col(Case.assignee_id).is_not(None), col(Case.status).in_(
                         statuses.values(statuses.UNSOLVED)))
-                    .group_by(Case.assignee_id, Case.status))}
+                    .group_by(col(Case.assignee_id), col(Case.status)))}
             held = {agent_id: (int(total), int(unread)) for agent_id, total, unread
                     in session.execute(
-                        sa.select(WorkspaceEntry.agent_id, sa.func.count(),
+                        sa.select(col(WorkspaceEntry.agent_id), sa.func.count(),
                                   sa.func.coalesce(sa.func.sum(sa.case(
-                                      (WorkspaceEntry.unread, 1), else_=0)), 0))
-                        .join(Case, Case.id == WorkspaceEntry.case_id)
-                        .where(live, Case.status.not_in([s.value for s in ENDED]))
-                        .group_by(WorkspaceEntry.agent_id))}
+                                      (col(WorkspaceEntry.unread), 1), else_=0)), 0))
+                        .join(Case, col(Case.id) == WorkspaceEntry.case_id)
+                        .where(live, col(Case.status).not_in([s.value for s in ENDED]))
+                        .group_by(col(WorkspaceEntry.agent_id)))}
             agents = session.scalars(sa.select(Agent).where(
-                Agent.is_active, Agent.login != SYSTEM_LOGIN).order_by(Agent.login))
+                col(Agent.is_active), col(Agent.login) != SYSTEM_LOGIN).order_by(col(Agent.login)))
             tallies = []
             for agent in agents:
                 view = agent_view(session, agent)
-                total, unread = held.get(agent.id, (0, 0))  # type: ignore[arg-type]
-                n = {s: assigned.get((agent.id, s.value), 0) for s in Status}  # type: ignore[arg-type]
+                total, unread = held.get(id_of(agent), (0, 0))
+                n = {s: assigned.get((agent.id, s.value), 0) for s in Status}
                 tallies.append(AgentTally(
                     agent.login, agent.name, agent.is_supervisor,
                     n[Status.NEW] + n[Status.OPEN], n[Status.ESCALATED], n[Status.WAITING],

@@ -11,9 +11,10 @@ from collections.abc import Iterable, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from store.fields import one_line
-from store.inputs import MailInput
+from store.inputs import MailInput, MessageInput
 from store.models import (
     Case,
     Contact,
@@ -31,6 +32,13 @@ _TAG = r"\[#(\d{1,12})\]"
 TAG_RE = re.compile(_TAG)
 _SPACED_TAG_RE = re.compile(rf"\s*{_TAG}\s*")
 REPLY_PREFIX_RE = re.compile(r"^\s*((re|sv|vs|aw|fw|fwd|vb)\s*:\s*)+", re.IGNORECASE)
+
+
+def message_of(mail: MailInput) -> MessageInput:
+    """The message of a mail that `sort_mail` passes on as readable."""
+    if mail.message is None:
+        raise ValueError(f"the mail of UID {mail.uid} has no readable message")
+    return mail.message
 
 
 def tag(number: int) -> str:
@@ -55,8 +63,10 @@ def _referred(session: Session, mail_ids: Iterable[str]) -> dict[str, tuple[bool
     ids = list(mail_ids)
     if ids:
         for mail_id, case_id, kind, row_id in session.execute(sa.select(
-                Message.mail_message_id, Message.case_id, Message.kind, Message.id).where(
-                Message.mail_message_id.in_(ids))):
+                col(Message.mail_message_id), col(Message.case_id), col(Message.kind),
+                col(Message.id)).where(col(Message.mail_message_id).in_(ids))):
+            assert mail_id is not None  # selected for it
+            assert row_id is not None
             rank = (kind == MessageKind.REPLY.value, row_id, case_id)
             best[mail_id] = max(best.get(mail_id, rank), rank)
     return best
@@ -82,7 +92,7 @@ def thread_of(session: Session, mail: MailInput, sender: str) -> Case | None:
             return None
         contact = session.get_one(Contact, case.contact_id)
         took_part = session.scalar(sa.select(sa.func.count()).where(
-            Message.case_id == case.id, Message.sender_address == sender))
+            col(Message.case_id) == case.id, col(Message.sender_address) == sender))
         if contact.email == sender or took_part:
             return follow_merges(session, case)
     return None
@@ -102,18 +112,18 @@ def sort_mail(session: Session, mailbox: str, uidvalidity: int,
     answers; the rest, one by one: tags, merged or ended cases, duplicates,
     unreadable mail). The answers' case is the one `thread_of` would pick."""
     digests = {hashlib.sha256(m.raw).hexdigest() for m in mails}
-    stored = set(session.scalars(sa.select(InboundMail.sha256).where(
-        InboundMail.mailbox == mailbox, InboundMail.sha256.in_(digests))))
-    known = set(session.scalars(sa.select(InboundMail.uid).where(
-        InboundMail.mailbox == mailbox, InboundMail.uidvalidity == uidvalidity,
-        InboundMail.uid.in_([m.uid for m in mails]))))
+    stored = set(session.scalars(sa.select(col(InboundMail.sha256)).where(
+        col(InboundMail.mailbox) == mailbox, col(InboundMail.sha256).in_(digests))))
+    known = set(session.scalars(sa.select(col(InboundMail.uid)).where(
+        col(InboundMail.mailbox) == mailbox, col(InboundMail.uidvalidity) == uidvalidity,
+        col(InboundMail.uid).in_([m.uid for m in mails]))))
     best = _referred(session, {i for m in mails for i in m.thread_ids})
     # Locked (PostgreSQL): no scheduler closes one of them before the answers land.
     cases = {c.id: c for c in session.execute(sa.select(
-        Case.id, Case.status, Case.merged_into_id).where(
-        Case.id.in_({b[2] for b in best.values()})).with_for_update())} if best else {}
+        col(Case.id), col(Case.status), col(Case.merged_into_id)).where(
+        col(Case.id).in_({b[2] for b in best.values()})).with_for_update())} if best else {}
     tags = {m.case_tag for m in mails if m.case_tag is not None}
-    tagged = set(session.scalars(sa.select(Case.id).where(Case.id.in_(tags)))) if tags \
+    tagged = set(session.scalars(sa.select(col(Case.id)).where(col(Case.id).in_(tags)))) if tags \
         else set()
     fresh: list[MailInput] = []
     answers: list[tuple[MailInput, int | str]] = []
@@ -143,7 +153,7 @@ def sort_mail(session: Session, mailbox: str, uidvalidity: int,
         elif mail.case_tag in tagged:
             target = None
         else:
-            target = mail.message.mail_message_id or f"uid:{mail.uid}"  # type: ignore[union-attr]
+            target = message_of(mail).mail_message_id or f"uid:{mail.uid}"
             fresh.append(mail)
         if mail.message is not None and mail.message.mail_message_id:
             went.setdefault(mail.message.mail_message_id, target)

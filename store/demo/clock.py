@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from bisect import bisect_right
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from itertools import accumulate
 
 from store.demo.data import PHRASES
@@ -25,7 +25,7 @@ class Clock:
         try:
             from zoneinfo import ZoneInfo
 
-            tz: object = ZoneInfo("Europe/Stockholm")
+            tz: tzinfo = ZoneInfo("Europe/Stockholm")
         except Exception:  # no time zone data: Swedish winter time is close enough
             from datetime import timezone
 
@@ -36,7 +36,7 @@ class Clock:
         hours = (now + 3 * DAY - self.t0) // HOUR + 1
         busy, work, awake, local_hour, day_of = [], [], [], [], []
         for h in range(hours):
-            local = datetime.fromtimestamp(self.t0 + h * HOUR + HOUR // 2, tz)  # type: ignore[arg-type]
+            local = datetime.fromtimestamp(self.t0 + h * HOUR + HOUR // 2, tz)
             wd, hr = local.weekday(), local.hour
             weekday = wd < 5
             if 8 <= hr < 17:

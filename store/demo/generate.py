@@ -489,7 +489,7 @@ class Builder:
             watchers.add(self.supervisors[int(r() * len(self.supervisors))])
         if active and r() < 0.01:
             watchers.add(self.you)
-        watchers.discard(assignee)  # type: ignore[arg-type]
+        watchers.discard(assignee)
         for w in sorted(watchers):
             rows["watch"].append((number, w + 1))
         if related:
