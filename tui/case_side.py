@@ -357,10 +357,14 @@ class CaseSide(Vertical):
                       lambda s: s.move_channel(n, str(value), expected_version=v))
         elif kind == "related" and value:
             other = int(str(value))
+
+            def merge(yes: bool | None) -> None:
+                if yes:
+                    self.edit(n, tr("#{other} ihopslaget hit").format(other=other),
+                              lambda s: s.merge(other, n))
+
             self.app.push_screen(
                 ConfirmModal(tr("Slå ihop #{other} in i #{number}? Konversationen flyttas hit "
                                 "och #{other} pekar hit. Det går inte att ångra.").format(
-                                    other=other, number=n)),
-                lambda yes: self.edit(n, tr("#{other} ihopslaget hit").format(other=other),
-                                      lambda s: s.merge(other, n)) if yes else None)
+                                    other=other, number=n)), merge)
 

@@ -145,12 +145,12 @@ class GroupedWindow:
     def get(self, line: int) -> CaseRow | Header | None:
         index, row = self._locate(line)
         if row is not None:
-            return self.opened[index].get(row)  # type: ignore[no-any-return]
+            return self.opened[index].get(row)
         group = self.groups.get(index)
         return None if group is None else Header(group, index, index in self.opened)
 
     def group_at(self, line: int) -> GroupCount | None:
-        return self.groups.get(self._locate(line)[0])  # type: ignore[no-any-return]
+        return self.groups.get(self._locate(line)[0])
 
     def index_of(self, number: int) -> int | None:
         for index, window in self.opened.items():
@@ -197,4 +197,5 @@ def in_group(f: CaseFilter, by: str, group: GroupCount) -> CaseFilter:
         return replace(f, channel=group.label)
     if by == "assignee":
         return replace(f, assignee=group.label if group.key is not None else "none")
-    return replace(f, contact_id=int(group.key))  # type: ignore[arg-type]
+    assert group.key is not None  # by contact: each group is a contact's
+    return replace(f, contact_id=int(group.key))

@@ -33,8 +33,9 @@ def fill(service: CaseService, window: CaseWindow, filters: CaseFilter, keep: Ca
     if keep is not None:
         try:
             fresh = service.get_case(keep.number)
-            key: CaseRow | None = replace(keep, updated_at=fresh.updated_at)
-            cursor = service.case_position(filters, key)  # type: ignore[arg-type]
+            moved = replace(keep, updated_at=fresh.updated_at)
+            cursor = service.case_position(filters, moved)
+            key: CaseRow | None = moved
         except (NotFound, Forbidden):  # the case is gone from view: start at the top
             key, cursor = None, 0
         if key is not None:
@@ -64,7 +65,7 @@ def grouped(service: CaseService, generation: int, filters: CaseFilter, by: Grou
             and not few):  # the cursor's group, far down the list of groups
         start = service.group_total(filters, by, below=target.key)
         window.groups.place(Request(start=start), service.group_counts(
-            filters, by, limit=WINDOW, after=int(target.key) - 1))  # type: ignore[call-overload]
+            filters, by, limit=WINDOW, after=int(target.key) - 1))
     opened = keep.opened if keep and keep.opened is not None else None
     cursor = 0
     for index, group in sorted(window.groups.rows.items()):

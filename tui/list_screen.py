@@ -309,8 +309,10 @@ class CaseListScreen(Screen[None]):
     @on(Counted)
     def counted(self, message: Counted) -> None:
         window = self.table.window
-        if message.generation == self.generation == window.generation:
-            window.total = max(message.total, len(window.rows))  # type: ignore[union-attr]
+        # Counted: a flat list's count.
+        if (message.generation == self.generation == window.generation
+                and isinstance(window, CaseWindow)):
+            window.total = max(message.total, len(window.rows))
             self.table.relayout()
 
     @on(CaseTable.RowsWanted)
@@ -387,7 +389,9 @@ class CaseListScreen(Screen[None]):
     def action_choose(self, kind: str) -> None:
         self.side.choose(kind)
 
-    def action_toggle(self, what: str) -> None:
+    # The binding's toggle('watch') / toggle('workspace'): DOMNode's async action_toggle
+    # flips a widget's attribute.
+    def action_toggle(self, what: str) -> None:  # type: ignore[override]  # a case's, not DOMNode's
         if what == "watch":
             self.side.toggle_watch()
             return
@@ -439,7 +443,7 @@ class CaseListScreen(Screen[None]):
 
     def group_by(self, by: object) -> None:
         if by is not CANCELLED and by != self.grouping:
-            self.grouping = by  # type: ignore[assignment]
+            self.grouping = cast("Grouping | None", by)  # a choice of groupings()
             self.reload()
 
     def sort_by(self, sort: object) -> None:

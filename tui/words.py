@@ -53,7 +53,7 @@ def use(language: str | None) -> Language:
     chosen = locale_language() if language is None else language
     if chosen not in LANGUAGES:
         raise ValueError(f"unknown language {language!r}: use {' or '.join(LANGUAGES)}")
-    _language = chosen  # type: ignore[assignment]
+    _language = chosen
     return _language
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from rich.console import Group
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
@@ -81,7 +82,7 @@ def render_case(view: CaseView, *, show_quoted: bool = False) -> Group:
 class CaseDetail(VerticalScroll):
     """The case the cursor was on when Enter was pressed. (Styles: case_detail.tcss.)"""
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self) -> ComposeResult:
         yield Static(Text(tr("Välj ett ärende och tryck Enter."), style="dim"), id="case-body")
 
     shown: CaseView | None = None

@@ -114,7 +114,9 @@ class CaseTable(ScrollView, can_focus=True):
             self.row = row
 
     class CursorMoved(Message):
-        def __init__(self, row: CaseRow | None) -> None:
+        """The line under the cursor: a case, a group's heading (None: not loaded)."""
+
+        def __init__(self, row: CaseRow | Header | None) -> None:
             super().__init__()
             self.row = row
 

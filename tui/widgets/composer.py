@@ -17,6 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Label, Select, TextArea
+from textual.widgets.text_area import EditResult, Location
 
 from tui.sanitize import clean_block
 from tui.words import statuses, tr, translate_bindings
@@ -167,5 +168,6 @@ class ComposerText(TextArea):
     quick reply — reaches the terminal only as visible text (TextArea writes its
     document's characters as they are)."""
 
-    def _replace_via_keyboard(self, insert: str, start, end):  # type: ignore[no-untyped-def]
+    def _replace_via_keyboard(self, insert: str, start: Location,
+                              end: Location) -> EditResult | None:
         return super()._replace_via_keyboard(clean_block(insert), start, end)
