@@ -28,8 +28,9 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
-## The static types (mypy, configured in pyproject.toml). Part of `lint` once it passes.
+## The static types alone (mypy, configured in pyproject.toml); `lint` runs them too.
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
