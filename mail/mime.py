@@ -154,7 +154,7 @@ def _leaves(msg: Message, limits: Limits, notes: list[str], problems: list[str]
             _note(notes, "parts nested deeper than the limit were not read (the original "
                          "mail keeps them)")
             continue
-        stack.extend((sub, depth + 1) for sub in reversed(payload))
+        stack.extend((sub, depth + 1) for sub in reversed(payload) if isinstance(sub, Message))
     return leaves
 
 

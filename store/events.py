@@ -99,7 +99,7 @@ def english(kind: str, params: Mapping[str, str]) -> str:
     text = template.format_map(_Blank(params))
     why = params.get("why")
     if kind == "status" and why:
-        text += f" ({REASONS.get(why, why).format_map(_Blank(params))})"
+        text += f" ({REASONS[why].format_map(_Blank(params)) if why in REASONS else why})"
     return text
 
 

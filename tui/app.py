@@ -33,8 +33,10 @@ from tui.messages import (
     AgentsTallied,
     ChannelsRead,
     Identified,
+    MessageSent,
     Notice,
     Seen,
+    SendEnded,
     StoreChanged,
 )
 from tui.sanitize import clean_line
@@ -155,6 +157,14 @@ class CasedeskApp(App[None]):
     @work(thread=True, group="identity", exit_on_error=False)
     def identify(self) -> None:
         self.post_message(Identified(self.service.whoami()))
+
+    @on(SendEnded)
+    def send_ended(self, message: SendEnded) -> None:
+        self.sending.discard(message.number)
+
+    @on(MessageSent)
+    def sent(self, message: MessageSent) -> None:
+        self.lists.side.sent(message)
 
     @on(Identified)
     def identified(self, message: Identified) -> None:

@@ -176,14 +176,12 @@ class CaseSide(Vertical):
             write(number, draft.text, status=draft.status,
                   expected_version=version if draft.status else None)
         finally:
-            self.post_message(SendEnded(number))
-        self.post_message(MessageSent(number, draft.note, draft.status))
+            self.desk.post_message(SendEnded(number))
+        # To the app, which hands it to the list on screen: the agent may have switched
+        # lists meanwhile, and the draft went with them (clearing it here, on a hidden
+        # list, would leave the sent text ready to be sent twice).
+        self.desk.post_message(MessageSent(number, draft.note, draft.status))
 
-    @on(SendEnded)
-    def send_ended(self, message: SendEnded) -> None:
-        self.desk.sending.discard(message.number)
-
-    @on(MessageSent)
     def sent(self, message: MessageSent) -> None:
         if self.shown is not None and self.shown.number == message.number:
             self.composer.load(None)
@@ -314,8 +312,8 @@ class CaseSide(Vertical):
     @on(Choices)
     def offer(self, message: Choices) -> None:
         view = self.shown
-        if view is None or view.number != message.number:
-            return
+        if view is None or view.number != message.number or self.screen is not self.app.screen:
+            return  # another case, or another list on screen by now
         if not message.choices:
             self.notify(tr("Inget att välja här."), markup=False)
             return

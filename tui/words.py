@@ -137,8 +137,8 @@ _EVENTS: dict[str, str] = {
     "title": N_("Rubriken ändrades från “{before}”"),
     "channel": N_("Flyttat från kanalen {start} till {end}"),
     "linked": N_("Länkat till #{number}"),
-    "merged-here": N_("Ärende #{number} ({title}) slogs ihop med det här: {messages} "
-                      "meddelanden flyttades hit"),
+    "merged-here": N_("Ärende #{number} ({title}) slogs ihop med det här ärendet: "
+                      "{messages} meddelanden flyttades hit"),
     "merged-into": N_("Ihopslaget med #{number}"),
     "split-into": N_("Ett meddelande bröts ut till #{number}"),
     "split-from": N_("Utbrutet ur #{number}"),

@@ -92,12 +92,19 @@ def test_events_written_as_sentences_become_kinds_and_values(team) -> None:
         "with the customer, or send it again with `casedesk outbox retry 12`.",
         "Automatic acknowledgement sent to kund@example.se:\nTack!\nVi svarar snart.",
         "SLA: the solution is overdue",
+        # Words in the values that look like another kind's sentence
+        "Title changed from “Item added to cart twice”",
+        "Delivery failed: 550 x (the user is over quota) (the reply to a@b.se)",
+        "Automatic acknowledgement sent to a@b.se:\nYour mail has been added to our queue.",
+        "Status: waiting → open (weird {x)",
         "Något helt annat",
     ]
+    attachment = ("The attachment 'report (1).pdf' (12.0 MB) is larger than the limit and "
+                  "was not stored with the message; the original mail keeps it.")
     with db.write_engine.begin() as conn:
         command.downgrade(db._alembic_config(conn), "0008")
         conn.execute(sa.text("DELETE FROM message WHERE kind = 'event'"))
-        for text in written:
+        for text in [*written, attachment]:
             conn.execute(sa.text(
                 "INSERT INTO message (case_id, kind, author, text, flags, created_at, "
                 "sender_address) VALUES (:n, 'event', 'system', :text, '', "
@@ -107,11 +114,23 @@ def test_events_written_as_sentences_become_kinds_and_values(team) -> None:
         rows = conn.execute(sa.text(
             "SELECT text, event_kind, event_params FROM message WHERE kind = 'event' "
             "ORDER BY id")).all()
+    *rows, stored = rows
     assert [row.text for row in rows] == [""] * len(written)
     assert [loaded(row.event_kind, row.event_params).english() for row in rows] == written
     kinds = [row.event_kind for row in rows]
     assert kinds[:4] == ["status"] * 4
+    assert kinds[-5:] == ["title", "delivery-failed", "acknowledged", "status", "text"]
     assert kinds[-1] == "text"  # no known form: kept in its words
     assert "text" not in kinds[:-1]
     assert loaded(rows[1].event_kind, rows[1].event_params).params == {
         "start": "solved", "end": "closed", "why": "solved-for", "days": "7"}
+    assert loaded(stored.event_kind, stored.event_params).params == {
+        "filename": "report (1).pdf", "megabytes": "12.0"}
+    # And back: a downgrade writes each sentence as it was.
+    with db.write_engine.begin() as conn:
+        command.downgrade(db._alembic_config(conn), "0008")
+    with db.engine.connect() as conn:
+        again = list(conn.scalars(sa.text(
+            "SELECT text FROM message WHERE kind = 'event' ORDER BY id")))
+    assert again == [*written, attachment]
+    db.upgrade()

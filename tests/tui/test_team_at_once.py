@@ -256,6 +256,48 @@ async def test_a_second_send_while_the_first_waits_for_the_database_sends_nothin
     assert len(sent) == replies + 1
 
 
+async def test_a_reply_on_its_way_while_the_agent_switches_lists_is_not_left_to_send_again(
+        demo: Path) -> None:
+    """The draft goes with the agent to the next list; the sent reply clears it there."""
+    import threading
+
+    service = CaseService(Database(demo), "supervisor")
+    number = next(r.number for r in service.list_cases(CaseFilter(limit=50))
+                  if r.status == "open")
+    replies = len([m for m in service.get_case(number).messages if m.kind == "reply"])
+    app = app_for(demo)
+    held, release = threading.Event(), threading.Event()
+
+    def hold(session: sa.orm.Session) -> None:  # another process, mid-write
+        session.execute(sa.text("UPDATE agent SET name = name"))
+        held.set()
+        release.wait(30)
+
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        overview = app.lists
+        app.lists.side.load_case(number)
+        await settle(app, pilot)
+        await press(app, pilot, "r")
+        await pilot.press(*"Hej, det är ordnat.")
+        holder = threading.Thread(target=Database(demo).write, args=(hold,))
+        holder.start()
+        held.wait(10)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("escape", "2")  # to the workspace, the case and its draft along
+        await pilot.pause()
+        assert app.lists is not overview
+        release.set()
+        holder.join(10)
+        await settle(app, pilot)
+        assert app.lists.side.composer.draft.text == ""
+        await pilot.press("ctrl+s")  # nothing left to send
+        await settle(app, pilot)
+    sent = [m for m in service.get_case(number).messages if m.kind == "reply"]
+    assert len(sent) == replies + 1
+
+
 async def test_quitting_with_an_unsent_draft_asks_first(demo: Path) -> None:
     from tui.screens import ConfirmModal
 

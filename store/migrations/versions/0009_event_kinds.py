@@ -28,7 +28,6 @@ WRITTEN = [
     ("assigned", "Assigned to {login}"),
     ("unassigned", "Unassigned"),
     ("unassigned-not-member", "Unassigned: {login} is not in {channel}"),
-    ("member-added", "{login} added to {channel}"),
     ("title", "Title changed from “{before}”"),
     ("channel", "Moved from channel {start} to {end}"),
     ("linked", "Linked to #{number}"),
@@ -53,6 +52,7 @@ WRITTEN = [
     ("sla-first-breached", "SLA: the first answer is overdue"),
     ("sla-resolution-soon", "SLA: the solution is due soon"),
     ("sla-resolution-breached", "SLA: the solution is overdue"),
+    ("member-added", "{login} added to {channel}"),  # last: the one without a fixed start
 ]
 REASONS = [
     ("customer-replied", "the customer replied"),
@@ -61,15 +61,23 @@ REASONS = [
 ]
 
 
-def _pattern(template: str) -> re.Pattern[str]:
+# What each value could have been; any other is text, as short as the sentence allows.
+VALUES = {"number": r"\d+", "messages": r"\d+", "days": r"[\d.]+", "outbox": r"\d+",
+          "megabytes": r"[\d.]+", "login": r"\S+", "what": "reply|acknowledgement",
+          "filename": r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\""}
+NAMES = {"status": r"\w+", "start": r"\w+", "end": r"\w+"}  # statuses and priorities
+
+
+def _pattern(kind: str, template: str) -> re.Pattern[str]:
     parts = re.split(r"\{(\w+)\}", template)
-    regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)"
+    values = {**VALUES, **(NAMES if kind in ("status", "priority", "follow-up-of") else {})}
+    regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>{values.get(p, '.+?')})"
                     for i, p in enumerate(parts))
     return re.compile(regex, re.DOTALL)
 
 
-_WRITTEN = [(kind, _pattern(template)) for kind, template in WRITTEN]
-_REASONS = [(key, _pattern(template)) for key, template in REASONS]
+_WRITTEN = [(kind, _pattern(kind, template)) for kind, template in WRITTEN]
+_REASONS = [(key, _pattern("reason", template)) for key, template in REASONS]
 
 
 def read(text: str) -> tuple[str, dict[str, str]]:
@@ -122,15 +130,48 @@ def upgrade() -> None:
         after = rows[-1][0]
 
 
-def downgrade() -> None:
-    # The kinds' English, as the store says it (store/events.py), back into `text`.
-    from store.events import loaded
+def written(kind: str, values: dict[str, str]) -> str:
+    """An event's sentence as earlier versions wrote it."""
+    if kind == "text":
+        return values.get("text", "")
+    values = dict(values)
+    if kind == "attachment-too-large":
+        values["filename"] = repr(values.get("filename", ""))
+    if kind == "status" and values.get("why"):
+        reason = dict(REASONS).get(values["why"], values["why"])
+        values["why"] = reason.format_map(_Blank(values)) if values["why"] in dict(REASONS) \
+            else reason
+    forms = [t for k, t in WRITTEN if k == kind]
+    if kind == "status" and not values.get("why"):
+        forms = forms[1:]
+    if not forms:
+        return f"{kind}: " + ", ".join(f"{k}={v}" for k, v in sorted(values.items()))
+    return forms[0].format_map(_Blank(values))
 
+
+class _Blank(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def downgrade() -> None:
     conn = op.get_bind()
-    rows = conn.execute(sa.text(
-        "SELECT id, event_kind, event_params FROM message WHERE kind = 'event'")).all()
-    for row_id, kind, params in rows:
-        conn.execute(sa.text("UPDATE message SET text = :text WHERE id = :id"),
-                     {"text": loaded(kind or "text", params).english(), "id": row_id})
+    message = sa.table("message", sa.column("id", sa.Integer), sa.column("kind", sa.String),
+                       sa.column("text", sa.String), sa.column("event_kind", sa.String),
+                       sa.column("event_params", sa.String))
+    update = sa.update(message).where(message.c.id == sa.bindparam("row_id")).values(
+        text=sa.bindparam("text_"))
+    after = 0
+    while True:
+        rows = conn.execute(sa.select(message.c.id, message.c.event_kind,
+                                      message.c.event_params).where(
+            message.c.kind == "event", message.c.id > after).order_by(message.c.id)
+            .limit(BATCH)).all()
+        if not rows:
+            break
+        conn.execute(update, [{"row_id": row_id, "text_": written(
+            kind or "text", json.loads(params) if params else {})}
+            for row_id, kind, params in rows])
+        after = rows[-1][0]
     op.drop_column("message", "event_params")
     op.drop_column("message", "event_kind")
