@@ -165,6 +165,7 @@ class CasedeskApp(App[None]):
     @on(MessageSent)
     def sent(self, message: MessageSent) -> None:
         self.lists.side.sent(message)
+        self.lists.message_sent()
 
     @on(Identified)
     def identified(self, message: Identified) -> None:

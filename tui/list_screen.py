@@ -39,7 +39,6 @@ from tui.messages import (
     FilterReady,
     ListLoaded,
     MarkedRead,
-    MessageSent,
     Notice,
     RowsLoaded,
     Seen,
@@ -367,8 +366,8 @@ class CaseListScreen(Screen[None]):
     def case_changed(self) -> None:
         self.reload(keep=self.keep_point())  # its row anew (an unread mark gone, say)
 
-    @on(MessageSent)
     def message_sent(self) -> None:
+        """A reply or note went (told by the app: see CasedeskApp.sent)."""
         self.reload(keep=self.keep_point())
         self.table.focus()
 
