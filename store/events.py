@@ -96,14 +96,14 @@ def english(kind: str, params: Mapping[str, str]) -> str:
     template = ENGLISH.get(kind)
     if template is None:  # a kind from a newer casedesk: its values at least
         return f"{kind}: " + ", ".join(f"{k}={v}" for k, v in sorted(params.items()))
-    text = template.format_map(_Blank(params))
+    text = template.format_map(Values(params))
     why = params.get("why")
     if kind == "status" and why:
-        text += f" ({REASONS[why].format_map(_Blank(params)) if why in REASONS else why})"
+        text += f" ({REASONS[why].format_map(Values(params)) if why in REASONS else why})"
     return text
 
 
-class _Blank(dict[str, str]):
+class Values(dict[str, str]):
     """Values for a template; one missing reads as empty rather than failing a view."""
 
     def __missing__(self, key: str) -> str:

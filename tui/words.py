@@ -172,18 +172,13 @@ _ENGLISH_MAILS = {"svaret": "reply", "mottagningsbeskedet": "acknowledgement"}
 _NAMED = {"status": ("start", "end"), "follow-up-of": ("status",), "priority": ("start", "end")}
 
 
-class _Values(dict[str, str]):
-    def __missing__(self, key: str) -> str:
-        return ""
-
-
 def event_text(event: Event) -> str:
     """A system event of the conversation in the UI's language (one of a kind this
     version does not know, as the store says it)."""
     template = _EVENTS.get(event.kind)
     if template is None:
         return event.english()
-    values = _Values(event.params)
+    values = events.Values(event.params)
     names = priorities() if event.kind == "priority" else statuses()
     for key in _NAMED.get(event.kind, ()):
         values[key] = names.get(values[key], values[key])

@@ -3,10 +3,14 @@ apps on one database, and the supervisor's agents and channels views."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from textual.pilot import Pilot
 from textual.widgets import DataTable, OptionList, SelectionList, Static
 from tuikit import app_for, press, screen_text, settle
 
@@ -218,39 +222,57 @@ async def test_a_supervisor_may_assign_anyone_and_is_told_who_joins(demo: Path) 
     assert CaseService(Database(demo), "bo").whoami().channels.count("Fakturor") == 0
 
 
-async def test_a_second_send_while_the_first_waits_for_the_database_sends_nothing(
-        demo: Path) -> None:
-    import threading
-
+def open_case_and_replies(demo: Path) -> tuple[CaseService, int, int]:
+    """An open case of the demo and how many replies it has."""
     service = CaseService(Database(demo), "supervisor")
     number = next(r.number for r in service.list_cases(CaseFilter(limit=50))
                   if r.status == "open")
-    replies = len([m for m in service.get_case(number).messages if m.kind == "reply"])
-    app = app_for(demo)
+    return service, number, len([m for m in service.get_case(number).messages
+                                 if m.kind == "reply"])
+
+
+@contextlib.contextmanager
+def another_writer(demo: Path) -> Iterator[None]:
+    """Another process in the middle of a write, until the block ends: the app's own
+    writes wait for it."""
     held, release = threading.Event(), threading.Event()
 
-    def hold(session: sa.orm.Session) -> None:  # another process, mid-write
+    def hold(session: sa.orm.Session) -> None:
         session.execute(sa.text("UPDATE agent SET name = name"))
         held.set()
         release.wait(30)
 
-    async with app.run_test(size=(160, 40)) as pilot:
-        await settle(app, pilot)
-        app.lists.side.load_case(number)
-        await settle(app, pilot)
-        await press(app, pilot, "r")
-        await pilot.press(*"Hej, det är ordnat.")
-        holder = threading.Thread(target=Database(demo).write, args=(hold,))
-        holder.start()
-        held.wait(10)
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-        await pilot.press("ctrl+s")  # impatient: the first is still waiting
-        await pilot.pause()
-        assert "Skickar redan — vänta ett ögonblick." in [n.message for n in
-                                                         app._notifications]
+    holder = threading.Thread(target=Database(demo).write, args=(hold,))
+    holder.start()
+    held.wait(10)
+    try:
+        yield
+    finally:
         release.set()
         holder.join(10)
+
+
+async def write_a_reply(app: CasedeskApp, pilot: Pilot[None], number: int) -> None:
+    await settle(app, pilot)
+    app.lists.side.load_case(number)
+    await settle(app, pilot)
+    await press(app, pilot, "r")
+    await pilot.press(*"Hej, det är ordnat.")
+
+
+async def test_a_second_send_while_the_first_waits_for_the_database_sends_nothing(
+        demo: Path) -> None:
+    service, number, replies = open_case_and_replies(demo)
+    app = app_for(demo)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await write_a_reply(app, pilot, number)
+        with another_writer(demo):
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            await pilot.press("ctrl+s")  # impatient: the first is still waiting
+            await pilot.pause()
+            assert "Skickar redan — vänta ett ögonblick." in [n.message for n in
+                                                             app._notifications]
         await settle(app, pilot)
     sent = [m for m in service.get_case(number).messages if m.kind == "reply"]
     assert len(sent) == replies + 1
@@ -259,37 +281,17 @@ async def test_a_second_send_while_the_first_waits_for_the_database_sends_nothin
 async def test_a_reply_on_its_way_while_the_agent_switches_lists_is_not_left_to_send_again(
         demo: Path) -> None:
     """The draft goes with the agent to the next list; the sent reply clears it there."""
-    import threading
-
-    service = CaseService(Database(demo), "supervisor")
-    number = next(r.number for r in service.list_cases(CaseFilter(limit=50))
-                  if r.status == "open")
-    replies = len([m for m in service.get_case(number).messages if m.kind == "reply"])
+    service, number, replies = open_case_and_replies(demo)
     app = app_for(demo)
-    held, release = threading.Event(), threading.Event()
-
-    def hold(session: sa.orm.Session) -> None:  # another process, mid-write
-        session.execute(sa.text("UPDATE agent SET name = name"))
-        held.set()
-        release.wait(30)
-
     async with app.run_test(size=(160, 40)) as pilot:
-        await settle(app, pilot)
+        await write_a_reply(app, pilot, number)
         overview = app.lists
-        app.lists.side.load_case(number)
-        await settle(app, pilot)
-        await press(app, pilot, "r")
-        await pilot.press(*"Hej, det är ordnat.")
-        holder = threading.Thread(target=Database(demo).write, args=(hold,))
-        holder.start()
-        held.wait(10)
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-        await pilot.press("escape", "2")  # to the workspace, the case and its draft along
-        await pilot.pause()
-        assert app.lists is not overview
-        release.set()
-        holder.join(10)
+        with another_writer(demo):
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            await pilot.press("escape", "2")  # to the workspace, the case and its draft along
+            await pilot.pause()
+            assert app.lists is not overview
         await settle(app, pilot)
         assert app.lists.side.composer.draft.text == ""
         await pilot.press("ctrl+s")  # nothing left to send
