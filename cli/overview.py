@@ -1,5 +1,5 @@
 """The case overview: the terminal UI on a terminal, every row as a line in a pipe;
-and the background work a TUI runs beside itself, handed to it as a callable.
+and the background work a TUI runs in a thread, handed to it as a callable.
 
 Store, scheduler and TUI imports happen inside, so `--help` is quick."""
 
@@ -59,16 +59,13 @@ def background_work(context: Context,
     if not wanted:
         return None
     from cli.config import default_data_dir
-    from scheduler.daemon import run_beside
+    from scheduler.daemon import Daemon, run_within
     from store.private import Modes
 
-    # `casedesk daemon` on the same config and database, in a process of its own: a
-    # tick over a big database then never competes with the screen for the GIL.
-    argv = [sys.executable, "-m", "cli"]
-    if context.config_path is not None:
-        argv += ["--config", str(context.config_path)]
-    where = str(db.path) if db.path is not None else context.db_arg
-    if where:
-        argv += ["--db", where]
-    return partial(run_beside, [*argv, "daemon"], log=default_data_dir() / "background.log",
+    def daemon(report: Callable[[str], None]) -> Daemon:
+        # `casedesk daemon`'s work on the TUI's own database and config.
+        return Daemon(db, lifecycle=config.lifecycle, mailboxes=config.mailbox,
+                      mail=config.mail, smtp=config.smtp, report=report)
+
+    return partial(run_within, daemon, log=default_data_dir() / "background.log",
                    modes=Modes.of(config.store.share_with_group))

@@ -1,23 +1,23 @@
 """Everything a team server runs in the background, in one process: a poller per
 mailbox, the outbox's sender, and the scheduler every minute. Each part holds its
-own lease in the store, so a second daemon (or the one a TUI starts beside itself,
-see [scheduler] in_tui) only takes over what nobody is doing."""
+own lease in the store, so a second daemon (or the one a TUI runs in a thread of its
+own process, see [scheduler] in_tui) only takes over what nobody is doing."""
 
 from __future__ import annotations
 
 import logging
 import os
-import signal
-import subprocess
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from io import TextIOWrapper
 from pathlib import Path
+from typing import BinaryIO
 
 from mail.poller import Poller, PollError
 from mail.sender import Sender
 from mail.settings import MailboxSettings, MailSettings, SmtpSettings
-from scheduler.children import die_with_parent
 from scheduler.jobs import Scheduler, SchedulerBusy
 from scheduler.settings import LifecycleSettings
 from store.db import Database
@@ -26,6 +26,7 @@ from store.private import Modes, open_private_append
 
 log = logging.getLogger("casedesk.daemon")
 TICK_SECONDS = 60
+RETRY_SECONDS = 60  # after the background work itself failed (in a TUI)
 PRIVATE = Modes.of(share_with_group=False)
 
 
@@ -80,24 +81,47 @@ class Daemon:
             self.report(report.describe())
 
 
-def run_beside(argv: Sequence[str], stop: threading.Event, *, log: Path,
-               modes: Modes = PRIVATE) -> None:
-    """Run the daemon `argv` as a child process until `stop` is set (a TUI's
-    background work): what it says goes to `log` (private, as the database is); it is
-    asked to stop with SIGTERM, and on Linux gets one too if this process dies without
-    asking."""
-    with open_private_append(log, modes) as out:
-        # The death signal follows the calling thread: the TUI's background worker,
-        # which lives as long as the TUI.
-        child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-                                 preexec_fn=die_with_parent(signal.SIGTERM))
-        stop.wait()
-        child.terminate()
-        try:
-            child.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
+def run_within(daemon: Callable[[Callable[[str], None]], Daemon], stop: threading.Event,
+               *, log: Path, modes: Modes = PRIVATE, retry: float = RETRY_SECONDS) -> None:
+    """A TUI's background work, in the calling thread until `stop` is set: the daemon
+    `daemon(report)` makes, in this process (a second Python process would cost as much
+    memory again as the TUI; the store's queries leave the GIL to the screen while they
+    run). What it says, and its parts' warnings, go to `log` (private, as the database
+    is). A failure is written there and the work started again after `retry` seconds:
+    it never ends the TUI."""
+    with open_private_append(log, modes) as out, _logged_to(out):
+        def report(text: str) -> None:
+            stamp = datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+            out.write(f"{stamp} {text}\n".encode())
+            out.flush()
+
+        while not stop.is_set():
+            try:
+                daemon(report).run(stop)
+            except Exception as exc:  # a mailbox set up wrong, a database gone
+                said = exc if isinstance(exc, PollError) else describe_failure(exc).text
+                report(f"background work stopped: {said}; trying again in {retry:.0f} s")
+                stop.wait(retry)
 
 
-__all__ = ["Daemon", "PollError", "run_beside"]
+@contextmanager
+def _logged_to(out: BinaryIO) -> Iterator[None]:
+    """The pollers', sender's and scheduler's warnings into `out` meanwhile (a TUI
+    owns the terminal: nothing may be written there)."""
+    handler = logging.StreamHandler(TextIOWrapper(out, encoding="utf-8",
+                                                   line_buffering=True))
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+    parts = logging.getLogger("casedesk")
+    parts.addHandler(handler)
+    before = parts.level, parts.propagate
+    parts.setLevel(logging.INFO)
+    parts.propagate = False
+    try:
+        yield
+    finally:
+        parts.removeHandler(handler)
+        parts.level, parts.propagate = before
+        handler.stream.detach()  # `out` is closed by its owner
+
+
+__all__ = ["Daemon", "PollError", "run_within"]

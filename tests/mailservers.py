@@ -49,9 +49,8 @@ from urllib.parse import parse_qs
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+from children import die_with_parent
 from imapclient import IMAPClient
-
-from scheduler.children import die_with_parent
 
 # aiosmtpd warns on every connection when AUTH goes without TLS; on loopback that is the point.
 warnings.filterwarnings("ignore", "Requiring AUTH while not requiring TLS", UserWarning)

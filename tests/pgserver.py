@@ -30,9 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from children import die_with_parent
 from psycopg import sql
-
-from scheduler.children import die_with_parent
 
 DEBIAN_PREFIX = Path("/usr/lib/postgresql")
 BINARIES = ("initdb", "pg_ctl", "postgres")

@@ -5,7 +5,9 @@ screen already has — or on the top or the end of the list. These models keep t
 loaded items by their index, say which window to ask for next to reach an index,
 and place what arrives. A grouped list is a list of groups (itself windowed:
 grouping by contact gives hundreds of thousands) whose open groups each hold a
-list of cases. Pure: no Textual, no database.
+list of cases. Rows far from the screen are dropped (`trim`) and asked for again by
+key when the agent comes back: what a list holds is bounded by the screen, not by how
+far the agent has paged. Pure: no Textual, no database.
 """
 
 from __future__ import annotations
@@ -20,6 +22,11 @@ WINDOW = 200  # items per request: a few screens, well under a millisecond's wor
 # Farther than this from every loaded item (a dragged scrollbar), a case list seeks
 # with one OFFSET query rather than walk the windows in between.
 SEEK = 5 * WINDOW
+# Rows kept on either side of the screen (and of the window just placed); farther ones
+# are dropped. A list holds at most a screen, twice this and a window.
+KEEP = 2 * WINDOW
+
+Span = tuple[int, int]  # first and last index (inclusive) of what must stay near
 
 
 @dataclass(frozen=True)
@@ -77,8 +84,8 @@ class Window:
 
     seeks = False  # whether this list's store query can seek (the store's case lists can)
 
-    def place(self, request: Request, items: list[Any]) -> None:
-        """Put a loaded window where its request said."""
+    def place(self, request: Request, items: list[Any]) -> Span:
+        """Put a loaded window where its request said; the indexes it took."""
         if request.before is not None or request.from_end:
             start = request.start - len(items)
         else:
@@ -86,6 +93,26 @@ class Window:
         for offset, item in enumerate(items):
             if 0 <= start + offset < self.total:
                 self.rows[start + offset] = item
+        return start, start + len(items) - 1
+
+    def trim(self, *near: Span, pinned: frozenset[int] = frozenset()) -> None:
+        """Drop the rows farther than KEEP from every span in `near` (the screen, the
+        cursor, a window just placed that a walk goes on from), except `pinned`."""
+        wide = [(first - KEEP, last + KEEP) for first, last in near]
+        gone = [i for i in self.rows
+                if i not in pinned and not any(a <= i <= b for a, b in wide)]
+        for index in gone:
+            del self.rows[index]
+
+    @property
+    def held(self) -> int:
+        """How many items are loaded."""
+        return len(self.rows)
+
+    @property
+    def end(self) -> int:
+        """One past the last index loaded (0: none)."""
+        return max(self.rows, default=-1) + 1
 
 
 class CaseWindow(Window):
@@ -169,13 +196,30 @@ class GroupedWindow:
         request = self.opened[index].request_for(row)
         return None if request is None else replace(request, group=self.groups.get(index))
 
-    def place(self, request: Request, items: list[Any]) -> None:
+    def place(self, request: Request, items: list[Any]) -> Span:
+        """Put a window of groups or of one group's cases in place; the lines it took."""
         if request.groups:
-            self.groups.place(request, items)
-            return
+            first, last = self.groups.place(request, items)
+            return self.line_of(first), self.line_of(last)
         for index, window in self.opened.items():
             if request.group is not None and self.groups.get(index) == request.group:
-                window.place(request, items)
+                first, last = window.place(request, items)
+                heading = self.line_of(index)
+                return heading + 1 + first, heading + 1 + last
+        return 0, -1  # its group is closed now: nothing placed
+
+    @property
+    def held(self) -> int:
+        return self.groups.held + sum(w.held for w in self.opened.values())
+
+    def trim(self, *near: Span) -> None:
+        """Drop the groups and cases farther than KEEP lines from `near`. An open
+        group's heading stays (its cases are placed by it)."""
+        for index, window in self.opened.items():
+            below = self.line_of(index) + 1  # the line of its first case
+            window.trim(*((a - below, b - below) for a, b in near))
+        self.groups.trim(*((self._locate(max(a, 0))[0], self._locate(max(b, 0))[0])
+                           for a, b in near), pinned=frozenset(self.opened))
 
     def open(self, index: int, rows: list[CaseRow] | None = None) -> None:
         """Open a group (with its first rows, when they are at hand)."""

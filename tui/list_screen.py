@@ -311,7 +311,7 @@ class CaseListScreen(Screen[None]):
         # Counted: a flat list's count.
         if (message.generation == self.generation == window.generation
                 and isinstance(window, CaseWindow)):
-            window.total = max(message.total, len(window.rows))
+            window.total = max(message.total, window.end)
             self.table.relayout()
 
     @on(CaseTable.RowsWanted)
@@ -348,7 +348,10 @@ class CaseListScreen(Screen[None]):
             # next reload rather than ask again at every frame.
             self.table.refresh()
             return
-        window.place(message.request, message.rows)
+        placed = window.place(message.request, message.rows)
+        # Rows far from the agent go (asked for again by key on the way back); those
+        # just placed stay, for a long jump to walk on from.
+        window.trim(*self.table.near(), placed)
         # Still short of the row wanted (a long jump): walk on from here.
         follow = window.request_for(message.wanted)
         if follow != message.request:

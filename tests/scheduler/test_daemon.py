@@ -39,7 +39,19 @@ def daemons_on(path: Path) -> list[int]:
     return found
 
 
-async def test_a_tui_runs_the_background_work_beside_itself_until_it_quits(
+def children_of(pid: int) -> list[int]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            stat = (proc / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rpartition(")")[2].split()[1]) == pid:  # the parent's pid
+            found.append(int(proc.name))
+    return found
+
+
+async def test_a_tui_runs_the_background_work_in_a_thread_until_it_quits(
         team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from cli.context import Context
     from cli.overview import background_work
@@ -54,12 +66,41 @@ async def test_a_tui_runs_the_background_work_beside_itself_until_it_quits(
     async with app.run_test() as pilot:
         wait_until(lambda: team.as_("boss").get_case(number).status == "closed",
                    "the background tick")
-        # In a process of its own, not a thread of the TUI's.
-        (child,) = daemons_on(team.db.path)
-        assert child != os.getpid()
+        # In this process: no second Python process (it would cost the TUI's memory
+        # again).
+        assert daemons_on(team.db.path) == []
+        assert children_of(os.getpid()) == []
         await pilot.press("q")
-    wait_until(lambda: not daemons_on(team.db.path), "the daemon to stop with the TUI")
+    wait_until(lambda: not [w for w in app.workers if w.group == "background"],
+               "the background work to stop with the TUI")
     assert "closed: 1" in (tmp_path / "data" / "casedesk" / "background.log").read_text()
+
+
+def test_background_work_that_fails_is_written_down_and_started_again(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from scheduler.daemon import run_within
+
+    stop = threading.Event()
+    made: list[int] = []
+
+    class Started:
+        def run(self, stop_: threading.Event) -> None:
+            stop_.set()  # ran: the TUI quits
+
+    def daemon(report):  # type: ignore[no-untyped-def]
+        made.append(1)
+        if len(made) == 1:
+            raise OSError("no such database")  # once
+        report("ticked")
+        return Started()
+
+    log = tmp_path / "background.log"
+    run_within(daemon, stop, log=log, retry=0)  # returns: it never raises
+    assert len(made) == 2
+    said = log.read_text()
+    assert "background work stopped: cannot use a file; trying again" in said
+    assert said.rstrip().endswith("ticked")
 
 
 def test_nobody_else_runs_the_jobs_while_the_daemon_holds_them(team) -> None:
@@ -160,7 +201,7 @@ def test_a_team_database_on_postgresql_is_left_to_the_daemon(tmp_path) -> None: 
 def test_the_background_log_and_its_folder_are_private_whatever_the_umask(  # type: ignore[no-untyped-def]
         team, tmp_path, monkeypatch: pytest.MonkeyPatch, umask: int, config: str,
         file_mode: int, dir_mode: int) -> None:
-    """The TUI's start path of `casedesk daemon`: the data folder it makes and the log
+    """The TUI's background work: the data folder it makes and the log
     it writes are the owner's (or the group's), never the umask's 0777/0666."""
     import stat
     import threading
@@ -186,16 +227,15 @@ def test_the_background_log_and_its_folder_are_private_whatever_the_umask(  # ty
 
 def test_an_existing_background_log_loses_what_others_could_read(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import stat
-    import sys
     import threading
 
-    from scheduler.daemon import run_beside
+    from scheduler.daemon import run_within
 
     log = tmp_path / "background.log"
     log.write_bytes(b"earlier\n")
     os.chmod(log, 0o666)
     stop = threading.Event()
     stop.set()
-    run_beside([sys.executable, "-c", "print('now')"], stop, log=log)
+    run_within(lambda report: None, stop, log=log)  # type: ignore[arg-type,return-value]
     assert stat.S_IMODE(log.stat().st_mode) == 0o600
     assert log.read_bytes().startswith(b"earlier\n")

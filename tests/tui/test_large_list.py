@@ -16,7 +16,7 @@ from store.queries import CaseFilter
 from store.service import CaseService
 from store.views import CaseRow
 from tui.app import CasedeskApp
-from tui.caselist import WINDOW
+from tui.caselist import KEEP, WINDOW
 from tui.widgets.case_table import CaseTable
 
 pytestmark = pytest.mark.sqlite_only
@@ -50,10 +50,12 @@ class CountingService(CaseService):
     """The store as the app uses it, counting the case rows it hands out."""
 
     returned = 0
+    seeks = 0  # windows read by OFFSET
 
     def list_cases(self, *args, **kwargs) -> list[CaseRow]:  # type: ignore[no-untyped-def]
         rows = super().list_cases(*args, **kwargs)
         self.returned += len(rows)
+        self.seeks += bool(kwargs.get("skip"))
         return rows
 
 
@@ -100,3 +102,32 @@ async def test_a_scrollbar_dragged_deep_seeks_instead_of_walking(large: Path) ->
         assert top == expected
         assert table.render_line(1).text.startswith(f"#{expected.number}")
         assert service.returned <= 2 * WINDOW + 1  # a seek, not 500 windows
+
+
+async def test_paging_far_down_and_back_holds_rows_near_the_screen_only(large: Path) -> None:
+    service = CountingService(Database(large), "supervisor")
+    app = CasedeskApp(lambda: service, poll_seconds=0)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        table = app.query_one(CaseTable)
+        bound = table.size.height + 2 * KEEP + WINDOW
+        first_page = [table.window.get(i) for i in range(30)]
+        held = []
+        for _ in range(12):  # 120 pages: some 4,300 cases, four times the bound
+            await pilot.press(*["pagedown"] * 10)
+            await settle(app, pilot)
+            held.append(table.window.held)
+            assert table.current is not None
+        assert table.cursor > 4 * bound
+        assert max(held) <= bound, held
+        assert table.window.get(0) is None  # the top was dropped on the way down
+        service.returned = 0
+        await pilot.press("home")
+        await settle(app, pilot)
+        # Read again from the top, by key: the same cases where they were.
+        assert [table.window.get(i) for i in range(30)] == first_page
+        assert 0 < service.returned <= WINDOW
+        await pilot.press(*["pagedown"] * 10)
+        await settle(app, pilot)
+        assert table.window.held <= bound
+        assert service.seeks == 0  # every window after or before a row held

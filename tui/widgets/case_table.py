@@ -21,7 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from store.views import CaseRow
-from tui.caselist import CaseWindow, GroupedWindow, Header
+from tui.caselist import CaseWindow, GroupedWindow, Header, Span
 from tui.sanitize import clean_line
 from tui.words import N_, priorities, statuses, tr, translate_bindings
 
@@ -158,6 +158,11 @@ class CaseTable(ScrollView, can_focus=True):
         self.cursor = min(self.cursor, max(self.window.total - 1, 0))
         self.scroll_to_cursor()
         self.refresh()
+
+    def near(self) -> tuple[Span, Span]:
+        """The lines the agent is at: those on screen, and the cursor's."""
+        top = int(self.scroll_offset.y)
+        return (top, top + self.scrollable_content_region.height), (self.cursor, self.cursor)
 
     @property
     def current(self) -> CaseRow | None:

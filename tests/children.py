@@ -1,5 +1,5 @@
-"""Child processes that must not outlive the one that started them: the daemon a TUI
-runs beside itself, and the test suite's own PostgreSQL and Dovecot servers."""
+"""Child processes that must not outlive the one that started them: the test suite's
+own PostgreSQL and Dovecot servers."""
 
 from __future__ import annotations
 
