@@ -5,17 +5,20 @@ own process, see [scheduler] in_tui) only takes over what nobody is doing."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from io import TextIOWrapper
 from pathlib import Path
 from typing import BinaryIO
 
-from mail.poller import Poller, PollError
+from mail.poller import Poller, PollError, PollResult
 from mail.sender import Sender
 from mail.settings import MailboxSettings, MailSettings, SmtpSettings
 from scheduler.jobs import Scheduler, SchedulerBusy
@@ -26,7 +29,8 @@ from store.private import Modes, open_private_append
 
 log = logging.getLogger("casedesk.daemon")
 TICK_SECONDS = 60
-RETRY_SECONDS = 60  # after the background work itself failed (in a TUI)
+RETRY_SECONDS = 60  # after a part of the background work failed
+JOIN_SECONDS = 5  # how long a stop waits for the parts, all together
 PRIVATE = Modes.of(share_with_group=False)
 
 
@@ -49,22 +53,52 @@ class Daemon:
             poller.check()
 
     def run(self, stop: threading.Event) -> None:
-        """Until `stop` is set."""
+        """Until `stop` is set: each part (a poller per mailbox, the sender, the
+        scheduler) in a thread of its own. A part that fails is reported and started
+        again after a pause, never taking the others (or a TUI around them) down; when
+        this returns, every part has been told to stop (a tick in progress may finish
+        on its own: its thread is a daemon's, and each batch of it commits alone)."""
         self.check()
-        threads = [threading.Thread(target=p.run, args=(stop,), daemon=True, kwargs={
-            "on_result": lambda r: r.fetched and self.report(r.describe())},
-            name=f"poll {p.mailbox.key}") for p in self.pollers]
+        parts = threading.Event()  # set when this run ends, however it ends
+        def fetched(result: PollResult) -> None:
+            if result.fetched:
+                self.report(result.describe())
+
+        works: list[tuple[str, Callable[[threading.Event], None]]] = [
+            (f"poll {p.mailbox.key}", partial(p.run, on_result=fetched)) for p in self.pollers]
         if self.sender is not None:
-            threads.append(threading.Thread(target=self.sender.run, args=(stop,), daemon=True,
-                                            kwargs={"on_result": lambda r: self.report(
-                                                r.describe())}, name="send"))
-        for thread in threads:
-            thread.start()
+            works.append(("send", partial(self.sender.run,
+                                          on_result=lambda r: self.report(r.describe()))))
+        works.append(("tick", self._tick_every_minute))
+        threads = [threading.Thread(target=self._guarded, args=(name, work, parts),
+                                    name=name, daemon=True) for name, work in works]
+        try:
+            for thread in threads:
+                thread.start()
+            stop.wait()
+        finally:
+            parts.set()
+            deadline = time.monotonic() + JOIN_SECONDS
+            for thread in threads:
+                thread.join(timeout=max(deadline - time.monotonic(), 0))
+
+    def _guarded(self, name: str, work: Callable[[threading.Event], None],
+                 stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                work(stop)
+            except Exception as exc:  # a bug or a broken setup: said, tried again later
+                said = exc if isinstance(exc, PollError) else describe_failure(exc).text
+                log.warning("%s stopped: %s", name, said,
+                            exc_info=bool(os.environ.get("CASEDESK_DEBUG")))
+                with contextlib.suppress(Exception):
+                    self.report(f"{name} stopped: {said}; trying again in {RETRY_SECONDS} s")
+                stop.wait(RETRY_SECONDS)
+
+    def _tick_every_minute(self, stop: threading.Event) -> None:
         while not stop.is_set():
             self.tick_once()
             stop.wait(TICK_SECONDS)
-        for thread in threads:
-            thread.join(timeout=10)
 
     def tick_once(self) -> None:
         try:
@@ -90,10 +124,14 @@ def run_within(daemon: Callable[[Callable[[str], None]], Daemon], stop: threadin
     is). A failure is written there and the work started again after `retry` seconds:
     it never ends the TUI."""
     with open_private_append(log, modes) as out, _logged_to(out):
+        writing = threading.Lock()
+
         def report(text: str) -> None:
             stamp = datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M:%S")
-            out.write(f"{stamp} {text}\n".encode())
-            out.flush()
+            with writing:
+                if not out.closed:  # a part that outlived its stop says nothing more
+                    out.write(f"{stamp} {text}\n".encode())
+                    out.flush()
 
         while not stop.is_set():
             try:
@@ -113,15 +151,17 @@ def _logged_to(out: BinaryIO) -> Iterator[None]:
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
     parts = logging.getLogger("casedesk")
     parts.addHandler(handler)
-    before = parts.level, parts.propagate
+    level, propagate = parts.level, parts.propagate
     parts.setLevel(logging.INFO)
     parts.propagate = False
     try:
         yield
     finally:
         parts.removeHandler(handler)
-        parts.level, parts.propagate = before
-        handler.stream.detach()  # `out` is closed by its owner
+        parts.setLevel(level)  # (setLevel: the loggers below forget their cached level)
+        parts.propagate = propagate
+        with handler.lock or contextlib.nullcontext():  # not while it writes a line
+            handler.stream.detach()  # `out` is closed by its owner
 
 
 __all__ = ["Daemon", "PollError", "run_within"]

@@ -265,6 +265,8 @@ class CasedeskApp(App[None]):
 
     @on(StoreChanged)
     def follow_changes(self, message: StoreChanged) -> None:
+        if not self.screen_stack:
+            return  # the app is closing: a poll answered after its screens went
         if self.last_change is not None and message.change != self.last_change:
             self.lists.store_changed()
             if isinstance(self.screen, AgentsModal | ChannelsModal):

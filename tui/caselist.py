@@ -60,6 +60,9 @@ class Window:
         if not 0 <= index < self.total or index in self.rows:
             return None
         if not self.rows:
+            if self.seeks and min(index, self.total - 1 - index) > SEEK:
+                start = max(index - WINDOW // 2, 0)  # far from both ends: seek
+                return Request(start=start, skip=start)
             if index < self.total - index:
                 return Request(start=0)
             return Request(start=self.total, from_end=True)
@@ -103,6 +106,10 @@ class Window:
                 if i not in pinned and not any(a <= i <= b for a, b in wide)]
         for index in gone:
             del self.rows[index]
+
+    def nearest(self, index: int) -> int | None:
+        """The loaded index nearest to `index` (None: nothing loaded)."""
+        return min(self.rows, key=lambda i: abs(i - index), default=None)
 
     @property
     def held(self) -> int:
@@ -196,8 +203,9 @@ class GroupedWindow:
         request = self.opened[index].request_for(row)
         return None if request is None else replace(request, group=self.groups.get(index))
 
-    def place(self, request: Request, items: list[Any]) -> Span:
-        """Put a window of groups or of one group's cases in place; the lines it took."""
+    def place(self, request: Request, items: list[Any]) -> Span | None:
+        """Put a window of groups or of one group's cases in place; the lines it took
+        (None: its group was closed meanwhile)."""
         if request.groups:
             first, last = self.groups.place(request, items)
             return self.line_of(first), self.line_of(last)
@@ -206,7 +214,7 @@ class GroupedWindow:
                 first, last = window.place(request, items)
                 heading = self.line_of(index)
                 return heading + 1 + first, heading + 1 + last
-        return 0, -1  # its group is closed now: nothing placed
+        return None
 
     @property
     def held(self) -> int:

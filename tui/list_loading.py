@@ -18,17 +18,19 @@ from tui.caselist import WINDOW, CaseWindow, GroupedWindow, Request, in_group
 @dataclass(frozen=True)
 class Keep:
     """Where the cursor was: on a case (`row`) or a group's heading (`group`), and
-    which groups were open."""
+    which groups were open. On a row still loading, the nearest loaded case and how
+    many lines below it (`offset`) the cursor was."""
 
     row: CaseRow | None
     group: GroupCount | None = None
     opened: frozenset[object] | None = None
+    offset: int = 0
 
 
 def fill(service: CaseService, window: CaseWindow, filters: CaseFilter, keep: CaseRow | None,
-         limit: int = WINDOW) -> int:
+         limit: int = WINDOW, *, offset: int = 0) -> int:
     """Load a list's first rows, or those around `keep` while it is still in the
-    list; the index of the cursor."""
+    list; the index of the cursor (`offset` lines below `keep`'s)."""
     cursor = 0
     if keep is not None:
         try:
@@ -45,6 +47,7 @@ def fill(service: CaseService, window: CaseWindow, filters: CaseFilter, keep: Ca
             above = before[-1] if before else None  # None: the case is at the top
             window.place(Request(start=cursor, after=above),
                          service.list_cases(filters, after=above))
+            cursor = min(max(cursor + offset, 0), max(window.total - 1, 0))
     if not window.rows and window.total:
         window.place(Request(start=0), service.list_cases(replace(filters, limit=limit)))
     return cursor

@@ -249,13 +249,18 @@ class CaseListScreen(Screen[None]):
 
     def keep_point(self) -> Keep:
         """Where the cursor is, to find again in a reloaded list."""
-        window = self.table.window
-        item = window.get(self.table.cursor)
+        window, cursor = self.table.window, self.table.cursor
+        item = window.get(cursor)
         opened = None
+        offset = 0
         if isinstance(window, GroupedWindow):
             opened = frozenset(window.groups.get(i).key for i in window.opened)
+        elif item is None and (near := window.nearest(cursor)) is not None:
+            # Paging faster than the rows load: found again by the case nearest it
+            # (else a reload meanwhile would put the agent back at the top).
+            item, offset = window.get(near), cursor - near
         return Keep(item if isinstance(item, CaseRow) else None,
-                    window.group_at(self.table.cursor), opened)
+                    window.group_at(cursor), opened, offset)
 
     @work(thread=True, exclusive=True, group="list", exit_on_error=False)
     def load_list(self, generation: int, filters: CaseFilter, grouping: Grouping | None,
@@ -277,7 +282,8 @@ class CaseListScreen(Screen[None]):
                 self.post_message(Counted(generation, service.count_cases(filters)))
         elif grouping is None:
             window = CaseWindow(service.count_cases(filters), generation)
-            cursor = list_loading.fill(service, window, filters, keep.row if keep else None)
+            cursor = list_loading.fill(service, window, filters, keep.row if keep else None,
+                                       offset=keep.offset if keep else 0)
             self.post_message(ListLoaded(generation, window, cursor, keep))
         else:
             self.post_message(ListLoaded(generation, *list_loading.grouped(
@@ -300,8 +306,9 @@ class CaseListScreen(Screen[None]):
         if now.row is None and now.group is None:
             return False  # on a row still loading: nothing to find it by
 
-        def place(k: Keep) -> tuple[object, object]:
-            return (k.row.number if k.row else None, k.group.key if k.group else None)
+        def place(k: Keep) -> tuple[object, object, int]:
+            return (k.row.number if k.row else None, k.group.key if k.group else None,
+                    k.offset)
 
         return place(now) != place(keep)
 
@@ -351,7 +358,7 @@ class CaseListScreen(Screen[None]):
         placed = window.place(message.request, message.rows)
         # Rows far from the agent go (asked for again by key on the way back); those
         # just placed stay, for a long jump to walk on from.
-        window.trim(*self.table.near(), placed)
+        window.trim(*self.table.near(), *([placed] if placed else []))
         # Still short of the row wanted (a long jump): walk on from here.
         follow = window.request_for(message.wanted)
         if follow != message.request:

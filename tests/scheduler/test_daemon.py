@@ -3,8 +3,10 @@ database — the TUI only while no daemon holds the lease, never on its event lo
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -70,10 +72,45 @@ async def test_a_tui_runs_the_background_work_in_a_thread_until_it_quits(
         # again).
         assert daemons_on(team.db.path) == []
         assert children_of(os.getpid()) == []
+        assert {"tick"} <= parts_running()
         await pilot.press("q")
-    wait_until(lambda: not [w for w in app.workers if w.group == "background"],
-               "the background work to stop with the TUI")
+    wait_until(lambda: not parts_running(), "the background work to stop with the TUI")
+    assert not logging.getLogger("casedesk").handlers  # its log let go of
     assert "closed: 1" in (tmp_path / "data" / "casedesk" / "background.log").read_text()
+
+
+def parts_running() -> set[str]:
+    return {t.name for t in threading.enumerate()
+            if t.name == "tick" or t.name == "send" or t.name.startswith("poll ")}
+
+
+def test_a_part_that_fails_is_reported_and_started_again_alone(
+        team, monkeypatch: pytest.MonkeyPatch) -> None:
+    from scheduler import daemon as daemon_module
+
+    monkeypatch.setattr(daemon_module, "RETRY_SECONDS", 0)
+    said: list[str] = []
+    stop = threading.Event()
+    runs: list[int] = []
+
+    class FlakySender:
+        def run(self, parts: threading.Event, *, on_result) -> None:  # type: ignore[no-untyped-def]
+            runs.append(1)
+            if len(runs) == 1:
+                raise RuntimeError("smtp setup broke")
+            stop.set()  # started again: enough
+            parts.wait()
+
+    work = Daemon(team.db, lifecycle=LifecycleSettings(timezone="Europe/Stockholm"),
+                  report=said.append)
+    work.sender = FlakySender()  # type: ignore[assignment]
+    runner = threading.Thread(target=work.run, args=(stop,))
+    runner.start()
+    runner.join(timeout=30)
+    assert not runner.is_alive()
+    assert len(runs) == 2
+    assert any(s.startswith("send stopped: ") and "trying again" in s for s in said)
+    wait_until(lambda: not parts_running(), "every part to stop with the run")
 
 
 def test_background_work_that_fails_is_written_down_and_started_again(tmp_path) -> None:  # type: ignore[no-untyped-def]

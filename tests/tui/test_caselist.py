@@ -108,12 +108,33 @@ def test_a_long_jump_walks_on_from_the_window_it_just_placed() -> None:
                                                   4 * WINDOW]
 
 
-def test_the_cursor_row_and_pinned_items_are_kept() -> None:
+def test_pinned_items_are_kept() -> None:
     window = Window(10_000)
     window.place(Request(start=0), [Item(i) for i in range(WINDOW)])
     window.trim((9_000, 9_036), pinned=frozenset({3}))
     assert window.held == 1
     assert window.get(3) == Item(3)
+
+
+def test_rows_exactly_keep_away_stay_and_one_farther_goes() -> None:
+    window = Window(10_000)
+    window.place(Request(start=0), [Item(i) for i in range(WINDOW)])
+    cursor = KEEP + 150  # the screen scrolled off the cursor (a mouse wheel)
+    window.trim((5_000, 5_036), (cursor, cursor))
+    assert window.get(150) == Item(150)  # exactly KEEP above the cursor
+    assert window.get(149) is None
+    assert window.get(WINDOW - 1) is not None
+
+
+def test_an_emptied_long_list_seeks_to_its_middle() -> None:
+    window = CaseWindow(100_000)
+    window.place(Request(start=0), [Item(i) for i in range(WINDOW)])
+    window.trim((90_000, 90_036))
+    assert window.held == 0
+    request = window.request_for(50_000)
+    assert request is not None
+    assert request.skip == 50_000 - WINDOW // 2
+    assert Window(100_000).request_for(40_000) == Request(start=0)  # a list that walks
 
 
 def groups(count: int, first: int = 0) -> list[GroupCount]:

@@ -131,3 +131,24 @@ async def test_paging_far_down_and_back_holds_rows_near_the_screen_only(large: P
         await settle(app, pilot)
         assert table.window.held <= bound
         assert service.seeks == 0  # every window after or before a row held
+
+
+async def test_a_reload_while_the_cursor_waits_for_its_row_keeps_the_place(
+        large: Path) -> None:
+    service = CountingService(Database(large), "supervisor")
+    app = CasedeskApp(lambda: service, poll_seconds=0)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press(*["pagedown"] * 8)
+        await settle(app, pilot)
+        table = app.query_one(CaseTable)
+        cursor, expected = table.cursor, table.current
+        assert expected is not None
+        # Paged faster than the rows load: the cursor's row and those after it are not
+        # here yet when another process's change reloads the list.
+        for index in [i for i in table.window.rows if i >= cursor - 3]:
+            del table.window.rows[index]
+        app.lists.reload(keep=app.lists.keep_point())
+        await settle(app, pilot)
+        assert table.cursor == cursor  # not back at the top
+        assert table.current == expected
