@@ -11,6 +11,8 @@ import traceback
 from typing import Annotated
 
 import typer
+from typer._click.exceptions import UsageError  # typer carries its own copy of Click
+from typer._click.globals import get_current_context
 
 from cli.context import CliError, ctx_of
 from cli.output import case_json, emit_json, print_case, print_rows, read_text, row_json
@@ -19,6 +21,18 @@ from tui.sanitize import clean_line
 
 STATUS_HELP = statuses.help_text()
 DEFAULT_LIMIT = 50  # as store.queries.DEFAULT_LIMIT (not imported: --help stays quick)
+
+
+def case_number(text: str) -> int:
+    """A case number as people write it: `2940` or `#2940`."""
+    digits = str(text).strip().removeprefix("#")
+    if not digits.isdigit():
+        raise UsageError("case number must be a whole number, e.g. 2940",
+                         get_current_context(silent=True))
+    return int(digits)
+
+
+CaseNumber = Annotated[int, typer.Argument(parser=case_number, metavar="NUMBER")]
 
 commands = typer.Typer()
 case_app = typer.Typer(help="One case: show it, answer it, change it.", no_args_is_help=True)
@@ -33,8 +47,10 @@ def cases(
     channel: Annotated[str | None, typer.Option("--channel")] = None,
     assignee: Annotated[str | None, typer.Option("--assignee", help="A login, me or none.")
                         ] = None,
-    search: Annotated[str | None, typer.Option("--search", help="Words in titles and "
-                                               "conversations; fakt* for prefixes.")] = None,
+    search: Annotated[str | None, typer.Option("--search", help="Words in titles, "
+                                               "conversations, the contact's name, email or "
+                                               "phone, or a case number; fakt* for "
+                                               "prefixes.")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1)] = DEFAULT_LIMIT,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
@@ -48,11 +64,11 @@ def cases(
     if as_json:
         emit_json([row_json(r) for r in rows])
     else:
-        print_rows(rows)
+        print_rows(rows, empty="No cases match." if search else "No cases.")
 
 
 @case_app.command("show")
-def case_show(ctx: typer.Context, number: int,
+def case_show(ctx: typer.Context, number: CaseNumber,
               as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """The case and its whole conversation."""
     view = ctx_of(ctx).service().get_case(number)
@@ -88,7 +104,7 @@ def case_create(
 @case_app.command("reply")
 def case_reply(
     ctx: typer.Context,
-    number: int,
+    number: CaseNumber,
     text: Annotated[str, typer.Option("--text", help="The answer (- reads standard input).")],
     status: Annotated[str | None, typer.Option("--status", help="Set in the same step: open, "
                                                "waiting, parked, solved.")] = None,
@@ -106,7 +122,7 @@ def case_reply(
 @case_app.command("note")
 def case_note(
     ctx: typer.Context,
-    number: int,
+    number: CaseNumber,
     text: Annotated[str, typer.Option("--text", help="The note; @login mentions a colleague "
                                       "(- reads standard input).")],
     status: Annotated[str | None, typer.Option("--status")] = None,
@@ -123,7 +139,8 @@ def case_note(
 
 @case_app.command("status")
 def case_status(
-    ctx: typer.Context, number: int, status: Annotated[str, typer.Argument(help=STATUS_HELP)],
+    ctx: typer.Context, number: CaseNumber,
+    status: Annotated[str, typer.Argument(help=STATUS_HELP)],
     if_version: Annotated[int | None, typer.Option(
         "--if-version", help="Only if the case is still at this version (see case show); "
         "otherwise nothing changes and the exit status is 1.")] = None,
@@ -135,7 +152,7 @@ def case_status(
 
 @case_app.command("assign")
 def case_assign(
-    ctx: typer.Context, number: int,
+    ctx: typer.Context, number: CaseNumber,
     login: Annotated[str, typer.Argument(help="A login, me, or none to unassign.")],
     if_version: Annotated[int | None, typer.Option(
         "--if-version", help="Only if the case is still at this version (see case show); "
@@ -150,7 +167,7 @@ def case_assign(
 
 @case_app.command("priority")
 def case_priority(
-    ctx: typer.Context, number: int,
+    ctx: typer.Context, number: CaseNumber,
     priority: Annotated[str, typer.Argument(help="high, medium or low")],
     if_version: Annotated[int | None, typer.Option(
         "--if-version", help="Only if the case is still at this version (see case show); "
@@ -163,7 +180,7 @@ def case_priority(
 
 @case_app.command("labels")
 def case_labels(
-    ctx: typer.Context, number: int,
+    ctx: typer.Context, number: CaseNumber,
     labels: Annotated[list[str] | None, typer.Argument(help="The labels (none: clear them).")
                       ] = None,
     if_version: Annotated[int | None, typer.Option(
@@ -176,7 +193,7 @@ def case_labels(
 
 
 @case_app.command("title")
-def case_title(ctx: typer.Context, number: int, title: str,
+def case_title(ctx: typer.Context, number: CaseNumber, title: str,
     if_version: Annotated[int | None, typer.Option(
         "--if-version", help="Only if the case is still at this version (see case show); "
         "otherwise nothing changes and the exit status is 1.")] = None,
@@ -187,7 +204,7 @@ def case_title(ctx: typer.Context, number: int, title: str,
 
 
 @case_app.command("move")
-def case_move(ctx: typer.Context, number: int, channel: str,
+def case_move(ctx: typer.Context, number: CaseNumber, channel: str,
     if_version: Annotated[int | None, typer.Option(
         "--if-version", help="Only if the case is still at this version (see case show); "
         "otherwise nothing changes and the exit status is 1.")] = None,
@@ -198,7 +215,7 @@ def case_move(ctx: typer.Context, number: int, channel: str,
 
 
 @case_app.command("watch")
-def case_watch(ctx: typer.Context, number: int,
+def case_watch(ctx: typer.Context, number: CaseNumber,
                off: Annotated[bool, typer.Option("--off", help="Stop watching.")] = False
                ) -> None:
     """Watch a case (follow it even when someone else handles it)."""
@@ -207,7 +224,7 @@ def case_watch(ctx: typer.Context, number: int,
 
 
 @case_app.command("workspace")
-def case_workspace(ctx: typer.Context, number: int,
+def case_workspace(ctx: typer.Context, number: CaseNumber,
                    remove: Annotated[bool, typer.Option("--remove")] = False) -> None:
     """Add the case to your workspace (or remove it)."""
     ctx_of(ctx).service().set_in_workspace(number, present=not remove)
@@ -215,7 +232,7 @@ def case_workspace(ctx: typer.Context, number: int,
 
 
 @case_app.command("related")
-def case_related(ctx: typer.Context, number: int,
+def case_related(ctx: typer.Context, number: CaseNumber,
                  as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Other cases of the same contact, and linked cases."""
     rows = ctx_of(ctx).service().related(number)
@@ -226,15 +243,16 @@ def case_related(ctx: typer.Context, number: int,
 
 
 @case_app.command("link")
-def case_link(ctx: typer.Context, number: int, other: int) -> None:
+def case_link(ctx: typer.Context, number: CaseNumber, other: CaseNumber) -> None:
     """Link two related cases."""
     ctx_of(ctx).service().link(number, other)
     typer.echo(f"#{number} and #{other} are linked.")
 
 
 @case_app.command("merge")
-def case_merge(ctx: typer.Context, number: int,
-               into: Annotated[int, typer.Option("--into", help="The case that stays.")]
+def case_merge(ctx: typer.Context, number: CaseNumber,
+               into: Annotated[int, typer.Option("--into", parser=case_number,
+                                                 help="The case that stays.")]
                ) -> None:
     """Merge case NUMBER into another; its conversation moves, its number stays findable."""
     survivor = ctx_of(ctx).service().merge(number, into)

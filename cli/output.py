@@ -86,9 +86,9 @@ def local(dt: datetime | None) -> str:
     return dt.astimezone().strftime("%Y-%m-%d %H:%M") if dt else "-"
 
 
-def print_rows(rows: list[CaseRow]) -> None:
+def print_rows(rows: list[CaseRow], *, empty: str = "No cases.") -> None:
     if not rows:
-        typer.echo("No cases.")
+        typer.echo(empty)
         return
     for r in rows:
         typer.echo(

@@ -121,6 +121,8 @@ class CaseEditOps(ServiceCore):
                          before={"assignee": before}, after={"assignee": after})
             self._event(session, case, "assigned" if after else "unassigned", login=after,
                         actor=actor)
+            if after is not None:
+                self._work_begins(session, actor, case, "assigned", bump=False)
 
         return self._edit(number, expected_version, change)
 

@@ -140,6 +140,8 @@ class ConversationOps(ServiceCore):
                 row = self._answer(session, actor, case, text)
             if status is not None:
                 self._transition(session, actor, case, parse_status(status))
+            else:
+                self._work_begins(session, actor, case, "answered")
             return message_view(session, row)
 
         return self._write(work)
@@ -199,6 +201,8 @@ class ConversationOps(ServiceCore):
                          after={"message": row.id, "mentions": sorted(logins)})
             if status is not None:
                 self._transition(session, actor, case, parse_status(status))
+            else:
+                self._work_begins(session, actor, case, "answered")
             session.flush()
             return message_view(session, row)
 

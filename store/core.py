@@ -21,7 +21,7 @@ from store.errors import Conflict, Forbidden, InvalidInput, ReadOnly
 from store.fields import one_line
 from store.files import FileStore
 from store.inputs import MACHINE_FLAGS, SENDER_KINDS, AttachmentInput, Clock, MessageInput, utcnow
-from store.lifecycle import ActorKind, check_transition
+from store.lifecycle import ActorKind, check_transition, work_begins
 from store.models import (
     Agent,
     Attachment,
@@ -274,11 +274,14 @@ class ServiceCore:
         case.updated_at = max(case.updated_at, self._now())
 
     def _transition(self, session: Session, actor: Actor, case: Case, target: Status, *,
-                    why: str = "") -> None:
+                    why: str = "", checked: bool = True, bump: bool = True) -> None:
         """Move `case` to `target` if the lifecycle allows `actor` to, with every effect
-        of a move (store/status_change.py); `why`: a key of `events.REASONS`."""
+        of a move (store/status_change.py); `why`: a key of `events.REASONS`.
+        `checked=False`: a move the lifecycle makes itself (`lifecycle.work_begins`);
+        `bump=False`: the change it is part of counts the case's version already."""
         start = Status(case.status)
-        check_transition(start, target, actor.kind)
+        if checked:
+            check_transition(start, target, actor.kind)
         if start == target:
             return
         now = self._now()
@@ -286,9 +289,18 @@ class ServiceCore:
         for column, value in status_change.stamps(start, target, now).items():
             setattr(case, column, value)
         self._pause_sla(session, case, start, target, now)
-        self._bump(case)
+        if bump:
+            self._bump(case)
         assert case.id is not None  # a stored case
         status_change.record(session, actor, [case.id], start, target, now, why)
+
+    def _work_begins(self, session: Session, actor: Actor, case: Case, why: str, *,
+                     bump: bool = True) -> None:
+        """A case waiting for an agent (new, escalated) is Open once one takes it, it
+        is assigned, or an agent answers it (`lifecycle.work_begins`)."""
+        target = work_begins(Status(case.status))
+        if target is not None:
+            self._transition(session, actor, case, target, why=why, checked=False, bump=bump)
 
     def _customer_wrote(self, session: Session, case: Case, flags: Iterable[str]) -> None:
         """A customer's own reply reopens a waiting or solved case; their auto-replies

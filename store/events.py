@@ -52,6 +52,8 @@ REASONS: dict[str, str] = {
     "customer-replied": "the customer replied",
     "solved-for": "solved for {days} days",
     "night-after-close": "the night after it closed",
+    "assigned": "it was assigned",
+    "answered": "an agent answered",
 }
 
 

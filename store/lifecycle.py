@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from store.errors import InvalidInput, TransitionError
-from store.statuses import ANSWER_ORDER, Status
+from store.statuses import ANSWER_ORDER, AWAITING_AGENT, Status
 
 
 class ActorKind(StrEnum):
@@ -90,6 +90,14 @@ def check_transition(start: Status, end: Status, actor: ActorKind) -> None:
 def allowed_targets(start: Status, actor: ActorKind) -> list[Status]:
     """The statuses `actor` may move a `start` case to (for menus)."""
     return [e for (s, e), who in TRANSITIONS.items() if s == start and actor in who]
+
+
+def work_begins(start: Status) -> Status | None:
+    """Where a case goes once an agent takes it, it is assigned (by anyone, a triage
+    rule too) or an agent answers it: a case waiting for an agent opens (seed: New
+    means waiting to be assigned, Open that an agent has begun). A consequence of
+    that act, not a choice: whoever may do the act moves the case."""
+    return S.OPEN if start in AWAITING_AGENT else None
 
 
 def answer_targets(start: Status, actor: ActorKind) -> list[Status]:

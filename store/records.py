@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from store import audit, workspace
+from store import audit, search, workspace
 from store.errors import Forbidden, InvalidInput, NotFound
 from store.fields import (
     CUSTOMER_TYPES,
@@ -171,10 +171,18 @@ def find_or_add_contact(session: Session, contact: ContactInput, now: datetime) 
     elif phone:
         found = session.scalars(sa.select(Contact).where(col(Contact.phone) == phone)).first()
     if found is not None:
-        if contact.name.strip() and not found.name:
-            found.name = contact.name.strip()
-        if phone and not found.phone:
-            found.phone = phone
+        fill = {"name": contact.name.strip() if not found.name else "",
+                "phone": phone if not found.phone else ""}
+        if any(fill.values()):
+            # Its cases are found by its name and phone too (store/search.py): their
+            # documents change with it.
+            cases = [i for i in session.scalars(sa.select(col(Case.id)).where(
+                col(Case.contact_id) == found.id)) if i is not None]
+            before = search.documents(session, cases)
+            for field, value in fill.items():
+                if value:
+                    setattr(found, field, value)
+            search.replace_documents(session, before, search.documents(session, cases))
         return found
     if not (email or phone or contact.name.strip()):
         raise InvalidInput("a contact needs a name, an email address or a phone number")

@@ -1,7 +1,9 @@
-"""Full-text search over case titles and conversations.
+"""Full-text search over cases: titles, conversations, numbers and contacts.
 
-One search document per case — its title and the text of its messages (not the
-system events) — computed by the view `case_doc`.
+One search document per case — its title, number and contact's name, email and phone
+(and the phone's digits alone), and the text of its messages (not the system events)
+— computed by the view `case_doc`. A contact's name or phone filled in later changes
+the documents of its cases (store/records.py does that through `replace_documents`).
 
 SQLite: the FTS5 table `case_fts` (rowid = case number) with external content
 from `case_doc`, so nothing is stored twice and `rebuild` can always recreate the

@@ -254,8 +254,9 @@ class TeamOps(ServiceCore):
         return self._read(work)
 
     def find_contacts(self, text: str, limit: int = 8) -> list[ContactView]:
-        """Contacts whose name, email or phone starts with `text` (any case), among
-        those of cases the actor may see — to pick one for a new case."""
+        """Contacts with a word of their name, or their email or phone, starting with
+        `text` (any case), among those of cases the actor may see — to pick one for a
+        new case ("berg" finds Eva Bergström)."""
         prefix = text.strip().casefold().replace("\\", "\\\\").replace("%", "\\%").replace(
             "_", "\\_") + "%"
 
@@ -264,8 +265,10 @@ class TeamOps(ServiceCore):
                 return []
             fold = (sa.func.casefold if session.get_bind().dialect.name == "sqlite"
                     else sa.func.lower)  # see Database: SQLite's lower() is ASCII only
+            name = fold(Contact.name)
             query = sa.select(Contact).where(sa.or_(
-                fold(Contact.name).like(prefix, escape="\\"),
+                name.like(prefix, escape="\\"), name.like("% " + prefix, escape="\\"),
+                name.like("%-" + prefix, escape="\\"),
                 fold(Contact.email).like(prefix, escape="\\"),
                 col(Contact.phone).like(prefix, escape="\\")))
             visible = visible_channels(session, actor)

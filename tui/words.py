@@ -164,6 +164,8 @@ _REASONS: dict[str, str] = {
     "customer-replied": N_("kunden svarade"),
     "solved-for": N_("löst i {days} dagar"),
     "night-after-close": N_("natten efter att det stängdes"),
+    "assigned": N_("det tilldelades"),
+    "answered": N_("en agent svarade"),
 }
 # Which mail a delivery event is about: "the reply to …".
 _MAILS = {"reply": N_("svaret"), "acknowledgement": N_("mottagningsbeskedet")}

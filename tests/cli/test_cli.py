@@ -225,9 +225,8 @@ def test_cases_filters(cli) -> None:
     for i, channel in enumerate(["Support", "Chatt", "Support"]):
         cli("case", "create", "--channel", channel, "--title", f"Ärende {i}",
             "--email", f"k{i}@example.se", "--text", "faktura" if i else "leverans")
-    cli("case", "assign", "3", "anna")
     cli("case", "status", "2", "solved")
-    cli("case", "status", "3", "open")
+    cli("case", "assign", "3", "anna")  # taken up: open
 
     def numbers(*args: str) -> list[int]:
         run = cli("cases", "--json", *args)
@@ -266,8 +265,9 @@ def test_closed_and_archived_are_listed_only_when_asked_for(cli) -> None:
         (("cases", "--channel", "Nope"), "there is no channel 'Nope'"),
         (("case", "reply", "1", "--text", " "), "the reply is empty"),
         (("agent", "add", "Bad Login!"), "cannot be a login"),
-        (("case", "show"), "Missing argument 'number'"),
-        (("case", "show", "x"), "Invalid value for 'number'"),
+        (("case", "show"), "Missing argument 'NUMBER'"),
+        (("case", "show", "x"), "case number must be a whole number, e.g. 2940"),
+        (("case", "merge", "1", "--into", "#x"), "case number must be a whole number"),
         (("cases", "--bogus"), "No such option: --bogus"),
     ],
 )
@@ -619,3 +619,35 @@ def test_an_agent_cannot_tell_a_case_of_another_channel_from_none(
     assert before[0][2] == ("casedesk: there is no case #2 that you can see: it does not "
                             "exist, or it is in a channel you are not a member of (ask a "
                             "supervisor to add you)\n")
+
+
+@pytest.mark.usefixtures("team_db")
+def test_search_finds_contacts_and_numbers_and_says_when_nothing_matches(cli) -> None:
+    cli("case", "create", "--channel", "Support", "--title", "Routern blinkar",
+        "--email", "eva.bergstrom@example.se", "--name", "Eva Bergström", "--text", "Hej")
+    run = cli("cases", "--search", "bergström")
+    assert run.out.startswith("#1 ")
+    assert cli("case", "show", "#1").out.startswith("#1  Routern blinkar")
+    assert cli("cases", "--search", "1").out.startswith("#1 ")
+    assert cli("cases", "--search", "leverans").out == "No cases match.\n"
+    assert cli("cases", "--status", "solved").out == "No cases.\n"
+
+
+def test_a_closed_pipe_ends_the_listing_quietly(tmp_path: Path) -> None:
+    import subprocess
+
+    db = tmp_path / "demo.db"
+    built = subprocess.run([sys.executable, "-m", "cli", "demo", "--db", str(db), "--cases",
+                            "1500", "--no-tui"], capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr
+    # `casedesk cases | head -1`: the reader goes after a line, far more is on its way.
+    listing = subprocess.Popen([sys.executable, "-m", "cli", "--db", str(db), "cases",
+                                "--limit", "1500"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert listing.stdout is not None
+    assert listing.stderr is not None
+    assert listing.stdout.readline().startswith(b"#")
+    listing.stdout.close()
+    err = listing.stderr.read()
+    assert listing.wait(timeout=60) == 0
+    assert err == b""

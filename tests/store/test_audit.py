@@ -270,6 +270,7 @@ def test_an_assignment_shows_in_the_conversation(team) -> None:
     team.as_("boss").assign(number, "bo")
     team.as_("bo").assign(number, None)
     assert events_of(team, number) == [("Britt Boss", "Assigned to bo"),
+                                       ("Britt Boss", "Status: new → open (it was assigned)"),
                                        ("Bo Ek", "Unassigned")]
 
 
@@ -309,7 +310,8 @@ def test_events_keep_their_place_in_time(team, clock) -> None:
     assert kinds == [
         ("customer", "Hej, fakturan är fel."),
         ("reply", "Svar"),
-        ("event", "Status: new → waiting"),
+        ("event", "Status: new → open (an agent answered)"),
+        ("event", "Status: open → waiting"),
         ("customer", "Tack"),
         ("event", "Status: waiting → open (the customer replied)"),
     ]

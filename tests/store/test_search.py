@@ -250,3 +250,31 @@ def test_a_title_with_line_breaks_is_searchable(team, anna) -> None:
 def test_addresses_numbers_and_paths_are_found_by_their_words(team, anna, text, query) -> None:
     number = team.new_case(title="Fråga", text=text)
     assert found(anna, query) == [number]
+
+
+def test_a_case_is_found_by_its_contact_and_its_number(team, anna) -> None:  # type: ignore[no-untyped-def]
+    number = anna.create_case(
+        channel="Support", title="Routern blinkar rött",
+        contact=ContactInput(name="Eva Bergström", email="eva.b@exempel.se",
+                             phone="070-123 45 67"))
+    other = team.new_case(title="Något annat", name="Karin Kund")
+    assert found(anna, "bergström") == [number]  # any word of the name, any case
+    assert found(anna, "Eva") == [number]
+    assert found(anna, "eva.b@exempel.se") == [number]
+    assert found(anna, "070-123 45 67") == [number]
+    assert found(anna, "0701234567") == [number]  # the phone's digits alone
+    assert found(anna, "bergström routern") == [number]  # words from both
+    assert found(anna, str(other)) == [other]
+    assert found(anna, f"#{other}") == [other]
+    assert index_is_consistent(team.db)
+
+
+def test_a_contact_given_a_phone_later_is_found_by_it_in_every_case(team, anna) -> None:  # type: ignore[no-untyped-def]
+    first = anna.create_case(channel="Support", title="Första frågan",
+                             contact=ContactInput(name="Ola Nordin", email="ola@exempel.se"))
+    assert found(anna, "0733998877") == []
+    second = anna.create_case(channel="Support", title="Andra frågan",
+                              contact=ContactInput(email="ola@exempel.se",
+                                                   phone="073-399 88 77"))
+    assert found(anna, "0733998877") == [second, first]
+    assert index_is_consistent(team.db)

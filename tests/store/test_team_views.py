@@ -144,14 +144,14 @@ def test_an_agent_in_two_tuis_is_shown_once_and_neither_undoes_the_other(team) -
     assert bo.present(first) == [PresenceView("anna", "Anna Berg", "replying")]
 
 
-def test_new_and_escalated_cases_count_in_the_agents_view(team) -> None:
+def test_new_and_escalated_cases_taken_count_as_open_in_the_agents_view(team) -> None:
     bo = team.as_("bo")
     fresh = team.new_case(title="Ny")
     hot = team.new_case(title="Het", escalated=True)
     bo.assign(fresh, "me")
     bo.assign(hot, "me")
     tally = next(t for t in team.as_("boss").agent_tallies() if t.login == "bo")
-    assert (tally.open, tally.escalated) == (1, 1)
+    assert (tally.open, tally.escalated) == (2, 0)  # taking a case opens it
 
 
 def test_leaving_a_channel_leaves_its_ongoing_cases_unassigned(team) -> None:
@@ -176,3 +176,18 @@ def test_an_ai_agent_does_not_join_a_channel_by_an_assignment(team) -> None:
     with pytest.raises(Forbidden, match="not a member"):
         boss.assign(chat, "ai-bot")
     assert "Chat" not in next(a for a in boss.list_agents() if a.login == "ai-bot").channels
+
+
+def test_the_contact_finder_matches_any_word_of_the_name(team) -> None:  # type: ignore[no-untyped-def]
+    from store.service import ContactInput
+
+    anna = team.as_("anna")
+    anna.create_case(channel="Support", title="Fråga",
+                     contact=ContactInput(name="Eva Bergström", email="eva@exempel.se"))
+    anna.create_case(channel="Support", title="Fråga",
+                     contact=ContactInput(name="Anna-Karin Lund", email="ak@exempel.se"))
+    assert [c.name for c in anna.find_contacts("berg")] == ["Eva Bergström"]
+    assert [c.name for c in anna.find_contacts("BERGSTRÖM")] == ["Eva Bergström"]
+    assert [c.name for c in anna.find_contacts("karin")] == ["Anna-Karin Lund"]
+    assert [c.name for c in anna.find_contacts("lund")] == ["Anna-Karin Lund"]
+    assert anna.find_contacts("rgström") == []  # the start of a word, not its middle

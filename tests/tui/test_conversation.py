@@ -95,8 +95,9 @@ async def test_the_conversation_in_order_a_note_marked_intern_an_event_apart(
     service.note(number, "NOTIS: kolla med ekonomi först")
     service.set_status(number, "parked")
     view = service.get_case(number)
-    assert [m.kind for m in view.messages] == ["customer", "reply", "note", "event"]
-    assert view.messages[-1].text == "Status: new → parked"
+    # (the reply opened the new case: an event of its own)
+    assert [m.kind for m in view.messages] == ["customer", "reply", "event", "note", "event"]
+    assert view.messages[-1].text == "Status: open → parked"
     app = app_for(demo)
     async with app.run_test(size=SIZE) as pilot:
         detail = await open_top_case(app, pilot, number)
@@ -105,7 +106,7 @@ async def test_the_conversation_in_order_a_note_marked_intern_an_event_apart(
         customer = line_of(lines, "KUND: beloppet är fel")
         reply = line_of(lines, "SVAR: vi rättar fakturan")
         note = line_of(lines, "NOTIS: kolla med ekonomi först")
-        status = line_of(lines, "Status: Nytt → Parkerat")  # in the UI's language
+        status = line_of(lines, "Status: Öppet → Parkerat")  # in the UI's language
         assert customer < reply < note < status  # the store's order, on screen
         # Each message under its own heading, right above it.
         assert texts[customer - 1].startswith(" Kund ")
