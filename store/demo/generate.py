@@ -272,8 +272,10 @@ class Builder:
 
         # Routing rules assign a share of the cases as they arrive.
         routed = not escalated and r() < 0.2
-        if routed:
+        if routed:  # assigned: open (store/lifecycle.py, work_begins)
             add(t + 1, _EVENT, _BY_SYSTEM, _assigned(self.logins[agent]), assign=agent)
+            add(t + 1, _EVENT, _BY_SYSTEM, _moved(status, "open", "assigned"), status="open")
+            status = "open"
 
         # When someone picks it up.
         if escalated:  # the AI has done what it can; a human takes over when free
@@ -296,15 +298,14 @@ class Builder:
             lines += 1
         t = max(pickup, last_t)
         if not routed:
+            by = agent
             if r() < 0.15:
-                boss = self.supervisors[int(r() * len(self.supervisors))]
-                t = add(t, _EVENT, boss, _assigned(self.logins[agent]), assign=agent)
-                t = clock.at_work(t + 120 + int(r() * 1800), rnd)
-            else:
-                t = add(t, _EVENT, agent, _assigned(self.logins[agent]), assign=agent)
-        if escalated:
-            t = add(t + 5, _EVENT, agent, _moved("escalated", "open"), status="open")
+                by = self.supervisors[int(r() * len(self.supervisors))]
+            t = add(t, _EVENT, by, _assigned(self.logins[agent]), assign=agent)
+            add(t, _EVENT, by, _moved(status, "open", "assigned"), status="open")
             status = "open"
+            if by != agent:
+                t = clock.at_work(t + 120 + int(r() * 1800), rnd)
 
         # The work: rounds of reply and answer until solved.
         if chat:
