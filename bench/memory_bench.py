@@ -25,6 +25,7 @@ import math
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -208,6 +209,8 @@ def main() -> None:
     parser.add_argument("--soak-minutes", type=float, default=60)
     parser.add_argument("--every", type=float, default=1.0, help="seconds between changes")
     args = parser.parse_args()
+    # Stopped from outside (a `timeout`): the terminals' programs go too, not left running.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     with tempfile.TemporaryDirectory() as home:
         config = Path(home) / "config.toml"
         config.write_text("", encoding="utf-8")
