@@ -26,7 +26,7 @@ DEFAULT_LIMIT = 50  # as store.queries.DEFAULT_LIMIT (not imported: --help stays
 def case_number(text: str) -> int:
     """A case number as people write it: `2940` or `#2940`."""
     digits = str(text).strip().removeprefix("#")
-    if not digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()):
         raise UsageError("case number must be a whole number, e.g. 2940",
                          get_current_context(silent=True))
     return int(digits)

@@ -8,13 +8,11 @@ traceback. Heavy imports (SQLAlchemy, Textual) happen inside the commands, so
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 from typer._click import exceptions as click  # typer carries its own copy of Click
-from typer._click.utils import PacifyFlushWrapper
 
 from cli import admin, cases, mail, scheduler
 from cli.context import CliError, Context
@@ -91,10 +89,6 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Abort:
         fail("interrupted", 130)
     except SystemExit:
-        if isinstance(sys.stdout, PacifyFlushWrapper):
-            # Typer's word for a closed pipe (`casedesk cases | head -1`): the reader
-            # went with what it wanted. Not an error.
-            raise SystemExit(0) from None
         raise
     except CliError as exc:
         fail(str(exc))

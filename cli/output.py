@@ -6,7 +6,10 @@ terminal; JSON output escapes the same characters."""
 from __future__ import annotations
 
 import json
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +19,19 @@ from tui.sanitize import clean_block, clean_line
 
 if TYPE_CHECKING:
     from store.views import CaseRow, CaseView
+
+
+@contextmanager
+def reader_may_leave() -> Iterator[None]:
+    """A listing whose reader went (`casedesk cases | head -1`): it has what it wanted,
+    not an error (exit 0). Only around output that changes nothing: a command that
+    writes must still fail on a closed pipe."""
+    try:
+        yield
+    except BrokenPipeError:
+        # Python's own flush at exit must not fail on the closed pipe either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(0) from None
 
 
 def emit_json(value: Any) -> None:
@@ -90,12 +106,13 @@ def print_rows(rows: list[CaseRow], *, empty: str = "No cases.") -> None:
     if not rows:
         typer.echo(empty)
         return
-    for r in rows:
-        typer.echo(
-            f"#{r.number:<7} {r.status:<9} {r.priority:<6} {clean_line(r.channel)[:16]:<16} "
-            f"{clean_line(r.assignee or '-'):<10} {local(r.updated_at)}  "
-            f"{clean_line(r.title)}  — {clean_line(r.contact)}"
-        )
+    with reader_may_leave():
+        for r in rows:
+            typer.echo(
+                f"#{r.number:<7} {r.status:<9} {r.priority:<6} "
+                f"{clean_line(r.channel)[:16]:<16} {clean_line(r.assignee or '-'):<10} "
+                f"{local(r.updated_at)}  {clean_line(r.title)}  — {clean_line(r.contact)}"
+            )
 
 
 def print_case(view: CaseView) -> None:
