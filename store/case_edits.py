@@ -111,6 +111,10 @@ class CaseEditOps(ServiceCore):
             before = login_of(session, case.assignee_id)
             after = agent.login if agent else None
             if before == after:
+                # Taking a case one already holds still begins the work on it (a case
+                # assigned while New, before the lifecycle opened assigned cases).
+                if after is not None:
+                    self._work_begins(session, actor, case, "assigned")
                 return
             case.assignee_id = agent.id if agent else None
             if agent is not None:

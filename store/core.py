@@ -205,8 +205,11 @@ class ServiceCore:
         session.flush()
         self._store_attachments(session, row, message.attachments)
         case.updated_at = max(case.updated_at, at)
-        if kind == MessageKind.REPLY and case.first_response_at is None:
-            case.first_response_at = at
+        if kind == MessageKind.REPLY:
+            if case.first_response_at is None:
+                case.first_response_at = at
+            # An agent's line in a chat transcript: an agent answered, the work began.
+            self._work_begins(session, actor, case, "answered")
         if kind == MessageKind.CUSTOMER:
             self._customer_wrote(session, case, message.flags)
         audit.record(session, actor, f"message.{kind.value}", at=self._now(), case_id=case.id,

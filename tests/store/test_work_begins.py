@@ -71,3 +71,25 @@ def test_the_system_still_cannot_solve_or_park(team) -> None:  # type: ignore[no
     number = team.new_case()
     with pytest.raises(TransitionError):
         team.system.set_status(number, "solved")
+
+
+def test_an_agents_line_in_an_ingested_transcript_opens_the_case(team) -> None:  # type: ignore[no-untyped-def]
+    from store.service import MessageInput
+
+    number = team.new_case(channel="Chat")
+    team.system.add_message(number, MessageInput("Hej Karin, jag kollar.", sender="agent",
+                                                 author="Anna"))
+    assert team.as_("anna").get_case(number).status == "open"
+    assert last_status_event(team, number) == ("new", "open", "answered")
+
+
+def test_taking_a_case_one_already_holds_while_it_is_new_opens_it(team) -> None:  # type: ignore[no-untyped-def]
+    # A case assigned while New, as a database from before this rule may hold.
+    import sqlalchemy as sa
+
+    number = team.new_case()
+    team.as_("anna").assign(number, "me")
+    with team.db.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE cases SET status = 'new' WHERE id = :n"),
+                           {"n": number})
+    assert team.as_("anna").assign(number, "me").status == "open"
