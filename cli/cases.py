@@ -11,11 +11,17 @@ import traceback
 from typing import Annotated
 
 import typer
-from typer._click.exceptions import UsageError  # typer carries its own copy of Click
-from typer._click.globals import get_current_context
 
 from cli.context import CliError, ctx_of
-from cli.output import case_json, emit_json, print_case, print_rows, read_text, row_json
+from cli.output import (
+    case_json,
+    emit_json,
+    print_case,
+    print_rows,
+    read_text,
+    reader_may_leave,
+    row_json,
+)
 from store import statuses
 from tui.sanitize import clean_line
 
@@ -25,14 +31,15 @@ DEFAULT_LIMIT = 50  # as store.queries.DEFAULT_LIMIT (not imported: --help stays
 
 def case_number(text: str) -> int:
     """A case number as people write it: `2940` or `#2940`."""
-    digits = str(text).strip().removeprefix("#")
+    digits = text.strip().removeprefix("#")
     if not (digits.isascii() and digits.isdigit()):
-        raise UsageError("case number must be a whole number, e.g. 2940",
-                         get_current_context(silent=True))
+        raise typer.BadParameter("case number must be a whole number, e.g. 2940")
     return int(digits)
 
 
 CaseNumber = Annotated[int, typer.Argument(parser=case_number, metavar="NUMBER")]
+IntoCase = Annotated[int, typer.Option("--into", parser=case_number, metavar="NUMBER",
+                                       help="The case that stays.")]
 
 commands = typer.Typer()
 case_app = typer.Typer(help="One case: show it, answer it, change it.", no_args_is_help=True)
@@ -62,7 +69,8 @@ def cases(
         limit=limit,
     ))
     if as_json:
-        emit_json([row_json(r) for r in rows])
+        with reader_may_leave():
+            emit_json([row_json(r) for r in rows])
     else:
         print_rows(rows, empty="No cases match." if search else "No cases.")
 
@@ -237,7 +245,8 @@ def case_related(ctx: typer.Context, number: CaseNumber,
     """Other cases of the same contact, and linked cases."""
     rows = ctx_of(ctx).service().related(number)
     if as_json:
-        emit_json([row_json(r) for r in rows])
+        with reader_may_leave():
+            emit_json([row_json(r) for r in rows])
     else:
         print_rows(rows)
 
@@ -251,9 +260,7 @@ def case_link(ctx: typer.Context, number: CaseNumber, other: CaseNumber) -> None
 
 @case_app.command("merge")
 def case_merge(ctx: typer.Context, number: CaseNumber,
-               into: Annotated[int, typer.Option("--into", parser=case_number,
-                                                 help="The case that stays.")]
-               ) -> None:
+               into: IntoCase) -> None:
     """Merge case NUMBER into another; its conversation moves, its number stays findable."""
     survivor = ctx_of(ctx).service().merge(number, into)
     typer.echo(f"#{number} is merged into #{survivor}.")

@@ -39,7 +39,7 @@ from mail.settings import (
 )
 from store import leases
 from store.db import Database
-from store.errors import describe_failure
+from store.errors import said_of
 from store.service import (
     AttachmentInput,
     BounceInput,
@@ -303,8 +303,7 @@ class Poller:
             except Exception as exc:  # a dropped line, a busy or full database, a bug
                 # The server's words as they are; anything else in ours: a database
                 # error's own text carries SQL and customers' data.
-                said = str(exc) if isinstance(exc, PollError | IMAPClientError) else \
-                    describe_failure(exc).text
+                said = said_of(exc, PollError, IMAPClientError)
                 log.warning("%s: %s; trying again in %.0f s", self.mailbox.key, said, pause,
                             exc_info=bool(os.environ.get("CASEDESK_DEBUG")))
                 stop.wait(pause)

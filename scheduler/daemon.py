@@ -6,6 +6,7 @@ own process, see [scheduler] in_tui) only takes over what nobody is doing."""
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import os
 import threading
@@ -16,7 +17,7 @@ from datetime import UTC, datetime
 from functools import partial
 from io import TextIOWrapper
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TextIO
 
 from mail.poller import Poller, PollError, PollResult
 from mail.sender import Sender
@@ -24,13 +25,14 @@ from mail.settings import MailboxSettings, MailSettings, SmtpSettings
 from scheduler.jobs import Scheduler, SchedulerBusy
 from scheduler.settings import LifecycleSettings
 from store.db import Database
-from store.errors import describe_failure
+from store.errors import describe_failure, said_of
 from store.private import Modes, open_private_append
 
 log = logging.getLogger("casedesk.daemon")
 TICK_SECONDS = 60
 RETRY_SECONDS = 60  # after a part of the background work failed
 JOIN_SECONDS = 5  # how long a stop waits for the parts, all together
+THREADS = "casedesk "  # how the names of the parts' threads begin
 PRIVATE = Modes.of(share_with_group=False)
 
 
@@ -39,10 +41,12 @@ class Daemon:
                  mailboxes: Sequence[MailboxSettings] = (), mail: MailSettings | None = None,
                  smtp: SmtpSettings | None = None,
                  report: Callable[[str], None] = log.info,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 retry: float = RETRY_SECONDS) -> None:
         self.db = db
         self.report = report
         self.clock = clock
+        self.retry = retry  # seconds before a part that failed starts again
         self.pollers = [Poller(db, box, mail or MailSettings(), clock=clock) for box in mailboxes]
         self.sender = Sender(db, smtp, clock=clock) if smtp is not None else None
         self.scheduler = Scheduler(db, lifecycle)
@@ -55,9 +59,13 @@ class Daemon:
     def run(self, stop: threading.Event) -> None:
         """Until `stop` is set: each part (a poller per mailbox, the sender, the
         scheduler) in a thread of its own. A part that fails is reported and started
-        again after a pause, never taking the others (or a TUI around them) down; when
-        this returns, every part has been told to stop (a tick in progress may finish
-        on its own: its thread is a daemon's, and each batch of it commits alone)."""
+        again after a pause, never taking the others (or a TUI around them) down. When
+        this returns, every part has been told to stop and waited for, JOIN_SECONDS in
+        all; one still busy then (a long tick, say) goes on only while the process does:
+        its thread is a daemon's, so when the process exits (`casedesk daemon` right
+        after this) it dies where it is, its uncommitted batch rolled back (each batch
+        commits alone) and its lease not released but left to expire (a process of this
+        host takes it at once: store.leases)."""
         self.check()
         parts = threading.Event()  # set when this run ends, however it ends
         def fetched(result: PollResult) -> None:
@@ -70,8 +78,11 @@ class Daemon:
             works.append(("send", partial(self.sender.run,
                                           on_result=lambda r: self.report(r.describe()))))
         works.append(("tick", self._tick_every_minute))
-        threads = [threading.Thread(target=self._guarded, args=(name, work, parts),
-                                    name=name, daemon=True) for name, work in works]
+        threads = [threading.Thread(target=_retrying,
+                                    args=(name, partial(work, parts), parts, self.report,
+                                          self.retry),
+                                    name=THREADS + name, daemon=True)
+                   for name, work in works]
         try:
             for thread in threads:
                 thread.start()
@@ -81,19 +92,6 @@ class Daemon:
             deadline = time.monotonic() + JOIN_SECONDS
             for thread in threads:
                 thread.join(timeout=max(deadline - time.monotonic(), 0))
-
-    def _guarded(self, name: str, work: Callable[[threading.Event], None],
-                 stop: threading.Event) -> None:
-        while not stop.is_set():
-            try:
-                work(stop)
-            except Exception as exc:  # a bug or a broken setup: said, tried again later
-                said = exc if isinstance(exc, PollError) else describe_failure(exc).text
-                log.warning("%s stopped: %s", name, said,
-                            exc_info=bool(os.environ.get("CASEDESK_DEBUG")))
-                with contextlib.suppress(Exception):
-                    self.report(f"{name} stopped: {said}; trying again in {RETRY_SECONDS} s")
-                stop.wait(RETRY_SECONDS)
 
     def _tick_every_minute(self, stop: threading.Event) -> None:
         while not stop.is_set():
@@ -133,21 +131,35 @@ def run_within(daemon: Callable[[Callable[[str], None]], Daemon], stop: threadin
                     out.write(f"{stamp} {text}\n".encode())
                     out.flush()
 
-        while not stop.is_set():
-            try:
-                daemon(report).run(stop)
-            except Exception as exc:  # a mailbox set up wrong, a database gone
-                said = exc if isinstance(exc, PollError) else describe_failure(exc).text
-                report(f"background work stopped: {said}; trying again in {retry:.0f} s")
-                stop.wait(retry)
+        _retrying("background work", lambda: daemon(report).run(stop), stop, report, retry)
+
+
+def _retrying(name: str, work: Callable[[], None], stop: threading.Event,
+              report: Callable[[str], None], pause: float) -> None:
+    """`work()` until `stop` is set. A failure (a bug, a mailbox set up wrong, a
+    database gone) is reported, and `work()` started again `pause` seconds later."""
+    while not stop.is_set():
+        try:
+            work()
+        except Exception as exc:
+            said = said_of(exc, PollError)
+            if os.environ.get("CASEDESK_DEBUG"):
+                log.warning("%s stopped: %s", name, said, exc_info=True)
+            with contextlib.suppress(Exception):  # a report that fails stops nothing
+                report(f"{name} stopped: {said}; trying again in {pause:.0f} s")
+            stop.wait(pause)
+
+
+def _parts_alive() -> bool:
+    return any(t.name.startswith(THREADS) for t in threading.enumerate())
 
 
 @contextmanager
 def _logged_to(out: BinaryIO) -> Iterator[None]:
     """The pollers', sender's and scheduler's warnings into `out` meanwhile (a TUI
     owns the terminal: nothing may be written there)."""
-    handler = logging.StreamHandler(TextIOWrapper(out, encoding="utf-8",
-                                                   line_buffering=True))
+    stream = TextIOWrapper(out, encoding="utf-8", line_buffering=True)
+    handler: logging.StreamHandler[TextIO] = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
     parts = logging.getLogger("casedesk")
     parts.addHandler(handler)
@@ -157,11 +169,19 @@ def _logged_to(out: BinaryIO) -> Iterator[None]:
     try:
         yield
     finally:
+        # Waits for a line being written; a record racing the removal lands in memory.
+        handler.setStream(io.StringIO())
+        stream.detach()  # `out` is closed by its owner
         parts.removeHandler(handler)
         parts.setLevel(level)  # (setLevel: the loggers below forget their cached level)
-        parts.propagate = propagate
-        with handler.lock or contextlib.nullcontext():  # not while it writes a line
-            handler.stream.detach()  # `out` is closed by its owner
+        if _parts_alive():
+            # A part that outlived its stop (Daemon.run) would log through the root
+            # logger, or Python's last resort, to stderr: the TUI's terminal. Its
+            # records go nowhere instead, for the rest of the process (which ends
+            # with the TUI anyway).
+            parts.addHandler(logging.NullHandler())
+        else:
+            parts.propagate = propagate
 
 
 __all__ = ["Daemon", "PollError", "run_within"]

@@ -158,6 +158,13 @@ def describe_failure(exc: BaseException) -> Failure:
     return Failure(f"unexpected {type(exc).__name__} ({DEBUG_HINT})", False)
 
 
+def said_of(exc: BaseException, *own: type[BaseException]) -> str:
+    """`exc` on one line for a log or a report: its own text when it is one of `own`
+    (errors whose message is written for the agent, as the poller's), else in
+    `describe_failure`'s words."""
+    return str(exc) if isinstance(exc, own) else describe_failure(exc).text
+
+
 def _database_failure(exc: BaseException) -> Failure:
     import sqlalchemy as sa
 

@@ -164,33 +164,31 @@ class InboundOps(ServiceCore):
             return []
         now, conn = self._now(), session.connection()
         case_ids = sorted({case_id for _, case_id in answers})
-        before = search.documents(session, case_ids)
         names = dict(conn.execute(sa.select(col(Case.id), col(Contact.name)).join(
             Contact, col(Contact.id) == Case.contact_id).where(col(Case.id).in_(case_ids))).all())
-        rows = list(conn.execute(sa.insert(table_of(Message)).returning(
-            table_of(Message).c.id, sort_by_parameter_order=True), [
-            {"case_id": case_id, "kind": MessageKind.CUSTOMER.value,
-             "author": one_line(m.sender_name)[:200] or message_of(m).sender_address
-             or names[case_id], "author_agent_id": None, "text": message_of(m).text,
-             "flags": ",".join(message_of(m).flags), "created_at": now,
-             "origin_case_id": case_id, "mail_message_id": message_of(m).mail_message_id,
-             "sender_address": message_of(m).sender_address}
-            for m, case_id in answers]).scalars())
-        conn.execute(sa.update(table_of(Case)).where(
-            table_of(Case).c.id.in_(case_ids), table_of(Case).c.updated_at < now
-        ).values(updated_at=now))
-        self._keep_mail(session, mailbox, uidvalidity, [m for m, _ in answers],
-                        [c for _, c in answers], rows, now)
-        audit.record_many(session, actor, at=now, events=[
-            ("message.customer", case_id, {"message": row}) for (_, case_id), row
-            in zip(answers, rows, strict=True)])
-        answered = {c.id: c for c in session.scalars(sa.select(Case).where(
-            col(Case.id).in_({case_id for _, case_id in answers})))}
-        for m, case_id in answers:
-            self._customer_wrote(session, answered[case_id], message_of(m).flags)
-        workspace.activity(session, case_ids, None, now)
-        session.flush()
-        search.replace_documents(session, before, search.documents(session, case_ids))
+        with search.reindexing(session, *case_ids):
+            rows = list(conn.execute(sa.insert(table_of(Message)).returning(
+                table_of(Message).c.id, sort_by_parameter_order=True), [
+                {"case_id": case_id, "kind": MessageKind.CUSTOMER.value,
+                 "author": one_line(m.sender_name)[:200] or message_of(m).sender_address
+                 or names[case_id], "author_agent_id": None, "text": message_of(m).text,
+                 "flags": ",".join(message_of(m).flags), "created_at": now,
+                 "origin_case_id": case_id, "mail_message_id": message_of(m).mail_message_id,
+                 "sender_address": message_of(m).sender_address}
+                for m, case_id in answers]).scalars())
+            conn.execute(sa.update(table_of(Case)).where(
+                table_of(Case).c.id.in_(case_ids), table_of(Case).c.updated_at < now
+            ).values(updated_at=now))
+            self._keep_mail(session, mailbox, uidvalidity, [m for m, _ in answers],
+                            [c for _, c in answers], rows, now)
+            audit.record_many(session, actor, at=now, events=[
+                ("message.customer", case_id, {"message": row}) for (_, case_id), row
+                in zip(answers, rows, strict=True)])
+            answered = {c.id: c for c in session.scalars(sa.select(Case).where(
+                col(Case.id).in_({case_id for _, case_id in answers})))}
+            for m, case_id in answers:
+                self._customer_wrote(session, answered[case_id], message_of(m).flags)
+            workspace.activity(session, case_ids, None, now)
         return [Receipt(m.uid, "ingested", case_id) for (m, case_id) in answers]
 
     def _keep_mail(self, session: Session, mailbox: str, uidvalidity: int,

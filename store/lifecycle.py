@@ -94,8 +94,8 @@ def allowed_targets(start: Status, actor: ActorKind) -> list[Status]:
 
 def work_begins(start: Status) -> Status | None:
     """Where a case goes once an agent takes it, it is assigned (by anyone, a triage
-    rule too) or an agent answers it: a case waiting for an agent opens (seed: New
-    means waiting to be assigned, Open that an agent has begun). A consequence of
+    rule too) or an agent answers it: a case waiting for an agent opens (README.md's
+    statuses: New is waiting to be assigned, Open is an agent at work). A consequence of
     that act, not a choice: whoever may do the act moves the case."""
     return S.OPEN if start in AWAITING_AGENT else None
 

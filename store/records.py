@@ -171,18 +171,15 @@ def find_or_add_contact(session: Session, contact: ContactInput, now: datetime) 
     elif phone:
         found = session.scalars(sa.select(Contact).where(col(Contact.phone) == phone)).first()
     if found is not None:
-        fill = {"name": contact.name.strip() if not found.name else "",
-                "phone": phone if not found.phone else ""}
-        if any(fill.values()):
-            # Its cases are found by its name and phone too (store/search.py): their
-            # documents change with it.
-            cases = [i for i in session.scalars(sa.select(col(Case.id)).where(
-                col(Case.contact_id) == found.id)) if i is not None]
-            before = search.documents(session, cases)
-            for field, value in fill.items():
-                if value:
-                    setattr(found, field, value)
-            search.replace_documents(session, before, search.documents(session, cases))
+        new_name = contact.name.strip() if not found.name else ""
+        new_phone = phone if not found.phone else ""
+        if new_name or new_phone:
+            cases = session.scalars(sa.select(col(Case.id)).where(
+                col(Case.contact_id) == found.id)).all()
+            # Its cases are found by its name and phone too (store/search.py).
+            with search.reindexing(session, *cases):
+                found.name = found.name or new_name
+                found.phone = found.phone or new_phone
         return found
     if not (email or phone or contact.name.strip()):
         raise InvalidInput("a contact needs a name, an email address or a phone number")

@@ -3,7 +3,7 @@
 One search document per case — its title, number and contact's name, email and phone
 (and the phone's digits alone), and the text of its messages (not the system events)
 — computed by the view `case_doc`. A contact's name or phone filled in later changes
-the documents of its cases (store/records.py does that through `replace_documents`).
+the documents of its cases (store/records.py, through `reindexing`).
 
 SQLite: the FTS5 table `case_fts` (rowid = case number) with external content
 from `case_doc`, so nothing is stored twice and `rebuild` can always recreate the
@@ -110,46 +110,14 @@ def _put(session: Session, case_id: int, doc: tuple[str, str]) -> None:
 
 @contextmanager
 def reindexing(session: Session, *case_ids: int | None) -> Iterator[None]:
-    """Wrap a change to the titles or conversations of `case_ids`; their search
-    documents are replaced in the same transaction."""
+    """Wrap a change to the titles, conversations or contacts of `case_ids`; their
+    search documents are replaced in the same transaction, set-wise."""
     ids = [i for i in case_ids if i is not None]
     session.flush()
     before = _docs(session, ids)
     yield
     session.flush()
     after = _docs(session, ids)
-    for case_id in ids:
-        old = before.get(case_id)
-        new = after.get(case_id)
-        if old == new:
-            continue
-        if old is not None and _dialect(session) == "sqlite":
-            session.execute(
-                sa.text(
-                    "INSERT INTO case_fts(case_fts, rowid, title, body) "
-                    "VALUES('delete', :id, :title, :body)"
-                ),
-                {"id": case_id, "title": old[0], "body": old[1]},
-            )
-        if new is not None:
-            _put(session, case_id, new)
-
-
-def index_new_case(session: Session, case_id: int) -> None:
-    """Add the document of a case created in this transaction."""
-    session.flush()
-    _put(session, case_id, _docs(session, [case_id])[case_id])
-
-
-def documents(session: Session, case_ids: list[int]) -> dict[int, tuple[str, str]]:
-    """The search documents (title, text) of cases as they are now."""
-    session.flush()
-    return _docs(session, case_ids)
-
-
-def replace_documents(session: Session, before: dict[int, tuple[str, str]],
-                      after: dict[int, tuple[str, str]]) -> None:
-    """Swap the index's documents of cases from `before` to `after`, set-wise."""
     changed = [i for i in after if before.get(i) != after[i]]
     if not changed:
         return
@@ -159,14 +127,24 @@ def replace_documents(session: Session, before: dict[int, tuple[str, str]],
             "ON CONFLICT (case_id) DO UPDATE SET doc = excluded.doc"),
             [{"id": i, "title": after[i][0], "body": after[i][1]} for i in changed])
         return
-    old = [{"id": i, "title": before[i][0], "body": before[i][1]} for i in changed
-           if i in before]
-    if old:
-        session.execute(sa.text("INSERT INTO case_fts(case_fts, rowid, title, body) "
-                                "VALUES('delete', :id, :title, :body)"), old)
+    _forget(session, {i: before[i] for i in changed if i in before})
     session.execute(sa.text("INSERT INTO case_fts(rowid, title, body) VALUES "
                             "(:id, :title, :body)"),
                     [{"id": i, "title": after[i][0], "body": after[i][1]} for i in changed])
+
+
+def _forget(session: Session, docs: dict[int, tuple[str, str]]) -> None:
+    # FTS5 (external content) deletes a row only given the document it indexed.
+    if docs:
+        session.execute(sa.text("INSERT INTO case_fts(case_fts, rowid, title, body) "
+                                "VALUES('delete', :id, :title, :body)"),
+                        [{"id": i, "title": t, "body": b} for i, (t, b) in docs.items()])
+
+
+def index_new_case(session: Session, case_id: int) -> None:
+    """Add the document of a case created in this transaction."""
+    session.flush()
+    _put(session, case_id, _docs(session, [case_id])[case_id])
 
 
 def forget_cases(session: Session, case_ids: list[int]) -> None:
@@ -175,12 +153,7 @@ def forget_cases(session: Session, case_ids: list[int]) -> None:
         session.execute(sa.text("DELETE FROM case_search WHERE case_id IN :ids").bindparams(
             sa.bindparam("ids", expanding=True)), {"ids": case_ids})
         return
-    replace_documents_delete = [{"id": i, "title": t, "body": b}
-                                for i, (t, b) in _docs(session, case_ids).items()]
-    if replace_documents_delete:
-        session.execute(sa.text("INSERT INTO case_fts(case_fts, rowid, title, body) "
-                                "VALUES('delete', :id, :title, :body)"),
-                        replace_documents_delete)
+    _forget(session, _docs(session, case_ids))
 
 
 def index_new_cases(session: Session, case_ids: list[int]) -> None:

@@ -33,7 +33,7 @@ ACTIVE = tuple(s for s in Status if s not in ENDED)
 UNSOLVED = tuple(s for s in ACTIVE if s != S.SOLVED)
 # Past the service-level clocks: no due time is shown or marked.
 SLA_DONE = frozenset({S.SOLVED, *ENDED})
-# Waiting for an agent (seed: "New means waiting to be assigned"): taking the case,
+# Waiting for an agent (New: "waiting to be assigned"): taking the case,
 # its being assigned, or an agent's reply or note makes it Open (README.md's table).
 AWAITING_AGENT = frozenset({S.NEW, S.ESCALATED})
 # A customer's message reopens a case in these (on an ended one it starts a new case).

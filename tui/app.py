@@ -123,6 +123,11 @@ class CasedeskApp(App[None]):
         """The list on screen (under any modal)."""
         return cast(CaseListScreen, self.screen_stack[0])
 
+    @property
+    def closing(self) -> bool:
+        """The screens went: a worker's answer arriving now has nothing to show on."""
+        return not self.screen_stack
+
     def base_filter(self, workspace: str | None = None) -> CaseFilter:
         """A view's filters before the agent chooses any (read-all: ended cases too)."""
         return CaseFilter(limit=WINDOW, workspace=workspace, include_ended=self.read_only)
@@ -164,6 +169,8 @@ class CasedeskApp(App[None]):
 
     @on(MessageSent)
     def sent(self, message: MessageSent) -> None:
+        if self.closing:
+            return
         self.lists.side.sent(message)
         self.lists.message_sent()
 
@@ -265,8 +272,8 @@ class CasedeskApp(App[None]):
 
     @on(StoreChanged)
     def follow_changes(self, message: StoreChanged) -> None:
-        if not self.screen_stack:
-            return  # the app is closing: a poll answered after its screens went
+        if self.closing:
+            return
         if self.last_change is not None and message.change != self.last_change:
             self.lists.store_changed()
             if isinstance(self.screen, AgentsModal | ChannelsModal):

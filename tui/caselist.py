@@ -22,8 +22,8 @@ WINDOW = 200  # items per request: a few screens, well under a millisecond's wor
 # Farther than this from every loaded item (a dragged scrollbar), a case list seeks
 # with one OFFSET query rather than walk the windows in between.
 SEEK = 5 * WINDOW
-# Rows kept on either side of the screen (and of the window just placed); farther ones
-# are dropped. A list holds at most a screen, twice this and a window.
+# Rows kept on either side of the screen, the cursor and the window just placed;
+# farther ones are dropped. A list holds about a screen, twice this and a window.
 KEEP = 2 * WINDOW
 
 Span = tuple[int, int]  # first and last index (inclusive) of what must stay near

@@ -26,6 +26,32 @@ class Keep:
     opened: frozenset[object] | None = None
     offset: int = 0
 
+    @classmethod
+    def at(cls, window: CaseWindow | GroupedWindow, cursor: int) -> Keep:
+        """Where the cursor is in `window`, to find again in a reloaded list."""
+        item = window.get(cursor)
+        opened = None
+        offset = 0
+        if isinstance(window, GroupedWindow):
+            opened = frozenset(window.groups.get(i).key for i in window.opened)
+        elif item is None and (near := window.nearest(cursor)) is not None:
+            # Paging faster than the rows load: found again by the case nearest it
+            # (else a reload meanwhile would put the agent back at the top).
+            item, offset = window.get(near), cursor - near
+        return cls(item if isinstance(item, CaseRow) else None, window.group_at(cursor),
+                   opened, offset)
+
+    def moved_from(self, earlier: Keep) -> bool:
+        """The cursor is somewhere else than `earlier` (unknown on a row still loading:
+        nothing to find it by)."""
+        if self.row is None and self.group is None:
+            return False
+        return self._place() != earlier._place()
+
+    def _place(self) -> tuple[object, object, int]:
+        return (self.row.number if self.row else None,
+                self.group.key if self.group else None, self.offset)
+
 
 def fill(service: CaseService, window: CaseWindow, filters: CaseFilter, keep: CaseRow | None,
          limit: int = WINDOW, *, offset: int = 0) -> int:

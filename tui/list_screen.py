@@ -16,44 +16,29 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static, TextArea
 from textual.worker import Worker
 
-from store.errors import Forbidden, InvalidInput, NotFound
 from store.queries import CaseFilter, Grouping
-from store.service import MessageInput
-from store.views import CaseRow, CaseView
-from store.workspace import WorkspacePrefs
+from store.views import CaseView
 from tui import list_loading
 from tui.case_side import CaseSide
-from tui.caselist import CaseWindow, GroupedWindow, Request
+from tui.caselist import CaseWindow, Request
+from tui.list_dialogs import ListDialogs
 from tui.list_loading import Keep
 from tui.messages import (
-    CaseCreated,
-    ColumnsRead,
-    ContactsFound,
     Counted,
-    CreateReady,
     Edited,
-    FilterReady,
     ListLoaded,
     MarkedRead,
-    Notice,
     RowsLoaded,
     Seen,
     WorkspaceCounted,
-    WorkspacePrefsRead,
 )
 from tui.sanitize import clean_line
 from tui.screens import (
     CANCELLED,
     ChoiceModal,
-    ColumnModal,
-    CreateCaseModal,
-    FilterModal,
-    NewCase,
-    WorkspaceSettingsModal,
     describe,
 )
 from tui.widgets.case_table import CaseTable
@@ -61,13 +46,13 @@ from tui.widgets.composer import Composer, Draft
 from tui.words import groupings, sorts, tr, translate_bindings
 
 if TYPE_CHECKING:  # for the types only: tui.app imports this module
-    from tui.app import CasedeskApp
+    pass
 
 # What changes data: not offered in read-all mode (and refused by the store).
 _CHANGING = {"compose", "choose", "assign_me", "toggle", "create_case", "workspace_settings"}
 
 
-class CaseListScreen(Screen[None]):
+class CaseListScreen(ListDialogs):
     """One list (`view`: "overview", "workspace" or "follow") with the case beside it."""
 
     BINDINGS = [
@@ -124,18 +109,6 @@ class CaseListScreen(Screen[None]):
             yield CaseTable(id="cases")
             yield CaseSide(id="case-side")
         yield Footer()
-
-    @property
-    def desk(self) -> CasedeskApp:
-        return cast("CasedeskApp", self.app)
-
-    @property
-    def table(self) -> CaseTable:
-        return self.query_one(CaseTable)
-
-    @property
-    def side(self) -> CaseSide:
-        return self.query_one(CaseSide)
 
     @property
     def shown(self) -> CaseView | None:
@@ -249,18 +222,7 @@ class CaseListScreen(Screen[None]):
 
     def keep_point(self) -> Keep:
         """Where the cursor is, to find again in a reloaded list."""
-        window, cursor = self.table.window, self.table.cursor
-        item = window.get(cursor)
-        opened = None
-        offset = 0
-        if isinstance(window, GroupedWindow):
-            opened = frozenset(window.groups.get(i).key for i in window.opened)
-        elif item is None and (near := window.nearest(cursor)) is not None:
-            # Paging faster than the rows load: found again by the case nearest it
-            # (else a reload meanwhile would put the agent back at the top).
-            item, offset = window.get(near), cursor - near
-        return Keep(item if isinstance(item, CaseRow) else None,
-                    window.group_at(cursor), opened, offset)
+        return Keep.at(self.table.window, self.table.cursor)
 
     @work(thread=True, exclusive=True, group="list", exit_on_error=False)
     def load_list(self, generation: int, filters: CaseFilter, grouping: Grouping | None,
@@ -293,24 +255,13 @@ class CaseListScreen(Screen[None]):
     def show_list(self, message: ListLoaded) -> None:
         if message.generation != self.generation:
             return  # a newer list is on its way
-        if message.keep is not None and self._moved_since(message.keep):
+        if message.keep is not None and self.keep_point().moved_from(message.keep):
             # The agent moved on while it reloaded (another process's change): find
             # where they are now rather than put them back where they were.
             self.reload(keep=self.keep_point())
             return
         self.table.show_window(message.window, message.cursor,
                                steady=message.keep is not None)
-
-    def _moved_since(self, keep: Keep) -> bool:
-        now = self.keep_point()
-        if now.row is None and now.group is None:
-            return False  # on a row still loading: nothing to find it by
-
-        def place(k: Keep) -> tuple[object, object, int]:
-            return (k.row.number if k.row else None, k.group.key if k.group else None,
-                    k.offset)
-
-        return place(now) != place(keep)
 
     @on(Counted)
     def counted(self, message: Counted) -> None:
@@ -464,136 +415,6 @@ class CaseListScreen(Screen[None]):
             ascending = sort in ("title", "channel", "assignee", "contact", "sla")
         self.filters = replace(self.filters, sort=str(sort), ascending=ascending)
         self.reload()
-
-    # -- columns ---------------------------------------------------------------------------
-
-    @work(thread=True, group="columns", exit_on_error=False)
-    def load_columns(self) -> None:
-        saved = self.desk.service.preference("columns")
-        if saved:
-            self.post_message(ColumnsRead(tuple(saved.split(","))))
-
-    @on(ColumnsRead)
-    def columns_read(self, message: ColumnsRead) -> None:
-        self.table.show_columns(message.columns)
-
-    def action_columns(self) -> None:
-        self.app.push_screen(ColumnModal(self.table.columns), self.save_columns)
-
-    def save_columns(self, columns: tuple[str, ...] | None) -> None:
-        if columns is not None:
-            self.table.show_columns(columns)
-            self.store_columns(columns)
-
-    @work(thread=True, group="columns", exit_on_error=False)
-    def store_columns(self, columns: tuple[str, ...]) -> None:
-        if not self.desk.read_only:  # (read-all: for this session only)
-            self.desk.service.set_preference("columns", ",".join(columns))
-
-    # -- filters -------------------------------------------------------------------------
-
-    def action_filter(self) -> None:
-        self.read_filter_choices(self.filters)
-
-    @work(thread=True, exclusive=True, group="filter", exit_on_error=False)
-    def read_filter_choices(self, current: CaseFilter) -> None:
-        service = self.desk.service
-        channels = [c.name for c in service.list_channels()]
-        logins = [a.login for a in service.list_agents() if a.is_active]
-        self.post_message(FilterReady(current, channels, logins))
-
-    @on(FilterReady)
-    def open_filter(self, message: FilterReady) -> None:
-        self.app.push_screen(FilterModal(message.current, message.channels, message.logins),
-                             self.apply_filter)
-
-    def apply_filter(self, chosen: CaseFilter | None) -> None:
-        if chosen is not None and chosen != self.filters:
-            self.filters = chosen
-            self.reload()
-
-    def action_clear_filters(self) -> None:
-        self.query_one("#search", Input).value = ""
-        self.query_one("#search", Input).remove_class("-shown")
-        # Filters only: how the list is grouped and sorted stays, and whose workspace.
-        self.filters = replace(self.desk.base_filter(self.filters.workspace),
-                               sort=self.filters.sort, ascending=self.filters.ascending)
-        self.reload()
-
-    # -- a new case --------------------------------------------------------------------
-
-    def action_create_case(self) -> None:
-        self.read_creatable()
-
-    @work(thread=True, exclusive=True, group="create", exit_on_error=False)
-    def read_creatable(self) -> None:
-        self.post_message(CreateReady(self.desk.service.creatable_channels()))
-
-    @on(CreateReady)
-    def open_create_case(self, message: CreateReady) -> None:
-        if not message.channels:
-            self.notify(tr("Du är inte med i någon kanal att skapa ärenden i."), markup=False)
-            return
-        self.app.push_screen(CreateCaseModal(message.channels, self.find_contacts,
-                                             message.refused), self.create_case)
-
-    @work(thread=True, exclusive=True, group="contacts", exit_on_error=False)
-    def find_contacts(self, text: str) -> None:
-        self.post_message(ContactsFound(text, self.desk.service.find_contacts(text)))
-
-    @on(ContactsFound)
-    def contacts_found(self, message: ContactsFound) -> None:
-        modal = self.app.screen
-        if isinstance(modal, CreateCaseModal):
-            modal.show_matches(message.text, message.contacts)
-
-    def create_case(self, new: NewCase | None) -> None:
-        if new is not None:
-            self.store_new_case(new)
-
-    @work(thread=True, group="create", exit_on_error=False)
-    def store_new_case(self, new: NewCase) -> None:
-        service = self.desk.service
-        theirs = [MessageInput(new.text)] if new.text and not new.ours else []
-        try:
-            number = service.create_case(
-                channel=new.channel, contact=new.contact, title=new.title, messages=theirs,
-                first_reply=new.text if new.text and new.ours else None)
-        except (InvalidInput, Forbidden, NotFound) as refused:
-            # Said why, and the form back as it was: nothing written is lost.
-            self.post_message(Notice(clean_line(str(refused)), "error", 10))
-            self.post_message(CreateReady(service.creatable_channels(), new))
-            return
-        self.post_message(CaseCreated(number))
-
-    @on(CaseCreated)
-    def case_created(self, message: CaseCreated) -> None:
-        self.notify(tr("Ärende #{number} skapat.").format(number=message.number), markup=False)
-        self.reload()
-        self.side.load_case(message.number)
-
-    # -- the workspace's settings ----------------------------------------------------------
-
-    def action_workspace_settings(self) -> None:
-        self.read_workspace_settings()
-
-    @work(thread=True, exclusive=True, group="workspace", exit_on_error=False)
-    def read_workspace_settings(self) -> None:
-        self.post_message(WorkspacePrefsRead(self.desk.service.workspace_prefs()))
-
-    @on(WorkspacePrefsRead)
-    def open_workspace_settings(self, message: WorkspacePrefsRead) -> None:
-        self.app.push_screen(WorkspaceSettingsModal(message.prefs),
-                             self.save_workspace_settings)
-
-    def save_workspace_settings(self, chosen: WorkspacePrefs | None) -> None:
-        if chosen is not None:
-            self.store_workspace_settings(chosen)
-
-    @work(thread=True, exclusive=True, group="workspace", exit_on_error=False)
-    def store_workspace_settings(self, chosen: WorkspacePrefs) -> None:
-        self.desk.service.set_workspace_prefs(chosen)
-        self.post_message(Notice(tr("Arbetsytans inställningar sparade.")))
 
 
 # The list's actions on a letter (or / and ?): a text being written takes those keys.

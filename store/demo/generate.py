@@ -31,6 +31,7 @@ from store.demo.data import (
     UNPARK_NOTES,
     Topic,
 )
+from store.lifecycle import work_begins
 from store.statuses import Status
 
 if TYPE_CHECKING:
@@ -268,14 +269,21 @@ class Builder:
             t = add(t + 30 + int(r() * 150), _CUSTOMER, _BY_CUSTOMER, pick(say.ai_answer))
             t = add(t + 10 + int(r() * 30), _AI, _BY_AI, say.ai_handover)
         status = "escalated" if escalated else "new"
+
+        def assign(t: int, by: int, start: str) -> str:
+            """The agent's assignment, and the move the lifecycle makes with it."""
+            add(t, _EVENT, by, _assigned(self.logins[agent]), assign=agent)
+            target = work_begins(Status(start))
+            if target is None:
+                return start
+            add(t, _EVENT, by, _moved(start, target.value, "assigned"), status=target.value)
+            return target.value
         lines = len(plan)  # the conversation's lines (not events): at most 8
 
         # Routing rules assign a share of the cases as they arrive.
         routed = not escalated and r() < 0.2
-        if routed:  # assigned: open (store/lifecycle.py, work_begins)
-            add(t + 1, _EVENT, _BY_SYSTEM, _assigned(self.logins[agent]), assign=agent)
-            add(t + 1, _EVENT, _BY_SYSTEM, _moved(status, "open", "assigned"), status="open")
-            status = "open"
+        if routed:
+            status = assign(t + 1, _BY_SYSTEM, status)
 
         # When someone picks it up.
         if escalated:  # the AI has done what it can; a human takes over when free
@@ -301,9 +309,8 @@ class Builder:
             by = agent
             if r() < 0.15:
                 by = self.supervisors[int(r() * len(self.supervisors))]
-            t = add(t, _EVENT, by, _assigned(self.logins[agent]), assign=agent)
-            add(t, _EVENT, by, _moved(status, "open", "assigned"), status="open")
-            status = "open"
+            t = max(t, last_t)
+            status = assign(t, by, status)
             if by != agent:
                 t = clock.at_work(t + 120 + int(r() * 1800), rnd)
 

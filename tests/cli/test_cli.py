@@ -328,7 +328,9 @@ def test_ingest_takes_good_lines_and_reports_bad_ones(cli) -> None:
     assert ai_case["messages"][0]["kind"] == "ai"
     assert ai_case["messages"][0]["created_at"] == "2026-03-01T09:00:00+00:00"
     chat = json.loads(cli("case", "show", "1", "--json").out)
-    assert [m["kind"] for m in chat["messages"]] == ["customer", "reply", "customer"]
+    # The agent's line of the transcript: the work began (new → open).
+    assert [m["kind"] for m in chat["messages"]] == ["customer", "reply", "event", "customer"]
+    assert chat["status"] == "open"
 
 
 @pytest.mark.usefixtures("team_db")
@@ -640,14 +642,16 @@ def test_a_closed_pipe_ends_the_listing_quietly(tmp_path: Path) -> None:
     built = subprocess.run([sys.executable, "-m", "cli", "demo", "--db", str(db), "--cases",
                             "1500", "--no-tui"], capture_output=True, text=True, timeout=300)
     assert built.returncode == 0, built.stderr
-    # `casedesk cases | head -1`: the reader goes after a line, far more is on its way.
-    listing = subprocess.Popen([sys.executable, "-m", "cli", "--db", str(db), "cases",
-                                "--limit", "1500"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert listing.stdout is not None
-    assert listing.stderr is not None
-    assert listing.stdout.readline().startswith(b"#")
-    listing.stdout.close()
-    err = listing.stderr.read()
-    assert listing.wait(timeout=60) == 0
-    assert err == b""
+    # `casedesk cases | head -1`: the reader goes after a line, far more (> a pipe's
+    # 64 KiB) is on its way.
+    for listing_json in ([], ["--json"]):
+        listing = subprocess.Popen([sys.executable, "-m", "cli", "--db", str(db), "cases",
+                                    "--limit", "1500", *listing_json],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert listing.stdout is not None
+        assert listing.stderr is not None
+        assert listing.stdout.readline().startswith(b"[" if listing_json else b"#")
+        listing.stdout.close()
+        err = listing.stderr.read()
+        assert listing.wait(timeout=60) == 0, err
+        assert err == b""

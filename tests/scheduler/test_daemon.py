@@ -3,6 +3,7 @@ database — the TUI only while no daemon holds the lease, never on its event lo
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.daemon import Daemon
+from scheduler.daemon import THREADS, Daemon
 from scheduler.settings import LifecycleSettings
 from store import leases
 from tui.app import CasedeskApp
@@ -26,6 +27,14 @@ def wait_until(condition, what: str, seconds: float = 20) -> None:  # type: igno
     while not condition():
         assert time.monotonic() < deadline, f"gave up waiting for {what}"
         time.sleep(0.05)
+
+
+async def settled(condition, what: str, seconds: float = 20) -> None:  # type: ignore[no-untyped-def]
+    """`wait_until` for a test on an event loop: it waits without blocking the loop."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        await asyncio.sleep(0.05)
 
 
 def daemons_on(path: Path) -> list[int]:
@@ -67,29 +76,25 @@ async def test_a_tui_runs_the_background_work_in_a_thread_until_it_quits(
     app = CasedeskApp(lambda: team.as_("boss"), poll_seconds=0, background=work)
     before = set(children_of(os.getpid()))  # (the suite's own servers, say)
     async with app.run_test() as pilot:
-        wait_until(lambda: team.as_("boss").get_case(number).status == "closed",
-                   "the background tick")
+        await settled(lambda: team.as_("boss").get_case(number).status == "closed",
+                      "the background tick")
         # In this process: no second Python process (it would cost the TUI's memory
         # again).
         assert daemons_on(team.db.path) == []
         assert set(children_of(os.getpid())) <= before
-        assert {"tick"} <= parts_running()
+        assert {"casedesk tick"} <= parts_running()
         await pilot.press("q")
     wait_until(lambda: not parts_running(), "the background work to stop with the TUI")
-    assert not logging.getLogger("casedesk").handlers  # its log let go of
+    # Its log let go of (by the TUI's worker thread, maybe a moment after the parts).
+    wait_until(lambda: not logging.getLogger("casedesk").handlers, "the log to be let go of")
     assert "closed: 1" in (tmp_path / "data" / "casedesk" / "background.log").read_text()
 
 
 def parts_running() -> set[str]:
-    return {t.name for t in threading.enumerate()
-            if t.name == "tick" or t.name == "send" or t.name.startswith("poll ")}
+    return {t.name for t in threading.enumerate() if t.name.startswith(THREADS)}
 
 
-def test_a_part_that_fails_is_reported_and_started_again_alone(
-        team, monkeypatch: pytest.MonkeyPatch) -> None:
-    from scheduler import daemon as daemon_module
-
-    monkeypatch.setattr(daemon_module, "RETRY_SECONDS", 0)
+def test_a_part_that_fails_is_reported_and_started_again_alone(team) -> None:
     said: list[str] = []
     stop = threading.Event()
     runs: list[int] = []
@@ -103,7 +108,7 @@ def test_a_part_that_fails_is_reported_and_started_again_alone(
             parts.wait()
 
     work = Daemon(team.db, lifecycle=LifecycleSettings(timezone="Europe/Stockholm"),
-                  report=said.append)
+                  report=said.append, retry=0)
     work.sender = FlakySender()  # type: ignore[assignment]
     runner = threading.Thread(target=work.run, args=(stop,))
     runner.start()
@@ -115,8 +120,6 @@ def test_a_part_that_fails_is_reported_and_started_again_alone(
 
 
 def test_background_work_that_fails_is_written_down_and_started_again(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import threading
-
     from scheduler.daemon import run_within
 
     stop = threading.Event()
@@ -139,6 +142,35 @@ def test_background_work_that_fails_is_written_down_and_started_again(tmp_path) 
     said = log.read_text()
     assert "background work stopped: cannot use a file; trying again" in said
     assert said.rstrip().endswith("ticked")
+
+
+def test_a_part_that_outlives_the_background_work_logs_nowhere(  # type: ignore[no-untyped-def]
+        tmp_path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not to the root logger (a TUI's terminal), nor to the log its owner closed."""
+    from scheduler.daemon import run_within
+
+    parts = logging.getLogger("casedesk")
+    monkeypatch.setattr(parts, "handlers", list(parts.handlers))  # as it was, afterwards
+    monkeypatch.setattr(parts, "propagate", parts.propagate)
+    later = threading.Event()
+
+    def lingering() -> None:
+        later.wait(20)
+        logging.getLogger("casedesk.poll").warning("late news")
+
+    part = threading.Thread(target=lingering, name=THREADS + "poll x", daemon=True)
+
+    class Started:
+        def run(self, stop_: threading.Event) -> None:
+            part.start()
+            stop_.set()  # and the part goes on past it
+
+    log = tmp_path / "background.log"
+    run_within(lambda report: Started(), threading.Event(), log=log)  # type: ignore[arg-type,return-value]
+    later.set()
+    part.join(timeout=20)
+    assert "late news" not in caplog.text
+    assert "late news" not in log.read_text()
 
 
 def test_nobody_else_runs_the_jobs_while_the_daemon_holds_them(team) -> None:
@@ -242,7 +274,6 @@ def test_the_background_log_and_its_folder_are_private_whatever_the_umask(  # ty
     """The TUI's background work: the data folder it makes and the log
     it writes are the owner's (or the group's), never the umask's 0777/0666."""
     import stat
-    import threading
 
     from cli.context import Context
     from cli.overview import background_work
@@ -265,7 +296,6 @@ def test_the_background_log_and_its_folder_are_private_whatever_the_umask(  # ty
 
 def test_an_existing_background_log_loses_what_others_could_read(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import stat
-    import threading
 
     from scheduler.daemon import run_within
 

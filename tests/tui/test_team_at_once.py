@@ -244,7 +244,7 @@ def another_writer(demo: Path) -> Iterator[None]:
 
     holder = threading.Thread(target=Database(demo).write, args=(hold,))
     holder.start()
-    held.wait(10)
+    assert held.wait(10), "the other writer never held the database"
     try:
         yield
     finally:
@@ -289,6 +289,7 @@ async def test_a_reply_on_its_way_while_the_agent_switches_lists_is_not_left_to_
         with another_writer(demo):
             await pilot.press("ctrl+s")
             await pilot.pause()
+            assert number in app.sending  # still waiting for the database
             await pilot.press("escape", "2")  # to the workspace, the case and its draft along
             await pilot.pause()
             assert app.lists is not overview

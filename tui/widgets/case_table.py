@@ -162,7 +162,8 @@ class CaseTable(ScrollView, can_focus=True):
     def near(self) -> tuple[Span, Span]:
         """The lines the agent is at: those on screen, and the cursor's."""
         top = int(self.scroll_offset.y)
-        return (top, top + self.scrollable_content_region.height), (self.cursor, self.cursor)
+        last = top + self.scrollable_content_region.height - 1
+        return (top, last), (self.cursor, self.cursor)
 
     @property
     def current(self) -> CaseRow | None:
