@@ -324,6 +324,12 @@ def count(session: Session, f: Resolved) -> int:
     return (total or 0) - len(_merged(session, conditions(f, merged=True), _ID))
 
 
+def holds(session: Session, f: Resolved, number: int) -> bool:
+    """Whether case `number` is one the filter selects (one row, by its key)."""
+    return session.scalar(sa.select(col(Case.id)).where(
+        col(Case.id) == number, *conditions(f))) is not None
+
+
 def _merged(session: Session, where: list[Term], column: sa.ColumnElement[Any]) -> list[Any]:
     """`column` of the merged cases among `where`: few, found by their partial index,
     and subtracted from counts rather than filtered out of every row counted."""

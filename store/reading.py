@@ -101,6 +101,15 @@ class ReadingOps(ServiceCore):
 
         return self._read(work)
 
+    def in_list(self, filters: CaseFilter, number: int) -> bool:
+        """Whether case `number` is in the list `filters` makes (a case open beside a
+        list that it has left: filtered out, merged, ended by someone)."""
+
+        def work(session: Session, actor: Actor) -> bool:
+            return queries.holds(session, self._resolve(session, actor, filters), number)
+
+        return self._read(work)
+
     def group_counts(
         self, filters: CaseFilter | None, by: Grouping, *, limit: int | None = None,
         after: str | int | None = None, before: str | int | None = None,

@@ -1,5 +1,5 @@
 """The case beside the list: who else is in it, its details and conversation, and the
-composer; opening, answering and changing the case on show.
+composer; opening and answering it (changing it: tui/case_actions.py).
 
 Store calls run in thread workers that end by posting a message (tui/messages.py); the
 handlers here show the result. The messages bubble on to the list's screen, which
@@ -9,64 +9,44 @@ reloads the list after a change.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
-from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Vertical
 from textual.widgets import Static, TextArea
 from textual.worker import Worker
 
 from store.db import Busy
 from store.errors import Forbidden, NotFound
-from store.service import CaseService
 from store.views import CaseView, PresenceView
+from tui.case_actions import CaseActions
 from tui.messages import (
     CaseLoaded,
-    Choices,
-    Edited,
     MarkedRead,
     MessageSent,
     PresenceSeen,
     SendEnded,
 )
 from tui.sanitize import clean_line
-from tui.screens import CANCELLED, ChoiceModal, ConfirmModal
 from tui.widgets.case_detail import CaseDetail
 from tui.widgets.composer import Composer, Draft
-from tui.words import N_, priorities, statuses, tr
-
-if TYPE_CHECKING:  # for the types only: tui.app imports this module
-    from tui.app import CasedeskApp
-
-TITLES = {"quick": N_("Snabbsvar"), "earlier": N_("Tidigare svar i ärendet"),
-          "mention": N_("Nämn en kollega"),
-          "status": N_("Ny status"), "assignee": N_("Tilldela till"),
-          "priority": N_("Prioritet"), "channel": N_("Flytta till kanal"),
-          "related": N_("Relaterade ärenden (samma kund) — välj ett att slå ihop med")}
+from tui.words import tr
 
 
-class CaseSide(Vertical):
+class CaseSide(CaseActions):
     """The case opened from the list (Enter), with the composer under it."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.shown: CaseView | None = None
+        # `r`/`n` pressed on a case not yet on show: (case, a note?) once it is.
+        self.write_in: tuple[int, bool] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="presence")
+        yield Static(id="outside")
         yield CaseDetail(id="detail")
         yield Composer(id="composer")
-
-    @property
-    def desk(self) -> CasedeskApp:
-        return cast("CasedeskApp", self.app)
-
-    @property
-    def composer(self) -> Composer:
-        return self.query_one(Composer)
 
     @on(Worker.StateChanged)
     def worker_changed(self, event: Worker.StateChanged) -> None:
@@ -94,14 +74,30 @@ class CaseSide(Vertical):
             composer.load(drafts.pop(message.view.number, None))
         else:
             composer.offer_statuses(message.answer_statuses)
-        if self.shown is None or self.shown.number != message.view.number:
+        another = self.shown is None or self.shown.number != message.view.number
+        if another:
             self.show_presence(message.view.number, [])
         self.shown = message.view
+        if another:
+            self.show_in_list(message.view.number, True)  # opened from the list
         self.add_class("-open")
         self.query_one(CaseDetail).show(message.view)
         if not self.desk.read_only:
             composer.add_class("-open")
         self.tell_presence()
+        if self.write_in is not None and self.write_in[0] == message.view.number:
+            self.start_writing(*self.write_in)
+
+    def show_in_list(self, number: int, present: bool) -> None:
+        """Say so when the case on show is not in the list beside it (never show a
+        case as if it were)."""
+        if self.shown is None or self.shown.number != number:
+            return
+        bar = self.query_one("#outside", Static)
+        bar.update(Text(tr("#{number} finns inte i listan: filtren eller sökningen visar "
+                           "det inte, eller det har ändrats sedan du öppnade det.").format(
+                               number=number)))
+        bar.set_class(not present, "-shown")
 
     def hand_over(self) -> tuple[CaseView | None, Draft | None, tuple[str, ...]]:
         """The case on show, its draft and its statuses, for the list switched to."""
@@ -127,31 +123,15 @@ class CaseSide(Vertical):
 
     # -- answering -------------------------------------------------------------------
 
-    def start_writing(self, note: bool) -> None:
-        if self.shown is None:
-            self.notify(tr("Öppna ett ärende först (Enter)."), markup=False)
+    def start_writing(self, number: int, note: bool) -> None:
+        """Write in case `number`: opened first if another one is on show."""
+        if self.shown is None or self.shown.number != number:
+            self.write_in = (number, note)
+            self.load_case(number)
             return
+        self.write_in = None
         self.composer.start(note=note)
         self.call_after_refresh(self.tell_presence)  # once the composer has the focus
-
-    @on(Composer.TextWanted)
-    def offer_texts(self, message: Composer.TextWanted) -> None:
-        if self.shown is not None:
-            self.gather_texts(message.kind, self.shown.number)
-
-    @work(thread=True, exclusive=True, group="choices", exit_on_error=False)
-    def gather_texts(self, kind: str, number: int) -> None:
-        service = self.desk.service
-        if kind == "quick":
-            texts = service.quick_replies(number)
-        elif kind == "mention":  # the colleagues who may read the case
-            texts = [(f"{a.login} — {a.name}", a.login + " ")
-                     for a in service.colleagues_for(number)]
-        else:  # earlier replies (the store says which), the newest first
-            texts = [(f"{m.created_at.astimezone():%Y-%m-%d %H:%M} {m.author}: "
-                      f"{m.text[:60]}", m.text)
-                     for m in service.earlier_replies(number)]
-        self.post_message(Choices(kind, number, list(texts)))
 
     @on(Composer.Sent)
     def send(self, message: Composer.Sent) -> None:
@@ -241,128 +221,3 @@ class CaseSide(Vertical):
                  for p in people]
         bar.update(Text(clean_line("  ·  ".join(lines))))
         bar.set_class(bool(people), "-shown")
-
-    # -- changing the case on show --------------------------------------------------------
-
-    def case_on_show(self) -> CaseView | None:
-        """The case on show, or said that none is."""
-        if self.shown is None:
-            self.notify(tr("Öppna ett ärende först (Enter)."), markup=False)
-        return self.shown
-
-    @work(thread=True, group="edit", exit_on_error=False)
-    def edit(self, number: int, what: str, change: Callable[[CaseService], object]) -> None:
-        change(self.desk.service)
-        self.post_message(Edited(number, what))
-
-    @on(Edited)
-    def edited(self, message: Edited) -> None:
-        self.notify(f"#{message.number}: {clean_line(message.what)}", markup=False)
-        if self.shown is not None and self.shown.number == message.number:
-            self.load_case(message.number)  # (a row changed from the list stays closed)
-
-    def assign_me(self) -> None:
-        view = self.case_on_show()
-        if view is not None:
-            self.edit(view.number, tr("tilldelat dig"),
-                      lambda s: s.assign(view.number, "me", expected_version=view.version))
-
-    def toggle_watch(self) -> None:
-        view = self.case_on_show()
-        if view is not None:
-            on = self.desk.service.login not in view.watchers
-            self.edit(view.number, tr("bevakas") if on else tr("bevakas inte längre"),
-                      lambda s: s.set_watch(view.number, watching=on))
-
-    @work(thread=True, group="edit", exit_on_error=False)
-    def workspace_toggle(self, number: int) -> None:
-        service = self.desk.service
-        present = not service.in_workspace(number)
-        service.set_in_workspace(number, present=present)
-        self.post_message(Edited(number, tr("lagt i din arbetsyta") if present
-                                 else tr("borttaget ur din arbetsyta")))
-
-    def choose(self, kind: str) -> None:
-        view = self.case_on_show()
-        if view is not None:
-            self.gather_choices(kind, view.number)
-
-    @work(thread=True, exclusive=True, group="choices", exit_on_error=False)
-    def gather_choices(self, kind: str, number: int) -> None:
-        service = self.desk.service
-        choices: list[tuple[str, object]]
-        if kind == "status":
-            names = statuses()
-            choices = [(names[s], s) for s in service.allowed_statuses(number)]
-        elif kind == "assignee":
-            joins = tr("  (blir medlem i kanalen)")
-            choices = [(tr("Ingen (ta bort tilldelningen)"), None)] + [
-                (f"{a.login} — {a.name}{joins if joining else ''}", a.login)
-                for a, joining in service.assignable_for(number)]
-        elif kind == "priority":
-            choices = [(name, key) for key, name in priorities().items()]
-        elif kind == "channel":
-            choices = [(f"{c.name} ({c.kind})", c.name) for c in service.list_channels()]
-        else:
-            names = statuses()
-            choices = [(f"#{r.number} {names.get(r.status, r.status)} — {r.title}", r.number)
-                       for r in service.related(number)]
-        self.post_message(Choices(kind, number, choices))
-
-    @on(Choices)
-    def offer(self, message: Choices) -> None:
-        view = self.shown
-        if view is None or view.number != message.number or self.screen is not self.app.screen:
-            return  # another case, or another list on screen by now
-        if not message.choices:
-            self.notify(tr("Inget att välja här."), markup=False)
-            return
-        # The case's number in the title: keys typed while the choices were gathered
-        # may have opened another case by the time this shows.
-        title = f"#{view.number} · {tr(TITLES[message.kind])}"
-        self.app.push_screen(ChoiceModal(title, message.choices),
-                             lambda value: self.chosen(message.kind, view, value))
-
-    def chosen(self, kind: str, view: CaseView, value: object) -> None:
-        if value is CANCELLED:
-            return
-        shown = self.shown
-        if shown is None or shown.number != view.number:
-            # Another case was opened meanwhile: never change one the agent left.
-            self.notify(tr("Inget ändrat: du har öppnat ett annat ärende sedan dess."),
-                        severity="warning", markup=False)
-            return
-        if kind in ("quick", "earlier", "mention"):
-            self.composer.insert(str(value))
-            return
-        # The version on show now: the agent's own edit made while the choices were
-        # open (a quick `a` then `p`) is not someone else's change.
-        n, v = shown.number, shown.version
-        if kind == "status" and value:
-            self.edit(n, tr("status {status}").format(status=statuses()[str(value)]),
-                      lambda s: s.set_status(n, str(value), expected_version=v))
-        elif kind == "assignee":
-            login = str(value) if value else None
-            self.edit(n, tr("tilldelat {login}").format(login=login) if login
-                      else tr("ingen tilldelad"),
-                      lambda s: s.assign(n, login, expected_version=v))
-        elif kind == "priority" and value:
-            self.edit(n, tr("prioritet {priority}").format(
-                priority=priorities()[str(value)]),
-                      lambda s: s.set_priority(n, str(value), expected_version=v))
-        elif kind == "channel" and value:
-            self.edit(n, tr("flyttat till {channel}").format(channel=value),
-                      lambda s: s.move_channel(n, str(value), expected_version=v))
-        elif kind == "related" and value:
-            other = int(str(value))
-
-            def merge(yes: bool | None) -> None:
-                if yes:
-                    self.edit(n, tr("#{other} ihopslaget hit").format(other=other),
-                              lambda s: s.merge(other, n))
-
-            self.app.push_screen(
-                ConfirmModal(tr("Slå ihop #{other} in i #{number}? Konversationen flyttas hit "
-                                "och #{other} pekar hit. Det går inte att ångra.").format(
-                                    other=other, number=n)), merge)
-

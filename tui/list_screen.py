@@ -8,6 +8,7 @@ sort and place while another list is on screen.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, cast
 
@@ -20,6 +21,7 @@ from textual.widgets import Footer, Header, Input, Static, TextArea
 from textual.worker import Worker
 
 from store.queries import CaseFilter, Grouping
+from store.service import CaseService
 from store.views import CaseView
 from tui import list_loading
 from tui.case_side import CaseSide
@@ -29,10 +31,12 @@ from tui.list_loading import Keep
 from tui.messages import (
     Counted,
     Edited,
+    InList,
     ListLoaded,
     MarkedRead,
     RowsLoaded,
     Seen,
+    Target,
     WorkspaceCounted,
 )
 from tui.sanitize import clean_line
@@ -49,7 +53,8 @@ if TYPE_CHECKING:  # for the types only: tui.app imports this module
     pass
 
 # What changes data: not offered in read-all mode (and refused by the store).
-_CHANGING = {"compose", "choose", "assign_me", "toggle", "create_case", "workspace_settings"}
+_CHANGING = {"compose", "choose", "assign_me", "toggle", "undo", "create_case",
+             "workspace_settings"}
 
 
 class CaseListScreen(ListDialogs):
@@ -77,6 +82,7 @@ class CaseListScreen(ListDialogs):
                 id="list.workspace"),
         Binding("l", "choose('related')", "Relaterade ärenden", show=False,
                 id="list.related"),
+        Binding("u", "undo", "Ångra", show=False, id="list.undo"),
         Binding("h", "toggle_quoted", "Citat", show=False, id="list.quoted"),
         Binding("1", "view('overview')", "Översikt", id="list.overview"),
         Binding("2", "view('workspace')", "Min arbetsyta", id="list.workspace_view"),
@@ -96,6 +102,7 @@ class CaseListScreen(ListDialogs):
         self.grouping: Grouping | None = None
         self.generation = 0
         self.in_flight: set[Request] = set()
+        self.undo: tuple[int, Callable[[CaseService], object]] | None = None
         # Set by the app when it switches to this list: the case open in the list left.
         self.arriving: tuple[CaseView | None, Draft | None, tuple[str, ...]] | None = (
             None, None, ())
@@ -205,7 +212,8 @@ class CaseListScreen(ListDialogs):
                                 else (self.filters.sort, self.filters.ascending))
         self.generation += 1
         self.in_flight.clear()
-        self.load_list(self.generation, self.filters, self.grouping, keep)
+        self.load_list(self.generation, self.filters, self.grouping, keep,
+                       self.shown.number if self.shown else None)
 
     def _arrangement(self) -> str:
         parts = []
@@ -226,8 +234,11 @@ class CaseListScreen(ListDialogs):
 
     @work(thread=True, exclusive=True, group="list", exit_on_error=False)
     def load_list(self, generation: int, filters: CaseFilter, grouping: Grouping | None,
-                  keep: Keep | None) -> None:
+                  keep: Keep | None, open_case: int | None) -> None:
         service = self.desk.service
+        if open_case is not None:
+            # The case beside the list may have left it (filtered out, merged, ended).
+            self.post_message(InList(open_case, service.in_list(filters, open_case)))
         # The change feed as of this list: anything later reloads it.
         self.post_message(Seen(service.latest_change()))
         if filters.workspace is not None:
@@ -250,6 +261,10 @@ class CaseListScreen(ListDialogs):
         else:
             self.post_message(ListLoaded(generation, *list_loading.grouped(
                 service, generation, filters, grouping, keep), keep))
+
+    @on(InList)
+    def in_list(self, message: InList) -> None:
+        self.side.show_in_list(message.number, message.present)
 
     @on(ListLoaded)
     def show_list(self, message: ListLoaded) -> None:
@@ -337,33 +352,58 @@ class CaseListScreen(ListDialogs):
         self.table.focus()
         self.call_after_refresh(self.side.tell_presence)  # once the list has the focus
 
+    def target(self) -> Target | None:
+        """The case a key acts on: the one under the cursor while the list has the
+        focus, the one open beside it otherwise (README.md, "Keys")."""
+        if self.table.has_focus:
+            row = self.table.current
+            if row is None:
+                self.notify(tr("Flytta markören till ett ärende."), markup=False)
+                return None
+            return Target(row.number, row.version, row.title)
+        view = self.side.case_on_show()
+        return Target(view.number, view.version, view.title) if view else None
+
     def action_compose(self, note: bool) -> None:
-        self.side.start_writing(note)
+        if target := self.target():
+            self.side.start_writing(target.number, note)
 
     def action_toggle_quoted(self) -> None:
         self.side.toggle_quoted()
 
     def action_assign_me(self) -> None:
-        self.side.assign_me()
+        if target := self.target():
+            self.side.assign_me(target, ask=self.table.has_focus)
 
     def action_choose(self, kind: str) -> None:
-        self.side.choose(kind)
+        if target := self.target():
+            self.side.choose(kind, target)
 
     # The binding's toggle('watch') / toggle('workspace'): DOMNode's async action_toggle
     # flips a widget's attribute.
     def action_toggle(self, what: str) -> None:  # type: ignore[override]  # a case's, not DOMNode's
-        if what == "watch":
-            self.side.toggle_watch()
+        if target := self.target():
+            if what == "watch":
+                self.side.toggle_watch(target.number)
+            else:
+                self.side.workspace_toggle(target.number)
+
+    @on(Edited)
+    def keep_undo(self, message: Edited) -> None:
+        # Only the last change can be taken back, and only right after it.
+        self.undo = (message.number, message.undo) if message.undo else None
+
+    def action_undo(self) -> None:
+        if self.undo is None:
+            self.notify(tr("Inget att ångra."), markup=False)
             return
-        # From the list, the case under the cursor: a queue is made while looking
-        # down it, without opening each case. From the detail, the case on show.
-        row = self.table.current if self.table.has_focus else None
-        if row is not None:
-            self.side.workspace_toggle(row.number)
-            return
-        view = self.side.case_on_show()
-        if view is not None:
-            self.side.workspace_toggle(view.number)
+        self.take_back(*self.undo)
+        self.undo = None
+
+    @work(thread=True, group="edit", exit_on_error=False)
+    def take_back(self, number: int, undo: Callable[[CaseService], object]) -> None:
+        undo(self.desk.service)
+        self.side.post_message(Edited(number, tr("ångrat")))
 
     # -- search ----------------------------------------------------------------------
 

@@ -7,8 +7,9 @@ its choices, a notification. No worker touches a widget or pushes a screen itsel
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 from textual.notifications import SeverityLevel
@@ -27,6 +28,9 @@ from tui.caselist import CaseWindow, GroupedWindow, Request
 from tui.list_loading import Keep
 from tui.screens.create_case import NewCase
 
+if TYPE_CHECKING:
+    from store.service import CaseService
+
 # -- the list ------------------------------------------------------------------------
 
 
@@ -36,6 +40,14 @@ class ListLoaded(Message):
     window: CaseWindow | GroupedWindow
     cursor: int
     keep: Keep | None = None  # the place it was reloaded around
+
+
+@dataclass
+class InList(Message):
+    """Whether the case open beside a list is one of its cases."""
+
+    number: int
+    present: bool
 
 
 @dataclass
@@ -110,16 +122,27 @@ class PresenceSeen(Message):
     people: list[PresenceView]
 
 
+@dataclass(frozen=True)
+class Target:
+    """The case a key acts on, as it was when the key was pressed."""
+
+    number: int
+    version: int
+    title: str = ""
+
+
 @dataclass
 class Edited(Message):
     number: int
     what: str
+    # How to take back a change made at one key press (watch, the workspace).
+    undo: Callable[[CaseService], object] | None = None
 
 
 @dataclass
 class Choices(Message):
     kind: str
-    number: int
+    target: Target
     choices: list[tuple[str, object]]
 
 

@@ -309,14 +309,14 @@ ENGLISH: dict[str, str] = {
         "Group by assignee, status, channel or contact",
     "Sortera efter en kolumn (samma kolumn igen vänder ordningen)":
         "Sort by a column (the same column again reverses the order)",
-    "Svara kunden i det öppna ärendet": "Answer the customer in the open case",
+    "Svara kunden i ärendet": "Answer the customer in the case",
     "Skriv en anteckning som bara teamet ser": "Write a note that only the team sees",
-    "Sätt status på det öppna ärendet": "Set the status of the open case",
-    "Tilldela det öppna ärendet till dig": "Assign the open case to yourself",
-    "Tilldela det öppna ärendet till någon": "Assign the open case to someone",
+    "Sätt status på ärendet": "Set the status of the case",
+    "Tilldela ärendet till dig": "Assign the case to yourself",
+    "Tilldela ärendet till någon": "Assign the case to someone",
     "Ändra prioritet": "Change the priority",
-    "Flytta det öppna ärendet till en annan kanal": "Move the open case to another channel",
-    "Bevaka eller sluta bevaka det öppna ärendet": "Watch or stop watching the open case",
+    "Flytta ärendet till en annan kanal": "Move the case to another channel",
+    "Bevaka eller sluta bevaka ärendet": "Watch or stop watching the case",
     "Lägg till eller ta bort ur din arbetsyta": "Add to or remove from your workspace",
     "Samma kunds ärenden; slå ihop": "The same customer's cases; merge",
     "Visa eller dölj citerad historik i kundens mejl":
@@ -334,6 +334,18 @@ ENGLISH: dict[str, str] = {
     "Anteckningen sparad på #{number}.": "Note saved on #{number}.",
     "Svaret skickat på #{number}.": "Reply sent on #{number}.",
     "Öppna ett ärende först (Enter).": "Open a case first (Enter).",
+    "Flytta markören till ett ärende.": "Move the cursor to a case.",
+    " — u ångrar": " — u undoes it",
+    "Inget att ångra.": "Nothing to undo.",
+    "ångrat": "undone",
+    "Ångra": "Undo",
+    "Ta tillbaka det du just gjorde med en tangent (bevaka, arbetsytan)":
+        "Take back what you just did with one key (watch, the workspace)",
+    "Ta ärende #{number}, {title}?": "Take case #{number}, {title}?",
+    "#{number} finns inte i listan: filtren eller sökningen visar det inte, eller det har "
+    "ändrats sedan du öppnade det.":
+        "#{number} is not in the list: the filters or the search leave it out, or it has "
+        "changed since you opened it.",
     "Inget att välja här.": "Nothing to choose here.",
     "#{number} har ändrats av någon annan sedan du öppnade det, så ingenting sparades. "
     "Ladda om ärendet? Ditt utkast finns kvar.":

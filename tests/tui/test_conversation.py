@@ -251,9 +251,12 @@ async def test_no_database_call_runs_on_the_event_loop(demo: Path) -> None:
             app.screen.query_one("#apply", Button).press()
             await settle(app, pilot)
             assert table.window.total == service.count_cases(CaseFilter(priority="high"))
-            await pilot.press("n", *"notis", "ctrl+s")
+            target = table.current.number  # `n` in the list: the case under the cursor
+            await pilot.press("n")
             await settle(app, pilot)
-            last = service.get_case(shown.number).messages[-1]
+            await pilot.press(*"notis", "ctrl+s")
+            await settle(app, pilot)
+            last = service.get_case(target).messages[-1]
             assert (last.kind, last.text) == ("note", "notis")
     assert any(s.startswith("INSERT INTO message") for s in everything)  # the write too
     assert on_loop == [], "\n\n".join(on_loop)

@@ -173,7 +173,7 @@ LANGUAGES = {
         "group": ("Group by", "No grouping", "Assignee"),
         "filter": ["Channel", "Assignee", "Priority", "Only cases I watch", "Cancel",
                    "Show", "All ongoing"],
-        "first": "Open a case first (Enter).",
+        "first": "Nothing to undo.",
         "palette": ("Search", "Search titles and conversations"),
     },
     "sv": {
@@ -185,7 +185,7 @@ LANGUAGES = {
         "group": ("Gruppera efter", "Ingen gruppering", "Tilldelning"),
         "filter": ["Kanal", "Tilldelad", "Prioritet", "Bara ärenden jag bevakar", "Avbryt",
                    "Visa", "Alla pågående"],
-        "first": "Öppna ett ärende först (Enter).",
+        "first": "Inget att ångra.",
         "palette": ("Sök", "Sök i titlar och konversationer"),
     },
 }
@@ -251,8 +251,8 @@ async def test_the_app_speaks_its_language(demo_path: Path, language: str) -> No
         await pilot.press("escape")
         await settle(app, pilot)
 
-        # A notification: answering before a case is open.
-        await pilot.press("r")
+        # A notification: undo with nothing to take back.
+        await pilot.press("u")
         await settle(app, pilot)
         assert [str(n.message) for n in app._notifications] == [want["first"]]
 

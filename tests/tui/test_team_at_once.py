@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from textual.pilot import Pilot
 from textual.widgets import DataTable, OptionList, SelectionList, Static
-from tuikit import app_for, press, screen_text, settle
+from tuikit import app_for, open_beside, press, screen_text, settle
 
 from store.db import Database
 from store.queries import CaseFilter
@@ -95,8 +95,7 @@ async def test_presence_shows_who_is_replying_in_another_app(demo: Path) -> None
     async with anna.run_test(size=(160, 40)) as a, bo.run_test(size=(160, 40)) as b:
         await settle(anna, a)
         await settle(bo, b)
-        anna.lists.side.load_case(number)
-        await settle(anna, a)
+        await open_beside(anna, a, number)
         await press(anna, a, "r")
         await press(anna, a, *"Hej Karin")
         await said(anna, a, (number, "replying"))
@@ -211,8 +210,7 @@ async def test_a_supervisor_may_assign_anyone_and_is_told_who_joins(demo: Path) 
     app = app_for(demo)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
-        app.lists.side.load_case(case.number)
-        await settle(app, pilot)
+        await open_beside(app, pilot, case.number)
         await press(app, pilot, "A")
         modal = app.screen
         assert isinstance(modal, ChoiceModal)
@@ -253,9 +251,7 @@ def another_writer(demo: Path) -> Iterator[None]:
 
 
 async def write_a_reply(app: CasedeskApp, pilot: Pilot[None], number: int) -> None:
-    await settle(app, pilot)
-    app.lists.side.load_case(number)
-    await settle(app, pilot)
+    await open_beside(app, pilot, number)
     await press(app, pilot, "r")
     await pilot.press(*"Hej, det är ordnat.")
 
@@ -307,9 +303,7 @@ async def test_quitting_with_an_unsent_draft_asks_first(demo: Path) -> None:
     number = CaseService(Database(demo), "supervisor").list_cases(CaseFilter(limit=1))[0].number
     app = app_for(demo)
     async with app.run_test(size=(160, 40)) as pilot:
-        await settle(app, pilot)
-        app.lists.side.load_case(number)
-        await settle(app, pilot)
+        await open_beside(app, pilot, number)
         await press(app, pilot, "r")
         await pilot.press(*"Hej! Vi har")
         await press(app, pilot, "escape", "q")

@@ -34,6 +34,18 @@ async def press(app: CasedeskApp, pilot, *keys: str) -> None:  # type: ignore[no
     await settle(app, pilot)
 
 
+async def open_beside(app: CasedeskApp, pilot, number: int) -> None:  # type: ignore[no-untyped-def]
+    """Open case `number` beside the list and move the focus to it: the keys then act
+    on it, wherever the list's cursor is."""
+    from tui.widgets.case_detail import CaseDetail
+
+    await settle(app, pilot)
+    app.lists.side.load_case(number)
+    await settle(app, pilot)
+    app.query_one(CaseDetail).focus()
+    await settle(app, pilot)
+
+
 async def pick(app: CasedeskApp, pilot, label_start: str) -> None:  # type: ignore[no-untyped-def]
     """Choose the option whose label starts so in the choice on screen."""
     from textual.widgets import OptionList

@@ -1,0 +1,108 @@
+"""Every key that acts on a case acts on one case: the one under the cursor while the
+list has the focus, the one open beside it while the detail has it; each dialog names
+it. The detail says so when its case is no longer in the list."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from tuikit import app_for, press, screen_text, settle
+
+from store.db import Database
+from store.service import CaseService
+from tui.screens import ChoiceModal, ConfirmModal
+from tui.widgets.case_detail import CaseDetail
+from tui.widgets.case_table import CaseTable
+
+pytestmark = pytest.mark.sqlite_only
+
+DIALOG_KEYS = ["s", "A", "p", "k"]  # status, assignee, priority, channel
+
+
+async def open_then_move(app, pilot):  # type: ignore[no-untyped-def]
+    """Case A opened with Enter, then the cursor moved on to case B: (A, B)."""
+    await settle(app, pilot)
+    await press(app, pilot, "enter")
+    opened = app.query_one(CaseDetail).shown.number
+    await press(app, pilot, "down")
+    under = app.query_one(CaseTable).current.number
+    assert opened != under
+    return opened, under
+
+
+@pytest.mark.parametrize("focus", ["list", "detail"])
+async def test_each_key_acts_on_the_one_case_the_focus_names(demo: Path, focus: str) -> None:
+    service = CaseService(Database(demo), "supervisor")
+    app = app_for(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        opened, under = await open_then_move(app, pilot)
+        if focus == "detail":
+            app.query_one(CaseDetail).focus()
+            await settle(app, pilot)
+        target, other = (under, opened) if focus == "list" else (opened, under)
+
+        for key in DIALOG_KEYS:
+            await press(app, pilot, key)
+            assert isinstance(app.screen, ChoiceModal), key
+            assert app.screen.title_text.startswith(f"#{target} "), key
+            await press(app, pilot, "escape")
+
+        before = service.get_case(other)
+        was_in_workspace = service.in_workspace(target)
+        await press(app, pilot, "w")
+        assert "supervisor" in service.get_case(target).watchers
+        await press(app, pilot, "m")
+        assert service.in_workspace(target) is not was_in_workspace
+        await press(app, pilot, "a")
+        if focus == "list":  # taking from the list asks first, naming the case
+            assert isinstance(app.screen, ConfirmModal)
+            assert f"#{target}," in app.screen.question
+            await press(app, pilot, "y")
+        assert service.get_case(target).assignee == "supervisor"
+        assert service.get_case(other) == before  # the other case: untouched
+
+        await press(app, pilot, "r")
+        assert app.query_one(CaseDetail).shown.number == target
+        assert app.focused is not None
+        assert app.focused.id == "composer-text"
+
+
+async def test_a_key_pressed_once_is_taken_back_with_u(demo: Path) -> None:
+    service = CaseService(Database(demo), "supervisor")
+    app = app_for(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(app, pilot)
+        number = app.query_one(CaseTable).current.number
+        watching = "supervisor" in service.get_case(number).watchers
+        in_workspace = service.in_workspace(number)
+        await press(app, pilot, "w")
+        assert ("supervisor" in service.get_case(number).watchers) is not watching
+        assert any(" — u ångrar" in str(n.message) for n in app._notifications)
+        await press(app, pilot, "u")
+        assert ("supervisor" in service.get_case(number).watchers) is watching
+        await press(app, pilot, "m")
+        assert service.in_workspace(number) is not in_workspace
+        await press(app, pilot, "u")
+        assert service.in_workspace(number) is in_workspace
+        await press(app, pilot, "u")  # once only
+        assert "Inget att ångra." in [str(n.message) for n in app._notifications]
+
+
+async def test_the_detail_says_when_its_case_left_the_list(demo: Path) -> None:
+    app = app_for(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "enter")
+        shown = app.query_one(CaseDetail).shown
+        assert f"#{shown.number} finns inte i listan" not in screen_text(app)
+        other = "waiting" if shown.status != "waiting" else "open"
+        app.lists.filters = replace(app.lists.filters, statuses=(other,))
+        app.lists.reload()
+        await settle(app, pilot)
+        assert f"#{shown.number} finns inte i listan" in screen_text(app)
+        app.lists.filters = replace(app.lists.filters, statuses=())
+        app.lists.reload()
+        await settle(app, pilot)
+        assert f"#{shown.number} finns inte i listan" not in screen_text(app)

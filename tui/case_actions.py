@@ -1,0 +1,213 @@
+"""Changing a case from the list or from the case beside it: take it, watch it, put it
+in the workspace, and the choices (status, assignee, priority, channel, a merge; and
+the composer's quick replies, earlier replies and mentions).
+
+Every key acts on one case, the `Target` the list's screen names when the key is
+pressed (`CaseListScreen.target`: the case under the cursor while the list has the
+focus, the one on show otherwise); dialogs and notices say its number. A change made
+at one key press from the list asks first (take) or can be taken back with `u` right
+after (watch, workspace).
+A base of `tui.case_side.CaseSide`, which shows the case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
+
+from textual import on, work
+from textual.containers import Vertical
+
+from store.service import CaseService
+from store.views import CaseRow, CaseView
+from tui.messages import Choices, Edited, Target
+from tui.sanitize import clean_line
+from tui.screens import CANCELLED, ChoiceModal, ConfirmModal
+from tui.widgets.case_table import CaseTable
+from tui.widgets.composer import Composer
+from tui.words import N_, priorities, statuses, tr
+
+if TYPE_CHECKING:  # for the types only: tui.app imports this module
+    from tui.app import CasedeskApp
+
+TITLES = {"quick": N_("Snabbsvar"), "earlier": N_("Tidigare svar i ärendet"),
+          "mention": N_("Nämn en kollega"),
+          "status": N_("Ny status"), "assignee": N_("Tilldela till"),
+          "priority": N_("Prioritet"), "channel": N_("Flytta till kanal"),
+          "related": N_("Relaterade ärenden (samma kund) — välj ett att slå ihop med")}
+# The composer's choices: they go into the text of the case on show.
+_TEXTS = ("quick", "earlier", "mention")
+
+
+class CaseActions(Vertical):
+    """What a key does to a case, in thread workers; `Edited` tells the list."""
+
+    shown: CaseView | None
+
+    @property
+    def desk(self) -> CasedeskApp:
+        return cast("CasedeskApp", self.app)
+
+    @property
+    def composer(self) -> Composer:
+        return self.query_one(Composer)
+
+    def load_case(self, number: int) -> object:  # (CaseSide's, a worker)
+        raise NotImplementedError
+
+    def case_on_show(self) -> CaseView | None:
+        """The case on show, or said that none is."""
+        if self.shown is None:
+            self.notify(tr("Öppna ett ärende först (Enter)."), markup=False)
+        return self.shown
+
+    def latest(self, target: Target) -> Target:
+        """The target at its newest version known here: the agent's own edit made
+        while a dialog was open (a quick `a` then `p`) is not someone else's change."""
+        versions = [target.version]
+        if self.shown is not None and self.shown.number == target.number:
+            versions.append(self.shown.version)
+        window = self.screen.query_one(CaseTable).window
+        index = window.index_of(target.number)
+        row = window.get(index) if index is not None else None
+        if isinstance(row, CaseRow):
+            versions.append(row.version)
+        return Target(target.number, max(versions))
+
+    @work(thread=True, group="edit", exit_on_error=False)
+    def edit(self, number: int, what: str, change: Callable[[CaseService], object]) -> None:
+        change(self.desk.service)
+        self.post_message(Edited(number, what))
+
+    @on(Edited)
+    def edited(self, message: Edited) -> None:
+        said = f"#{message.number}: {clean_line(message.what)}"
+        self.notify(said + (tr(" — u ångrar") if message.undo else ""), markup=False)
+        if self.shown is not None and self.shown.number == message.number:
+            self.load_case(message.number)  # (a row changed from the list stays closed)
+
+    # -- at one key press --------------------------------------------------------------
+
+    def assign_me(self, target: Target, *, ask: bool) -> None:
+        """Take the case; `ask` first when the key was pressed in the list (taking opens
+        a new case: no key takes that back)."""
+        n = target.number
+
+        def take(yes: bool | None = True) -> None:
+            if yes:
+                v = self.latest(target).version
+                self.edit(n, tr("tilldelat dig"),
+                          lambda s: s.assign(n, "me", expected_version=v))
+
+        if not ask:
+            take()
+            return
+        self.app.push_screen(ConfirmModal(tr("Ta ärende #{number}, {title}?").format(
+            number=n, title=clean_line(target.title))), take)
+
+    @work(thread=True, group="edit", exit_on_error=False)
+    def toggle_watch(self, number: int) -> None:
+        service = self.desk.service
+        on = service.login not in service.get_case(number).watchers
+        service.set_watch(number, watching=on)
+        self.post_message(Edited(number, tr("bevakas") if on else tr("bevakas inte längre"),
+                                 lambda s: s.set_watch(number, watching=not on)))
+
+    @work(thread=True, group="edit", exit_on_error=False)
+    def workspace_toggle(self, number: int) -> None:
+        service = self.desk.service
+        present = not service.in_workspace(number)
+        service.set_in_workspace(number, present=present)
+        self.post_message(Edited(number, tr("lagt i din arbetsyta") if present
+                                 else tr("borttaget ur din arbetsyta"),
+                                 lambda s: s.set_in_workspace(number, present=not present)))
+
+    # -- choices -----------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="choices", exit_on_error=False)
+    def choose(self, kind: str, target: Target) -> None:
+        service, number = self.desk.service, target.number
+        choices: list[tuple[str, object]]
+        if kind == "status":
+            names = statuses()
+            choices = [(names[s], s) for s in service.allowed_statuses(number)]
+        elif kind == "assignee":
+            joins = tr("  (blir medlem i kanalen)")
+            choices = [(tr("Ingen (ta bort tilldelningen)"), None)] + [
+                (f"{a.login} — {a.name}{joins if joining else ''}", a.login)
+                for a, joining in service.assignable_for(number)]
+        elif kind == "priority":
+            choices = [(name, key) for key, name in priorities().items()]
+        elif kind == "channel":
+            choices = [(f"{c.name} ({c.kind})", c.name) for c in service.list_channels()]
+        elif kind == "quick":
+            choices = list(service.quick_replies(number))
+        elif kind == "mention":  # the colleagues who may read the case
+            choices = [(f"{a.login} — {a.name}", a.login + " ")
+                       for a in service.colleagues_for(number)]
+        elif kind == "earlier":  # earlier replies (the store says which), the newest first
+            choices = [(f"{m.created_at.astimezone():%Y-%m-%d %H:%M} {m.author}: "
+                        f"{m.text[:60]}", m.text)
+                       for m in service.earlier_replies(number)]
+        else:
+            names = statuses()
+            choices = [(f"#{r.number} {names.get(r.status, r.status)} — {r.title}", r.number)
+                       for r in service.related(number)]
+        self.post_message(Choices(kind, target, choices))
+
+    @on(Composer.TextWanted)
+    def offer_texts(self, message: Composer.TextWanted) -> None:
+        if self.shown is not None:
+            self.choose(message.kind, Target(self.shown.number, self.shown.version))
+
+    @on(Choices)
+    def offer(self, message: Choices) -> None:
+        if self.screen is not self.app.screen:
+            return  # another list on screen by now
+        if not message.choices:
+            self.notify(tr("Inget att välja här."), markup=False)
+            return
+        # The case's number in the title: the case the key was pressed on.
+        title = f"#{message.target.number} · {tr(TITLES[message.kind])}"
+        self.app.push_screen(ChoiceModal(title, message.choices),
+                             lambda value: self.chosen(message.kind, message.target, value))
+
+    def chosen(self, kind: str, target: Target, value: object) -> None:
+        if value is CANCELLED:
+            return
+        if kind in _TEXTS:
+            if self.shown is None or self.shown.number != target.number:
+                # Another case was opened meanwhile: its text is not for this one.
+                self.notify(tr("Inget ändrat: du har öppnat ett annat ärende sedan dess."),
+                            severity="warning", markup=False)
+                return
+            self.composer.insert(str(value))
+            return
+        n, v = target.number, self.latest(target).version
+        if kind == "status" and value:
+            self.edit(n, tr("status {status}").format(status=statuses()[str(value)]),
+                      lambda s: s.set_status(n, str(value), expected_version=v))
+        elif kind == "assignee":
+            login = str(value) if value else None
+            self.edit(n, tr("tilldelat {login}").format(login=login) if login
+                      else tr("ingen tilldelad"),
+                      lambda s: s.assign(n, login, expected_version=v))
+        elif kind == "priority" and value:
+            self.edit(n, tr("prioritet {priority}").format(
+                priority=priorities()[str(value)]),
+                      lambda s: s.set_priority(n, str(value), expected_version=v))
+        elif kind == "channel" and value:
+            self.edit(n, tr("flyttat till {channel}").format(channel=value),
+                      lambda s: s.move_channel(n, str(value), expected_version=v))
+        elif kind == "related" and value:
+            other = int(str(value))
+
+            def merge(yes: bool | None) -> None:
+                if yes:
+                    self.edit(n, tr("#{other} ihopslaget hit").format(other=other),
+                              lambda s: s.merge(other, n))
+
+            self.app.push_screen(
+                ConfirmModal(tr("Slå ihop #{other} in i #{number}? Konversationen flyttas hit "
+                                "och #{other} pekar hit. Det går inte att ångra.").format(
+                                    other=other, number=n)), merge)
