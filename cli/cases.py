@@ -22,7 +22,7 @@ from cli.output import (
     reader_may_leave,
     row_json,
 )
-from store import statuses
+from store import numbers, statuses
 from tui.sanitize import clean_line
 
 STATUS_HELP = statuses.help_text()
@@ -31,10 +31,10 @@ DEFAULT_LIMIT = 50  # as store.queries.DEFAULT_LIMIT (not imported: --help stays
 
 def case_number(text: str) -> int:
     """A case number as people write it: `2940` or `#2940`."""
-    digits = text.strip().removeprefix("#")
-    if not (digits.isascii() and digits.isdigit()):
-        raise typer.BadParameter("case number must be a whole number, e.g. 2940")
-    return int(digits)
+    number = numbers.case_number(text)
+    if number is None:
+        raise typer.BadParameter(numbers.HINT)
+    return number
 
 
 CaseNumber = Annotated[int, typer.Argument(parser=case_number, metavar="NUMBER")]

@@ -41,6 +41,8 @@ from tui.messages import (
 )
 from tui.sanitize import clean_line
 from tui.screens import AgentsModal, ChannelsModal, ConfirmModal
+from tui.screens.go_to import GoToCase
+from tui.widgets.case_detail import CaseDetail
 from tui.widgets.composer import Draft
 from tui.words import N_, tr, transition_refused, translate_bindings, use
 
@@ -48,6 +50,7 @@ from tui.words import N_, tr, transition_refused, translate_bindings, use
 # lists the same actions, under the same names, as the keys (in Swedish: `tr` where shown).
 PALETTE = {
     "list.search": N_("Sök i titlar och konversationer"),
+    "list.go_to": N_("Öppna ett ärende med dess nummer (eller skriv numret här)"),
     "list.filter": N_("Välj status, kanal, tilldelad, prioritet, bevakade"),
     "list.clear_filters": N_("Visa alla pågående ärenden"),
     "list.columns": N_("Välj vilka kolumner listan visar"),
@@ -86,6 +89,8 @@ class CasedeskApp(App[None]):
     # (Textual reads a stylesheet from a file for an app or a screen, not a widget.)
     CSS_PATH = ["widgets/case_table.tcss", "widgets/case_detail.tcss",
                 "widgets/composer.tcss", "casedesk.tcss"]
+    # The palette also opens a case by its number: "2940" or "#2940".
+    COMMANDS = App.COMMANDS | {GoToCase}
     BINDINGS = [
         Binding("q", "quit", "Avsluta", id="app.quit"),
         Binding("question_mark", "keys", "Alla tangenter", id="app.keys"),
@@ -186,6 +191,12 @@ class CasedeskApp(App[None]):
                     markup=False)
 
     # -- the lists: the overview, my workspace, a followed agent's ------------------------
+
+    def go_to_case(self, number: int | None) -> None:
+        """Open case `number` beside the list, the focus on it: the keys act on it."""
+        if number is not None:
+            side = self.lists.side
+            side.when_shown(number, lambda: side.query_one(CaseDetail).focus())
 
     def show_view(self, name: str) -> None:
         """The overview, or the agent's workspace: the same list, detail and keys, each

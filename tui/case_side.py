@@ -9,6 +9,7 @@ reloads the list after a change.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 
 from rich.text import Text
 from textual import on, work
@@ -24,6 +25,7 @@ from tui.messages import (
     CaseLoaded,
     MarkedRead,
     MessageSent,
+    Notice,
     PresenceSeen,
     SendEnded,
 )
@@ -39,8 +41,8 @@ class CaseSide(CaseActions):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.shown: CaseView | None = None
-        # `r`/`n` pressed on a case not yet on show: (case, a note?) once it is.
-        self.write_in: tuple[int, bool] | None = None
+        # What to do once a case not yet on show is (`r` on a row, a go-to).
+        self.pending: tuple[int, Callable[[], object]] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="presence")
@@ -57,7 +59,11 @@ class CaseSide(CaseActions):
     @work(thread=True, exclusive=True, group="case", exit_on_error=False)
     def load_case(self, number: int) -> None:
         service, read_only = self.desk.service, self.desk.read_only
-        view = service.get_case(number)
+        try:
+            view = service.get_case(number)
+        except (NotFound, Forbidden) as missing:  # a number typed, a case purged meanwhile
+            self.post_message(Notice(clean_line(str(missing)), "warning"))
+            return
         self.post_message(CaseLoaded(view, [] if read_only else service.answer_statuses(number)))
         if read_only:
             return
@@ -85,8 +91,8 @@ class CaseSide(CaseActions):
         if not self.desk.read_only:
             composer.add_class("-open")
         self.tell_presence()
-        if self.write_in is not None and self.write_in[0] == message.view.number:
-            self.start_writing(*self.write_in)
+        if self.pending is not None and self.pending[0] == message.view.number:
+            self.when_shown(*self.pending)
 
     def show_in_list(self, number: int, present: bool) -> None:
         """Say so when the case on show is not in the list beside it (never show a
@@ -123,15 +129,23 @@ class CaseSide(CaseActions):
 
     # -- answering -------------------------------------------------------------------
 
-    def start_writing(self, number: int, note: bool) -> None:
-        """Write in case `number`: opened first if another one is on show."""
+    def when_shown(self, number: int, do: Callable[[], object]) -> None:
+        """`do()` once case `number` is on show: opened first if another one is."""
         if self.shown is None or self.shown.number != number:
-            self.write_in = (number, note)
+            self.pending = (number, do)
             self.load_case(number)
             return
-        self.write_in = None
-        self.composer.start(note=note)
-        self.call_after_refresh(self.tell_presence)  # once the composer has the focus
+        self.pending = None
+        do()
+
+    def start_writing(self, number: int, note: bool) -> None:
+        """Write in case `number` (`r`, `n`)."""
+
+        def start() -> None:
+            self.composer.start(note=note)
+            self.call_after_refresh(self.tell_presence)  # once the composer has the focus
+
+        self.when_shown(number, start)
 
     @on(Composer.Sent)
     def send(self, message: Composer.Sent) -> None:

@@ -43,6 +43,7 @@ from tui.sanitize import clean_line
 from tui.screens import (
     CANCELLED,
     ChoiceModal,
+    GoToModal,
     describe,
 )
 from tui.widgets.case_table import CaseTable
@@ -65,6 +66,7 @@ class CaseListScreen(ListDialogs):
         Binding("q", "app.quit", "Avsluta", id="list.quit"),
         Binding("question_mark", "app.keys", "Alla tangenter", id="list.keys"),
         Binding("slash", "search", "Sök", id="list.search"),
+        Binding("number_sign", "go_to", "Gå till #", id="list.go_to"),
         Binding("f", "filter", "Filter", id="list.filter"),
         Binding("x", "clear_filters", "Rensa filter", id="list.clear_filters"),
         Binding("c", "columns", "Kolumner", show=False, id="list.columns"),
@@ -364,6 +366,9 @@ class CaseListScreen(ListDialogs):
         view = self.side.case_on_show()
         return Target(view.number, view.version, view.title) if view else None
 
+    def action_go_to(self) -> None:
+        self.app.push_screen(GoToModal(), self.desk.go_to_case)
+
     def action_compose(self, note: bool) -> None:
         if target := self.target():
             self.side.start_writing(target.number, note)
@@ -458,6 +463,6 @@ class CaseListScreen(ListDialogs):
 
 
 # The list's actions on a letter (or / and ?): a text being written takes those keys.
+_TYPED = ("slash", "question_mark", "number_sign")  # keys a text takes as characters
 _LETTER_ACTIONS = {b.action.partition("(")[0] for b in CaseListScreen.BINDINGS
-                   if isinstance(b, Binding) and (len(b.key) == 1
-                                                  or b.key in ("slash", "question_mark"))}
+                   if isinstance(b, Binding) and (len(b.key) == 1 or b.key in _TYPED)}

@@ -335,6 +335,13 @@ ENGLISH: dict[str, str] = {
     "Svaret skickat på #{number}.": "Reply sent on #{number}.",
     "Öppna ett ärende först (Enter).": "Open a case first (Enter).",
     "Flytta markören till ett ärende.": "Move the cursor to a case.",
+    "Gå till #": "Go to #",
+    "Öppna ett ärende med dess nummer (eller skriv numret här)":
+        "Open a case by its number (or type the number here)",
+    "Gå till ärende (nummer, Enter)": "Go to case (number, Enter)",
+    "Ett ärendenummer är ett heltal, t.ex. 2940.": "A case number is a whole number, e.g. 2940.",
+    "Öppna ärende #{number}": "Open case #{number}",
+    "Gå till ärendet med det numret": "Go to the case with that number",
     " — u ångrar": " — u undoes it",
     "Inget att ångra.": "Nothing to undo.",
     "ångrat": "undone",
