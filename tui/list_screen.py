@@ -105,6 +105,7 @@ class CaseListScreen(ListDialogs):
         self.generation = 0
         self.in_flight: set[Request] = set()
         self.undo: tuple[int, Callable[[CaseService], object]] | None = None
+        self.after_search = False
         # Set by the app when it switches to this list: the case open in the list left.
         self.arriving: tuple[CaseView | None, Draft | None, tuple[str, ...]] | None = (
             None, None, ())
@@ -277,8 +278,18 @@ class CaseListScreen(ListDialogs):
             # where they are now rather than put them back where they were.
             self.reload(keep=self.keep_point())
             return
+        empty = message.window.total == 0
+        searching = bool(self.filters.search and self.filters.search.strip())
+        self.table.empty = "" if not empty else (
+            tr("Inga ärenden matchar sökningen (esc rensar den).") if searching
+            else tr("Inga ärenden här med de här filtren (x rensar dem)."))
         self.table.show_window(message.window, message.cursor,
                                steady=message.keep is not None)
+        if self.after_search:
+            # No hits: the words stay in the box to be changed, and what is typed next
+            # goes there too, never to the list's keys.
+            self.after_search = False
+            (self.query_one("#search", Input) if empty else self.table).focus()
 
     @on(Counted)
     def counted(self, message: Counted) -> None:
@@ -429,8 +440,8 @@ class CaseListScreen(ListDialogs):
     @on(Input.Submitted, "#search")
     def search(self, message: Input.Submitted) -> None:
         self.filters = replace(self.filters, search=message.value.strip() or None)
+        self.after_search = True  # the focus moves once the hits are known
         self.reload()
-        self.table.focus()
 
     # -- grouping and sorting ------------------------------------------------------------
 

@@ -335,6 +335,10 @@ ENGLISH: dict[str, str] = {
     "Svaret skickat på #{number}.": "Reply sent on #{number}.",
     "Öppna ett ärende först (Enter).": "Open a case first (Enter).",
     "Flytta markören till ett ärende.": "Move the cursor to a case.",
+    "Inga ärenden matchar sökningen (esc rensar den).":
+        "No cases match the search (esc clears it).",
+    "Inga ärenden här med de här filtren (x rensar dem).":
+        "No cases here with these filters (x clears them).",
     "Gå till #": "Go to #",
     "Öppna ett ärende med dess nummer (eller skriv numret här)":
         "Open a case by its number (or type the number here)",

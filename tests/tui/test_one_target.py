@@ -106,3 +106,22 @@ async def test_the_detail_says_when_its_case_left_the_list(demo: Path) -> None:
         app.lists.reload()
         await settle(app, pilot)
         assert f"#{shown.number} finns inte i listan" not in screen_text(app)
+
+
+async def test_after_an_empty_search_typed_letters_stay_in_the_search_box(demo: Path) -> None:
+    service = CaseService(Database(demo), "supervisor")
+    app = app_for(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(app, pilot)
+        before = service.latest_change()
+        await press(app, pilot, "slash", *"xyzzyq", "enter")
+        assert "Inga ärenden matchar sökningen" in screen_text(app)
+        box = app.screen.query_one("#search")
+        assert app.focused is box
+        # An agent typing on, as if the list had the focus: take, related, merge …
+        await press(app, pilot, *" återbetalning", "enter")
+        assert service.latest_change() == before  # nothing changed in the store
+        assert box.value == "xyzzyq återbetalning"
+        await press(app, pilot, "escape")
+        assert app.focused is app.query_one(CaseTable)
+        assert "Inga ärenden matchar" not in screen_text(app)

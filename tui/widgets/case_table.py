@@ -128,6 +128,7 @@ class CaseTable(ScrollView, can_focus=True):
         self.window: CaseWindow | GroupedWindow = CaseWindow()
         self._asked: set[int] = set()
         self._missing: set[int] = set()
+        self.empty = ""  # what an empty list says (set with it: not while one loads)
 
     # -- data -------------------------------------------------------------------
 
@@ -182,6 +183,9 @@ class CaseTable(ScrollView, can_focus=True):
             return self._strip(headings, width, Style(bold=True, underline=True))
         index = int(self.scroll_offset.y) + y - 1
         if index >= self.window.total:
+            if index == 0 and self.empty:
+                return Strip([Segment(set_cell_size(" " + self.empty, width),
+                                      Style(italic=True))], width)
             return Strip.blank(width)
         row = self.window.get(index)
         if row is None:
