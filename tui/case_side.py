@@ -30,9 +30,11 @@ from tui.messages import (
     SendEnded,
 )
 from tui.sanitize import clean_line
-from tui.widgets.case_detail import CaseDetail
+from tui.widgets.case_detail import CaseDetail, CaseFacts
 from tui.widgets.composer import Composer, Draft
 from tui.words import tr
+
+FOLD_BELOW = 32  # terminal rows: fewer, and the facts fold to a line
 
 
 class CaseSide(CaseActions):
@@ -47,6 +49,7 @@ class CaseSide(CaseActions):
     def compose(self) -> ComposeResult:
         yield Static(id="presence")
         yield Static(id="outside")
+        yield CaseFacts(id="facts")
         yield CaseDetail(id="detail")
         yield Composer(id="composer")
 
@@ -87,12 +90,24 @@ class CaseSide(CaseActions):
         if another:
             self.show_in_list(message.view.number, True)  # opened from the list
         self.add_class("-open")
+        self.query_one(CaseFacts).show(message.view)
         self.query_one(CaseDetail).show(message.view)
-        if not self.desk.read_only:
-            composer.add_class("-open")
+        # The composer takes room only while the agent writes, or keeps a draft here.
+        composer.set_class(bool(composer.draft.text.strip()), "-open")
         self.tell_presence()
         if self.pending is not None and self.pending[0] == message.view.number:
             self.when_shown(*self.pending)
+
+    def on_resize(self) -> None:
+        # A small terminal: the facts on a line, the rows for the conversation.
+        self.query_one(CaseFacts).fold(self.app.size.height < FOLD_BELOW)
+
+    def put_away(self) -> None:
+        """Back to the list (esc): the composer goes unless it holds a draft and there
+        is room for it (the draft is kept either way: `r` brings it back)."""
+        composer = self.composer
+        if not composer.draft.text.strip() or self.app.size.height < FOLD_BELOW:
+            composer.remove_class("-open")
 
     def show_in_list(self, number: int, present: bool) -> None:
         """Say so when the case on show is not in the list beside it (never show a
@@ -142,6 +157,7 @@ class CaseSide(CaseActions):
         """Write in case `number` (`r`, `n`)."""
 
         def start() -> None:
+            self.composer.add_class("-open")
             self.composer.start(note=note)
             self.call_after_refresh(self.tell_presence)  # once the composer has the focus
 
@@ -179,6 +195,7 @@ class CaseSide(CaseActions):
     def sent(self, message: MessageSent) -> None:
         if self.shown is not None and self.shown.number == message.number:
             self.composer.load(None)
+            self.composer.remove_class("-open")
         self.desk.drafts.pop(message.number, None)
         done = (tr("Anteckningen sparad på #{number}.") if message.note
                 else tr("Svaret skickat på #{number}."))

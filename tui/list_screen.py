@@ -66,7 +66,7 @@ class CaseListScreen(ListDialogs):
         Binding("q", "app.quit", "Avsluta", id="list.quit"),
         Binding("question_mark", "app.keys", "Alla tangenter", id="list.keys"),
         Binding("slash", "search", "Sök", id="list.search"),
-        Binding("number_sign", "go_to", "Gå till #", id="list.go_to"),
+        Binding("number_sign", "go_to", "Gå till #", show=False, id="list.go_to"),
         Binding("f", "filter", "Filter", id="list.filter"),
         Binding("x", "clear_filters", "Rensa filter", id="list.clear_filters"),
         Binding("c", "columns", "Kolumner", show=False, id="list.columns"),
@@ -362,6 +362,7 @@ class CaseListScreen(ListDialogs):
 
     @on(Composer.Left)
     def back_to_list(self) -> None:
+        self.side.put_away()
         self.table.focus()
         self.call_after_refresh(self.side.tell_presence)  # once the list has the focus
 

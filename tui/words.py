@@ -84,6 +84,9 @@ _STATUS = {
     "closed": N_("Stängt"), "archived": N_("Arkiverat"),
 }
 _PRIORITY = {"high": N_("Hög"), "medium": N_("Medel"), "low": N_("Låg")}
+_CHANNEL_KINDS = {"email": N_("e-post"), "chat": N_("chatt"), "phone": N_("telefon"),
+                  "form": N_("formulär")}
+_CUSTOMER_TYPES = {"private": N_("privatperson"), "business": N_("företag")}
 _GROUPINGS = {"assignee": N_("Tilldelning"), "status": N_("Status"), "channel": N_("Kanal"),
               "contact": N_("Kontakt")}
 _SORTS = {"updated": N_("Uppdaterad"), "number": N_("Nummer"), "title": N_("Titel"),
@@ -98,6 +101,13 @@ def statuses() -> dict[str, str]:
 
 def priorities() -> dict[str, str]:
     return {key: tr(name) for key, name in _PRIORITY.items()}
+
+
+def value_name(value: str) -> str:
+    """A channel kind's or customer type's name (a value the store holds as a key);
+    anything else, as it is."""
+    name = _CHANNEL_KINDS.get(value) or _CUSTOMER_TYPES.get(value)
+    return tr(name) if name else value
 
 
 def groupings() -> dict[str, str]:
@@ -335,6 +345,14 @@ ENGLISH: dict[str, str] = {
     "Svaret skickat på #{number}.": "Reply sent on #{number}.",
     "Öppna ett ärende först (Enter).": "Open a case first (Enter).",
     "Flytta markören till ett ärende.": "Move the cursor to a case.",
+    " (+{n} kolumner får inte plats)": " (+{n} columns do not fit)",
+    "e-post": "email",
+    "chatt": "chat",
+    "telefon": "phone",
+    "formulär": "form",
+    "privatperson": "private",
+    "företag": "business",
+    "ingen tilldelad": "unassigned",
     "Inga ärenden matchar sökningen (esc rensar den).":
         "No cases match the search (esc clears it).",
     "Inga ärenden här med de här filtren (x rensar dem).":
@@ -392,7 +410,6 @@ ENGLISH: dict[str, str] = {
     "borttaget ur din arbetsyta": "removed from your workspace",
     "status {status}": "status {status}",
     "tilldelat {login}": "assigned to {login}",
-    "ingen tilldelad": "unassigned",
     "prioritet {priority}": "priority {priority}",
     "flyttat till {channel}": "moved to {channel}",
     "#{other} ihopslaget hit": "#{other} merged into this case",

@@ -243,3 +243,43 @@ async def test_a_customers_name_or_a_paste_enters_the_composer_only_as_visible_t
         assert "Hej ␛[2J␛]0;pwned␇⟨RLO⟩EVIL!" in text
         assert "klistrat ␛]52;c;ZXZpbA==␇ slut" in text
         assert not [ch for ch in text if ch in "\x1b\x07\u202e"]
+
+
+@pytest.mark.parametrize("size", [(160, 45), (80, 24)])
+async def test_the_composer_takes_room_only_while_the_agent_writes(
+        demo: Path, size: tuple[int, int]) -> None:
+    service = CaseService(Database(demo), "supervisor")
+    app = app_for(demo)
+    async with app.run_test(size=size) as pilot:
+        await open_first_open_case(app, pilot, service)
+        composer = app.query_one(Composer)
+        assert not composer.display  # reading: the conversation has the rows
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert composer.display
+        await pilot.press("escape")  # nothing written: it goes
+        await settle(app, pilot)
+        assert not composer.display
+        await pilot.press("r", *"Hej")
+        await pilot.press("escape")
+        await settle(app, pilot)
+        # A draft stays in sight where there is room; on a small terminal it is put
+        # away, kept, and back with `r`.
+        assert composer.display is (size[1] >= 32)
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert composer.display
+        assert composer.draft.text == "Hej"
+
+
+async def test_read_all_shows_no_composer(demo: Path) -> None:
+    from tui.app import CasedeskApp
+
+    app = CasedeskApp(lambda: CaseService.read_all(Database(demo, read_only=True),
+                                                   "supervisor"), poll_seconds=0, language="sv")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter", "r")
+        await settle(app, pilot)
+        assert app.query_one(CaseDetail).shown is not None
+        assert not app.query_one(Composer).display

@@ -24,7 +24,7 @@ from store.service import CaseService, ContactInput, MessageInput
 from tui.app import CasedeskApp
 from tui.caselist import WINDOW
 from tui.screens import FilterModal
-from tui.widgets.case_detail import CaseDetail
+from tui.widgets.case_detail import CaseDetail, CaseFacts
 from tui.widgets.case_table import CaseTable
 from tui.widgets.composer import Composer
 
@@ -130,7 +130,8 @@ async def test_the_conversation_in_order_a_note_marked_intern_an_event_apart(
                    for s in lines[status][1])
         assert not any(s.italic for s in lines[reply][1] + lines[customer][1])
         assert not texts[status - 1].strip()  # a blank line above, no heading
-        assert "Parkerat" in texts[line_of(lines, "Status ")]
+        facts = screen_lines(app, app.query_one(CaseFacts))  # pinned above
+        assert "Parkerat" in facts[line_of(facts, "Status ")][0]
 
 
 async def test_a_long_thread_scrolls_to_its_last_message(demo: Path) -> None:
@@ -148,19 +149,22 @@ async def test_a_long_thread_scrolls_to_its_last_message(demo: Path) -> None:
         def visible() -> list[str]:
             return [line for line, _ in screen_lines(app, detail)]
 
-        assert any(f"#{number}  En lång tråd" in line for line in visible())
-        assert not any("Meddelande 60 av 60" in line for line in visible())
+        def facts() -> list[str]:
+            return [line for line, _ in screen_lines(app, app.query_one(CaseFacts))]
+
+        # Opened at its newest message, the facts pinned above the conversation.
         assert detail.max_scroll_y > 0  # the thread is longer than the detail
-        detail.focus()
-        await pilot.press("end")  # the key, as an agent scrolls
-        await settle(app, pilot)
         assert detail.scroll_offset.y == detail.max_scroll_y
         assert any("Meddelande 60 av 60" in line for line in visible()), visible()
-        assert not any(f"#{number}  En lång tråd" in line for line in visible())
-        detail.scroll_home(animate=False)
+        assert not any("Meddelande 1 av 60" in line for line in visible())
+        assert any(f"#{number}  En lång tråd" in line for line in facts())
+        detail.focus()
+        await pilot.press("home")  # the key, as an agent scrolls
         await settle(app, pilot)
+        assert any("Meddelande 1 av 60" in line for line in visible()), visible()
         assert not any("Meddelande 60 av 60" in line for line in visible())
-        detail.scroll_end(animate=False)  # and the method
+        assert any(f"#{number}  En lång tråd" in line for line in facts())  # still there
+        await pilot.press("end")
         await settle(app, pilot)
         assert any("Meddelande 60 av 60" in line for line in visible()), visible()
 

@@ -22,7 +22,7 @@ from store.service import CaseService
 from tui.app import CasedeskApp
 from tui.caselist import WINDOW, GroupedWindow, Header
 from tui.screens import FilterModal
-from tui.widgets.case_detail import CaseDetail
+from tui.widgets.case_detail import CaseDetail, CaseFacts
 from tui.widgets.case_table import CaseTable
 
 pytestmark = pytest.mark.sqlite_only
@@ -226,7 +226,7 @@ async def test_assigning_to_a_named_colleague_reaches_the_store_and_the_detail(
         assert view.messages[-1].text == "Assigned to bo"
         assert detail.shown.assignee == "bo"  # reloaded
         assert detail.shown.version == view.version
-        shown = shown_in(app, detail)
+        shown = shown_in(app, app.query_one(CaseFacts))
         assert any(re.match(r"Tilldelad\s+bo$", line.strip()) for line in shown), shown
         table = app.query_one(CaseTable)
         at = table.window.index_of(number)

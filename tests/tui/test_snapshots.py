@@ -43,6 +43,16 @@ def test_the_case_detail(snap_compare, demo_path: Path) -> None:
     assert snap_compare(app_for(demo_path), terminal_size=SIZE, run_before=open_case)
 
 
+def test_the_case_detail_at_80x24(snap_compare, demo_path: Path) -> None:
+    """The facts folded to a line, the conversation at its newest message."""
+    async def open_case(pilot) -> None:  # type: ignore[no-untyped-def]
+        await loaded(pilot)
+        await pilot.press("down", "down", "down", "down", "enter")
+        await loaded(pilot)
+
+    assert snap_compare(app_for(demo_path), terminal_size=(80, 24), run_before=open_case)
+
+
 def test_the_overview_grouped_by_status(snap_compare, demo_path: Path) -> None:
     async def group(pilot) -> None:  # type: ignore[no-untyped-def]
         await loaded(pilot)

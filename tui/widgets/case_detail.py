@@ -1,4 +1,4 @@
-"""One case: its details and its whole conversation, read-only for now.
+"""One case: its facts (pinned) and its whole conversation (scrolling).
 
 Internal notes are drawn on a warning background under the words INTERN ANTECKNING
 (INTERNAL NOTE in English), so a note can never be mistaken for a reply the customer
@@ -17,39 +17,59 @@ from textual.widgets import Static
 from mail.quotes import split_quoted
 from store.views import CaseView
 from tui.sanitize import clean_block, clean_line
-from tui.words import N_, event_text, priorities, statuses, tr
+from tui.words import N_, event_text, priorities, statuses, tr, value_name
 
 KIND_HEADINGS = {"customer": (N_("Kund"), "bold cyan"), "ai": (N_("AI-agent"), "bold magenta"),
                  "reply": (N_("Svar till kunden"), "bold green"),
                  "note": (N_("INTERN ANTECKNING"), "bold black on yellow")}
 
 
-def render_case(view: CaseView, *, show_quoted: bool = False) -> Group:
-    c = view.contact
+def _head(view: CaseView) -> Text:
     head = Text()
     head.append(f"#{view.number}  ", style="bold")
     head.append(clean_line(view.title), style="bold")
-    facts = Text()
-    rows = [
-        (tr("Status"), statuses().get(view.status, view.status)),
-        (tr("Kanal"), f"{view.channel} ({view.channel_kind})"),
-        (tr("Kontakt"), f"{c.signed} {c.phone}".strip()),
-        (tr("Kundtyp"), f"{c.customer_type}/{c.tier}"),
-        (tr("Tilldelad"), view.assignee or "–"),
-        (tr("Prioritet"), priorities().get(view.priority, view.priority)),
-        (tr("Etiketter"), ", ".join(view.labels) or "–"),
-        (tr("Bevakas av"), ", ".join(view.watchers) or "–"),
-        (tr("Arbetsyta"), ", ".join(view.in_workspaces) or "–"),
-        (tr("Relaterade"), " ".join(f"#{n}" for n in view.related) or "–"),
-    ]
-    width = max(len(label) for label, _ in rows) + 1  # 11 in Swedish
-    for label, value in rows:
-        facts.append(f"{label:<{width}}", style="dim")
-        facts.append(clean_line(value) + "\n")
+    return head
+
+
+def render_facts(view: CaseView, *, folded: bool = False) -> Text:
+    """The case's title and facts; `folded`: on one line under the title (a small
+    terminal, where the conversation needs the rows)."""
+    c = view.contact
+    status = statuses().get(view.status, view.status)
+    channel = f"{view.channel} ({value_name(view.channel_kind)})"
+    assignee = view.assignee or "–"
+    facts = _head(view)
+    facts.append("\n")
+    if folded:
+        facts.append(clean_line(" · ".join([
+            status, channel, c.name or c.signed, view.assignee or tr("ingen tilldelad"),
+            priorities().get(view.priority, view.priority)])), style="dim")
+    else:
+        rows = [
+            (tr("Status"), status),
+            (tr("Kanal"), channel),
+            (tr("Kontakt"), f"{c.signed} {c.phone}".strip()),
+            (tr("Kundtyp"), f"{value_name(c.customer_type)}, {c.tier}"),
+            (tr("Tilldelad"), assignee),
+            (tr("Prioritet"), priorities().get(view.priority, view.priority)),
+            (tr("Etiketter"), ", ".join(view.labels) or "–"),
+            (tr("Bevakas av"), ", ".join(view.watchers) or "–"),
+            (tr("Arbetsyta"), ", ".join(view.in_workspaces) or "–"),
+            (tr("Relaterade"), " ".join(f"#{n}" for n in view.related) or "–"),
+        ]
+        width = max(len(label) for label, _ in rows) + 1  # 11 in Swedish
+        for i, (label, value) in enumerate(rows):
+            facts.append(f"{label:<{width}}", style="dim")
+            facts.append(clean_line(value) + ("\n" if i < len(rows) - 1 else ""))
     if view.merged_into:
-        facts.append(tr("Sammanslaget med #{number}").format(number=view.merged_into) + "\n",
+        facts.append("\n" + tr("Sammanslaget med #{number}").format(number=view.merged_into),
                      style="bold red")
-    parts: list[Text] = [head, facts]
+    return facts
+
+
+def render_conversation(view: CaseView, *, show_quoted: bool = False) -> list[Text]:
+    """The conversation, oldest first: messages, notes and events."""
+    parts: list[Text] = []
     for m in view.messages:
         when = m.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
         if m.kind == "event":
@@ -76,11 +96,37 @@ def render_case(view: CaseView, *, show_quoted: bool = False) -> Group:
             body.append("\n" + tr("📎 {filename} ({size} byte)").format(
                 filename=clean_line(a.filename), size=a.size), style="dim")
         parts.extend([line, body, Text("")])
-    return Group(*parts)
+    return parts
+
+
+def render_case(view: CaseView, *, show_quoted: bool = False) -> Group:
+    """The whole case as text: its facts, then its conversation."""
+    return Group(render_facts(view), Text(""),
+                 *render_conversation(view, show_quoted=show_quoted))
+
+
+class CaseFacts(Static):
+    """The case's title and facts, pinned above its conversation (folded to a line on a
+    small terminal: `fold`)."""
+
+    shown: CaseView | None = None
+    folded = False
+
+    def show(self, view: CaseView) -> None:
+        self.shown = view
+        self.update(render_facts(view, folded=self.folded))
+
+    def fold(self, folded: bool) -> None:
+        if folded != self.folded:
+            self.folded = folded
+            if self.shown is not None:
+                self.show(self.shown)
 
 
 class CaseDetail(VerticalScroll):
-    """The case the cursor was on when Enter was pressed. (Styles: case_detail.tcss.)"""
+    """The conversation of the case on show, opened at its newest message; it keeps
+    its place when the same case is shown again (a reload) unless it was at the end.
+    (Styles: case_detail.tcss.)"""
 
     def compose(self) -> ComposeResult:
         yield Static(Text(tr("Välj ett ärende och tryck Enter."), style="dim"), id="case-body")
@@ -91,13 +137,19 @@ class CaseDetail(VerticalScroll):
     """Whether the quoted history in customers' mails is unfolded."""
 
     def show(self, view: CaseView) -> None:
+        at_end = self.shown is None or self.shown.number != view.number or (
+            self.scroll_y >= self.max_scroll_y)
         self.shown = view
-        self.query_one("#case-body", Static).update(render_case(view,
-                                                               show_quoted=self.show_quoted))
+        self._draw()
+        if at_end:  # the newest message on screen, once the new text is laid out
+            self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
+
+    def _draw(self) -> None:
+        assert self.shown is not None
+        self.query_one("#case-body", Static).update(Group(*render_conversation(
+            self.shown, show_quoted=self.show_quoted)))
 
     def toggle_quoted(self) -> None:
         self.show_quoted = not self.show_quoted
         if self.shown is not None:
-            self.query_one("#case-body", Static).update(
-                render_case(self.shown, show_quoted=self.show_quoted))
-        self.scroll_home(animate=False)
+            self._draw()

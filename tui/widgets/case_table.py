@@ -29,13 +29,13 @@ from tui.words import N_, priorities, statuses, tr, translate_bindings
 # The headings are Swedish keys (`tr` where shown).
 COLUMNS = [("number", N_("Nr"), 8), ("status", N_("Status"), 9), ("priority", N_("Prio"), 5),
            ("channel", N_("Kanal"), 12), ("assignee", N_("Tilldelad"), 9),
-           ("updated", N_("Uppdaterad"), 14), ("sla", N_("SLA"), 13), ("title", N_("Titel"), 0),
+           ("updated", N_("Uppdaterad"), 16), ("sla", N_("SLA"), 13), ("title", N_("Titel"), 0),
            ("contact", N_("Kontakt"), 16)]
 ALWAYS = ("number", "title")
 # Dropped in this order when the list is narrow (the case open beside it): what an
 # agent needs least first; the SLA, who has it and its status stay longest.
 NARROW_DROPS = ("updated", "channel", "priority", "contact", "assignee", "sla", "status")
-TITLE_MIN = 20
+TITLE_MIN = 14
 CHOOSABLE = [(key, heading) for key, heading, _ in COLUMNS if key not in ALWAYS]
 DEFAULT_COLUMNS = tuple(key for key, _, _ in COLUMNS)
 
@@ -49,8 +49,9 @@ def _fit(text: str, width: int) -> str:
 
 
 def _when(value: datetime) -> str:
-    # One fixed format (nothing relative to today: the list would change by itself).
-    return value.astimezone().strftime("%y-%m-%d %H:%M")
+    # One fixed format, the year first and whole (nothing relative to today: the list
+    # would change by itself).
+    return value.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def widths() -> dict[str, int]:
@@ -180,6 +181,9 @@ class CaseTable(ScrollView, can_focus=True):
             sort, ascending = self.sorted_by
             headings = {key: tr(heading) + ((" ▲" if ascending else " ▼") if key == sort else "")
                         for key, heading, _ in COLUMNS}
+            hidden = len(self._columns_at(width)[1])
+            if hidden:  # said, never dropped silently: a wider terminal, or `c`
+                headings["title"] += tr(" (+{n} kolumner får inte plats)").format(n=hidden)
             return self._strip(headings, width, Style(bold=True, underline=True))
         index = int(self.scroll_offset.y) + y - 1
         if index >= self.window.total:
@@ -212,18 +216,26 @@ class CaseTable(ScrollView, can_focus=True):
     def window_by(self) -> str | None:
         return self.window.by if isinstance(self.window, GroupedWindow) else None
 
-    def _strip(self, texts: dict[str, str], width: int, style: Style) -> Strip:
+    def _columns_at(self, width: int) -> tuple[list[tuple[str, int]], list[str]]:
+        """The columns shown at `width` with their widths, and those chosen that do not
+        fit. A narrow list (a small terminal, the case beside it) drops columns, least
+        needed first, before the title gets too short to read; the column the list is
+        sorted by stays (unless it is the usual order)."""
         width_of = widths()
         shown = [(key, width_of[key]) for key, _, _ in COLUMNS
                  if key in self.columns or key in ALWAYS]
-        # A narrow list (a small terminal, the case beside it) drops columns, least
-        # needed first, before the title gets too short to read.
-        # The column the list is sorted by stays (unless it is the usual order).
         kept = self.sorted_by[0] if self.sorted_by != ("updated", False) else None
+        dropped = []
         for key in (k for k in NARROW_DROPS if k != kept):
             if sum(w for _, w in shown) + len(shown) + TITLE_MIN <= width:
                 break
-            shown = [(k, w) for k, w in shown if k != key]
+            if any(k == key for k, _ in shown):
+                dropped.append(key)
+                shown = [(k, w) for k, w in shown if k != key]
+        return shown, dropped
+
+    def _strip(self, texts: dict[str, str], width: int, style: Style) -> Strip:
+        shown = self._columns_at(width)[0]
         title_width = max(width - sum(w for _, w in shown) - len(shown), TITLE_MIN)
         line = " ".join(_fit(texts.get(key, ""), w or title_width) for key, w in shown)
         return Strip([Segment(set_cell_size(line, width), style)], width)

@@ -1,0 +1,69 @@
+"""Every dialog works in an 80×24 terminal: what it asks fits or scrolls, and its
+buttons are reached with Tab from its first field and are then on screen. A snapshot
+of each at that size (layout only)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.geometry import Region
+from textual.widgets import Button
+from tuikit import app_for, press, settle
+
+from tui.screens import ChoiceModal, ConfirmModal, GoToModal
+from tui.screens.columns import ColumnModal
+from tui.screens.create_case import CreateCaseModal
+from tui.screens.filter import FilterModal
+from tui.screens.workspace_settings import WorkspaceSettingsModal
+
+pytestmark = [pytest.mark.sqlite_only, pytest.mark.usefixtures("stockholm_time")]
+
+SMALL = (80, 24)
+# The key (after any keys that lead there), the dialog, and the buttons that end it.
+DIALOGS = {
+    "new case": ((), "N", CreateCaseModal, {"create", "cancel"}),
+    "filter": ((), "f", FilterModal, {"apply", "cancel"}),
+    "columns": ((), "c", ColumnModal, {"save", "cancel"}),
+    "workspace settings": (("2",), "W", WorkspaceSettingsModal,
+                           {"save", "cancel", "standard"}),
+    "take (asks)": ((), "a", ConfirmModal, {"yes", "no"}),
+    "status": ((), "s", ChoiceModal, set()),
+    "go to": ((), "#", GoToModal, set()),
+}
+
+
+async def open_dialog(app, pilot, name: str):  # type: ignore[no-untyped-def]
+    before, key, kind, _ = DIALOGS[name]
+    await settle(app, pilot)
+    for k in before:
+        await press(app, pilot, k)
+    await press(app, pilot, key)
+    assert isinstance(app.screen, kind), name
+
+
+@pytest.mark.parametrize("name", list(DIALOGS))
+async def test_every_dialog_is_usable_at_80x24(demo: Path, name: str) -> None:
+    app = app_for(demo)
+    async with app.run_test(size=SMALL) as pilot:
+        await open_dialog(app, pilot, name)
+        modal = app.screen
+        wanted = DIALOGS[name][3]
+        reached: set[str] = set()
+        for _ in range(40):  # Tab through the dialog, from its first field
+            focused = app.focused
+            if isinstance(focused, Button) and focused.id in wanted:
+                # On screen: Textual scrolls a focused widget into view.
+                assert Region(0, 0, *SMALL).contains_region(focused.region), (name, focused.id)
+                reached.add(focused.id)
+            await press(app, pilot, "tab")
+            assert app.screen is modal
+        assert reached == wanted, name
+
+
+@pytest.mark.parametrize("name", list(DIALOGS))
+def test_the_dialog_at_80x24(snap_compare, demo_path: Path, name: str) -> None:
+    async def shown(pilot) -> None:  # type: ignore[no-untyped-def]
+        await open_dialog(pilot.app, pilot, name)
+
+    assert snap_compare(app_for(demo_path), terminal_size=SMALL, run_before=shown)
