@@ -443,6 +443,36 @@ def test_merge_and_split_from_the_command_line(cli) -> None:
 
 
 @pytest.mark.usefixtures("team_db")
+def test_copy_into_a_file_path_and_on_from_postgresql(cli, tmp_path: Path, pg_url: str) -> None:
+    for title, text in [("A", "första"), ("B", "andra")]:
+        assert cli("case", "create", "--channel", "Support", "--title", title,
+                   "--email", "k@ex.se", "--text", text).code == 0
+    assert cli("case", "merge", "1", "--into", "2").code == 0
+    assert cli("case", "reply", "2", "--text", "Vi tittar på det", "--status", "waiting").code == 0
+
+    def everything(db: Path) -> list[object]:
+        """The listing and each case as shown, the merged one too."""
+        return [json.loads(cli("cases", "--json", db=db).out),
+                *(json.loads(cli("case", "show", n, "--json", db=db).out) for n in ("1", "2"))]
+
+    here = tmp_path / "c.db"
+    copied = tmp_path / "kopia.db"
+    run = cli("copy", "--to", str(copied))
+    assert run.code == 0, run.err
+    assert run.out.startswith("Copied 2 cases and ")
+    assert run.out.strip().endswith(f"messages into {copied}.")
+    assert everything(copied) == everything(here)
+    assert everything(copied)[1]["merged_into"] == 2
+    # On to PostgreSQL and back into another file: still the same cases.
+    assert cli("copy", "--to", pg_url, db=copied).code == 0
+    back = tmp_path / "tillbaka.db"
+    run = cli("--db", pg_url, "copy", "--to", str(back), db=None)
+    assert run.code == 0, run.err
+    assert everything(back) == everything(here)
+    assert "already has cases" in one_line_error(cli("copy", "--to", str(back)))
+
+
+@pytest.mark.usefixtures("team_db")
 def test_an_edit_can_require_the_version_it_was_based_on(cli) -> None:
     cli("case", "create", "--channel", "Support", "--title", "T", "--email", "t@ex.se")
     version = json.loads(cli("case", "show", "1", "--json").out)["version"]
