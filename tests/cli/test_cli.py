@@ -334,6 +334,26 @@ def test_ingest_takes_good_lines_and_reports_bad_ones(cli) -> None:
 
 
 @pytest.mark.usefixtures("team_db")
+def test_ingest_says_where_a_message_to_a_merged_case_went(cli) -> None:
+    for title in ("A", "B", "C"):
+        assert cli("case", "create", "--channel", "Support", "--title", title,
+                   "--email", "k@ex.se", "--text", "Hej").code == 0
+    assert cli("case", "merge", "1", "--into", "2").code == 0
+    assert cli("case", "merge", "2", "--into", "3").code == 0
+    text = "".join(json.dumps({"case": n, "message": {"from": "customer", "text": f"Till {n}"}})
+                   + "\n" for n in (1, 2, 3))
+    run = cli("ingest", "-", stdin=text)
+    assert run.code == 0, run.err
+    assert run.out.splitlines() == ["line 1: added to #3 (#1 is merged into it)",
+                                    "line 2: added to #3 (#2 is merged into it)",
+                                    "line 3: added to #3"]
+    survivor = json.loads(cli("case", "show", "3", "--json").out)
+    assert [m["text"] for m in survivor["messages"] if m["kind"] == "customer"][-3:] == [
+        "Till 1", "Till 2", "Till 3"]
+    assert [c["number"] for c in json.loads(cli("cases", "--json").out)] == [3]
+
+
+@pytest.mark.usefixtures("team_db")
 def test_ingest_from_a_file(cli, tmp_path: Path) -> None:
     path = tmp_path / "in.jsonl"
     path.write_text(json.dumps({"channel": "Chatt", "contact": {"name": "Eva"},
