@@ -311,9 +311,12 @@ def ingest(
             elif r.already:
                 taken += 1
                 typer.echo(f"line {r.line}: already taken as #{r.case}")
+            elif r.landing is not None:
+                taken += 1
+                typer.echo(f"line {r.line}: {r.landing.said}")
             else:
                 taken += 1
-                typer.echo(f"line {r.line}: {'created' if r.created else 'added to'} #{r.case}")
+                typer.echo(f"line {r.line}: created #{r.case}")
     if stopped is not None:
         typer.echo(f"Stopped at line {stopped}: every further line would fail the same way. "
                    f"{taken} lines were taken before it; run it again once that is "

@@ -44,6 +44,7 @@ from store.records import (
 )
 from store.tables import id_of
 from store.views import (
+    Landing,
     MessageView,
 )
 
@@ -97,22 +98,22 @@ class ConversationOps(ServiceCore):
         return self._write(work)
 
     def add_message(self, number: int, message: MessageInput, *,
-                    source_id: str | None = None) -> int:
+                    source_id: str | None = None) -> Landing:
         """A message from outside (the customer, an AI agent, a chat transcript) on
-        case `number`. Returns the number of the case it landed on: a merged case
-        forwards to its survivor; a closed or archived case gets a new linked case.
+        case `number`. Returns where it landed: a merged case forwards to its
+        survivor; a closed or archived case gets a new linked case.
         `source_id`: as for `create_case`, taken once per case `number`."""
 
-        def work(session: Session, actor: Actor) -> int:
+        def work(session: Session, actor: Actor) -> Landing:
             case = require_case(session, actor, number, for_update=True)
             scope = ingest_keys.case_scope(number)
             if source_id is not None:
                 ingest_keys.refuse_taken(session, scope, source_id)
-            landed, row = self._add_inbound(session, actor, case, message)
+            landed, row, landing = self._add_inbound(session, actor, case, message)
             if source_id is not None:
                 ingest_keys.record(session, scope, source_id, case=id_of(landed), message=row.id,
                                    now=self._now())
-            return id_of(landed)
+            return landing
 
         return self._write(work)
 

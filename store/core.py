@@ -54,7 +54,7 @@ from store.records import (
 )
 from store.statuses import ENDED, REOPENED_BY_CUSTOMER
 from store.tables import id_of, table_of
-from store.views import AgentView
+from store.views import AgentView, Landing
 
 T = TypeVar("T")
 # The rows of an agent on a case.
@@ -135,11 +135,14 @@ class ServiceCore:
         return now
 
     def _add_inbound(self, session: Session, actor: Actor, case: Case,
-                     message: MessageInput) -> tuple[Case, Message]:
+                     message: MessageInput) -> tuple[Case, Message, Landing]:
         """`message` on `case` — or on its survivor, if merged, or on a new follow-up
-        case, if it has ended. Returns the case it landed on and the message."""
+        case, if it has ended. Returns the case it landed on, the message, and where
+        it landed said against the case asked for."""
+        asked, merged_into = id_of(case), None
         if case.merged_into_id is not None:
             merged, case = case, follow_merges(session, case)
+            merged_into = id_of(case)
             require_channel(session, actor, case.channel_id,
                             f"the channel of case #{case.id}, which #{merged.id} was merged "
                             "into")
@@ -147,12 +150,13 @@ class ServiceCore:
         # kept, flagged, on the ended case.
         machine = MACHINE_FLAGS & set(message.flags)
         if Status(case.status) in ENDED and message.sender == "customer" and not machine:
-            follow_up = open_follow_up(session, case)
+            old = case
+            follow_up = open_follow_up(session, old)
             if follow_up is not None:  # the customer wrote again already: that case
                 with search.reindexing(session, follow_up.id):
                     row = self._append_inbound(session, actor, follow_up, message)
-                return follow_up, row
-            old = case
+                return follow_up, row, Landing(id_of(follow_up), asked, merged_into,
+                                               follow_up_of=id_of(old))
             case = insert_case(
                 session, actor, session.get_one(Channel, old.channel_id),
                 session.get_one(Contact, old.contact_id), title=old.title,
@@ -164,10 +168,11 @@ class ServiceCore:
             self._event(session, old, "followed-up", number=case.id)
             row = self._append_inbound(session, actor, case, message)
             search.index_new_case(session, id_of(case))
-            return case, row
+            return case, row, Landing(id_of(case), asked, merged_into, follow_up_of=id_of(old),
+                                      new_case=True)
         with search.reindexing(session, case.id):
             row = self._append_inbound(session, actor, case, message)
-        return case, row
+        return case, row, Landing(id_of(case), asked, merged_into)
 
     def _require_system(self, actor: Actor) -> None:
         if actor.kind != ActorKind.SYSTEM:

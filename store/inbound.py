@@ -347,7 +347,7 @@ class InboundOps(ServiceCore):
             row = self._append_inbound(session, actor, case, message)
             search.index_new_case(session, id_of(case))
         else:
-            case, row = self._add_inbound(session, actor, case, message)
+            case, row, _ = self._add_inbound(session, actor, case, message)
         for filename, size in mail.too_large:
             self._event(session, case, "attachment-too-large", **too_large(filename, size))
         record.case_id, record.message_id = case.id, row.id

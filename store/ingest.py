@@ -38,6 +38,7 @@ from store.errors import describe_failure, describe_validation
 from store.ingest_keys import AlreadyTaken
 from store.permissions import MAX_NUMBER
 from store.service import CaseService, ContactInput, MessageInput
+from store.views import Landing
 
 
 class _Strict(BaseModel):
@@ -114,6 +115,9 @@ class IngestResult:
     case: int | None = None
     error: str | None = None  # in words: never SQL, its parameters or row values
     created: bool = False
+    # A message line's: where it went, said against the case it named (that case may
+    # be merged into another, or have ended and been followed up).
+    landing: Landing | None = None
     # Taken before (its id was): `case` is the case it made then; nothing changed now.
     already: bool = False
     # The error is the database's and every further line would meet it (read-only,
@@ -136,9 +140,10 @@ def ingest_line(service: CaseService, number: int, line: str) -> IngestResult | 
     try:
         if "case" in data:
             item = CaseMessage.model_validate_json(line)
-            landed = service.add_message(item.case, item.message.to_input(),
-                                         source_id=item.source_id)
-            return IngestResult(number, case=landed, created=landed != item.case)
+            landing = service.add_message(item.case, item.message.to_input(),
+                                          source_id=item.source_id)
+            return IngestResult(number, case=landing.case, created=landing.new_case,
+                                landing=landing)
         new = NewCase.model_validate_json(line)
         created = service.create_case(
             channel=new.channel,

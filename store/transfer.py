@@ -4,13 +4,14 @@ SQLite file to the team's PostgreSQL.
 The target is migrated to the same schema and must hold no cases yet. Rows go
 table by table in foreign-key order (PostgreSQL: through COPY, the fast path),
 keeping every id, so case numbers stay what people have quoted; then the id
-sequences are moved past the copied ids and the search index is rebuilt.
+sequences are moved past the copied ids and the search index is rebuilt. Either
+side may be SQLite or PostgreSQL: values are read and written through the tables'
+own types, times aware on the way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -25,18 +26,12 @@ from store.errors import InvalidInput
 CHUNK = 20_000
 
 
-def _rows(source: Database, table: sa.Table) -> Iterator[list[sa.Row]]:
+def _rows(source: Database, table: sa.Table) -> Iterator[list[dict[str, Any]]]:
+    """The table's rows as read through its columns' types (times aware UTC)."""
     with source.engine.connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(
             sa.select(table).order_by(*table.primary_key.columns))
-        yield from (list(part) for part in result.partitions(CHUNK))
-
-
-def _plain(value: Any) -> Any:
-    """A value as the target's column stores it (naive UTC, like `UTCDateTime`)."""
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).replace(tzinfo=None)
-    return value
+        yield from ([dict(row._mapping) for row in part] for part in result.partitions(CHUNK))
 
 
 def copy_database(source: Database, target: Database,
@@ -51,17 +46,39 @@ def copy_database(source: Database, target: Database,
             raise InvalidInput(f"{target.location} already has agents: copy into an empty one")
     counts: dict[str, int] = {}
     for table in SQLModel.metadata.sorted_tables:
-        columns = [c.name for c in table.columns]
         counts[table.name] = 0
-        for chunk in _rows(source, table):
-            rows = [tuple(_plain(v) for v in row) for row in chunk]
-            _insert(target, table, columns, rows)
+        later = _own_references(table)
+        pointers: list[dict[str, Any]] = []
+        for rows in _rows(source, table):
+            pointers += [row for row in rows if any(row[name] is not None for name in later)]
+            _insert(target, table, [{**row, **dict.fromkeys(later)} for row in rows])
             counts[table.name] += len(rows)
             if progress:
                 progress(table.name, counts[table.name])
+        if pointers:
+            target.write(partial(_point, table, later, pointers))
     _copy_files(source, target)
     target.write(_finish)
     return counts
+
+
+def _own_references(table: sa.Table) -> list[str]:
+    """The columns that point at another row of their own table (a case merged into a
+    newer case): the row pointed at may come later, so they are set once all are in."""
+    return [column.name for column in table.columns
+            if any(key.column.table is table for key in column.foreign_keys)]
+
+
+def _point(table: sa.Table, names: list[str], rows: list[dict[str, Any]],
+           session: sa.orm.Session) -> None:
+    """Set the `_own_references` of rows already copied, as the source has them."""
+    key = list(table.primary_key.columns)
+    session.execute(
+        sa.update(table)
+        .where(*(column == sa.bindparam(f"key_{column.name}") for column in key))
+        .values({name: sa.bindparam(f"new_{name}") for name in names}),
+        [{**{f"key_{c.name}": row[c.name] for c in key},
+          **{f"new_{name}": row[name] for name in names}} for row in rows])
 
 
 def _copy_files(source: Database, target: Database) -> None:
@@ -79,22 +96,31 @@ def _copy_files(source: Database, target: Database) -> None:
         target.write(partial(FileStore(target).put, content=content))
 
 
-def _insert(target: Database, table: sa.Table, columns: list[str],
-            rows: list[tuple[Any, ...]]) -> None:
+def _insert(target: Database, table: sa.Table, rows: list[dict[str, Any]]) -> None:
     def work(session: sa.orm.Session) -> None:
         if target.url.get_backend_name() == "postgresql":
+            stored = _as_stored(table, session.get_bind().dialect)
             driver = session.connection().connection.driver_connection
             assert driver is not None  # that of an open connection
             cursor = driver.cursor()
-            names = ", ".join(f'"{c}"' for c in columns)
+            names = ", ".join(f'"{c.name}"' for c in table.columns)
             with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
                 for row in rows:
-                    copy.write_row(row)
+                    copy.write_row(stored(row))
         else:
-            session.execute(table.insert(), [dict(zip(columns, row, strict=True))
-                                             for row in rows])
+            session.execute(table.insert(), rows)
 
     target.write(work)
+
+
+def _as_stored(table: sa.Table, dialect: sa.Dialect
+               ) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """A row as an INSERT would bind it. COPY passes no value through its column's type,
+    so each type's own rule (`UTCDateTime`: naive UTC) converts it here."""
+    rules = [(column.name, column.type.dialect_impl(dialect).bind_processor(dialect))
+             for column in table.columns]
+    return lambda row: tuple(row[name] if rule is None else rule(row[name])
+                             for name, rule in rules)
 
 
 def _finish(session: sa.orm.Session) -> None:

@@ -174,6 +174,32 @@ class CaseView:
     in_workspaces: tuple[str, ...] = ()  # the logins whose own workspace holds it
 
 
+@dataclass(frozen=True)
+class Landing:
+    """Where a message from outside went (`add_message`), said against the case it was
+    sent to: `case`, which is `asked` unless that case was merged (`merged_into`: the
+    case it ended up merged into, chains followed) or had ended (`follow_up_of`: the
+    ended case; `new_case`: the follow-up was opened for this message)."""
+
+    case: int
+    asked: int
+    merged_into: int | None = None
+    follow_up_of: int | None = None
+    new_case: bool = False
+
+    @property
+    def said(self) -> str:
+        """In English, for the command line: "added to #7 (#5 is merged into it)"."""
+        why = []
+        if self.follow_up_of is not None:
+            why.append(f"a follow-up of #{self.follow_up_of}, which has ended")
+        if self.merged_into is not None:
+            into = "it" if self.merged_into == self.case else f"#{self.merged_into}"
+            why.append(f"#{self.asked} is merged into {into}")
+        done = f"{'created' if self.new_case else 'added to'} #{self.case}"
+        return f"{done} ({'; '.join(why)})" if why else done
+
+
 def signed(name: str, address: str) -> str:
     """A name with its address, as shown. A mail's name is whatever the sender typed and
     may look like another address: then the real address comes first, and the name
@@ -183,3 +209,4 @@ def signed(name: str, address: str) -> str:
     if any(ch in name for ch in '@<>"'):
         return f'{address} ("{name.replace(chr(34), chr(39))}")'
     return f"{name} <{address}>"
+

@@ -334,6 +334,26 @@ def test_ingest_takes_good_lines_and_reports_bad_ones(cli) -> None:
 
 
 @pytest.mark.usefixtures("team_db")
+def test_ingest_says_where_a_message_to_a_merged_case_went(cli) -> None:
+    for title in ("A", "B", "C"):
+        assert cli("case", "create", "--channel", "Support", "--title", title,
+                   "--email", "k@ex.se", "--text", "Hej").code == 0
+    assert cli("case", "merge", "1", "--into", "2").code == 0
+    assert cli("case", "merge", "2", "--into", "3").code == 0
+    text = "".join(json.dumps({"case": n, "message": {"from": "customer", "text": f"Till {n}"}})
+                   + "\n" for n in (1, 2, 3))
+    run = cli("ingest", "-", stdin=text)
+    assert run.code == 0, run.err
+    assert run.out.splitlines() == ["line 1: added to #3 (#1 is merged into it)",
+                                    "line 2: added to #3 (#2 is merged into it)",
+                                    "line 3: added to #3"]
+    survivor = json.loads(cli("case", "show", "3", "--json").out)
+    assert [m["text"] for m in survivor["messages"] if m["kind"] == "customer"][-3:] == [
+        "Till 1", "Till 2", "Till 3"]
+    assert [c["number"] for c in json.loads(cli("cases", "--json").out)] == [3]
+
+
+@pytest.mark.usefixtures("team_db")
 def test_ingest_from_a_file(cli, tmp_path: Path) -> None:
     path = tmp_path / "in.jsonl"
     path.write_text(json.dumps({"channel": "Chatt", "contact": {"name": "Eva"},
@@ -440,6 +460,36 @@ def test_merge_and_split_from_the_command_line(cli) -> None:
     assert new["title"] == "Ny fråga"
     assert [m["text"] for m in new["messages"] if m["kind"] == "customer"] == ["andra"]
     assert 1 in new["related"]
+
+
+@pytest.mark.usefixtures("team_db")
+def test_copy_into_a_file_path_and_on_from_postgresql(cli, tmp_path: Path, pg_url: str) -> None:
+    for title, text in [("A", "första"), ("B", "andra")]:
+        assert cli("case", "create", "--channel", "Support", "--title", title,
+                   "--email", "k@ex.se", "--text", text).code == 0
+    assert cli("case", "merge", "1", "--into", "2").code == 0
+    assert cli("case", "reply", "2", "--text", "Vi tittar på det", "--status", "waiting").code == 0
+
+    def everything(db: Path) -> list[object]:
+        """The listing and each case as shown, the merged one too."""
+        return [json.loads(cli("cases", "--json", db=db).out),
+                *(json.loads(cli("case", "show", n, "--json", db=db).out) for n in ("1", "2"))]
+
+    here = tmp_path / "c.db"
+    copied = tmp_path / "kopia.db"
+    run = cli("copy", "--to", str(copied))
+    assert run.code == 0, run.err
+    assert run.out.startswith("Copied 2 cases and ")
+    assert run.out.strip().endswith(f"messages into {copied}.")
+    assert everything(copied) == everything(here)
+    assert everything(copied)[1]["merged_into"] == 2
+    # On to PostgreSQL and back into another file: still the same cases.
+    assert cli("copy", "--to", pg_url, db=copied).code == 0
+    back = tmp_path / "tillbaka.db"
+    run = cli("--db", pg_url, "copy", "--to", str(back), db=None)
+    assert run.code == 0, run.err
+    assert everything(back) == everything(here)
+    assert "already has cases" in one_line_error(cli("copy", "--to", str(back)))
 
 
 @pytest.mark.usefixtures("team_db")

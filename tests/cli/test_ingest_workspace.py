@@ -60,7 +60,8 @@ def ingest(team, runner: str, capsys: pytest.CaptureFixture[str]):  # type: igno
         assert captured.err == ""
         said = captured.out.splitlines()
         assert len(said) == len(lines), captured.out
-        return [int(re.fullmatch(r"line \d+: (?:created|added to) #(\d+)", s)[1])  # type: ignore[index]
+        # "line N: added to #M", perhaps with why it is not the case named: "(…)".
+        return [int(re.fullmatch(r"line \d+: (?:created|added to) #(\d+)(?: \(.+\))?", s)[1])  # type: ignore[index]
                 for s in said]
 
     return run

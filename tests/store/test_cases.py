@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from store.errors import Forbidden, InvalidInput, NotFound
 from store.models import Case, CaseLink, Message, Outbox, WorkspaceEntry
 from store.service import AttachmentInput, ContactInput, MessageInput
+from store.views import Landing
 
 
 def table_rows(db, model, *where):  # type: ignore[no-untyped-def]
@@ -182,7 +183,7 @@ def test_a_customer_message_reopens_only_waiting_and_solved(team, clock, status,
     before = anna.get_case(number)
     arrived = clock.advance(hours=1)
     landed = team.system.add_message(number, MessageInput("Hej igen, det är inte löst."))
-    assert landed == number
+    assert landed == Landing(number, asked=number)
     view = anna.get_case(number)
     assert view.status == after
     assert said(view, "customer")[-1] == "Hej igen, det är inte löst."
@@ -220,7 +221,9 @@ def test_a_customer_message_on_an_ended_case_starts_a_linked_follow_up(
         team.system.set_status(old, "archived")
     before = anna.get_case(old)
     clock.advance(days=30)
-    landed = team.system.add_message(old, MessageInput("Nu är det fel igen."))
+    landing = team.system.add_message(old, MessageInput("Nu är det fel igen."))
+    landed = landing.case
+    assert landing == Landing(landed, asked=old, follow_up_of=old, new_case=True)
     assert landed != old
     new = anna.get_case(landed)
     old_after = anna.get_case(old)
@@ -248,7 +251,7 @@ def test_machine_mail_on_a_closed_case_starts_no_follow_up(team, db, flag) -> No
     old = setup_status(team, "closed")
     landed = team.system.add_message(old, MessageInput("Autosvar: på semester", flags=(flag,)))
     assert count(db, Case) == 1
-    assert landed == old
+    assert landed == Landing(old, asked=old)
     view = team.as_("anna").get_case(old)
     assert view.status == "closed"
     assert (view.messages[-1].text, view.messages[-1].flags) == ("Autosvar: på semester", (flag,))
@@ -256,7 +259,8 @@ def test_machine_mail_on_a_closed_case_starts_no_follow_up(team, db, flag) -> No
 
 def test_an_ai_message_on_a_closed_case_starts_nothing(team, db) -> None:
     old = setup_status(team, "closed")
-    assert team.system.add_message(old, MessageInput("Sammanfattning", sender="ai")) == old
+    assert team.system.add_message(old, MessageInput("Sammanfattning", sender="ai")) == \
+        Landing(old, asked=old)
     assert count(db, Case) == 1
     assert team.as_("anna").get_case(old).status == "closed"
 

@@ -116,3 +116,29 @@ def test_an_id_must_be_one(team) -> None:  # type: ignore[no-untyped-def]
     )
     results = list(ingest_lines(team.as_("anna"), feed))
     assert all(r.error and r.error.startswith("id") for r in results), results
+
+
+def test_a_message_line_says_where_it_landed(team) -> None:  # type: ignore[no-untyped-def]
+    """A line naming a merged case lands on the case it was merged into, and says so;
+    one naming an ended case lands on its follow-up; neither is "created" unless a
+    case was made for it."""
+    a, b, c, ended = (team.new_case(channel="Chat") for _ in range(4))
+    anna = team.as_("anna")
+    anna.merge(a, b)
+    anna.merge(b, c)
+    anna.set_status(ended, "solved")
+    team.system.set_status(ended, "closed")
+    feed = lines(*({"id": f"m{i}", "case": n, "message": {"from": "customer", "text": "Hej"}}
+                   for i, n in enumerate((a, b, c, ended, ended))))
+    results = list(ingest_lines(anna, feed))
+    assert [(r.case, r.created, r.error) for r in results] == [
+        (c, False, None), (c, False, None), (c, False, None), (ended + 1, True, None),
+        (ended + 1, False, None)]
+    assert [r.landing.said for r in results if r.landing] == [
+        f"added to #{c} (#{a} is merged into it)", f"added to #{c} (#{b} is merged into it)",
+        f"added to #{c}", f"created #{ended + 1} (a follow-up of #{ended}, which has ended)",
+        f"added to #{ended + 1} (a follow-up of #{ended}, which has ended)"]
+    assert [m.text for m in anna.get_case(c).messages if m.kind == "customer"][-3:] == \
+        ["Hej"] * 3
+    # Run again: taken once, as the case it landed on.
+    assert [(r.case, r.already) for r in ingest_lines(anna, feed[:1])] == [(c, True)]

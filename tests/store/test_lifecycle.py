@@ -312,7 +312,7 @@ def test_a_customer_reply_reopening_a_solved_case_clears_solved_at(team, clock) 
     number = bring_to(team, "solved")
     clock.advance(days=2)
     landed = team.system.add_message(number, MessageInput("Det fungerar fortfarande inte."))
-    assert landed == number
+    assert landed.case == number
     view = team.as_("anna").get_case(number)
     assert view.status == "open"
     assert view.solved_at is None

@@ -21,6 +21,7 @@ from store.models import (
     WorkspaceEntry,
 )
 from store.service import AttachmentInput, CaseFilter, ContactInput, MessageInput
+from store.views import Landing
 
 
 def table_rows(db, model, *where):  # type: ignore[no-untyped-def]
@@ -165,7 +166,7 @@ def test_a_customer_message_to_a_merged_case_lands_on_the_survivor(team, pair, c
     before = anna.get_case(source)
     clock.advance(hours=2)
     landed = team.system.add_message(source, MessageInput("Har ni hunnit titta?"))
-    assert landed == target
+    assert landed == Landing(target, asked=source, merged_into=target)
     survivor = anna.get_case(target)
     last = non_events(survivor)[-1]
     assert (last.kind, last.text, last.created_at) == ("customer", "Har ni hunnit titta?",
@@ -179,7 +180,8 @@ def test_a_message_follows_a_chain_of_merges(team) -> None:
     anna = team.as_("anna")
     anna.merge(a, b)
     anna.merge(b, c)
-    assert team.system.add_message(a, MessageInput("Till slut")) == c
+    assert team.system.add_message(a, MessageInput("Till slut")) == \
+        Landing(c, asked=a, merged_into=c)
     assert "Till slut" in [m.text for m in anna.get_case(c).messages]
 
 
@@ -385,3 +387,17 @@ def test_merge_keeps_an_unread_mark_and_tells_the_survivors_watchers(team, db) -
     with db.read() as session:
         changed = set(session.scalars(sa.select(Change.case_id).where(Change.id > feed_before)))
     assert {a, b} <= changed
+
+
+def test_a_message_to_a_case_merged_into_an_ended_one_starts_its_follow_up(team) -> None:
+    source, target = team.new_case(), team.new_case()
+    anna = team.as_("anna")
+    anna.merge(source, target)
+    anna.set_status(target, "solved")
+    team.system.set_status(target, "closed")
+    landed = team.system.add_message(source, MessageInput("Hallå igen"))
+    assert landed == Landing(target + 1, asked=source, merged_into=target,
+                             follow_up_of=target, new_case=True)
+    assert landed.said == (f"created #{target + 1} (a follow-up of #{target}, which has ended; "
+                           f"#{source} is merged into #{target})")
+    assert "Hallå igen" in [m.text for m in anna.get_case(target + 1).messages]

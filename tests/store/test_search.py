@@ -219,7 +219,7 @@ def test_a_follow_up_case_is_searchable(team, db, anna) -> None:
     old = team.new_case(title="Router", text="Första")
     anna.set_status(old, "solved")
     team.system.set_status(old, "closed")
-    new = team.system.add_message(old, MessageInput("Uppföljningsord"))
+    new = team.system.add_message(old, MessageInput("Uppföljningsord")).case
     assert found(anna, "uppföljningsord") == [new]
     assert found(anna, "router") == [new, old]
     assert index_is_consistent(db)

@@ -1,6 +1,9 @@
-"""Moving a team's SQLite database onto PostgreSQL loses and changes nothing."""
+"""Copying a whole database — a team's SQLite file onto PostgreSQL, or either into a
+SQLite file — loses and changes nothing."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -10,9 +13,8 @@ from store.queries import CaseFilter
 from store.service import AttachmentInput, CaseService, ContactInput, MessageInput
 from store.transfer import copy_database
 
-pytestmark = pytest.mark.sqlite_only  # the source is SQLite; the target PostgreSQL
 
-
+@pytest.mark.sqlite_only  # the source is SQLite; the target PostgreSQL
 def test_copy_to_postgresql_keeps_every_case_as_it_was(team, db, pg_url) -> None:
     anna = team.as_("anna")
     numbers = [team.new_case(title=f"Ärende {i}", text=f"faktura nummer {i}") for i in range(5)]
@@ -62,3 +64,38 @@ def test_postgresql_can_keep_files_in_a_shared_folder(tmp_path, pg_url) -> None:
     elsewhere = CaseService(Database(pg_url, files=shared), "boss")
     assert elsewhere.attachment_content(attachment.id) == ("a.txt", b"hello")
     db.dispose()
+
+
+@pytest.mark.parametrize("into", ["sqlite-file", "postgresql"])
+def test_copy_keeps_every_case_as_it_was_whichever_way(team, db, tmp_path: Path, into: str,
+                                                        request: pytest.FixtureRequest) -> None:
+    """From SQLite or PostgreSQL into a SQLite file (a path) or PostgreSQL: the times come
+    back aware as they went in, and a case merged into a newer one still points at it."""
+    anna = team.as_("anna")
+    numbers = [team.new_case(title=f"Ärende {i}", text=f"faktura nummer {i}") for i in range(3)]
+    team.clock.advance(hours=2)
+    anna.reply(numbers[0], "Hej! Vi tittar på det.", status="waiting")
+    anna.merge(numbers[1], numbers[2])
+    with_file = anna.create_case(
+        channel="Support", contact=ContactInput(name="Bild", email="bild@example.se"),
+        title="Skärmdump", messages=[MessageInput("se bild", attachments=(
+            AttachmentInput("bild.png", b"\x89PNG data"),))])
+    path = tmp_path / "kopia" / "casedesk.db"
+    target = Database(path if into == "sqlite-file" else request.getfixturevalue("pg_url"))
+    counts = copy_database(db, target)
+    assert counts["cases"] == 4
+    assert path.is_file() == (into == "sqlite-file")
+    moved = CaseService(target, "anna", clock=team.clock)
+    everything = CaseFilter(include_ended=True, limit=100)
+    assert moved.list_cases(everything) == anna.list_cases(everything)
+    for number in [*numbers, with_file]:
+        assert moved.get_case(number) == anna.get_case(number)
+    assert moved.get_case(numbers[0]).updated_at == team.clock.now
+    assert moved.get_case(numbers[1]).merged_into == numbers[2]
+    attachment = moved.get_case(with_file).messages[0].attachments[0]
+    assert moved.attachment_content(attachment.id) == ("bild.png", b"\x89PNG data")
+    assert [r.number for r in moved.list_cases(CaseFilter(search="faktura"))] == \
+        [r.number for r in anna.list_cases(CaseFilter(search="faktura"))]
+    assert moved.create_case(channel="Support", contact=ContactInput(name="Ny"),
+                             title="Ny") == with_file + 1
+    target.dispose()

@@ -52,7 +52,7 @@ def test_a_follow_up_case_from_the_customer_comes_in_too(team) -> None:
     anna.set_status(first, "solved")
     team.system.set_status(first, "closed")
     anna.set_in_workspace(first, present=False)
-    follow_up = team.system.add_message(first, MessageInput("Det är trasigt igen"))
+    follow_up = team.system.add_message(first, MessageInput("Det är trasigt igen")).case
     assert follow_up != first
     assert follow_up in held(team, "anna")
 
