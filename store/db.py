@@ -429,7 +429,7 @@ def include_in_migrations(obj: object, name: str | None, type_: str, reflected: 
 
 
 EXPRESSION_INDEXES = ("ix_cases_status_rank", "ix_cases_priority_rank", "ix_cases_assignee_key",
-                      "ix_cases_sla_due")
+                      "ix_cases_sla_due", "ix_contact_name_key")
 
 
 def is_demo_database(path: Path) -> bool:

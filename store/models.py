@@ -129,6 +129,9 @@ class ChannelMember(SQLModel, table=True):
 
 
 class Contact(SQLModel, table=True):
+    # A list grouped by contact pages through the contacts by name (queries.py).
+    __table_args__ = (sa.Index("ix_contact_name_key", sa.text("lower(name)"), "id"),)
+
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(default="", max_length=200)
     email: str = Field(default="", max_length=320, index=True)

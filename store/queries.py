@@ -374,6 +374,9 @@ def group_counts(
     """The size of each group, in key order (statuses in lifecycle order); `limit`
     with `after`/`before` a key, or `from_end`, windows a long list of groups
     (grouping by contact gives hundreds of thousands). Unassigned has the key None."""
+    if by == "contact":
+        return _contact_groups(session, f, limit=limit, after=after, before=before,
+                               from_end=from_end)
     column = _group_column(by)
     where = conditions(f, merged=True)
     if after is not None:
@@ -411,6 +414,14 @@ def group_total(session: Session, f: Resolved, by: Grouping, *,
                 below: str | int | None = None) -> int:
     """How many groups there are (`below` a key: how many come before it, its index
     in a list of groups by key)."""
+    if by == "contact" and below is not None:
+        # The contacts before one by name: counted from the list's cases (by its
+        # index), each joined to its contact's name.
+        return session.scalar(
+            sa.select(sa.func.count(sa.distinct(col(Case.contact_id))))
+            .join(Contact, col(Contact.id) == Case.contact_id)
+            .where(*conditions(f), _name_place() < _contact_place(session, below)),
+            execution_options=_count_index(f, by)) or 0
     column = _group_column(by)
     where = conditions(f, merged=True)
     if below is not None:
@@ -425,6 +436,47 @@ def group_total(session: Session, f: Resolved, by: Grouping, *,
             *where, column.in_(keys)).group_by(column)).all())
         total -= sum(1 for key in keys if sizes.get(key, 0) == merged.count(key))
     return total
+
+
+# Grouped by contact, the groups go by the contact's name (case aside), then id: the
+# contacts' own index (ix_contact_name_key) leads, and each contact is asked whether
+# the list has cases of theirs, so a window of groups costs its size, not the list's.
+def _name_place() -> sa.Tuple:
+    return sa.tuple_(sa.func.lower(col(Contact.name)), col(Contact.id))
+
+
+def _has_cases(f: Resolved) -> sa.ColumnElement[bool]:
+    return sa.exists(sa.select(col(Case.id)).where(
+        col(Case.contact_id) == col(Contact.id), *conditions(f)).correlate(Contact))
+
+
+def _contact_place(session: Session, key: str | int) -> sa.Tuple:
+    name = session.scalar(sa.select(sa.func.lower(col(Contact.name))).where(
+        col(Contact.id) == int(key)))
+    return sa.tuple_(sa.literal(name or ""), sa.literal(int(key)))
+
+
+def _contact_groups(session: Session, f: Resolved, *, limit: int | None,
+                    after: str | int | None, before: str | int | None,
+                    from_end: bool) -> list[GroupCount]:
+    count = sa.select(sa.func.count()).select_from(Case).where(
+        col(Case.contact_id) == col(Contact.id), *conditions(f)).correlate(Contact)
+    query = sa.select(col(Contact.id), col(Contact.name), count.scalar_subquery()).where(
+        _has_cases(f))
+    if after is not None:
+        query = query.where(_name_place() > _contact_place(session, after))
+    if before is not None:
+        query = query.where(_name_place() < _contact_place(session, before))
+    reverse = before is not None or from_end
+    name_key = sa.func.lower(col(Contact.name))
+    query = query.order_by(*((name_key.desc(), col(Contact.id).desc()) if reverse
+                             else (name_key, col(Contact.id))))
+    if limit is not None:
+        query = query.limit(limit)
+    rows = list(session.execute(query).all())
+    if reverse:
+        rows.reverse()
+    return [GroupCount(key, name or _none_label("contact"), n) for key, name, n in rows]
 
 
 def _narrower_than_status(f: Resolved) -> bool:

@@ -22,7 +22,7 @@ def test_the_expression_indexes_exist(db: Database) -> None:
 
     query = ("SELECT name FROM sqlite_master WHERE type = 'index'"
              if db.engine.dialect.name == "sqlite" else
-             "SELECT indexname FROM pg_indexes WHERE tablename = 'cases'")
+             "SELECT indexname FROM pg_indexes WHERE tablename IN ('cases', 'contact')")
     with db.engine.connect() as conn:
         names = set(conn.scalars(sa.text(query)))
     assert set(EXPRESSION_INDEXES) <= names

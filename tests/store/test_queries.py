@@ -237,3 +237,16 @@ def test_a_window_of_status_groups_is_the_start_of_the_lifecycle(team, many) -> 
     assert anna.group_counts(CaseFilter(include_ended=True), "status", limit=1) == everything[:1]
     assert anna.group_counts(CaseFilter(include_ended=True), "status", limit=1,
                              from_end=True) == everything[-1:]
+
+
+def test_contacts_are_grouped_in_order_of_their_names(team) -> None:
+    # Added in another order than their names', one name in lower case.
+    for name, email in [("Örjan Ek", "orjan@ex.se"), ("bertil Berg", "bertil@ex.se"),
+                        ("Anna Al", "anna@ex.se"), ("Cecilia Ceder", "cecilia@ex.se")]:
+        team.new_case(name=name, email=email)
+    anna = team.as_("anna")
+    groups = anna.group_counts(CaseFilter(), "contact")
+    assert [g.label for g in groups] == ["Anna Al", "bertil Berg", "Cecilia Ceder",
+                                         "Örjan Ek"]
+    assert anna.group_counts(CaseFilter(), "contact", after=groups[1].key) == groups[2:]
+    assert anna.group_total(CaseFilter(), "contact", below=groups[2].key) == 2
