@@ -5,7 +5,8 @@ cases with whole conversations — what a new user sees first, so it has to look
 like a real team's work: Swedish and English customers, invoices and logins and
 late deliveries, internal notes with @mentions, AI hand-overs, every status in
 the proportions a working team has (the old cases closed and archived, the new
-ones waiting for someone).
+ones waiting for someone) — at whatever hour it is built: at night an agent is on
+call, so cases are solved, and a week later closed, at night too (generate.py).
 
 It is built for speed, not through `CaseService`: every row is made in Python
 (generate.py) from templates and one `random.Random(seed)`, ids are assigned here, and the rows

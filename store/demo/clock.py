@@ -1,12 +1,13 @@
-"""When things happen in the demo: the busy hours, working hours, waking hours and the
-nightly archive run over its weeks, and the text a time is stored as."""
+"""When things happen in the demo: the busy hours, working hours, waking hours, the
+night's on-call agent and the nightly archive run over its weeks, and the text a time is
+stored as."""
 
 from __future__ import annotations
 
 import random
 from bisect import bisect_right
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import accumulate
 
 from store.demo.data import PHRASES
@@ -14,12 +15,15 @@ from store.demo.data import PHRASES
 DAY = 86_400
 HOUR = 3_600
 SPAN_DAYS = 56  # how far back the cases go
+ARCHIVE_HOUR = 2  # the scheduler archives closed cases then (the lifecycle's default)
+# The night's on-call agent begins at 00:10 (up to an hour later some nights).
+ON_CALL_FROM, ON_CALL_LATE = time(0, 10), HOUR
 
 
 class Clock:
     """Hour-by-hour tables over the demo's weeks (in Stockholm time): how busy each hour
-    is, when agents work, when customers are awake, when the nightly archive runs.
-    Times are whole seconds since the epoch (UTC)."""
+    is, when agents work, when customers are awake, when the night's on-call agent is
+    there, when the nightly archive runs. Times are whole seconds since the epoch (UTC)."""
 
     def __init__(self, now: int, cases: int) -> None:
         try:
@@ -34,9 +38,10 @@ class Clock:
         self.start = now - SPAN_DAYS * DAY
         self.t0 = (self.start - DAY) // HOUR * HOUR  # on the hour
         hours = (now + 3 * DAY - self.t0) // HOUR + 1
-        busy, work, awake, local_hour, day_of = [], [], [], [], []
+        busy, work, awake, day_of, dates = [], [], [], [], []
         for h in range(hours):
             local = datetime.fromtimestamp(self.t0 + h * HOUR + HOUR // 2, tz)
+            dates.append(local.date())
             wd, hr = local.weekday(), local.hour
             weekday = wd < 5
             if 8 <= hr < 17:
@@ -49,21 +54,23 @@ class Clock:
             # Weekdays 8–17, and a weekend shift 10–16 (chat and phone customers expect it).
             work.append(8 <= hr < 17 if weekday else 10 <= hr < 16)
             awake.append(7 <= hr < 23)
-            local_hour.append(hr)
             day_of.append((local.day, local.month - 1))
         self.hours = hours
         self.work = work
         self.next_work = next_true(work)
         self.next_awake = next_true(awake)
-        # The nightly archive run (02:00 local): for each hour, the next run at least
-        # three hours later.
-        runs = [h for h in range(hours) if local_hour[h] == 2]
-        self.next_night = [0] * hours
-        j = 0
-        for h in range(hours):
-            while j < len(runs) and runs[j] < h + 3:
-                j += 1
-            self.next_night[h] = runs[j] if j < len(runs) else hours
+        days = sorted(set(dates))
+        # The nightly archive run, as the scheduler has it (scheduler/jobs.py,
+        # `archive_cutoff`): a case closed on one date is archived at ARCHIVE_HOUR of the
+        # next, in the team's zone (on a night the clocks skip that hour: when they jump).
+        run = {d: at(d + timedelta(days=1), time(ARCHIVE_HOUR), tz) for d in days}
+        self.next_run = [run[d] for d in dates]
+        # The night's on-call agent: from the night's first minutes until the day team
+        # begins.
+        self.on_call_from = [at(d, ON_CALL_FROM, tz) + int(spread(d.toordinal()) * ON_CALL_LATE)
+                             for d in days]
+        self.on_call_to = [self.t0 + self.next_work[min((t - self.t0) // HOUR, hours - 1)] * HOUR
+                           for t in self.on_call_from]
         self.day_of = day_of
         # Creation times: the cumulative business of the hours from `start` to `now`.
         first = (self.start - self.t0) // HOUR
@@ -78,7 +85,7 @@ class Clock:
 
     def created(self, i: int) -> int:
         """When case `i` (0-based) was created: the cases follow the busy hours, in order."""
-        jitter = ((i * 2_654_435_761) & 0xFFFF) / 65_536
+        jitter = spread(i)
         target = (i + jitter) / self._cases * self._cum[-1]
         k = bisect_right(self._cum, target)
         k = min(k, len(self._cum) - 1)
@@ -106,17 +113,53 @@ class Clock:
             return self.t0 + self.hours * HOUR
         return self.t0 + n * HOUR + int(rnd.random() * 3 * HOUR)
 
+    def on_call(self, ready: int, day_team: int) -> tuple[int, int] | None:
+        """A step an agent could take from `ready` that the day team gets to only at
+        `day_team`: the night (an index) whose on-call agent finds it waiting as they
+        begin, and when that is — or None."""
+        n = bisect_right(self.on_call_from, ready)
+        if n == len(self.on_call_from) or self.on_call_from[n] >= day_team:
+            return None
+        return n, self.on_call_from[n]
+
+    def last_at_work(self, t: int) -> tuple[int, int]:
+        """The last stretch up to `t` in which someone was at work — the day team, or
+        the night's on-call agent — as (from, to), `to` at most `t`."""
+        n = bisect_right(self.on_call_from, t)
+        if n and t < self.on_call_to[n - 1]:
+            return self.on_call_from[n - 1], t
+        h = min((t - self.t0) // HOUR, self.hours - 1)
+        while h > 0 and not self.work[h]:
+            h -= 1
+        end = min(t, self.t0 + (h + 1) * HOUR)
+        while h > 0 and self.work[h - 1]:
+            h -= 1
+        return self.t0 + h * HOUR, end
+
     def archive_run(self, closed: int, rnd: random.Random) -> int:
+        """When the scheduler archives a case closed at `closed` (its tick a few minutes
+        into the hour)."""
         h = (closed - self.t0) // HOUR
         if h >= self.hours:
             return self.t0 + (self.hours + 24) * HOUR
-        return self.t0 + self.next_night[h] * HOUR + int(rnd.random() * 5 * 60)
+        return self.next_run[h] + int(rnd.random() * 5 * 60)
 
     def date(self, t: int, lang: str) -> str:
         h = (t - self.t0) // HOUR
         day, month = self.day_of[min(max(h, 0), self.hours - 1)]
         name = PHRASES[lang].months[month]
         return f"{day} {name}" if lang == "sv" else f"{name} {day}"
+
+
+def at(day: date, moment: time, tz: tzinfo) -> int:
+    """That wall-clock time on that day in `tz`, in seconds since the epoch (an hour
+    skipped by daylight saving: the instant the clocks jump)."""
+    return int(datetime.combine(day, moment, tzinfo=tz).timestamp())
+
+
+def spread(n: int) -> float:
+    """A number in [0, 1) that looks random, the same for the same `n`."""
+    return ((n * 2_654_435_761) & 0xFFFF) / 65_536
 
 
 def next_true(flags: Sequence[bool]) -> list[int]:

@@ -2,6 +2,14 @@
 for each case a plan of its whole life (the conversation, assignment, every status
 change, the scheduler's closing and archiving), cut at `now` and turned into rows.
 
+Agents work in working hours; at night one of them is on call and finishes the case that
+has waited longest for an agent (so solving, and a week later the scheduler's closing,
+happen at night too: a case closed after midnight is still Closed until the next night's
+archive run). The newest cases are the work in hand at `now`: a status of it that no case
+has then (a small demo, a quiet hour) is given to the newest case that can have it; and if
+no case is Closed then (a small team's quiet night), a supervisor closed the newest solved
+one by hand.
+
 The draws from the random stream, and their order, are the demo: the same seed, case
 count and `now` give the same database only while they stay as they are.
 """
@@ -10,10 +18,12 @@ from __future__ import annotations
 
 import random
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from store import events, status_change, workspace
 from store.demo.clock import DAY, HOUR, Clock, Stamp
@@ -31,8 +41,8 @@ from store.demo.data import (
     UNPARK_NOTES,
     Topic,
 )
-from store.lifecycle import work_begins
-from store.statuses import Status
+from store.lifecycle import ActorKind, check_transition, work_begins
+from store.statuses import UNSOLVED, Status
 
 if TYPE_CHECKING:
     from store.demo.team import Team
@@ -49,6 +59,9 @@ Planned = tuple[int, str, int, "str | tuple[str, str]", str, "str | None", "int 
                 "int | None"]
 # The case's status times, in the order the `cases` rows hold them (store/demo/build.py).
 _STAMPED = ("solved_at", "resolved_at", "closed_at", "archived_at")
+# The newest cases, held back until the last batch so that the work in hand at `now` can
+# be seen whole before they are written.
+HELD = 64
 
 
 # Events and a status change's times by the store's own rules (store/status_change.py),
@@ -76,6 +89,57 @@ AI_AUTHOR = "AI-agent"
 Rows = dict[str, list[tuple[object, ...]]]
 
 
+@dataclass
+class _Case:
+    """One case's plan and what its rows are made from."""
+
+    i: int
+    plan: list[Planned]
+    status: str  # at `now`
+    night: int | None  # the night whose on-call agent finished it
+    ctx: dict[str, object]
+    contact: Contact
+    title: str
+    ch_name: str
+    priority: str
+    labels: str
+    colleagues: list[int]
+    related: bool
+    escalated: bool
+
+
+def _status_at(plan: Sequence[Planned], escalated: bool, now: int) -> str:
+    """The status a plan gives its case at `now`."""
+    status = "escalated" if escalated else "new"
+    for t, _, _, _, _, new_status, _, _ in plan:
+        if t > now:
+            break
+        if new_status is not None:
+            status = new_status
+    return status
+
+
+def _kept_in(plan: list[Planned], escalated: bool, status: Status, now: int) -> list[Planned]:
+    """The plan of a case that has `status` at `now`: up to the step that would have
+    taken it out of that status after it last came to it by `now` (the step, and all
+    after it, not taken yet). Unchanged if the case never had the status by then."""
+    if status in (Status.NEW, Status.ESCALATED):  # since it was created, until assigned
+        if status != ("escalated" if escalated else "new"):
+            return plan
+        return plan[:next((k for k, p in enumerate(plan) if p[5] or p[6] is not None),
+                          len(plan))]
+    came = None
+    for k, p in enumerate(plan):
+        if p[0] > now:
+            break
+        if p[5] == status:
+            came = k
+    if came is None:
+        return plan
+    at = plan[came][0]
+    return plan[:next((k for k in range(came, len(plan)) if plan[k][0] > at), len(plan))]
+
+
 class Builder:
     """The demo's cases, generated batch by batch from one random stream."""
 
@@ -91,6 +155,10 @@ class Builder:
         self.logins, self.names, self.firsts = team.logins, team.names, team.firsts
         self.you, self.supervisors, self.inactive = team.you, team.supervisors, team.inactive
         self.pickers = team.pickers
+        self.statuses: Counter[str] = Counter()  # the written cases' at `now`
+        self.on_call: dict[int, int] = {}  # night -> the case its on-call agent finished
+        self.held_from = max(0, cases - HELD)
+        self._held: list[tuple[tuple[Any, ...], _Case]] = []  # (the random state before it, …)
         self._setup_topics()
         # Who writes: about a third as many contacts as cases, many coming back.
         n_contacts = max(1, cases // 3)
@@ -128,6 +196,8 @@ class Builder:
     # -- one batch ----------------------------------------------------------------------------
 
     def batch(self, lo: int, hi: int) -> Rows:
+        """The rows of cases `lo` to `hi`, asked for in order: the newest HELD cases come
+        with the last batch."""
         rows: Rows = {
             "contact": [], "cases": [], "message": [], "mention": [], "watch": [],
             "workspace_entry": [], "case_link": [],
@@ -146,10 +216,69 @@ class Builder:
                 ))
                 self._contacts_written += 1
         for i in range(lo, hi):
-            self._case(i, rows)
+            if i < self.held_from:
+                self._emit(self._case(i), rows)
+            else:
+                self._held.append((self.rnd.getstate(), self._case(i)))
+        if hi == self.cases:
+            self._in_hand(rows)
         return rows
 
-    def _case(self, i: int, rows: Rows) -> None:
+    def _in_hand(self, rows: Rows) -> None:
+        """Write the held (newest) cases, first giving each status of the work in hand that
+        no case has at `now` to the newest held case that can have it: planned again
+        from its own random state, the choice its status needs made (an AI hand-over,
+        parked with a colleague, a question to the customer), and its next step not
+        taken yet (`_kept_in`). A case keeps its own status if it is the only one with it."""
+        cases = self._held
+        counts = self.statuses + Counter(case.status for _, case in cases)
+        given: set[int] = set()
+        for status in UNSOLVED:
+            if counts[status]:
+                continue
+            for k in range(len(cases) - 1, -1, -1):
+                state, case = cases[k]
+                if k in given or case.night is not None or counts[case.status] < 2:
+                    continue
+                after = self.rnd.getstate()
+                self.rnd.setstate(state)
+                other = self._case(case.i, status)
+                self.rnd.setstate(after)
+                if other.status == status:
+                    counts[case.status] -= 1
+                    counts[status] += 1
+                    cases[k] = (state, other)
+                    given.add(k)
+                    break
+        if not counts["closed"]:
+            self._closed_by_hand([case for k, (_, case) in enumerate(cases) if k not in given],
+                                 counts)
+        for _, case in cases:
+            self._emit(case, rows)
+        cases.clear()
+
+    def _closed_by_hand(self, cases: list[_Case], counts: Counter[str]) -> None:
+        """No case closed since the last archive run (a small team's quiet night or
+        weekend): a supervisor closed the newest solved one of `cases` by hand, the last
+        time the team was at work (at night: on call)."""
+        check_transition(Status.SOLVED, Status.CLOSED, ActorKind.SUPERVISOR)
+        begin, end = self.clock.last_at_work(self.now)
+        at = max(begin, end - int(self.rnd.random() * 15 * 60))
+        others = [n for n in self.supervisors if n != self.you] or [self.you]
+        closer = others[int(self.rnd.random() * len(others))]
+        for case in reversed(cases):
+            done = [p for p in case.plan if p[0] <= self.now]
+            if case.status == "solved" and counts["solved"] > 1 and done[-1][0] <= at:
+                case.plan = [*done, (at, _EVENT, closer, _moved("solved", "closed"), "",
+                                     "closed", None, None)]
+                case.status = "closed"
+                counts["solved"] -= 1
+                counts["closed"] += 1
+                return
+
+    def _case(self, i: int, fate: Status | None = None) -> _Case:
+        """Case `i`'s plan; with a `fate`, one made to have that status at `now` if it can
+        (and no on-call night of its own)."""
         rnd = self.rnd
         r = rnd.random
 
@@ -168,6 +297,8 @@ class Builder:
             ch_name = "Telefon" if r() < 0.5 else "Webbchatt"
         elif not contact.phone and ch_name == "Telefon":
             ch_name = "Support"
+        if fate == Status.ESCALATED and ch_name not in ("Webbchatt", "Telefon"):
+            ch_name = "Telefon" if contact.phone and r() < 0.5 else "Webbchatt"
         kind = CHANNELS[self.channel_ids[ch_name] - 1][1]
         topics, cum = self.topic_pick[ch_name]
         topic = topics[bisect_right(cum, r() * cum[-1])]
@@ -240,6 +371,8 @@ class Builder:
         related = (prev >= 0 and created - self.created[prev] < 21 * DAY and r() < 0.45)
         prefix = say.prev if related and r() < 0.6 else ""
         escalated = kind in ("chat", "phone") and r() < 0.3
+        if fate in (Status.NEW, Status.ESCALATED):
+            escalated = fate == Status.ESCALATED
 
         # The customer's first words.
         t = created
@@ -280,6 +413,26 @@ class Builder:
             return target.value
         lines = len(plan)  # the conversation's lines (not events): at most 8
 
+        # The night's on-call agent finishes one case: the one that has waited longest for
+        # an agent when they begin.
+        night: int | None = None
+        on_call = False
+
+        def agent_at(t: int) -> int:
+            """When an agent takes a step they could take from `t`."""
+            nonlocal night, on_call
+            if on_call:
+                return t
+            later = clock.at_work(t, rnd)
+            if later > t and night is None and fate is None:
+                found = clock.on_call(t, later)
+                if found is not None and found[0] not in self.on_call:
+                    night, t = found
+                    self.on_call[night] = i
+                    on_call = True
+                    return t
+            return later
+
         # Routing rules assign a share of the cases as they arrive.
         routed = not escalated and r() < 0.2
         if routed:
@@ -299,7 +452,7 @@ class Builder:
             delay *= 0.6
         if r() < 0.03:
             delay += 2 * DAY  # the odd one that falls between the chairs
-        pickup = clock.at_work(t + int(delay), rnd)
+        pickup = agent_at(t + int(delay))
         if kind == "email" and pickup - created > 22 * HOUR and r() < 0.5:
             add(clock.awake(created + 20 * HOUR + int(r() * 4 * HOUR), rnd), _CUSTOMER,
                 _BY_CUSTOMER, pick(say.chaser))
@@ -307,12 +460,12 @@ class Builder:
         t = max(pickup, last_t)
         if not routed:
             by = agent
-            if r() < 0.15:
+            if r() < 0.15 and not on_call:
                 by = self.supervisors[int(r() * len(self.supervisors))]
             t = max(t, last_t)
             status = assign(t, by, status)
             if by != agent:
-                t = clock.at_work(t + 120 + int(r() * 1800), rnd)
+                t = agent_at(t + 120 + int(r() * 1800))
 
         # The work: rounds of reply and answer until solved.
         if chat:
@@ -324,6 +477,12 @@ class Builder:
             rounds = 1 if x < 0.45 else 2 if x < 0.87 else 3
         stuck = priority != "high" and r() < 0.04  # never finished: the backlog's long tail
         park = not chat and r() < 0.1
+        if on_call:
+            rounds, stuck, park = 1, False, False
+        elif fate == Status.WAITING:
+            rounds, stuck = max(rounds, 2), False
+        elif fate == Status.PARKED:
+            park = not chat
         hi_agent = say.agent_hi
         for rd in range(rounds):
             last = rd == rounds - 1 or lines >= 4
@@ -346,7 +505,8 @@ class Builder:
                         note = NOTES[-1]
                 t = add(t + 60 + int(r() * 900), _NOTE, agent, note, mention=m)
                 lines += 1
-            t = clock.at_work(t + (20 + int(r() * 90) if chat else 120 + int(r() * 1500)), rnd)
+            t = agent_at(t + (20 + int(r() * 90) if chat else 120 + int(r() * 1500)))
+            last = last or on_call
             text = pick(words.fix if last else words.ask)
             if chat:
                 if rd == 0:
@@ -398,12 +558,14 @@ class Builder:
                 add(t, _EVENT, _BY_SYSTEM, _moved("waiting", "open", "customer-replied"),
                     status="open")
                 status = "open"
-            t = clock.at_work(t + (10 + int(r() * 60) if chat else int(
-                rnd.lognormvariate(9.0, 1.0) * (0.4 if priority == "high" else 1.0))), rnd)
+            t = agent_at(t + (10 + int(r() * 60) if chat else int(
+                rnd.lognormvariate(9.0, 1.0) * (0.4 if priority == "high" else 1.0))))
+        on_call = False  # what follows is the day team's
 
-        # Solved: a few come back, the rest close after a week and are archived that night.
+        # Solved: a few come back (not the on-call's), the rest close after a week and are
+        # archived the night after.
         if status == "solved":
-            if lines <= 6 and r() < 0.06:
+            if night is None and lines <= 6 and r() < 0.06:
                 t2 = clock.awake(t + DAY + int(r() * 5 * DAY), rnd)
                 add(t2, _CUSTOMER, _BY_CUSTOMER, pick(say.reopen))
                 add(t2, _EVENT, _BY_SYSTEM, _moved("solved", "open", "customer-replied"),
@@ -419,14 +581,15 @@ class Builder:
                 _moved("closed", "archived", "night-after-close"),
                 status="archived")
 
-        self._emit(i, rows, plan, ctx, contact, title, ch_name, priority, labels_text,
-                   agent, colleagues, related, escalated)
+        if fate is not None:
+            plan = _kept_in(plan, escalated, fate, self.now)
+        return _Case(i, plan, _status_at(plan, escalated, self.now), night, ctx, contact, title,
+                     ch_name, priority, labels_text, colleagues, related, escalated)
 
-    def _emit(self, i: int, rows: Rows, plan: list[Planned],
-              ctx: dict[str, object], contact: Contact, title: str, ch_name: str,
-              priority: str, labels: str, agent: int, colleagues: list[int],
-              related: bool, escalated: bool) -> None:
+    def _emit(self, case: _Case, rows: Rows) -> None:
         """Cut the plan at `now` and write what had happened by then."""
+        i, plan, ctx, contact = case.i, case.plan, case.ctx, case.contact
+        priority, colleagues, escalated = case.priority, case.colleagues, case.escalated
         now = self.now
         stamp = self.stamp.text
         number = i + 1
@@ -474,10 +637,11 @@ class Builder:
             if kind != _EVENT:
                 last_by = by
         self.messages = mid
+        self.statuses[status] += 1
         created = plan[0][0]
         rows["cases"].append((
-            number, title, self.channel_ids[ch_name], self.case_contact[i] + 1,
-            None if assignee is None else assignee + 1, status, priority, labels,
+            number, case.title, self.channel_ids[case.ch_name], self.case_contact[i] + 1,
+            None if assignee is None else assignee + 1, status, priority, case.labels,
             stamp(created), stamp(last), None if first_response is None else stamp(first_response),
             *(None if v is None else stamp(v) for v in times.values()),
         ))
@@ -500,7 +664,7 @@ class Builder:
         watchers.discard(assignee)
         for w in sorted(watchers):
             rows["watch"].append((number, w + 1))
-        if related:
+        if case.related:
             prev = self.prev_case[i]
             rows["case_link"].append((prev + 1, number, "related", stamp(created)))
 

@@ -4,8 +4,12 @@ database, and the same for the same seed."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -21,6 +25,11 @@ pytestmark = pytest.mark.sqlite_only
 NOW = datetime(2026, 3, 11, 14, 30, tzinfo=UTC)  # a Wednesday afternoon
 LOGIN = "tester"
 CASES = 3000
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+# Every hour of a Wednesday and of a Sunday, five minutes past: after the night's archive
+# run (02:00 and a few minutes), before the day team's first closing, on a weekend.
+HOURS = [datetime(2026, 3, day, hour, 5, tzinfo=STOCKHOLM) for day in (11, 15)
+         for hour in range(24)]
 
 
 def fresh_db(path) -> Database:  # type: ignore[no-untyped-def]
@@ -122,8 +131,8 @@ def test_recent_cases_are_still_being_worked_on(demo) -> None:  # type: ignore[n
     assert all(a is not None for s, _, a, _ in rows if s in ("solved", "closed", "archived"))
 
 
-def test_times_are_consistent(demo) -> None:  # type: ignore[no-untyped-def]
-    db, _, _ = demo
+def inconsistencies(db: Database, now: datetime) -> dict[str, object]:
+    """What no demo may hold, and how many of each it holds."""
     bad = {
         "message outside its case's times": """SELECT count(*) FROM message m
             JOIN cases c ON c.id = m.case_id
@@ -137,19 +146,54 @@ def test_times_are_consistent(demo) -> None:  # type: ignore[no-untyped-def]
             (status IN ('solved', 'closed', 'archived')) != (solved_at IS NOT NULL)
             OR (status IN ('closed', 'archived')) != (closed_at IS NOT NULL)
             OR (status = 'archived') != (archived_at IS NOT NULL)""",
-        "closed less than 7 days after solving": """SELECT count(*) FROM cases
-            WHERE julianday(closed_at) - julianday(solved_at) < 7""",
+        "closed less than 7 days after solving, not by a supervisor's hand": """
+            SELECT count(*) FROM cases c
+            WHERE julianday(closed_at) - julianday(solved_at) < 7 AND NOT EXISTS
+              (SELECT 1 FROM message m JOIN agent a ON a.id = m.author_agent_id
+               WHERE m.case_id = c.id AND a.is_supervisor AND m.event_kind = 'status'
+               AND m.event_params = '{"end": "closed", "start": "solved"}')""",
         "archived before the night after closing": """SELECT count(*) FROM cases
             WHERE julianday(archived_at) - julianday(closed_at) < 2 / 24.0""",
         "a later number created earlier": """SELECT count(*) FROM cases a
             JOIN cases b ON b.id = a.id + 1 WHERE b.created_at < a.created_at""",
         "a message after now": "SELECT count(*) FROM message WHERE created_at > "
-                               f"'{NOW:%Y-%m-%d %H:%M:%S}.000000'",
+                               f"'{now.astimezone(UTC):%Y-%m-%d %H:%M:%S}.000000'",
     }
-    for what, sql in bad.items():
-        assert scalar(db, sql) == 0, what
+    return {what: n for what, sql in bad.items() if (n := scalar(db, sql))}
+
+
+def test_times_are_consistent(demo) -> None:  # type: ignore[no-untyped-def]
+    db, _, _ = demo
+    assert inconsistencies(db, NOW) == {}
+    # Only the scheduler closed cases here, a week after they were solved.
+    assert scalar(db, """SELECT count(*) FROM cases
+                         WHERE julianday(closed_at) - julianday(solved_at) < 7""") == 0
     first = scalar(db, "SELECT min(created_at) FROM cases")
     assert str(first) >= f"{NOW - timedelta(days=57):%Y-%m-%d}"
+
+
+@pytest.fixture(scope="module")
+def upgraded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty, upgraded database to copy: upgrading takes as long as a small demo."""
+    path = tmp_path_factory.mktemp("empty") / "empty.db"
+    fresh_db(path).dispose()
+    return path
+
+
+@pytest.mark.parametrize("now", HOURS, ids=lambda now: f"{now:%a-%H%M}")
+def test_every_status_at_every_hour(upgraded: Path, tmp_path: Path, now: datetime) -> None:
+    """Whenever it is built, a small demo has cases in every status: at night (the
+    on-call agent's night a week ago closes cases after midnight, that stay Closed until
+    the next night's archive run) and in a quiet hour (the newest cases are the work in
+    hand)."""
+    path = tmp_path / "demo.db"
+    with closing(sqlite3.connect(upgraded)) as source, closing(sqlite3.connect(path)) as target:
+        source.backup(target)
+    db = Database(path)
+    build_demo(db, cases=300, login=LOGIN, now=now)
+    assert set(column(db, "SELECT DISTINCT status FROM cases")) == {s.value for s in Status}
+    assert inconsistencies(db, now) == {}
+    db.dispose()
 
 
 def test_conversations_are_whole(demo) -> None:  # type: ignore[no-untyped-def]
