@@ -76,7 +76,8 @@ def outbox_mail(row: Outbox) -> OutboxMail:
 
 def message_view(session: Session, m: Message,
                   attachments: Sequence[Attachment] | None = None,
-                  mentions: Sequence[str] | None = None) -> MessageView:
+                  mentions: Sequence[str] | None = None,
+                  delivery: str | None = None) -> MessageView:
     if attachments is None:
         attachments = session.scalars(
             sa.select(Attachment).where(col(Attachment.message_id) == m.id)
@@ -87,6 +88,9 @@ def message_view(session: Session, m: Message,
             sa.select(col(Agent.login)).join(Mention, col(Mention.agent_id) == Agent.id)
             .where(col(Mention.message_id) == m.id).order_by(col(Agent.login))
         ).all()
+    if delivery is None:
+        delivery = session.scalar(sa.select(col(Outbox.state)).where(
+            col(Outbox.message_id) == m.id)) or ""
     event = events.loaded(m.event_kind, m.event_params) if m.event_kind else None
     return MessageView(
         id=id_of(m), kind=m.kind, author=m.author, created_at=m.created_at,
@@ -96,6 +100,7 @@ def message_view(session: Session, m: Message,
                           for a in attachments),
         origin_case=m.origin_case_id if m.origin_case_id != m.case_id else None,
         mail_message_id=m.mail_message_id, sender_address=m.sender_address,
+        delivery=delivery,
     )
 
 
@@ -126,6 +131,7 @@ def case_view(session: Session, case: Case, related: tuple[int, ...]) -> CaseVie
     ids = [m.id for m in messages]
     attachments: dict[int, list[Attachment]] = {}
     mentions: dict[int, list[str]] = {}
+    deliveries: dict[int, str] = {}
     if ids:
         for a in session.scalars(sa.select(Attachment).where(col(Attachment.message_id).in_(ids))
                                  .order_by(col(Attachment.id))):
@@ -136,6 +142,8 @@ def case_view(session: Session, case: Case, related: tuple[int, ...]) -> CaseVie
             .where(col(Mention.message_id).in_(ids)).order_by(col(Agent.login))
         ):
             mentions.setdefault(mid, []).append(login)
+        deliveries = dict(session.execute(sa.select(col(Outbox.message_id), col(Outbox.state))
+                                          .where(col(Outbox.message_id).in_(ids))).all())
     watchers = session.scalars(
         sa.select(col(Agent.login)).join(Watch, col(Watch.agent_id) == Agent.id)
         .where(col(Watch.case_id) == case.id).order_by(col(Agent.login))
@@ -157,6 +165,7 @@ def case_view(session: Session, case: Case, related: tuple[int, ...]) -> CaseVie
         merged_into=case.merged_into_id, watchers=tuple(watchers),
         related=related,
         messages=tuple(message_view(session, m, attachments.get(id_of(m), []),
-                                     mentions.get(id_of(m), [])) for m in messages),
+                                     mentions.get(id_of(m), []), deliveries.get(id_of(m), ""))
+                       for m in messages),
         in_workspaces=tuple(workspaces),
     )

@@ -155,9 +155,12 @@ class OutboxOps(ServiceCore):
     def _outbox_end(self, session: Session, row: Outbox, state: OutboxState, error: str) -> None:
         row.state, row.updated_at = state.value, self._now()
         row.last_error = one_line(error)[:1000]
-        if state == OutboxState.SENT:
-            return
         case = session.get_one(Case, row.case_id)
+        if state == OutboxState.SENT:
+            # In the change feed too: a reply on show turns from queued to sent.
+            audit.record(session, SYSTEM, "outbox.sent", at=self._now(), case_id=case.id,
+                         after={"outbox": row.id})
+            return
         if state == OutboxState.FAILED:
             self._event(session, case, "reply-failed", to=row.to_addr, error=row.last_error)
         else:

@@ -140,6 +140,9 @@ class MessageView:
     sender_address: str = ""
     # A system event's kind and values (its `text`: the same in English).
     event: Event | None = None
+    # A reply that goes out by mail: its outbox state (queued, sending, sent, failed,
+    # unknown); "" for everything that is not mailed.
+    delivery: str = ""
 
     @property
     def signed(self) -> str:

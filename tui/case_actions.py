@@ -37,6 +37,15 @@ TITLES = {"quick": N_("Snabbsvar"), "earlier": N_("Tidigare svar i ärendet"),
           "related": N_("Relaterade ärenden (samma kund) — välj ett att slå ihop med")}
 # The composer's choices: they go into the text of the case on show.
 _TEXTS = ("quick", "earlier", "mention")
+# Lists long enough to be filtered as the agent types (a name after `@`, say).
+_FILTERED = ("quick", "earlier", "mention", "assignee", "channel", "related")
+
+
+def _preview(text: str, lines: int = 3) -> str:
+    """The first lines of a text, as it is written (its line breaks kept), indented."""
+    kept = [line for line in text.strip().splitlines() if line.strip()]
+    more = " …" if len(kept) > lines else ""
+    return "\n".join("  " + line[:70] for line in kept[:lines]) + more
 
 
 class CaseActions(Vertical):
@@ -146,8 +155,8 @@ class CaseActions(Vertical):
             choices = [(f"{a.login} — {a.name}", a.login + " ")
                        for a in service.colleagues_for(number)]
         elif kind == "earlier":  # earlier replies (the store says which), the newest first
-            choices = [(f"{m.created_at.astimezone():%Y-%m-%d %H:%M} {m.author}: "
-                        f"{m.text[:60]}", m.text)
+            choices = [(f"{m.created_at.astimezone():%Y-%m-%d %H:%M} {m.author}:\n"
+                        + _preview(m.text), m.text)
                        for m in service.earlier_replies(number)]
         else:
             names = statuses()
@@ -169,7 +178,8 @@ class CaseActions(Vertical):
             return
         # The case's number in the title: the case the key was pressed on.
         title = f"#{message.target.number} · {tr(TITLES[message.kind])}"
-        self.app.push_screen(ChoiceModal(title, message.choices),
+        self.app.push_screen(ChoiceModal(title, message.choices,
+                                         filtering=message.kind in _FILTERED),
                              lambda value: self.chosen(message.kind, message.target, value))
 
     def chosen(self, kind: str, target: Target, value: object) -> None:

@@ -197,8 +197,10 @@ class CaseSide(CaseActions):
             self.composer.load(None)
             self.composer.remove_class("-open")
         self.desk.drafts.pop(message.number, None)
+        mailed = self.shown is not None and self.shown.channel_kind == "email"
         done = (tr("Anteckningen sparad på #{number}.") if message.note
-                else tr("Svaret skickat på #{number}."))
+                else tr("Svaret på #{number} ligger i kö och skickas strax.") if mailed
+                else tr("Svaret sparat på #{number}."))
         self.notify(done.format(number=message.number), markup=False)
         self.load_case(message.number)
 

@@ -3,7 +3,7 @@
 Swedish is the key in the code, gettext-style: a text is written in Swedish where it
 is used and passes `tr` when it is shown, so it follows the language `use` set.
 `ENGLISH` maps each Swedish text to English. A text with values has format
-placeholders — `tr("Svaret skickat på #{number}.").format(number=n)` — and a value
+placeholders — `tr("Svaret sparat på #{number}.").format(number=n)` — and a value
 (a title, a name, a login) never becomes a key. `N_` marks a Swedish text that is kept
 for later (in a table) and passes `tr` where it is shown; key descriptions pass it in
 `translate_bindings`. tests/tui/test_language.py checks that every key has its English.
@@ -342,9 +342,19 @@ ENGLISH: dict[str, str] = {
     "Sortera efter (samma igen: omvänd ordning)": "Sort by (the same again: reverse order)",
     # notifications and choices
     "Anteckningen sparad på #{number}.": "Note saved on #{number}.",
-    "Svaret skickat på #{number}.": "Reply sent on #{number}.",
+    "Svaret på #{number} ligger i kö och skickas strax.":
+        "The reply on #{number} is queued and goes out shortly.",
+    "Svaret sparat på #{number}.": "Reply saved on #{number}.",
     "Öppna ett ärende först (Enter).": "Open a case first (Enter).",
     "Flytta markören till ett ärende.": "Move the cursor to a case.",
+    "Skriv för att begränsa …": "Type to narrow …",
+    "Nästa": "Next",
+    "Föregående": "Previous",
+    "i kö": "queued",
+    "skickas …": "sending …",
+    "skickat": "sent",
+    "kunde inte skickas": "could not be sent",
+    "okänt om det kom fram": "unknown whether it arrived",
     " (+{n} kolumner får inte plats)": " (+{n} columns do not fit)",
     "e-post": "email",
     "chatt": "chat",

@@ -51,7 +51,9 @@ def test_a_reply_goes_out_with_the_headers_a_mail_client_threads_by(
         team, smtp_server: SmtpServer) -> None:
     number = team.new_case(title="Fakturan\u202e stämmer inte")
     anna = team.as_("anna")
-    anna.reply(number, "Hej Karin!\nVi har rättat fakturan.")
+    queued = anna.reply(number, "Hej Karin!\nVi har rättat fakturan.")
+    assert queued.delivery == "queued"  # on the message, until the outbox has sent it
+    before = anna.latest_change()
     result = sender_for(team, smtp_server).send_once()
     assert result.outcomes == {"sent": 1}
     (received,) = smtp_server.received
@@ -64,6 +66,8 @@ def test_a_reply_goes_out_with_the_headers_a_mail_client_threads_by(
     assert msg["Date"]
     assert "Vi har rättat fakturan." in msg.get_content()
     assert state_of(team, number) == "sent"
+    assert ours.delivery == "sent"
+    assert anna.latest_change() > before  # a TUI showing the reply learns it went
     assert sender_for(team, smtp_server).send_once().outcomes == {}  # never twice
 
 
@@ -86,6 +90,8 @@ def test_a_permanent_refusal_fails_and_shows_on_the_case(team, smtp_server: Smtp
     smtp_server.fail_next("RCPT", "550 5.1.1 No such user")
     assert sender_for(team, smtp_server).send_once().outcomes == {"failed": 1}
     assert state_of(team, number) == "failed"
+    replies = [m for m in team.as_("boss").get_case(number).messages if m.kind == "reply"]
+    assert replies[-1].delivery == "failed"  # on the message itself, not only an event
     events = [m.text for m in team.as_("boss").get_case(number).messages if m.kind == "event"]
     assert any("could not be sent: 550 5.1.1 No such user" in e for e in events)
 

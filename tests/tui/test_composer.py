@@ -3,6 +3,7 @@ drafts that wait, and a conflict explained rather than overwritten."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from tuikit import app_for, settle
 from store.db import Database
 from store.queries import CaseFilter
 from store.service import CaseService
-from tui.screens import ConfirmModal
+from tui.screens import ChoiceModal, ConfirmModal
 from tui.widgets.case_detail import CaseDetail
 from tui.widgets.case_table import CaseTable
 from tui.widgets.composer import Composer, Draft
@@ -283,3 +284,75 @@ async def test_read_all_shows_no_composer(demo: Path) -> None:
         await settle(app, pilot)
         assert app.query_one(CaseDetail).shown is not None
         assert not app.query_one(Composer).display
+
+
+async def test_a_mailed_reply_says_queued_until_the_outbox_has_sent_it(demo: Path) -> None:
+    from mailservers import SmtpServer  # (tests/: a real aiosmtpd server)
+    from tuikit import screen_text
+
+    from mail.sender import Sender
+    from mail.settings import SmtpSettings
+
+    service = CaseService(Database(demo), "supervisor")
+    rows = service.list_cases(CaseFilter(limit=1000))
+    index = next(i for i, r in enumerate(rows)
+                 if r.status == "open" and service.get_case(r.number).channel_kind == "email")
+    app = app_for(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(app, pilot)
+        await pilot.press(*["down"] * index, "enter")
+        await settle(app, pilot)
+        await pilot.press("r", *"Tack, det är ordnat.", "ctrl+s")
+        await settle(app, pilot)
+        assert any("ligger i kö och skickas strax" in str(n.message) for n in app._notifications)
+        detail = app.query_one(CaseDetail)
+        assert detail.shown.messages[-1].delivery == "queued"
+        assert "i kö" in screen_text(app)
+        with SmtpServer() as smtp:
+            sender = Sender(Database(demo), SmtpSettings(host=smtp.host, port=smtp.port,
+                                                         security="none"))
+            sent = await asyncio.to_thread(sender.send_once)  # (its own event loop)
+            assert sent.outcomes == {"sent": 1}
+        app.check_changes()  # the change poll, triggered
+        await settle(app, pilot)
+        assert detail.shown.messages[-1].delivery == "sent"
+        assert "skickat" in screen_text(app)
+
+
+async def test_the_at_picker_narrows_as_the_agent_types_on(demo: Path) -> None:
+    service = CaseService(Database(demo), "supervisor")
+    app = app_for(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        number = await open_first_open_case(app, pilot, service)
+        await pilot.press("n", *"Fråga ", "@")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ChoiceModal)
+        offered = [str(v).strip() for _, v in app.screen.choices]
+        target = next(login for login in offered if login != offered[0])
+        await pilot.press(*target[:3])  # typed on, as after an @ in any editor
+        await settle(app, pilot)
+        shown = [str(app.screen.choices[i][1]).strip() for i in app.screen.shown]
+        assert target in shown
+        assert len(shown) < len(offered)
+        assert all(target[:3] in app.screen.choices[i][0].casefold() for i in app.screen.shown)
+        await pilot.press(*["down"] * shown.index(target), "enter")
+        await settle(app, pilot)
+        assert app.query_one(Composer).query_one(TextArea).text == f"Fråga @{target} "
+        assert number == app.query_one(CaseDetail).shown.number
+
+
+async def test_earlier_replies_are_previewed_with_their_line_breaks(demo: Path) -> None:
+    from tuikit import screen_text
+
+    service = CaseService(Database(demo), "supervisor")
+    app = app_for(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        number = await open_first_open_case(app, pilot, service)
+        service.reply(number, "Hej!\nFörsta raden.\nAndra raden.")
+        await pilot.press("r", "ctrl+o")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ChoiceModal)
+        shown = screen_text(app)
+        assert "␊" not in shown
+        assert "  Första raden." in shown
+        assert "  Andra raden." in shown

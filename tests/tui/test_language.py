@@ -108,7 +108,7 @@ def _fields(text: str) -> set[str]:
 
 def test_the_scan_finds_the_texts() -> None:
     texts = {arg.value for _, _, arg in _texts() if isinstance(arg, ast.Constant)}
-    assert {"Öppet", "INTERN ANTECKNING", "Avsluta", "Svaret skickat på #{number}."} <= texts
+    assert {"Öppet", "INTERN ANTECKNING", "Avsluta", "Svaret sparat på #{number}."} <= texts
 
 
 def test_every_swedish_text_has_its_english() -> None:

@@ -24,6 +24,13 @@ KIND_HEADINGS = {"customer": (N_("Kund"), "bold cyan"), "ai": (N_("AI-agent"), "
                  "note": (N_("INTERN ANTECKNING"), "bold black on yellow")}
 
 
+# A mailed reply's way out (the outbox's state), beside its heading.
+DELIVERY = {"queued": (N_("i kö"), "dim"), "sending": (N_("skickas …"), "dim"),
+            "sent": (N_("skickat"), "green"),
+            "failed": (N_("kunde inte skickas"), "bold red"),
+            "unknown": (N_("okänt om det kom fram"), "bold red")}
+
+
 def _head(view: CaseView) -> Text:
     head = Text()
     head.append(f"#{view.number}  ", style="bold")
@@ -84,6 +91,9 @@ def render_conversation(view: CaseView, *, show_quoted: bool = False) -> list[Te
         line.append(f" {clean_line(m.signed)}, {when}")
         if m.flags:
             line.append(f"  [{clean_line(', '.join(m.flags))}]", style="red")
+        if m.delivery:
+            said, style = DELIVERY.get(m.delivery, (m.delivery, "dim"))
+            line.append(f"  {tr(said)}", style=style)
         text, history = split_quoted(m.text) if m.kind == "customer" else (m.text, "")
         body = Text(clean_block(text), style="on grey15" if m.kind == "note" else "")
         if history and show_quoted:
