@@ -17,7 +17,11 @@ same way. Printed: median and worst over the runs, in ms, and casedesk / floor.
   language) and 0.3 s have passed with no output. For the choice lists (`g` group,
   `o` sort) and the filter and search boxes: from the Enter that picks the option.
   PageDown and End are set against the same key on the floor; every step that loads
-  a new list against the floor replacing its 50 rows (`r`).
+  a new list against the floor replacing its 50 rows (`r`). Among the steps: a search
+  for a customer's surname, and going to a case by its number (`#`, the number,
+  Enter) until its facts are on screen.
+- the store beneath: fetching that case whole and that search, through the store and
+  as raw SQL on the same file.
 - peak memory: VmHWM of the process (/proc/PID/status) after the whole session.
 
 The machine is shared: read the medians. A notification shown at start-up (a toast)
@@ -168,6 +172,14 @@ def expectations(db_path: str) -> dict[str, object]:
         # The first hit not on the screen before the search (the newest cases).
         "found": next(n for n in found if n not in flat[:LINES]),
     }
+    # Go to a case by number: one far down the list, its facts' heading the marker.
+    far = service.get_case(int(str(e["last"])))
+    e["goto"], e["goto_head"] = far.number, f"#{far.number}  {far.title[:12]}"
+    # A customer found by name: the surname of a contact of a case far down the list.
+    e["name"] = far.contact.name.split()[-1].lower()
+    named = [r.number for r in service.list_cases(CaseFilter(search=str(e["name"]),
+                                                             limit=LINES))]
+    e["named"] = next(n for n in named if n not in flat[:LINES])
     # A marker must not be on the screen before its key (the newest cases are).
     assert not {e["last"], e["waiting"], e["title"]} & set(flat[:LINES]), e
     return e
@@ -192,6 +204,45 @@ def case_steps(e: dict[str, object]) -> list[tuple[str, list[str], str, tuple[st
         ("sort by Titel", ["g", ENTER, "o", DOWN * 2], ENTER, (n("title"),)),
         ("search “faktura”", ["o", ENTER, "/", "faktura"], ENTER,
          (n("found"), "“faktura”")),
+        ("search a customer's surname", ["\x1b", "/", str(e["name"])], ENTER,
+         (n("named"),)),
+        ("go to # (the case on screen)", ["\x1b", "#", str(e["goto"])], ENTER,
+         (str(e["goto_head"]),)),
+    ]
+
+
+def store_times(db_path: str, e: dict[str, object], repeat: int) -> list[tuple[str, float,
+                                                                              float]]:
+    """The same two look-ups through the store and as raw SQL, in ms (median)."""
+    import sqlite3
+
+    from store.db import Database
+    from store.queries import CaseFilter
+    from store.search import fts_query
+    from store.service import CaseService
+
+    service = CaseService(Database(f"sqlite:///file:{Path(db_path).absolute()}?mode=ro"
+                                   "&uri=true"), "anna")
+    raw = sqlite3.connect(f"file:{Path(db_path).absolute()}?mode=ro", uri=True)
+
+    def ms(work: object) -> float:
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            work()  # type: ignore[operator]
+            times.append((time.perf_counter() - start) * 1000)
+        return statistics.median(times)
+
+    number, name = int(str(e["goto"])), str(e["name"])
+    return [
+        ("a case by number, whole", ms(lambda: service.get_case(number)), ms(lambda: (
+            raw.execute("SELECT * FROM cases WHERE id = ?", (number,)).fetchall(),
+            raw.execute("SELECT * FROM message WHERE case_id = ? ORDER BY created_at, id",
+                        (number,)).fetchall()))),
+        (f"search “{name}” (40 hits)", ms(lambda: service.list_cases(
+            CaseFilter(search=name, limit=LINES))), ms(lambda: raw.execute(
+                "SELECT rowid FROM case_fts WHERE case_fts MATCH ? ORDER BY rowid DESC "
+                "LIMIT ?", (fts_query(name), LINES)).fetchall())),
     ]
 
 
@@ -269,6 +320,9 @@ def main() -> None:
         print(f"{name:<34}{median:>10.0f}{max(values):>8.0f}{floor_median:>9.0f}"
               f"{max(fl):>8.0f}{median / floor_median:>7.1f}  "
               f"{'' if floor_name == name else floor_name}")
+    print(f"\n{'the store beneath, ms':34}{'store':>10}{'raw SQL':>9}{'ratio':>7}")
+    for name, through, raw in store_times(args.db, e, max(args.repeat, 5)):
+        print(f"{name:<34}{through:>10.1f}{raw:>9.1f}{through / raw:>7.1f}")
 
 
 if __name__ == "__main__":
