@@ -18,7 +18,9 @@ from textual import on, work
 from textual.actions import parse
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.screen import Screen
+from textual.theme import ThemeProvider
 from textual.widgets import Input, TextArea
 from textual.worker import Worker, WorkerState
 
@@ -44,7 +46,7 @@ from tui.screens import AgentsModal, ChannelsModal, ConfirmModal
 from tui.screens.go_to import GoToCase
 from tui.widgets.case_detail import CaseDetail
 from tui.widgets.composer import Draft
-from tui.words import N_, tr, transition_refused, translate_bindings, use
+from tui.words import N_, textual, tr, transition_refused, translate_bindings, use
 
 # What the command palette (ctrl+p) says of each action, by binding id: the palette
 # lists the same actions, under the same names, as the keys (in Swedish: `tr` where shown).
@@ -347,9 +349,33 @@ class CasedeskApp(App[None]):
         else:
             self.action_show_help_panel()
 
+    def action_help_quit(self) -> None:
+        """ctrl+c outside a text field (where it copies): how to quit, said as
+        Textual says it, in the UI's language."""
+        for key, active in self.active_bindings.items():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(tr("Tryck {key} för att avsluta.").format(key=key),
+                            title=tr("Vill du avsluta?"), markup=False)
+                return
+
+    # -- the command palette -------------------------------------------------------------
+
+    def action_command_palette(self) -> None:
+        """ctrl+p: Textual's command palette, its search box in the UI's language."""
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
+            self.push_screen(CommandPalette(placeholder=textual("Search for commands…"),
+                                            id="--command-palette"))
+
+    def search_themes(self) -> None:
+        """The palette's "Theme" command: the themes, searched in the UI's language."""
+        self.push_screen(CommandPalette(providers=[ThemeProvider],
+                                        placeholder=textual("Search for themes…")))
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        """The command palette (ctrl+p) lists what an agent can do, by name."""
-        yield from super().get_system_commands(screen)
+        """The command palette (ctrl+p) lists what an agent can do, by name (Textual's
+        own commands too, in the UI's language)."""
+        for command in super().get_system_commands(screen):
+            yield command._replace(title=textual(command.title), help=textual(command.help))
         lists = self.lists
         for binding in lists.BINDINGS:
             assert isinstance(binding, Binding)

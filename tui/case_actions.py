@@ -25,7 +25,7 @@ from tui.sanitize import clean_line
 from tui.screens import CANCELLED, ChoiceModal, ConfirmModal
 from tui.widgets.case_table import CaseTable
 from tui.widgets.composer import Composer
-from tui.words import N_, priorities, statuses, tr
+from tui.words import N_, priorities, statuses, tr, value_name
 
 if TYPE_CHECKING:  # for the types only: tui.app imports this module
     from tui.app import CasedeskApp
@@ -148,7 +148,8 @@ class CaseActions(Vertical):
         elif kind == "priority":
             choices = [(name, key) for key, name in priorities().items()]
         elif kind == "channel":
-            choices = [(f"{c.name} ({c.kind})", c.name) for c in service.list_channels()]
+            choices = [(f"{c.name} ({value_name(c.kind)})", c.name)
+                       for c in service.list_channels()]
         elif kind == "quick":
             choices = list(service.quick_replies(number))
         elif kind == "mention":  # the colleagues who may read the case

@@ -7,6 +7,8 @@ placeholders — `tr("Svaret sparat på #{number}.").format(number=n)` — and a
 (a title, a name, a login) never becomes a key. `N_` marks a Swedish text that is kept
 for later (in a table) and passes `tr` where it is shown; key descriptions pass it in
 `translate_bindings`. tests/tui/test_language.py checks that every key has its English.
+Textual's own words (its widgets' keys, its command palette) are English in Textual:
+`TEXTUAL` gives their Swedish, and `use` puts them in the language it sets.
 The command line (cli/) speaks English and does not come here.
 """
 
@@ -21,6 +23,7 @@ from store import events
 from store.events import Event
 
 if TYPE_CHECKING:
+    from textual.binding import BindingsMap
     from textual.dom import DOMNode
 
     from store.errors import TransitionError
@@ -54,6 +57,7 @@ def use(language: str | None) -> Language:
     if chosen not in LANGUAGES:
         raise ValueError(f"unknown language {language!r}: use {' or '.join(LANGUAGES)}")
     _language = chosen
+    _textual_in_language()
     return _language
 
 
@@ -68,12 +72,54 @@ def tr(text: str) -> str:
 
 def translate_bindings(node: DOMNode) -> None:
     """The key descriptions of a new app, screen or widget in the current language, so
-    that the footer, the keys panel (`?`) and the command palette show them so."""
+    that the footer, the keys panel (`?`) and the command palette show them so (the
+    app's too: Textual adds the command palette's key to the app itself)."""
     # Textual's per-instance copy of BINDINGS (private; Textual 8.2). Its lists are
     # shared with the class, so each is replaced, never changed in place.
     keys = node._bindings.key_to_bindings
     for key, bindings in list(keys.items()):
-        keys[key] = [replace(b, description=tr(b.description)) for b in bindings]
+        keys[key] = [replace(b, description=tr(textual(b.description)),
+                             tooltip=tr(textual(b.tooltip))) for b in bindings]
+
+
+def textual(text: str) -> str:
+    """One of Textual's own texts (English in Textual) in the current language."""
+    return TEXTUAL.get(text, text) if _language == "sv" else text
+
+
+# Each class's keys as Textual made them, kept while they are shown in Swedish.
+_TEXTUAL_KEYS: dict[type[DOMNode], BindingsMap] = {}
+_TEXTUAL_GROUPS: dict[type[DOMNode], str] = {}
+
+
+def _textual_in_language() -> None:
+    """Textual's own key descriptions (every widget's, the screens', the app's, the
+    command palette's), their tooltips and key groups' titles in the current language:
+    Swedish from `TEXTUAL`, or Textual's English put back. A widget, screen or app made
+    from now on gets them so, whoever makes it (Textual makes many itself)."""
+    from textual.binding import BindingsMap
+    from textual.dom import DOMNode
+
+    classes: list[type[DOMNode]] = []
+    found = [DOMNode]
+    while found:
+        classes.extend(found := [s for c in found for s in c.__subclasses__()])
+    for cls in classes:
+        # Textual has no hook for a key's words: a class's keys are merged from its
+        # bases' BINDINGS once, when the class is made, into `_merged_bindings`, which
+        # each new instance copies (private; Textual 8.2). Each class gets a map of its
+        # own; the bindings, shared with the bases, are replaced, never changed.
+        if cls not in _TEXTUAL_KEYS and cls.__dict__.get("_merged_bindings"):
+            _TEXTUAL_KEYS[cls] = cls.__dict__["_merged_bindings"]
+        if (merged := _TEXTUAL_KEYS.get(cls)) is not None:
+            cls._merged_bindings = merged if _language == "en" else BindingsMap.from_keys({
+                key: [replace(b, description=textual(b.description),
+                              tooltip=textual(b.tooltip)) for b in bindings]
+                for key, bindings in merged.key_to_bindings.items()})
+        if cls not in _TEXTUAL_GROUPS and cls.__dict__.get("BINDING_GROUP_TITLE"):
+            _TEXTUAL_GROUPS[cls] = cls.__dict__["BINDING_GROUP_TITLE"]
+        if (title := _TEXTUAL_GROUPS.get(cls)) is not None:
+            cls.BINDING_GROUP_TITLE = textual(title)
 
 
 # -- the names of the store's values ---------------------------------------------------
@@ -87,6 +133,11 @@ _PRIORITY = {"high": N_("Hög"), "medium": N_("Medel"), "low": N_("Låg")}
 _CHANNEL_KINDS = {"email": N_("e-post"), "chat": N_("chatt"), "phone": N_("telefon"),
                   "form": N_("formulär")}
 _CUSTOMER_TYPES = {"private": N_("privatperson"), "business": N_("företag")}
+_TIERS = {"standard": N_("standard"), "premium": N_("premium")}  # the config may add more
+# What a customer's message is flagged as (mail/parse.py).
+_FLAGS = {"auto-reply": N_("autosvar"), "bounce": N_("leveransrapport"),
+          "bulk": N_("massutskick"), "no-sender": N_("utan avsändare"),
+          "no-autoreply": N_("vill inte ha autosvar")}
 _GROUPINGS = {"assignee": N_("Tilldelning"), "status": N_("Status"), "channel": N_("Kanal"),
               "contact": N_("Kontakt")}
 _SORTS = {"updated": N_("Uppdaterad"), "number": N_("Nummer"), "title": N_("Titel"),
@@ -104,9 +155,10 @@ def priorities() -> dict[str, str]:
 
 
 def value_name(value: str) -> str:
-    """A channel kind's or customer type's name (a value the store holds as a key);
-    anything else, as it is."""
-    name = _CHANNEL_KINDS.get(value) or _CUSTOMER_TYPES.get(value)
+    """A channel kind's, customer type's, tier's or message flag's name (a value the
+    store holds as a key); anything else, as it is."""
+    name = (_CHANNEL_KINDS.get(value) or _CUSTOMER_TYPES.get(value) or _TIERS.get(value)
+            or _FLAGS.get(value))
     return tr(name) if name else value
 
 
@@ -305,7 +357,7 @@ ENGLISH: dict[str, str] = {
     "Ärenden som tilldelas mig läggs till": "Cases assigned to me are added",
     "Bevakade ärenden läggs till när något nytt händer":
         "Watched cases are added when something new happens",
-    "Standard": "Standard",
+    "Standard": "Defaults",
     "Relaterade ärenden": "Related cases",
     "Citat": "Quotes",
     "Rensa sökning": "Clear search",
@@ -362,6 +414,15 @@ ENGLISH: dict[str, str] = {
     "formulär": "form",
     "privatperson": "private",
     "företag": "business",
+    "standard": "standard",
+    "premium": "premium",
+    "autosvar": "auto-reply",
+    "leveransrapport": "bounce",
+    "massutskick": "bulk mail",
+    "utan avsändare": "no sender",
+    "vill inte ha autosvar": "asks for no auto-replies",
+    "Tryck {key} för att avsluta.": "Press {key} to quit.",
+    "Vill du avsluta?": "Do you want to quit?",
     "ingen tilldelad": "unassigned",
     "Inga ärenden matchar sökningen (esc rensar den).":
         "No cases match the search (esc clears it).",
@@ -508,3 +569,141 @@ ENGLISH: dict[str, str] = {
 ENGLISH.update({swedish: events.ENGLISH[kind] for kind, swedish in _EVENTS.items()})
 ENGLISH.update({swedish: events.REASONS[key] for key, swedish in _REASONS.items()})
 ENGLISH.update(_ENGLISH_MAILS)
+
+
+# -- Textual's own words, in Swedish ------------------------------------------------------
+
+# What Textual itself shows is English: its widgets' keys (the footer, `?`), its command
+# palette. Their Swedish, the one table that goes from English: `textual` says a text in
+# the current language, `use` puts the keys so.
+TEXTUAL: dict[str, str] = {
+    # the screens and the app
+    "Focus Next": "Nästa fält",
+    "Focus Previous": "Föregående fält",
+    "Copy selected text": "Kopiera markerad text",
+    "Quit": "Avsluta",
+    "Quit the app and return to the command prompt.":
+        "Avsluta programmet och gå tillbaka till kommandoraden.",
+    "palette": "kommandon",
+    "Open the command palette": "Öppna kommandopaletten",
+    # scrolling
+    "Scroll Up": "Rulla upp",
+    "Scroll Down": "Rulla ner",
+    "Scroll Left": "Rulla vänster",
+    "Scroll Right": "Rulla höger",
+    "Scroll Home": "Rulla till början",
+    "Scroll End": "Rulla till slutet",
+    "Page Up": "Sida upp",
+    "Page Down": "Sida ner",
+    "Page Left": "Sida vänster",
+    "Page Right": "Sida höger",
+    # a text field
+    "Input": "Textfält",
+    "Move cursor left": "Markören vänster",
+    "Move cursor left and select": "Markera vänster",
+    "Move cursor left a word": "Markören ett ord vänster",
+    "Move cursor left a word and select": "Markera ett ord vänster",
+    "Move cursor right or accept the completion suggestion":
+        "Markören höger eller ta förslaget",
+    "Move cursor right and select": "Markera höger",
+    "Move cursor right a word": "Markören ett ord höger",
+    "Move cursor right a word and select": "Markera ett ord höger",
+    "Go to start": "Till början",
+    "Go to end": "Till slutet",
+    "Select line start": "Markera till radens början",
+    "Select line end": "Markera till radens slut",
+    "Delete character left": "Radera tecknet till vänster",
+    "Delete character right": "Radera tecknet till höger",
+    "Delete left to start of word": "Radera till ordets början",
+    "Delete right to start of word": "Radera till nästa ords början",
+    "Delete all to the left": "Radera allt till vänster",
+    "Delete all to the right": "Radera allt till höger",
+    "Cut selected text": "Klipp ut markerad text",
+    "Paste text from the clipboard": "Klistra in från urklipp",
+    "Select all": "Markera allt",
+    "Submit": "Bekräfta",
+    # a text area (the composer)
+    "Cursor up": "Markören upp",
+    "Cursor down": "Markören ner",
+    "Cursor left": "Markören vänster",
+    "Cursor right": "Markören höger",
+    "Cursor word left": "Markören ett ord vänster",
+    "Cursor word right": "Markören ett ord höger",
+    "Cursor line start": "Markören till radens början",
+    "Cursor line end": "Markören till radens slut",
+    "Cursor page up": "Markören en sida upp",
+    "Cursor page down": "Markören en sida ner",
+    "Cursor up select": "Markera uppåt",
+    "Cursor down select": "Markera nedåt",
+    "Cursor left select": "Markera vänster",
+    "Cursor right select": "Markera höger",
+    "Cursor left word select": "Markera ett ord vänster",
+    "Cursor right word select": "Markera ett ord höger",
+    "Cursor line start select": "Markera till radens början",
+    "Cursor line end select": "Markera till radens slut",
+    "Select line": "Markera raden",
+    "Delete line": "Radera raden",
+    "Delete to line start": "Radera till radens början",
+    "Delete to line end": "Radera till radens slut",
+    "Undo": "Ångra",
+    "Redo": "Gör om",
+    "Copy": "Kopiera",
+    "Cut": "Klipp ut",
+    "Paste": "Klistra in",
+    # lists, tables, menus, buttons, check boxes
+    "Up": "Upp",
+    "Down": "Ner",
+    "First": "Först",
+    "Last": "Sist",
+    "Top": "Överst",
+    "Bottom": "Nederst",
+    "Home": "Början",
+    "End": "Slutet",
+    "Page up": "Sida upp",
+    "Page down": "Sida ner",
+    "Select": "Välj",
+    "Toggle option": "Välj eller välj bort",
+    "Show menu": "Visa menyn",
+    "Dismiss menu": "Stäng menyn",
+    "Press button": "Tryck på knappen",
+    "Toggle": "Kryssa i eller ur",
+    "Next option": "Nästa alternativ",
+    "Previous option": "Föregående alternativ",
+    "Next tab": "Nästa flik",
+    "Previous tab": "Föregående flik",
+    "Open link": "Öppna länken",
+    "Collapsible": "Hopfällbar",
+    "Toggle collapsible": "Fäll ut eller ihop",
+    "Cursor Up": "Markören upp",
+    "Cursor Down": "Markören ner",
+    "Cursor to parent": "Till föräldern",
+    "Cursor to next sibling": "Till nästa syskon",
+    "Cursor to previous sibling": "Till föregående syskon",
+    "Cursor to next ancestor": "Till nästa förälders syskon",
+    "Expand or collapse all": "Fäll ut eller ihop allt",
+    "Variables": "Variabler",
+    "Spans": "Spann",
+    # the command palette: its keys, its search box, Textual's commands in it
+    "Exit the command palette": "Stäng kommandopaletten",
+    "Next command": "Nästa kommando",
+    "Previous command": "Föregående kommando",
+    "Next page": "Nästa sida",
+    "Previous page": "Föregående sida",
+    "Go to top": "Till början",
+    "Go to bottom": "Till slutet",
+    "Search for commands…": "Sök kommandon …",
+    "Search for themes…": "Sök färgteman …",
+    "Theme": "Färgtema",
+    "Change the current theme": "Byt färgtema",
+    "Quit the application as soon as possible": "Avsluta programmet så snart som möjligt",
+    "Keys": "Tangenter",
+    "Show help for the focused widget and a summary of available keys":
+        "Visa alla tangenter och hjälpen för fältet i fokus",
+    "Hide the keys and widget help panel": "Dölj tangenterna och hjälpen",
+    "Maximize": "Maximera",
+    "Maximize the focused widget": "Maximera fältet i fokus",
+    "Minimize": "Återställ",
+    "Minimize the widget and restore to normal size": "Återställ fältet till normal storlek",
+    "Screenshot": "Skärmbild",
+    "Save an SVG 'screenshot' of the current screen": "Spara en skärmbild (SVG) av skärmen",
+}

@@ -20,8 +20,10 @@ class Team:
     def __init__(self, login: str) -> None:
         channel_names = [c[0] for c in CHANNELS]
         self.channel_ids = {name: n + 1 for n, name in enumerate(channel_names)}
-        # If you share a login with one of the made-up agents, you replace them.
-        you = (login, f"Du ({login})", True, True, tuple(channel_names))
+        # If you share a login with one of the made-up agents, you replace them. You
+        # are named by your login, as everyone sees you: "you" is only ever the one
+        # looking, and the UI says that in its own words.
+        you = (login, login, True, True, tuple(channel_names))
         self.agents = [*(a for a in AGENTS if a[0] != login), you]
         self.logins = [a[0] for a in self.agents]
         self.names = [a[1] for a in self.agents]

@@ -313,6 +313,6 @@ def test_a_login_shared_with_a_made_up_agent_replaces_them(tmp_path) -> None:  #
     summary = build_demo(db, cases=200, login="anna", now=NOW)
     anna = CaseService(db, "anna").whoami()
     assert anna.is_supervisor
-    assert anna.name == "Du (anna)"
+    assert anna.name == "anna"  # not "you": the others see this name too
     assert summary.cases == 200
     db.dispose()

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from tuikit import app_for, screen_text, settle
+from tuikit import app_for, open_beside, screen_text, settle
 
 from store.events import Event
 from tui import words
-from tui.words import ENGLISH, locale_language, statuses, tr, use
+from tui.words import ENGLISH, TEXTUAL, locale_language, statuses, tr, use
 
 ROOT = Path(__file__).resolve().parents[2]
 TUI = ROOT / "tui"
@@ -152,6 +152,73 @@ def test_no_swedish_text_is_shown_without_tr() -> None:
     assert forgotten == []
 
 
+# -- Textual's own words: their Swedish ----------------------------------------------------------
+
+
+def _textual_words() -> set[str]:
+    """Every key description, tooltip and key group's title of Textual's own widgets,
+    screens and app (every widget Textual has, imported), as Textual says them."""
+    import textual.command
+    import textual.widgets
+    from textual.dom import DOMNode
+
+    for name in textual.widgets.__all__:
+        getattr(textual.widgets, name)
+    assert textual.command.CommandPalette
+    use("en")  # Textual's English, as it made it
+    classes: list[type[DOMNode]] = []
+    found = [DOMNode]
+    while found:
+        classes.extend(found := [s for c in found for s in c.__subclasses__()])
+    texts = set()
+    for cls in classes:
+        if not cls.__module__.startswith("textual."):
+            continue
+        merged = cls.__dict__.get("_merged_bindings")
+        for bindings in merged.key_to_bindings.values() if merged else ():
+            texts |= {text for b in bindings for text in (b.description, b.tooltip) if text}
+        if cls.__dict__.get("BINDING_GROUP_TITLE"):
+            texts.add(cls.__dict__["BINDING_GROUP_TITLE"])
+    return texts
+
+
+def test_textuals_own_words_have_their_swedish() -> None:
+    words_found = _textual_words()
+    assert {"Focus Next", "Page Left", "Dismiss menu", "Input", "Quit"} <= words_found
+    assert sorted(words_found - set(TEXTUAL)) == []
+
+
+def test_the_swedish_of_textual_is_for_words_textual_still_has() -> None:
+    """Like the catalogue, no Swedish for a text Textual no longer shows (a newer
+    Textual, say): each one is a string in Textual's sources."""
+    import textual
+
+    source = "\n".join(path.read_text(encoding="utf-8")
+                       for path in Path(textual.__file__).parent.rglob("*.py"))
+    assert sorted(text for text in TEXTUAL
+                  if f'"{text}"' not in source and f"'{text}'" not in source) == []
+
+
+def test_textuals_keys_follow_the_language_and_come_back() -> None:
+    """The apps of one process may speak either language, one after the other: a widget
+    made after `use` has Textual's keys in that language, never the last app's."""
+    from textual.widgets import Input, Select
+
+    def descriptions(node) -> set[str]:  # type: ignore[no-untyped-def]
+        return {b.description for _, b in node._bindings}
+
+    use("sv")
+    assert {"Markören vänster", "Klistra in från urklipp"} <= descriptions(Input())
+    assert Input.BINDING_GROUP_TITLE == "Textfält"
+    assert "Visa menyn" in descriptions(Select([]))
+    use("en")
+    assert {"Move cursor left", "Paste text from the clipboard"} <= descriptions(Input())
+    assert not descriptions(Input()) & set(TEXTUAL.values())
+    assert Input.BINDING_GROUP_TITLE == "Input"
+    use("sv")
+    assert "Markören vänster" in descriptions(Input())
+
+
 # -- the app, in English and in Swedish ---------------------------------------------------------
 
 
@@ -175,6 +242,16 @@ LANGUAGES = {
                    "Show", "All ongoing"],
         "first": "Nothing to undo.",
         "palette": ("Search", "Search titles and conversations"),
+        # Textual's own words: its keys, its command palette, a select's menu
+        "textual keys": ["Page Left", "Focus Previous", "Copy selected text",
+                         "Quit the app", "Open the command palette"],
+        "palette key": "^p palette",
+        "search commands": "Search for commands…",
+        "search themes": "Search for themes…",
+        "quit": "Press q to quit.",
+        "system command": ("Keys", "Show help for the focused widget and a summary of "
+                                   "available keys"),
+        "menu": ("Show menu", "Dismiss menu"),
     },
     "sv": {
         "footer": ["Avsluta", "Alla tangenter", "Sök", "Svara", "Intern anteckning",
@@ -187,6 +264,14 @@ LANGUAGES = {
                    "Visa", "Alla pågående"],
         "first": "Inget att ångra.",
         "palette": ("Sök", "Sök i titlar och konversationer"),
+        "textual keys": ["Sida vänster", "Föregående fält", "Kopiera markerad text",
+                         "Avsluta programmet", "Öppna kommandopaletten"],
+        "palette key": "^p kommandon",
+        "search commands": "Sök kommandon …",
+        "search themes": "Sök färgteman …",
+        "quit": "Tryck q för att avsluta.",
+        "system command": ("Tangenter", "Visa alla tangenter och hjälpen för fältet i fokus"),
+        "menu": ("Visa menyn", "Stäng menyn"),
     },
 }
 
@@ -194,6 +279,10 @@ LANGUAGES = {
 @pytest.mark.sqlite_only
 @pytest.mark.parametrize("language", ["en", "sv"])
 async def test_the_app_speaks_its_language(demo_path: Path, language: str) -> None:
+    from textual.app import App
+    from textual.command import CommandInput, CommandPalette
+    from textual.widgets import Select
+
     from tui.screens import ChoiceModal, FilterModal
     from tui.widgets.case_table import CaseTable
 
@@ -206,6 +295,8 @@ async def test_the_app_speaks_its_language(demo_path: Path, language: str) -> No
         for description in want["footer"]:
             assert description in footer
         assert other["footer"][0] not in footer
+        assert want["palette key"] in footer  # Textual's own key, at the right
+        assert other["palette key"] not in footer
 
         # The list: its headings, and a status name as the team knows it.
         table = app.query_one(CaseTable)
@@ -224,9 +315,10 @@ async def test_the_app_speaks_its_language(demo_path: Path, language: str) -> No
         await pilot.press("question_mark")
         await settle(app, pilot)
         panel = keys_panel_text(app)
-        for description in want["keys"]:
+        for description in want["keys"] + want["textual keys"]:
             assert description in panel
-        assert other["keys"][0] not in panel
+        for description in [other["keys"][0], *other["textual keys"]]:
+            assert description not in panel
         await pilot.press("question_mark")
         await settle(app, pilot)
 
@@ -248,18 +340,49 @@ async def test_the_app_speaks_its_language(demo_path: Path, language: str) -> No
         shown = screen_text(app)
         for text in want["filter"]:
             assert text in shown
-        await pilot.press("escape")
+        # A select and its menu: their keys (Textual's) as the footer and `?` show them.
+        app.screen.query_one("#channel", Select).focus()
         await settle(app, pilot)
+        show, dismiss = want["menu"]
+        assert app.screen.active_bindings["enter"].binding.description == show
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen.active_bindings["escape"].binding.description == dismiss
+        await pilot.press("escape", "escape")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, FilterModal)
 
         # A notification: undo with nothing to take back.
         await pilot.press("u")
         await settle(app, pilot)
         assert [str(n.message) for n in app._notifications] == [want["first"]]
+        await pilot.press("ctrl+c")  # outside a text field: Textual's word on quitting
+        await settle(app, pilot)
+        assert [str(n.message) for n in app._notifications][-1] == want["quit"]
 
-        # The command palette's commands: the keys' names and what they do.
+        # The command palette's commands: the keys' names and what they do; Textual's
+        # own too.
         commands = {c.title: c.help for c in app.get_system_commands(app.screen)}
         name, help_text = want["palette"]
         assert commands[name] == help_text
+        name, help_text = want["system command"]
+        assert commands[name] == help_text
+        assert other["system command"][0] not in commands
+        theirs = {c.title for c in App.get_system_commands(app, app.screen)}  # in English
+        assert theirs <= set(commands) if language == "en" else not theirs & set(commands)
+
+        # The command palette: its search box.
+        await pilot.press("ctrl+p")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CommandPalette)
+        assert app.screen.query_one(CommandInput).placeholder == want["search commands"]
+        assert want["search commands"] in screen_text(app)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, CommandPalette)
+        app.search_themes()  # the palette's "Theme"
+        await settle(app, pilot)
+        assert app.screen.query_one(CommandInput).placeholder == want["search themes"]
 
 
 @pytest.mark.sqlite_only
@@ -288,6 +411,67 @@ async def test_a_case_and_the_composer_speak_its_language(demo_path: Path,
         await settle(app, pilot)
         assert [str(n.message) for n in app._notifications][-1] == (
             "Write something first." if language == "en" else "Skriv något först.")
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("language", ["en", "sv"])
+async def test_events_and_values_are_shown_in_its_language(demo: Path, language: str) -> None:
+    """A channel move and a merge in the conversation, said in the UI's language by who
+    made them: the demo's supervisor by login, as everyone sees them ("you" is only ever
+    the one looking). The store's values (a channel's kind, a message's flags) by name."""
+    import sqlite3
+
+    from textual.widgets import Button
+
+    from store.db import Database
+    from store.queries import CaseFilter
+    from store.service import CaseService
+    from tui.screens import ChannelsModal, ChoiceModal, WorkspaceSettingsModal
+    from tui.widgets.case_detail import CaseDetail, render_conversation, render_facts
+
+    english = language == "en"
+    service = CaseService(Database(demo), "supervisor")
+    first, second = service.list_cases(CaseFilter(channel="Support", limit=2))
+    service.move_channel(first.number, "Webbchatt")
+    service.merge(second.number, first.number)
+    app = app_for(demo, language=language)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_beside(app, pilot, first.number)
+        shown = app.query_one(CaseDetail).shown
+        assert shown is not None
+        events = [t.plain for t in render_conversation(shown) if t.plain.startswith("— ")]
+        moved = ("supervisor: Moved from channel Support to Webbchatt" if english else
+                 "supervisor: Flyttat från kanalen Support till Webbchatt")
+        merged = (f"supervisor: Case #{second.number} ({second.title}) was merged into this "
+                  f"case: " if english else f"supervisor: Ärende #{second.number} "
+                  f"({second.title}) slogs ihop med det här ärendet: ")
+        assert any(line.endswith(moved) for line in events)
+        assert any(merged in line for line in events)
+        assert not [line for line in events if "Du " in line or "you" in line.lower()]
+        assert ("Webbchatt (chat)" if english else "Webbchatt (chatt)") in render_facts(
+            shown).plain
+
+        await pilot.press("k")  # move to another channel: the channels with their kinds
+        await settle(app, pilot)
+        assert isinstance(app.screen, ChoiceModal)
+        assert ("Support (email)" if english else "Support (e-post)") in [
+            label for label, _ in app.screen.choices]
+        await pilot.press("escape", "4")  # the channels view
+        await settle(app, pilot)
+        assert isinstance(app.screen, ChannelsModal)
+        assert ("Support (email) · " if english else "Support (e-post) · ") in screen_text(app)
+        await pilot.press("escape", "2", "W")  # the workspace's settings
+        await settle(app, pilot)
+        assert isinstance(app.screen, WorkspaceSettingsModal)
+        assert str(app.screen.query_one("#standard", Button).label) == (
+            "Defaults" if english else "Standard")
+
+    with sqlite3.connect(demo) as db:  # a customer's auto-reply, flagged
+        number, = db.execute("SELECT case_id FROM message WHERE flags = 'auto-reply'"
+                             " LIMIT 1").fetchone()
+    lines = [t.plain for t in render_conversation(service.get_case(number))]
+    assert any(line.endswith("  [auto-reply]" if english else "  [autosvar]")
+               for line in lines)
 
 
 @pytest.mark.sqlite_only

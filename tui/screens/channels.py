@@ -14,7 +14,7 @@ from textual.widgets.selection_list import Selection
 
 from store.views import AgentView, ChannelView
 from tui.sanitize import clean_line
-from tui.words import N_, tr, translate_bindings
+from tui.words import N_, tr, translate_bindings, value_name
 
 
 class ChannelsModal(ModalScreen[None]):
@@ -48,7 +48,7 @@ class ChannelsModal(ModalScreen[None]):
     @staticmethod
     def _label(channel: ChannelView) -> Text:
         return Text(clean_line(tr("{name} ({kind}) · {count} medlemmar").format(
-            name=channel.name, kind=channel.kind, count=len(channel.members))))
+            name=channel.name, kind=value_name(channel.kind), count=len(channel.members))))
 
     def on_mount(self) -> None:
         self.query_one("#channel-list", OptionList).focus()

@@ -56,7 +56,7 @@ def render_facts(view: CaseView, *, folded: bool = False) -> Text:
             (tr("Status"), status),
             (tr("Kanal"), channel),
             (tr("Kontakt"), f"{c.signed} {c.phone}".strip()),
-            (tr("Kundtyp"), f"{value_name(c.customer_type)}, {c.tier}"),
+            (tr("Kundtyp"), f"{value_name(c.customer_type)}, {value_name(c.tier)}"),
             (tr("Tilldelad"), assignee),
             (tr("Prioritet"), priorities().get(view.priority, view.priority)),
             (tr("Etiketter"), ", ".join(view.labels) or "–"),
@@ -90,7 +90,8 @@ def render_conversation(view: CaseView, *, show_quoted: bool = False) -> list[Te
         line.append(f" {heading} ", style=style)
         line.append(f" {clean_line(m.signed)}, {when}")
         if m.flags:
-            line.append(f"  [{clean_line(', '.join(m.flags))}]", style="red")
+            line.append(f"  [{clean_line(', '.join(value_name(f) for f in m.flags))}]",
+                        style="red")
         if m.delivery:
             said, style = DELIVERY.get(m.delivery, (m.delivery, "dim"))
             line.append(f"  {tr(said)}", style=style)
