@@ -147,13 +147,22 @@ class CaseDetail(VerticalScroll):
     show_quoted = False
     """Whether the quoted history in customers' mails is unfolded."""
 
+    following_end = False
+    """At the newest message, and staying there while the text is laid out anew."""
+
     def show(self, view: CaseView) -> None:
-        at_end = self.shown is None or self.shown.number != view.number or (
+        self.following_end = self.shown is None or self.shown.number != view.number or (
             self.scroll_y >= self.max_scroll_y)
         self.shown = view
         self._draw()
-        if at_end:  # the newest message on screen, once the new text is laid out
+        if self.following_end:  # the newest message on screen once the text is laid out
             self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
+
+    def watch_virtual_size(self) -> None:
+        # The text wraps to its width only once laid out (the side may open, the facts
+        # fold): the end moves, and the view goes with it.
+        if self.following_end:
+            self.scroll_end(animate=False, immediate=True)
 
     def _draw(self) -> None:
         assert self.shown is not None
