@@ -73,13 +73,20 @@ class Composer(Vertical):
     def compose(self) -> ComposeResult:
         yield ComposerText(id="composer-text", placeholder=tr("Skriv här …"))
         with Horizontal(id="composer-bar"):
-            yield Label(Text(tr("ctrl+s skicka · ctrl+t svar/anteckning · ctrl+r snabbsvar · "
-                                "ctrl+o tidigare svar · esc listan")), id="composer-hint")
+            yield Label(id="composer-hint")
             # The statuses come with the case (`offer_statuses`): the store's word.
             yield Select([], prompt=tr("Status: oförändrad"), id="composer-status")
 
     def on_mount(self) -> None:
         self.watch_note(self.note)
+
+    def on_resize(self) -> None:
+        # The hint only where it fits on its line: the footer shows the same keys.
+        hint = self.query_one("#composer-hint", Label)
+        full = tr("ctrl+s skicka · ctrl+t svar/anteckning · ctrl+r snabbsvar · "
+                  "ctrl+o tidigare svar · esc listan")
+        hint.update(Text(full))
+        hint.display = len(full) <= self.size.width - 32  # less the status and borders
 
     def watch_note(self, note: bool) -> None:
         self.post_message(self.Toggled())
