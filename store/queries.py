@@ -370,17 +370,21 @@ def _group_column(by: str) -> sa.ColumnElement[Any]:
 def group_counts(
     session: Session, f: Resolved, by: Grouping, *, limit: int | None = None,
     after: str | int | None = None, before: str | int | None = None, from_end: bool = False,
+    at: str | int | None = None,
 ) -> list[GroupCount]:
     """The size of each group, in key order (statuses in lifecycle order); `limit`
     with `after`/`before` a key, or `from_end`, windows a long list of groups
-    (grouping by contact gives hundreds of thousands). Unassigned has the key None."""
+    (grouping by contact gives hundreds of thousands); `at` a key: from that group on.
+    Unassigned has the key None."""
     if by == "contact":
         return _contact_groups(session, f, limit=limit, after=after, before=before,
-                               from_end=from_end)
+                               from_end=from_end, at=at)
     column = _group_column(by)
     where = conditions(f, merged=True)
     if after is not None:
         where.append(column > (after or 0))
+    if at is not None:
+        where.append(column >= (at or 0))
     if before is not None:
         where.append(column < (before or 0))
     reverse = before is not None or from_end
@@ -458,13 +462,15 @@ def _contact_place(session: Session, key: str | int) -> sa.Tuple:
 
 def _contact_groups(session: Session, f: Resolved, *, limit: int | None,
                     after: str | int | None, before: str | int | None,
-                    from_end: bool) -> list[GroupCount]:
+                    from_end: bool, at: str | int | None = None) -> list[GroupCount]:
     count = sa.select(sa.func.count()).select_from(Case).where(
         col(Case.contact_id) == col(Contact.id), *conditions(f)).correlate(Contact)
     query = sa.select(col(Contact.id), col(Contact.name), count.scalar_subquery()).where(
         _has_cases(f))
     if after is not None:
         query = query.where(_name_place() > _contact_place(session, after))
+    if at is not None:
+        query = query.where(_name_place() >= _contact_place(session, at))
     if before is not None:
         query = query.where(_name_place() < _contact_place(session, before))
     reverse = before is not None or from_end

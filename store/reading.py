@@ -113,14 +113,14 @@ class ReadingOps(ServiceCore):
     def group_counts(
         self, filters: CaseFilter | None, by: Grouping, *, limit: int | None = None,
         after: str | int | None = None, before: str | int | None = None,
-        from_end: bool = False,
+        from_end: bool = False, at: str | int | None = None,
     ) -> list[GroupCount]:
         """The groups of a grouped list with their sizes (see `queries.group_counts`)."""
 
         def work(session: Session, actor: Actor) -> list[GroupCount]:
             return queries.group_counts(
                 session, self._resolve(session, actor, filters or CaseFilter()), by,
-                limit=limit, after=after, before=before, from_end=from_end)
+                limit=limit, after=after, before=before, from_end=from_end, at=at)
 
         return self._read(work)
 

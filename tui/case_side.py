@@ -43,6 +43,7 @@ class CaseSide(CaseActions):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.shown: CaseView | None = None
+        self.wanted: int | None = None  # the case last asked for: on show, or on its way
         # What to do once a case not yet on show is (`r` on a row, a go-to).
         self.pending: tuple[int, Callable[[], object]] | None = None
 
@@ -59,8 +60,21 @@ class CaseSide(CaseActions):
 
     # -- opening a case ------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="case", exit_on_error=False)
     def load_case(self, number: int) -> None:
+        """Open case `number` (or read the one on show anew): the last asked for is the
+        one shown, whatever order the reads end in."""
+        self.wanted = number
+        if self.pending is not None and self.pending[0] != number:
+            self.pending = None  # another case opened since: what was to follow goes
+        self.read_case(number)
+
+    def reload(self) -> None:
+        """The case on show (or on its way) read anew: another process changed it."""
+        if self.wanted is not None:
+            self.load_case(self.wanted)
+
+    @work(thread=True, exclusive=True, group="case", exit_on_error=False)
+    def read_case(self, number: int) -> None:
         service, read_only = self.desk.service, self.desk.read_only
         try:
             view = service.get_case(number)
@@ -75,6 +89,8 @@ class CaseSide(CaseActions):
 
     @on(CaseLoaded)
     def show_case(self, message: CaseLoaded) -> None:
+        if message.view.number != self.wanted:
+            return  # a read that ended after another case was asked for
         composer, drafts = self.composer, self.desk.drafts
         if self.shown is not None and self.shown.number != message.view.number:
             # Leaving a case keeps what was written in it for when the agent comes back.
@@ -88,12 +104,13 @@ class CaseSide(CaseActions):
             self.show_presence(message.view.number, [])
         self.shown = message.view
         if another:
-            self.show_in_list(message.view.number, True)  # opened from the list
+            self.show_in_list(message.view.number, True)  # (the next list read says)
         self.add_class("-open")
         self.query_one(CaseFacts).show(message.view)
         self.query_one(CaseDetail).show(message.view)
-        # The composer takes room only while the agent writes, or keeps a draft here.
-        composer.set_class(bool(composer.draft.text.strip()), "-open")
+        if another:  # (a reload leaves it as the agent has it)
+            # The composer takes room only while the agent writes, or keeps a draft.
+            composer.set_class(bool(composer.draft.text.strip()), "-open")
         self.tell_presence()
         if self.pending is not None and self.pending[0] == message.view.number:
             self.when_shown(*self.pending)

@@ -94,7 +94,7 @@ def grouped(service: CaseService, generation: int, filters: CaseFilter, by: Grou
             and not few):  # the cursor's group, far down the list of groups
         start = service.group_total(filters, by, below=target.key)
         window.groups.place(Request(start=start), service.group_counts(
-            filters, by, limit=WINDOW, after=int(target.key) - 1))
+            filters, by, limit=WINDOW, at=target.key))
     opened = keep.opened if keep and keep.opened is not None else None
     cursor = 0
     for index, group in sorted(window.groups.rows.items()):

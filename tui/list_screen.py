@@ -191,8 +191,7 @@ class CaseListScreen(ListDialogs):
     def store_changed(self) -> None:
         """Another process changed something: the list and the open case anew."""
         self.reload(keep=self.keep_point())
-        if self.side.shown is not None:
-            self.side.load_case(self.side.shown.number)
+        self.side.reload()
 
     # -- loading the list ----------------------------------------------------------
 

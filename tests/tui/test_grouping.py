@@ -92,6 +92,19 @@ async def test_grouping_by_contact_windows_the_groups_all_folded(demo_path: Path
         assert [r.number for r in shown] == [r.number for r in cases]  # type: ignore[union-attr]
 
 
+def test_a_list_grouped_by_contact_reloads_around_a_group_far_down(demo_path: Path) -> None:
+    from tui.list_loading import Keep, grouped
+
+    service = CaseService(Database(demo_path), "supervisor")
+    f = CaseFilter(include_ended=True)
+    groups = service.group_counts(f, "contact")
+    target = groups[700]  # beyond the first window of groups, by name
+    window, cursor = grouped(service, 1, f, "contact", Keep(None, target, frozenset()))
+    assert window.group_at(cursor) == target
+    assert window.groups.get(700) == target  # in its place among the groups
+    assert service.group_counts(f, "contact", limit=3, at=target.key) == groups[700:703]
+
+
 async def test_every_column_sorts_and_the_same_column_again_turns_the_order(
         demo_path: Path) -> None:
     service = CaseService(Database(demo_path), "supervisor")

@@ -135,8 +135,8 @@ class CaseFacts(Static):
 
 
 class CaseDetail(VerticalScroll):
-    """The conversation of the case on show, opened at its newest message; it keeps
-    its place when the same case is shown again (a reload) unless it was at the end.
+    """The conversation of the case on show, opened at its newest message; at the end
+    it stays at the end as text comes, else it keeps the place the agent scrolled to.
     (Styles: case_detail.tcss.)"""
 
     def compose(self) -> ComposeResult:
@@ -157,6 +157,11 @@ class CaseDetail(VerticalScroll):
         self._draw()
         if self.following_end:  # the newest message on screen once the text is laid out
             self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        # Scrolled away from the end (by the agent), the view stays where it is put.
+        self.following_end = new_value >= self.max_scroll_y
 
     def watch_virtual_size(self) -> None:
         # The text wraps to its width only once laid out (the side may open, the facts
