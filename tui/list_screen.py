@@ -159,8 +159,8 @@ class CaseListScreen(ListDialogs):
             return False
         if action == "view":  # the key to the other view only
             return parameters[0] != self.view
-        if action == "workspace_settings":
-            return self.view == "workspace"
+        if action == "workspace_settings":  # one's own: not while following someone
+            return self.view != "follow"
         if action in ("agents", "channels"):
             return me is not None and me.is_supervisor
         return True

@@ -282,6 +282,10 @@ ENGLISH: dict[str, str] = {
     "{login} — Min arbetsyta: {cases} ärenden, {unread} olästa":
         "{login} — My workspace: {cases} cases, {unread} unread",
     "Arbetsytans inställningar sparade.": "Workspace settings saved.",
+    "Gäller det som händer från och med nu: ärenden som redan finns i arbetsytan ligger "
+    "kvar tills en regel eller du (m) tar bort dem.":
+        "Applies to what happens from now on: cases already in the workspace stay until a "
+        "rule or you (m) take them out.",
     "Nytt ärende": "New case",
     "Ett nytt ärende: kanal, kontakt, titel och första meddelandet":
         "A new case: channel, contact, title and first message",

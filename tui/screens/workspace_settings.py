@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Label
+from textual.widgets import Button, Checkbox, Label, Static
 
 from store.workspace import STANDARD, WorkspacePrefs
 from tui.words import N_, statuses, tr, translate_bindings
@@ -14,7 +14,10 @@ from tui.words import N_, statuses, tr, translate_bindings
 
 class WorkspaceSettingsModal(ModalScreen[WorkspacePrefs | None]):
     """Which cases enter and leave the agent's workspace (README.md, "My workspace");
-    "Standard" puts back the defaults."""
+    "Standard" puts back the defaults. The store applies the rules when something
+    happens to a case (store/workspace.py), so a change holds from then on: the cases
+    already in the workspace stay until a rule or the agent takes them out — said on
+    screen."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Avbryt", id="workspace.cancel")]
     CSS_PATH = "workspace_settings.tcss"
@@ -29,7 +32,10 @@ class WorkspaceSettingsModal(ModalScreen[WorkspacePrefs | None]):
     def compose(self) -> ComposeResult:
         p = self.current
         names = statuses()
-        with Vertical():
+        with VerticalScroll():
+            yield Static(tr("Gäller det som händer från och med nu: ärenden som redan finns "
+                            "i arbetsytan ligger kvar tills en regel eller du (m) tar bort "
+                            "dem."), id="from-now-on")
             yield Label(tr("Nya ärenden som läggs till"))
             for kind, name in self.KIND_NAMES.items():
                 yield Checkbox(tr(name), kind in p.new_case_kinds, id=f"kind-{kind}")
