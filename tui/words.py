@@ -230,8 +230,10 @@ ENGLISH: dict[str, str] = {
     "Eskalerade": "Escalated",
     "Olästa": "Unread",
     "Stäng": "Close",
-    "Kanaler — mellanslag lägger till eller tar bort agenten":
-        "Channels — space adds or removes the agent",
+    "Kanaler — Enter eller tab till agenterna; mellanslag lägger till eller tar bort "
+    "agenten under markören":
+        "Channels — Enter or tab to the agents; space adds or removes the agent under the "
+        "cursor",
     "Kanaler (läsläge: inget kan ändras)": "Channels (read-all: nothing can be changed)",
     "{name} ({kind}) · {count} medlemmar": "{name} ({kind}) · {count} members",
     "{login} följer arbetsytan för {agent}: {cases} ärenden, {unread} olästa (1 tillbaka)":
