@@ -332,6 +332,8 @@ ENGLISH: dict[str, str] = {
     "Tilldela ärendet till någon": "Assign the case to someone",
     "Ändra prioritet": "Change the priority",
     "Flytta ärendet till en annan kanal": "Move the case to another channel",
+    "Ändra ärendets etiketter": "Change the labels of the case",
+    "Ändra ärendets titel": "Change the title of the case",
     "Bevaka eller sluta bevaka ärendet": "Watch or stop watching the case",
     "Lägg till eller ta bort ur din arbetsyta": "Add to or remove from your workspace",
     "Samma kunds ärenden; slå ihop": "The same customer's cases; merge",
@@ -418,6 +420,8 @@ ENGLISH: dict[str, str] = {
     "tilldelat {login}": "assigned to {login}",
     "prioritet {priority}": "priority {priority}",
     "flyttat till {channel}": "moved to {channel}",
+    "etiketter: {labels}": "labels: {labels}",
+    "titel: {title}": "title: {title}",
     "#{other} ihopslaget hit": "#{other} merged into this case",
     "Slå ihop #{other} in i #{number}? Konversationen flyttas hit och #{other} pekar hit. "
     "Det går inte att ångra.":
@@ -432,6 +436,11 @@ ENGLISH: dict[str, str] = {
         "Nothing changed: you have opened another case since.",
     "Tilldela till": "Assign to",
     "Flytta till kanal": "Move to channel",
+    "Skilj etiketterna med komma; ett tomt fält tar bort dem. Enter sparar, esc avbryter.":
+        "Separate the labels with commas; an empty field removes them. Enter saves, esc "
+        "cancels.",
+    "Enter sparar, esc avbryter.": "Enter saves, esc cancels.",
+    "Ett ärende behöver en titel.": "A case needs a title.",
     "Relaterade ärenden (samma kund) — välj ett att slå ihop med":
         "Related cases (same customer) — choose one to merge with",
     # the filter, the choices, the columns
