@@ -445,9 +445,9 @@ ENGLISH: dict[str, str] = {
         "Related cases (same customer) — choose one to merge with",
     # the filter, the choices, the columns
     "Avbryt": "Cancel",
-    "Alla pågående": "All ongoing",
-    "Alla, även stängda": "All, closed ones too",
-    "Alla kanaler": "All channels",
+    "Status — ingen vald: alla utom stängda och arkiverade":
+        "Status — none ticked: all but closed and archived",
+    "Kanal — ingen vald: alla kanaler": "Channel — none ticked: every channel",
     "Mig": "Me",
     "Ingen": "Nobody",
     "Alla": "All",

@@ -7,11 +7,11 @@ from tui.screens.columns import ColumnModal
 from tui.screens.confirm import ConfirmModal
 from tui.screens.create_case import CreateCaseModal, NewCase
 from tui.screens.edit_line import EditLineModal
-from tui.screens.filter import ACTIVE, EVERY, FilterModal, describe
+from tui.screens.filter import FilterModal, describe
 from tui.screens.go_to import GoToModal
 from tui.screens.workspace_settings import WorkspaceSettingsModal
 
-__all__ = ["ACTIVE", "CANCELLED", "EVERY", "AgentsModal", "ChannelsModal", "ChoiceModal",
+__all__ = ["CANCELLED", "AgentsModal", "ChannelsModal", "ChoiceModal",
            "ColumnModal", "ConfirmModal", "CreateCaseModal", "EditLineModal", "FilterModal",
            "GoToModal",
            "NewCase",
