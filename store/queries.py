@@ -59,10 +59,13 @@ ACTIVE = tuple(statuses.values(statuses.ACTIVE))
 @dataclass(frozen=True)
 class CaseFilter:
     """What a case list shows. Empty `statuses` means every status but closed and
-    archived (unless `include_ended`). `assignee` is a login, "me" or "none"."""
+    archived (unless `include_ended`). `channel` names a channel and `channels` any
+    number: a case of any channel named is listed (none named: every channel).
+    `assignee` is a login, "me" or "none"."""
 
     statuses: tuple[str, ...] = ()
     channel: str | None = None
+    channels: tuple[str, ...] = ()
     assignee: str | None = None
     search: str | None = None
     priority: str | None = None
@@ -89,7 +92,7 @@ class Resolved:
     """A filter with names turned into ids, for the actor asking."""
 
     statuses: tuple[str, ...]
-    channel_id: int | None
+    channel_ids: tuple[int, ...]  # any of these channels; () = every channel
     assignee_id: int | None
     unassigned: bool
     priority: str | None
@@ -161,8 +164,10 @@ def conditions(
         where.append(sa.text(ACTIVE_SQL))  # literal: ix_cases_active_updated matches it
     elif f.statuses:
         where.append(col(Case.status).in_(f.statuses))
-    if f.channel_id is not None:
-        where.append(col(Case.channel_id) == f.channel_id)
+    if len(f.channel_ids) == 1:
+        where.append(col(Case.channel_id) == f.channel_ids[0])
+    elif f.channel_ids:
+        where.append(col(Case.channel_id).in_(f.channel_ids))
     if f.unassigned:
         where.append(col(Case.assignee_id).is_(None))
     elif f.assignee_id is not None:
@@ -487,8 +492,8 @@ def _contact_groups(session: Session, f: Resolved, *, limit: int | None,
 
 def _narrower_than_status(f: Resolved) -> bool:
     """Whether the filter has an equality term that picks fewer cases than a status."""
-    return any(x is not None for x in (f.channel_id, f.assignee_id, f.contact_id, f.fts,
-                                       f.watcher_id)) or f.unassigned
+    return any(x is not None for x in (f.assignee_id, f.contact_id, f.fts,
+                                       f.watcher_id)) or f.unassigned or bool(f.channel_ids)
 
 
 def _none_label(by: Grouping) -> str:
@@ -518,6 +523,12 @@ def parse_priority(text: str) -> str:
         return Priority(text.strip().lower()).value
     except ValueError:
         raise InvalidInput(f"unknown priority {text!r}: use high, medium or low") from None
+
+
+def channels_of(f: CaseFilter) -> tuple[str, ...]:
+    """The channels a filter names, each once, in the order named."""
+    return tuple(dict.fromkeys(n.strip() for n in ((f.channel,) if f.channel else ())
+                               + f.channels if n.strip()))
 
 
 def statuses_of(f: CaseFilter) -> tuple[str, ...]:

@@ -32,6 +32,7 @@ from store.permissions import (
 )
 from store.queries import CaseFilter, GroupCount, Grouping, Resolved
 from store.records import agent_named, channel_named, mark_unread
+from store.tables import id_of
 from store.views import (
     CaseRow,
     CaseView,
@@ -154,7 +155,8 @@ class ReadingOps(ServiceCore):
         visible = visible_channels(session, actor)
         return Resolved(
             statuses=queries.statuses_of(f),
-            channel_id=channel_named(session, f.channel).id if f.channel else None,
+            channel_ids=tuple(sorted({id_of(channel_named(session, name))
+                                      for name in queries.channels_of(f)})),
             assignee_id=assignee_id,
             unassigned=f.assignee == "none",
             priority=queries.parse_priority(f.priority) if f.priority else None,

@@ -65,6 +65,8 @@ PALETTE = {
     "list.assign": N_("Tilldela ärendet till någon"),
     "list.priority": N_("Ändra prioritet"),
     "list.move": N_("Flytta ärendet till en annan kanal"),
+    "list.labels": N_("Ändra ärendets etiketter"),
+    "list.title": N_("Ändra ärendets titel"),
     "list.watch": N_("Bevaka eller sluta bevaka ärendet"),
     "list.undo": N_("Ta tillbaka det du just gjorde med en tangent (bevaka, arbetsytan)"),
     "list.workspace": N_("Lägg till eller ta bort ur din arbetsyta"),

@@ -1,6 +1,6 @@
 """Changing a case from the list or from the case beside it: take it, watch it, put it
-in the workspace, and the choices (status, assignee, priority, channel, a merge; and
-the composer's quick replies, earlier replies and mentions).
+in the workspace, the choices (status, assignee, priority, channel, a merge; and the
+composer's quick replies, earlier replies and mentions), its labels and its title.
 
 Every key acts on one case, the `Target` the list's screen names when the key is
 pressed (`CaseListScreen.target`: the case under the cursor while the list has the
@@ -22,7 +22,7 @@ from store.service import CaseService
 from store.views import CaseRow, CaseView
 from tui.messages import Choices, Edited, Target
 from tui.sanitize import clean_line
-from tui.screens import CANCELLED, ChoiceModal, ConfirmModal
+from tui.screens import CANCELLED, ChoiceModal, ConfirmModal, EditLineModal
 from tui.widgets.case_table import CaseTable
 from tui.widgets.composer import Composer
 from tui.words import N_, priorities, statuses, tr, value_name
@@ -34,7 +34,8 @@ TITLES = {"quick": N_("Snabbsvar"), "earlier": N_("Tidigare svar i ärendet"),
           "mention": N_("Nämn en kollega"),
           "status": N_("Ny status"), "assignee": N_("Tilldela till"),
           "priority": N_("Prioritet"), "channel": N_("Flytta till kanal"),
-          "related": N_("Relaterade ärenden (samma kund) — välj ett att slå ihop med")}
+          "related": N_("Relaterade ärenden (samma kund) — välj ett att slå ihop med"),
+          "labels": N_("Etiketter"), "title": N_("Titel")}
 # The composer's choices: they go into the text of the case on show.
 _TEXTS = ("quick", "earlier", "mention")
 # Lists long enough to be filtered as the agent types (a name after `@`, say).
@@ -70,23 +71,45 @@ class CaseActions(Vertical):
             self.notify(tr("Öppna ett ärende först (Enter)."), markup=False)
         return self.shown
 
+    def known(self, number: int) -> list[CaseRow | CaseView]:
+        """Case `number` as this screen has it now: on show, in the list."""
+        found: list[CaseRow | CaseView] = []
+        if self.shown is not None and self.shown.number == number:
+            found.append(self.shown)
+        window = self.screen.query_one(CaseTable).window
+        index = window.index_of(number)
+        row = window.get(index) if index is not None else None
+        if isinstance(row, CaseRow):
+            found.append(row)
+        return found
+
     def latest(self, target: Target) -> Target:
         """The target at its newest version known here: the agent's own edit made
         while a dialog was open (a quick `a` then `p`) is not someone else's change."""
-        versions = [target.version]
-        if self.shown is not None and self.shown.number == target.number:
-            versions.append(self.shown.version)
-        window = self.screen.query_one(CaseTable).window
-        index = window.index_of(target.number)
-        row = window.get(index) if index is not None else None
-        if isinstance(row, CaseRow):
-            versions.append(row.version)
-        return Target(target.number, max(versions))
+        return Target(target.number, max([target.version] + [
+            case.version for case in self.known(target.number)]))
+
+    def latest_for(self, target: Target, field: str) -> int:
+        """The version to save `field` (the labels, the title) against: the newest known
+        here, unless that field is known to have changed since the key was pressed —
+        then the version the agent saw, which the store refuses as a conflict (never
+        someone else's labels overwritten with what the agent read before them)."""
+        was = getattr(target, field)
+        if any(case.version > target.version and getattr(case, field) != was
+               for case in self.known(target.number)):
+            return target.version
+        return self.latest(target).version
 
     @work(thread=True, group="edit", exit_on_error=False)
     def edit(self, number: int, what: str, change: Callable[[CaseService], object]) -> None:
         change(self.desk.service)
         self.post_message(Edited(number, what))
+
+    @work(thread=True, group="edit", exit_on_error=False)
+    def edit_saying(self, number: int, change: Callable[[CaseService], CaseRow],
+                    say: Callable[[CaseRow], str]) -> None:
+        """An edit told as the store has it after (the labels as it keeps them, say)."""
+        self.post_message(Edited(number, say(change(self.desk.service))))
 
     @on(Edited)
     def edited(self, message: Edited) -> None:
@@ -130,6 +153,34 @@ class CaseActions(Vertical):
         self.post_message(Edited(number, tr("lagt i din arbetsyta") if present
                                  else tr("borttaget ur din arbetsyta"),
                                  lambda s: s.set_in_workspace(number, present=not present)))
+
+    # -- a line: the labels, the title -------------------------------------------------
+
+    def edit_line(self, kind: str, target: Target) -> None:
+        """`L` or `T`: the labels ("a, b") or the title in a field, as they were when the
+        key was pressed, saved against that (see `latest_for`)."""
+        labels = kind == "labels"
+        shown = clean_line(", ".join(target.labels) if labels else target.title)
+        hint = (tr("Skilj etiketterna med komma; ett tomt fält tar bort dem. Enter sparar, "
+                   "esc avbryter.") if labels else tr("Enter sparar, esc avbryter."))
+        self.app.push_screen(
+            EditLineModal(f"#{target.number} · {tr(TITLES[kind])}", shown, hint,
+                          required=None if labels else tr("Ett ärende behöver en titel.")),
+            lambda value: self.line_written(kind, target, shown, value))
+
+    def line_written(self, kind: str, target: Target, shown: str, value: str | None) -> None:
+        if value is None or value == shown:
+            return  # cancelled, or nothing changed: nothing to save
+        n = target.number
+        if kind == "labels":
+            v = self.latest_for(target, "labels")
+            self.edit_saying(n, lambda s: s.set_labels(n, value.split(","), expected_version=v),
+                             lambda row: tr("etiketter: {labels}").format(
+                                 labels=", ".join(row.labels) or "–"))
+        else:
+            v = self.latest_for(target, "title")
+            self.edit_saying(n, lambda s: s.rename(n, value, expected_version=v),
+                             lambda row: tr("titel: {title}").format(title=row.title))
 
     # -- choices -----------------------------------------------------------------------
 

@@ -55,7 +55,7 @@ if TYPE_CHECKING:  # for the types only: tui.app imports this module
 
 # What changes data: not offered in read-all mode (and refused by the store).
 _CHANGING = {"compose", "choose", "assign_me", "toggle", "undo", "create_case",
-             "workspace_settings"}
+             "workspace_settings", "edit_line"}
 
 
 class CaseListScreen(ListDialogs):
@@ -79,6 +79,8 @@ class CaseListScreen(ListDialogs):
         Binding("A", "choose('assignee')", "Tilldela", show=False, id="list.assign"),
         Binding("p", "choose('priority')", "Prioritet", show=False, id="list.priority"),
         Binding("k", "choose('channel')", "Flytta kanal", show=False, id="list.move"),
+        Binding("L", "edit_line('labels')", "Etiketter", show=False, id="list.labels"),
+        Binding("T", "edit_line('title')", "Titel", show=False, id="list.title"),
         Binding("w", "toggle('watch')", "Bevaka", show=False, id="list.watch"),
         Binding("m", "toggle('workspace')", "In i/ur arbetsytan", show=False,
                 id="list.workspace"),
@@ -159,8 +161,8 @@ class CaseListScreen(ListDialogs):
             return False
         if action == "view":  # the key to the other view only
             return parameters[0] != self.view
-        if action == "workspace_settings":
-            return self.view == "workspace"
+        if action == "workspace_settings":  # one's own: not while following someone
+            return self.view != "follow"
         if action in ("agents", "channels"):
             return me is not None and me.is_supervisor
         return True
@@ -373,9 +375,9 @@ class CaseListScreen(ListDialogs):
             if row is None:
                 self.notify(tr("Flytta markören till ett ärende."), markup=False)
                 return None
-            return Target(row.number, row.version, row.title)
+            return Target(row.number, row.version, row.title, row.labels)
         view = self.side.case_on_show()
-        return Target(view.number, view.version, view.title) if view else None
+        return Target(view.number, view.version, view.title, view.labels) if view else None
 
     def action_go_to(self) -> None:
         self.app.push_screen(GoToModal(), self.desk.go_to_case)
@@ -394,6 +396,10 @@ class CaseListScreen(ListDialogs):
     def action_choose(self, kind: str) -> None:
         if target := self.target():
             self.side.choose(kind, target)
+
+    def action_edit_line(self, kind: str) -> None:
+        if target := self.target():
+            self.side.edit_line(kind, target)
 
     # The binding's toggle('watch') / toggle('workspace'): DOMNode's async action_toggle
     # flips a widget's attribute.

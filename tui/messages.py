@@ -129,6 +129,7 @@ class Target:
     number: int
     version: int
     title: str = ""
+    labels: tuple[str, ...] = ()
 
 
 @dataclass

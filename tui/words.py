@@ -282,8 +282,10 @@ ENGLISH: dict[str, str] = {
     "Eskalerade": "Escalated",
     "Olästa": "Unread",
     "Stäng": "Close",
-    "Kanaler — mellanslag lägger till eller tar bort agenten":
-        "Channels — space adds or removes the agent",
+    "Kanaler — Enter eller tab till agenterna; mellanslag lägger till eller tar bort "
+    "agenten under markören":
+        "Channels — Enter or tab to the agents; space adds or removes the agent under the "
+        "cursor",
     "Kanaler (läsläge: inget kan ändras)": "Channels (read-all: nothing can be changed)",
     "{name} ({kind}) · {count} medlemmar": "{name} ({kind}) · {count} members",
     "{login} följer arbetsytan för {agent}: {cases} ärenden, {unread} olästa (1 tillbaka)":
@@ -334,6 +336,10 @@ ENGLISH: dict[str, str] = {
     "{login} — Min arbetsyta: {cases} ärenden, {unread} olästa":
         "{login} — My workspace: {cases} cases, {unread} unread",
     "Arbetsytans inställningar sparade.": "Workspace settings saved.",
+    "Gäller det som händer från och med nu: ärenden som redan finns i arbetsytan ligger "
+    "kvar tills en regel eller du (m) tar bort dem.":
+        "Applies to what happens from now on: cases already in the workspace stay until a "
+        "rule or you (m) take them out.",
     "Nytt ärende": "New case",
     "Ett nytt ärende: kanal, kontakt, titel och första meddelandet":
         "A new case: channel, contact, title and first message",
@@ -378,6 +384,8 @@ ENGLISH: dict[str, str] = {
     "Tilldela ärendet till någon": "Assign the case to someone",
     "Ändra prioritet": "Change the priority",
     "Flytta ärendet till en annan kanal": "Move the case to another channel",
+    "Ändra ärendets etiketter": "Change the labels of the case",
+    "Ändra ärendets titel": "Change the title of the case",
     "Bevaka eller sluta bevaka ärendet": "Watch or stop watching the case",
     "Lägg till eller ta bort ur din arbetsyta": "Add to or remove from your workspace",
     "Samma kunds ärenden; slå ihop": "The same customer's cases; merge",
@@ -483,6 +491,8 @@ ENGLISH: dict[str, str] = {
     "tilldelat {login}": "assigned to {login}",
     "prioritet {priority}": "priority {priority}",
     "flyttat till {channel}": "moved to {channel}",
+    "etiketter: {labels}": "labels: {labels}",
+    "titel: {title}": "title: {title}",
     "#{other} ihopslaget hit": "#{other} merged into this case",
     "Slå ihop #{other} in i #{number}? Konversationen flyttas hit och #{other} pekar hit. "
     "Det går inte att ångra.":
@@ -497,13 +507,18 @@ ENGLISH: dict[str, str] = {
         "Nothing changed: you have opened another case since.",
     "Tilldela till": "Assign to",
     "Flytta till kanal": "Move to channel",
+    "Skilj etiketterna med komma; ett tomt fält tar bort dem. Enter sparar, esc avbryter.":
+        "Separate the labels with commas; an empty field removes them. Enter saves, esc "
+        "cancels.",
+    "Enter sparar, esc avbryter.": "Enter saves, esc cancels.",
+    "Ett ärende behöver en titel.": "A case needs a title.",
     "Relaterade ärenden (samma kund) — välj ett att slå ihop med":
         "Related cases (same customer) — choose one to merge with",
     # the filter, the choices, the columns
     "Avbryt": "Cancel",
-    "Alla pågående": "All ongoing",
-    "Alla, även stängda": "All, closed ones too",
-    "Alla kanaler": "All channels",
+    "Status — ingen vald: alla utom stängda och arkiverade":
+        "Status — none ticked: all but closed and archived",
+    "Kanal — ingen vald: alla kanaler": "Channel — none ticked: every channel",
     "Mig": "Me",
     "Ingen": "Nobody",
     "Alla": "All",

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from store.errors import InvalidInput
+from store.errors import InvalidInput, NotFound
 from store.queries import GROUPINGS, SORTS, CaseFilter
 
 
@@ -136,6 +136,33 @@ def test_an_agent_counts_only_what_they_see(team, many) -> None:
     bo = team.as_("bo")  # Support, Telefon: not Chat
     assert {g.label for g in bo.group_counts(CaseFilter(), "channel")} == {"Support"}
     assert bo.count_cases(CaseFilter(channel="Support")) == bo.count_cases(CaseFilter())
+
+
+def test_several_channels_list_the_cases_of_any_of_them(team, many) -> None:
+    boss, bo = team.as_("boss"), team.as_("bo")  # bo: Support and Telefon, not Chat
+    phone = team.new_case(channel="Telefon", login="bo", email="tel@example.se")
+    every = boss.list_cases(CaseFilter(limit=1000, include_ended=True))
+    both = CaseFilter(limit=1000, include_ended=True, channels=("Telefon", "Chat"))
+    rows = boss.list_cases(both)
+    # Their cases, in the list's own order, counted, walked and grouped alike.
+    assert [r.number for r in rows] == [r.number for r in every
+                                        if r.channel in ("Chat", "Telefon")]
+    assert phone in [r.number for r in rows]
+    assert {r.channel for r in rows} == {"Chat", "Telefon"}
+    assert boss.count_cases(both) == len(rows)
+    assert walk(boss, replace(both, limit=3)) == [r.number for r in rows]
+    assert {g.label: g.count for g in boss.group_counts(both, "channel")} == {
+        name: sum(r.channel == name for r in rows) for name in ("Chat", "Telefon")}
+    assert [boss.case_position(both, r) for r in rows] == list(range(len(rows)))
+    # `channel` and `channels` together: any of all named, each once however spelled.
+    assert boss.list_cases(replace(both, channel="telefon", channels=("Chat", "Chat"))) == rows
+    assert boss.list_cases(replace(both, channels=("Chat",))) == boss.list_cases(
+        replace(both, channels=(), channel="Chat"))
+    # An agent sees only their channels' cases among them; an unknown name is said.
+    assert {r.number for r in bo.list_cases(both)} == {
+        r.number for r in rows if r.channel == "Telefon"}
+    with pytest.raises(NotFound, match="no channel 'Post'"):
+        boss.list_cases(replace(both, channels=("Chat", "Post")))
 
 
 def test_filters_by_priority_watched_and_unassigned(team, many) -> None:

@@ -14,6 +14,7 @@ from tuikit import app_for, press, settle
 from tui.screens import ChoiceModal, ConfirmModal, GoToModal
 from tui.screens.columns import ColumnModal
 from tui.screens.create_case import CreateCaseModal
+from tui.screens.edit_line import EditLineModal
 from tui.screens.filter import FilterModal
 from tui.screens.workspace_settings import WorkspaceSettingsModal
 
@@ -30,6 +31,8 @@ DIALOGS = {
     "take (asks)": ((), "a", ConfirmModal, {"yes", "no"}),
     "status": ((), "s", ChoiceModal, set()),
     "go to": ((), "#", GoToModal, set()),
+    "labels": ((), "L", EditLineModal, {"save", "cancel"}),
+    "title": ((), "T", EditLineModal, {"save", "cancel"}),
 }
 
 

@@ -17,7 +17,7 @@ from textual.widgets import Button, Checkbox, Select, Static
 from tuikit import app_for, pick, settle
 
 from store.db import Database
-from store.queries import CaseFilter
+from store.queries import ACTIVE, CaseFilter
 from store.service import CaseService
 from tui.app import CasedeskApp
 from tui.caselist import WINDOW, GroupedWindow, Header
@@ -125,6 +125,84 @@ async def test_each_filter_narrows_to_what_the_store_selects_and_x_clears_it(
             assert app.lists.filters == CaseFilter(limit=WINDOW)
             assert table.window.total == everything
             assert not bar.has_class("-shown")
+
+
+def ticked_text(tick: Checkbox) -> str:
+    """The box and its label as characters, without their colours."""
+    return tick.render().plain
+
+
+@pytest.mark.parametrize(("language", "bar_text"), [
+    ("sv", "Status Parkerat, Väntar · Kanal Support, Telefon"),
+    ("en", "Status Parked, Waiting · Channel Support, Telefon"),
+])
+async def test_the_eye_takes_several_statuses_and_channels_at_once(
+        demo_path: Path, language: str, bar_text: str) -> None:
+    service = CaseService(Database(demo_path), "supervisor")
+    same = CaseFilter(statuses=("parked", "waiting"), channels=("Support", "Telefon"),
+                      limit=WINDOW)
+    expected = service.list_cases(same)
+    total = service.count_cases(same)
+    # More than either status or channel alone: the filter is "any of", twice.
+    assert total > max(service.count_cases(replace(same, statuses=(s,))) for s in same.statuses)
+    assert total > max(service.count_cases(replace(same, channels=(c,))) for c in same.channels)
+    app = app_for(demo_path, language=language)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f")
+        await settle(app, pilot)
+        modal = app.screen
+        assert isinstance(modal, FilterModal)
+        boxes = {b.id: b for b in modal.query(Checkbox)}
+        # Readable without colour: a ticked box holds an X, an unticked one does not.
+        waiting = boxes["status-waiting"]
+        assert "X" not in ticked_text(waiting)
+        await pilot.click(waiting)
+        await settle(app, pilot)
+        assert waiting.value is True
+        assert ticked_text(waiting).startswith("▐X▌")
+        boxes["status-parked"].value = True
+        for channel in same.channels:
+            boxes[f"channel-{modal.channels.index(channel)}"].value = True
+        modal.query_one("#apply", Button).press()
+        await settle(app, pilot)
+        assert app.lists.filters == same
+        table = app.query_one(CaseTable)
+        assert table.window.total == total
+        assert [r.number for r in loaded(table, len(expected))] == [r.number for r in expected]
+        assert {r.status for r in expected} == {"parked", "waiting"}
+        assert {r.channel for r in expected} == {"Support", "Telefon"}
+        bar = app.query_one("#filters", Static)
+        assert any(bar_text in line for line in shown_in(app, bar))
+        # Opened again, the eye shows what it filters by.
+        await pilot.press("f")
+        await settle(app, pilot)
+        modal = app.screen
+        assert isinstance(modal, FilterModal)
+        on = {b.id for b in modal.query(Checkbox) if b.value}
+        assert on == {"status-parked", "status-waiting"} | {
+            f"channel-{modal.channels.index(c)}" for c in same.channels}
+        assert all(ticked_text(b).startswith("▐X▌") for b in modal.query(Checkbox) if b.value)
+        assert all(ticked_text(b).startswith("▐ ▌") for b in modal.query(Checkbox)
+                   if not b.value)
+        # Every status ticked is every status, closed ones too; every channel, no filter.
+        for box in modal.query(Checkbox):
+            box.value = box.id != "watched"
+        modal.query_one("#apply", Button).press()
+        await settle(app, pilot)
+        assert app.lists.filters == CaseFilter(include_ended=True, limit=WINDOW)
+        assert table.window.total == service.count_cases(CaseFilter(include_ended=True))
+        # The ongoing ones ticked (or none): the default list, no filter to speak of.
+        await pilot.press("f")
+        await settle(app, pilot)
+        modal = app.screen
+        assert isinstance(modal, FilterModal)
+        for box in modal.query(Checkbox):
+            box.value = box.id in {f"status-{s}" for s in ACTIVE}
+        modal.query_one("#apply", Button).press()
+        await settle(app, pilot)
+        assert app.lists.filters == CaseFilter(limit=WINDOW)
+        assert not bar.has_class("-shown")
 
 
 async def test_grouping_by_assignment_counts_like_the_store_and_a_heading_folds(

@@ -239,7 +239,7 @@ LANGUAGES = {
         "keys": ["My workspace", "Related cases", "Fold the group", "Clear search"],
         "group": ("Group by", "No grouping", "Assignee"),
         "filter": ["Channel", "Assignee", "Priority", "Only cases I watch", "Cancel",
-                   "Show", "All ongoing"],
+                   "Show", "Channel — none ticked: every channel"],
         "first": "Nothing to undo.",
         "palette": ("Search", "Search titles and conversations"),
         # Textual's own words: its keys, its command palette, a select's menu
@@ -261,7 +261,7 @@ LANGUAGES = {
         "keys": ["Min arbetsyta", "Relaterade ärenden", "Fäll ihop gruppen", "Rensa sökning"],
         "group": ("Gruppera efter", "Ingen gruppering", "Tilldelning"),
         "filter": ["Kanal", "Tilldelad", "Prioritet", "Bara ärenden jag bevakar", "Avbryt",
-                   "Visa", "Alla pågående"],
+                   "Visa", "Kanal — ingen vald: alla kanaler"],
         "first": "Inget att ångra.",
         "palette": ("Sök", "Sök i titlar och konversationer"),
         "textual keys": ["Sida vänster", "Föregående fält", "Kopiera markerad text",

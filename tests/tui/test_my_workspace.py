@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Button, Checkbox
-from tuikit import app_for, settle
+from tuikit import app_for, screen_text, settle
 
 from store.db import Database
 from store.queries import CaseFilter
@@ -60,10 +60,8 @@ async def test_the_workspace_settings_are_saved_and_standard_resets_them(demo: P
     app = app_for(demo)
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(app, pilot)
-        await pilot.press("W")  # only in the workspace
-        await settle(app, pilot)
-        assert not isinstance(app.screen, WorkspaceSettingsModal)
-        await pilot.press("2", "W")
+        assert app.lists.view == "overview"
+        await pilot.press("W")  # from the overview as from the workspace
         await settle(app, pilot)
         modal = app.screen
         assert isinstance(modal, WorkspaceSettingsModal)
@@ -74,11 +72,59 @@ async def test_the_workspace_settings_are_saved_and_standard_resets_them(demo: P
         await settle(app, pilot)
         assert me.workspace_prefs() == replace(STANDARD, new_case_kinds=("chat",),
                                                leave_on_parked=True, add_assigned=False)
-        await pilot.press("W")
+        await pilot.press("2", "W")
         await settle(app, pilot)
+        assert app.lists.view == "workspace"
+        assert isinstance(app.screen, WorkspaceSettingsModal)
         app.screen.query_one("#standard", Button).press()
         await settle(app, pilot)
         assert me.workspace_prefs() == STANDARD
+
+
+@pytest.mark.parametrize(("language", "said"), [
+    ("sv", "Gäller det som händer från och med nu"),
+    ("en", "Applies to what happens from now on"),
+])
+async def test_the_settings_say_a_change_holds_from_now_on_and_leave_the_queue_as_it_is(
+        demo: Path, language: str, said: str) -> None:
+    """The rules act when something happens to a case: saving them takes nothing out of
+    the workspace and puts nothing in, and the dialog says so."""
+    me = CaseService(Database(demo), "supervisor")
+    waiting = me.list_cases(CaseFilter(statuses=("waiting",), limit=1))[0].number
+    me.set_in_workspace(waiting, present=True)
+    before = me.list_cases(CaseFilter(workspace="me", limit=500))
+    app = app_for(demo, language=language)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("W")
+        await settle(app, pilot)
+        modal = app.screen
+        assert isinstance(modal, WorkspaceSettingsModal)
+        assert said in " ".join(screen_text(app).split())  # on screen, however wrapped
+        modal.query_one("#leave_on_waiting", Checkbox).value = True
+        modal.query_one("#save", Button).press()
+        await settle(app, pilot)
+        assert me.workspace_prefs().leave_on_waiting
+        assert me.list_cases(CaseFilter(workspace="me", limit=500)) == before
+        me.set_status(waiting, "open")
+        me.set_status(waiting, "waiting")  # from now on: out when it becomes Waiting
+        assert waiting not in {r.number for r in me.list_cases(
+            CaseFilter(workspace="me", limit=500))}
+
+
+async def test_following_an_agent_offers_no_workspace_settings(demo: Path) -> None:
+    """`W` is the agent's own settings: not on a list of someone else's workspace."""
+    app = app_for(demo)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        app.follow("bo")
+        await settle(app, pilot)
+        assert app.lists.view == "follow"
+        await pilot.press("W")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, WorkspaceSettingsModal)
+        assert "Arbetsytans inställningar" not in {
+            c.title for c in app.get_system_commands(app.screen)}
 
 
 async def test_m_on_the_overview_puts_the_case_in_the_workspace(demo: Path) -> None:

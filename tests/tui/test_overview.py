@@ -161,7 +161,7 @@ async def test_a_reload_that_lands_after_the_agent_moved_does_not_pull_them_back
 
 
 async def test_the_eye_filters_the_list_and_shows_it_at_a_glance(demo_path: Path) -> None:
-    from textual.widgets import Button, Checkbox, Select, Static
+    from textual.widgets import Button, Checkbox, Static
 
     from tui.screens import FilterModal
 
@@ -175,8 +175,8 @@ async def test_the_eye_filters_the_list_and_shows_it_at_a_glance(demo_path: Path
         await settle(app, pilot)
         modal = app.screen
         assert isinstance(modal, FilterModal)
-        modal.query_one("#status", Select).value = "waiting"
-        modal.query_one("#channel", Select).value = "Support"
+        modal.query_one("#status-waiting", Checkbox).value = True
+        modal.query_one(f"#channel-{modal.channels.index('Support')}", Checkbox).value = True
         assert modal.query_one("#watched", Checkbox).value is False
         modal.query_one("#apply", Button).press()
         await settle(app, pilot)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import DataTable, OptionList, SelectionList, Static
 from tuikit import app_for, open_beside, press, screen_text, settle
@@ -180,18 +181,86 @@ async def test_the_channels_view_adds_and_removes_members(demo: Path) -> None:
         channels.highlighted = [c.name for c in modal.channels].index("Fakturor")
         await settle(app, pilot)
         members = modal.query_one(SelectionList)
-        assert set(members.selected) == set(
+        assert {login for _, login in members.selected} == set(
             next(c for c in boss.list_channels() if c.name == "Fakturor").members)
         members.focus()
         members.highlighted = [members.get_option_at_index(i).value
-                               for i in range(members.option_count)].index("bo")
+                               for i in range(members.option_count)].index(("Fakturor", "bo"))
         await press(app, pilot, "space")
         assert "bo" in next(c for c in boss.list_channels() if c.name == "Fakturor").members
-        assert "bo" in members.selected
+        assert ("Fakturor", "bo") in members.selected
         await press(app, pilot, "space")  # the cursor stayed on bo through the change
         members_now = next(c for c in boss.list_channels() if c.name == "Fakturor").members
         assert "bo" not in members_now
         assert "anna" in members_now
+
+
+def members_of(service: CaseService) -> dict[str, set[str]]:
+    return {c.name: set(c.members) for c in service.list_channels()}
+
+
+def row_backgrounds(app: CasedeskApp, members: SelectionList) -> dict[str, set[object]]:  # type: ignore[type-arg]
+    """Each agent's row as the screen shows it: the backgrounds behind its text."""
+    strips = app.screen._compositor.render_strips()
+    region = members.content_region
+    rows = {}
+    for y in range(region.y, region.bottom):
+        strip = strips[y].crop(region.x, region.right)
+        login = strip.text.partition("▌")[2].split(" — ")[0].strip()
+        if login:
+            rows[login] = {seg.style.bgcolor for seg in strip
+                           if seg.style and login in seg.text}
+    return rows
+
+
+async def test_the_channels_view_shows_its_cursor_and_space_acts_on_that_agent_alone(
+        demo: Path) -> None:
+    boss = CaseService(Database(demo), "supervisor")
+    before = members_of(boss)
+    app = app_for(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "4")
+        modal = app.screen
+        assert isinstance(modal, ChannelsModal)
+        names = [c.name for c in modal.channels]
+        await press(app, pilot, *["down"] * names.index("Support"), "enter")
+        members = modal.query_one(SelectionList)
+        assert app.focused is members
+        # The cursor shows, on the first agent: its row's background is none of the others'.
+        assert members.highlighted == 0
+        rows = row_backgrounds(app, members)
+        logins = [a.login for a in modal.agents]
+        assert list(rows) == logins
+        cursor = rows[logins[0]]
+        assert all(cursor.isdisjoint(rows[login]) for login in logins[1:]), rows
+        # Space on an agent who is not a member, and the next key at once (down): the
+        # agent the cursor was on joins, not the one it went to.
+        outside = [a for a in logins if a not in before["Support"]]
+        target = outside[0]
+        await press(app, pilot, *["down"] * logins.index(target))
+        assert row_backgrounds(app, members)[target] == cursor  # the cursor moved there
+        driver = app._driver
+        assert driver is not None
+        for key, char in (("space", " "), ("down", None)):
+            event = events.Key(key, char)
+            event.set_sender(app)
+            driver.send_message(event)
+        await settle(app, pilot)
+        after = members_of(boss)
+        assert after == {**before, "Support": before["Support"] | {target}}
+        # Another process changes the channel meanwhile: the list shows it, the cursor
+        # stays where it is, and space there acts on that agent alone.
+        below = logins[logins.index(target) + 1]
+        boss.set_membership("Support", below, member=below not in after["Support"])
+        elsewhere = members_of(boss)
+        app.check_changes()
+        await settle(app, pilot)
+        assert {v[1] for v in members.selected} == elsewhere["Support"]
+        assert members.highlighted == logins.index(below)
+        await press(app, pilot, "up", "space")
+        assert members_of(boss) == {**elsewhere, "Support": elsewhere["Support"] - {target}}
+        assert members.get_option_at_index(members.highlighted).value == ("Support", target)
 
 
 async def test_an_agent_has_no_supervisor_views(demo: Path) -> None:

@@ -6,11 +6,13 @@ from tui.screens.choice import CANCELLED, ChoiceModal
 from tui.screens.columns import ColumnModal
 from tui.screens.confirm import ConfirmModal
 from tui.screens.create_case import CreateCaseModal, NewCase
-from tui.screens.filter import ACTIVE, EVERY, FilterModal, describe
+from tui.screens.edit_line import EditLineModal
+from tui.screens.filter import FilterModal, describe
 from tui.screens.go_to import GoToModal
 from tui.screens.workspace_settings import WorkspaceSettingsModal
 
-__all__ = ["ACTIVE", "CANCELLED", "EVERY", "AgentsModal", "ChannelsModal", "ChoiceModal",
-           "ColumnModal", "ConfirmModal", "CreateCaseModal", "FilterModal", "GoToModal",
+__all__ = ["CANCELLED", "AgentsModal", "ChannelsModal", "ChoiceModal",
+           "ColumnModal", "ConfirmModal", "CreateCaseModal", "EditLineModal", "FilterModal",
+           "GoToModal",
            "NewCase",
            "WorkspaceSettingsModal", "describe"]

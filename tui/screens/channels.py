@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, SelectionList
 from textual.widgets.selection_list import Selection
@@ -15,6 +18,36 @@ from textual.widgets.selection_list import Selection
 from store.views import AgentView, ChannelView
 from tui.sanitize import clean_line
 from tui.words import N_, tr, translate_bindings, value_name
+
+Row = tuple[str, str]  # (channel, login): a row of the members' list
+
+
+class MemberList(SelectionList[Row]):
+    """The agents, a box each for being in the channel shown. Space (or Enter, or a
+    click) toggles the row the cursor was on when it was pressed: SelectionList's own
+    handler toggles the row under the cursor when the message is handled, by then
+    perhaps another one (a key pressed meanwhile)."""
+
+    @dataclass
+    class Chosen(Message):
+        """Toggled: `login` is to be (`member`) or not to be in `channel`, as the box
+        now says."""
+
+        channel: str
+        login: str
+        member: bool
+
+    def _on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        event.prevent_default()  # SelectionList's own handler (the MRO's next) is not run
+        pressed = event.option  # the row as it was when the key was pressed
+        assert isinstance(pressed, Selection)
+        row: Row = pressed.value
+        if not any(self.get_option_at_index(i).value == row
+                   for i in range(self.option_count)):
+            return  # the list shows another channel by now
+        self.toggle(row)
+        self.post_message(self.Chosen(*row, member=row in self.selected))
 
 
 class ChannelsModal(ModalScreen[None]):
@@ -34,7 +67,8 @@ class ChannelsModal(ModalScreen[None]):
         self.current = 0
 
     def compose(self) -> ComposeResult:
-        hint = (N_("Kanaler — mellanslag lägger till eller tar bort agenten") if self.change
+        hint = (N_("Kanaler — Enter eller tab till agenterna; mellanslag lägger till eller "
+                   "tar bort agenten under markören") if self.change
                 else N_("Kanaler (läsläge: inget kan ändras)"))
         with Vertical():
             yield Label(Text(tr(hint), style="bold"))
@@ -43,7 +77,7 @@ class ChannelsModal(ModalScreen[None]):
                 if self.change is None:  # read only: the members, to look through
                     yield OptionList(id="members")
                 else:
-                    yield SelectionList[str](id="members")
+                    yield MemberList(id="members")
 
     @staticmethod
     def _label(channel: ChannelView) -> Text:
@@ -64,32 +98,34 @@ class ChannelsModal(ModalScreen[None]):
             names.add_options([Text(clean_line(f"{a.login} — {a.name}")) for a in self.agents
                                if a.login in channel.members])
             return
-        members: SelectionList[str] = self.query_one(SelectionList)
-        # The same channel again (after a change): the cursor stays on its agent.
+        members = self.query_one(MemberList)
+        # The same channel again (after a change): the cursor stays on its agent; another
+        # channel: on its first agent — a cursor always shows where space acts.
         keep = members.highlighted if index == self.current else None
         self.current = index
-        with self.prevent(SelectionList.SelectionToggled):
-            members.clear_options()
-            # The word as well as the box's colour says who is a member.
-            members.add_options([Selection(
-                Text(clean_line(f"{a.login} — {a.name}"
-                                + ("" if a.is_active else tr("  (inaktiv)"))
-                                + (tr("  · medlem") if a.login in channel.members else ""))),
-                a.login, a.login in channel.members) for a in self.agents])
-        if keep is not None:
-            members.highlighted = keep
+        members.clear_options()
+        # The word as well as the box's colour says who is a member.
+        members.add_options([Selection(
+            Text(clean_line(f"{a.login} — {a.name}"
+                            + ("" if a.is_active else tr("  (inaktiv)"))
+                            + (tr("  · medlem") if a.login in channel.members else ""))),
+            (channel.name, a.login), a.login in channel.members) for a in self.agents])
+        if self.agents:
+            members.highlighted = keep if keep is not None else 0
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option_list.id == "channel-list" and event.option_index is not None:
             self.show_members(event.option_index)
 
-    def on_selection_list_selection_toggled(
-            self, event: SelectionList.SelectionToggled[str]) -> None:
-        if self.change is None:
-            return
-        login = event.selection.value
-        self.change(self.channels[self.current].name, login,
-                    login in event.selection_list.selected)
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        # Enter on a channel: to its members, the cursor on one of them.
+        if event.option_list.id == "channel-list" and self.change is not None:
+            self.query_one(MemberList).focus()
+
+    @on(MemberList.Chosen)
+    def chosen(self, event: MemberList.Chosen) -> None:
+        if self.change is not None:
+            self.change(event.channel, event.login, event.member)
 
     def changed(self, view: ChannelView) -> None:
         """The store's word on a channel after a change."""

@@ -6,9 +6,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Label
+from textual.widgets import Button, Label
 
 from tui.widgets.case_table import ALWAYS, CHOOSABLE
+from tui.widgets.tick import Tick
 from tui.words import tr, translate_bindings
 
 
@@ -27,7 +28,7 @@ class ColumnModal(ModalScreen[tuple[str, ...] | None]):
         with Grid():
             yield Label(tr("Kolumner i listan"))
             for key, heading in CHOOSABLE:
-                yield Checkbox(tr(heading), key in self.shown, id=f"col-{key}")
+                yield Tick(tr(heading), key in self.shown, id=f"col-{key}")
             with Horizontal():
                 yield Button(tr("Avbryt"), id="cancel")
                 yield Button(tr("Spara"), variant="primary", id="save")
@@ -37,5 +38,5 @@ class ColumnModal(ModalScreen[tuple[str, ...] | None]):
             self.dismiss(None)
             return
         chosen = [key for key, _ in CHOOSABLE
-                  if self.query_one(f"#col-{key}", Checkbox).value]
+                  if self.query_one(f"#col-{key}", Tick).value]
         self.dismiss(tuple(ALWAYS) + tuple(chosen))

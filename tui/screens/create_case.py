@@ -11,12 +11,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, TextArea
+from textual.widgets import Button, Input, Label, OptionList, Select, TextArea
 
 from store.service import ContactInput
 from store.views import ContactView
 from tui.sanitize import clean_block, clean_line
 from tui.widgets.composer import ComposerText
+from tui.widgets.tick import Tick
 from tui.words import tr, translate_bindings
 
 
@@ -66,7 +67,7 @@ class CreateCaseModal(ModalScreen[NewCase | None]):
                 yield Input(placeholder=tr("Telefon"), id="phone")
             yield Input(placeholder=tr("Titel"), id="title")
             yield ComposerText(id="text", placeholder=tr("Första meddelandet"))
-            yield Checkbox(tr("Första meddelandet är vårt till kunden (e-post: skickas)"),
+            yield Tick(tr("Första meddelandet är vårt till kunden (e-post: skickas)"),
                            id="ours")
             with Horizontal():
                 yield Button(tr("Avbryt"), id="cancel")
@@ -82,7 +83,7 @@ class CreateCaseModal(ModalScreen[NewCase | None]):
                              ("phone", new.contact.phone), ("title", new.title)):
             self.query_one(f"#{field}", Input).value = clean_line(value)
         self.query_one("#text", TextArea).text = clean_block(new.text)
-        self.query_one("#ours", Checkbox).value = new.ours
+        self.query_one("#ours", Tick).value = new.ours
         if new.contact.id is not None:  # still the known contact it was
             self.picked = (new.contact.id, new.contact.email, new.contact.phone)
 
@@ -126,4 +127,4 @@ class CreateCaseModal(ModalScreen[NewCase | None]):
                              ContactInput(name=value["name"], email=value["email"],
                                           phone=value["phone"],
                                           id=picked[0] if known and picked else None),
-                             value["title"], text, self.query_one("#ours", Checkbox).value))
+                             value["title"], text, self.query_one("#ours", Tick).value))

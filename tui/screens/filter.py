@@ -5,20 +5,22 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal
+from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Label, Select
+from textual.widgets import Button, Label, Select
 
-from store.queries import CaseFilter
+from store.queries import ACTIVE, CaseFilter, channels_of
+from tui.sanitize import clean_line
+from tui.widgets.tick import Tick
 from tui.words import priorities, statuses, tr, translate_bindings
-
-ACTIVE, EVERY = "__active__", "__every__"
 
 
 class FilterModal(ModalScreen[CaseFilter | None]):
-    """Which cases the list shows: status, channel, assignee, watched, priority."""
+    """Which cases the list shows: statuses and channels (any number of each: none
+    ticked is the default), assignee, priority, watched."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Avbryt", id="filter.cancel")]
     CSS_PATH = "filter.tcss"
@@ -32,25 +34,30 @@ class FilterModal(ModalScreen[CaseFilter | None]):
 
     def compose(self) -> ComposeResult:
         f = self.current
-        status = (f.statuses[0] if len(f.statuses) == 1 else
-                  EVERY if f.include_ended else ACTIVE)
-        with Grid():
-            yield Label(tr("Status"))
-            yield Select([(tr("Alla pågående"), ACTIVE), (tr("Alla, även stängda"), EVERY)]
-                         + [(name, key) for key, name in statuses().items()],
-                         value=status, allow_blank=False, id="status")
-            yield Label(tr("Kanal"))
-            yield Select([(c, c) for c in self.channels], prompt=tr("Alla kanaler"),
-                         value=f.channel or Select.NULL, id="channel")
-            yield Label(tr("Tilldelad"))
-            yield Select([(tr("Mig"), "me"), (tr("Ingen"), "none")]
-                         + [(x, x) for x in self.logins],
-                         prompt=tr("Alla"), value=f.assignee or Select.NULL, id="assignee")
-            yield Label(tr("Prioritet"))
-            yield Select([(name, key) for key, name in priorities().items()], prompt=tr("Alla"),
-                         value=f.priority or Select.NULL, id="priority")
-            yield Label(tr("Bevakade"))
-            yield Checkbox(tr("Bara ärenden jag bevakar"), f.watched, id="watched")
+        names = statuses()
+        # Every status ticked is "every status, closed ones too" (read-all's default).
+        ticked = set(f.statuses) if f.statuses else set(names) if f.include_ended else set()
+        chosen = {c.casefold() for c in channels_of(f)}
+        with VerticalScroll():
+            yield Label(tr("Status — ingen vald: alla utom stängda och arkiverade"),
+                        classes="heading")
+            with Grid(classes="statuses"):
+                for key, name in names.items():
+                    yield Tick(name, key in ticked, id=f"status-{key}")
+            yield Label(tr("Kanal — ingen vald: alla kanaler"), classes="heading")
+            with Grid(classes="channels"):
+                for i, channel in enumerate(self.channels):
+                    yield Tick(Text(clean_line(channel)), channel.casefold() in chosen,
+                               id=f"channel-{i}")
+            with Grid(classes="choices"):
+                yield Label(tr("Tilldelad"))
+                yield Select([(tr("Mig"), "me"), (tr("Ingen"), "none")]
+                             + [(x, x) for x in self.logins],
+                             prompt=tr("Alla"), value=f.assignee or Select.NULL, id="assignee")
+                yield Label(tr("Prioritet"))
+                yield Select([(name, key) for key, name in priorities().items()],
+                             prompt=tr("Alla"), value=f.priority or Select.NULL, id="priority")
+            yield Tick(tr("Bara ärenden jag bevakar"), f.watched, id="watched")
             with Horizontal():
                 yield Button(tr("Avbryt"), id="cancel")
                 yield Button(tr("Visa"), variant="primary", id="apply")
@@ -64,13 +71,21 @@ class FilterModal(ModalScreen[CaseFilter | None]):
             value = self.query_one(f"#{name}", Select).value
             return value if isinstance(value, str) else None
 
-        status = chosen("status") or ACTIVE
+        def ticked(name: str) -> bool:
+            return self.query_one(f"#{name}", Tick).value
+
+        picked = tuple(key for key in statuses() if ticked(f"status-{key}"))
+        every = len(picked) == len(statuses())
+        channels = tuple(c for i, c in enumerate(self.channels) if ticked(f"channel-{i}"))
         self.dismiss(replace(
             self.current,
-            statuses=() if status in (ACTIVE, EVERY) else (status,),
-            include_ended=status == EVERY,
-            channel=chosen("channel"), assignee=chosen("assignee"),
-            priority=chosen("priority"), watched=self.query_one("#watched", Checkbox).value,
+            # None ticked, or just the ongoing ones: the default, said as such.
+            statuses=() if every or set(picked) in (set(), set(ACTIVE)) else picked,
+            include_ended=every,
+            # Every channel is no filter: the list shows them all anyway.
+            channel=None, channels=() if len(channels) == len(self.channels) else channels,
+            assignee=chosen("assignee"), priority=chosen("priority"),
+            watched=ticked("watched"),
         ))
 
 
@@ -83,8 +98,8 @@ def describe(f: CaseFilter) -> str:
             statuses=", ".join(names.get(s, s) for s in f.statuses)))
     elif f.include_ended:
         parts.append(tr("Alla statusar"))
-    if f.channel:
-        parts.append(tr("Kanal {channel}").format(channel=f.channel))
+    if channels_of(f):
+        parts.append(tr("Kanal {channel}").format(channel=", ".join(channels_of(f))))
     if f.assignee == "me":
         parts.append(tr("Tilldelad mig"))
     elif f.assignee == "none":
