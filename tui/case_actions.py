@@ -23,7 +23,6 @@ from store.views import CaseRow, CaseView
 from tui.messages import Choices, Edited, Target
 from tui.sanitize import clean_line
 from tui.screens import CANCELLED, ChoiceModal, ConfirmModal, EditLineModal
-from tui.widgets.case_table import CaseTable
 from tui.widgets.composer import Composer
 from tui.words import N_, priorities, statuses, tr, value_name
 
@@ -53,6 +52,8 @@ class CaseActions(Vertical):
     """What a key does to a case, in thread workers; `Edited` tells the list."""
 
     shown: CaseView | None
+    # The version each case has after this agent's own last edit of it (`latest`).
+    own_versions: dict[int, int]
 
     @property
     def desk(self) -> CasedeskApp:
@@ -71,48 +72,30 @@ class CaseActions(Vertical):
             self.notify(tr("Öppna ett ärende först (Enter)."), markup=False)
         return self.shown
 
-    def known(self, number: int) -> list[CaseRow | CaseView]:
-        """Case `number` as this screen has it now: on show, in the list."""
-        found: list[CaseRow | CaseView] = []
-        if self.shown is not None and self.shown.number == number:
-            found.append(self.shown)
-        window = self.screen.query_one(CaseTable).window
-        index = window.index_of(number)
-        row = window.get(index) if index is not None else None
-        if isinstance(row, CaseRow):
-            found.append(row)
-        return found
-
     def latest(self, target: Target) -> Target:
-        """The target at its newest version known here: the agent's own edit made
-        while a dialog was open (a quick `a` then `p`) is not someone else's change."""
-        return Target(target.number, max([target.version] + [
-            case.version for case in self.known(target.number)]))
-
-    def latest_for(self, target: Target, field: str) -> int:
-        """The version to save `field` (the labels, the title) against: the newest known
-        here, unless that field is known to have changed since the key was pressed —
-        then the version the agent saw, which the store refuses as a conflict (never
-        someone else's labels overwritten with what the agent read before them)."""
-        was = getattr(target, field)
-        if any(case.version > target.version and getattr(case, field) != was
-               for case in self.known(target.number)):
-            return target.version
-        return self.latest(target).version
+        """The target at the version to save against: the one the agent saw when the key
+        was pressed, or a newer one of this agent's own edits made since (a quick `a`
+        then `p`). Another agent's change meanwhile is a conflict, never overwritten."""
+        return Target(target.number, max(target.version, self.own_versions.get(
+            target.number, 0)), target.title, target.labels)
 
     @work(thread=True, group="edit", exit_on_error=False)
     def edit(self, number: int, what: str, change: Callable[[CaseService], object]) -> None:
-        change(self.desk.service)
-        self.post_message(Edited(number, what))
+        result = change(self.desk.service)
+        self.post_message(Edited(number, what, version=result.version
+                                 if isinstance(result, CaseRow) else None))
 
     @work(thread=True, group="edit", exit_on_error=False)
     def edit_saying(self, number: int, change: Callable[[CaseService], CaseRow],
                     say: Callable[[CaseRow], str]) -> None:
         """An edit told as the store has it after (the labels as it keeps them, say)."""
-        self.post_message(Edited(number, say(change(self.desk.service))))
+        row = change(self.desk.service)
+        self.post_message(Edited(number, say(row), version=row.version))
 
     @on(Edited)
     def edited(self, message: Edited) -> None:
+        if message.version is not None:
+            self.own_versions[message.number] = message.version
         said = f"#{message.number}: {clean_line(message.what)}"
         self.notify(said + (tr(" — u ångrar") if message.undo else ""), markup=False)
         if self.shown is not None and self.shown.number == message.number:
@@ -158,7 +141,7 @@ class CaseActions(Vertical):
 
     def edit_line(self, kind: str, target: Target) -> None:
         """`L` or `T`: the labels ("a, b") or the title in a field, as they were when the
-        key was pressed, saved against that (see `latest_for`)."""
+        key was pressed, saved against that (see `latest`)."""
         labels = kind == "labels"
         shown = clean_line(", ".join(target.labels) if labels else target.title)
         hint = (tr("Skilj etiketterna med komma; ett tomt fält tar bort dem. Enter sparar, "
@@ -173,12 +156,12 @@ class CaseActions(Vertical):
             return  # cancelled, or nothing changed: nothing to save
         n = target.number
         if kind == "labels":
-            v = self.latest_for(target, "labels")
+            v = self.latest(target).version
             self.edit_saying(n, lambda s: s.set_labels(n, value.split(","), expected_version=v),
                              lambda row: tr("etiketter: {labels}").format(
                                  labels=", ".join(row.labels) or "–"))
         else:
-            v = self.latest_for(target, "title")
+            v = self.latest(target).version
             self.edit_saying(n, lambda s: s.rename(n, value, expected_version=v),
                              lambda row: tr("titel: {title}").format(title=row.title))
 

@@ -44,6 +44,7 @@ class CaseSide(CaseActions):
         super().__init__(id=id)
         self.shown: CaseView | None = None
         self.wanted: int | None = None  # the case last asked for: on show, or on its way
+        self.own_versions = {}
         # What to do once a case not yet on show is (`r` on a row, a go-to).
         self.pending: tuple[int, Callable[[], object]] | None = None
 
@@ -154,6 +155,7 @@ class CaseSide(CaseActions):
         self.composer.offer_statuses(list(offered))
         self.composer.load(draft)
         self.shown = None  # as a case newly opened: presence and classes anew
+        self.wanted = shown.number
         self.show_case(CaseLoaded(shown, list(offered)))
 
     def toggle_quoted(self) -> None:
@@ -200,23 +202,23 @@ class CaseSide(CaseActions):
         try:
             write = service.note if draft.note else service.reply
             # The status is an edit of the case: refused if someone changed it meanwhile.
-            write(number, draft.text, status=draft.status,
-                  expected_version=version if draft.status else None)
+            written = write(number, draft.text, status=draft.status,
+                            expected_version=version if draft.status else None)
         finally:
             self.desk.post_message(SendEnded(number))
         # To the app, which hands it to the list on screen: the agent may have switched
         # lists meanwhile, and the draft went with them (clearing it here, on a hidden
         # list, would leave the sent text ready to be sent twice).
-        self.desk.post_message(MessageSent(number, draft.note, draft.status))
+        self.desk.post_message(MessageSent(number, draft.note, draft.status,
+                                           queued=bool(written.delivery)))
 
     def sent(self, message: MessageSent) -> None:
         if self.shown is not None and self.shown.number == message.number:
             self.composer.load(None)
             self.composer.remove_class("-open")
         self.desk.drafts.pop(message.number, None)
-        mailed = self.shown is not None and self.shown.channel_kind == "email"
         done = (tr("Anteckningen sparad på #{number}.") if message.note
-                else tr("Svaret på #{number} ligger i kö och skickas strax.") if mailed
+                else tr("Svaret på #{number} ligger i kö och skickas strax.") if message.queued
                 else tr("Svaret sparat på #{number}."))
         self.notify(done.format(number=message.number), markup=False)
         self.load_case(message.number)

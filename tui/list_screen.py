@@ -416,16 +416,19 @@ class CaseListScreen(ListDialogs):
         self.undo = (message.number, message.undo) if message.undo else None
 
     def action_undo(self) -> None:
-        if self.undo is None:
+        # Right after, on the same case: the cursor moved to another, nothing to undo.
+        undo, self.undo = self.undo, None
+        target = self.target() if undo is not None else None
+        if undo is None or target is None or target.number != undo[0]:
             self.notify(tr("Inget att ångra."), markup=False)
             return
-        self.take_back(*self.undo)
-        self.undo = None
+        self.take_back(self.side, *undo)
 
     @work(thread=True, group="edit", exit_on_error=False)
-    def take_back(self, number: int, undo: Callable[[CaseService], object]) -> None:
+    def take_back(self, side: CaseSide, number: int,
+                  undo: Callable[[CaseService], object]) -> None:
         undo(self.desk.service)
-        self.side.post_message(Edited(number, tr("ångrat")))
+        side.post_message(Edited(number, tr("ångrat")))  # (thread-safe)
 
     # -- search ----------------------------------------------------------------------
 

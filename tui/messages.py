@@ -138,6 +138,7 @@ class Edited(Message):
     what: str
     # How to take back a change made at one key press (watch, the workspace).
     undo: Callable[[CaseService], object] | None = None
+    version: int | None = None  # the case's version after the edit, where it has one
 
 
 @dataclass
@@ -152,6 +153,7 @@ class MessageSent(Message):
     number: int
     note: bool
     status: str | None
+    queued: bool = False  # a reply in the outbox, to go out by mail
 
 
 @dataclass

@@ -155,3 +155,17 @@ async def test_the_agents_own_edit_meanwhile_is_not_a_conflict(demo: Path) -> No
         await pick(app, pilot, "Hög")
         assert service.get_case(number).priority == "high"
         assert not any("någon annan" in str(n.message) for n in app._notifications)
+
+
+async def test_another_agents_change_while_a_dialog_is_open_is_a_conflict(demo: Path) -> None:
+    async with an_open_case(demo) as (app, pilot, service, number):
+        before = service.get_case(number).priority
+        await press(app, pilot, "p")
+        # Meanwhile a colleague changes the case, and the list and the case show it.
+        service.assign(number, "anna")
+        app.check_changes()
+        await settle(app, pilot)
+        await pick(app, pilot, "Hög" if before != "high" else "Låg")
+        assert service.get_case(number).priority == before  # nothing overwritten
+        assert isinstance(app.screen, ConfirmModal)  # said, and a reload offered
+        assert "ändrats av någon annan" in app.screen.question

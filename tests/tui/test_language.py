@@ -341,7 +341,7 @@ async def test_the_app_speaks_its_language(demo_path: Path, language: str) -> No
         for text in want["filter"]:
             assert text in shown
         # A select and its menu: their keys (Textual's) as the footer and `?` show them.
-        app.screen.query_one("#channel", Select).focus()
+        app.screen.query_one("#assignee", Select).focus()
         await settle(app, pilot)
         show, dismiss = want["menu"]
         assert app.screen.active_bindings["enter"].binding.description == show

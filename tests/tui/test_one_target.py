@@ -125,3 +125,41 @@ async def test_after_an_empty_search_typed_letters_stay_in_the_search_box(demo: 
         await press(app, pilot, "escape")
         assert app.focused is app.query_one(CaseTable)
         assert "Inga ärenden matchar" not in screen_text(app)
+
+
+async def test_undo_is_for_the_case_under_the_cursor_only(demo: Path) -> None:
+    service = CaseService(Database(demo), "supervisor")
+    app = app_for(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(app, pilot)
+        number = app.query_one(CaseTable).current.number
+        watching = "supervisor" in service.get_case(number).watchers
+        await press(app, pilot, "w", "down", "u")  # moved on: u is not for that case
+        assert ("supervisor" in service.get_case(number).watchers) is not watching
+        assert "Inget att ångra." in [str(n.message) for n in app._notifications]
+
+
+async def test_a_reload_leaves_the_composer_and_the_scrolled_place_as_they_are(
+        demo: Path) -> None:
+    service = CaseService(Database(demo), "supervisor")
+    app = app_for(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(app, pilot)
+        number = app.query_one(CaseTable).current.number
+        for i in range(40):  # a conversation longer than the detail
+            service.note(number, f"Anteckning {i}")
+        await press(app, pilot, "enter")
+        detail = app.query_one(CaseDetail)
+        assert detail.scroll_y == detail.max_scroll_y > 0  # opened at the newest
+        detail.scroll_home(animate=False)
+        await settle(app, pilot)
+        await press(app, pilot, "r")  # writing, nothing typed yet
+        service.note(number, "En kollega skrev något.")  # another process
+        app.check_changes()
+        await settle(app, pilot)
+        assert detail.shown.messages[-1].text == "En kollega skrev något."
+        assert app.query_one("Composer").display  # still open, still writing
+        assert detail.scroll_y == 0  # where the agent had scrolled to
+        await pilot.resize_terminal(120, 30)  # the facts fold, the text reflows
+        await settle(app, pilot)
+        assert detail.scroll_y == 0
