@@ -138,7 +138,7 @@ def test_no_swedish_text_is_shown_without_tr() -> None:
     """A string with å, ä or ö outside tr/N_/Binding (docstrings aside) was forgotten."""
     forgotten = []
     for path in _sources():
-        if path.name == "words.py":
+        if path.name in ("words.py", "catalogue.py"):
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         marked = {id(arg) for _, arg in _marked(tree)}
