@@ -29,7 +29,7 @@ Safety: the made-up people's addresses are under the reserved `.example` domains
 from store.demo.build import MAX_BATCH, DemoSummary, build_demo
 from store.demo.clock import DAY, HOUR, SPAN_DAYS
 from store.demo.data import DOMAIN, QUICK_REPLIES
-from store.demo.generate import AI_AUTHOR, SOLVED_DAYS, SYSTEM_AUTHOR, Rows
+from store.demo.plan import AI_AUTHOR, SOLVED_DAYS, SYSTEM_AUTHOR, Rows
 
 __all__ = [
     "AI_AUTHOR",

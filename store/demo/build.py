@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from store import search
 from store.db import Database
 from store.demo.data import CHANNELS, QUICK_REPLIES
-from store.demo.generate import Builder, Rows
+from store.demo.generate import Builder
+from store.demo.plan import Rows
 from store.demo.team import Team
 from store.errors import InvalidInput
 from store.permissions import check_login

@@ -20,14 +20,12 @@ import random
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import cache
 from itertools import accumulate
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from store import events, status_change, workspace
+from store import workspace
 from store.demo.clock import DAY, HOUR, Clock, Stamp
-from store.demo.contacts import Contact, make_contacts
+from store.demo.contacts import make_contacts
 from store.demo.data import (
     CHANNELS,
     FALLBACK_TOPIC,
@@ -41,6 +39,29 @@ from store.demo.data import (
     UNPARK_NOTES,
     Topic,
 )
+from store.demo.plan import (
+    _AI,
+    _BY_AI,
+    _BY_CUSTOMER,
+    _BY_SYSTEM,
+    _CUSTOMER,
+    _EVENT,
+    _NOTE,
+    _REPLY,
+    _STAMPED,
+    AI_AUTHOR,
+    HELD,
+    SOLVED_DAYS,
+    SYSTEM_AUTHOR,
+    Planned,
+    Rows,
+    _assigned,
+    _Case,
+    _kept_in,
+    _moved,
+    _stamps,
+    _status_at,
+)
 from store.lifecycle import ActorKind, check_transition, work_begins
 from store.statuses import UNSOLVED, Status
 
@@ -48,97 +69,6 @@ if TYPE_CHECKING:
     from store.demo.team import Team
 
 _T = TypeVar("_T")
-
-SOLVED_DAYS = 7  # a solved case closes after this many days (the lifecycle's default)
-
-# Message kinds, and who wrote a line of a plan.
-_CUSTOMER, _AI, _REPLY, _NOTE, _EVENT = "customer", "ai", "reply", "note", "event"
-_BY_CUSTOMER, _BY_SYSTEM, _BY_AI = -1, -2, -3
-SYSTEM_AUTHOR = "system"
-Planned = tuple[int, str, int, "str | tuple[str, str]", str, "str | None", "int | None",
-                "int | None"]
-# The case's status times, in the order the `cases` rows hold them (store/demo/build.py).
-_STAMPED = ("solved_at", "resolved_at", "closed_at", "archived_at")
-# The newest cases, held back until the last batch so that the work in hand at `now` can
-# be seen whole before they are written.
-HELD = 64
-
-
-# Events and a status change's times by the store's own rules (store/status_change.py),
-# worked out once per distinct move.
-@cache
-def _moved(start: str, end: str, why: str = "") -> tuple[str, str]:
-    days = {"days": SOLVED_DAYS} if why == "solved-for" else {}
-    what = status_change.event(Status(start), Status(end), why, **days)
-    return what.kind, what.stored()
-
-
-@cache
-def _assigned(login: str) -> tuple[str, str]:
-    what = events.event("assigned", login=login)
-    return what.kind, what.stored()
-
-
-@cache
-def _stamps(start: str, end: str) -> tuple[tuple[str, bool], ...]:
-    """(column, set or cleared) of a move, as `status_change.stamps` says."""
-    found = status_change.stamps(Status(start), Status(end), True)
-    return tuple((column, bool(found[column])) for column in _STAMPED if column in found)
-AI_AUTHOR = "AI-agent"
-
-Rows = dict[str, list[tuple[object, ...]]]
-
-
-@dataclass
-class _Case:
-    """One case's plan and what its rows are made from."""
-
-    i: int
-    plan: list[Planned]
-    status: str  # at `now`
-    night: int | None  # the night whose on-call agent finished it
-    ctx: dict[str, object]
-    contact: Contact
-    title: str
-    ch_name: str
-    priority: str
-    labels: str
-    colleagues: list[int]
-    related: bool
-    escalated: bool
-
-
-def _status_at(plan: Sequence[Planned], escalated: bool, now: int) -> str:
-    """The status a plan gives its case at `now`."""
-    status = "escalated" if escalated else "new"
-    for t, _, _, _, _, new_status, _, _ in plan:
-        if t > now:
-            break
-        if new_status is not None:
-            status = new_status
-    return status
-
-
-def _kept_in(plan: list[Planned], escalated: bool, status: Status, now: int) -> list[Planned]:
-    """The plan of a case that has `status` at `now`: up to the step that would have
-    taken it out of that status after it last came to it by `now` (the step, and all
-    after it, not taken yet). Unchanged if the case never had the status by then."""
-    if status in (Status.NEW, Status.ESCALATED):  # since it was created, until assigned
-        if status != ("escalated" if escalated else "new"):
-            return plan
-        return plan[:next((k for k, p in enumerate(plan) if p[5] or p[6] is not None),
-                          len(plan))]
-    came = None
-    for k, p in enumerate(plan):
-        if p[0] > now:
-            break
-        if p[5] == status:
-            came = k
-    if came is None:
-        return plan
-    at = plan[came][0]
-    return plan[:next((k for k in range(came, len(plan)) if plan[k][0] > at), len(plan))]
-
 
 class Builder:
     """The demo's cases, generated batch by batch from one random stream."""
