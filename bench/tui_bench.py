@@ -52,6 +52,7 @@ QUIET = 0.3  # s of no output that ends a burst
 DEADLINE = 30.0  # s for anything awaited
 TOAST = "▌".encode()  # the left edge of a Textual notification
 PGDN, END, HOME, DOWN, ENTER = "\x1b[6~", "\x1b[F", "\x1b[H", "\x1b[B", "\r"
+BACKTAB = "\x1b[Z"  # shift+tab
 
 
 # -- the floor: a minimal Textual app --------------------------------------------------
@@ -194,8 +195,9 @@ def case_steps(e: dict[str, object]) -> list[tuple[str, list[str], str, tuple[st
         ("PageDown (cursor to the bottom)", [], PGDN, (n("page1"),)),
         ("PageDown (a page further)", [], PGDN, (n("page2"),)),
         ("End", [], END, (n("last"),)),
-        # The filter: status Väntar (7th in its list), then Tab to "Visa".
-        ("filter: status Väntar", ["f", ENTER, DOWN * 6, ENTER, "\t" * 6], ENTER,
+        # The filter: tick Väntar (the fifth status box, after the scrolling form
+        # itself), then back round to "Visa".
+        ("filter: status Väntar", ["f", "\t" * 5, " ", BACKTAB * 6], ENTER,
          (n("waiting"),)),
         ("clear filters (x)", [], "x", (n("top"),)),
         ("group by Kontakt", ["g", DOWN * 4], ENTER, (str(e["contact"]),)),
