@@ -211,8 +211,7 @@ class CaseListScreen(ListDialogs):
         bar.update(Text(clean_line(shown)))
         bar.set_class(bool(shown), "-shown")
         # A search lists its hits newest first, whatever the sort: the heading says so.
-        searching = bool(self.filters.search and self.filters.search.strip())
-        self.table.sorted_by = (("number", False) if searching
+        self.table.sorted_by = (("number", False) if self.searching
                                 else (self.filters.sort, self.filters.ascending))
         self.generation += 1
         self.in_flight.clear()
@@ -224,13 +223,17 @@ class CaseListScreen(ListDialogs):
         if self.grouping:
             parts.append(tr("Grupperat efter {grouping}").format(
                 grouping=groupings()[self.grouping].lower()))
-        searching = bool(self.filters.search and self.filters.search.strip())
-        if (self.filters.sort != "updated" or self.filters.ascending) and not searching:
+        if (self.filters.sort != "updated" or self.filters.ascending) and not self.searching:
             arrow = "▲" if self.filters.ascending else "▼"
             name = sorts()[self.filters.sort]
             parts.append(tr("Sorterat efter {sort} {arrow}").format(
                 sort=name if name.isupper() else name.lower(), arrow=arrow))  # SLA stays
         return " · ".join(parts)
+
+    @property
+    def searching(self) -> bool:
+        """A search narrows the list (its hits come newest first, whatever the sort)."""
+        return bool(self.filters.search and self.filters.search.strip())
 
     def keep_point(self) -> Keep:
         """Where the cursor is, to find again in a reloaded list."""
@@ -280,9 +283,8 @@ class CaseListScreen(ListDialogs):
             self.reload(keep=self.keep_point())
             return
         empty = message.window.total == 0
-        searching = bool(self.filters.search and self.filters.search.strip())
         self.table.empty = "" if not empty else (
-            tr("Inga ärenden matchar sökningen (esc rensar den).") if searching
+            tr("Inga ärenden matchar sökningen (esc rensar den).") if self.searching
             else tr("Inga ärenden här med de här filtren (x rensar dem)."))
         self.table.show_window(message.window, message.cursor,
                                steady=message.keep is not None)

@@ -170,3 +170,10 @@ STUCK_NOTES: tuple[str, ...] = _frozen(_notes["stuck"])
 QUICK_REPLIES: list[tuple[str, str]] = [
     (r["title"], r["text"]) for r in _read("quick_replies.toml")["reply"]
 ]
+
+
+def amount(value: int, lang: str) -> str:
+    """A price in the customer's language: "1 299 kr" or "SEK 1,299"."""
+    if lang == "sv":
+        return f"{value:,} kr".replace(",", "\u00a0")
+    return f"SEK {value:,}"

@@ -38,6 +38,7 @@ from store.demo.data import (
     TOPICS,
     UNPARK_NOTES,
     Topic,
+    amount,
 )
 from store.demo.plan import (
     _AI,
@@ -271,7 +272,7 @@ class Builder:
             "phone": contact.phone or "-",
             "order": 4_100_000 + (number * 7919) % 900_000,
             "invoice": 70_000_000 + (number * 104_729) % 9_000_000,
-            "amount": self._amount(pick(PRICES), lang),
+            "amount": amount(pick(PRICES), lang),
             "date": clock.date(created - int(d * 10 * DAY) - DAY, lang),
             "product": pick(PRODUCTS[lang]),
             "case": number, "prev": self.prev_case[i] + 1, "bug": 2000 + number % 700,
@@ -597,9 +598,3 @@ class Builder:
         if case.related:
             prev = self.prev_case[i]
             rows["case_link"].append((prev + 1, number, "related", stamp(created)))
-
-    @staticmethod
-    def _amount(value: int, lang: str) -> str:
-        if lang == "sv":
-            return f"{value:,} kr".replace(",", "\u00a0")
-        return f"SEK {value:,}"
