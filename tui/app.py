@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import cast
 
-from textual import on, work
+from textual import events, on, work
 from textual.actions import parse
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -193,6 +193,21 @@ class CasedeskApp(App[None]):
     def say(self, message: Notice) -> None:
         self.notify(message.text, severity=message.severity, timeout=message.timeout,
                     markup=False)
+
+    # Textual's own notices of a screenshot (palette: "Screenshot"), in the UI's language.
+    @on(events.DeliveryComplete)
+    def screenshot_saved(self, event: events.DeliveryComplete) -> None:
+        if event.name == "screenshot":
+            event.prevent_default()  # not Textual's English one as well
+            self.notify(tr("Sparad i {path}").format(path=event.path) if event.path
+                        else tr("Sparad"), title=tr("Skärmbild"), markup=False)
+
+    @on(events.DeliveryFailed)
+    def screenshot_failed(self, event: events.DeliveryFailed) -> None:
+        if event.name == "screenshot":
+            event.prevent_default()
+            self.notify(tr("Kunde inte sparas"), title=tr("Skärmbild"), severity="error",
+                        markup=False)
 
     # -- the lists: the overview, my workspace, a followed agent's ------------------------
 

@@ -320,6 +320,10 @@ ENGLISH: dict[str, str] = {
     "Status: oförändrad": "Status: unchanged",
     "INTERN ANTECKNING — syns inte för kunden": "INTERNAL NOTE — not shown to the customer",
     "Skriv något först.": "Write something first.",
+    "Sparad i {path}": "Saved to {path}",
+    "Sparad": "Saved",
+    "Skärmbild": "Screenshot",
+    "Kunde inte sparas": "Could not be saved",
 }
 
 

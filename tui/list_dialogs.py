@@ -112,10 +112,14 @@ class ListDialogs(Screen[None]):
     def action_clear_filters(self) -> None:
         self.query_one("#search", Input).value = ""
         self.query_one("#search", Input).remove_class("-shown")
-        # Filters only: how the list is grouped and sorted stays, and whose workspace.
-        self.filters = replace(self.desk.base_filter(self.filters.workspace),
-                               sort=self.filters.sort, ascending=self.filters.ascending)
+        self.filters = self.cleared_filters()
         self.reload()
+
+    def cleared_filters(self) -> CaseFilter:
+        """The filters `x` leaves: how the list is grouped and sorted stays, and whose
+        workspace."""
+        return replace(self.desk.base_filter(self.filters.workspace),
+                       sort=self.filters.sort, ascending=self.filters.ascending)
 
     # -- a new case --------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Footer, Header, Input, Static, TextArea
+from textual.widgets import Header, Input, Static, TextArea
 from textual.worker import Worker
 
 from store.queries import CaseFilter, Grouping
@@ -48,6 +48,7 @@ from tui.screens import (
 )
 from tui.widgets.case_table import CaseTable
 from tui.widgets.composer import Composer, Draft
+from tui.widgets.key_footer import KeyFooter
 from tui.words import groupings, sorts, tr, translate_bindings
 
 if TYPE_CHECKING:  # for the types only: tui.app imports this module
@@ -120,7 +121,7 @@ class CaseListScreen(ListDialogs):
         with Horizontal():
             yield CaseTable(id="cases")
             yield CaseSide(id="case-side")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def shown(self) -> CaseView | None:
@@ -165,6 +166,8 @@ class CaseListScreen(ListDialogs):
             return self.view != "follow"
         if action in ("agents", "channels"):
             return me is not None and me.is_supervisor
+        if action == "clear_filters":  # offered while there is something to clear
+            return self.filters != self.cleared_filters()
         return True
 
     # -- the views, and the supervisor's views (the app switches the screens) ------------
@@ -215,6 +218,7 @@ class CaseListScreen(ListDialogs):
                                 else (self.filters.sort, self.filters.ascending))
         self.generation += 1
         self.in_flight.clear()
+        self.refresh_bindings()
         self.load_list(self.generation, self.filters, self.grouping, keep,
                        self.shown.number if self.shown else None)
 
@@ -437,7 +441,9 @@ class CaseListScreen(ListDialogs):
     def action_search(self) -> None:
         box = self.query_one("#search", Input)
         box.add_class("-shown")
-        box.focus()
+        # Focused now, not after the keys already on their way ("/faktura" typed fast:
+        # its `f` would open the filter).
+        self.set_focus(box)
 
     def action_clear_search(self) -> None:
         box = self.query_one("#search", Input)

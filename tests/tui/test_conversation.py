@@ -16,7 +16,7 @@ import pytest
 from rich.style import Style
 from sqlalchemy import event
 from textual.widgets import Button, Select, TextArea
-from tuikit import NOW, app_for, settle
+from tuikit import NOW, SCREENS, app_for, settle
 
 from store.db import Database
 from store.queries import CaseFilter
@@ -134,16 +134,18 @@ async def test_the_conversation_in_order_a_note_marked_intern_an_event_apart(
         assert "Parkerat" in facts[line_of(facts, "Status ")][0]
 
 
-async def test_a_long_thread_scrolls_to_its_last_message(demo: Path) -> None:
+@pytest.mark.parametrize(("size", "language"), SCREENS)
+async def test_a_long_thread_scrolls_to_its_last_message(
+        demo: Path, size: tuple[int, int], language: str) -> None:
     service = author(demo)
     number = service.create_case(
         channel="Support", title="En lång tråd",
         contact=ContactInput(name="Karin Kund", email="karin@example.se"),
         messages=[MessageInput(f"Meddelande {i} av 60") for i in range(1, 61)])
     assert service.get_case(number).messages[-1].text == "Meddelande 60 av 60"
-    app = app_for(demo)
+    app = app_for(demo, language=language)
     app.animation_level = "none"  # a scroll lands at once: this is about where, not how
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         detail = await open_top_case(app, pilot, number)
 
         def visible() -> list[str]:

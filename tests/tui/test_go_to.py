@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from textual.command import CommandPalette
 from textual.widgets import Input
-from tuikit import app_for, press, screen_text, settle
+from tuikit import SCREENS, app_for, press, said, screen_text, settle
 
 from store.db import Database
 from store.queries import CaseFilter
@@ -25,18 +25,18 @@ def far_case(demo: Path) -> int:
         CaseFilter(limit=1), from_end=True)[-1].number
 
 
-@pytest.mark.parametrize("size", [(160, 45), (80, 24)])
+@pytest.mark.parametrize(("size", "language"), SCREENS)
 async def test_the_number_key_opens_the_case_with_the_focus_on_it(
-        demo: Path, size: tuple[int, int]) -> None:
+        demo: Path, size: tuple[int, int], language: str) -> None:
     number = far_case(demo)
-    app = app_for(demo)
+    app = app_for(demo, language=language)
     async with app.run_test(size=size) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "#")
         assert isinstance(app.screen, GoToModal)
         await press(app, pilot, *"abc", "enter")  # not a number: said, kept open
         assert isinstance(app.screen, GoToModal)
-        assert "Ett ärendenummer är ett heltal" in screen_text(app)
+        assert said("Ett ärendenummer är ett heltal, t.ex. 2940.") in screen_text(app)
         app.screen.query_one(Input).value = ""
         await press(app, pilot, *f"#{number}", "enter")
         detail = app.query_one(CaseDetail)
@@ -46,22 +46,26 @@ async def test_the_number_key_opens_the_case_with_the_focus_on_it(
         assert app.screen.title_text.startswith(f"#{number} ")  # type: ignore[attr-defined]
 
 
-async def test_the_palette_opens_a_case_by_its_number(demo: Path) -> None:
+@pytest.mark.parametrize(("size", "language"), SCREENS)
+async def test_the_palette_opens_a_case_by_its_number(
+        demo: Path, size: tuple[int, int], language: str) -> None:
     number = far_case(demo)
-    app = app_for(demo)
-    async with app.run_test(size=(160, 45)) as pilot:
+    app = app_for(demo, language=language)
+    async with app.run_test(size=size) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "ctrl+p")
         assert isinstance(app.screen, CommandPalette)
         await press(app, pilot, *str(number))
-        assert f"Öppna ärende #{number}" in screen_text(app)
+        assert said("Öppna ärende #{number}", number=number) in screen_text(app)
         await press(app, pilot, "enter")
         assert app.query_one(CaseDetail).shown.number == number
 
 
-async def test_a_number_with_no_case_says_so(demo: Path) -> None:
-    app = app_for(demo)
-    async with app.run_test(size=(160, 45)) as pilot:
+@pytest.mark.parametrize(("size", "language"), SCREENS)
+async def test_a_number_with_no_case_says_so(
+        demo: Path, size: tuple[int, int], language: str) -> None:
+    app = app_for(demo, language=language)
+    async with app.run_test(size=size) as pilot:
         await settle(app, pilot)
         app.go_to_case(99_999_999)
         await settle(app, pilot)

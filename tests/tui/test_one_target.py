@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from tuikit import app_for, press, screen_text, settle
+from tuikit import SCREENS, app_for, press, said, screen_text, settle
 
 from store.db import Database
 from store.service import CaseService
@@ -19,6 +19,9 @@ from tui.widgets.case_table import CaseTable
 pytestmark = pytest.mark.sqlite_only
 
 DIALOG_KEYS = ["s", "A", "p", "k"]  # status, assignee, priority, channel
+LEFT = ("#{number} finns inte i listan: filtren eller sökningen visar det inte, eller det "
+        "har ändrats sedan du öppnade det.")
+NO_MATCH = "Inga ärenden matchar sökningen (esc rensar den)."
 
 
 async def open_then_move(app, pilot):  # type: ignore[no-untyped-def]
@@ -32,11 +35,13 @@ async def open_then_move(app, pilot):  # type: ignore[no-untyped-def]
     return opened, under
 
 
+@pytest.mark.parametrize(("size", "language"), SCREENS)
 @pytest.mark.parametrize("focus", ["list", "detail"])
-async def test_each_key_acts_on_the_one_case_the_focus_names(demo: Path, focus: str) -> None:
+async def test_each_key_acts_on_the_one_case_the_focus_names(
+        demo: Path, focus: str, size: tuple[int, int], language: str) -> None:
     service = CaseService(Database(demo), "supervisor")
-    app = app_for(demo)
-    async with app.run_test(size=(160, 45)) as pilot:
+    app = app_for(demo, language=language)
+    async with app.run_test(size=size) as pilot:
         opened, under = await open_then_move(app, pilot)
         if focus == "detail":
             app.query_one(CaseDetail).focus()
@@ -69,17 +74,19 @@ async def test_each_key_acts_on_the_one_case_the_focus_names(demo: Path, focus: 
         assert app.focused.id == "composer-text"
 
 
-async def test_a_key_pressed_once_is_taken_back_with_u(demo: Path) -> None:
+@pytest.mark.parametrize(("size", "language"), SCREENS)
+async def test_a_key_pressed_once_is_taken_back_with_u(
+        demo: Path, size: tuple[int, int], language: str) -> None:
     service = CaseService(Database(demo), "supervisor")
-    app = app_for(demo)
-    async with app.run_test(size=(160, 45)) as pilot:
+    app = app_for(demo, language=language)
+    async with app.run_test(size=size) as pilot:
         await settle(app, pilot)
         number = app.query_one(CaseTable).current.number
         watching = "supervisor" in service.get_case(number).watchers
         in_workspace = service.in_workspace(number)
         await press(app, pilot, "w")
         assert ("supervisor" in service.get_case(number).watchers) is not watching
-        assert any(" — u ångrar" in str(n.message) for n in app._notifications)
+        assert any(said(" — u ångrar") in str(n.message) for n in app._notifications)
         await press(app, pilot, "u")
         assert ("supervisor" in service.get_case(number).watchers) is watching
         await press(app, pilot, "m")
@@ -87,39 +94,44 @@ async def test_a_key_pressed_once_is_taken_back_with_u(demo: Path) -> None:
         await press(app, pilot, "u")
         assert service.in_workspace(number) is in_workspace
         await press(app, pilot, "u")  # once only
-        assert "Inget att ångra." in [str(n.message) for n in app._notifications]
+        assert said("Inget att ångra.") in [str(n.message) for n in app._notifications]
         app._notifications.clear()
         await press(app, pilot, "w", "down", "u")  # moved on: u is not for that case
         assert ("supervisor" in service.get_case(number).watchers) is not watching
-        assert "Inget att ångra." in [str(n.message) for n in app._notifications]
+        assert said("Inget att ångra.") in [str(n.message) for n in app._notifications]
 
 
-async def test_the_detail_says_when_its_case_left_the_list(demo: Path) -> None:
-    app = app_for(demo)
-    async with app.run_test(size=(160, 45)) as pilot:
+@pytest.mark.parametrize(("size", "language"), SCREENS)
+async def test_the_detail_says_when_its_case_left_the_list(
+        demo: Path, size: tuple[int, int], language: str) -> None:
+    app = app_for(demo, language=language)
+    async with app.run_test(size=size) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "enter")
         shown = app.query_one(CaseDetail).shown
-        assert f"#{shown.number} finns inte i listan" not in screen_text(app)
+        gone = said(LEFT, number=shown.number).split(":")[0]
+        assert gone not in screen_text(app)
         other = "waiting" if shown.status != "waiting" else "open"
         app.lists.filters = replace(app.lists.filters, statuses=(other,))
         app.lists.reload()
         await settle(app, pilot)
-        assert f"#{shown.number} finns inte i listan" in screen_text(app)
+        assert gone in screen_text(app)
         app.lists.filters = replace(app.lists.filters, statuses=())
         app.lists.reload()
         await settle(app, pilot)
-        assert f"#{shown.number} finns inte i listan" not in screen_text(app)
+        assert gone not in screen_text(app)
 
 
-async def test_after_an_empty_search_typed_letters_stay_in_the_search_box(demo: Path) -> None:
+@pytest.mark.parametrize(("size", "language"), SCREENS)
+async def test_after_an_empty_search_typed_letters_stay_in_the_search_box(
+        demo: Path, size: tuple[int, int], language: str) -> None:
     service = CaseService(Database(demo), "supervisor")
-    app = app_for(demo)
-    async with app.run_test(size=(160, 45)) as pilot:
+    app = app_for(demo, language=language)
+    async with app.run_test(size=size) as pilot:
         await settle(app, pilot)
         before = service.latest_change()
         await press(app, pilot, "slash", *"xyzzyq", "enter")
-        assert "Inga ärenden matchar sökningen" in screen_text(app)
+        assert said(NO_MATCH) in screen_text(app)
         box = app.screen.query_one("#search")
         assert app.focused is box
         # An agent typing on, as if the list had the focus: take, related, merge …
@@ -128,14 +140,15 @@ async def test_after_an_empty_search_typed_letters_stay_in_the_search_box(demo: 
         assert box.value == "xyzzyq återbetalning"
         await press(app, pilot, "escape")
         assert app.focused is app.query_one(CaseTable)
-        assert "Inga ärenden matchar" not in screen_text(app)
+        assert said(NO_MATCH) not in screen_text(app)
 
 
+@pytest.mark.parametrize(("size", "language"), SCREENS)
 async def test_a_reload_leaves_the_composer_and_the_scrolled_place_as_they_are(
-        demo: Path) -> None:
+        demo: Path, size: tuple[int, int], language: str) -> None:
     service = CaseService(Database(demo), "supervisor")
-    app = app_for(demo)
-    async with app.run_test(size=(160, 45)) as pilot:
+    app = app_for(demo, language=language)
+    async with app.run_test(size=size) as pilot:
         await settle(app, pilot)
         number = app.query_one(CaseTable).current.number
         for i in range(40):  # a conversation longer than the detail

@@ -7,11 +7,18 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from store.db import Database
 from store.service import CaseService
 from tui.app import CasedeskApp
 
 NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
+
+# The two terminals each point of the TUI is tried on: a laptop's 80×24 in Swedish and a
+# large 160×45 in English (every size, and every language, once).
+SCREENS = [pytest.param((80, 24), "sv", id="80x24-sv"),
+           pytest.param((160, 45), "en", id="160x45-en")]
 
 
 def app_for(path: Path, login: str = "supervisor", language: str = "sv") -> CasedeskApp:
@@ -64,6 +71,14 @@ async def choose(app: CasedeskApp, pilot, key: str, label_start: str) -> None:  
     """Press `key` (g: group, o: sort, s: status, …) and pick the option `label_start`."""
     await press(app, pilot, key)
     await pick(app, pilot, label_start)
+
+
+def said(text: str, **values: object) -> str:
+    """A Swedish text of the TUI as the app on screen says it (its language is the
+    process's while it runs)."""
+    from tui.words import tr
+
+    return tr(text).format(**values)
 
 
 def screen_text(app) -> str:  # type: ignore[no-untyped-def]

@@ -129,7 +129,8 @@ class Composer(Vertical):
 
     def start(self, *, note: bool) -> None:
         self.note = note
-        self.query_one("#composer-text", TextArea).focus()
+        # Focused now: a letter typed right after `r` belongs to the reply, not the list.
+        self.screen.set_focus(self.query_one("#composer-text", TextArea))
 
     # -- actions --------------------------------------------------------------------
 

@@ -1,0 +1,42 @@
+"""The footer, keeping to one line at any width."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.app import ComposeResult
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+
+class KeyFooter(Footer):
+    """Shows the keys that fit beside the palette key, in the order the screen lists
+    them (the most used first): Textual's own footer scrolls the rest out of sight,
+    half a word cut at the edge. Every key stays in `?` (all keys) and the palette."""
+
+    _fitted_to = 0
+
+    def compose(self) -> ComposeResult:
+        width = self._fitted_to = self.size.width or self.app.size.width
+        parts = list(super().compose())
+        palette = [part for part in parts if part.has_class("-command-palette")]
+        # The palette key docks right behind a one-column border and a padding column.
+        room = width - sum(_width(part) + 2 for part in palette)
+        for part in parts:
+            if part in palette:
+                continue
+            room -= _width(part)
+            if room < 0:
+                break
+            yield part
+        yield from palette
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._bindings_ready and event.size.width != self._fitted_to:
+            self.call_after_refresh(self.recompose)
+
+
+def _width(part: object) -> int:
+    """Columns a footer key takes: its key and description, each with a space."""
+    if isinstance(part, FooterKey):
+        return len(part.key_display) + len(part.description) + 3
+    return 0
