@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import OptionList, Select, TextArea
-from tuikit import app_for, settle
+from tuikit import SCREENS, app_for, settle
 
 from store.db import Database
 from store.queries import CaseFilter
@@ -246,11 +246,11 @@ async def test_a_customers_name_or_a_paste_enters_the_composer_only_as_visible_t
         assert not [ch for ch in text if ch in "\x1b\x07\u202e"]
 
 
-@pytest.mark.parametrize("size", [(160, 45), (80, 24)])
+@pytest.mark.parametrize(("size", "language"), SCREENS)
 async def test_the_composer_takes_room_only_while_the_agent_writes(
-        demo: Path, size: tuple[int, int]) -> None:
+        demo: Path, size: tuple[int, int], language: str) -> None:
     service = CaseService(Database(demo), "supervisor")
-    app = app_for(demo)
+    app = app_for(demo, language=language)
     async with app.run_test(size=size) as pilot:
         await open_first_open_case(app, pilot, service)
         composer = app.query_one(Composer)
