@@ -41,6 +41,7 @@ from tui.messages import (
     SendEnded,
     StoreChanged,
 )
+from tui.palette import Palette
 from tui.sanitize import clean_line
 from tui.screens import AgentsModal, ChannelsModal, ConfirmModal
 from tui.screens.go_to import GoToCase
@@ -380,13 +381,13 @@ class CasedeskApp(App[None]):
     def action_command_palette(self) -> None:
         """ctrl+p: Textual's command palette, its search box in the UI's language."""
         if self.use_command_palette and not isinstance(self.screen, CommandPalette):
-            self.push_screen(CommandPalette(placeholder=textual("Search for commands…"),
-                                            id="--command-palette"))
+            self.push_screen(Palette(placeholder=textual("Search for commands…"),
+                                     id="--command-palette"))
 
     def search_themes(self) -> None:
         """The palette's "Theme" command: the themes, searched in the UI's language."""
-        self.push_screen(CommandPalette(providers=[ThemeProvider],
-                                        placeholder=textual("Search for themes…")))
+        self.push_screen(Palette(providers=[ThemeProvider],
+                                 placeholder=textual("Search for themes…")))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """The command palette (ctrl+p) lists what an agent can do, by name (Textual's

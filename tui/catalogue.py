@@ -449,6 +449,7 @@ TEXTUAL: dict[str, str] = {
     "Go to bottom": "Till slutet",
     "Search for commands…": "Sök kommandon …",
     "Search for themes…": "Sök färgteman …",
+    "No matches found": "Inget hittades",
     "Theme": "Färgtema",
     "Change the current theme": "Byt färgtema",
     "Quit the application as soon as possible": "Avsluta programmet så snart som möjligt",

@@ -248,6 +248,7 @@ LANGUAGES = {
         "palette key": "^p palette",
         "search commands": "Search for commands…",
         "search themes": "Search for themes…",
+        "no matches": "No matches found",
         "quit": "Press q to quit.",
         "system command": ("Keys", "Show help for the focused widget and a summary of "
                                    "available keys"),
@@ -269,6 +270,7 @@ LANGUAGES = {
         "palette key": "^p kommandon",
         "search commands": "Sök kommandon …",
         "search themes": "Sök färgteman …",
+        "no matches": "Inget hittades",
         "quit": "Tryck q för att avsluta.",
         "system command": ("Tangenter", "Visa alla tangenter och hjälpen för fältet i fokus"),
         "menu": ("Visa menyn", "Stäng menyn"),
@@ -377,6 +379,11 @@ async def test_the_app_speaks_its_language(demo_path: Path, language: str) -> No
         assert isinstance(app.screen, CommandPalette)
         assert app.screen.query_one(CommandInput).placeholder == want["search commands"]
         assert want["search commands"] in screen_text(app)
+        await pilot.press(*"qxzqy")  # no command: said so once the palette has looked
+        await pilot.pause(0.6)  # (it waits half a second, lest it flicker while typing)
+        await settle(app, pilot)
+        assert want["no matches"] in screen_text(app)
+        assert other["no matches"] not in screen_text(app)
         await pilot.press("escape")
         await settle(app, pilot)
         assert not isinstance(app.screen, CommandPalette)
