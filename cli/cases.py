@@ -58,6 +58,8 @@ def cases(
                                                "conversations, the contact's name, email or "
                                                "phone, or a case number; fakt* for "
                                                "prefixes.")] = None,
+    flag: Annotated[str | None, typer.Option("--flag", help="Only cases triage marked so: "
+                                             "urgent or frustrated.")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1)] = DEFAULT_LIMIT,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
@@ -66,7 +68,7 @@ def cases(
 
     rows = ctx_of(ctx).service().list_cases(CaseFilter(
         statuses=tuple(status or ()), channel=channel, assignee=assignee, search=search,
-        limit=limit,
+        flag=flag, limit=limit,
     ))
     if as_json:
         with reader_may_leave():

@@ -18,6 +18,7 @@ from mail.settings import MailboxSettings, MailSettings, SmtpSettings
 from scheduler.settings import LifecycleSettings, SchedulerSettings
 from store.errors import describe_validation
 from store.settings import StoreSettings
+from store.triage.settings import TriageSettings
 from tui.words import Language
 
 APP_NAME = "casedesk"
@@ -55,6 +56,8 @@ class Config(BaseModel):
                                          description="When cases close, archive and go.")
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings,
                                          description="Who runs the background work.")
+    triage: TriageSettings = Field(default_factory=TriageSettings,
+                                   description="What marks a new case urgent or frustrated.")
 
 
 def default_config_path() -> Path:

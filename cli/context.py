@@ -50,7 +50,8 @@ class Context:
 
         store = self.config.store
         db = Database(self.database_url(), share_with_group=store.share_with_group,
-                      files=store.files, read_only=read_only)
+                      files=store.files, read_only=read_only,
+                      detectors=self.config.triage.detectors())
         if check:
             db.check_schema()
         return db

@@ -58,7 +58,7 @@ def row_json(row: CaseRow) -> dict[str, Any]:
     return {
         "number": row.number, "title": row.title, "status": row.status,
         "channel": row.channel, "contact": row.contact, "assignee": row.assignee,
-        "priority": row.priority, "labels": list(row.labels),
+        "priority": row.priority, "labels": list(row.labels), "flags": list(row.flags),
         "created_at": row.created_at, "updated_at": row.updated_at, "version": row.version,
         "sla": {"first_response_due": row.first_response_due,
                 "first_response_at": row.first_response_at,
@@ -77,6 +77,7 @@ def case_json(view: CaseView) -> dict[str, Any]:
             "customer_type": view.contact.customer_type, "tier": view.contact.tier,
         },
         "assignee": view.assignee, "priority": view.priority, "labels": list(view.labels),
+        "flags": list(view.flags),
         "version": view.version, "created_at": view.created_at, "updated_at": view.updated_at,
         "first_response_at": view.first_response_at, "solved_at": view.solved_at,
         "closed_at": view.closed_at, "archived_at": view.archived_at,
@@ -112,7 +113,15 @@ def print_rows(rows: list[CaseRow], *, empty: str = "No cases.") -> None:
                 f"#{r.number:<7} {r.status:<9} {r.priority:<6} "
                 f"{clean_line(r.channel)[:16]:<16} {clean_line(r.assignee or '-'):<10} "
                 f"{local(r.updated_at)}  {clean_line(r.title)}  — {clean_line(r.contact)}"
+                + (f"  [{', '.join(r.flags)}]" if r.flags else "")
             )
+
+
+def flag_text(view: CaseView) -> str:
+    """Each flag triage set, with the words that set it."""
+    said = view.flagged_by
+    return clean_line(", ".join(f"{flag} ({said[flag]})" if said.get(flag) else flag
+                                for flag in view.flags)) or "-"
 
 
 def print_case(view: CaseView) -> None:
@@ -126,6 +135,7 @@ def print_case(view: CaseView) -> None:
         f"{clean_line(c.phone)} {clean_line(c.customer_type)}/{clean_line(c.tier)}",
         f"  assignee   {clean_line(view.assignee or '-')}",
         f"  priority   {view.priority}",
+        f"  flags      {flag_text(view)}",
         f"  labels     {clean_line(', '.join(view.labels) or '-')}",
         f"  watchers   {clean_line(', '.join(view.watchers)) or '-'}",
         f"  related    {' '.join(f'#{n}' for n in view.related) or '-'}",

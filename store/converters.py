@@ -31,6 +31,7 @@ from store.permissions import (
 )
 from store.records import linked_cases, login_of
 from store.tables import id_of
+from store.triage import flags_of
 from store.views import (
     AgentView,
     AttachmentView,
@@ -167,5 +168,5 @@ def case_view(session: Session, case: Case, related: tuple[int, ...]) -> CaseVie
         messages=tuple(message_view(session, m, attachments.get(id_of(m), []),
                                      mentions.get(id_of(m), []), deliveries.get(id_of(m), ""))
                        for m in messages),
-        in_workspaces=tuple(workspaces),
+        in_workspaces=tuple(workspaces), flags=flags_of(case.flags),
     )

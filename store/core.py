@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from store import audit, events, search, status_change, workspace
+from store import audit, events, search, status_change, triage, workspace
 from store.db import WRITE_ATTEMPTS, Database
 from store.errors import Conflict, Forbidden, InvalidInput, ReadOnly
 from store.fields import one_line
@@ -157,16 +157,19 @@ class ServiceCore:
                     row = self._append_inbound(session, actor, follow_up, message)
                 return follow_up, row, Landing(id_of(follow_up), asked, merged_into,
                                                follow_up_of=id_of(old))
+            # A new case: triage looks at what the customer wrote now.
+            assessment = self._assess(old.title, message.text)
             case = insert_case(
                 session, actor, session.get_one(Channel, old.channel_id),
                 session.get_one(Contact, old.contact_id), title=old.title,
-                escalated=False, priority=old.priority, labels=old.labels.split(","),
-                now=self._now(),
+                escalated=False, priority=assessment.priority(None) or old.priority,
+                labels=old.labels.split(","), now=self._now(), flags=assessment.bits,
             )
             add_link(session, id_of(old), id_of(case), "follow-up", self._now())
             self._event(session, case, "follow-up-of", number=old.id, status=old.status)
             self._event(session, old, "followed-up", number=case.id)
             row = self._append_inbound(session, actor, case, message)
+            self._record_flags(session, actor, case, assessment)
             search.index_new_case(session, id_of(case))
             return case, row, Landing(id_of(case), asked, merged_into, follow_up_of=id_of(old),
                                       new_case=True)
@@ -338,6 +341,22 @@ class ServiceCore:
             case.sla_paused_hours += policy.calendar.hours_between(case.sla_paused_at, now)
             case.sla_paused_at = None
             self._apply_sla(session, case)
+
+    def _assess(self, title: str, text: str) -> triage.Assessment:
+        """Triage's detectors on a new case (store/triage): before it is inserted, so
+        that its priority, and the service levels that follow from it, start right."""
+        return triage.assess(self.db.detectors, title, text)
+
+    def _record_flags(self, session: Session, actor: Actor, case: Case,
+                      assessment: triage.Assessment) -> None:
+        """A new case's flags as events in its conversation (after its first message,
+        with the words that set them) and in the audit."""
+        for values in assessment.events():
+            self._event(session, case, "flagged", flag=values["flag"], words=values["words"])
+        if assessment.findings:
+            audit.record(session, actor, "case.flags", at=self._now(), case_id=case.id,
+                         after={"flags": list(triage.flags_of(assessment.bits)),
+                                "priority": case.priority})
 
     def _event(self, session: Session, case: Case, kind: str, *, actor: Actor = SYSTEM,
                mail_message_id: str | None = None, **params: object) -> Message:

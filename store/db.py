@@ -49,6 +49,7 @@ from store.private import (
     make_private_dir,
     tighten,
 )
+from store.triage.detect import BUILT_IN, Detectors
 
 T = TypeVar("T")
 _FROM_CASES = re.compile(r"FROM cases(\s)")
@@ -137,9 +138,12 @@ class Database:
     def __init__(
         self, url: str | os.PathLike[str] | sa.URL, *, share_with_group: bool = False,
         busy_timeout_ms: int = BUSY_TIMEOUT_MS, files: str | os.PathLike[str] | None = None,
-        read_only: bool = False,
+        read_only: bool = False, detectors: Detectors = BUILT_IN,
     ) -> None:
         self.url = to_url(url)
+        # What marks a new case urgent or frustrated (store/triage: the config's
+        # `[triage]`), for every service on this database.
+        self.detectors = detectors
         # Read only: `write` refuses, and the database itself refuses any change
         # (SQLite's query_only, PostgreSQL's read-only transactions) should one slip by.
         self.read_only = read_only

@@ -41,6 +41,7 @@ ENGLISH: dict[str, str] = {
     "attachment-too-large": ("The attachment “{filename}” ({megabytes} MB) is larger than the "
                              "limit and was not stored with the message; the original mail "
                              "keeps it."),
+    "flagged": "Triage: marked {flag} ({words})",
     "sla-first-soon": "SLA: the first answer is due soon",
     "sla-first-breached": "SLA: the first answer is overdue",
     "sla-resolution-soon": "SLA: the solution is due soon",

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from store import audit, search, workspace
+from store import audit, events, search, triage, workspace
 from store.core import ServiceCore
 from store.errors import InvalidInput
 from store.fields import clean_title, one_line, plain_address
@@ -255,15 +255,18 @@ class InboundOps(ServiceCore):
         policy = sla_policy(session)
         tiers = dict(conn.execute(sa.select(col(Contact.id), col(Contact.tier)).where(
             col(Contact.id).in_({c for c, _ in contact_of}))).all()) if policy else {}
+        titles = [clean_title(mail_title(m.subject)) for m in mails]
+        found = [self._assess(title, m.text) for title, m in zip(titles, messages, strict=True)]
+        priorities = [a.priority(None) or Priority.MEDIUM.value for a in found]
         cases = list(conn.execute(sa.insert(table_of(Case)).returning(
             table_of(Case).c.id, sort_by_parameter_order=True), [
-            {"title": clean_title(mail_title(m.subject)), "channel_id": channel.id,
+            {"title": title, "channel_id": channel.id,
              "contact_id": contact_id, "status": initial_status(escalated=False).value,
-             "priority": Priority.MEDIUM.value, "labels": "", "version": 1,
+             "priority": priority, "labels": "", "flags": assessment.bits, "version": 1,
              "created_at": now, "updated_at": now, "sla_paused_hours": 0.0, "sla_events": "",
-             **(policy.due(now, Priority.MEDIUM.value, tiers.get(contact_id, "standard"))
-                if policy else {})}
-            for m, (contact_id, _name) in zip(mails, contact_of, strict=True)]).scalars())
+             **(policy.due(now, priority, tiers.get(contact_id, "standard")) if policy else {})}
+            for title, assessment, priority, (contact_id, _name) in zip(
+                titles, found, priorities, contact_of, strict=True)]).scalars())
         rows = list(conn.execute(sa.insert(table_of(Message)).returning(
             table_of(Message).c.id, sort_by_parameter_order=True), [
             {"case_id": case_id, "kind": MessageKind.CUSTOMER.value, "author": name,
@@ -273,12 +276,25 @@ class InboundOps(ServiceCore):
             for m, case_id, (_id, name) in zip(messages, cases, contact_of, strict=True)]
         ).scalars())
         self._keep_mail(session, mailbox, uidvalidity, mails, cases, rows, now)
+        flagged = [(case_id, a, p) for case_id, a, p in zip(cases, found, priorities, strict=True)
+                   if a.findings]
+        if flagged:  # the flags' events, after each first message
+            what = [(case_id, events.event("flagged", **values)) for case_id, a, _p in flagged
+                    for values in a.events()]
+            conn.execute(sa.insert(table_of(Message)), [
+                {"case_id": case_id, "kind": MessageKind.EVENT.value, "author": SYSTEM.display,
+                 "author_agent_id": None, "text": "", "flags": "", "created_at": now,
+                 "origin_case_id": case_id, "event_kind": event.kind,
+                 "event_params": event.stored()} for case_id, event in what])
         audit.record_many(session, actor, at=now, events=[
             *(("case.create", case_id, {"channel": channel.name, "status": "new",
                                         "contact": contact_id})
               for case_id, (contact_id, _n) in zip(cases, contact_of, strict=True)),
             *(("message.customer", case_id, {"message": message_id})
-              for case_id, message_id in zip(cases, rows, strict=True))])
+              for case_id, message_id in zip(cases, rows, strict=True)),
+            *(("case.flags", case_id, {"flags": list(triage.flags_of(a.bits)),
+                                       "priority": priority})
+              for case_id, a, priority in flagged)])
         session.flush()
         workspace.cases_arrived(session, cases, now)
         search.index_new_cases(session, cases)
@@ -341,10 +357,13 @@ class InboundOps(ServiceCore):
             contact = mail_contact(session, mail.sender_name, message.sender_address,
                                     self._now())
             message = replace(message, author=contact.name)
-            case = insert_case(session, actor, channel, contact,
-                             title=mail_title(mail.subject), escalated=False, priority=None,
-                             labels=(), now=self._now())
+            title = mail_title(mail.subject)
+            assessment = self._assess(title, message.text)
+            case = insert_case(session, actor, channel, contact, title=title, escalated=False,
+                               priority=assessment.priority(None), labels=(),
+                               now=self._now(), flags=assessment.bits)
             row = self._append_inbound(session, actor, case, message)
+            self._record_flags(session, actor, case, assessment)
             search.index_new_case(session, id_of(case))
         else:
             case, row, _ = self._add_inbound(session, actor, case, message)

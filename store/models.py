@@ -158,6 +158,7 @@ class Case(SQLModel, table=True):
         sa.Index("ix_cases_assignee_updated", "assignee_id", "updated_at", "id"),
         sa.Index("ix_cases_contact_updated", "contact_id", "updated_at", "id"),
         sa.Index("ix_cases_priority_updated", "priority", "updated_at", "id"),
+        sa.Index("ix_cases_flags_updated", "flags", "updated_at", "id"),
         sa.Index("ix_cases_updated", "updated_at", "id"),
         # Sorting by another column: keyset pages in that order, read from an index.
         sa.Index("ix_cases_title", "title", "id"),
@@ -199,6 +200,7 @@ class Case(SQLModel, table=True):
     status: str = Field(max_length=12)  # Status
     priority: str = Field(default=Priority.MEDIUM.value, max_length=8)  # Priority
     labels: str = Field(default="", max_length=1000)  # comma-separated, sorted
+    flags: int = 0  # what triage found (store/triage: urgent, frustrated) as bits
     version: int = 1
     created_at: datetime = utc_field()
     updated_at: datetime = utc_field()

@@ -44,15 +44,16 @@ from store.models import (
     WorkspaceEntry,
 )
 from store.tables import column_of
+from store.triage import bits_of, flags_of
 from store.views import CaseRow
 
 DEFAULT_LIMIT = 50
 Grouping = Literal["status", "channel", "assignee", "contact"]
 GROUPINGS: tuple[Grouping, ...] = ("status", "channel", "assignee", "contact")
 Sort = Literal["updated", "number", "title", "status", "priority", "channel", "assignee",
-               "contact", "sla"]
+               "contact", "sla", "flags"]
 SORTS: tuple[Sort, ...] = ("updated", "number", "title", "status", "priority", "channel",
-                           "assignee", "contact", "sla")
+                           "assignee", "contact", "sla", "flags")
 ACTIVE = tuple(statuses.values(statuses.ACTIVE))
 
 
@@ -72,6 +73,7 @@ class CaseFilter:
     watched: bool = False
     contact_id: int | None = None
     workspace: str | None = None  # whose workspace: "me", or a login (a supervisor's)
+    flag: str | None = None  # a triage flag the cases carry: "urgent", "frustrated"
     limit: int = DEFAULT_LIMIT
     include_ended: bool = False
     sort: str = "updated"
@@ -104,6 +106,7 @@ class Resolved:
     sort: Sort = "updated"
     ascending: bool = False
     workspace_id: int | None = None
+    flag_bits: tuple[int, ...] = ()  # any of these `Case.flags` values; () = any
 
 
 _assignee = aliased(Agent)
@@ -125,6 +128,7 @@ def _row_columns() -> sa.Select:
             col(Case.version), col(Case.channel_id), col(Case.contact_id),
             col(Case.assignee_id), col(Case.first_response_due), col(Case.first_response_at),
             col(Case.resolution_due), col(Case.resolved_at), col(Case.sla_events),
+            col(Case.flags),
         )
         .select_from(Case)
         .join(Channel, col(Channel.id) == Case.channel_id)
@@ -146,7 +150,7 @@ def to_row(r: sa.Row) -> CaseRow:
         contact_id=r.contact_id, assignee_id=r.assignee_id,
         first_response_due=r.first_response_due, first_response_at=r.first_response_at,
         resolution_due=r.resolution_due, resolved_at=r.resolved_at,
-        sla_events=tuple(x for x in r.sla_events.split(",") if x),
+        sla_events=tuple(x for x in r.sla_events.split(",") if x), flags=flags_of(r.flags),
     )
 
 
@@ -176,6 +180,8 @@ def conditions(
         where.append(col(Case.priority) == f.priority)
     if f.contact_id is not None:
         where.append(col(Case.contact_id) == f.contact_id)
+    if f.flag_bits:
+        where.append(col(Case.flags).in_(f.flag_bits))
     if f.watcher_id is not None:
         where.append(col(Case.id).in_(sa.select(col(Watch.case_id)).where(
             col(Watch.agent_id) == f.watcher_id)))
@@ -249,6 +255,7 @@ _SORT_KEYS: dict[str, tuple[sa.ColumnElement[Any], ...]] = {
     "channel": (column_of(Case.channel_id), _UPDATED, _ID),
     "assignee": (sa.literal_column(ASSIGNEE_KEY_SQL, sa.Integer), _UPDATED, _ID),
     "contact": (column_of(Case.contact_id), _UPDATED, _ID),
+    "flags": (column_of(Case.flags), _UPDATED, _ID),  # descending: urgent first
     # Ascending: the most urgent first, the cases without a due time after them.
     "sla": (sa.literal_column(SLA_NONE_SQL, sa.Integer),
             sa.literal_column(SLA_KEY_SQL, UTCDateTime), _ID),
@@ -258,7 +265,7 @@ _SORT_KEYS: dict[str, tuple[sa.ColumnElement[Any], ...]] = {
 _SORT_INDEX = {"title": "ix_cases_title", "status": "ix_cases_status_rank",
                "priority": "ix_cases_priority_rank", "assignee": "ix_cases_assignee_key",
                "channel": "ix_cases_channel_updated", "contact": "ix_cases_contact_updated",
-               "sla": "ix_cases_sla_due"}
+               "sla": "ix_cases_sla_due", "flags": "ix_cases_flags_updated"}
 
 
 def sort_keys(f: Resolved) -> tuple[sa.ColumnElement[Any], ...]:
@@ -300,6 +307,7 @@ def _key_value(f: Resolved, keys: tuple[sa.ColumnElement[Any], ...],
             "channel": (row.channel_id, row.updated_at, row.number),
             "assignee": (row.assignee_id or 0, row.updated_at, row.number),
             "contact": (row.contact_id, row.updated_at, row.number),
+            "flags": (bits_of(row.flags), row.updated_at, row.number),
             "sla": (int(row.sla_due is None), row.sla_due or row.updated_at, row.number),
         }[f.sort]
     return sa.tuple_(*[sa.literal(v, type_=k.type) for k, v in zip(keys, values, strict=True)])

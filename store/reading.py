@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from store import audit, presence, queries
+from store import audit, presence, queries, triage
 from store.converters import case_view, message_view, related_rows
 from store.core import ServiceCore
 from store.errors import InvalidInput
@@ -168,6 +168,7 @@ class ReadingOps(ServiceCore):
             dialect=session.get_bind().dialect.name,
             sort=queries.parse_sort(f.sort),
             ascending=f.ascending,
+            flag_bits=tuple(triage.holding(triage.parse_flag(f.flag))) if f.flag else (),
         )
 
     def allowed_statuses(self, number: int) -> list[str]:

@@ -196,12 +196,13 @@ def find_or_add_contact(session: Session, contact: ContactInput, now: datetime) 
 def insert_case(
     session: Session, actor: Actor, channel: Channel, contact: Contact, *, title: str,
     escalated: bool, priority: str | None, labels: Iterable[str], now: datetime,
+    flags: int = 0,
 ) -> Case:
     case = Case(
         title=clean_title(title), channel_id=id_of(channel), contact_id=id_of(contact),
         status=initial_status(escalated=escalated).value,
         priority=parse_priority(priority) if priority else Priority.MEDIUM.value,
-        labels=label_text(labels), created_at=now, updated_at=now,
+        labels=label_text(labels), flags=flags, created_at=now, updated_at=now,
     )
     policy = sla_policy(session)
     if policy is not None:  # the service levels start with the case

@@ -95,6 +95,7 @@ class CaseRow:
     resolution_due: datetime | None = None
     resolved_at: datetime | None = None
     sla_events: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()  # what triage found: "urgent", "frustrated"
     unread: bool = False  # in the reader's workspace, with something new since they looked
 
     @property
@@ -175,6 +176,13 @@ class CaseView:
     related: tuple[int, ...]
     messages: tuple[MessageView, ...] = field(default=())
     in_workspaces: tuple[str, ...] = ()  # the logins whose own workspace holds it
+    flags: tuple[str, ...] = ()  # what triage found: "urgent", "frustrated"
+
+    @property
+    def flagged_by(self) -> dict[str, str]:
+        """Each flag's words, as the message wrote them (its `flagged` event)."""
+        return {m.event.params.get("flag", ""): m.event.params.get("words", "")
+                for m in self.messages if m.event is not None and m.event.kind == "flagged"}
 
 
 @dataclass(frozen=True)

@@ -324,6 +324,11 @@ ENGLISH: dict[str, str] = {
     "Sparad": "Saved",
     "Skärmbild": "Screenshot",
     "Kunde inte sparas": "Could not be saved",
+    "brådskande": "urgent",
+    "frustrerad": "frustrated",
+    "Flaggor": "Flags",
+    "Flagg": "Flags",
+    "Flagga": "Flag",
 }
 
 

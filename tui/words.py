@@ -139,11 +139,14 @@ _TIERS = {"standard": N_("standard"), "premium": N_("premium")}  # the config ma
 _FLAGS = {"auto-reply": N_("autosvar"), "bounce": N_("leveransrapport"),
           "bulk": N_("massutskick"), "no-sender": N_("utan avsändare"),
           "no-autoreply": N_("vill inte ha autosvar")}
+# What triage marked a case with (store/triage).
+_MARKS = {"urgent": N_("brådskande"), "frustrated": N_("frustrerad")}
 _GROUPINGS = {"assignee": N_("Tilldelning"), "status": N_("Status"), "channel": N_("Kanal"),
               "contact": N_("Kontakt")}
 _SORTS = {"updated": N_("Uppdaterad"), "number": N_("Nummer"), "title": N_("Titel"),
           "status": N_("Status"), "priority": N_("Prioritet"), "channel": N_("Kanal"),
-          "assignee": N_("Tilldelad"), "contact": N_("Kontakt"), "sla": N_("SLA")}
+          "assignee": N_("Tilldelad"), "contact": N_("Kontakt"), "sla": N_("SLA"),
+          "flags": N_("Flaggor")}
 
 
 def statuses() -> dict[str, str]:
@@ -153,6 +156,11 @@ def statuses() -> dict[str, str]:
 
 def priorities() -> dict[str, str]:
     return {key: tr(name) for key, name in _PRIORITY.items()}
+
+
+def marks() -> dict[str, str]:
+    """Each triage flag's name (store/triage), urgent first."""
+    return {key: tr(name) for key, name in _MARKS.items()}
 
 
 def value_name(value: str) -> str:
@@ -217,6 +225,7 @@ _EVENTS: dict[str, str] = {
     "not-acknowledged": N_("Inget automatiskt mottagningsbesked skickades: {why}."),
     "attachment-too-large": N_("Bilagan “{filename}” ({megabytes} MB) är större än gränsen och "
                                "sparades inte med meddelandet; originalmejlet har den kvar."),
+    "flagged": N_("Triage: markerat {flag} ({words})"),
     "sla-first-soon": N_("SLA: första svaret ska ges snart"),
     "sla-first-breached": N_("SLA: första svaret är försenat"),
     "sla-resolution-soon": N_("SLA: lösningen ska vara klar snart"),
@@ -254,6 +263,8 @@ def event_text(event: Event) -> str:
         values[key] = names.get(values[key], values[key])
     if "what" in values:
         values["what"] = tr(_MAILS.get(values["what"], values["what"]))
+    if event.kind == "flagged":
+        values["flag"] = marks().get(values["flag"], values["flag"])
     text = tr(template).format_map(values)
     why = values.get("why") if event.kind == "status" else None
     if why:

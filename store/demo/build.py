@@ -99,9 +99,9 @@ _INSERTS = {
     "contact": "INSERT INTO contact (id, name, email, phone, customer_type, tier, created_at) "
                "VALUES (?, ?, ?, ?, ?, ?, ?)",
     "cases": "INSERT INTO cases (id, title, channel_id, contact_id, assignee_id, status, "
-             "priority, labels, version, created_at, updated_at, first_response_at, solved_at, "
-             "resolved_at, closed_at, archived_at) "
-             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)",
+             "priority, labels, flags, version, created_at, updated_at, first_response_at, "
+             "solved_at, resolved_at, closed_at, archived_at) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)",
     "message": "INSERT INTO message (id, case_id, kind, author_agent_id, author, text, flags, "
                "created_at, origin_case_id, event_kind, event_params) "
                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

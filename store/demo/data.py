@@ -98,6 +98,7 @@ class Phrases:
     voicemail: str
     voicemail_end: str
     prev: str
+    annoyed: tuple[str, ...]
     no_email: str
     chaser: tuple[str, ...]
     auto_reply: tuple[str, ...]

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from itertools import accumulate
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from store import workspace
+from store import events, triage, workspace
 from store.demo.clock import DAY, HOUR, Clock, Stamp
 from store.demo.contacts import make_contacts
 from store.demo.data import (
@@ -301,6 +301,8 @@ class Builder:
         prev = self.prev_case[i]
         related = (prev >= 0 and created - self.created[prev] < 21 * DAY and r() < 0.45)
         prefix = say.prev if related and r() < 0.6 else ""
+        if related and number % 3 == 0:  # had enough (no draw: the rest stays the same)
+            prefix = say.annoyed[number % len(say.annoyed)] + prefix
         escalated = kind in ("chat", "phone") and r() < 0.3
         if fate in (Status.NEW, Status.ESCALATED):
             escalated = fate == Status.ESCALATED
@@ -533,6 +535,7 @@ class Builder:
         last = plan[0][0]
         last_by = _BY_CUSTOMER
         mid = self.messages
+        bits = 0
         for t, kind, by, text, flags, new_status, assign, mention in plan:
             if t > now:
                 break
@@ -556,6 +559,14 @@ class Builder:
                 text, event_kind, event_params = text.format_map(ctx), "", ""
             messages.append((mid, number, kind, agent_id, author, text, flags, stamp(t),
                              number, event_kind, event_params))
+            if mid == self.messages + 1:  # the first message: triage, as the store does
+                found = triage.assess(triage.BUILT_IN, case.title, text)
+                for values in found.events():
+                    mid += 1
+                    event = events.event("flagged", **values)
+                    messages.append((mid, number, _EVENT, None, SYSTEM_AUTHOR, "", "",
+                                     stamp(t), number, event.kind, event.stored()))
+                bits = found.bits
             if kind == _REPLY and first_response is None:
                 first_response = t
             if new_status is not None:
@@ -572,7 +583,7 @@ class Builder:
         created = plan[0][0]
         rows["cases"].append((
             number, case.title, self.channel_ids[case.ch_name], self.case_contact[i] + 1,
-            None if assignee is None else assignee + 1, status, priority, case.labels,
+            None if assignee is None else assignee + 1, status, priority, case.labels, bits,
             stamp(created), stamp(last), None if first_response is None else stamp(first_response),
             *(None if v is None else stamp(v) for v in times.values()),
         ))

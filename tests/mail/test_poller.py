@@ -511,3 +511,25 @@ def test_a_database_failure_is_logged_in_words_without_sql_or_customer_data(
     assert "trying again" in said
     for secret in ("INSERT", "SELECT", "hemlig", "Hemlig", "personnummer", "inbound_mail"):
         assert secret not in said
+
+
+def test_triage_flags_what_the_poller_brings(team, dovecot: Dovecot, mailbox: Mailbox,
+                                             poller: Poller) -> None:
+    reused = "<reused@example.se>"  # the second of these is taken one by one
+    for sender, subject, text, message_id in [
+        ("A <a@example.se>", "Driftstopp", "Hej, allt ligger nere sedan i morse.", reused),
+        ("B <b@example.se>", "Igen", "Tredje gången jag skriver. Helt oacceptabelt!!", "new"),
+        ("C <c@example.se>", "Adress", "Hej, hur byter jag leveransadress?", "new"),
+        ("D <d@example.se>", "Kortet", "Ni har dragit två gånger för min order.", reused),
+    ]:
+        dovecot.append(mailbox.user, "INBOX", mail(sender=sender, subject=subject, text=text,
+                                                  message_id=message_id))
+    assert poller.poll_once().outcomes == {"ingested": 4}
+    found = {address: cases_of(team, f"{address}@example.se")[0] for address in "abcd"}
+    assert {a: (c.flags, c.priority) for a, c in found.items()} == {
+        "a": (("urgent",), "high"), "b": (("frustrated",), "medium"), "c": ((), "medium"),
+        "d": (("urgent",), "high")}
+    assert found["a"].flagged_by == {"urgent": "Driftstopp, ligger nere sedan"}
+    assert found["d"].flagged_by == {"urgent": "dragit två gånger"}
+    urgent = team.as_("boss").list_cases(CaseFilter(flag="urgent"))
+    assert {r.number for r in urgent} == {found["a"].number, found["d"].number}

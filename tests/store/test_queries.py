@@ -13,14 +13,18 @@ from store.queries import GROUPINGS, SORTS, CaseFilter
 
 @pytest.fixture
 def many(team, clock):  # type: ignore[no-untyped-def]
-    """23 cases over Support and Chat, some assigned, one merged, a few solved."""
+    """23 cases over Support and Chat, some assigned, one merged, a few solved, some
+    urgent or frustrated."""
     anna = team.as_("anna")
     numbers = []
     for i in range(23):
         clock.advance(minutes=7)
         numbers.append(team.new_case(
             channel="Chat" if i % 3 == 0 else "Support", email=f"k{i % 5}@example.se",
-            title=f"Ärende {i}", text="faktura" if i % 2 else "leverans"))
+            title=f"Ärende {i}", text=("faktura" if i % 2 else "leverans")
+            # some flagged by triage: a list sorts and filters on the flags too
+            + (" Tjänsten ligger nere." if i % 7 == 0 else "")
+            + (" Helt oacceptabelt!!" if i % 6 == 1 else "")))
     for n in numbers[::4]:
         clock.advance(minutes=1)
         anna.assign(n, "anna")
@@ -169,7 +173,11 @@ def test_filters_by_priority_watched_and_unassigned(team, many) -> None:
     anna = team.as_("anna")
     anna.set_priority(many[-1], "high")
     anna.set_watch(many[-2], watching=True)
-    assert [r.number for r in anna.list_cases(CaseFilter(priority="high"))] == [many[-1]]
+    high = anna.list_cases(CaseFilter(priority="high"))
+    # The one set so, and the urgent ones triage made High.
+    assert {r.number for r in high} == {many[-1]} | {
+        r.number for r in anna.list_cases(CaseFilter(flag="urgent", limit=100))}
+    assert len(high) > 1
     assert [r.number for r in anna.list_cases(CaseFilter(watched=True))] == [many[-2]]
     unassigned = anna.list_cases(CaseFilter(assignee="none", limit=100))
     assert unassigned
@@ -208,6 +216,8 @@ def _sort_key(sort: str):  # type: ignore[no-untyped-def]
         "assignee": lambda r: (r.assignee_id or 0, r.updated_at, r.number),
         "contact": lambda r: (r.contact_id, r.updated_at, r.number),
         "sla": lambda r: (r.sla_due is None, r.sla_due or r.updated_at, r.number),
+        "flags": lambda r: (2 * ("urgent" in r.flags) + ("frustrated" in r.flags),
+                            r.updated_at, r.number),
     }[sort]
 
 

@@ -15,7 +15,7 @@ from textual.widgets import Button, Label, Select
 from store.queries import ACTIVE, CaseFilter, channels_of
 from tui.sanitize import clean_line
 from tui.widgets.tick import Tick
-from tui.words import priorities, statuses, tr, translate_bindings
+from tui.words import marks, priorities, statuses, tr, translate_bindings
 
 
 class FilterModal(ModalScreen[CaseFilter | None]):
@@ -57,6 +57,9 @@ class FilterModal(ModalScreen[CaseFilter | None]):
                 yield Label(tr("Prioritet"))
                 yield Select([(name, key) for key, name in priorities().items()],
                              prompt=tr("Alla"), value=f.priority or Select.NULL, id="priority")
+                yield Label(tr("Flagga"))
+                yield Select([(name, key) for key, name in marks().items()],
+                             prompt=tr("Alla"), value=f.flag or Select.NULL, id="flag")
             yield Tick(tr("Bara ärenden jag bevakar"), f.watched, id="watched")
             with Horizontal():
                 yield Button(tr("Avbryt"), id="cancel")
@@ -84,7 +87,7 @@ class FilterModal(ModalScreen[CaseFilter | None]):
             include_ended=every,
             # Every channel is no filter: the list shows them all anyway.
             channel=None, channels=() if len(channels) == len(self.channels) else channels,
-            assignee=chosen("assignee"), priority=chosen("priority"),
+            assignee=chosen("assignee"), priority=chosen("priority"), flag=chosen("flag"),
             watched=ticked("watched"),
         ))
 
@@ -109,6 +112,8 @@ def describe(f: CaseFilter) -> str:
     if f.priority:
         parts.append(tr("Prioritet {priority}").format(
             priority=priorities().get(f.priority, f.priority)))
+    if f.flag:
+        parts.append(marks().get(f.flag, f.flag).capitalize())
     if f.watched:
         parts.append(tr("Bevakade"))
     if f.search:

@@ -17,7 +17,7 @@ from textual.widgets import Static
 from mail.quotes import split_quoted
 from store.views import CaseView
 from tui.sanitize import clean_block, clean_line
-from tui.words import N_, event_text, priorities, statuses, tr, value_name
+from tui.words import N_, event_text, marks, priorities, statuses, tr, value_name
 
 KIND_HEADINGS = {"customer": (N_("Kund"), "bold cyan"), "ai": (N_("AI-agent"), "bold magenta"),
                  "reply": (N_("Svar till kunden"), "bold green"),
@@ -38,6 +38,13 @@ def _head(view: CaseView) -> Text:
     return head
 
 
+def flagged(view: CaseView) -> str:
+    """Each flag triage set, with the words of the message that set it."""
+    said = view.flagged_by
+    return ", ".join(f"{marks().get(flag, flag)} ({said[flag]})" if said.get(flag)
+                     else marks().get(flag, flag) for flag in view.flags)
+
+
 def render_facts(view: CaseView, *, folded: bool = False) -> Text:
     """The case's title and facts; `folded`: on one line under the title (a small
     terminal, where the conversation needs the rows)."""
@@ -50,7 +57,8 @@ def render_facts(view: CaseView, *, folded: bool = False) -> Text:
     if folded:
         facts.append(clean_line(" · ".join([
             status, channel, c.name or c.signed, view.assignee or tr("ingen tilldelad"),
-            priorities().get(view.priority, view.priority)])), style="dim")
+            priorities().get(view.priority, view.priority),
+            *(marks().get(f, f) for f in view.flags)])), style="dim")
     else:
         rows = [
             (tr("Status"), status),
@@ -59,6 +67,7 @@ def render_facts(view: CaseView, *, folded: bool = False) -> Text:
             (tr("Kundtyp"), f"{value_name(c.customer_type)}, {value_name(c.tier)}"),
             (tr("Tilldelad"), assignee),
             (tr("Prioritet"), priorities().get(view.priority, view.priority)),
+            *([(tr("Flaggor"), flagged(view))] if view.flags else []),
             (tr("Etiketter"), ", ".join(view.labels) or "–"),
             (tr("Bevakas av"), ", ".join(view.watchers) or "–"),
             (tr("Arbetsyta"), ", ".join(view.in_workspaces) or "–"),

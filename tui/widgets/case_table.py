@@ -27,14 +27,16 @@ from tui.words import N_, priorities, statuses, tr, translate_bindings
 
 # (key, heading, width); the title takes what is left. Number and title always show.
 # The headings are Swedish keys (`tr` where shown).
-COLUMNS = [("number", N_("Nr"), 8), ("status", N_("Status"), 9), ("priority", N_("Prio"), 5),
+COLUMNS = [("number", N_("Nr"), 8), ("status", N_("Status"), 9), ("flags", N_("Flagg"), 5),
+           ("priority", N_("Prio"), 5),
            ("channel", N_("Kanal"), 12), ("assignee", N_("Tilldelad"), 9),
            ("updated", N_("Uppdaterad"), 16), ("sla", N_("SLA"), 13), ("title", N_("Titel"), 0),
            ("contact", N_("Kontakt"), 16)]
 ALWAYS = ("number", "title")
 # Dropped in this order when the list is narrow (the case open beside it): what an
 # agent needs least first; the SLA, who has it and its status stay longest.
-NARROW_DROPS = ("updated", "channel", "priority", "contact", "assignee", "sla", "status")
+NARROW_DROPS = ("updated", "channel", "priority", "contact", "flags", "assignee", "sla",
+                "status")
 TITLE_MIN = 14
 CHOOSABLE = [(key, heading) for key, heading, _ in COLUMNS if key not in ALWAYS]
 DEFAULT_COLUMNS = tuple(key for key, _, _ in COLUMNS)
@@ -67,9 +69,11 @@ def cells(row: CaseRow) -> dict[str, str]:
             "priority": priorities().get(row.priority, row.priority), "channel": row.channel,
             "assignee": row.assignee or "–", "updated": _when(row.updated_at),
             "sla": _sla(row), "title": ("● " if row.unread else "") + row.title,
-            "contact": row.contact}
+            "contact": row.contact, "flags": "".join(FLAG_MARKS[f] for f in row.flags)}
 
 
+# Triage's flags (store/triage) in the list: one sign each, urgent first.
+FLAG_MARKS = {"urgent": "⚑", "frustrated": "☹"}
 SLA_MARKS = {"breached": "‼ ", "due-soon": "! ", "": "  "}
 
 
