@@ -42,6 +42,7 @@ from store.records import (
     insert_case,
     require_not_merged,
 )
+from store.statuses import ENDED
 from store.tables import id_of
 from store.views import (
     Landing,
@@ -135,6 +136,11 @@ class ConversationOps(ServiceCore):
             self._require_human(actor, "reply")
             case = require_case(session, actor, number, for_update=True)
             require_not_merged(case)
+            if Status(case.status) in ENDED:
+                # The customer's own answer would start a new case: so does ours.
+                raise InvalidInput(
+                    f"case #{case.id} is {case.status}: a reply goes on a new case for the "
+                    "customer (a note may still be added here)")
             if not text.strip():
                 raise InvalidInput("the reply is empty")
             if status is not None:

@@ -19,6 +19,7 @@ from textual.worker import Worker
 
 from store.db import Busy
 from store.errors import Forbidden, NotFound
+from store.statuses import ENDED
 from store.views import CaseView, PresenceView
 from tui.case_actions import CaseActions
 from tui.messages import (
@@ -32,7 +33,7 @@ from tui.messages import (
 from tui.sanitize import clean_line
 from tui.widgets.case_detail import CaseDetail, CaseFacts
 from tui.widgets.composer import Composer, Draft
-from tui.words import tr
+from tui.words import statuses, tr
 
 FOLD_BELOW = 32  # terminal rows: fewer, and the facts fold to a line
 
@@ -100,6 +101,10 @@ class CaseSide(CaseActions):
             composer.load(drafts.pop(message.view.number, None))
         else:
             composer.offer_statuses(message.answer_statuses)
+        # A closed or archived case takes notes, not replies (the store refuses them).
+        composer.may_reply = message.view.status not in ENDED
+        if not composer.may_reply:
+            composer.note = True
         another = self.shown is None or self.shown.number != message.view.number
         if another:
             self.show_presence(message.view.number, [])
@@ -176,6 +181,13 @@ class CaseSide(CaseActions):
         """Write in case `number` (`r`, `n`)."""
 
         def start() -> None:
+            if not note and not self.composer.may_reply and self.shown is not None:
+                self.notify(tr("#{number} är {status}: ett svar till kunden blir ett nytt "
+                               "ärende (N). En intern anteckning (n) går bra.").format(
+                    number=self.shown.number,
+                    status=statuses().get(self.shown.status, self.shown.status).lower()),
+                    severity="warning", markup=False)
+                return
             self.composer.add_class("-open")
             self.composer.start(note=note)
             self.call_after_refresh(self.tell_presence)  # once the composer has the focus

@@ -329,6 +329,12 @@ ENGLISH: dict[str, str] = {
     "Flaggor": "Flags",
     "Flagg": "Flags",
     "Flagga": "Flag",
+    "#{number} är {status}: ett svar till kunden blir ett nytt ärende (N). En intern "
+    "anteckning (n) går bra.":
+        "#{number} is {status}: a reply to the customer goes on a new case (N). An internal "
+        "note (n) is fine.",
+    "Ärendet är avslutat: bara interna anteckningar.":
+        "The case has ended: internal notes only.",
 }
 
 

@@ -567,6 +567,7 @@ class Builder:
                     messages.append((mid, number, _EVENT, None, SYSTEM_AUTHOR, "", "",
                                      stamp(t), number, event.kind, event.stored()))
                 bits = found.bits
+                priority = found.priority(None) or priority  # urgent: High, as the store
             if kind == _REPLY and first_response is None:
                 first_response = t
             if new_status is not None:

@@ -748,3 +748,21 @@ def test_a_contact_is_found_by_its_swedish_letters_and_picked_by_number(team) ->
     # Picked by its number: the same person, not a second Åsa with no address.
     assert anna.get_case(again).contact.id == anna.get_case(first).contact.id
     assert len(anna.find_contacts("åsa")) == 1
+
+
+def test_a_closed_or_archived_case_takes_notes_not_replies(team) -> None:
+    anna = team.as_("anna")
+    number = team.new_case()
+    anna.set_status(number, "solved")
+    team.system.set_status(number, "closed")
+    for status in ("closed", "archived"):
+        if status == "archived":
+            team.system.set_status(number, "archived")
+        with pytest.raises(InvalidInput, match=f"#{number} is {status}: a reply goes on a new"):
+            anna.reply(number, "Hej igen!")
+        anna.note(number, f"Noterat medan det är {status}.")
+    case = anna.get_case(number)
+    assert [m.kind for m in case.messages].count("reply") == 0
+    notes = [m.text for m in case.messages if m.kind == "note"]
+    assert notes[-1] == "Noterat medan det är archived."
+    assert team.system.outbox() == []

@@ -356,3 +356,34 @@ async def test_earlier_replies_are_previewed_with_their_line_breaks(demo: Path) 
         assert "␊" not in shown
         assert "  Första raden." in shown
         assert "  Andra raden." in shown
+
+
+@pytest.mark.parametrize(("size", "language"), SCREENS)
+async def test_a_closed_case_takes_a_note_but_no_reply(
+        demo: Path, size: tuple[int, int], language: str) -> None:
+    from tuikit import said
+
+    from tui.words import statuses
+
+    service = CaseService(Database(demo), "supervisor")
+    (closed,) = service.list_cases(CaseFilter(statuses=("closed",), limit=1))
+    app = app_for(demo, language=language)
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        app.go_to_case(closed.number)
+        await settle(app, pilot)
+        composer = app.query_one(Composer)
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert not composer.display  # no reply: said why, and what to do instead
+        assert said("#{number} är {status}: ett svar till kunden blir ett nytt ärende (N). "
+                    "En intern anteckning (n) går bra.", number=closed.number,
+                    status=statuses()["closed"].lower()) in [
+            str(n.message) for n in app._notifications]
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert composer.display
+        assert composer.note
+        await pilot.press("ctrl+t")  # not to a reply
+        await settle(app, pilot)
+        assert composer.note

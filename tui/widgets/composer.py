@@ -69,6 +69,7 @@ class Composer(Vertical):
         super().__init__(id=id)
         translate_bindings(self)
         self.offered: tuple[str, ...] = ()
+        self.may_reply = True  # False on a closed or archived case (notes only)
 
     def compose(self) -> ComposeResult:
         yield ComposerText(id="composer-text", placeholder=tr("Skriv här …"))
@@ -135,6 +136,10 @@ class Composer(Vertical):
     # -- actions --------------------------------------------------------------------
 
     def action_toggle_mode(self) -> None:
+        if self.note and not self.may_reply:  # a closed or archived case: notes only
+            self.app.notify(tr("Ärendet är avslutat: bara interna anteckningar."),
+                            severity="warning", markup=False)
+            return
         self.note = not self.note
 
     def action_send(self) -> None:
