@@ -22,7 +22,7 @@ from store.service import CaseService
 from store.views import CaseRow, CaseView
 from tui.messages import Choices, Edited, Target
 from tui.sanitize import clean_line
-from tui.screens import CANCELLED, ChoiceModal, ConfirmModal, EditLineModal
+from tui.screens import CANCELLED, NO_CURRENT, ChoiceModal, ConfirmModal, EditLineModal
 from tui.widgets.composer import Composer
 from tui.words import N_, priorities, statuses, tr, value_name
 
@@ -171,6 +171,11 @@ class CaseActions(Vertical):
     def choose(self, kind: str, target: Target) -> None:
         service, number = self.desk.service, target.number
         choices: list[tuple[str, object]]
+        current: object = NO_CURRENT
+        if kind in ("assignee", "priority", "channel"):  # the one it has now, marked
+            view = service.get_case(number)
+            current = {"assignee": view.assignee, "priority": view.priority,
+                       "channel": view.channel}[kind]
         if kind == "status":
             names = statuses()
             choices = [(names[s], s) for s in service.allowed_statuses(number)]
@@ -197,7 +202,7 @@ class CaseActions(Vertical):
             names = statuses()
             choices = [(f"#{r.number} {names.get(r.status, r.status)} — {r.title}", r.number)
                        for r in service.related(number)]
-        self.post_message(Choices(kind, target, choices))
+        self.post_message(Choices(kind, target, choices, current))
 
     @on(Composer.TextWanted)
     def offer_texts(self, message: Composer.TextWanted) -> None:
@@ -213,7 +218,7 @@ class CaseActions(Vertical):
             return
         # The case's number in the title: the case the key was pressed on.
         title = f"#{message.target.number} · {tr(TITLES[message.kind])}"
-        self.app.push_screen(ChoiceModal(title, message.choices,
+        self.app.push_screen(ChoiceModal(title, message.choices, current=message.current,
                                          filtering=message.kind in _FILTERED),
                              lambda value: self.chosen(message.kind, message.target, value))
 

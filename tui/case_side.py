@@ -80,8 +80,10 @@ class CaseSide(CaseActions):
         service, read_only = self.desk.service, self.desk.read_only
         try:
             view = service.get_case(number)
-        except (NotFound, Forbidden) as missing:  # a number typed, a case purged meanwhile
-            self.post_message(Notice(clean_line(str(missing)), "warning"))
+        except (NotFound, Forbidden):  # a number typed, a case purged meanwhile
+            # (one the agent may not see is answered as one that does not exist)
+            self.post_message(Notice(tr("Det finns inget ärende #{number}.").format(
+                number=number), "warning"))
             return
         self.post_message(CaseLoaded(view, [] if read_only else service.answer_statuses(number)))
         if read_only:

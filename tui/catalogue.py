@@ -329,6 +329,7 @@ ENGLISH: dict[str, str] = {
     "Flaggor": "Flags",
     "Flagg": "Flags",
     "Flagga": "Flag",
+    "Det finns inget ärende #{number}.": "There is no case #{number}.",
     "#{number} är {status}: ett svar till kunden blir ett nytt ärende (N). En intern "
     "anteckning (n) går bra.":
         "#{number} is {status}: a reply to the customer goes on a new case (N). An internal "

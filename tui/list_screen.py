@@ -466,13 +466,14 @@ class CaseListScreen(ListDialogs):
         if how == "group":
             choices: list[tuple[str, object]] = [(tr("Ingen gruppering"), None)] + [
                 (name, key) for key, name in groupings().items()]
-            self.app.push_screen(ChoiceModal(tr("Gruppera efter"), choices), self.group_by)
+            self.app.push_screen(ChoiceModal(tr("Gruppera efter"), choices,
+                                             current=self.grouping), self.group_by)
         else:
             sort, ascending = self.filters.sort, self.filters.ascending
             choices = [(name + ((" ▲" if ascending else " ▼") if key == sort else ""), key)
                        for key, name in sorts().items()]
             self.app.push_screen(ChoiceModal(tr("Sortera efter (samma igen: omvänd ordning)"),
-                                             choices), self.sort_by)
+                                             choices, current=sort), self.sort_by)
 
     def group_by(self, by: object) -> None:
         if by is not CANCELLED and by != self.grouping:

@@ -146,6 +146,7 @@ class Choices(Message):
     kind: str
     target: Target
     choices: list[tuple[str, object]]
+    current: object  # the case's own value among them (its priority, …): NO_CURRENT if none
 
 
 @dataclass

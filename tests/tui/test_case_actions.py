@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Button
-from tuikit import app_for, choose, pick, press, screen_text, settle
+from tuikit import SCREENS, app_for, choose, pick, press, said, screen_text, settle
 
 from store.db import Database
 from store.queries import CaseFilter
@@ -19,6 +19,8 @@ from tui.app import CasedeskApp
 from tui.messages import Target
 from tui.screens import ConfirmModal
 from tui.widgets.case_detail import CaseDetail
+from tui.widgets.case_table import CaseTable
+from tui.words import priorities
 
 pytestmark = pytest.mark.sqlite_only
 
@@ -169,3 +171,28 @@ async def test_another_agents_change_while_a_dialog_is_open_is_a_conflict(demo: 
         assert service.get_case(number).priority == before  # nothing overwritten
         assert isinstance(app.screen, ConfirmModal)  # said, and a reload offered
         assert "ändrats av någon annan" in app.screen.question
+
+
+@pytest.mark.parametrize(("size", "language"), SCREENS)
+async def test_a_choice_marks_the_present_one_without_colour(
+        demo: Path, size: tuple[int, int], language: str) -> None:
+    from textual.widgets import OptionList
+
+    from tui.screens import ChoiceModal
+
+    app = app_for(demo, language=language)
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        row = app.query_one(CaseTable).current
+        assert row is not None
+        for key, present in (("p", priorities()[row.priority]), ("g", said("Ingen gruppering"))):
+            await press(app, pilot, key)
+            modal = app.screen
+            assert isinstance(modal, ChoiceModal)
+            options = modal.query_one(OptionList)
+            prompts = [str(options.get_option_at_index(i).prompt)
+                       for i in range(options.option_count)]
+            assert [p for p in prompts if p.startswith("(•) ")] == [f"(•) {present}"]
+            assert all(p.startswith(("(•) ", "( ) ")) for p in prompts)
+            assert prompts[options.highlighted or 0] == f"(•) {present}"  # the cursor on it
+            await press(app, pilot, "escape")

@@ -70,4 +70,5 @@ async def test_a_number_with_no_case_says_so(
         app.go_to_case(99_999_999)
         await settle(app, pilot)
         assert app.query_one(CaseDetail).shown is None
-        assert any("99999999" in str(n.message) for n in app._notifications)
+        assert said("Det finns inget ärende #{number}.", number=99_999_999) in [
+            str(n.message) for n in app._notifications]

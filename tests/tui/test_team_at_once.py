@@ -213,6 +213,19 @@ def row_backgrounds(app: CasedeskApp, members: SelectionList) -> dict[str, set[o
     return rows
 
 
+def boxes(app: CasedeskApp, members: SelectionList) -> dict[str, str]:  # type: ignore[type-arg]
+    """Each agent's box as the screen shows it: what is between its brackets."""
+    strips = app.screen._compositor.render_strips()
+    region = members.content_region
+    found = {}
+    for y in range(region.y, region.bottom):
+        text = strips[y].crop(region.x, region.right).text
+        login = text.partition("▌")[2].split(" — ")[0].strip()
+        if login:
+            found[login] = text.partition("▐")[2][:1]
+    return found
+
+
 async def test_the_channels_view_shows_its_cursor_and_space_acts_on_that_agent_alone(
         demo: Path) -> None:
     boss = CaseService(Database(demo), "supervisor")
@@ -234,6 +247,9 @@ async def test_the_channels_view_shows_its_cursor_and_space_acts_on_that_agent_a
         assert list(rows) == logins
         cursor = rows[logins[0]]
         assert all(cursor.isdisjoint(rows[login]) for login in logins[1:]), rows
+        # Each box says without colour whether the agent is in: X or empty.
+        assert boxes(app, members) == {login: "X" if login in before["Support"] else " "
+                                       for login in logins}
         # Space on an agent who is not a member, and the next key at once (down): the
         # agent the cursor was on joins, not the one it went to.
         outside = [a for a in logins if a not in before["Support"]]

@@ -2,7 +2,7 @@
 
 from tui.screens.agents import AgentsModal
 from tui.screens.channels import ChannelsModal
-from tui.screens.choice import CANCELLED, ChoiceModal
+from tui.screens.choice import CANCELLED, NO_CURRENT, ChoiceModal
 from tui.screens.columns import ColumnModal
 from tui.screens.confirm import ConfirmModal
 from tui.screens.create_case import CreateCaseModal, NewCase
@@ -11,7 +11,7 @@ from tui.screens.filter import FilterModal, describe
 from tui.screens.go_to import GoToModal
 from tui.screens.workspace_settings import WorkspaceSettingsModal
 
-__all__ = ["CANCELLED", "AgentsModal", "ChannelsModal", "ChoiceModal",
+__all__ = ["CANCELLED", "NO_CURRENT", "AgentsModal", "ChannelsModal", "ChoiceModal",
            "ColumnModal", "ConfirmModal", "CreateCaseModal", "EditLineModal", "FilterModal",
            "GoToModal",
            "NewCase",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rich.segment import Segment
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -12,7 +13,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
+from textual.strip import Strip
 from textual.widgets import Label, OptionList, SelectionList
+from textual.widgets._toggle_button import ToggleButton
 from textual.widgets.selection_list import Selection
 
 from store.views import AgentView, ChannelView
@@ -36,6 +39,18 @@ class MemberList(SelectionList[Row]):
         channel: str
         login: str
         member: bool
+
+    def render_line(self, y: int) -> Strip:
+        # Textual draws the same X in every box, ticked or not, told apart only by its
+        # colour: an unticked box is drawn empty, readable without colours.
+        strip = super().render_line(y)
+        index = int(self.scroll_offset.y) + y
+        if index >= self.option_count or self.get_option_at_index(index).value in self.selected:
+            return strip
+        segments = list(strip)
+        if len(segments) > 1 and segments[1].text == ToggleButton.BUTTON_INNER:
+            segments[1] = Segment(" ", segments[1].style)
+        return Strip(segments, strip.cell_length)
 
     def _on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

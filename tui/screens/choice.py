@@ -16,6 +16,8 @@ from tui.words import tr, translate_bindings
 
 CANCELLED = object()
 """What a ChoiceModal gives when closed with escape (None is a choice: "nobody")."""
+NO_CURRENT = object()
+"""No choice is the present one (None is a choice: "nobody")."""
 
 
 class ChoiceModal(ModalScreen[object]):
@@ -29,13 +31,16 @@ class ChoiceModal(ModalScreen[object]):
     CSS_PATH = "choice.tcss"
 
     def __init__(self, title: str, choices: list[tuple[str, object]], *,
-                 filtering: bool = False) -> None:
+                 filtering: bool = False, current: object = NO_CURRENT) -> None:
         super().__init__()
         translate_bindings(self)
         self.title_text = title
         self.choices = choices
         self.filtering = filtering
         self.shown = list(range(len(choices)))  # the choices in the list, by index
+        # The present choice (the case's priority, the list's grouping), marked so
+        # without colour, like a radio button: (•) and ( ).
+        self.current = current
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -47,11 +52,16 @@ class ChoiceModal(ModalScreen[object]):
             yield OptionList(*self._options())
 
     def _options(self) -> list[Text]:
-        return [Text(clean_block(self.choices[i][0])) for i in self.shown]
+        if self.current is NO_CURRENT:
+            return [Text(clean_block(self.choices[i][0])) for i in self.shown]
+        return [Text(("(•) " if self.choices[i][1] == self.current else "( ) ")
+                     + clean_block(self.choices[i][0])) for i in self.shown]
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
-        options.highlighted = 0 if self.choices else None
+        values = [value for _, value in self.choices]
+        options.highlighted = (values.index(self.current) if self.current in values
+                               else 0 if self.choices else None)
         (self.query_one("#choice-filter", Input) if self.filtering else options).focus()
 
     @on(Input.Changed, "#choice-filter")
