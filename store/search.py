@@ -51,9 +51,34 @@ def _terms(text: str) -> list[tuple[list[str], bool]]:
     return terms
 
 
+# What a person types for a phone number: + or 0 first, then digits and the signs
+# written between them (two case numbers, "2940 2941", are no phone number).
+_PHONE = re.compile(r"(?:\+|0)[\d\s()-]{6,}")
+
+
+def phone_forms(text: str) -> list[str]:
+    """A phone number typed as a search, as the digits a document holds it by: written
+    nationally ("070-123 45 67") or internationally ("+46 70 123 45 67", "0046 …"),
+    whichever way the contact's number was stored. [] when `text` is no phone number."""
+    if not _PHONE.fullmatch(text.strip()):
+        return []
+    digits = re.sub(r"\D", "", text)
+    if len(digits) < 7:
+        return []
+    if digits.startswith("00"):
+        digits = digits[2:]
+    if digits.startswith("46"):
+        return [digits, "0" + digits[2:]]
+    if digits.startswith("0"):
+        return [digits, "46" + digits[1:]]
+    return [digits]
+
+
 def fts_query(text: str) -> str:
     """An FTS5 query: every word quoted (so no FTS5 operator or column filter can be
     injected), a trailing `*` kept as a prefix."""
+    if phone := phone_forms(text):
+        return " OR ".join(f'"{form}"' for form in phone)
     return " ".join(f'"{" ".join(parts)}"' + ("*" if prefix else "")
                     for parts, prefix in _terms(text))
 
@@ -61,6 +86,8 @@ def fts_query(text: str) -> str:
 def ts_query(text: str) -> str:
     """The same as a PostgreSQL tsquery: words and-ed, `:*` for a prefix. The parts
     are letters and digits only, so quoting them as lexemes is safe."""
+    if phone := phone_forms(text):
+        return " | ".join(f"'{form}'" for form in phone)
     return " & ".join(
         "(" + " <-> ".join(f"'{p}'" + (":*" if prefix and i == len(parts) - 1 else "")
                            for i, p in enumerate(parts)) + ")"

@@ -52,7 +52,7 @@ from tui.words import N_, textual, tr, transition_refused, translate_bindings, u
 # What the command palette (ctrl+p) says of each action, by binding id: the palette
 # lists the same actions, under the same names, as the keys (in Swedish: `tr` where shown).
 PALETTE = {
-    "list.search": N_("Sök i titlar och konversationer"),
+    "list.search": N_("Sök i ärenden, kunder och nummer"),
     "list.go_to": N_("Öppna ett ärende med dess nummer (eller skriv numret här)"),
     "list.filter": N_("Välj status, kanal, tilldelad, prioritet, bevakade"),
     "list.clear_filters": N_("Visa alla pågående ärenden"),

@@ -41,11 +41,13 @@ _TEXTS = ("quick", "earlier", "mention")
 _FILTERED = ("quick", "earlier", "mention", "assignee", "channel", "related")
 
 
-def _preview(text: str, lines: int = 3) -> str:
-    """The first lines of a text, as it is written (its line breaks kept), indented."""
+def _preview(text: str, lines: int = 3, width: int = 50) -> str:
+    """The first lines of a text, as it is written (its line breaks kept), indented, each
+    at most `width` long (the choice is 64 columns wide), a cut one ending in "…"."""
     kept = [line for line in text.strip().splitlines() if line.strip()]
     more = " …" if len(kept) > lines else ""
-    return "\n".join("  " + line[:70] for line in kept[:lines]) + more
+    return "\n".join("  " + (line if len(line) <= width else line[:width - 1] + "…")
+                     for line in kept[:lines]) + more
 
 
 class CaseActions(Vertical):

@@ -109,7 +109,7 @@ ENGLISH: dict[str, str] = {
     "Citat": "Quotes",
     "Rensa sökning": "Clear search",
     # the command palette's help texts
-    "Sök i titlar och konversationer": "Search titles and conversations",
+    "Sök i ärenden, kunder och nummer": "Search cases, customers and numbers",
     "Välj status, kanal, tilldelad, prioritet, bevakade":
         "Choose status, channel, assignee, priority, watched",
     "Visa alla pågående ärenden": "Show every ongoing case",
@@ -133,8 +133,8 @@ ENGLISH: dict[str, str] = {
     "Visa eller dölj citerad historik i kundens mejl":
         "Show or hide the quoted history in the customer's mails",
     # the overview
-    "Sök i titlar och konversationer (fakt* för början av ord)":
-        "Search titles and conversations (inv* for the start of a word)",
+    "Sök ord, kundnamn, e-post, telefon, #nummer (fakt* för ordbörjan)":
+        "Search words, customer name, email, phone, #number (inv*: word start)",
     "{filters}   (x rensar)": "{filters}   (x clears)",
     "Grupperat efter {grouping}": "Grouped by {grouping}",
     "Sorterat efter {sort} {arrow}": "Sorted by {sort} {arrow}",

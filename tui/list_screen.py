@@ -115,7 +115,8 @@ class CaseListScreen(ListDialogs):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder=tr("Sök i titlar och konversationer (fakt* för början av ord)"),
+        yield Input(placeholder=tr(
+            "Sök ord, kundnamn, e-post, telefon, #nummer (fakt* för ordbörjan)"),
                     id="search")
         yield Static(id="filters")
         with Horizontal():

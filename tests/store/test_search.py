@@ -263,6 +263,14 @@ def test_a_case_is_found_by_its_contact_and_its_number(team, anna) -> None:  # t
     assert found(anna, "eva.b@exempel.se") == [number]
     assert found(anna, "070-123 45 67") == [number]
     assert found(anna, "0701234567") == [number]  # the phone's digits alone
+    # Written internationally, it is the same number.
+    assert found(anna, "+46 70 123 45 67") == [number]
+    assert found(anna, "0046701234567") == [number]
+    abroad = anna.create_case(channel="Support", title="Lampan", contact=ContactInput(
+        name="Elin Persson", email="elin@exempel.se", phone="+46 70 017 27 95"))
+    assert found(anna, "070 017 27 95") == [abroad]  # and stored so: found nationally
+    assert found(anna, "0700172795") == [abroad]
+    assert found(anna, "2940 2941") == []  # two numbers, not a phone number
     assert found(anna, "bergström routern") == [number]  # words from both
     assert found(anna, str(other)) == [other]
     assert found(anna, f"#{other}") == [other]

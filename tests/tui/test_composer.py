@@ -341,14 +341,17 @@ async def test_the_at_picker_narrows_as_the_agent_types_on(demo: Path) -> None:
         assert number == app.query_one(CaseDetail).shown.number
 
 
-async def test_earlier_replies_are_previewed_with_their_line_breaks(demo: Path) -> None:
+@pytest.mark.parametrize(("size", "language"), SCREENS)
+async def test_earlier_replies_are_previewed_with_their_line_breaks(
+        demo: Path, size: tuple[int, int], language: str) -> None:
     from tuikit import screen_text
 
     service = CaseService(Database(demo), "supervisor")
-    app = app_for(demo)
-    async with app.run_test(size=(160, 45)) as pilot:
+    app = app_for(demo, language=language)
+    async with app.run_test(size=size) as pilot:
         number = await open_first_open_case(app, pilot, service)
-        service.reply(number, "Hej!\nFörsta raden.\nAndra raden.")
+        long_line = "En lång rad som inte får plats i rutan utan kortas av med en ellips."
+        service.reply(number, f"Första raden.\n{long_line}\nAndra raden.")
         await pilot.press("r", "ctrl+o")
         await settle(app, pilot)
         assert isinstance(app.screen, ChoiceModal)
@@ -356,6 +359,7 @@ async def test_earlier_replies_are_previewed_with_their_line_breaks(demo: Path) 
         assert "␊" not in shown
         assert "  Första raden." in shown
         assert "  Andra raden." in shown
+        assert f"  {long_line[:49]}…" in shown  # cut where the choice ends, and said so
 
 
 @pytest.mark.parametrize(("size", "language"), SCREENS)

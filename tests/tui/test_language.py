@@ -241,7 +241,7 @@ LANGUAGES = {
         "filter": ["Channel", "Assignee", "Priority", "Only cases I watch", "Cancel",
                    "Show", "Channel — none ticked: every channel"],
         "first": "Nothing to undo.",
-        "palette": ("Search", "Search titles and conversations"),
+        "palette": ("Search", "Search cases, customers and numbers"),
         # Textual's own words: its keys, its command palette, a select's menu
         "textual keys": ["Page Left", "Focus Previous", "Copy selected text",
                          "Quit the app", "Open the command palette"],
@@ -264,7 +264,7 @@ LANGUAGES = {
         "filter": ["Kanal", "Tilldelad", "Prioritet", "Bara ärenden jag bevakar", "Avbryt",
                    "Visa", "Kanal — ingen vald: alla kanaler"],
         "first": "Inget att ångra.",
-        "palette": ("Sök", "Sök i titlar och konversationer"),
+        "palette": ("Sök", "Sök i ärenden, kunder och nummer"),
         "textual keys": ["Sida vänster", "Föregående fält", "Kopiera markerad text",
                          "Avsluta programmet", "Öppna kommandopaletten"],
         "palette key": "^p kommandon",
