@@ -90,7 +90,7 @@ async def test_the_conversation_in_order_a_note_marked_intern_an_event_apart(
     demo: Path,
 ) -> None:
     service = author(demo)
-    number = new_case(service, "Fel belopp på fakturan", "KUND: beloppet är fel")
+    number = new_case(service, "Fråga om fakturan", "KUND: beloppet stämmer inte")
     service.reply(number, "SVAR: vi rättar fakturan")
     service.note(number, "NOTIS: kolla med ekonomi först")
     service.set_status(number, "parked")
@@ -103,7 +103,7 @@ async def test_the_conversation_in_order_a_note_marked_intern_an_event_apart(
         detail = await open_top_case(app, pilot, number)
         lines = screen_lines(app, detail)
         texts = [line for line, _ in lines]
-        customer = line_of(lines, "KUND: beloppet är fel")
+        customer = line_of(lines, "KUND: beloppet stämmer inte")
         reply = line_of(lines, "SVAR: vi rättar fakturan")
         note = line_of(lines, "NOTIS: kolla med ekonomi först")
         status = line_of(lines, "Status: Öppet → Parkerat")  # in the UI's language
@@ -169,6 +169,26 @@ async def test_a_long_thread_scrolls_to_its_last_message(
         await pilot.press("end")
         await settle(app, pilot)
         assert any("Meddelande 60 av 60" in line for line in visible()), visible()
+
+
+@pytest.mark.parametrize(("size", "language"), SCREENS)
+async def test_a_case_opens_with_its_newest_customer_message_on_screen(
+        demo: Path, size: tuple[int, int], language: str) -> None:
+    service = author(demo)
+    number = service.create_case(
+        channel="Support", title="Leveransen",
+        contact=ContactInput(name="Karin Kund", email="karin@example.se"),
+        messages=[MessageInput(f"Tidigare fråga {i}") for i in range(1, 20)]
+        + [MessageInput("KUNDENS SENASTE: var är paketet?")])
+    # A long answer of ours after it: the end alone would hide the customer's words.
+    service.reply(number, "\n".join(f"Rad {i} i vårt långa svar." for i in range(1, 40)))
+    app = app_for(demo, language=language)
+    app.animation_level = "none"
+    async with app.run_test(size=size) as pilot:
+        detail = await open_top_case(app, pilot, number)
+        shown = [line for line, _ in screen_lines(app, detail)]
+        assert any("KUNDENS SENASTE: var är paketet?" in line for line in shown), shown
+        assert not any("Tidigare fråga 1 " in line + " " for line in shown)
 
 
 @pytest.mark.parametrize(("start", "status"), [("open", "parked"), ("waiting", "open")])

@@ -158,30 +158,64 @@ class CaseDetail(VerticalScroll):
 
     following_end = False
     """At the newest message, and staying there while the text is laid out anew."""
+    opening = False
+    """Just opened: placed so that the newest customer message shows, until the agent
+    scrolls."""
+    _placed_at = -1.0
+    _parts: list[Text] = []
 
     def show(self, view: CaseView) -> None:
-        self.following_end = self.shown is None or self.shown.number != view.number or (
-            self.scroll_y >= self.max_scroll_y)
+        self.opening = self.shown is None or self.shown.number != view.number
+        self.following_end = self.opening or self.scroll_y >= self.max_scroll_y
         self.shown = view
         self._draw()
-        if self.following_end:  # the newest message on screen once the text is laid out
-            self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
+        if self.following_end:  # placed once the text is laid out
+            self.call_after_refresh(self._place)
+
+    def _place(self) -> None:
+        """At the end; a case just opened at its newest customer message, what follows
+        it under it as far as there is room (a long answer of ours after it would
+        otherwise push the customer's words off the screen)."""
+        if self.opening:
+            self._placed_at = min(self._newest_customer_y(), self.max_scroll_y)
+            self.scroll_to(y=self._placed_at, animate=False, immediate=True)
+        elif self.following_end:
+            self.scroll_end(animate=False, immediate=True)
+
+    def _newest_customer_y(self) -> float:
+        """The line the newest customer message begins on (the end: none)."""
+        assert self.shown is not None
+        part = 0  # a message is three parts (heading, text, a blank line), an event one
+        anchor = None
+        for m in self.shown.messages:
+            if m.kind == "customer":
+                anchor = part
+            part += 1 if m.kind == "event" else 3
+        if anchor is None:
+            return self.max_scroll_y
+        width = self.query_one("#case-body", Static).content_size.width
+        if width <= 0:
+            return self.max_scroll_y
+        console = self.app.console
+        return sum(len(p.wrap(console, width)) for p in self._parts[:anchor])
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         # Scrolled away from the end (by the agent), the view stays where it is put.
         self.following_end = new_value >= self.max_scroll_y
+        if new_value != self._placed_at:
+            self.opening = False  # the agent scrolled: their place from now on
 
     def watch_virtual_size(self) -> None:
         # The text wraps to its width only once laid out (the side may open, the facts
         # fold): the end moves, and the view goes with it.
-        if self.following_end:
-            self.scroll_end(animate=False, immediate=True)
+        if self.opening or self.following_end:
+            self._place()
 
     def _draw(self) -> None:
         assert self.shown is not None
-        self.query_one("#case-body", Static).update(Group(*render_conversation(
-            self.shown, show_quoted=self.show_quoted)))
+        self._parts = render_conversation(self.shown, show_quoted=self.show_quoted)
+        self.query_one("#case-body", Static).update(Group(*self._parts))
 
     def toggle_quoted(self) -> None:
         self.show_quoted = not self.show_quoted
