@@ -180,9 +180,10 @@ class CasedeskApp(App[None]):
 
     @on(MessageSent)
     def sent(self, message: MessageSent) -> None:
-        if self.closing:
+        side = None if self.closing else self.lists.side_if_ready
+        if side is None:  # closing, or another view on its way: its list reads anew
             return
-        self.lists.side.sent(message)
+        side.sent(message)
         self.lists.message_sent()
 
     @on(Identified)
@@ -286,12 +287,13 @@ class CasedeskApp(App[None]):
 
     def check_changes(self) -> None:
         self.poll_changes()
-        side = self.lists.side
-        if side.shown is not None:
+        side = self.lists.side_if_ready
+        if side is not None and side.shown is not None:
             side.poll_presence(side.shown.number)
 
     def renew_presence(self) -> None:
-        self.lists.side.tell_presence(renew=True)
+        if (side := self.lists.side_if_ready) is not None:
+            side.tell_presence(renew=True)
 
     @work(thread=True, exclusive=True, group="changes", exit_on_error=False)
     def poll_changes(self) -> None:

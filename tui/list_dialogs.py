@@ -59,6 +59,12 @@ class ListDialogs(Screen[None]):
     def side(self) -> CaseSide:
         return self.query_one(CaseSide)
 
+    @property
+    def side_if_ready(self) -> CaseSide | None:
+        """The side, once the screen is composed: a view switched to a moment ago is not
+        yet, when a timer (the change poll, presence) may already ask for it."""
+        return next(iter(self.query(CaseSide)), None)
+
     def reload(self, keep: Keep | None = None) -> None:
         raise NotImplementedError
 

@@ -345,3 +345,15 @@ async def test_m_on_a_row_of_the_list_adds_or_removes_it_without_opening(demo: P
         await settle(app, pilot)
         assert not me.in_workspace(row.number)
         assert table.window.index_of(row.number) is None
+
+
+async def test_the_timers_wait_for_a_view_switched_to_a_moment_ago(demo: Path) -> None:
+    app = app_for(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.show_view("workspace")  # its list: on the screen stack, not yet composed
+        app.check_changes()  # the change poll's and presence's timers, firing now
+        app.renew_presence()
+        await settle(app, pilot)
+        assert app.lists.view == "workspace"
+        assert app.lists.side_if_ready is not None
