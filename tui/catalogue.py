@@ -329,6 +329,8 @@ ENGLISH: dict[str, str] = {
     "Flaggor": "Flags",
     "Flagg": "Flags",
     "Flagga": "Flag",
+    "jan": "Jan", "feb": "Feb", "mar": "Mar", "apr": "Apr", "maj": "May", "jun": "Jun",
+    "jul": "Jul", "aug": "Aug", "sep": "Sep", "okt": "Oct", "nov": "Nov", "dec": "Dec",
     "Det finns inget ärende #{number}.": "There is no case #{number}.",
     "#{number} är {status}: ett svar till kunden blir ett nytt ärende (N). En intern "
     "anteckning (n) går bra.":

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from store import events
@@ -156,6 +157,18 @@ def statuses() -> dict[str, str]:
 
 def priorities() -> dict[str, str]:
     return {key: tr(name) for key, name in _PRIORITY.items()}
+
+
+_MONTHS = (N_("jan"), N_("feb"), N_("mar"), N_("apr"), N_("maj"), N_("jun"), N_("jul"),
+           N_("aug"), N_("sep"), N_("okt"), N_("nov"), N_("dec"))
+
+
+def day_and_time(when: datetime) -> str:
+    """A time in the next days, short and unmistakable: "9 dec 13:00" (never a
+    month-day that reads as a year, never relative to today: a list would change by
+    itself at midnight)."""
+    local = when.astimezone()
+    return f"{local.day} {tr(_MONTHS[local.month - 1])} {local:%H:%M}"
 
 
 def marks() -> dict[str, str]:

@@ -23,14 +23,14 @@ from textual.strip import Strip
 from store.views import CaseRow
 from tui.caselist import CaseWindow, GroupedWindow, Header, Span
 from tui.sanitize import clean_line
-from tui.words import N_, priorities, statuses, tr, translate_bindings
+from tui.words import N_, day_and_time, priorities, statuses, tr, translate_bindings
 
 # (key, heading, width); the title takes what is left. Number and title always show.
 # The headings are Swedish keys (`tr` where shown).
 COLUMNS = [("number", N_("Nr"), 8), ("status", N_("Status"), 9), ("flags", N_("Flagg"), 5),
            ("priority", N_("Prio"), 5),
            ("channel", N_("Kanal"), 12), ("assignee", N_("Tilldelad"), 9),
-           ("updated", N_("Uppdaterad"), 16), ("sla", N_("SLA"), 13), ("title", N_("Titel"), 0),
+           ("updated", N_("Uppdaterad"), 16), ("sla", N_("SLA"), 14), ("title", N_("Titel"), 0),
            ("contact", N_("Kontakt"), 16)]
 ALWAYS = ("number", "title")
 # Dropped in this order when the list is narrow (the case open beside it): what an
@@ -82,7 +82,7 @@ def _sla(row: CaseRow) -> str:
     due = row.sla_due
     if due is None:
         return ""
-    return SLA_MARKS[row.sla_state] + due.astimezone().strftime("%m-%d %H:%M")
+    return SLA_MARKS[row.sla_state] + day_and_time(due)
 
 
 class CaseTable(ScrollView, can_focus=True):
