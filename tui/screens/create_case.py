@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, TextArea
 
@@ -54,7 +54,8 @@ class CreateCaseModal(ModalScreen[NewCase | None]):
         self.refused = refused  # a form the store refused: shown again as it was
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        # Taller than a small terminal: it scrolls, and Tab brings each field in sight.
+        with VerticalScroll():
             yield Label(tr("Nytt ärende"))
             yield Select([(c, c) for c in self.channels], value=self.channels[0],
                          allow_blank=False, id="channel")
