@@ -478,8 +478,8 @@ def _contact_groups(session: Session, f: Resolved, *, limit: int | None,
                     from_end: bool, at: str | int | None = None) -> list[GroupCount]:
     count = sa.select(sa.func.count()).select_from(Case).where(
         col(Case.contact_id) == col(Contact.id), *conditions(f)).correlate(Contact)
-    query = sa.select(col(Contact.id), col(Contact.name), count.scalar_subquery()).where(
-        _has_cases(f))
+    query = sa.select(col(Contact.id), col(Contact.name), col(Contact.email),
+                      col(Contact.phone), count.scalar_subquery()).where(_has_cases(f))
     if after is not None:
         query = query.where(_name_place() > _contact_place(session, after))
     if at is not None:
@@ -495,7 +495,10 @@ def _contact_groups(session: Session, f: Resolved, *, limit: int | None,
     rows = list(session.execute(query).all())
     if reverse:
         rows.reverse()
-    return [GroupCount(key, name or _none_label("contact"), n) for key, name, n in rows]
+    # Two customers of one name are told apart by their address (or phone).
+    return [GroupCount(key, " ".join(x for x in (name, f"<{email}>" if email else phone)
+                                     if x) or _none_label("contact"), n)
+            for key, name, email, phone, n in rows]
 
 
 def _narrower_than_status(f: Resolved) -> bool:
