@@ -46,6 +46,7 @@ from tui.screens import (
     GoToModal,
     describe,
 )
+from tui.widgets.case_detail import CaseDetail
 from tui.widgets.case_table import CaseTable
 from tui.widgets.composer import Composer, Draft
 from tui.widgets.key_footer import KeyFooter
@@ -364,9 +365,11 @@ class CaseListScreen(ListDialogs):
         self.reload(keep=self.keep_point())  # its row anew (an unread mark gone, say)
 
     def message_sent(self) -> None:
-        """A reply or note went (told by the app: see CasedeskApp.sent)."""
+        """A reply or note went (told by the app: see CasedeskApp.sent). The focus goes to
+        the case answered, still open beside the list: the next key (a note, a status)
+        acts on it, wherever the reloaded list's cursor lands."""
         self.reload(keep=self.keep_point())
-        self.table.focus()
+        self.side.query_one(CaseDetail).focus()
 
     @on(Composer.Left)
     def back_to_list(self) -> None:

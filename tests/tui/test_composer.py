@@ -15,7 +15,6 @@ from store.queries import CaseFilter
 from store.service import CaseService
 from tui.screens import ChoiceModal, ConfirmModal
 from tui.widgets.case_detail import CaseDetail
-from tui.widgets.case_table import CaseTable
 from tui.widgets.composer import Composer, Draft
 
 pytestmark = pytest.mark.sqlite_only
@@ -49,7 +48,13 @@ async def test_a_reply_and_the_status_in_one_step(demo: Path) -> None:
         assert view.status == "waiting"
         assert [m for m in view.messages if m.kind == "reply"][-1].text == "Hej! Nu är det fixat."
         assert composer.query_one(TextArea).text == ""  # sent: the draft is gone
-        assert app.focused is app.query_one(CaseTable)
+        # The case answered keeps the focus: the next key acts on it.
+        assert app.focused is app.query_one(CaseDetail)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert composer.display
+        assert composer.note
+        assert app.query_one(CaseDetail).shown.number == number
 
 
 async def test_a_note_is_unmistakable_and_stays_internal(demo: Path) -> None:
