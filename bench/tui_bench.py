@@ -195,9 +195,9 @@ def case_steps(e: dict[str, object]) -> list[tuple[str, list[str], str, tuple[st
         ("PageDown (cursor to the bottom)", [], PGDN, (n("page1"),)),
         ("PageDown (a page further)", [], PGDN, (n("page2"),)),
         ("End", [], END, (n("last"),)),
-        # The filter: tick Väntar (the fifth status box, after the scrolling form
-        # itself), then back round to "Visa".
-        ("filter: status Väntar", ["f", "\t" * 5, " ", BACKTAB * 6], ENTER,
+        # The filter: tick Väntar (the fifth status box; the first has the focus),
+        # then back round to "Visa".
+        ("filter: status Väntar", ["f", "\t" * 4, " ", BACKTAB * 6], ENTER,
          (n("waiting"),)),
         ("clear filters (x)", [], "x", (n("top"),)),
         ("group by Kontakt", ["g", DOWN * 4], ENTER, (str(e["contact"]),)),

@@ -366,3 +366,20 @@ async def test_end_reaches_the_last_case_without_offset(demo_path: Path) -> None
         assert rows[-1].startswith(f"#{last.number} ")
         # Every row on screen is loaded (no placeholders left).
         assert not any(line.startswith("…") for line in shown)
+
+
+async def test_the_filter_opens_with_its_first_box_in_hand(demo_path: Path) -> None:
+    from tui.screens.filter import FilterModal
+    from tui.widgets.tick import Tick
+
+    app = app_for(demo_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f")
+        await settle(app, pilot)
+        assert isinstance(app.screen, FilterModal)
+        focused = app.focused
+        assert isinstance(focused, Tick)
+        assert focused.id == "status-new"
+        await pilot.press("space")  # the first space ticks it
+        assert focused.value

@@ -65,6 +65,10 @@ class FilterModal(ModalScreen[CaseFilter | None]):
                 yield Button(tr("Avbryt"), id="cancel")
                 yield Button(tr("Visa"), variant="primary", id="apply")
 
+    def on_mount(self) -> None:
+        # The first box has the focus: space ticks it at once, Tab goes on.
+        self.query_one(Tick).focus()
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "cancel":
             self.dismiss(None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -34,6 +35,7 @@ class WorkspaceSettingsModal(ModalScreen[WorkspacePrefs | None]):
         p = self.current
         names = statuses()
         with VerticalScroll():
+            yield Label(Text(tr("Arbetsytans inställningar"), style="bold"))
             yield Static(tr("Gäller det som händer från och med nu: ärenden som redan finns "
                             "i arbetsytan ligger kvar tills en regel eller du (m) tar bort "
                             "dem."), id="from-now-on")
