@@ -67,7 +67,7 @@ class FilterModal(ModalScreen[CaseFilter | None]):
 
     def on_mount(self) -> None:
         # The first box has the focus: space ticks it at once, Tab goes on.
-        self.query_one(Tick).focus()
+        self.query_one(f"#status-{next(iter(statuses()))}", Tick).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "cancel":
