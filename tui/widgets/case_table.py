@@ -192,7 +192,7 @@ class CaseTable(ScrollView, can_focus=True):
         index = int(self.scroll_offset.y) + y - 1
         if index >= self.window.total:
             if index == 0 and self.empty:
-                return Strip([Segment(set_cell_size(" " + self.empty, width),
+                return Strip([Segment(" " + _fit(self.empty, width - 1),
                                       Style(italic=True))], width)
             return Strip.blank(width)
         row = self.window.get(index)
