@@ -460,7 +460,13 @@ class CaseListScreen(ListDialogs):
 
     @on(Input.Submitted, "#search")
     def search(self, message: Input.Submitted) -> None:
-        self.filters = replace(self.filters, search=message.value.strip() or None)
+        words = message.value.strip()
+        if not words:  # nothing to search for: the box keeps the focus (esc leaves it)
+            if self.filters.search:
+                self.filters = replace(self.filters, search=None)
+                self.reload()
+            return
+        self.filters = replace(self.filters, search=words)
         self.after_search = True  # the focus moves once the hits are known
         self.reload()
 

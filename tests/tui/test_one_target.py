@@ -141,6 +141,11 @@ async def test_after_an_empty_search_typed_letters_stay_in_the_search_box(
         await press(app, pilot, "escape")
         assert app.focused is app.query_one(CaseTable)
         assert said(NO_MATCH) not in screen_text(app)
+        # Enter in an empty box: nothing searched, the box keeps the focus.
+        await press(app, pilot, "slash", "enter", *"ta")
+        assert app.focused is box
+        assert box.value == "ta"
+        assert service.latest_change() == before
 
 
 @pytest.mark.parametrize(("size", "language"), SCREENS)
