@@ -52,6 +52,7 @@ QUIET = 0.3  # s of no output that ends a burst
 DEADLINE = 30.0  # s for anything awaited
 TOAST = "▌".encode()  # the left edge of a Textual notification
 PGDN, END, HOME, DOWN, ENTER = "\x1b[6~", "\x1b[F", "\x1b[H", "\x1b[B", "\r"
+UP = "\x1b[A"
 BACKTAB = "\x1b[Z"  # shift+tab
 
 
@@ -201,10 +202,11 @@ def case_steps(e: dict[str, object]) -> list[tuple[str, list[str], str, tuple[st
          (n("waiting"),)),
         ("clear filters (x)", [], "x", (n("top"),)),
         ("group by Kontakt", ["g", DOWN * 4], ENTER, (str(e["contact"]),)),
-        ("no grouping", ["g"], ENTER, (n("top"),)),
+        # A choice opens on the present one: up to "Ingen gruppering" / "Uppdaterad".
+        ("no grouping", ["g", UP * 4], ENTER, (n("top"),)),
         ("group by Status", ["g", DOWN * 2], ENTER, ("▾", str(e["status"]))),
-        ("sort by Titel", ["g", ENTER, "o", DOWN * 2], ENTER, (n("title"),)),
-        ("search “faktura”", ["o", ENTER, "/", "faktura"], ENTER,
+        ("sort by Titel", ["g", UP * 2, ENTER, "o", DOWN * 2], ENTER, (n("title"),)),
+        ("search “faktura”", ["o", UP * 2, ENTER, "/", "faktura"], ENTER,
          (n("found"), "“faktura”")),
         ("search a customer's surname", ["\x1b", "/", str(e["name"])], ENTER,
          (n("named"),)),

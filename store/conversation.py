@@ -80,16 +80,18 @@ class ConversationOps(ServiceCore):
             scope = ingest_keys.channel_scope(id_of(ch))
             if source_id is not None:
                 ingest_keys.refuse_taken(session, scope, source_id)
-            # Triage reads what the customer wrote: the title and the first message.
-            assessment = self._assess(title, messages[0].text if messages else "")
+            # Triage reads what the customer wrote: the title and their first message.
+            first = next((m for m in messages if m.sender == "customer"), None)
+            assessment = self._assess(title, first)
             case = insert_case(
                 session, actor, ch, find_or_add_contact(session, contact, self._now()),
                 title=title, escalated=escalated, priority=assessment.priority(priority),
                 labels=labels, now=self._now(), flags=assessment.bits,
             )
-            for message in messages:
-                self._append_inbound(session, actor, case, message)
-            self._record_flags(session, actor, case, assessment)
+            rows = [self._append_inbound(session, actor, case, m) for m in messages]
+            self._record_flags(session, actor, case, assessment, at=next(
+                (row.created_at for row, m in zip(rows, messages, strict=True) if m is first),
+                None))
             if first_reply is not None:
                 self._require_human(actor, "reply")
                 self._answer(session, actor, case, first_reply)

@@ -157,8 +157,9 @@ class ServiceCore:
                     row = self._append_inbound(session, actor, follow_up, message)
                 return follow_up, row, Landing(id_of(follow_up), asked, merged_into,
                                                follow_up_of=id_of(old))
-            # A new case: triage looks at what the customer wrote now.
-            assessment = self._assess(old.title, message.text)
+            # A new case: triage looks at what the customer wrote now (not the title:
+            # "Site is down" followed up with "thanks, all good now" is no outage).
+            assessment = self._assess("", message)
             case = insert_case(
                 session, actor, session.get_one(Channel, old.channel_id),
                 session.get_one(Contact, old.contact_id), title=old.title,
@@ -169,7 +170,7 @@ class ServiceCore:
             self._event(session, case, "follow-up-of", number=old.id, status=old.status)
             self._event(session, old, "followed-up", number=case.id)
             row = self._append_inbound(session, actor, case, message)
-            self._record_flags(session, actor, case, assessment)
+            self._record_flags(session, actor, case, assessment, at=row.created_at)
             search.index_new_case(session, id_of(case))
             return case, row, Landing(id_of(case), asked, merged_into, follow_up_of=id_of(old),
                                       new_case=True)
@@ -342,29 +343,34 @@ class ServiceCore:
             case.sla_paused_at = None
             self._apply_sla(session, case)
 
-    def _assess(self, title: str, text: str) -> triage.Assessment:
-        """Triage's detectors on a new case (store/triage): before it is inserted, so
-        that its priority, and the service levels that follow from it, start right."""
-        return triage.assess(self.db.detectors, title, text)
+    def _assess(self, title: str, message: MessageInput | None) -> triage.Assessment:
+        """Triage's detectors on a new case (store/triage) and the customer's message that
+        starts it: before it is inserted, so that its priority, and the service levels
+        that follow from it, start right."""
+        if message is None:
+            return triage.Assessment()
+        return triage.assess_message(self.db.detectors, title, message)
 
     def _record_flags(self, session: Session, actor: Actor, case: Case,
-                      assessment: triage.Assessment) -> None:
-        """A new case's flags as events in its conversation (after its first message,
-        with the words that set them) and in the audit."""
+                      assessment: triage.Assessment, at: datetime | None = None) -> None:
+        """A new case's flags as events in its conversation (at the time of the message
+        that set them, `at`, with its words) and in the audit."""
         for values in assessment.events():
-            self._event(session, case, "flagged", flag=values["flag"], words=values["words"])
+            self._event(session, case, "flagged", at=at, flag=values["flag"],
+                        words=values["words"])
         if assessment.findings:
             audit.record(session, actor, "case.flags", at=self._now(), case_id=case.id,
                          after={"flags": list(triage.flags_of(assessment.bits)),
                                 "priority": case.priority})
 
     def _event(self, session: Session, case: Case, kind: str, *, actor: Actor = SYSTEM,
-               mail_message_id: str | None = None, **params: object) -> Message:
+               mail_message_id: str | None = None, at: datetime | None = None,
+               **params: object) -> Message:
         """A system event in the case's conversation (audit has the details): its kind
         and values, store/events.py."""
         what = events.event(kind, **params)
         row = Message(case_id=id_of(case), kind=MessageKind.EVENT.value, author=actor.display,
-                      author_agent_id=actor.agent_id, created_at=self._now(),
+                      author_agent_id=actor.agent_id, created_at=at or self._now(),
                       origin_case_id=case.id, event_kind=what.kind,
                       event_params=what.stored(), mail_message_id=mail_message_id)
         session.add(row)

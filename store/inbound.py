@@ -256,7 +256,7 @@ class InboundOps(ServiceCore):
         tiers = dict(conn.execute(sa.select(col(Contact.id), col(Contact.tier)).where(
             col(Contact.id).in_({c for c, _ in contact_of}))).all()) if policy else {}
         titles = [clean_title(mail_title(m.subject)) for m in mails]
-        found = [self._assess(title, m.text) for title, m in zip(titles, messages, strict=True)]
+        found = [self._assess(title, m) for title, m in zip(titles, messages, strict=True)]
         priorities = [a.priority(None) or Priority.MEDIUM.value for a in found]
         cases = list(conn.execute(sa.insert(table_of(Case)).returning(
             table_of(Case).c.id, sort_by_parameter_order=True), [
@@ -358,7 +358,7 @@ class InboundOps(ServiceCore):
                                     self._now())
             message = replace(message, author=contact.name)
             title = mail_title(mail.subject)
-            assessment = self._assess(title, message.text)
+            assessment = self._assess(title, message)
             case = insert_case(session, actor, channel, contact, title=title, escalated=False,
                                priority=assessment.priority(None), labels=(),
                                now=self._now(), flags=assessment.bits)

@@ -180,8 +180,11 @@ class CasedeskApp(App[None]):
 
     @on(MessageSent)
     def sent(self, message: MessageSent) -> None:
-        side = None if self.closing else self.lists.side_if_ready
-        if side is None:  # closing, or another view on its way: its list reads anew
+        if self.closing:
+            return
+        side = self.lists.side_if_ready
+        if side is None:  # another view on its way: told once it is there (its draft
+            self.call_after_refresh(self.sent, message)  # goes, never sent twice)
             return
         side.sent(message)
         self.lists.message_sent()
@@ -215,8 +218,7 @@ class CasedeskApp(App[None]):
 
     def go_to_case(self, number: int | None) -> None:
         """Open case `number` beside the list, the focus on it: the keys act on it."""
-        if number is not None:
-            side = self.lists.side
+        if number is not None and (side := self.lists.side_if_ready) is not None:
             side.when_shown(number, lambda: side.query_one(CaseDetail).focus())
 
     def show_view(self, name: str) -> None:
@@ -235,7 +237,8 @@ class CasedeskApp(App[None]):
 
     def _switch_to(self, mode: str) -> None:
         # The case open beside the list stays open beside the next one, its draft kept.
-        carried = self.lists.side.hand_over()
+        side = self.lists.side_if_ready  # (two switches in a row: the first not yet there)
+        carried = side.hand_over() if side is not None else self.lists.arriving
         left = self.current_mode
         self.switch_mode(mode)
         self.lists.arriving = carried
@@ -308,6 +311,8 @@ class CasedeskApp(App[None]):
     def follow_changes(self, message: StoreChanged) -> None:
         if self.closing:
             return
+        if self.lists.side_if_ready is None:
+            return  # a view on its way: it reads the list anew, and the next poll tells
         if self.last_change is not None and message.change != self.last_change:
             self.lists.store_changed()
             if isinstance(self.screen, AgentsModal | ChannelsModal):

@@ -103,11 +103,13 @@ class CaseSide(CaseActions):
             composer.load(drafts.pop(message.view.number, None))
         else:
             composer.offer_statuses(message.answer_statuses)
-        # A closed or archived case takes notes, not replies (the store refuses them).
-        composer.may_reply = message.view.status not in ENDED
-        if not composer.may_reply:
-            composer.note = True
         another = self.shown is None or self.shown.number != message.view.number
+        # A closed or archived case takes notes, not replies (the store refuses them). A
+        # reply being written when the case closes stays a reply: sending it is refused,
+        # said, and the text kept — never quietly turned into a note.
+        composer.may_reply = message.view.status not in ENDED
+        if not composer.may_reply and another and not composer.draft.text.strip():
+            composer.note = True
         if another:
             self.show_presence(message.view.number, [])
         self.shown = message.view

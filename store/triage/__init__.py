@@ -9,10 +9,12 @@ them, as an event in its conversation.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from store.errors import InvalidInput
+from store.inputs import MACHINE_FLAGS, MessageInput
 from store.models import Priority
 from store.triage.detect import BUILT_IN, FLAGS, FRUSTRATED, URGENT, Detectors, Finding
 
@@ -63,9 +65,36 @@ class Assessment:
 
 
 def assess(detectors: Detectors, title: str, text: str) -> Assessment:
-    """The detectors on a new case: its title and its first message."""
-    return Assessment(tuple(detectors.find(f"{title}\n{text}")))
+    """The detectors on a new case: its title and what the customer wrote, without the
+    history a mail quotes ("> …" lines, and all under "On … wrote:")."""
+    return Assessment(tuple(detectors.find(f"{title}\n{own_words(text)}")))
 
 
-__all__ = ["BITS", "BUILT_IN", "FLAGS", "Assessment", "Detectors", "assess", "bits_of",
-           "flags_of", "holding", "parse_flag"]
+def assess_message(detectors: Detectors, title: str, message: MessageInput) -> Assessment:
+    """`assess` for a message from outside: nothing for machine mail (an out-of-office
+    "offline until Monday" is no outage), nor for what an AI agent or a colleague
+    wrote rather than the customer."""
+    if message.sender != "customer" or MACHINE_FLAGS & set(message.flags):
+        return Assessment()
+    return assess(detectors, title, message.text)
+
+
+# "On Mon, 3 Mar 2026 at 10:12, X wrote:" / "Den 3 mars 2026 kl. 10:12 skrev X:"
+_QUOTE_HEADER = re.compile(r"^\s*(?:On\b.{0,200}\bwrote|Den\b.{0,200}\bskrev)\b.{0,100}:\s*$",
+                           re.IGNORECASE)
+
+
+def own_words(text: str) -> str:
+    """The lines of a message that are its writer's own: up to a quote's header, and
+    never a line that starts with ">"."""
+    kept = []
+    for line in text.splitlines():
+        if _QUOTE_HEADER.match(line) or line.lstrip().startswith("-----Original Message"):
+            break
+        if not line.lstrip().startswith(">"):
+            kept.append(line)
+    return "\n".join(kept)
+
+
+__all__ = ["BITS", "BUILT_IN", "FLAGS", "Assessment", "Detectors", "assess",
+           "assess_message", "bits_of", "flags_of", "holding", "own_words", "parse_flag"]

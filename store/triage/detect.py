@@ -40,13 +40,14 @@ URGENT_WORDS: tuple[str, ...] = (
     "dra* två gånger", "drog* två gånger", "dra* dubbelt", "dra* 2 ggr", "dubbeldebiter*",
     "dubbeldragning", "dubbelt debiterad", "debiterad två gånger", "betalt dubbelt",
     "betalat dubbelt", "betalat två gånger", "betalningen gick inte igenom",
-    "betalning* misslyckades", "betalning* misslyckas", "betalning* nekades", "nekas",
+    "betalning* misslyckades", "betalning* misslyckas", "betalning* nekades", "betalning* nekas",
     "dragit pengar", "drog pengar", "dragits pengar", "pengarna dragits",
     "pengarna är dragna", "pengarna är borta", "dragna från", "dragits från", "fel belopp",
-    "för mycket pengar", "dragit * kr",
+    "för mycket pengar", "kortet nekas", "kort nekas", "kortet nekades",
     "charged twice", "double charged", "double charge", "billed twice", "charged two times",
     "paid twice", "still charged", "charged me", "charged each time", "payment failed",
-    "payment declined", "declined", "payment did not go through",
+    "payment declined", "card declined", "card was declined", "getting declined",
+    "keeps being declined", "transaction declined", "payment did not go through",
     "payment didn't go through", "money was taken", "money has been taken",
     "drawn from my account", "has been drawn", "wrong amount", "overcharged",
     # security
@@ -105,11 +106,10 @@ TONE_WORDS: tuple[tuple[str, int], ...] = (
 )
 # Faces that say it without words.
 TONE_SIGNS = ("🙄", "🙃", "🤬", "😡", "😠", "😤", "🤦")
-NEGATIONS = frozenset({"inte", "ej", "icke", "aldrig", "not", "never", "no", "isnt", "dont",
-                       "doesnt", "wasnt", "arent", "werent", "without", "utan"})
-INTENSIFIERS = frozenset({"helt", "totalt", "verkligen", "extremt", "otroligt", "jätte",
-                          "så", "really", "totally", "completely", "absolutely", "extremely",
-                          "so", "very"})
+NEGATIONS = ("inte", "ej", "icke", "aldrig", "not", "never", "no", "isnt", "dont", "doesnt",
+             "wasnt", "arent", "werent", "without", "utan")
+INTENSIFIERS = ("helt", "totalt", "verkligen", "extremt", "otroligt", "jätte", "så", "really",
+                "totally", "completely", "absolutely", "extremely", "so", "very")
 TONE_THRESHOLD = 2
 PRAISE = frozenset({"tack", "thank", "thanks", "love", "alskar", "great", "underbar",
                     "fantastisk", "amazing", "awesome", "wonderful", "perfekt", "perfect",
@@ -137,14 +137,20 @@ def fold(word: str) -> str:
     return "".join(c for c in plain if not unicodedata.combining(c)).replace("'", "")
 
 
+_NEGATIONS = frozenset(fold(w) for w in NEGATIONS)
+_INTENSIFIERS = frozenset(fold(w) for w in INTENSIFIERS)
+
+
 class Lexicon:
     """Phrases, each matched as whole words in a row (`*`: a word's beginning)."""
 
     def __init__(self, phrases: Iterable[str]) -> None:
         self.phrases: dict[tuple[str, ...], str] = {}
         for phrase in phrases:
-            words = tuple(fold(w.rstrip("*")) + ("*" if w.endswith("*") else "")
-                          for w in phrase.split() if fold(w.rstrip("*")))
+            # Split as a message is ("sign-in" is two words there too).
+            words = tuple(fold(m.group()) + ("*" if phrase[m.end():m.end() + 1] == "*"
+                                              else "")
+                          for m in _WORD.finditer(phrase))
             if words:
                 self.phrases[words] = phrase
         # Looked up by a message word: the phrases that begin with it, and those that
@@ -152,8 +158,8 @@ class Lexicon:
         self._by_first: dict[str, list[tuple[str, ...]]] = {}
         self._prefixed: dict[str, list[tuple[str, ...]]] = {}
         for words in self.phrases:
-            if words[0].endswith("*"):
-                self._prefixed.setdefault(words[0][:3], []).append(words)
+            if words[0].endswith("*"):  # keyed by its first three letters (or fewer)
+                self._prefixed.setdefault(words[0][:-1][:3], []).append(words)
             else:
                 self._by_first.setdefault(words[0], []).append(words)
 
@@ -165,9 +171,10 @@ class Lexicon:
             for phrase in by_first.get(word, ()):
                 if _at(words, i, phrase):
                     found.append((i, phrase))
-            for phrase in prefixed.get(word[:3], ()):
-                if word.startswith(phrase[0][:-1]) and _at(words, i, phrase):
-                    found.append((i, phrase))
+            for key in {word[:1], word[:2], word[:3]}:  # a prefix of one to three letters
+                for phrase in prefixed.get(key, ()):
+                    if word.startswith(phrase[0][:-1]) and _at(words, i, phrase):
+                        found.append((i, phrase))
         return found
 
 
@@ -221,9 +228,9 @@ class Detectors:
         score, hits = 0, []
         for i, phrase in self.tone.matches(folded):
             before = folded[max(0, i - 3):i]
-            if NEGATIONS & set(before):
+            if _NEGATIONS & set(before):
                 continue
-            score += self._weights[phrase] + (1 if before and before[-1] in INTENSIFIERS
+            score += self._weights[phrase] + (1 if before and before[-1] in _INTENSIFIERS
                                               else 0)
             hits.append((i, phrase))
         said = list(_said(written, hits))
@@ -234,12 +241,15 @@ class Detectors:
         # Marks and capitals: they count when no word of praise explains them ("TACK
         # SÅ MYCKET!!!" is glad, not angry).
         marks = _MARKS.findall(text)
-        shouted = [w for w, _ in written if len(w) >= 3 and w.isupper() and w.isalpha()]
+        long_words = [w for w, _ in written if len(w) >= 3 and w.isalpha()]
+        shouted = [w for w in long_words if w.isupper()]
+        if len(shouted) * 2 <= len(long_words):  # a few acronyms (PDF, SMS, IKEA) in a text
+            shouted = [w for w in shouted if len(w) >= 5]  # keep only longer words: STILL
         glad = not hits and not signs and bool(PRAISE & set(folded))
         if marks and not glad:
             score += 1
             said.append(marks[0])
-        if len(shouted) >= 3 and not glad:  # whole words in capitals, not an acronym
+        if len(shouted) >= 3 and not glad:  # a quarter of the words in capitals: shouting
             score += 2
             said.append(" ".join(shouted[:4]))
         elif any(len(w) >= 4 for w in shouted) and not glad:  # one word shouted: STILL

@@ -348,6 +348,8 @@ async def test_m_on_a_row_of_the_list_adds_or_removes_it_without_opening(demo: P
 
 
 async def test_the_timers_wait_for_a_view_switched_to_a_moment_ago(demo: Path) -> None:
+    from tui.messages import StoreChanged
+
     app = app_for(demo)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
@@ -355,5 +357,12 @@ async def test_the_timers_wait_for_a_view_switched_to_a_moment_ago(demo: Path) -
         app.check_changes()  # the change poll's and presence's timers, firing now
         app.renew_presence()
         await settle(app, pilot)
+        assert app.lists.view == "workspace"
+        assert app.lists.side_if_ready is not None
+        app.show_view("overview")  # two switches in a row: the first not there yet
+        app.show_view("workspace")
+        app.follow_changes(StoreChanged(-1))  # another process's change, told meanwhile
+        for _ in range(10):  # (not settle: the first list's load was rightly cancelled)
+            await pilot.pause()
         assert app.lists.view == "workspace"
         assert app.lists.side_if_ready is not None
