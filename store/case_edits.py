@@ -15,6 +15,7 @@ from store.converters import case_row, related_rows
 from store.core import ServiceCore
 from store.errors import InvalidInput
 from store.fields import clean_title, label_text, parse_priority
+from store.inputs import MessageInput
 from store.lifecycle import (
     ActorKind,
     parse_status,
@@ -273,6 +274,7 @@ class CaseEditOps(ServiceCore):
                     add_link(session, id_of(target), other, "related", now)
             add_link(session, id_of(source), id_of(target), "merged", now)
             source.merged_into_id = target.id
+            target.flags |= source.flags  # the survivor carries what both were marked with
             target.updated_at = source.updated_at = now
             target.first_response_at = earliest(target.first_response_at,
                                                   source.first_response_at)
@@ -303,11 +305,15 @@ class CaseEditOps(ServiceCore):
             if message.kind == MessageKind.EVENT.value:
                 raise InvalidInput("a system event cannot be split off")
             now = self._now()
+            # A new case: triage reads the customer's message split off (its priority
+            # stays the old case's, a person's choice).
+            assessment = self._assess(title or old.title, MessageInput(message.text) if (
+                message.kind == MessageKind.CUSTOMER.value) else None)
             new = insert_case(
                 session, actor, session.get_one(Channel, old.channel_id),
                 session.get_one(Contact, old.contact_id),
                 title=title or old.title, escalated=False, priority=old.priority,
-                labels=old.labels.split(","), now=now,
+                labels=old.labels.split(","), now=now, flags=assessment.bits,
             )
             search.index_new_case(session, id_of(new))
             with search.reindexing(session, old.id, new.id):
@@ -323,6 +329,7 @@ class CaseEditOps(ServiceCore):
                          after={"message": message.id, "new_case": new.id})
             self._event(session, old, "split-into", number=new.id, actor=actor)
             self._event(session, new, "split-from", number=old.id, actor=actor)
+            self._record_flags(session, actor, new, assessment)
             return id_of(new)
 
         return self._write(work)

@@ -44,7 +44,7 @@ from store.models import (
     WorkspaceEntry,
 )
 from store.tables import column_of
-from store.triage import bits_of, flags_of
+from store.triage import flags_of
 from store.views import CaseRow
 
 DEFAULT_LIMIT = 50
@@ -151,6 +151,7 @@ def to_row(r: sa.Row) -> CaseRow:
         first_response_due=r.first_response_due, first_response_at=r.first_response_at,
         resolution_due=r.resolution_due, resolved_at=r.resolved_at,
         sla_events=tuple(x for x in r.sla_events.split(",") if x), flags=flags_of(r.flags),
+        flag_bits=r.flags,
     )
 
 
@@ -307,7 +308,7 @@ def _key_value(f: Resolved, keys: tuple[sa.ColumnElement[Any], ...],
             "channel": (row.channel_id, row.updated_at, row.number),
             "assignee": (row.assignee_id or 0, row.updated_at, row.number),
             "contact": (row.contact_id, row.updated_at, row.number),
-            "flags": (bits_of(row.flags), row.updated_at, row.number),
+            "flags": (row.flag_bits, row.updated_at, row.number),
             "sla": (int(row.sla_due is None), row.sla_due or row.updated_at, row.number),
         }[f.sort]
     return sa.tuple_(*[sa.literal(v, type_=k.type) for k, v in zip(keys, values, strict=True)])

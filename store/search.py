@@ -57,42 +57,48 @@ _PHONE = re.compile(r"(?:\+|0)[\d\s()-]{6,}")
 
 
 def phone_forms(text: str) -> list[str]:
-    """A phone number typed as a search, as the digits a document holds it by: written
-    nationally ("070-123 45 67") or internationally ("+46 70 123 45 67", "0046 …"),
-    whichever way the contact's number was stored. [] when `text` is no phone number."""
+    """A phone number typed as a search, as the digits a document may hold it by:
+    written nationally ("070-123 45 67") or internationally ("+46 70 123 45 67",
+    "0046 …", "+46 (0)70 …"), whichever way the contact's number was stored; the
+    digits as typed first. [] when `text` is no phone number."""
     if not _PHONE.fullmatch(text.strip()):
         return []
-    digits = re.sub(r"\D", "", text)
-    if len(digits) < 7:
+    typed = re.sub(r"\D", "", text)
+    if len(typed) < 7:
         return []
-    if digits.startswith("00"):
-        digits = digits[2:]
-    if digits.startswith("46"):
-        return [digits, "0" + digits[2:]]
-    if digits.startswith("0"):
-        return [digits, "46" + digits[1:]]
-    return [digits]
+    digits = typed[2:] if typed.startswith("00") else typed
+    if digits.startswith("460"):  # +46 (0)70 …: the trunk zero written in
+        digits = "46" + digits[3:]
+    national = ("0" + digits[2:] if digits.startswith("46") else
+                digits if digits.startswith("0") else None)
+    if national is None:
+        return [typed]
+    international = "46" + national[1:]
+    return list(dict.fromkeys([typed, national, international, "00" + international,
+                               "460" + national[1:]]))
 
 
 def fts_query(text: str) -> str:
     """An FTS5 query: every word quoted (so no FTS5 operator or column filter can be
     injected), a trailing `*` kept as a prefix."""
-    if phone := phone_forms(text):
-        return " OR ".join(f'"{form}"' for form in phone)
-    return " ".join(f'"{" ".join(parts)}"' + ("*" if prefix else "")
-                    for parts, prefix in _terms(text))
+    words = " ".join(f'"{" ".join(parts)}"' + ("*" if prefix else "")
+                     for parts, prefix in _terms(text))
+    # A phone number: also its digits in each way it may have been stored (the words
+    # as typed still find it written in a message).
+    return " OR ".join([f"({words})", *(f'"{form}"' for form in phone_forms(text))]
+                       ) if phone_forms(text) else words
 
 
 def ts_query(text: str) -> str:
     """The same as a PostgreSQL tsquery: words and-ed, `:*` for a prefix. The parts
     are letters and digits only, so quoting them as lexemes is safe."""
-    if phone := phone_forms(text):
-        return " | ".join(f"'{form}'" for form in phone)
-    return " & ".join(
+    words = " & ".join(
         "(" + " <-> ".join(f"'{p}'" + (":*" if prefix and i == len(parts) - 1 else "")
                            for i, p in enumerate(parts)) + ")"
         for parts, prefix in _terms(text)
     )
+    forms = phone_forms(text)
+    return " | ".join([f"({words})", *(f"'{form}'" for form in forms)]) if forms else words
 
 
 # PostgreSQL's parser keeps "anna@example.se", "foo.com", "3.5" and "/usr/bin" as one

@@ -96,6 +96,7 @@ class CaseRow:
     resolved_at: datetime | None = None
     sla_events: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()  # what triage found: "urgent", "frustrated"
+    flag_bits: int = 0  # the same as stored (`Case.flags`): the list's sort key
     unread: bool = False  # in the reader's workspace, with something new since they looked
 
     @property

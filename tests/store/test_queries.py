@@ -175,8 +175,10 @@ def test_filters_by_priority_watched_and_unassigned(team, many) -> None:
     anna.set_priority(many[-1], "high")
     anna.set_watch(many[-2], watching=True)
     high = anna.list_cases(CaseFilter(priority="high"))
-    # The one set so, and the urgent ones triage made High.
-    assert {r.number for r in high} == {many[-1]} | {
+    # The one set so, and urgent ones triage made High (one that took an urgent case
+    # in a merge is marked so, its own priority kept).
+    assert many[-1] in {r.number for r in high}
+    assert {r.number for r in high} <= {many[-1]} | {
         r.number for r in anna.list_cases(CaseFilter(flag="urgent", limit=100))}
     assert len(high) > 1
     assert [r.number for r in anna.list_cases(CaseFilter(watched=True))] == [many[-2]]

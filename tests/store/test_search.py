@@ -271,6 +271,9 @@ def test_a_case_is_found_by_its_contact_and_its_number(team, anna) -> None:  # t
     assert found(anna, "070 017 27 95") == [abroad]  # and stored so: found nationally
     assert found(anna, "0700172795") == [abroad]
     assert found(anna, "2940 2941") == []  # two numbers, not a phone number
+    assert found(anna, "+46 (0)70 017 27 95") == [abroad]  # the trunk zero written in
+    noted = team.new_case(title="Ring mig", text="Ring mig på 08-555 123 45, tack.")
+    assert found(anna, "08-555 123 45") == [noted]  # a number in a message, as written
     assert found(anna, "bergström routern") == [number]  # words from both
     assert found(anna, str(other)) == [other]
     assert found(anna, f"#{other}") == [other]

@@ -146,3 +146,19 @@ def test_triage_reads_only_the_customers_own_words(team) -> None:
     # The event at the time of the message that set it, right after it.
     assert [m.kind for m in case.messages][:3] == ["ai", "customer", "event"]
     assert case.messages[2].created_at == case.messages[1].created_at
+
+
+def test_a_split_off_question_is_triaged_and_a_merge_keeps_both_marks(team) -> None:
+    anna = team.as_("anna")
+    calm = team.new_case(title="Fråga", text="Hej, när kommer paketet?")
+    angry = team.new_case(title="Igen", text="Tredje gången jag skriver!!", email="b@ex.se")
+    landing = team.system.add_message(calm, MessageInput("Och nu: inget fungerar."))
+    assert anna.get_case(calm).flags == ()  # a message on a case: no new case, no triage
+    message = anna.get_case(landing.case).messages[-1].id
+    split = anna.split(message)
+    assert anna.get_case(split).flags == (URGENT,)
+    assert anna.get_case(split).priority == "medium"  # the old case's: a person's choice
+    anna.merge(angry, into=split)
+    survivor = anna.get_case(split)
+    assert survivor.flags == (URGENT, FRUSTRATED)
+    assert set(survivor.flagged_by) == {URGENT, FRUSTRATED}
