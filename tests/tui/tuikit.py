@@ -29,10 +29,15 @@ def app_for(path: Path, login: str = "supervisor", language: str = "sv") -> Case
 
 
 async def settle(app: CasedeskApp, pilot) -> None:  # type: ignore[no-untyped-def]
-    """Until the workers are done and their messages handled."""
+    """Until the workers are done and their messages handled: two rounds in a row with
+    no worker running (a message handled may start another), six at most."""
+    quiet = 0
     for _ in range(6):
         await app.workers.wait_for_complete()
         await pilot.pause()
+        quiet = 0 if any(w.is_running for w in app.workers) else quiet + 1
+        if quiet == 2:
+            break
 
 
 async def press(app: CasedeskApp, pilot, *keys: str) -> None:  # type: ignore[no-untyped-def]
