@@ -78,10 +78,11 @@ async def test_a_screenshot_is_said_in_the_uis_language(
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         app.action_screenshot("shot.svg", str(tmp_path))
-        for _ in range(20):
+        for _ in range(200):  # written by a thread: up to ten seconds on a busy machine
             await settle(app, pilot)
             if (tmp_path / "shot.svg").exists() and app._notifications:
                 break
+            await pilot.pause(0.05)
         assert (tmp_path / "shot.svg").exists()
         texts = [(n.title, str(n.message)) for n in app._notifications]
         assert (said("Skärmbild"), said("Sparad i {path}", path=tmp_path / "shot.svg")) \

@@ -362,7 +362,9 @@ async def test_the_timers_wait_for_a_view_switched_to_a_moment_ago(demo: Path) -
         app.show_view("overview")  # two switches in a row: the first not there yet
         app.show_view("workspace")
         app.follow_changes(StoreChanged(-1))  # another process's change, told meanwhile
-        for _ in range(10):  # (not settle: the first list's load was rightly cancelled)
-            await pilot.pause()
+        for _ in range(200):  # (not settle: the first list's load was rightly cancelled)
+            await pilot.pause(0.05)
+            if app.lists.side_if_ready is not None:
+                break
         assert app.lists.view == "workspace"
         assert app.lists.side_if_ready is not None

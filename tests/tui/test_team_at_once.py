@@ -32,12 +32,14 @@ def read_all_app(path: Path, login: str = "supervisor") -> CasedeskApp:
 
 
 async def said(app: CasedeskApp, pilot, doing: tuple[int, str]) -> None:  # type: ignore[no-untyped-def]
-    """Until the app has told the store `doing` (it does so after a refresh)."""
-    for _ in range(50):
+    """Until the app has told the store `doing` (it does so after a refresh, which a
+    busy machine may make late: up to ten seconds)."""
+    for _ in range(200):
         if app.doing == doing:
             await settle(app, pilot)  # and its write is done
             return
         await settle(app, pilot)
+        await pilot.pause(0.05)
     raise AssertionError(f"the app never said {doing}; it says {app.doing}")
 
 
