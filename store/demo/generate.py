@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from itertools import accumulate
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from store import events, triage, workspace
+from store import workspace
 from store.demo.clock import DAY, HOUR, Clock, Stamp
 from store.demo.contacts import make_contacts
 from store.demo.data import (
@@ -62,8 +62,10 @@ from store.demo.plan import (
     _moved,
     _stamps,
     _status_at,
+    closed_by_hand,
+    flagged_rows,
 )
-from store.lifecycle import ActorKind, check_transition, work_begins
+from store.lifecycle import work_begins
 from store.statuses import UNSOLVED, Status
 
 if TYPE_CHECKING:
@@ -182,30 +184,12 @@ class Builder:
                     given.add(k)
                     break
         if not counts["closed"]:
-            self._closed_by_hand([case for k, (_, case) in enumerate(cases) if k not in given],
-                                 counts)
+            closed_by_hand(self.clock, self.rnd, self.now, self.supervisors, self.you,
+                           [case for k, (_, case) in enumerate(cases) if k not in given],
+                           counts)
         for _, case in cases:
             self._emit(case, rows)
         cases.clear()
-
-    def _closed_by_hand(self, cases: list[_Case], counts: Counter[str]) -> None:
-        """No case closed since the last archive run (a small team's quiet night or
-        weekend): a supervisor closed the newest solved one of `cases` by hand, the last
-        time the team was at work (at night: on call)."""
-        check_transition(Status.SOLVED, Status.CLOSED, ActorKind.SUPERVISOR)
-        begin, end = self.clock.last_at_work(self.now)
-        at = max(begin, end - int(self.rnd.random() * 15 * 60))
-        others = [n for n in self.supervisors if n != self.you] or [self.you]
-        closer = others[int(self.rnd.random() * len(others))]
-        for case in reversed(cases):
-            done = [p for p in case.plan if p[0] <= self.now]
-            if case.status == "solved" and counts["solved"] > 1 and done[-1][0] <= at:
-                case.plan = [*done, (at, _EVENT, closer, _moved("solved", "closed"), "",
-                                     "closed", None, None)]
-                case.status = "closed"
-                counts["solved"] -= 1
-                counts["closed"] += 1
-                return
 
     def _case(self, i: int, fate: Status | None = None) -> _Case:
         """Case `i`'s plan; with a `fate`, one made to have that status at `now` if it can
@@ -560,12 +544,9 @@ class Builder:
             messages.append((mid, number, kind, agent_id, author, text, flags, stamp(t),
                              number, event_kind, event_params))
             if mid == self.messages + 1:  # the first message: triage, as the store does
-                found = triage.assess(triage.BUILT_IN, case.title, text)
-                for values in found.events():
-                    mid += 1
-                    event = events.event("flagged", **values)
-                    messages.append((mid, number, _EVENT, None, SYSTEM_AUTHOR, "", "",
-                                     stamp(t), number, event.kind, event.stored()))
+                flagged, found = flagged_rows(case.title, text, mid, number, stamp(t))
+                messages += flagged
+                mid += len(flagged)
                 bits = found.bits
                 priority = found.priority(None) or priority  # urgent: High, as the store
             if kind == _REPLY and first_response is None:

@@ -5,13 +5,20 @@ of a move by the store's own rules, and the status a plan gives its case at a ti
 
 from __future__ import annotations
 
+import random
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
-from store import events, status_change
+from store import events, status_change, triage
 from store.demo.contacts import Contact
+from store.lifecycle import ActorKind, check_transition
 from store.statuses import Status
+
+if TYPE_CHECKING:
+    from store.demo.clock import Clock
 
 SOLVED_DAYS = 7  # a solved case closes after this many days (the lifecycle's default)
 
@@ -102,3 +109,37 @@ def _kept_in(plan: list[Planned], escalated: bool, status: Status, now: int) -> 
         return plan
     at = plan[came][0]
     return plan[:next((k for k in range(came, len(plan)) if plan[k][0] > at), len(plan))]
+
+
+def closed_by_hand(clock: Clock, rnd: random.Random, now: int, supervisors: list[int],
+                   you: int, cases: list[_Case], counts: Counter[str]) -> None:
+    """No case closed since the last archive run (a small team's quiet night or
+    weekend): a supervisor closed the newest solved one of `cases` by hand, the last
+    time the team was at work (at night: on call)."""
+    check_transition(Status.SOLVED, Status.CLOSED, ActorKind.SUPERVISOR)
+    begin, end = clock.last_at_work(now)
+    at = max(begin, end - int(rnd.random() * 15 * 60))
+    others = [n for n in supervisors if n != you] or [you]
+    closer = others[int(rnd.random() * len(others))]
+    for case in reversed(cases):
+        done = [p for p in case.plan if p[0] <= now]
+        if case.status == "solved" and counts["solved"] > 1 and done[-1][0] <= at:
+            case.plan = [*done, (at, _EVENT, closer, _moved("solved", "closed"), "",
+                                 "closed", None, None)]
+            case.status = "closed"
+            counts["solved"] -= 1
+            counts["closed"] += 1
+            return
+
+
+def flagged_rows(title: str, text: str, mid: int, number: int, when: str
+                 ) -> tuple[list[tuple[object, ...]], triage.Assessment]:
+    """Triage on a case's first message, as the store does it: the `flagged` events'
+    message rows (numbered on from `mid`, at `when`) and what was found."""
+    found = triage.assess(triage.BUILT_IN, title, text)
+    rows: list[tuple[object, ...]] = []
+    for values in found.events():
+        event = events.event("flagged", **values)
+        rows.append((mid + len(rows) + 1, number, _EVENT, None, SYSTEM_AUTHOR, "", "", when,
+                     number, event.kind, event.stored()))
+    return rows, found
