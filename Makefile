@@ -18,12 +18,14 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/casedesk demo
 
-## The whole test suite, with the linters first; one test process per core (each
-## starts its own Dovecot and PostgreSQL on free ports).
+## The whole test suite, with the linters first; one test process per core and one
+## more, as the tests spend part of their time waiting on their servers and terminals
+## (each process starts its own Dovecot and PostgreSQL on free ports).
+JOBS ?= $(shell echo $$(( $$(nproc) + 1 )))
 test: $(STAMP)
 	./scripts/test-servers
 	$(MAKE) --no-print-directory lint
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n $(JOBS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
