@@ -27,14 +27,19 @@ class Context:
     db_arg: str | None
     read_all: bool = False
     _config: Config | None = None
+    _config_file: Path | None = None
 
     @property
     def config(self) -> Config:
         if self._config is None:
             from cli.config import load_config
 
-            self._config, _ = load_config(self.config_path)
+            self._config, self._config_file = load_config(self.config_path)
         return self._config
+
+    def rules_path(self) -> Path | None:
+        """The triage rules file the config names (relative to the config file)."""
+        return self.config.triage.rules_path(self._config_file)
 
     def database_url(self) -> str:
         if self.db_arg:
@@ -47,11 +52,14 @@ class Context:
 
     def open_db(self, *, check: bool = True, read_only: bool = False) -> Database:
         from store.db import Database
+        from store.triage.routing import RuleSource
 
         store = self.config.store
+        rules = self.rules_path()
         db = Database(self.database_url(), share_with_group=store.share_with_group,
                       files=store.files, read_only=read_only,
-                      detectors=self.config.triage.detectors())
+                      detectors=self.config.triage.detectors(),
+                      rules=RuleSource(rules) if rules is not None else None)
         if check:
             db.check_schema()
         return db

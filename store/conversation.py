@@ -44,6 +44,7 @@ from store.records import (
 )
 from store.statuses import ENDED
 from store.tables import id_of
+from store.triage import routing
 from store.views import (
     Landing,
     MessageView,
@@ -92,6 +93,7 @@ class ConversationOps(ServiceCore):
             self._record_flags(session, actor, case, assessment, at=next(
                 (row.created_at for row, m in zip(rows, messages, strict=True) if m is first),
                 None))
+            routing.route(self, session, case, title, first)
             if first_reply is not None:
                 self._require_human(actor, "reply")
                 self._answer(session, actor, case, first_reply)

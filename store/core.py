@@ -54,6 +54,7 @@ from store.records import (
 )
 from store.statuses import ENDED, REOPENED_BY_CUSTOMER
 from store.tables import id_of, table_of
+from store.triage import routing
 from store.views import AgentView, Landing
 
 T = TypeVar("T")
@@ -171,6 +172,7 @@ class ServiceCore:
             self._event(session, old, "followed-up", number=case.id)
             row = self._append_inbound(session, actor, case, message)
             self._record_flags(session, actor, case, assessment, at=row.created_at)
+            routing.route(self, session, case, "", message)
             search.index_new_case(session, id_of(case))
             return case, row, Landing(id_of(case), asked, merged_into, follow_up_of=id_of(old),
                                       new_case=True)

@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine.interfaces import DBAPICursor, ExecutionContext
     from sqlalchemy.pool import ConnectionPoolEntry
 
+    from store.triage.routing import RuleSource
+
 from store.private import (
     ModeChange,
     Modes,
@@ -139,11 +141,13 @@ class Database:
         self, url: str | os.PathLike[str] | sa.URL, *, share_with_group: bool = False,
         busy_timeout_ms: int = BUSY_TIMEOUT_MS, files: str | os.PathLike[str] | None = None,
         read_only: bool = False, detectors: Detectors = BUILT_IN,
+        rules: RuleSource | None = None,
     ) -> None:
         self.url = to_url(url)
-        # What marks a new case urgent or frustrated (store/triage: the config's
-        # `[triage]`), for every service on this database.
+        # What marks a new case urgent or frustrated, and the team's rules file
+        # (store/triage: the config's `[triage]`), for every service on this database.
         self.detectors = detectors
+        self.rules = rules
         # Read only: `write` refuses, and the database itself refuses any change
         # (SQLite's query_only, PostgreSQL's read-only transactions) should one slip by.
         self.read_only = read_only

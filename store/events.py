@@ -42,6 +42,7 @@ ENGLISH: dict[str, str] = {
                              "limit and was not stored with the message; the original mail "
                              "keeps it."),
     "flagged": "Triage: marked {flag} ({words})",
+    "triaged": "Triage: the rule “{rule}” set {changes}",
     "sla-first-soon": "SLA: the first answer is due soon",
     "sla-first-breached": "SLA: the first answer is overdue",
     "sla-resolution-soon": "SLA: the solution is due soon",
@@ -56,6 +57,30 @@ REASONS: dict[str, str] = {
     "assigned": "it was assigned",
     "answered": "an agent answered",
 }
+
+# What a triage rule set (the `triaged` event's values), in English; `way`: how the
+# assignee was picked.
+TRIAGED: dict[str, str] = {
+    "priority": "priority {priority}", "labels": "labels {labels}",
+    "channel": "channel {channel}", "assignee": "assignee {assignee}",
+    "notify": "told {notify}",
+}
+WAYS: dict[str, str] = {"round-robin": "in turn", "least-loaded": "the least loaded"}
+
+
+def triaged(params: Mapping[str, str], parts: Mapping[str, str],
+            ways: Mapping[str, str]) -> str:
+    """A `triaged` event's changes, in the words given (`TRIAGED`, `WAYS` or a
+    translation of them)."""
+    values = Values(params)
+    said = []
+    for key, part in parts.items():
+        if key in params:
+            text = part.format_map(values)
+            if key == "assignee" and params.get("way"):
+                text += f" ({ways.get(params['way'], params['way'])})"
+            said.append(text)
+    return ", ".join(said)
 
 
 @dataclass(frozen=True)
@@ -99,7 +124,10 @@ def english(kind: str, params: Mapping[str, str]) -> str:
     template = ENGLISH.get(kind)
     if template is None:  # a kind from a newer casedesk: its values at least
         return f"{kind}: " + ", ".join(f"{k}={v}" for k, v in sorted(params.items()))
-    text = template.format_map(Values(params))
+    values = Values(params)
+    if kind == "triaged":
+        values["changes"] = triaged(params, TRIAGED, WAYS)
+    text = template.format_map(values)
     why = params.get("why")
     if kind == "status" and why:
         text += f" ({REASONS[why].format_map(Values(params)) if why in REASONS else why})"

@@ -58,6 +58,7 @@ from store.records import (
 )
 from store.tables import id_of, table_of
 from store.threads import mail_title, message_of, sort_mail, thread_of
+from store.triage import routing
 
 
 class TooLarge(TypedDict):
@@ -296,6 +297,9 @@ class InboundOps(ServiceCore):
                                        "priority": priority})
               for case_id, a, priority in flagged)])
         session.flush()
+        if self.db.rules is not None:  # the team's rules, case by case
+            for case_id, title, message in zip(cases, titles, messages, strict=True):
+                routing.route(self, session, session.get_one(Case, case_id), title, message)
         workspace.cases_arrived(session, cases, now)
         search.index_new_cases(session, cases)
         return [Receipt(m.uid, "ingested", case_id, new_case=True)
@@ -364,6 +368,7 @@ class InboundOps(ServiceCore):
                                now=self._now(), flags=assessment.bits)
             row = self._append_inbound(session, actor, case, message)
             self._record_flags(session, actor, case, assessment)
+            routing.route(self, session, case, title, message)
             search.index_new_case(session, id_of(case))
         else:
             case, row, _ = self._add_inbound(session, actor, case, message)

@@ -37,6 +37,7 @@ from store.queries import CaseFilter
 from store.reading import ReadingOps
 from store.records import sla_policy
 from store.team import TeamOps, bootstrap
+from store.triage.ops import TriageOps
 
 __all__ = [
     "RETRY_PAUSES", "AttachmentInput", "BounceInput", "CaseFilter", "CaseService", "Clock",
@@ -46,7 +47,7 @@ __all__ = [
 
 
 class CaseService(TeamOps, ConversationOps, CaseEditOps, ReadingOps, MyWorkspaceOps,
-                  OutboxOps, InboundOps, JobOps):
+                  OutboxOps, InboundOps, JobOps, TriageOps):
     """The store as one identity sees it (store.core.ServiceCore): `login` is resolved
     to an agent in every unit of work, so a changed membership or a deactivation
     takes effect at once."""

@@ -124,6 +124,7 @@ class CasedeskApp(App[None]):
         self.doing: tuple[int | None, str | None] = (None, None)
         self.sending: set[int] = set()  # the cases a reply or note is on its way to
         self.quit_anyway = False  # asked, and the agent said yes: unsent drafts go
+        self.rules_said: str | None = None  # what supervisors were told of the rules file
         # The scheduler (and mail) for a personal database: run in a thread until the
         # app ends, never on the event loop; each part only while no daemon holds it.
         self.background = background
@@ -193,6 +194,19 @@ class CasedeskApp(App[None]):
     def identified(self, message: Identified) -> None:
         self.me = message.me
         self.refresh_bindings()
+        self.check_rules()
+
+    @work(thread=True, exclusive=True, group="rules", exit_on_error=False)
+    def check_rules(self) -> None:
+        """A supervisor hears when the team's rules file has a problem (the last good
+        rules stay in force), once per problem."""
+        if self.me is None or not self.me.is_supervisor or self.read_only:
+            return
+        problem = self.service.rules_problem()
+        if problem is not None and problem != self.rules_said:
+            self.post_message(Notice(tr("Triagereglerna: {problem}").format(problem=problem),
+                                     severity="warning", timeout=30))
+        self.rules_said = problem
 
     @on(Notice)
     def say(self, message: Notice) -> None:
@@ -290,6 +304,7 @@ class CasedeskApp(App[None]):
 
     def check_changes(self) -> None:
         self.poll_changes()
+        self.check_rules()
         side = self.lists.side_if_ready
         if side is not None and side.shown is not None:
             side.poll_presence(side.shown.number)

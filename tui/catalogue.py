@@ -332,6 +332,7 @@ ENGLISH: dict[str, str] = {
     "jan": "Jan", "feb": "Feb", "mar": "Mar", "apr": "Apr", "maj": "May", "jun": "Jun",
     "jul": "Jul", "aug": "Aug", "sep": "Sep", "okt": "Oct", "nov": "Nov", "dec": "Dec",
     "Det finns inget ärende #{number}.": "There is no case #{number}.",
+    "Triagereglerna: {problem}": "The triage rules: {problem}",
     "#{number} är {status}: ett svar till kunden blir ett nytt ärende (N). En intern "
     "anteckning (n) går bra.":
         "#{number} is {status}: a reply to the customer goes on a new case (N). An internal "

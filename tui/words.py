@@ -239,6 +239,7 @@ _EVENTS: dict[str, str] = {
     "attachment-too-large": N_("Bilagan “{filename}” ({megabytes} MB) är större än gränsen och "
                                "sparades inte med meddelandet; originalmejlet har den kvar."),
     "flagged": N_("Triage: markerat {flag} ({words})"),
+    "triaged": N_("Triage: regeln ”{rule}” satte {changes}"),
     "sla-first-soon": N_("SLA: första svaret ska ges snart"),
     "sla-first-breached": N_("SLA: första svaret är försenat"),
     "sla-resolution-soon": N_("SLA: lösningen ska vara klar snart"),
@@ -260,6 +261,13 @@ _ENGLISH_MAILS = {"svaret": "reply", "mottagningsbeskedet": "acknowledgement"}
 ENGLISH.update({swedish: events.ENGLISH[kind] for kind, swedish in _EVENTS.items()})
 ENGLISH.update({swedish: events.REASONS[key] for key, swedish in _REASONS.items()})
 ENGLISH.update(_ENGLISH_MAILS)
+# What a triage rule set, and how it picked the assignee (store/events.py TRIAGED, WAYS).
+_TRIAGED = {"priority": N_("prioritet {priority}"), "labels": N_("etiketter {labels}"),
+            "channel": N_("kanal {channel}"), "assignee": N_("handläggare {assignee}"),
+            "notify": N_("meddelade {notify}")}
+_WAYS = {"round-robin": N_("i tur och ordning"), "least-loaded": N_("den minst belastade")}
+ENGLISH.update({swedish: events.TRIAGED[key] for key, swedish in _TRIAGED.items()})
+ENGLISH.update({swedish: events.WAYS[key] for key, swedish in _WAYS.items()})
 
 _NAMED = {"status": ("start", "end"), "follow-up-of": ("status",), "priority": ("start", "end")}
 
@@ -278,6 +286,12 @@ def event_text(event: Event) -> str:
         values["what"] = tr(_MAILS.get(values["what"], values["what"]))
     if event.kind == "flagged":
         values["flag"] = marks().get(values["flag"], values["flag"])
+    if event.kind == "triaged":
+        if "priority" in values:
+            values["priority"] = priorities().get(values["priority"], values["priority"])
+        values["changes"] = events.triaged(
+            values, {k: tr(v) for k, v in _TRIAGED.items()},
+            {k: tr(v) for k, v in _WAYS.items()})
     text = tr(template).format_map(values)
     why = values.get("why") if event.kind == "status" else None
     if why:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from store.triage.detect import URGENT_WORDS, Detectors
@@ -27,6 +29,19 @@ class TriageSettings(BaseModel):
         default=True,
         description="Mark a new case `frustrated` when its first message sounds so.",
     )
+    rules: str | None = Field(
+        default=None,
+        description="The team's triage rules: a TOML file of [[rule]] tables, relative to "
+        "the config file (`casedesk rules check` checks it; README, \"Triage rules\").",
+    )
+
+    def rules_path(self, config_file: Path | None) -> Path | None:
+        """The rules file, a relative path taken from the config file's folder."""
+        if self.rules is None:
+            return None
+        path = Path(self.rules).expanduser()
+        return path if path.is_absolute() or config_file is None else (
+            config_file.parent / path)
 
     def detectors(self) -> Detectors:
         return Detectors((*URGENT_WORDS, *self.urgent_words), urgent=self.urgent,

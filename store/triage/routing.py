@@ -1,0 +1,233 @@
+"""The team's triage rules on a new case in the store: where the rules file is read
+(`RuleSource`: reloaded when it changes, the last good rules kept when it breaks) and
+what a firing rule does to the case (`route`). README, "Triage rules".
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from store import audit, workspace
+from store.fields import label_text
+from store.models import Agent, Case, Channel, ChannelMember, Contact, Presence
+
+# Rules act as the system: they are the team's, whoever created the case.
+from store.permissions import SYSTEM
+from store.presence import GONE_AFTER
+from store.statuses import UNSOLVED
+from store.tables import id_of
+from store.triage import own_words
+from store.triage.rules import EMPTY, Facts, Names, Problem, Rule, RuleBook, check_names, parse
+
+if TYPE_CHECKING:
+    from store.core import ServiceCore
+    from store.inputs import MessageInput
+
+log = logging.getLogger(__name__)
+
+
+def names_in(session: Session) -> Names:
+    """The channels (with their active members), agents and tiers a rules file may name."""
+    people = sa.and_(col(Agent.is_active), col(Agent.login) != "system")
+    members: dict[str, set[str]] = {name: set() for name in session.scalars(
+        sa.select(col(Channel.name)))}
+    for channel, login in session.execute(sa.select(col(Channel.name), col(Agent.login)).join(
+            ChannelMember, col(ChannelMember.channel_id) == Channel.id).join(
+            Agent, col(Agent.id) == ChannelMember.agent_id).where(people)):
+        members[channel].add(login)
+    agents = frozenset(session.scalars(sa.select(col(Agent.login)).where(people)))
+    return Names({k: frozenset(v) for k, v in members.items()}, agents)
+
+
+def check(session: Session, text: str) -> tuple[RuleBook, list[Problem]]:
+    """`rules.parse` and the names it uses checked against the store."""
+    book, problems = parse(text)
+    return book, problems + check_names(book, names_in(session))
+
+
+@dataclass
+class RuleSource:
+    """The rules file a database's new cases go through; None: no rules. Read again
+    when it changes; a file with an error is never half-applied: the last good rules
+    stay in force and `problem` says why (logged once per change)."""
+
+    path: Path | None = None
+    _book: RuleBook = EMPTY
+    _stamp: tuple[int, int] | None = None
+    problem: str | None = None
+
+    def _file_stamp(self) -> tuple[int, int] | None:
+        try:
+            stat = os.stat(self.path) if self.path is not None else None
+        except OSError:
+            return None
+        return (stat.st_mtime_ns, stat.st_size) if stat is not None else None
+
+    def stale(self) -> bool:
+        """Whether the file changed since it was last read (or was never read)."""
+        return self._stamp is None or self._file_stamp() != self._stamp
+
+    def book(self, session: Session) -> RuleBook:
+        if self.path is None:
+            return EMPTY
+        if not self.stale():
+            return self._book
+        self._stamp = self._file_stamp()
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            return self._broken(f"cannot read it: {exc}")
+        book, problems = check(session, text)
+        errors = [str(p) for p in problems if p.error]
+        if errors:
+            return self._broken("; ".join(errors))
+        self._book, self.problem = book, None
+        return book
+
+    def _broken(self, why: str) -> RuleBook:
+        self.problem = (f"{self.path}: {why} — the last good rules stay in force "
+                        "(`casedesk rules check` lists each problem)")
+        log.warning("triage rules: %s", self.problem)
+        return self._book
+
+
+def facts_of(session: Session, case: Case, title: str, first: MessageInput | None) -> Facts:
+    """What the rules read of a new case: its channel, title and first message (the
+    customer's own words), who wrote it and what kind of customer they are."""
+    # One statement (the contact and the channel may not be loaded yet).
+    channel, email, kind, tier = session.execute(sa.select(
+        col(Channel.name), col(Contact.email), col(Contact.customer_type), col(Contact.tier)
+    ).join(Case, col(Case.channel_id) == Channel.id).join(
+        Contact, col(Contact.id) == Case.contact_id).where(col(Case.id) == case.id)).one()
+    text = own_words(first.text) if first is not None else ""
+    sender = ((first.sender_address if first is not None else "") or email).lower()
+    return Facts(
+        number=case.id or 0, channel=channel, title=title, text=text, sender=sender,
+        contact_type=kind, tier=tier,
+        customer_type_of=lambda: customer_type(session, case, sender))
+
+
+def customer_type(session: Session, case: Case, sender: str) -> str:
+    """Seed 004's new / existing / internal: internal when the address is at one of the
+    team's own domains (its channels' and agents' addresses), existing when the contact
+    has cases from before this one."""
+    domain = sender.rpartition("@")[2]
+    if domain and team_domain(session, domain):
+        return "internal"
+    earlier = session.scalar(sa.select(col(Case.id)).where(
+        col(Case.contact_id) == case.contact_id, col(Case.id) != case.id).limit(1))
+    return "existing" if earlier is not None else "new"
+
+
+def team_domain(session: Session, domain: str) -> bool:
+    """Whether one of the team's channels or agents has an address at `domain`."""
+    at = "%@" + domain.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return session.scalar(sa.select(sa.or_(*(
+        sa.select(column).where(sa.func.lower(column).like(at, escape="\\")).exists()
+        for column in (col(Channel.address), col(Agent.email)))))) or False
+
+
+def route(core: ServiceCore, session: Session, case: Case, title: str,
+          first: MessageInput | None) -> None:
+    """The rules on a new case, in file order: every rule that matches applies (a later
+    rule's priority, channel and assignee win; labels add up). Each firing is an event
+    on the case and an audit record; the case stays the agents' to change."""
+    source: RuleSource | None = core.db.rules
+    book = source.book(session) if source is not None else EMPTY
+    if not book.rules:
+        return
+    session.flush()  # the case's number
+    fired = book.firing(facts_of(session, case, title, first))
+    if not fired:
+        return
+    now = core._now()
+    last = {key: next((getattr(r, key) for r in reversed(fired) if getattr(r, key)), None)
+            for key in ("priority", "move_to", "assign")}
+    if last["move_to"] is not None:
+        target = session.scalars(sa.select(Channel).where(
+            sa.func.lower(Channel.name) == last["move_to"].lower())).first()
+        if target is not None and target.id != case.channel_id:
+            case.channel_id = id_of(target)
+            core._drop_unseeing(session, SYSTEM, case)
+            workspace.cases_arrived(session, [case.id or 0], now)
+    if last["priority"] is not None and last["priority"] != case.priority:
+        case.priority = last["priority"]
+        core._apply_sla(session, case)
+    labels = {label for rule in fired for label in rule.labels}
+    if labels:
+        case.labels = label_text([*filter(None, case.labels.split(",")), *labels])
+    assignee = _assignee(session, case, last["assign"], now) if last["assign"] else None
+    if assignee is not None:
+        case.assignee_id = assignee.id
+        workspace.assigned(session, case.id or 0, assignee.id or 0, None, now)
+    notify = {login for rule in fired for login in rule.notify}
+    if notify:
+        workspace.mentioned(session, case.id or 0, session.scalars(sa.select(col(Agent.id)).where(
+            col(Agent.login).in_(notify), col(Agent.is_active))), now)
+    for rule in fired:
+        said = _said(rule, assignee)
+        core._event(session, case, "triaged", rule=rule.name, priority=said.get("priority"),
+                    labels=said.get("labels"), channel=said.get("channel"),
+                    assignee=said.get("assignee"), way=said.get("way"),
+                    notify=said.get("notify"))
+        audit.record(session, SYSTEM, "case.triage", at=now, case_id=case.id,
+                     after={"rule": rule.name, **said})
+    if assignee is not None:  # assigned: the work begins (lifecycle)
+        core._work_begins(session, SYSTEM, case, "assigned", bump=False)
+
+
+def _said(rule: Rule, assignee: Agent | None) -> dict[str, str]:
+    """What one rule set, as its event's values."""
+    said = {}
+    if rule.priority:
+        said["priority"] = rule.priority
+    if rule.labels:
+        said["labels"] = ", ".join(rule.labels)
+    if rule.move_to:
+        said["channel"] = rule.move_to
+    if rule.assign:
+        said["assignee"] = assignee.login if assignee is not None else ""
+        said["way"] = rule.assign if rule.assign in ("round-robin", "least-loaded") else ""
+    if rule.notify:
+        said["notify"] = ", ".join(rule.notify)
+    return {k: v for k, v in said.items() if v}
+
+
+def _assignee(session: Session, case: Case, way: str, now: datetime) -> Agent | None:
+    """Whom a rule's `assign` names for the case: a login (if they can take it), or
+    among the channel's active members (those with a TUI open first, when any has)
+    the next in turn (round-robin: the longest since a case of this channel) or the
+    one with the fewest unsolved cases (least-loaded; a tie goes by turn)."""
+    members = list(session.scalars(sa.select(Agent).join(
+        ChannelMember, col(ChannelMember.agent_id) == Agent.id).where(
+        col(ChannelMember.channel_id) == case.channel_id, col(Agent.is_active),
+        sa.not_(col(Agent.is_ai)), col(Agent.login) != "system").order_by(col(Agent.login))))
+    if way not in ("round-robin", "least-loaded"):
+        return next((a for a in members if a.login == way), None)
+    present = set(session.scalars(sa.select(col(Presence.agent_id)).where(
+        col(Presence.seen_at) >= now - GONE_AFTER)))
+    members = [a for a in members if a.id in present] or members
+    if not members:
+        return None
+    ids = [a.id for a in members]
+    latest = dict(session.execute(sa.select(col(Case.assignee_id), sa.func.max(Case.id)).where(
+        col(Case.channel_id) == case.channel_id, col(Case.assignee_id).in_(ids),
+        col(Case.id) != case.id).group_by(col(Case.assignee_id))).all())
+    load = {}
+    if way == "least-loaded":
+        load = dict(session.execute(sa.select(col(Case.assignee_id), sa.func.count()).where(
+            col(Case.assignee_id).in_(ids), col(Case.status).in_([s.value for s in UNSOLVED]),
+            col(Case.id) != case.id).group_by(col(Case.assignee_id))).all())
+    return min(members, key=lambda a: (load.get(a.id, 0), latest.get(a.id, 0), a.login))
+
+
+__all__ = ["RuleSource", "check", "customer_type", "facts_of", "names_in", "route"]
