@@ -40,6 +40,7 @@ app.add_typer(cases.case_app, name="case")
 app.add_typer(admin.quick_app, name="quick-reply")
 app.add_typer(mail.outbox_app, name="outbox")
 app.add_typer(triage.rules_app, name="rules")
+app.add_typer(triage.label_app, name="label")
 
 
 @app.callback(invoke_without_command=True)

@@ -77,7 +77,7 @@ def case_json(view: CaseView) -> dict[str, Any]:
             "customer_type": view.contact.customer_type, "tier": view.contact.tier,
         },
         "assignee": view.assignee, "priority": view.priority, "labels": list(view.labels),
-        "flags": list(view.flags),
+        "flags": list(view.flags), "fields": dict(view.fields),
         "version": view.version, "created_at": view.created_at, "updated_at": view.updated_at,
         "first_response_at": view.first_response_at, "solved_at": view.solved_at,
         "closed_at": view.closed_at, "archived_at": view.archived_at,
@@ -137,6 +137,7 @@ def print_case(view: CaseView) -> None:
         f"  priority   {view.priority}",
         f"  flags      {flag_text(view)}",
         f"  labels     {clean_line(', '.join(view.labels) or '-')}",
+        *(f"  {clean_line(name)}: {clean_line(value)}" for name, value in view.fields),
         f"  watchers   {clean_line(', '.join(view.watchers)) or '-'}",
         f"  related    {' '.join(f'#{n}' for n in view.related) or '-'}",
         f"  created    {local(view.created_at)}   updated {local(view.updated_at)}"

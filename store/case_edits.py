@@ -16,6 +16,7 @@ from store.core import ServiceCore
 from store.errors import InvalidInput
 from store.fields import clean_title, label_text, parse_priority
 from store.inputs import MessageInput
+from store.labels import require_known as labels_known
 from store.lifecycle import (
     ActorKind,
     parse_status,
@@ -154,6 +155,7 @@ class CaseEditOps(ServiceCore):
         def change(session: Session, actor: Actor, case: Case) -> None:
             if case.labels == value:
                 return
+            labels_known(session, value.split(","), had=case.labels.split(","))
             before, case.labels = case.labels, value
             self._bump(case)
             audit.record(session, actor, "case.labels", at=self._now(), case_id=case.id,

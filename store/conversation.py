@@ -4,7 +4,7 @@ reply (on an email case queued as mail in the same step), an internal note.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -14,8 +14,9 @@ from store import audit, ingest_keys, search, workspace
 from store.converters import message_view
 from store.core import ServiceCore
 from store.errors import InvalidInput
-from store.fields import MENTION_RE
+from store.fields import MENTION_RE, form_fields
 from store.inputs import ContactInput, MessageInput
+from store.labels import require_known
 from store.lifecycle import (
     check_transition,
     parse_status,
@@ -23,6 +24,7 @@ from store.lifecycle import (
 from store.models import (
     Agent,
     Case,
+    CaseField,
     Channel,
     ChannelKind,
     Mention,
@@ -66,18 +68,23 @@ class ConversationOps(ServiceCore):
         labels: Iterable[str] = (),
         first_reply: str | None = None,
         source_id: str | None = None,
+        fields: Mapping[str, str] | None = None,
     ) -> int:
         """Create a case (as `new`, or `escalated` when an AI agent hands it over) and
         return its number. `first_reply`: the case starts with an agent's message to
         the contact (by mail on an email channel: queued in the outbox), all in one step.
         `source_id`: the source system's id (ingest), taken once per channel: a second
-        time it raises `AlreadyTaken` and changes nothing."""
+        time it raises `AlreadyTaken` and changes nothing. `fields`: a web form's
+        (order number, category), kept with the case."""
         if first_reply is not None and not first_reply.strip():
             raise InvalidInput("the first message is empty")
+        form = form_fields(fields or {})
+        labels = list(labels)  # read twice: checked, then kept
 
         def work(session: Session, actor: Actor) -> int:
             ch = channel_named(session, channel)
             require_channel(session, actor, id_of(ch), f"the channel {ch.name!r}")
+            require_known(session, labels)
             scope = ingest_keys.channel_scope(id_of(ch))
             if source_id is not None:
                 ingest_keys.refuse_taken(session, scope, source_id)
@@ -89,6 +96,10 @@ class ConversationOps(ServiceCore):
                 title=title, escalated=escalated, priority=assessment.priority(priority),
                 labels=labels, now=self._now(), flags=assessment.bits,
             )
+            if form:  # before the case is indexed: search finds them
+                session.add_all(CaseField(case_id=id_of(case), name=name, value=value)
+                                for name, value in form.items())
+                session.flush()
             rows = [self._append_inbound(session, actor, case, m) for m in messages]
             self._record_flags(session, actor, case, assessment, at=next(
                 (row.created_at for row, m in zip(rows, messages, strict=True) if m is first),

@@ -16,6 +16,7 @@ from store.models import (
     Agent,
     Attachment,
     Case,
+    CaseField,
     Channel,
     ChannelMember,
     Contact,
@@ -169,4 +170,7 @@ def case_view(session: Session, case: Case, related: tuple[int, ...]) -> CaseVie
                                      mentions.get(id_of(m), []), deliveries.get(id_of(m), ""))
                        for m in messages),
         in_workspaces=tuple(workspaces), flags=flags_of(case.flags),
+        fields=tuple((name, value) for name, value in session.execute(sa.select(
+            col(CaseField.name), col(CaseField.value)).where(
+            col(CaseField.case_id) == case.id).order_by(col(CaseField.name)))),
     )

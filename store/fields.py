@@ -5,7 +5,7 @@ customer types — each input normalised or refused in words, in one place.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from store import queries
 from store.addresses import mail_address
@@ -23,6 +23,30 @@ def one_line(text: str) -> str:
 def label_text(labels: Iterable[str]) -> str:
     clean = sorted({one_line(label).replace(",", " ").strip() for label in labels} - {""})
     return ",".join(clean)
+
+
+# A form's fields (store.models.CaseField): a few, named, each a line of text.
+MOST_FIELDS = 30
+
+
+def form_fields(fields: Mapping[str, str]) -> dict[str, str]:
+    """A web form's fields as a case keeps them: names and values on one line each,
+    an empty value left out; too many, or a name or value too long, refused."""
+    if len(fields) > MOST_FIELDS:
+        raise InvalidInput(f"{len(fields)} fields: a case takes {MOST_FIELDS} at most")
+    clean = {}
+    for name, value in fields.items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise InvalidInput("a field's name and value are text")
+        key, text = one_line(name), one_line(value)
+        if not key:
+            raise InvalidInput("a field needs a name")
+        if len(key) > 100 or len(text) > 1000:
+            raise InvalidInput(f"the field {key[:40]!r} is too long (a name takes 100 "
+                               "characters, a value 1,000)")
+        if text:
+            clean[key] = text
+    return clean
 
 
 def fill_quick_reply(text: str, contact_name: str) -> str:

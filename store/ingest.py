@@ -3,7 +3,7 @@
 One JSON object per line: a new case —
     {"channel": NAME, "contact": {"name", "email", "phone"}, "title": …,
      "messages": [{"from": "customer"|"agent"|"ai", "text": …, "at": ISO-TIME?}],
-     "escalated": true?, "priority"?, "labels"?}
+     "escalated": true?, "priority"?, "labels"?, "fields": {NAME: TEXT}?}
 — or a message on an existing case — {"case": NUMBER, "message": {…}}.
 A bad line is reported as `line N: what is wrong`; every good line is still taken —
 unless the database itself fails in a way every line would (read-only, busy for a
@@ -102,6 +102,8 @@ class NewCase(_Line):
     escalated: bool = False
     priority: str | None = None
     labels: list[str] = Field(default_factory=list)
+    # A web form's fields, as text: {"ordernummer": "4457000", "kategori": "Retur"}.
+    fields: dict[str, str] = Field(default_factory=dict)
 
 
 class CaseMessage(_Line):
@@ -153,6 +155,7 @@ def ingest_line(service: CaseService, number: int, line: str) -> IngestResult | 
             escalated=new.escalated,
             priority=new.priority,
             labels=new.labels,
+            fields=new.fields,
             source_id=new.source_id,
         )
         return IngestResult(number, case=created, created=True)

@@ -291,6 +291,16 @@ class StoredFile(SQLModel, table=True):
     content: bytes = Field(sa_type=sa.LargeBinary)
 
 
+class CaseField(SQLModel, table=True):
+    """A web form's field on its case, as the form sent it (seed 004: an order number,
+    a category): shown with the case's facts, found by search, matched by rules."""
+
+    __tablename__ = "case_field"
+    case_id: int = Field(foreign_key="cases.id", primary_key=True, ondelete="CASCADE")
+    name: str = Field(primary_key=True, max_length=100)
+    value: str = Field(max_length=1000)
+
+
 class Watch(SQLModel, table=True):
     case_id: int = Field(foreign_key="cases.id", primary_key=True, ondelete="CASCADE")
     agent_id: int = Field(foreign_key="agent.id", primary_key=True, index=True)
@@ -450,6 +460,15 @@ class AgentPreference(SQLModel, table=True):
     agent_id: int = Field(foreign_key="agent.id", primary_key=True, ondelete="CASCADE")
     key: str = Field(primary_key=True, max_length=100)
     value: str = ""
+
+
+class Label(SQLModel, table=True):
+    """One of the team's labels (store/labels.py): once there are any, a case takes no
+    other."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    created_at: datetime = utc_field()
 
 
 class QuickReply(SQLModel, table=True):

@@ -1,4 +1,4 @@
-"""Agents, channels and their members, preferences, quick replies and the
+"""Agents, channels and their members, preferences, quick replies, labels and the
 supervisor's tallies: who works here and where.
 """
 
@@ -12,9 +12,10 @@ from store import audit, statuses
 from store.converters import agent_view, channel_view
 from store.core import ServiceCore
 from store.db import Database
-from store.errors import Forbidden, InvalidInput
-from store.fields import fill_quick_reply, one_line
+from store.errors import Forbidden, InvalidInput, NotFound
+from store.fields import fill_quick_reply, label_text, one_line
 from store.inputs import Clock, utcnow
+from store.labels import known
 from store.lifecycle import ActorKind
 from store.models import (
     Agent,
@@ -23,6 +24,7 @@ from store.models import (
     Channel,
     ChannelMember,
     Contact,
+    Label,
     Presence,
     QuickReply,
     Status,
@@ -316,3 +318,55 @@ class TeamOps(ServiceCore):
             return tallies
 
         return self._read(work)
+
+    # -- the team's labels (store/labels.py) ----------------------------------------------
+
+    def labels(self) -> list[tuple[str, int]]:
+        """Each label of the list, with how many cases carry it, by name."""
+
+        def work(session: Session, actor: Actor) -> list[tuple[str, int]]:
+            names = sorted(known(session))
+            counts = dict.fromkeys(names, 0)
+            for text in session.scalars(sa.select(col(Case.labels)).where(
+                    col(Case.labels) != "")):
+                for name in text.split(","):
+                    if name in counts:
+                        counts[name] += 1
+            return list(counts.items())
+
+        return self._read(work)
+
+    def add_label(self, name: str) -> str:
+        """Add a label to the list (supervisors); returns it as kept."""
+        value = label_text([name])
+        if not value or "," in name:
+            raise InvalidInput("a label is one word or phrase, without commas")
+
+        def work(session: Session, actor: Actor) -> str:
+            require_supervisor(actor, "change the team's labels")
+            if value in known(session):
+                raise InvalidInput(f"there is a label {value!r} already")
+            session.add(Label(name=value, created_at=self._now()))
+            audit.record(session, actor, "label.add", at=self._now(), after={"label": value})
+            return value
+
+        return self._write(work)
+
+    def remove_label(self, name: str) -> int:
+        """Take a label off the list (supervisors): no case gets it any more; the cases
+        that carry it keep it. Returns how many do."""
+
+        def work(session: Session, actor: Actor) -> int:
+            require_supervisor(actor, "change the team's labels")
+            label = session.scalars(sa.select(Label).where(col(Label.name) == name.strip())
+                                    ).first()
+            if label is None:
+                raise NotFound(f"there is no label {name.strip()!r} (known: "
+                               f"{', '.join(sorted(known(session))) or 'none'})")
+            session.delete(label)
+            audit.record(session, actor, "label.remove", at=self._now(),
+                         before={"label": label.name})
+            return sum(label.name in text.split(",") for text in session.scalars(
+                sa.select(col(Case.labels)).where(col(Case.labels).contains(label.name))))
+
+        return self._write(work)

@@ -178,6 +178,7 @@ class CaseView:
     messages: tuple[MessageView, ...] = field(default=())
     in_workspaces: tuple[str, ...] = ()  # the logins whose own workspace holds it
     flags: tuple[str, ...] = ()  # what triage found: "urgent", "frustrated"
+    fields: tuple[tuple[str, str], ...] = ()  # a web form's (name, value), by name
 
     @property
     def flagged_by(self) -> dict[str, str]:

@@ -22,7 +22,14 @@ from store.service import CaseService
 from store.views import CaseRow, CaseView
 from tui.messages import Choices, Edited, Target
 from tui.sanitize import clean_line
-from tui.screens import CANCELLED, NO_CURRENT, ChoiceModal, ConfirmModal, EditLineModal
+from tui.screens import (
+    CANCELLED,
+    NO_CURRENT,
+    ChoiceModal,
+    ConfirmModal,
+    EditLineModal,
+    LabelPickerModal,
+)
 from tui.widgets.composer import Composer
 from tui.words import N_, priorities, statuses, tr, value_name
 
@@ -143,7 +150,19 @@ class CaseActions(Vertical):
 
     def edit_line(self, kind: str, target: Target) -> None:
         """`L` or `T`: the labels ("a, b") or the title in a field, as they were when the
-        key was pressed, saved against that (see `latest`)."""
+        key was pressed, saved against that (see `latest`). Labels are ticked in the
+        team's list instead when it keeps one (`team_labels`)."""
+        if kind == "labels":
+            self.team_labels(target)
+            return
+        self.write_line(kind, target)
+
+    @work(thread=True, exclusive=True, group="choices", exit_on_error=False)
+    def team_labels(self, target: Target) -> None:
+        self.post_message(Choices("labels", target, [
+            (name, name) for name, _count in self.desk.service.labels()], NO_CURRENT))
+
+    def write_line(self, kind: str, target: Target) -> None:
         labels = kind == "labels"
         shown = clean_line(", ".join(target.labels) if labels else target.title)
         hint = (tr("Skilj etiketterna med komma; ett tomt fält tar bort dem. Enter sparar, "
@@ -152,6 +171,23 @@ class CaseActions(Vertical):
             EditLineModal(f"#{target.number} · {tr(TITLES[kind])}", shown, hint,
                           required=None if labels else tr("Ett ärende behöver en titel.")),
             lambda value: self.line_written(kind, target, shown, value))
+
+    def offer_labels(self, target: Target, team: list[str]) -> None:
+        """The team's labels to tick, or (the team keeps no list) the field."""
+        if not team:
+            self.write_line("labels", target)
+            return
+        self.app.push_screen(
+            LabelPickerModal(f"#{target.number} · {tr(TITLES['labels'])}", team, target.labels),
+            lambda picked: self.labels_picked(target, picked))
+
+    def labels_picked(self, target: Target, picked: list[str] | None) -> None:
+        if picked is None or sorted(picked) == sorted(target.labels):
+            return  # cancelled, or nothing changed
+        n, v = target.number, self.latest(target).version
+        self.edit_saying(n, lambda s: s.set_labels(n, picked, expected_version=v),
+                         lambda row: tr("etiketter: {labels}").format(
+                             labels=", ".join(row.labels) or "–"))
 
     def line_written(self, kind: str, target: Target, shown: str, value: str | None) -> None:
         if value is None or value == shown:
@@ -215,6 +251,9 @@ class CaseActions(Vertical):
     def offer(self, message: Choices) -> None:
         if self.screen is not self.app.screen:
             return  # another list on screen by now
+        if message.kind == "labels":
+            self.offer_labels(message.target, [str(value) for _, value in message.choices])
+            return
         if not message.choices:
             self.notify(tr("Inget att välja här."), markup=False)
             return

@@ -333,6 +333,8 @@ ENGLISH: dict[str, str] = {
     "jul": "Jul", "aug": "Aug", "sep": "Sep", "okt": "Oct", "nov": "Nov", "dec": "Dec",
     "Det finns inget ärende #{number}.": "There is no case #{number}.",
     "Triagereglerna: {problem}": "The triage rules: {problem}",
+    "Mellanslag sätter eller tar bort en etikett; Spara sparar, esc avbryter.":
+        "Space sets or removes a label; Save saves, esc cancels.",
     "#{number} är {status}: ett svar till kunden blir ett nytt ärende (N). En intern "
     "anteckning (n) går bra.":
         "#{number} is {status}: a reply to the customer goes on a new case (N). An internal "

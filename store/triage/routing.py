@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from store import audit, workspace
+from store import audit, labels, workspace
 from store.fields import label_text
-from store.models import Agent, Case, Channel, ChannelMember, Contact, Presence
+from store.models import Agent, Case, CaseField, Channel, ChannelMember, Contact, Presence
 
 # Rules act as the system: they are the team's, whoever created the case.
 from store.permissions import SYSTEM
@@ -45,7 +45,10 @@ def names_in(session: Session) -> Names:
             Agent, col(Agent.id) == ChannelMember.agent_id).where(people)):
         members[channel].add(login)
     agents = frozenset(session.scalars(sa.select(col(Agent.login)).where(people)))
-    return Names({k: frozenset(v) for k, v in members.items()}, agents)
+    supervisors = frozenset(session.scalars(sa.select(col(Agent.login)).where(
+        people, col(Agent.is_supervisor))))
+    return Names({k: frozenset(v) for k, v in members.items()}, agents, supervisors,
+                 labels=labels.known(session) or None)
 
 
 def check(session: Session, text: str) -> tuple[RuleBook, list[Problem]]:
@@ -113,7 +116,10 @@ def facts_of(session: Session, case: Case, title: str, first: MessageInput | Non
     return Facts(
         number=case.id or 0, channel=channel, title=title, text=text, sender=sender,
         contact_type=kind, tier=tier,
-        customer_type_of=lambda: customer_type(session, case, sender))
+        customer_type_of=lambda: customer_type(session, case, sender),
+        fields_of=lambda: {name: value for name, value in session.execute(sa.select(
+            col(CaseField.name), col(CaseField.value)).where(
+            col(CaseField.case_id) == case.id))})
 
 
 def customer_type(session: Session, case: Case, sender: str) -> str:
@@ -162,9 +168,9 @@ def route(core: ServiceCore, session: Session, case: Case, title: str,
     if last["priority"] is not None and last["priority"] != case.priority:
         case.priority = last["priority"]
         core._apply_sla(session, case)
-    labels = {label for rule in fired for label in rule.labels}
-    if labels:
-        case.labels = label_text([*filter(None, case.labels.split(",")), *labels])
+    added = {label for rule in fired for label in rule.labels}
+    if added:
+        case.labels = label_text([*filter(None, case.labels.split(",")), *added])
     assignee = _assignee(session, case, last["assign"], now) if last["assign"] else None
     if assignee is not None:
         case.assignee_id = assignee.id
@@ -173,8 +179,9 @@ def route(core: ServiceCore, session: Session, case: Case, title: str,
     if notify:
         workspace.mentioned(session, case.id or 0, session.scalars(sa.select(col(Agent.id)).where(
             col(Agent.login).in_(notify), col(Agent.is_active))), now)
+    deciding = next((r for r in reversed(fired) if r.assign), None)  # whose assign won
     for rule in fired:
-        said = _said(rule, assignee)
+        said = _said(rule, assignee if rule is deciding else None)
         core._event(session, case, "triaged", rule=rule.name, priority=said.get("priority"),
                     labels=said.get("labels"), channel=said.get("channel"),
                     assignee=said.get("assignee"), way=said.get("way"),

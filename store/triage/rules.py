@@ -45,8 +45,8 @@ class Problem:
 
 @dataclass
 class Facts:
-    """What a rule reads of a new case. The language and the customer type are found
-    only when a rule asks (the type takes the store: `customer_type_of`)."""
+    """What a rule reads of a new case. The language, the customer type and the form's
+    fields are found only when a rule asks (the last two take the store: `*_of`)."""
 
     number: int
     channel: str
@@ -55,8 +55,12 @@ class Facts:
     sender: str = ""  # their address, lower case
     contact_type: str = "private"
     tier: str = "standard"
-    fields: Mapping[str, str] = field(default_factory=dict)
     customer_type_of: Callable[[], str] = lambda: "new"
+    fields_of: Callable[[], Mapping[str, str]] = dict
+
+    @cached_property
+    def fields(self) -> Mapping[str, str]:
+        return {name.casefold(): value for name, value in self.fields_of().items()}
 
     @cached_property
     def language(self) -> str | None:
@@ -102,7 +106,7 @@ class Rule:
         if self.tier is not None and self.tier != facts.tier:
             return False
         for name, value in self.fields.items():
-            if facts.fields.get(name, "").strip().casefold() != value.strip().casefold():
+            if facts.fields.get(name.casefold(), "").casefold() != value.strip().casefold():
                 return False
         if self.language is not None and self.language != facts.language:
             return False
@@ -297,6 +301,7 @@ class Names:
 
     channels: Mapping[str, frozenset[str]]  # channel → its active members' logins
     agents: frozenset[str]  # active agents' logins
+    supervisors: frozenset[str] = frozenset()  # they see every case
     labels: frozenset[str] | None = None  # the team's labels; None: any
     contact_types: frozenset[str] = frozenset({"private", "business"})
     tiers: frozenset[str] | None = None  # None: any
@@ -326,6 +331,10 @@ def check_names(book: RuleBook, names: Names) -> list[Problem]:
         for login in rule.notify:
             if login not in names.agents:
                 error(f"unknown agent {login!r} in `notify`")
+            elif (members is not None and login not in members
+                  and login not in names.supervisors):
+                error(f"{login!r} in `notify` is not a member of {target!r}: they could not "
+                      "open its cases")
         if names.labels is not None:
             for label in rule.labels:
                 if label not in names.labels:

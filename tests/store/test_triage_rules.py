@@ -106,7 +106,7 @@ then = { channel = "Ekonomi", assign = "cecilia", notify = ["dora"] }
 [[rule]]
 name = "Chatt till Bo"
 when = { channel = "Chat" }
-then = { assign = "bo" }
+then = { assign = "bo", notify = ["bo", "boss"] }
 
 [[rule]]
 name = "Rätt"
@@ -125,6 +125,8 @@ then = { assign = "round-robin", notify = ["boss"] }
         "rule 'Fel': unknown customer_type 'vip' (use business, existing, internal, new, "
         "private)",
         "rule 'Chatt till Bo': 'bo' is not a member of 'Chat': they could not take its cases",
+        "rule 'Chatt till Bo': 'bo' in `notify` is not a member of 'Chat': they could not "
+        "open its cases",
     ]
 
 

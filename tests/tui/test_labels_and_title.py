@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, Static, TextArea
-from tuikit import app_for, press, screen_text, settle
+from textual.widgets import Button, Input, Static, TextArea
+from tuikit import SCREENS, app_for, press, screen_text, settle
 
 from store.db import Database
 from store.service import CaseService
@@ -179,3 +179,40 @@ async def test_read_all_offers_neither(demo: Path) -> None:
         assert len(app.screen_stack) == 1
         offered = {c.title for c in app.get_system_commands(app.screen)}
         assert not offered & {"Etiketter", "Titel"}
+
+
+@pytest.mark.parametrize(("size", "language"), SCREENS)
+async def test_with_a_list_of_labels_l_ticks_them(demo: Path, size: tuple[int, int],
+                                                  language: str) -> None:
+    from tui.screens import LabelPickerModal
+    from tui.widgets.tick import Tick
+
+    service = CaseService(Database(demo), "supervisor")
+    for name in ("faktura", "retur", "[b]vip[/b]"):
+        service.add_label(name)
+    app = app_for(demo, language=language)
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        under = app.query_one(CaseTable).current
+        assert under is not None
+        had = service.get_case(under.number).labels
+        await press(app, pilot, "L")
+        picker = app.screen
+        assert isinstance(picker, LabelPickerModal)
+        # The list's labels, then the case's own from before the list, ticked.
+        assert picker.labels[:3] == ["[b]vip[/b]", "faktura", "retur"]
+        assert set(picker.labels[3:]) == set(had) - {"faktura", "retur", "[b]vip[/b]"}
+        assert "[b]vip[/b]" in screen_text(app)  # as written, never markup
+        assert app.focused is picker.query_one("#label-0", Tick)
+        await press(app, pilot, "space")  # [b]vip[/b]
+        picker.query_one(f"#label-{picker.labels.index('retur')}", Tick).value = True
+        await settle(app, pilot)
+        picker.query_one("#save", Button).press()
+        await settle(app, pilot)
+        assert set(service.get_case(under.number).labels) == {*had, "[b]vip[/b]", "retur"}
+        # An unticked label comes off.
+        await press(app, pilot, "L")
+        await press(app, pilot, "space")
+        app.screen.query_one("#save", Button).press()
+        await settle(app, pilot)
+        assert set(service.get_case(under.number).labels) == {*had, "retur"}

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from textual.worker import WorkerCancelled
 
 from store.db import Database
 from store.service import CaseService
@@ -33,7 +35,10 @@ async def settle(app: CasedeskApp, pilot) -> None:  # type: ignore[no-untyped-de
     no worker running (a message handled may start another), six at most."""
     quiet = 0
     for _ in range(6):
-        await app.workers.wait_for_complete()
+        # A worker cancelled meanwhile (an exclusive one that a newer one replaced) is
+        # no failure: the newer one is waited for in the next round.
+        with contextlib.suppress(WorkerCancelled):
+            await app.workers.wait_for_complete()
         await pilot.pause()
         quiet = 0 if any(w.is_running for w in app.workers) else quiet + 1
         if quiet == 2:
