@@ -104,10 +104,11 @@ class ConversationOps(ServiceCore):
             self._record_flags(session, actor, case, assessment, at=next(
                 (row.created_at for row, m in zip(rows, messages, strict=True) if m is first),
                 None))
-            routing.route(self, session, case, title, first)
             if first_reply is not None:
                 self._require_human(actor, "reply")
                 self._answer(session, actor, case, first_reply)
+            # The team's rules last: the case is whole (its creator's reply on it).
+            routing.route(self, session, case, title, first, priority_chosen=bool(priority))
             search.index_new_case(session, id_of(case))
             if source_id is not None:  # in this transaction: taken with the case or not at all
                 ingest_keys.record(session, scope, source_id, case=id_of(case), message=None,

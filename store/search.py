@@ -1,7 +1,8 @@
 """Full-text search over cases: titles, conversations, numbers and contacts.
 
 One search document per case — its title, number and contact's name, email and phone
-(and the phone's digits alone), and the text of its messages (not the system events)
+(and the phone's digits alone), a web form's fields, and the text of its messages (not
+the system events)
 — computed by the view `case_doc`. A contact's name or phone filled in later changes
 the documents of its cases (store/records.py, through `reindexing`).
 

@@ -321,6 +321,10 @@ class TeamOps(ServiceCore):
 
     # -- the team's labels (store/labels.py) ----------------------------------------------
 
+    def label_names(self) -> list[str]:
+        """The team's labels, by name (empty: any label may be used)."""
+        return self._read(lambda session, actor: sorted(known(session)))
+
     def labels(self) -> list[tuple[str, int]]:
         """Each label of the list, with how many cases carry it, by name."""
 
@@ -341,6 +345,8 @@ class TeamOps(ServiceCore):
         value = label_text([name])
         if not value or "," in name:
             raise InvalidInput("a label is one word or phrase, without commas")
+        if len(value) > 100:
+            raise InvalidInput("a label is 100 characters at most")
 
         def work(session: Session, actor: Actor) -> str:
             require_supervisor(actor, "change the team's labels")

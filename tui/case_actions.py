@@ -160,7 +160,7 @@ class CaseActions(Vertical):
     @work(thread=True, exclusive=True, group="choices", exit_on_error=False)
     def team_labels(self, target: Target) -> None:
         self.post_message(Choices("labels", target, [
-            (name, name) for name, _count in self.desk.service.labels()], NO_CURRENT))
+            (name, name) for name in self.desk.service.label_names()], NO_CURRENT))
 
     def write_line(self, kind: str, target: Target) -> None:
         labels = kind == "labels"

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +25,7 @@ from store.models import Agent, Case, CaseField, Channel, ChannelMember, Contact
 # Rules act as the system: they are the team's, whoever created the case.
 from store.permissions import SYSTEM
 from store.presence import GONE_AFTER
+from store.records import can_see
 from store.statuses import UNSOLVED
 from store.tables import id_of
 from store.triage import own_words
@@ -32,7 +35,8 @@ if TYPE_CHECKING:
     from store.core import ServiceCore
     from store.inputs import MessageInput
 
-log = logging.getLogger(__name__)
+# Under "casedesk": the daemon's and the background poller's log file has it.
+log = logging.getLogger("casedesk.triage")
 
 
 def names_in(session: Session) -> Names:
@@ -57,49 +61,66 @@ def check(session: Session, text: str) -> tuple[RuleBook, list[Problem]]:
     return book, problems + check_names(book, names_in(session))
 
 
+# A rules file that could not be read; a file found wrong is read again this often
+# (a channel, agent or label it names may exist by now).
+_MISSING = (-1, -1, -1)
+RECHECK_SECONDS = 5.0
+
+
 @dataclass
 class RuleSource:
     """The rules file a database's new cases go through; None: no rules. Read again
     when it changes; a file with an error is never half-applied: the last good rules
-    stay in force and `problem` says why (logged once per change)."""
+    stay in force and `problem` says why (logged once per problem). Threads share it."""
 
     path: Path | None = None
     _book: RuleBook = EMPTY
-    _stamp: tuple[int, int] | None = None
+    _stamp: tuple[int, int, int] | None = None  # None: never read
+    _checked: float = 0.0
     problem: str | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def _file_stamp(self) -> tuple[int, int] | None:
+    def _file_stamp(self) -> tuple[int, int, int]:
         try:
             stat = os.stat(self.path) if self.path is not None else None
         except OSError:
-            return None
-        return (stat.st_mtime_ns, stat.st_size) if stat is not None else None
+            return _MISSING
+        return (stat.st_mtime_ns, stat.st_size, stat.st_ino) if stat is not None else _MISSING
 
     def stale(self) -> bool:
-        """Whether the file changed since it was last read (or was never read)."""
-        return self._stamp is None or self._file_stamp() != self._stamp
+        """Whether the file is to be read (again): never read, changed since, or wrong
+        when last read a while ago."""
+        return (self._stamp is None or self._file_stamp() != self._stamp
+                or (self.problem is not None
+                    and time.monotonic() - self._checked >= RECHECK_SECONDS))
 
     def book(self, session: Session) -> RuleBook:
         if self.path is None:
             return EMPTY
-        if not self.stale():
-            return self._book
-        self._stamp = self._file_stamp()
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            return self._broken(f"cannot read it: {exc}")
-        book, problems = check(session, text)
-        errors = [str(p) for p in problems if p.error]
-        if errors:
-            return self._broken("; ".join(errors))
-        self._book, self.problem = book, None
-        return book
+        with self._lock:
+            if not self.stale():
+                return self._book
+            stamp = self._file_stamp()
+            self._checked = time.monotonic()
+            try:
+                text = self.path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                return self._broken(stamp, f"cannot read it: {exc}")
+            book, problems = check(session, text)
+            if self._file_stamp() != stamp:  # written while it was read: read it next time
+                return self._book
+            errors = [str(p) for p in problems if p.error]
+            if errors:
+                return self._broken(stamp, "; ".join(errors))
+            self._book, self.problem, self._stamp = book, None, stamp
+            return book
 
-    def _broken(self, why: str) -> RuleBook:
-        self.problem = (f"{self.path}: {why} — the last good rules stay in force "
-                        "(`casedesk rules check` lists each problem)")
-        log.warning("triage rules: %s", self.problem)
+    def _broken(self, stamp: tuple[int, int, int], why: str) -> RuleBook:
+        problem = (f"{self.path}: {why} — the last good rules stay in force "
+                   "(`casedesk rules check` lists each problem)")
+        if problem != self.problem:
+            log.warning("triage rules: %s", problem)
+        self.problem, self._stamp = problem, stamp
         return self._book
 
 
@@ -117,9 +138,9 @@ def facts_of(session: Session, case: Case, title: str, first: MessageInput | Non
         number=case.id or 0, channel=channel, title=title, text=text, sender=sender,
         contact_type=kind, tier=tier,
         customer_type_of=lambda: customer_type(session, case, sender),
-        fields_of=lambda: {name: value for name, value in session.execute(sa.select(
+        fields_of=lambda: dict(session.execute(sa.select(
             col(CaseField.name), col(CaseField.value)).where(
-            col(CaseField.case_id) == case.id))})
+            col(CaseField.case_id) == case.id)).all()))
 
 
 def customer_type(session: Session, case: Case, sender: str) -> str:
@@ -129,8 +150,8 @@ def customer_type(session: Session, case: Case, sender: str) -> str:
     domain = sender.rpartition("@")[2]
     if domain and team_domain(session, domain):
         return "internal"
-    earlier = session.scalar(sa.select(col(Case.id)).where(
-        col(Case.contact_id) == case.contact_id, col(Case.id) != case.id).limit(1))
+    earlier = session.scalar(sa.select(col(Case.id)).where(  # (a batch's later ones aside)
+        col(Case.contact_id) == case.contact_id, col(Case.id) < case.id).limit(1))
     return "existing" if earlier is not None else "new"
 
 
@@ -143,10 +164,11 @@ def team_domain(session: Session, domain: str) -> bool:
 
 
 def route(core: ServiceCore, session: Session, case: Case, title: str,
-          first: MessageInput | None) -> None:
+          first: MessageInput | None, *, priority_chosen: bool = False) -> None:
     """The rules on a new case, in file order: every rule that matches applies (a later
     rule's priority, channel and assignee win; labels add up). Each firing is an event
-    on the case and an audit record; the case stays the agents' to change."""
+    on the case and an audit record; the case stays the agents' to change.
+    `priority_chosen`: its creator gave the priority, and a person's choice wins."""
     source: RuleSource | None = core.db.rules
     book = source.book(session) if source is not None else EMPTY
     if not book.rules:
@@ -159,53 +181,64 @@ def route(core: ServiceCore, session: Session, case: Case, title: str,
     last = {key: next((getattr(r, key) for r in reversed(fired) if getattr(r, key)), None)
             for key in ("priority", "move_to", "assign")}
     if last["move_to"] is not None:
-        target = session.scalars(sa.select(Channel).where(
-            sa.func.lower(Channel.name) == last["move_to"].lower())).first()
+        # Found as `rules check` found it (SQLite's lower() knows no Å, Ä, Ö).
+        wanted = last["move_to"].casefold()
+        target = next((c for c in session.scalars(sa.select(Channel))
+                       if c.name.casefold() == wanted), None)
         if target is not None and target.id != case.channel_id:
             case.channel_id = id_of(target)
             core._drop_unseeing(session, SYSTEM, case)
             workspace.cases_arrived(session, [case.id or 0], now)
-    if last["priority"] is not None and last["priority"] != case.priority:
+    if priority_chosen:
+        last["priority"] = None
+    elif last["priority"] is not None and last["priority"] != case.priority:
         case.priority = last["priority"]
         core._apply_sla(session, case)
-    added = {label for rule in fired for label in rule.labels}
+    # A label taken off the team's list since the file was checked is not added.
+    team = labels.known(session)
+    added = {x for rule in fired for x in rule.labels if not team or x in team}
     if added:
         case.labels = label_text([*filter(None, case.labels.split(",")), *added])
     assignee = _assignee(session, case, last["assign"], now) if last["assign"] else None
     if assignee is not None:
         case.assignee_id = assignee.id
         workspace.assigned(session, case.id or 0, assignee.id or 0, None, now)
-    notify = {login for rule in fired for login in rule.notify}
-    if notify:
-        workspace.mentioned(session, case.id or 0, session.scalars(sa.select(col(Agent.id)).where(
-            col(Agent.login).in_(notify), col(Agent.is_active))), now)
+    # Told: those who can open the case where it ended up (a workspace holds no other).
+    told = {a.login: a for a in session.scalars(sa.select(Agent).where(
+        col(Agent.login).in_({x for rule in fired for x in rule.notify}), col(Agent.is_active),
+        sa.not_(col(Agent.is_ai)))) if can_see(session, a.login, case)}
+    if told:
+        workspace.mentioned(session, case.id or 0, [a.id or 0 for a in told.values()], now)
     deciding = next((r for r in reversed(fired) if r.assign), None)  # whose assign won
     for rule in fired:
-        said = _said(rule, assignee if rule is deciding else None)
-        core._event(session, case, "triaged", rule=rule.name, priority=said.get("priority"),
-                    labels=said.get("labels"), channel=said.get("channel"),
-                    assignee=said.get("assignee"), way=said.get("way"),
-                    notify=said.get("notify"))
+        said = _said(rule, assignee if rule is deciding else None, priority=last["priority"],
+                     labels=added, told=set(told))
+        if said:  # a rule that could do nothing (a priority chosen, no one to take it)
+            core._event(session, case, "triaged", rule=rule.name,
+                        priority=said.get("priority"), labels=said.get("labels"),
+                        channel=said.get("channel"), assignee=said.get("assignee"),
+                        way=said.get("way"), notify=said.get("notify"))
         audit.record(session, SYSTEM, "case.triage", at=now, case_id=case.id,
                      after={"rule": rule.name, **said})
     if assignee is not None:  # assigned: the work begins (lifecycle)
         core._work_begins(session, SYSTEM, case, "assigned", bump=False)
 
 
-def _said(rule: Rule, assignee: Agent | None) -> dict[str, str]:
-    """What one rule set, as its event's values."""
+def _said(rule: Rule, assignee: Agent | None, *, priority: str | None, labels: set[str],
+          told: set[str]) -> dict[str, str]:
+    """What one rule set, as its event's values: what it asked for and was done."""
     said = {}
-    if rule.priority:
+    if rule.priority and priority is not None:
         said["priority"] = rule.priority
-    if rule.labels:
-        said["labels"] = ", ".join(rule.labels)
+    if any(x in labels for x in rule.labels):
+        said["labels"] = ", ".join(x for x in rule.labels if x in labels)
     if rule.move_to:
         said["channel"] = rule.move_to
-    if rule.assign:
-        said["assignee"] = assignee.login if assignee is not None else ""
+    if rule.assign and assignee is not None:
+        said["assignee"] = assignee.login
         said["way"] = rule.assign if rule.assign in ("round-robin", "least-loaded") else ""
-    if rule.notify:
-        said["notify"] = ", ".join(rule.notify)
+    if any(x in told for x in rule.notify):
+        said["notify"] = ", ".join(x for x in rule.notify if x in told)
     return {k: v for k, v in said.items() if v}
 
 

@@ -73,3 +73,16 @@ def test_a_rules_file_broken_meanwhile_keeps_the_last_good_rules(
     assert b.labels == ("faktura",)  # the last good rules: never "ny"
     assert "rule 'Bolaget till Telefon': unknown agent 'nobody' in `notify`" in caplog.text
     assert "the last good rules stay in force" in caplog.text
+
+
+def test_two_mails_of_a_new_sender_in_one_batch(team, dovecot: Dovecot, mailbox: Mailbox,
+                                                poller: Poller) -> None:
+    team.db.rules.path.write_text(  # a new customer's first case, then an existing one's
+        '[[rule]]\nname = "Ny"\nwhen = { customer_type = "new" }\nthen = { labels = ["ny"] }\n'
+        '[[rule]]\nname = "Känd"\nwhen = { customer_type = "existing" }\n'
+        'then = { labels = ["känd"] }\n', encoding="utf-8")
+    for subject in ("Första", "Andra"):
+        dovecot.append(mailbox.user, "INBOX", mail(sender="N <n@ny.se>", subject=subject))
+    assert poller.poll_once().outcomes == {"ingested": 2}
+    first, second = sorted(cases_of(team, "n@ny.se"), key=lambda c: c.number)
+    assert (first.labels, second.labels) == (("ny",), ("känd",))

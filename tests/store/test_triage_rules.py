@@ -326,3 +326,68 @@ def test_no_rules_file_changes_nothing(team) -> None:
     assert team.db.rules is None
     case = team.as_("boss").get_case(new_case(team, text="Hej, min faktura är fel."))
     assert (case.labels, case.priority, case.assignee) == ((), "medium", None)
+
+
+def test_a_priority_its_creator_chose_stays(team, tmp_path) -> None:
+    rules(team, tmp_path, '[[rule]]\nname = "Låg"\nthen = { priority = "low", '
+                          'labels = ["låg"] }')
+    number = team.as_("anna").create_case(
+        channel="Support", contact=ContactInput(name="K", email="k@kund.se"), title="Fråga",
+        messages=[MessageInput("Hej")], priority="high")
+    case = team.as_("anna").get_case(number)
+    assert (case.priority, case.labels) == ("high", ("låg",))
+    (event,) = [m for m in case.messages if m.event and m.event.kind == "triaged"]
+    assert event.text == "Triage: the rule “Låg” set labels låg"  # not the priority
+
+
+def test_only_those_who_can_open_the_case_are_told(team, tmp_path) -> None:
+    # No channel named: the check cannot know where a case will be; the rule can.
+    rules(team, tmp_path, '[[rule]]\nname = "Chatt"\nwhen = { words = ["chatten"] }\n'
+                          'then = { notify = ["bo", "boss"] }')
+    number = new_case(team, channel="Chat", text="Hej, om chatten.")
+    held = {login: number in [r.number for r in team.as_(login).list_cases(
+        CaseFilter(workspace="me"))] for login in ("bo", "boss")}
+    assert held == {"bo": False, "boss": True}  # bo reads no Chat
+    case = team.as_("boss").get_case(number)
+    assert [m.text for m in case.messages if m.event and m.event.kind == "triaged"] == [
+        "Triage: the rule “Chatt” set told boss"]
+
+
+def test_a_channel_named_with_swedish_capitals_is_found(team, tmp_path) -> None:
+    team.as_("boss").add_channel("Ärenden", kind="chat")
+    rules(team, tmp_path, '[[rule]]\nname = "Flytt"\nthen = { channel = "ärenden" }')
+    assert team.as_("boss").get_case(new_case(team)).channel == "Ärenden"
+
+
+def test_a_label_off_the_list_is_no_longer_added(team, tmp_path) -> None:
+    boss = team.as_("boss")
+    boss.add_label("faktura")
+    boss.add_label("vip")
+    rules(team, tmp_path, '[[rule]]\nname = "R"\nthen = { labels = ["faktura", "vip"] }')
+    assert boss.get_case(new_case(team)).labels == ("faktura", "vip")
+    boss.remove_label("vip")
+    assert boss.get_case(new_case(team)).labels == ("faktura",)
+
+
+def test_a_file_wrong_for_a_missing_channel_is_used_once_the_channel_is_there(
+        team, tmp_path, monkeypatch, caplog) -> None:
+    from store.triage import routing
+
+    monkeypatch.setattr(routing, "RECHECK_SECONDS", 0)
+    source = rules(team, tmp_path, '[[rule]]\nname = "Ekonomi"\n'
+                                   'then = { channel = "Ekonomi" }')
+    assert team.as_("boss").get_case(new_case(team)).channel == "Support"
+    assert new_case(team)  # the same problem again: logged once
+    assert caplog.text.count("unknown channel 'Ekonomi'") == 1
+    team.as_("boss").add_channel("Ekonomi", kind="chat")
+    assert team.as_("boss").get_case(new_case(team)).channel == "Ekonomi"
+    assert source.problem is None
+
+
+def test_a_missing_file_is_said_once(team, tmp_path, caplog) -> None:
+    team.db.rules = RuleSource(tmp_path / "nowhere.toml")
+    new_case(team)
+    new_case(team)
+    assert team.as_("boss").rules_problem().startswith(  # type: ignore[union-attr]
+        f"{tmp_path / 'nowhere.toml'}: cannot read it: ")
+    assert caplog.text.count("cannot read it") == 1

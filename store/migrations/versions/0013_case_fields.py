@@ -55,7 +55,19 @@ def upgrade() -> None:
     op.execute(_view(fields=True))
 
 
+PG_VECTOR = ("to_tsvector('simple', regexp_replace(title || ' ' || body, "
+             "'[[:punct:][:space:]]+', ' ', 'g'))")
+
+
 def downgrade() -> None:
+    # The documents of cases with fields change: the index is made again from the view
+    # (FTS5 deletes need the document a row was indexed with).
     op.execute("DROP VIEW case_doc")
     op.execute(_view(fields=False))
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DELETE FROM case_search")
+        op.execute(f"INSERT INTO case_search (case_id, doc) SELECT id, {PG_VECTOR} "
+                   "FROM case_doc")
+    else:
+        op.execute("INSERT INTO case_fts(case_fts) VALUES('rebuild')")
     op.drop_table("case_field")

@@ -29,10 +29,11 @@ def upgrade() -> None:
     names: set[str] = set()
     for (text,) in op.get_bind().execute(sa.text(
             "SELECT DISTINCT labels FROM cases WHERE labels <> ''")):
-        names.update(name for name in text.split(",") if name)
+        # (a label longer than a name of the list is left off it: it stays on its cases)
+        names.update(name for name in text.split(",") if name and len(name) <= 100)
     now = datetime.now(UTC).replace(tzinfo=None)
     if names:
-        op.bulk_insert(label, [{"name": name[:100], "created_at": now}
+        op.bulk_insert(label, [{"name": name, "created_at": now}
                                for name in sorted(names)])
 
 
