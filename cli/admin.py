@@ -203,19 +203,48 @@ def member_remove(ctx: typer.Context, channel: str, login: str) -> None:
 # -- quick replies -------------------------------------------------------------------
 
 
+_VARIABLES_HELP = ("The answer (- reads stdin); {kontakt.förnamn}, {kontakt.namn}, "
+                   "{ärende.nummer}, {agent.namn}, {kanal.namn} are filled in (or in English: "
+                   "{contact.first_name} …), {markör} is where the cursor goes.")
+
+
 @quick_app.command("add")
 def quick_add(ctx: typer.Context, title: str,
-              text: Annotated[str, typer.Option("--text", help="The answer; {namn} becomes the "
-                                                "contact's first name (- reads stdin).")]
-              ) -> None:
+              text: Annotated[str, typer.Option("--text", help=_VARIABLES_HELP)]) -> None:
     """Add a quick reply (supervisors only)."""
     ctx_of(ctx).service().add_quick_reply(title, read_text(text))
     typer.echo(f"Added the quick reply {clean_line(title)!r}.")
 
 
+@quick_app.command("edit")
+def quick_edit(ctx: typer.Context, title: str,
+               text: Annotated[str | None, typer.Option("--text", help=_VARIABLES_HELP)] = None,
+               new_title: Annotated[str | None, typer.Option("--title",
+                                                             help="A new title.")] = None
+               ) -> None:
+    """Change a quick reply's text or title (supervisors only)."""
+    if text is None and new_title is None:
+        raise CliError("nothing to change: give --text or --title")
+    ctx_of(ctx).service().edit_quick_reply(
+        title, text=read_text(text) if text is not None else None, new_title=new_title)
+    typer.echo(f"Changed the quick reply {clean_line(new_title or title)!r}.")
+
+
+@quick_app.command("remove")
+def quick_remove(ctx: typer.Context, title: str) -> None:
+    """Remove a quick reply (supervisors only)."""
+    ctx_of(ctx).service().remove_quick_reply(title)
+    typer.echo(f"Removed the quick reply {clean_line(title)!r}.")
+
+
 @quick_app.command("list")
-def quick_list(ctx: typer.Context) -> None:
-    """Every quick reply."""
-    for title, text in ctx_of(ctx).service().quick_replies():
-        typer.echo(f"{clean_line(title)}\n" + "\n".join("    " + line for line in
-                                                          clean_block(text).split("\n")))
+def quick_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option(
+        "--json", help="A list of {title, text}, the variables as written.")] = False) -> None:
+    """Every quick reply, as written."""
+    replies = ctx_of(ctx).service().quick_replies()
+    if as_json:
+        emit_json([{"title": r.title, "text": r.text} for r in replies])
+        return
+    for r in replies:
+        typer.echo(f"{clean_line(r.title)}\n" + "\n".join("    " + line for line in
+                                                            clean_block(r.text).split("\n")))

@@ -49,15 +49,6 @@ def form_fields(fields: Mapping[str, str]) -> dict[str, str]:
     return clean
 
 
-def fill_quick_reply(text: str, contact_name: str) -> str:
-    """`{namn}` (or `{name}`) becomes the contact's first name; without a name, the
-    greeting still reads well ("Hej {namn}!" becomes "Hej!")."""
-    first = contact_name.split()[0] if contact_name.strip() else ""
-    for key in ("{namn}", "{name}"):
-        text = text.replace(" " + key, f" {first}" if first else "").replace(key, first)
-    return text
-
-
 def clean_title(title: str) -> str:
     """Kept as given (nothing lost; the display shows control characters as markers)."""
     value = title.strip()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from store.case_edits import CaseEditOps
 from store.conversation import ConversationOps
-from store.fields import fill_quick_reply, plain_address
+from store.fields import plain_address
 from store.inbound import InboundOps
 from store.inputs import (
     AttachmentInput,
@@ -34,6 +34,7 @@ from store.jobs import JobOps
 from store.my_workspace import MyWorkspaceOps
 from store.outbox import RETRY_PAUSES, OutboxOps
 from store.queries import CaseFilter
+from store.quick_replies import QuickReplyOps, fill_quick_reply
 from store.reading import ReadingOps
 from store.records import sla_policy
 from store.team import TeamOps, bootstrap
@@ -47,7 +48,7 @@ __all__ = [
 
 
 class CaseService(TeamOps, ConversationOps, CaseEditOps, ReadingOps, MyWorkspaceOps,
-                  OutboxOps, InboundOps, JobOps, TriageOps):
+                  OutboxOps, InboundOps, JobOps, TriageOps, QuickReplyOps):
     """The store as one identity sees it (store.core.ServiceCore): `login` is resolved
     to an agent in every unit of work, so a changed membership or a deactivation
     takes effect at once."""

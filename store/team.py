@@ -13,7 +13,7 @@ from store.converters import agent_view, channel_view
 from store.core import ServiceCore
 from store.db import Database
 from store.errors import Forbidden, InvalidInput, NotFound
-from store.fields import fill_quick_reply, label_text, one_line
+from store.fields import label_text
 from store.inputs import Clock, utcnow
 from store.labels import known
 from store.lifecycle import ActorKind
@@ -26,7 +26,6 @@ from store.models import (
     Contact,
     Label,
     Presence,
-    QuickReply,
     Status,
     Watch,
     WorkspaceEntry,
@@ -225,35 +224,6 @@ class TeamOps(ServiceCore):
                 row.value = value
 
         self._write(work)
-
-    def add_quick_reply(self, title: str, text: str) -> None:
-        """A canned answer for the whole team (supervisors only)."""
-
-        def work(session: Session, actor: Actor) -> None:
-            require_supervisor(actor, "add quick replies")
-            name = one_line(title)
-            if not name or not text.strip():
-                raise InvalidInput("a quick reply needs a title and a text")
-            if session.scalar(sa.select(col(QuickReply.id)).where(col(QuickReply.title) == name)):
-                raise InvalidInput(f"there is already a quick reply {name!r}")
-            session.add(QuickReply(title=name, text=text.strip(), created_at=self._now()))
-            audit.record(session, actor, "quick_reply.add", at=self._now(),
-                         after={"title": name})
-
-        self._write(work)
-
-    def quick_replies(self, number: int | None = None) -> list[tuple[str, str]]:
-        """(title, text) of every quick reply, filled in for case `number`'s contact."""
-
-        def work(session: Session, actor: Actor) -> list[tuple[str, str]]:
-            name = ""
-            if number is not None:
-                case = require_case(session, actor, number)
-                name = session.get_one(Contact, case.contact_id).name
-            rows = session.scalars(sa.select(QuickReply).order_by(col(QuickReply.title)))
-            return [(r.title, fill_quick_reply(r.text, name)) for r in rows]
-
-        return self._read(work)
 
     def find_contacts(self, text: str, limit: int = 8) -> list[ContactView]:
         """Contacts with a word of their name, or their email or phone, starting with

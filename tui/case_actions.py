@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, cast
 from textual import on, work
 from textual.containers import Vertical
 
+from store.quick_replies import Filled
 from store.service import CaseService
 from store.views import CaseRow, CaseView
 from tui.messages import Choices, Edited, Target
@@ -228,7 +229,7 @@ class CaseActions(Vertical):
             choices = [(f"{c.name} ({value_name(c.kind)})", c.name)
                        for c in service.list_channels()]
         elif kind == "quick":
-            choices = list(service.quick_replies(number))
+            choices = [(r.title, r) for r in service.quick_replies(number)]
         elif kind == "mention":  # the colleagues who may read the case
             choices = [(f"{a.login} — {a.name}", a.login + " ")
                        for a in service.colleagues_for(number)]
@@ -272,7 +273,10 @@ class CaseActions(Vertical):
                 self.notify(tr("Inget ändrat: du har öppnat ett annat ärende sedan dess."),
                             severity="warning", markup=False)
                 return
-            self.composer.insert(str(value))
+            if isinstance(value, Filled):  # a quick reply: the cursor where it says
+                self.composer.insert(value.text, cursor=value.cursor)
+            else:
+                self.composer.insert(str(value))
             return
         n, v = target.number, self.latest(target).version
         if kind == "status" and value:

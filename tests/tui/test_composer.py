@@ -186,6 +186,27 @@ async def test_quick_replies_and_earlier_replies_fill_in_the_text(demo: Path) ->
         assert app.query_one(Composer).query_one(TextArea).text == "Ett tidigare svar."
 
 
+async def test_a_quick_reply_puts_the_cursor_at_its_mark(demo: Path) -> None:
+    from tui.screens import ChoiceModal
+
+    service = CaseService(Database(demo), "supervisor")
+    service.add_quick_reply("Aaa markör", "Hej {kontakt.förnamn}!\n\n{markör}\n\nMvh {agent.namn}")
+    app = app_for(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        number = await open_first_open_case(app, pilot, service)
+        first_name = service.get_case(number).contact.name.split()[0]
+        await pilot.press("r", "ctrl+r")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ChoiceModal)
+        assert app.screen.choices[0][0] == "Aaa markör"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press(*"Tack")
+        text = app.query_one(Composer).query_one(TextArea).text
+        me = next(a for a in service.list_agents() if a.login == "supervisor")
+        assert text == f"Hej {first_name}!\n\nTack\n\nMvh {me.name or me.login}"
+
+
 async def test_at_in_a_note_offers_the_colleagues_who_may_read_the_case(demo: Path) -> None:
     from tui.screens import ChoiceModal
 

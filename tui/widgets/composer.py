@@ -169,10 +169,16 @@ class Composer(Vertical):
     def action_new_message(self) -> None:
         self.query_one("#composer-text", TextArea).text = ""
 
-    def insert(self, text: str) -> None:
-        """Put a chosen text where the cursor is."""
+    def insert(self, text: str, *, cursor: int | None = None) -> None:
+        """Put a chosen text where the cursor is; `cursor`: where in it the cursor goes
+        (a quick reply's mark), else after it."""
         area = self.query_one("#composer-text", TextArea)
+        row, column = area.cursor_location
         area.insert(clean_block(text))  # a quick reply carries the contact's name
+        if cursor is not None:
+            before = clean_block(text[:cursor]).split("\n")
+            area.cursor_location = (row + len(before) - 1,
+                                    (column if len(before) == 1 else 0) + len(before[-1]))
         area.focus()
 
 
