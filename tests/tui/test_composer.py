@@ -158,17 +158,23 @@ async def test_a_status_the_lifecycle_refuses_says_why_in_the_ui_language(demo: 
         assert app.query_one(Composer).query_one(TextArea).text == "Vi väntar på dig"
 
 
-async def test_quick_replies_and_earlier_replies_fill_in_the_text(demo: Path) -> None:
+async def quick_replies_offered(app, pilot, service) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    """The first open case opened, `r` and `ctrl+r` pressed: its number and its contact's
+    first name, the quick replies on screen."""
     from tui.screens import ChoiceModal
 
+    number = await open_first_open_case(app, pilot, service)
+    await pilot.press("r", "ctrl+r")
+    await settle(app, pilot)
+    assert isinstance(app.screen, ChoiceModal)
+    return number, service.get_case(number).contact.name.split()[0]
+
+
+async def test_quick_replies_and_earlier_replies_fill_in_the_text(demo: Path) -> None:
     service = CaseService(Database(demo), "supervisor")
     app = app_for(demo)
     async with app.run_test(size=(160, 45)) as pilot:
-        number = await open_first_open_case(app, pilot, service)
-        first_name = service.get_case(number).contact.name.split()[0]
-        await pilot.press("r", "ctrl+r")
-        await settle(app, pilot)
-        assert isinstance(app.screen, ChoiceModal)
+        number, first_name = await quick_replies_offered(app, pilot, service)
         titles = [title for title, _ in app.screen.choices]
         assert "Behöver ordernummer" in titles
         await pilot.press(*["down"] * titles.index("Behöver ordernummer"), "enter")
@@ -187,18 +193,12 @@ async def test_quick_replies_and_earlier_replies_fill_in_the_text(demo: Path) ->
 
 
 async def test_a_quick_reply_puts_the_cursor_at_its_mark(demo: Path) -> None:
-    from tui.screens import ChoiceModal
-
     service = CaseService(Database(demo), "supervisor")
     service.add_quick_reply("Aaa markör", "Hej {kontakt.förnamn}!\n\n{markör}\n\nMvh {agent.namn}")
     app = app_for(demo)
     async with app.run_test(size=(160, 45)) as pilot:
-        number = await open_first_open_case(app, pilot, service)
-        first_name = service.get_case(number).contact.name.split()[0]
-        await pilot.press("r", "ctrl+r")
-        await settle(app, pilot)
-        assert isinstance(app.screen, ChoiceModal)
-        assert app.screen.choices[0][0] == "Aaa markör"
+        _number, first_name = await quick_replies_offered(app, pilot, service)
+        assert app.screen.choices[0][0]  # type: ignore[attr-defined] == "Aaa markör"
         await pilot.press("enter")
         await settle(app, pilot)
         await pilot.press(*"Tack")
