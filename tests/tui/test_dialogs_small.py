@@ -11,7 +11,9 @@ from textual.geometry import Region
 from textual.widgets import Button
 from tuikit import app_for, press, settle
 
-from tui.screens import ChoiceModal, ConfirmModal, GoToModal
+from store.db import Database
+from store.service import CaseService
+from tui.screens import ChoiceModal, ConfirmModal, GoToModal, LabelPickerModal
 from tui.screens.columns import ColumnModal
 from tui.screens.create_case import CreateCaseModal
 from tui.screens.edit_line import EditLineModal
@@ -33,7 +35,17 @@ DIALOGS = {
     "go to": ((), "#", GoToModal, set()),
     "labels": ((), "L", EditLineModal, {"save", "cancel"}),
     "title": ((), "T", EditLineModal, {"save", "cancel"}),
+    "labels (a list)": ((), "L", LabelPickerModal, {"save", "cancel"}),
 }
+# The dialog a team with a list of labels gets (on a copy of the demo given the list).
+LISTED = "labels (a list)"
+
+
+def with_labels(path: Path) -> Path:
+    service = CaseService(Database(path), "supervisor")
+    for name in ("faktura", "retur", "leverans", "reklamation", "vip", "[b]ej markup[/b]"):
+        service.add_label(name)
+    return path
 
 
 async def open_dialog(app, pilot, name: str):  # type: ignore[no-untyped-def]
@@ -48,7 +60,7 @@ async def open_dialog(app, pilot, name: str):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("language", ["sv", "en"])
 @pytest.mark.parametrize("name", list(DIALOGS))
 async def test_every_dialog_is_usable_at_80x24(demo: Path, name: str, language: str) -> None:
-    app = app_for(demo, language=language)
+    app = app_for(with_labels(demo) if name == LISTED else demo, language=language)
     async with app.run_test(size=SMALL) as pilot:
         await open_dialog(app, pilot, name)
         modal = app.screen
@@ -74,8 +86,10 @@ async def test_every_dialog_is_usable_at_80x24(demo: Path, name: str, language: 
 
 
 @pytest.mark.parametrize("name", list(DIALOGS))
-def test_the_dialog_at_80x24(snap_compare, demo_path: Path, name: str) -> None:
+def test_the_dialog_at_80x24(snap_compare, demo_path: Path, name: str,
+                             request: pytest.FixtureRequest) -> None:
     async def shown(pilot) -> None:  # type: ignore[no-untyped-def]
         await open_dialog(pilot.app, pilot, name)
 
-    assert snap_compare(app_for(demo_path), terminal_size=SMALL, run_before=shown)
+    path = with_labels(request.getfixturevalue("demo")) if name == LISTED else demo_path
+    assert snap_compare(app_for(path), terminal_size=SMALL, run_before=shown)
