@@ -150,7 +150,9 @@ class RuleBook:
         if not self.rules:
             return []
         lexicon, owners = self._words
-        found = lexicon.matches([w for _, w in words_of(f"{facts.title}\n{facts.text}")])
+        # The title and the message apart: a phrase never runs from one into the other.
+        found = [*lexicon.matches([w for _, w in words_of(facts.title)]),
+                 *lexicon.matches([w for _, w in words_of(facts.text)])]
         said = frozenset(name for _, words in found for name in owners[words])
         return [rule for rule in self.rules if rule.matches(facts, said)
                 and rule.sampled(facts.number)]
@@ -230,6 +232,10 @@ def _sense(rule: Rule, when: Mapping[str, Any], then: Mapping[str, Any]) -> list
 
     if "words" in when and not rule.words:
         error("`words` is empty: no case could match")
+    for word in rule.words:
+        if not Lexicon([word]).phrases:  # "!!!", "*": nothing a message's words could be
+            error(f"`words` has {word!r}, which holds no letter or digit: it could match "
+                  "nothing")
     if rule.sender is not None and not _address_like(rule.sender):
         error(f"`from` = {rule.sender!r} is no address or @domain: no case could match")
     if rule.language is not None and rule.language not in LANGUAGES:
