@@ -4,6 +4,8 @@ an injected clock."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -191,19 +193,23 @@ def pg_team_template(pg_server, pg_template) -> str:
     return name
 
 
+@contextmanager
+def pg_copy(pg_server, template: str) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The URL of a fresh copy of database `template`, dropped afterwards."""
+    name = pg_server.new_database_name()
+    yield pg_server.create_database(name, template=template)
+    pg_server.drop_database(name)
+
+
 @pytest.fixture
 def pg_team_url(pg_server, pg_team_template):
     """`pg_migrated_url` with the usual team in it."""
-    name = pg_server.new_database_name()
-    url = pg_server.create_database(name, template=pg_team_template)
-    yield url
-    pg_server.drop_database(name)
+    with pg_copy(pg_server, pg_team_template) as url:
+        yield url
 
 
 @pytest.fixture
 def pg_migrated_url(pg_server, pg_template):
     """An SQLAlchemy URL of a fresh, migrated PostgreSQL database for this test."""
-    name = pg_server.new_database_name()
-    url = pg_server.create_database(name, template=pg_template)
-    yield url
-    pg_server.drop_database(name)
+    with pg_copy(pg_server, pg_template) as url:
+        yield url

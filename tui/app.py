@@ -196,12 +196,19 @@ class CasedeskApp(App[None]):
         self.refresh_bindings()
         self.check_rules()
 
-    @work(thread=True, exclusive=True, group="rules", exit_on_error=False)
+    @property
+    def hears_of_rules(self) -> bool:
+        """A supervisor (not reading all) is told of the team's rules file."""
+        return self.me is not None and self.me.is_supervisor and not self.read_only
+
     def check_rules(self) -> None:
+        if self.hears_of_rules:  # no thread at each poll for anyone else
+            self.read_rules_problem()
+
+    @work(thread=True, exclusive=True, group="rules", exit_on_error=False)
+    def read_rules_problem(self) -> None:
         """A supervisor hears when the team's rules file has a problem (the last good
         rules stay in force), once per problem."""
-        if self.me is None or not self.me.is_supervisor or self.read_only:
-            return
         problem = self.service.rules_problem()
         if problem is not None and problem != self.rules_said:
             self.post_message(Notice(tr("Triagereglerna: {problem}").format(problem=problem),
