@@ -119,6 +119,9 @@ class Channel(SQLModel, table=True):
     name: str = Field(unique=True, max_length=100)
     kind: str = Field(max_length=10)  # ChannelKind
     address: str = Field(default="", max_length=320)
+    # Added below every mail the channel sends (replies, acknowledgements): a name, a
+    # phone number, seed 004's word on how the sender's data is handled.
+    signature: str = Field(default="", sa_column_kwargs={"server_default": ""})
     created_at: datetime = utc_field()
 
 
@@ -137,6 +140,9 @@ class Contact(SQLModel, table=True):
     email: str = Field(default="", max_length=320, index=True)
     phone: str = Field(default="", max_length=50, index=True)
     customer_type: str = Field(default="private", max_length=20)  # private | business
+    # Seed 004's customer type as set by a person: new, existing or internal; None:
+    # derived (store/triage/routing.py, `customer_type`).
+    standing: str | None = Field(default=None, max_length=20)
     tier: str = Field(default="standard", max_length=20)  # standard | premium | …
     created_at: datetime = utc_field()
 
@@ -176,6 +182,7 @@ class Case(SQLModel, table=True):
         sa.Index("ix_cases_status_channel", "status", "channel_id"),
         sa.Index("ix_cases_status_assignee", "status", "assignee_id", "channel_id"),
         sa.Index("ix_cases_status_contact", "status", "contact_id", "channel_id"),
+        sa.Index("ix_cases_status_labels", "status", "labels", "channel_id"),
         # Partial: few cases are merged, and a full index here lures the planner away
         # from the list indexes above.
         sa.Index("ix_cases_merged_into_id", "merged_into_id",
@@ -472,12 +479,14 @@ class Label(SQLModel, table=True):
 
 
 class QuickReply(SQLModel, table=True):
-    """A canned answer ("snabbsvar"); `{namn}` becomes the contact's first name."""
+    """A canned answer ("snabbsvar") with variables (store/quick_replies.py): `text` as
+    written, `text_en` its English version for a contact who writes English."""
 
     __tablename__ = "quick_reply"
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=200, unique=True)
     text: str
+    text_en: str | None = None
     created_at: datetime = utc_field()
 
 

@@ -48,8 +48,8 @@ from store.triage import flags_of
 from store.views import CaseRow
 
 DEFAULT_LIMIT = 50
-Grouping = Literal["status", "channel", "assignee", "contact"]
-GROUPINGS: tuple[Grouping, ...] = ("status", "channel", "assignee", "contact")
+Grouping = Literal["status", "channel", "assignee", "contact", "labels"]
+GROUPINGS: tuple[Grouping, ...] = ("status", "channel", "assignee", "contact", "labels")
 Sort = Literal["updated", "number", "title", "status", "priority", "channel", "assignee",
                "contact", "sla", "flags"]
 SORTS: tuple[Sort, ...] = ("updated", "number", "title", "status", "priority", "channel",
@@ -74,6 +74,9 @@ class CaseFilter:
     contact_id: int | None = None
     workspace: str | None = None  # whose workspace: "me", or a login (a supervisor's)
     flag: str | None = None  # a triage flag the cases carry: "urgent", "frustrated"
+    # Exactly these labels, as a case stores them (sorted, comma-separated; "" none):
+    # one group of a list grouped by labels.
+    labels: str | None = None
     limit: int = DEFAULT_LIMIT
     include_ended: bool = False
     sort: str = "updated"
@@ -107,6 +110,7 @@ class Resolved:
     ascending: bool = False
     workspace_id: int | None = None
     flag_bits: tuple[int, ...] = ()  # any of these `Case.flags` values; () = any
+    labels: str | None = None
 
 
 _assignee = aliased(Agent)
@@ -183,6 +187,8 @@ def conditions(
         where.append(col(Case.contact_id) == f.contact_id)
     if f.flag_bits:
         where.append(col(Case.flags).in_(f.flag_bits))
+    if f.labels is not None:
+        where.append(col(Case.labels) == f.labels)
     if f.watcher_id is not None:
         where.append(col(Case.id).in_(sa.select(col(Watch.case_id)).where(
             col(Watch.agent_id) == f.watcher_id)))
@@ -354,7 +360,8 @@ def _merged(session: Session, where: list[Term], column: sa.ColumnElement[Any]) 
 
 # The covering index for counting within a set of statuses, by grouping.
 _STATUS_INDEX = {"status": "ix_cases_status_channel", "channel": "ix_cases_status_channel",
-                 "assignee": "ix_cases_status_assignee", "contact": "ix_cases_status_contact"}
+                 "assignee": "ix_cases_status_assignee", "contact": "ix_cases_status_contact",
+                 "labels": "ix_cases_status_labels"}
 
 
 def _count_index(f: Resolved, by: Grouping) -> dict[str, str]:
@@ -371,7 +378,14 @@ _GROUP_COLUMN: dict[str, sa.ColumnElement[Any]] = {
     # Unassigned is group 0, never NULL: NULL sorts first on SQLite and last on
     # PostgreSQL, and a keyset comparison with it is never true.
     "assignee": sa.func.coalesce(Case.assignee_id, 0), "contact": column_of(Case.contact_id),
+    # A case's set of labels is one group ("faktura, retur"); none is the group "".
+    "labels": column_of(Case.labels),
 }
+
+
+def _none_key(by: Grouping) -> str | int:
+    """The key of the group of none (unassigned, no labels), first in key order."""
+    return "" if by == "labels" else 0
 
 
 def _group_column(by: str) -> sa.ColumnElement[Any]:
@@ -396,11 +410,11 @@ def group_counts(
     column = _group_column(by)
     where = conditions(f, merged=True)
     if after is not None:
-        where.append(column > (after or 0))
+        where.append(column > (after or _none_key(by)))
     if at is not None:
-        where.append(column >= (at or 0))
+        where.append(column >= (at or _none_key(by)))
     if before is not None:
-        where.append(column < (before or 0))
+        where.append(column < (before or _none_key(by)))
     reverse = before is not None or from_end
     # Statuses in lifecycle order (their rank counts down), so that a window of them is
     # the first few of the lifecycle; every other grouping in key order.
@@ -443,7 +457,7 @@ def group_total(session: Session, f: Resolved, by: Grouping, *,
     column = _group_column(by)
     where = conditions(f, merged=True)
     if below is not None:
-        where.append(column < (below or 0))
+        where.append(column < (below or _none_key(by)))
     total = session.scalar(sa.select(sa.func.count(sa.distinct(column))).where(*where),
                            execution_options=_count_index(f, by)) or 0
     merged = _merged(session, where, column)
@@ -504,17 +518,19 @@ def _contact_groups(session: Session, f: Resolved, *, limit: int | None,
 
 def _narrower_than_status(f: Resolved) -> bool:
     """Whether the filter has an equality term that picks fewer cases than a status."""
-    return any(x is not None for x in (f.assignee_id, f.contact_id, f.fts,
-                                       f.watcher_id)) or f.unassigned or bool(f.channel_ids)
+    return any(x is not None for x in (f.assignee_id, f.contact_id, f.fts, f.watcher_id,
+                                       f.labels)) or f.unassigned or bool(f.channel_ids)
 
 
 def _none_label(by: Grouping) -> str:
-    return "unassigned" if by == "assignee" else "-"
+    return {"assignee": "unassigned", "labels": "no labels"}.get(by, "-")
 
 
 def _labels(session: Session, by: Grouping, keys: Sequence[str | int]) -> dict[Any, str]:
     if by == "status" or not keys:
         return {k: str(k) for k in keys}
+    if by == "labels":
+        return {k: str(k).replace(",", ", ") for k in keys}
     key, label = {
         "channel": (col(Channel.id), col(Channel.name)),
         "assignee": (col(Agent.id), col(Agent.login)),

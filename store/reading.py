@@ -169,6 +169,7 @@ class ReadingOps(ServiceCore):
             sort=queries.parse_sort(f.sort),
             ascending=f.ascending,
             flag_bits=tuple(triage.holding(triage.parse_flag(f.flag))) if f.flag else (),
+            labels=f.labels,
         )
 
     def allowed_statuses(self, number: int) -> list[str]:

@@ -249,5 +249,7 @@ def in_group(f: CaseFilter, by: str, group: GroupCount) -> CaseFilter:
         return replace(f, channel=group.label)
     if by == "assignee":
         return replace(f, assignee=group.label if group.key is not None else "none")
+    if by == "labels":
+        return replace(f, labels=str(group.key or ""))
     assert group.key is not None  # by contact: each group is a contact's
     return replace(f, contact_id=int(group.key))

@@ -282,6 +282,7 @@ ENGLISH: dict[str, str] = {
     "Nr": "No.",
     "Prio": "Prio",
     "Ingen tilldelad": "Unassigned",
+    "Inga etiketter": "No labels",
     "Upp": "Up",
     "Ner": "Down",
     "Sida upp": "Page up",

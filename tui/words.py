@@ -143,7 +143,7 @@ _FLAGS = {"auto-reply": N_("autosvar"), "bounce": N_("leveransrapport"),
 # What triage marked a case with (store/triage).
 _MARKS = {"urgent": N_("brådskande"), "frustrated": N_("frustrerad")}
 _GROUPINGS = {"assignee": N_("Tilldelning"), "status": N_("Status"), "channel": N_("Kanal"),
-              "contact": N_("Kontakt")}
+              "contact": N_("Kontakt"), "labels": N_("Etiketter")}
 _SORTS = {"updated": N_("Uppdaterad"), "number": N_("Nummer"), "title": N_("Titel"),
           "status": N_("Status"), "priority": N_("Prioritet"), "channel": N_("Kanal"),
           "assignee": N_("Tilldelad"), "contact": N_("Kontakt"), "sla": N_("SLA"),

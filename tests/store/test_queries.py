@@ -31,6 +31,9 @@ def many(team, clock):  # type: ignore[no-untyped-def]
     for n in numbers[1:6]:
         clock.advance(minutes=1)
         anna.set_status(n, "solved")
+    for i, n in enumerate(numbers[::3]):  # labels: one, two or none
+        clock.advance(minutes=1)
+        anna.set_labels(n, [["retur"], ["faktura", "retur"], ["faktura"]][i % 3])
     clock.advance(minutes=1)
     anna.merge(numbers[7], numbers[8])
     return numbers
@@ -80,7 +83,8 @@ def test_group_counts_agree_with_the_lists(team, many, filters) -> None:
         groups = anna.group_counts(filters, by)
         key = {"status": lambda r: r.status, "channel": lambda r: r.channel,
                "assignee": lambda r: r.assignee or "unassigned",
-               "contact": lambda r: r.contact_id}[by]
+               "contact": lambda r: r.contact_id,
+               "labels": lambda r: ", ".join(r.labels) or "no labels"}[by]
         expected: dict[object, int] = {}
         for r in rows:
             expected[key(r)] = expected.get(key(r), 0) + 1
@@ -299,3 +303,16 @@ def test_two_customers_of_one_name_are_two_groups_told_apart(team) -> None:
     labels = [g.label for g in anna.group_counts(CaseFilter(), "contact")]
     assert sorted(labels) == ["Agneta Nilsson <agneta.n@example.com>",
                               "Agneta Nilsson <agneta@example.se>"]
+
+
+def test_a_group_by_labels_is_a_set_of_labels_and_lists_exactly_its_cases(team, many) -> None:
+    anna = team.as_("anna")
+    groups = anna.group_counts(CaseFilter(), "labels")
+    # None (no labels) first, then each set in key order, shown with a space.
+    assert groups[0].key is None
+    assert groups[0].label == "no labels"
+    assert [g.label for g in groups[1:]] == ["faktura", "faktura, retur", "retur"]
+    for group in groups:
+        rows = anna.list_cases(CaseFilter(labels=group.key or "", limit=100))
+        assert len(rows) == group.count
+        assert {", ".join(r.labels) or "no labels" for r in rows} == {group.label}

@@ -181,3 +181,35 @@ async def test_x_clears_the_filters_and_the_bar_says_the_grouping_stays(demo_pat
         assert "Nr ▼" in app.query_one(CaseTable).render_line(0).text
         await press(app, pilot, "escape", "x")
         assert bar.render().plain == "Grupperat efter status · Sorterat efter titel ▲"  # type: ignore[attr-defined]
+
+
+async def test_grouping_by_labels_and_the_labels_column(demo: Path) -> None:
+    service = CaseService(Database(demo), "supervisor")
+    service.set_labels(service.list_cases(CaseFilter(limit=1))[0].number, [])
+    groups = service.group_counts(CaseFilter(), "labels")
+    assert len(groups) > 3  # the demo's cases carry labels, some two
+    app = app_for(demo)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        table = app.query_one(CaseTable)
+        assert "labels" not in table.columns  # only when chosen
+        await choose(app, pilot, "g", "Etiketter")
+        window = table.window
+        assert isinstance(window, GroupedWindow)
+        assert window.total == len(groups) + sum(g.count for g in groups)
+        assert "▾ Inga etiketter (1)" in table.render_line(1).text
+        second = window.get(groups[0].count + 1)
+        assert isinstance(second, Header)
+        assert second.group.key == groups[1].key
+        # Its cases are those of exactly that set of labels.
+        first_case = window.get(groups[0].count + 2)
+        assert ", ".join(first_case.labels) == groups[1].label  # type: ignore[union-attr]
+        from textual.widgets import Button, Checkbox
+
+        await pilot.press("c")
+        await settle(app, pilot)
+        app.screen.query_one("#col-labels", Checkbox).value = True
+        app.screen.query_one("#save", Button).press()
+        await settle(app, pilot)
+        assert "labels" in table.columns
+        assert "Etiketter" in table.render_line(0).text

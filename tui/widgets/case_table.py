@@ -31,15 +31,18 @@ COLUMNS = [("number", N_("Nr"), 8), ("status", N_("Status"), 9), ("flags", N_("F
            ("priority", N_("Prio"), 5),
            ("channel", N_("Kanal"), 12), ("assignee", N_("Tilldelad"), 9),
            ("updated", N_("Uppdaterad"), 16), ("sla", N_("SLA"), 14), ("title", N_("Titel"), 0),
-           ("contact", N_("Kontakt"), 16)]
+           ("contact", N_("Kontakt"), 16), ("labels", N_("Etiketter"), 14)]
 ALWAYS = ("number", "title")
 # Dropped in this order when the list is narrow (the case open beside it): what an
 # agent needs least first; the SLA, who has it and its status stay longest.
-NARROW_DROPS = ("updated", "channel", "priority", "contact", "flags", "assignee", "sla",
+NARROW_DROPS = ("labels", "updated", "channel", "priority", "contact", "flags", "assignee", "sla",
                 "status")
 TITLE_MIN = 14
 CHOOSABLE = [(key, heading) for key, heading, _ in COLUMNS if key not in ALWAYS]
-DEFAULT_COLUMNS = tuple(key for key, _, _ in COLUMNS)
+# Labels only when chosen (`c`): few teams use many, and the title needs the room.
+DEFAULT_COLUMNS = tuple(key for key, _, _ in COLUMNS if key != "labels")
+# The heading of a grouped list's group of none.
+NONE_GROUPS = {"assignee": N_("Ingen tilldelad"), "labels": N_("Inga etiketter")}
 
 
 def _fit(text: str, width: int) -> str:
@@ -69,7 +72,8 @@ def cells(row: CaseRow) -> dict[str, str]:
             "priority": priorities().get(row.priority, row.priority), "channel": row.channel,
             "assignee": row.assignee or "–", "updated": _when(row.updated_at),
             "sla": _sla(row), "title": ("● " if row.unread else "") + row.title,
-            "contact": row.contact, "flags": "".join(FLAG_MARKS[f] for f in row.flags)}
+            "contact": row.contact, "flags": "".join(FLAG_MARKS[f] for f in row.flags),
+            "labels": ", ".join(row.labels)}
 
 
 # Triage's flags (store/triage) in the list: one sign each, urgent first.
@@ -209,9 +213,9 @@ class CaseTable(ScrollView, can_focus=True):
 
     def _heading(self, header: Header, width: int, style: Style) -> Strip:
         group = header.group
-        name = statuses().get(str(group.key), group.label) if self.window_by == "status" else (
-            tr("Ingen tilldelad") if group.key is None and self.window_by == "assignee"
-            else group.label)
+        by = self.window_by
+        name = statuses().get(str(group.key), group.label) if by == "status" else (
+            tr(NONE_GROUPS[by]) if group.key is None and by in NONE_GROUPS else group.label)
         text = f"{'▾' if header.open else '▸'} {clean_line(name)} ({group.count})"
         return Strip([Segment(set_cell_size(text, width),
                               Style(bold=True, bgcolor="grey15") + style)], width)
