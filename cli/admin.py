@@ -186,6 +186,31 @@ def channel_list(ctx: typer.Context,
                    f"{', '.join(c.members) or '-'}")
 
 
+@channel_app.command("signature")
+def channel_signature(
+    ctx: typer.Context, name: str,
+    text: Annotated[str | None, typer.Option(
+        "--text", help="The signature (- reads stdin; \"\" removes it): a few lines under "
+        "every mail the channel sends, e.g. who you are and how the sender's data is "
+        "handled.")] = None,
+) -> None:
+    """Show or set (supervisors only) the signature of the channel NAME."""
+    service = ctx_of(ctx).service()
+    if text is None:
+        channel = next((c for c in service.list_channels()
+                        if c.name.casefold() == name.strip().casefold()), None)
+        if channel is None:
+            raise CliError(f"there is no channel {clean_line(name)!r}")
+        typer.echo(clean_block(channel.signature) if channel.signature
+                   else f"{clean_line(channel.name)} has no signature.")
+        return
+    channel = service.set_signature(name, read_text(text))
+    typer.echo(f"{clean_line(channel.name)}: " + (
+        f"the signature is {len(channel.signature.splitlines())} line"
+        f"{'s' if len(channel.signature.splitlines()) != 1 else ''}."
+        if channel.signature else "no signature."))
+
+
 @member_app.command("add")
 def member_add(ctx: typer.Context, channel: str, login: str) -> None:
     """Make LOGIN a member of CHANNEL (supervisors only)."""
@@ -208,11 +233,18 @@ _VARIABLES_HELP = ("The answer (- reads stdin); {kontakt.förnamn}, {kontakt.nam
                    "{contact.first_name} …), {markör} is where the cursor goes.")
 
 
+_ENGLISH_HELP = ("Its English version (- reads stdin), for a customer who writes English; "
+                 "the same variables.")
+
+
 @quick_app.command("add")
 def quick_add(ctx: typer.Context, title: str,
-              text: Annotated[str, typer.Option("--text", help=_VARIABLES_HELP)]) -> None:
+              text: Annotated[str, typer.Option("--text", help=_VARIABLES_HELP)],
+              english: Annotated[str | None, typer.Option("--english", help=_ENGLISH_HELP)
+                                 ] = None) -> None:
     """Add a quick reply (supervisors only)."""
-    ctx_of(ctx).service().add_quick_reply(title, read_text(text))
+    ctx_of(ctx).service().add_quick_reply(
+        title, read_text(text), english=read_text(english) if english is not None else None)
     typer.echo(f"Added the quick reply {clean_line(title)!r}.")
 
 
@@ -220,13 +252,16 @@ def quick_add(ctx: typer.Context, title: str,
 def quick_edit(ctx: typer.Context, title: str,
                text: Annotated[str | None, typer.Option("--text", help=_VARIABLES_HELP)] = None,
                new_title: Annotated[str | None, typer.Option("--title",
-                                                             help="A new title.")] = None
+                                                             help="A new title.")] = None,
+               english: Annotated[str | None, typer.Option(
+                   "--english", help=_ENGLISH_HELP + ' "" removes it.')] = None,
                ) -> None:
-    """Change a quick reply's text or title (supervisors only)."""
-    if text is None and new_title is None:
-        raise CliError("nothing to change: give --text or --title")
+    """Change a quick reply's text, title or English version (supervisors only)."""
+    if text is None and new_title is None and english is None:
+        raise CliError("nothing to change: give --text, --english or --title")
     ctx_of(ctx).service().edit_quick_reply(
-        title, text=read_text(text) if text is not None else None, new_title=new_title)
+        title, text=read_text(text) if text is not None else None, new_title=new_title,
+        english=read_text(english) if english else english)
     typer.echo(f"Changed the quick reply {clean_line(new_title or title)!r}.")
 
 
@@ -239,12 +274,17 @@ def quick_remove(ctx: typer.Context, title: str) -> None:
 
 @quick_app.command("list")
 def quick_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option(
-        "--json", help="A list of {title, text}, the variables as written.")] = False) -> None:
+        "--json", help="A list of {title, text, english}, the variables as written "
+        "(english: null when there is no English version).")] = False) -> None:
     """Every quick reply, as written."""
-    replies = ctx_of(ctx).service().quick_replies()
+    replies = ctx_of(ctx).service().quick_reply_list()
     if as_json:
-        emit_json([{"title": r.title, "text": r.text} for r in replies])
+        emit_json([{"title": r.title, "text": r.text, "english": r.english} for r in replies])
         return
     for r in replies:
-        typer.echo(f"{clean_line(r.title)}\n" + "\n".join("    " + line for line in
-                                                            clean_block(r.text).split("\n")))
+        typer.echo(f"{clean_line(r.title)}\n" + _indented(r.text) + (
+            "\n  English:\n" + _indented(r.english) if r.english else ""))
+
+
+def _indented(text: str) -> str:
+    return "\n".join("    " + line for line in clean_block(text).split("\n"))

@@ -64,7 +64,8 @@ def channel_view(session: Session, channel: Channel) -> ChannelView:
         sa.select(col(Agent.login)).join(ChannelMember, col(ChannelMember.agent_id) == Agent.id)
         .where(col(ChannelMember.channel_id) == channel.id).order_by(col(Agent.login))
     )
-    return ChannelView(channel.name, channel.kind, channel.address, tuple(members))
+    return ChannelView(channel.name, channel.kind, channel.address, tuple(members),
+                       channel.signature)
 
 
 def outbox_mail(row: Outbox) -> OutboxMail:

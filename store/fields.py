@@ -25,6 +25,22 @@ def label_text(labels: Iterable[str]) -> str:
     return ",".join(clean)
 
 
+# A channel's signature: a few lines under every mail it sends.
+SIGNATURE_LINES, SIGNATURE_CHARS = 15, 2000
+
+
+def signature_text(text: str) -> str:
+    """A signature as a channel keeps it: lines of printable text, trailing spaces
+    and blank lines at either end dropped; too long is refused, never cut."""
+    lines = ["".join(ch if ch.isprintable() else " " for ch in line).rstrip()
+             for line in text.replace("\r\n", "\n").split("\n")]
+    clean = "\n".join(lines).strip()
+    if len(clean) > SIGNATURE_CHARS or clean.count("\n") >= SIGNATURE_LINES:
+        raise InvalidInput(f"a signature is at most {SIGNATURE_LINES} lines and "
+                           f"{SIGNATURE_CHARS} characters")
+    return clean
+
+
 # A form's fields (store.models.CaseField): a few, named, each a line of text.
 MOST_FIELDS = 30
 

@@ -3,7 +3,9 @@ go into (README, "Quick replies"). A variable in Swedish or English —
 `{kontakt.förnamn}` / `{contact.first_name}` (and the older `{namn}` / `{name}`),
 `{kontakt.namn}`, `{ärende.nummer}`, `{agent.namn}`, `{kanal.namn}` — and one cursor mark,
 `{markör}` / `{cursor}`, where the agent goes on writing. An unknown variable is refused
-when the quick reply is saved, never found when it is sent.
+when the quick reply is saved, never found when it is sent. A quick reply may have an
+English version: a case whose customer writes English gets it (`language_of` their
+latest message), any other the text as written.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from store import audit
 from store.core import ServiceCore
 from store.errors import InvalidInput, NotFound
 from store.fields import one_line
-from store.models import Agent, Channel, Contact, QuickReply
+from store.models import Agent, Channel, Contact, Message, MessageKind, QuickReply
 from store.permissions import Actor, require_case, require_supervisor
+from store.triage.language import language_of
 
 # Each variable's names, Swedish first, and what it stands for.
 VARIABLES: dict[str, str] = {
@@ -46,6 +49,15 @@ class Filled:
     title: str
     text: str
     cursor: int | None = None
+
+
+@dataclass(frozen=True)
+class QuickReplyView:
+    """A quick reply as written: its text, and its English version if it has one."""
+
+    title: str
+    text: str
+    english: str | None = None
 
 
 def check(text: str) -> None:
@@ -96,8 +108,9 @@ def first_name(name: str) -> str:
 class QuickReplyOps(ServiceCore):
     """The team's quick replies: supervisors keep them, everyone uses them."""
 
-    def add_quick_reply(self, title: str, text: str) -> None:
-        """A canned answer for the whole team (supervisors only)."""
+    def add_quick_reply(self, title: str, text: str, *, english: str | None = None) -> None:
+        """A canned answer for the whole team (supervisors only), with an English
+        version for customers who write English if `english` is given."""
 
         def work(session: Session, actor: Actor) -> None:
             require_supervisor(actor, "add quick replies")
@@ -105,27 +118,32 @@ class QuickReplyOps(ServiceCore):
             if not name or not text.strip():
                 raise InvalidInput("a quick reply needs a title and a text")
             check(text)
+            in_english = _english(english)
             if session.scalar(sa.select(col(QuickReply.id)).where(col(QuickReply.title) == name)):
                 raise InvalidInput(f"there is already a quick reply {name!r}")
-            session.add(QuickReply(title=name, text=text.strip(), created_at=self._now()))
+            session.add(QuickReply(title=name, text=text.strip(), text_en=in_english,
+                                   created_at=self._now()))
             audit.record(session, actor, "quick_reply.add", at=self._now(),
                          after={"title": name})
 
         self._write(work)
 
     def edit_quick_reply(self, title: str, *, text: str | None = None,
-                         new_title: str | None = None) -> None:
-        """Change a quick reply's text or title (supervisors only)."""
+                         new_title: str | None = None, english: str | None = None) -> None:
+        """Change a quick reply's text, title or English version ("" removes that)
+        (supervisors only)."""
 
         def work(session: Session, actor: Actor) -> None:
             require_supervisor(actor, "change quick replies")
             row = _named(session, title)
-            before = {"title": row.title, "text": row.text}
+            before = {"title": row.title, "text": row.text, "english": row.text_en}
             if text is not None:
                 if not text.strip():
                     raise InvalidInput("a quick reply needs a text")
                 check(text)
                 row.text = text.strip()
+            if english is not None:
+                row.text_en = _english(english)
             if new_title is not None:
                 name = one_line(new_title)
                 if not name:
@@ -135,7 +153,7 @@ class QuickReplyOps(ServiceCore):
                     raise InvalidInput(f"there is already a quick reply {name!r}")
                 row.title = name
             audit.record(session, actor, "quick_reply.edit", at=self._now(), before=before,
-                         after={"title": row.title, "text": row.text})
+                         after={"title": row.title, "text": row.text, "english": row.text_en})
 
         self._write(work)
 
@@ -149,24 +167,53 @@ class QuickReplyOps(ServiceCore):
 
         self._write(work)
 
+    def quick_reply_list(self) -> list[QuickReplyView]:
+        """Every quick reply as written, by title (to keep them: the CLI, the TUI)."""
+
+        def work(session: Session, actor: Actor) -> list[QuickReplyView]:
+            return [QuickReplyView(r.title, r.text, r.text_en) for r in session.scalars(
+                sa.select(QuickReply).order_by(col(QuickReply.title)))]
+
+        return self._read(work)
+
     def quick_replies(self, number: int | None = None) -> list[Filled]:
         """Every quick reply, by title: filled in for case `number` (its contact, its
-        channel, the agent asking), or as written without one."""
+        channel, the agent asking; the English version for a customer who writes
+        English), or as written without one."""
 
         def work(session: Session, actor: Actor) -> list[Filled]:
             rows = session.scalars(sa.select(QuickReply).order_by(col(QuickReply.title)))
             if number is None:
                 return [Filled(r.title, r.text) for r in rows]
             case = require_case(session, actor, number)
+            english = customer_language(session, case.id) == "en"
             contact = session.get_one(Contact, case.contact_id)
             agent = session.get(Agent, actor.agent_id) if actor.agent_id is not None else None
             values = {"first_name": first_name(contact.name), "contact_name": contact.name,
                       "case_number": str(case.id),
                       "agent_name": (agent.name or agent.login) if agent is not None else "",
                       "channel_name": session.get_one(Channel, case.channel_id).name}
-            return [fill(r.title, r.text, values) for r in rows]
+            return [fill(r.title, r.text_en if english and r.text_en else r.text, values)
+                    for r in rows]
 
         return self._read(work)
+
+
+def customer_language(session: Session, case_id: int | None) -> str | None:
+    """The language the case's customer writes ("sv", "en"), by their latest message
+    (its beginning: enough to tell); None when they have written too little to tell."""
+    text = session.scalar(sa.select(sa.func.substr(col(Message.text), 1, 2000)).where(
+        col(Message.case_id) == case_id, col(Message.kind) == MessageKind.CUSTOMER.value
+    ).order_by(col(Message.id).desc()).limit(1))
+    return language_of(text) if text else None
+
+
+def _english(text: str | None) -> str | None:
+    """An English version as stored: checked like the text; blank is none."""
+    if text is None or not text.strip():
+        return None
+    check(text)
+    return text.strip()
 
 
 def _named(session: Session, title: str) -> QuickReply:

@@ -13,7 +13,7 @@ from store.converters import agent_view, channel_view
 from store.core import ServiceCore
 from store.db import Database
 from store.errors import Forbidden, InvalidInput, NotFound
-from store.fields import label_text
+from store.fields import label_text, signature_text
 from store.inputs import Clock, utcnow
 from store.labels import known
 from store.lifecycle import ActorKind
@@ -134,6 +134,21 @@ class TeamOps(ServiceCore):
             audit.record(session, actor, "channel.add", at=self._now(),
                          after={"name": channel.name, "kind": channel.kind})
             return channel_view(session, channel)
+
+        return self._write(work)
+
+    def set_signature(self, channel: str, text: str) -> ChannelView:
+        """The signature under every mail `channel` sends, replies and acknowledgements
+        ("" none) (supervisors only)."""
+
+        def work(session: Session, actor: Actor) -> ChannelView:
+            require_supervisor(actor, "change a channel's signature")
+            row = channel_named(session, channel)
+            before, row.signature = row.signature, signature_text(text)
+            audit.record(session, actor, "channel.signature", at=self._now(),
+                         before={"name": row.name, "signature": before},
+                         after={"name": row.name, "signature": row.signature})
+            return channel_view(session, row)
 
         return self._write(work)
 

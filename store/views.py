@@ -26,6 +26,7 @@ class ChannelView:
     kind: str
     address: str
     members: tuple[str, ...] = ()
+    signature: str = ""  # under every mail the channel sends
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from store.errors import Forbidden, InvalidInput, NotFound
-from store.quick_replies import fill
+from store.inputs import MessageInput
+from store.quick_replies import QuickReplyView, fill
 
 SWEDISH = ("Hej {kontakt.förnamn}!\n\nÄrende #{ärende.nummer} i {kanal.namn} gäller "
            "{kontakt.namn}. {markör}\n\nMvh {agent.namn}")
@@ -75,3 +76,46 @@ def test_literal_braces_and_an_empty_name_read_well() -> None:
 def test_braces_around_no_name_are_text(team) -> None:
     team.as_("boss").add_quick_reply("Kod", "Din kod är {1234} eller {ABC-1}.")
     assert team.as_("boss").quick_replies()[0].text == "Din kod är {1234} eller {ABC-1}."
+
+
+def test_the_english_version_goes_to_a_customer_who_writes_english(team) -> None:
+    boss = team.as_("boss")
+    boss.add_quick_reply("Tack", "Hej {kontakt.förnamn}! Tack för ditt mejl.",
+                         english="Hi {contact.first_name}! Thank you for your mail.")
+    boss.add_quick_reply("Bara svenska", "Hej {namn}!")
+    swedish = team.new_case(name="Karin Kund", text="Hej, jag har inte fått min faktura och "
+                            "det är inte första gången.")
+    english = team.new_case(name="John Smith", email="john@example.com",
+                            text="Hello, I have not received my invoice and it is the "
+                            "second time this happens.")
+    anna = team.as_("anna")
+    assert [r.text for r in anna.quick_replies(swedish)] == ["Hej Karin!",
+                                                             "Hej Karin! Tack för ditt mejl."]
+    # Without an English version, the text as written.
+    assert [r.text for r in anna.quick_replies(english)] == [
+        "Hej John!", "Hi John! Thank you for your mail."]
+    # The customer's latest message decides: they may switch.
+    team.system.add_message(english, MessageInput("Hej igen, jag skriver på svenska nu "
+                                                    "och det är fortfarande fel."))
+    assert anna.quick_replies(english)[1].text == "Hej John! Tack för ditt mejl."
+    # As written, both versions, for the editor and the command line.
+    assert boss.quick_reply_list()[1] == QuickReplyView(
+        "Tack", "Hej {kontakt.förnamn}! Tack för ditt mejl.",
+        "Hi {contact.first_name}! Thank you for your mail.")
+
+
+def test_the_english_version_is_checked_edited_and_removed(team) -> None:
+    boss = team.as_("boss")
+    with pytest.raises(InvalidInput, match=r"unknown variable \{contact.firstname\}"):
+        boss.add_quick_reply("Tack", "Hej!", english="Hi {contact.firstname}!")
+    boss.add_quick_reply("Tack", "Hej!")
+    with pytest.raises(InvalidInput, match=r"unknown variable \{kund\}"):
+        boss.edit_quick_reply("Tack", english="Hi {kund}!")
+    boss.edit_quick_reply("Tack", english="Hi!")
+    assert boss.quick_reply_list()[0].english == "Hi!"
+    boss.edit_quick_reply("Tack", text="Hej hej!")  # the English stays
+    assert boss.quick_reply_list()[0] == QuickReplyView("Tack", "Hej hej!", "Hi!")
+    boss.edit_quick_reply("Tack", english="  ")  # blank: none
+    assert boss.quick_reply_list()[0].english is None
+    with pytest.raises(Forbidden):
+        team.as_("anna").edit_quick_reply("Tack", english="Hi!")
