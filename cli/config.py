@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from mail.settings import MailboxSettings, MailSettings, SmtpSettings
 from scheduler.settings import LifecycleSettings, SchedulerSettings
 from store.errors import describe_validation
+from store.knowledge.settings import KnowledgeSettings
 from store.settings import StoreSettings
 from store.triage.settings import TriageSettings
 from tui.words import Language
@@ -58,6 +59,8 @@ class Config(BaseModel):
                                          description="Who runs the background work.")
     triage: TriageSettings = Field(default_factory=TriageSettings,
                                    description="What marks a new case urgent or frustrated.")
+    knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings,
+                                         description="The articles suggested for a case.")
 
 
 def default_config_path() -> Path:

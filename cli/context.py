@@ -41,6 +41,10 @@ class Context:
         """The triage rules file the config names (relative to the config file)."""
         return self.config.triage.rules_path(self._config_file)
 
+    def knowledge_path(self) -> Path | None:
+        """The knowledge base's folder the config names (relative to the config file)."""
+        return self.config.knowledge.folder_path(self._config_file)
+
     def database_url(self) -> str:
         if self.db_arg:
             return self.db_arg
@@ -59,7 +63,8 @@ class Context:
         db = Database(self.database_url(), share_with_group=store.share_with_group,
                       files=store.files, read_only=read_only,
                       detectors=self.config.triage.detectors(),
-                      rules=RuleSource(rules) if rules is not None else None)
+                      rules=RuleSource(rules) if rules is not None else None,
+                      knowledge=self.config.knowledge.base(self._config_file))
         if check:
             db.check_schema()
         return db

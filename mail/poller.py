@@ -235,6 +235,10 @@ class Poller:
                      or (uid in heads and b"BODY[HEADER]" in heads[uid])]
             if not mails:
                 continue
+            if self.db.knowledge is not None and self.db.knowledge.acknowledge:
+                # The articles an acknowledgement may carry, read (again if changed)
+                # now rather than under the batch's write lock.
+                self.db.knowledge.articles()
             receipts = self.service.receive_mail(self.mailbox.key, self.mailbox.channel,
                                                  uidvalidity, mails,
                                                  acknowledge=acknowledgement(self.settings))

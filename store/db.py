@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine.interfaces import DBAPICursor, ExecutionContext
     from sqlalchemy.pool import ConnectionPoolEntry
 
+    from store.knowledge import KnowledgeBase
     from store.triage.routing import RuleSource
 
 from store.private import (
@@ -141,13 +142,15 @@ class Database:
         self, url: str | os.PathLike[str] | sa.URL, *, share_with_group: bool = False,
         busy_timeout_ms: int = BUSY_TIMEOUT_MS, files: str | os.PathLike[str] | None = None,
         read_only: bool = False, detectors: Detectors = BUILT_IN,
-        rules: RuleSource | None = None,
+        rules: RuleSource | None = None, knowledge: KnowledgeBase | None = None,
     ) -> None:
         self.url = to_url(url)
         # What marks a new case urgent or frustrated, and the team's rules file
         # (store/triage: the config's `[triage]`), for every service on this database.
         self.detectors = detectors
         self.rules = rules
+        # The team's articles, suggested for a case (store/knowledge: `[knowledge]`).
+        self.knowledge = knowledge
         # Read only: `write` refuses, and the database itself refuses any change
         # (SQLite's query_only, PostgreSQL's read-only transactions) should one slip by.
         self.read_only = read_only

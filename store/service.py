@@ -31,6 +31,7 @@ from store.inputs import (
     utcnow,
 )
 from store.jobs import JobOps
+from store.knowledge.ops import KnowledgeOps
 from store.my_workspace import MyWorkspaceOps
 from store.outbox import RETRY_PAUSES, OutboxOps
 from store.queries import CaseFilter
@@ -48,7 +49,7 @@ __all__ = [
 
 
 class CaseService(TeamOps, ConversationOps, CaseEditOps, ReadingOps, MyWorkspaceOps,
-                  OutboxOps, InboundOps, JobOps, TriageOps, QuickReplyOps):
+                  OutboxOps, InboundOps, JobOps, TriageOps, QuickReplyOps, KnowledgeOps):
     """The store as one identity sees it (store.core.ServiceCore): `login` is resolved
     to an agent in every unit of work, so a changed membership or a deactivation
     takes effect at once."""

@@ -1,0 +1,56 @@
+"""The `[knowledge]` section of the config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from store.knowledge.base import KnowledgeBase
+
+
+class KnowledgeSettings(BaseModel):
+    """The knowledge base: articles suggested for a case (README, "Knowledge base")."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    folder: str | None = Field(
+        default=None,
+        description="A folder of Markdown articles (*.md, subfolders too), relative to the "
+        "config file; each may open with front matter: title, tags, url. Read again when "
+        "a file in it changes.",
+    )
+    acknowledge: bool = Field(
+        default=False,
+        description="The acknowledgement mail of a new email case ([mail] acknowledge) "
+        "includes the best article when it matches strongly: its title, then its url, or "
+        "else its text. The case stays New for a person to answer.",
+    )
+    strong_score: float = Field(
+        default=8.0, ge=0,
+        description="\"Matches strongly\": the best article's score (as `casedesk kb "
+        "suggest` shows it) is at least this … Each shared word adds more the rarer it is "
+        "among the articles, and more in a title than in the text; scores grow with the "
+        "number of articles (of ten, a title word adds about 3).",
+    )
+    strong_words: int = Field(
+        default=2, ge=1,
+        description="… and it shares at least this many distinct words with the case's "
+        "title and first message (stop words such as och, att, the, and not counted).",
+    )
+
+    def folder_path(self, config_file: Path | None) -> Path | None:
+        """The folder, a relative path taken from the config file's folder."""
+        if self.folder is None:
+            return None
+        path = Path(self.folder).expanduser()
+        return path if path.is_absolute() or config_file is None else (
+            config_file.parent / path)
+
+    def base(self, config_file: Path | None) -> KnowledgeBase | None:
+        """The knowledge base these settings name; None: no folder set."""
+        folder = self.folder_path(config_file)
+        if folder is None:
+            return None
+        return KnowledgeBase(folder, acknowledge=self.acknowledge,
+                             strong_score=self.strong_score, strong_words=self.strong_words)
