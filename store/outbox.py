@@ -20,6 +20,7 @@ from store.core import ServiceCore
 from store.errors import InvalidInput
 from store.fields import one_line
 from store.inputs import MessageInput, OutboxMail
+from store.knowledge.ops import acknowledgement_article
 from store.models import (
     Case,
     Channel,
@@ -43,6 +44,12 @@ from store.threads import reply_subject
 # Pauses before each new attempt of a mail the server refused for now.
 RETRY_PAUSES = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15),
                 timedelta(hours=1))
+
+
+def signed(text: str, signature: str) -> str:
+    """A mail's body with the channel's signature under it, after the usual "-- "
+    line (RFC 3676) that mail programs know to leave out of a quote."""
+    return f"{text.rstrip()}\n\n-- \n{signature}" if signature else text
 
 
 class OutboxOps(ServiceCore):
@@ -183,6 +190,7 @@ class OutboxOps(ServiceCore):
             self._event(session, case, "not-acknowledged", why=str(exc))
             return
         text = template.replace("{number}", str(case.id)).replace("{title}", case.title)
+        text += acknowledgement_article(self.db.knowledge, case.title, first.text)
         domain = channel.address.rpartition("@")[2] or "casedesk.invalid"
         mail_id = f"<casedesk.{case.id}.ack.{secrets.token_hex(6)}@{one_line(domain)}>"
         row = self._event(session, case, "acknowledged", to=first.sender_address, text=text,
@@ -191,7 +199,7 @@ class OutboxOps(ServiceCore):
         session.add(Outbox(
             case_id=id_of(case), message_id=id_of(row), from_addr=channel.address,
             to_addr=first.sender_address,
-            subject=reply_subject(case.title, id_of(case)), body=text,
+            subject=reply_subject(case.title, id_of(case)), body=signed(text, channel.signature),
             mail_message_id=mail_id, in_reply_to=one_line(first.mail_message_id or ""),
             references=one_line(first.mail_message_id or ""), auto_submitted=True,
             created_at=row.created_at, updated_at=row.created_at))
@@ -224,7 +232,8 @@ class OutboxOps(ServiceCore):
             col(Message.mail_message_id).is_not(None)).order_by(col(Message.id).desc()).limit(1))
         session.add(Outbox(
             case_id=id_of(case), message_id=id_of(row), from_addr=channel.address,
-            to_addr=contact.email, subject=reply_subject(case.title, id_of(case)), body=row.text,
+            to_addr=contact.email, subject=reply_subject(case.title, id_of(case)),
+            body=signed(row.text, channel.signature),
             mail_message_id=mail_id, in_reply_to=one_line(answers or ""),
             references=" ".join(one_line(i) for i in thread if i is not None),
             created_at=row.created_at, updated_at=row.created_at,
