@@ -36,6 +36,18 @@ ENGLISH: dict[str, str] = {
     "{login} är nu med i {channel}.": "{login} is now in {channel}.",
     "{login} är inte längre med i {channel}.": "{login} is no longer in {channel}.",
     "  (blir medlem i kanalen)": "  (joins the channel)",
+    # the quick replies (5)
+    "Text (svenska, eller det ni skriver på)": "Text (Swedish, or what you write in)",
+    "Engelska (valfritt: till kunder som skriver engelska)":
+        "English (optional: for customers who write English)",
+    "Variabler: ": "Variables: ",
+    "Sparat: {title}": "Saved: {title}",
+    "Borttaget: {title}": "Removed: {title}",
+    "Ett nytt snabbsvar.": "A new quick reply.",
+    "Ett snabbsvar behöver en titel och en text.": "A quick reply needs a title and a text.",
+    "Ta bort snabbsvaret {title}?": "Remove the quick reply {title}?",
+    "Ta bort": "Remove",
+    "Nytt snabbsvar": "New quick reply",
     "✎ {name} svarar kunden just nu": "✎ {name} is replying to the customer",
     "{name} har ärendet öppet": "{name} has the case open",
     "Skickar redan — vänta ett ögonblick.": "Already sending — a moment, please.",

@@ -44,6 +44,7 @@ from tui.screens import (
     CANCELLED,
     ChoiceModal,
     GoToModal,
+    QuickRepliesModal,
     describe,
 )
 from tui.widgets.case_detail import CaseDetail
@@ -97,6 +98,7 @@ class CaseListScreen(ListDialogs):
         Binding("N", "create_case", "Nytt ärende", id="list.create_case"),
         Binding("3", "agents", "Agenter", id="list.agents"),
         Binding("4", "channels", "Kanaler", id="list.channels"),
+        Binding("5", "quick_replies", "Snabbsvar", show=False, id="list.quick_replies"),
         Binding("escape", "clear_search", "Rensa sökning", show=False, id="list.clear"),
     ]
 
@@ -168,6 +170,8 @@ class CaseListScreen(ListDialogs):
             return self.view != "follow"
         if action in ("agents", "channels"):
             return me is not None and me.is_supervisor
+        if action == "quick_replies":  # the team's: a supervisor keeps them
+            return me is not None and me.is_supervisor and not read_only
         if action == "clear_filters":  # offered while there is something to clear
             return self.filters != self.cleared_filters()
         return True
@@ -182,6 +186,9 @@ class CaseListScreen(ListDialogs):
 
     def action_channels(self) -> None:
         self.desk.open_channels()
+
+    def action_quick_replies(self) -> None:
+        self.app.push_screen(QuickRepliesModal(self.desk.service))
 
     @on(WorkspaceCounted)
     def workspace_counted(self, message: WorkspaceCounted) -> None:

@@ -10,10 +10,11 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from store import search
 from store.db import Database
-from store.demo.data import CHANNELS, QUICK_REPLIES
+from store.demo.data import CHANNELS, QUICK_REPLIES, SIGNATURES
 from store.demo.generate import Builder
 from store.demo.plan import Rows
 from store.demo.team import Team
@@ -69,7 +70,7 @@ def build_demo(
             loader.load(builder.batch(lo, hi))
             if progress is not None:
                 progress(hi, cases)
-    db.write(_quick_replies)
+    db.write(_team_lists)
     _service_levels(db, now)  # before the statistics: they cover the SLA indexes too
     db.write(_finish)
     _checkpoint(db)
@@ -87,12 +88,20 @@ def _service_levels(db: Database, now: datetime) -> None:
     CaseService.system(db, clock=lambda: now).set_sla_policy(SlaSettings(), "Europe/Stockholm")
 
 
-def _quick_replies(session: Session) -> None:
-    from store.models import QuickReply
+def _team_lists(session: Session) -> None:
+    """The team's quick replies, the signatures of its email channels, and its list of
+    labels: those its cases carry."""
+    from store.models import Case, Channel, Label, QuickReply
 
     at = datetime.now(UTC)
-    for title, text in QUICK_REPLIES:
-        session.add(QuickReply(title=title, text=text, created_at=at))
+    for title, text, english in QUICK_REPLIES:
+        session.add(QuickReply(title=title, text=text, text_en=english, created_at=at))
+    for channel in session.scalars(sa.select(Channel).where(
+            col(Channel.name).in_(SIGNATURES))):
+        channel.signature = SIGNATURES[channel.name]
+    names = {name for (text,) in session.execute(sa.select(sa.distinct(col(Case.labels))))
+             for name in text.split(",") if name}
+    session.add_all(Label(name=name, created_at=at) for name in sorted(names))
 
 
 _INSERTS = {

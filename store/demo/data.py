@@ -48,6 +48,9 @@ AGENTS: tuple[tuple[str, str, bool, bool, tuple[str, ...]], ...] = tuple(
 CHANNELS: tuple[tuple[str, str, str, float], ...] = tuple(
     (c["name"], c["kind"], c["address"], c["share"]) for c in _team["channel"]
 )
+# The signature under each email channel's mail.
+SIGNATURES: dict[str, str] = {c["name"]: c["signature"] for c in _team["channel"]
+                              if c.get("signature")}
 SHARE_AGENT: float = _team["share"]["agent"]
 SHARE_SUPERVISOR: float = _team["share"]["supervisor"]
 SHARE_YOU: float = _team["share"]["you"]
@@ -168,8 +171,9 @@ PARK_NOTES: tuple[str, ...] = _frozen(_notes["park"])
 UNPARK_NOTES: tuple[str, ...] = _frozen(_notes["unpark"])
 STUCK_NOTES: tuple[str, ...] = _frozen(_notes["stuck"])
 
-QUICK_REPLIES: list[tuple[str, str]] = [
-    (r["title"], r["text"]) for r in _read("quick_replies.toml")["reply"]
+# (title, text, English version)
+QUICK_REPLIES: list[tuple[str, str, str | None]] = [
+    (r["title"], r["text"], r.get("english")) for r in _read("quick_replies.toml")["reply"]
 ]
 
 

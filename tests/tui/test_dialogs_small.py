@@ -9,15 +9,14 @@ from pathlib import Path
 import pytest
 from textual.geometry import Region
 from textual.widgets import Button
-from tuikit import app_for, press, settle
+from tuikit import app_for, label_list, press, settle
 
-from store.db import Database
-from store.service import CaseService
 from tui.screens import ChoiceModal, ConfirmModal, GoToModal, LabelPickerModal
 from tui.screens.columns import ColumnModal
 from tui.screens.create_case import CreateCaseModal
 from tui.screens.edit_line import EditLineModal
 from tui.screens.filter import FilterModal
+from tui.screens.quick_replies import QuickRepliesModal
 from tui.screens.workspace_settings import WorkspaceSettingsModal
 
 pytestmark = [pytest.mark.sqlite_only, pytest.mark.usefixtures("stockholm_time")]
@@ -36,15 +35,20 @@ DIALOGS = {
     "labels": ((), "L", EditLineModal, {"save", "cancel"}),
     "title": ((), "T", EditLineModal, {"save", "cancel"}),
     "labels (a list)": ((), "L", LabelPickerModal, {"save", "cancel"}),
+    "quick replies": ((), "5", QuickRepliesModal, {"new", "remove", "close", "save"}),
 }
 # The dialog a team with a list of labels gets (on a copy of the demo given the list).
 LISTED = "labels (a list)"
 
 
-def with_labels(path: Path) -> Path:
-    service = CaseService(Database(path), "supervisor")
-    for name in ("faktura", "retur", "leverans", "reklamation", "vip", "[b]ej markup[/b]"):
-        service.add_label(name)
+def with_labels(path: Path, name: str) -> Path:
+    """The database a dialog is shown on: for `L`, a team with no list of labels (a
+    field to type them) or a list of its own (the picker)."""
+    if name == "labels":
+        return label_list(path)
+    if name == LISTED:
+        return label_list(path, ("faktura", "retur", "leverans", "reklamation", "vip",
+                                 "[b]ej markup[/b]"))
     return path
 
 
@@ -60,7 +64,7 @@ async def open_dialog(app, pilot, name: str):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("language", ["sv", "en"])
 @pytest.mark.parametrize("name", list(DIALOGS))
 async def test_every_dialog_is_usable_at_80x24(demo: Path, name: str, language: str) -> None:
-    app = app_for(with_labels(demo) if name == LISTED else demo, language=language)
+    app = app_for(with_labels(demo, name), language=language)
     async with app.run_test(size=SMALL) as pilot:
         await open_dialog(app, pilot, name)
         modal = app.screen
@@ -91,5 +95,6 @@ def test_the_dialog_at_80x24(snap_compare, demo_path: Path, name: str,
     async def shown(pilot) -> None:  # type: ignore[no-untyped-def]
         await open_dialog(pilot.app, pilot, name)
 
-    path = with_labels(request.getfixturevalue("demo")) if name == LISTED else demo_path
+    path = (with_labels(request.getfixturevalue("demo"), name) if name.startswith("labels")
+            else demo_path)
     assert snap_compare(app_for(path), terminal_size=SMALL, run_before=shown)

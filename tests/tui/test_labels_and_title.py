@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Button, Input, Static, TextArea
-from tuikit import SCREENS, app_for, press, screen_text, settle
+from tuikit import SCREENS, app_for, label_list, press, screen_text, settle
 
 from store.db import Database
 from store.service import CaseService
@@ -46,6 +46,7 @@ async def write(app: CasedeskApp, pilot, text: str) -> None:  # type: ignore[no-
 async def test_labels_and_title_are_edited_on_the_case_the_key_names(
         demo: Path, language: str) -> None:
     said = SAID[language]
+    label_list(demo)  # no list: any label, typed
     service = CaseService(Database(demo), "supervisor")
     app = app_for(demo, language=language)
     async with app.run_test(size=(160, 45)) as pilot:
@@ -110,6 +111,7 @@ async def test_someone_elses_change_meanwhile_is_the_conflict_never_overwritten(
         demo: Path, reloaded: bool) -> None:
     """Whether or not the list has shown the colleague's labels by the time the agent
     saves, what the agent read before them does not replace them."""
+    label_list(demo)  # no list: any label, typed
     service = CaseService(Database(demo), "supervisor")
     app = app_for(demo)
     async with app.run_test(size=(160, 45)) as pilot:
@@ -187,9 +189,8 @@ async def test_with_a_list_of_labels_l_ticks_them(demo: Path, size: tuple[int, i
     from tui.screens import LabelPickerModal
     from tui.widgets.tick import Tick
 
-    service = CaseService(Database(demo), "supervisor")
-    for name in ("faktura", "retur", "[b]vip[/b]"):
-        service.add_label(name)
+    service = CaseService(Database(label_list(demo, ("faktura", "retur", "[b]vip[/b]"))),
+                          "supervisor")
     app = app_for(demo, language=language)
     async with app.run_test(size=size) as pilot:
         await settle(app, pilot)

@@ -30,6 +30,19 @@ def app_for(path: Path, login: str = "supervisor", language: str = "sv") -> Case
                        language=language)
 
 
+def label_list(path: Path, names: tuple[str, ...] = ()) -> Path:
+    """The team's list of labels made exactly `names` (none: any label goes, typed into
+    a field); the demo's list is the labels its cases carry."""
+    service = CaseService(Database(path), "supervisor")
+    had = {name for name, _ in service.labels()}
+    for name in had - set(names):
+        service.remove_label(name)
+    for name in names:
+        if name not in had:
+            service.add_label(name)
+    return path
+
+
 async def settle(app: CasedeskApp, pilot) -> None:  # type: ignore[no-untyped-def]
     """Until the workers are done and their messages handled: two rounds in a row with
     no worker running (a message handled may start another), six at most."""

@@ -10,10 +10,11 @@ from tui.screens.edit_line import EditLineModal
 from tui.screens.filter import FilterModal, describe
 from tui.screens.go_to import GoToModal
 from tui.screens.label_picker import LabelPickerModal
+from tui.screens.quick_replies import QuickRepliesModal
 from tui.screens.workspace_settings import WorkspaceSettingsModal
 
 __all__ = ["CANCELLED", "NO_CURRENT", "AgentsModal", "ChannelsModal", "ChoiceModal",
            "ColumnModal", "ConfirmModal", "CreateCaseModal", "EditLineModal", "FilterModal",
            "GoToModal", "LabelPickerModal",
-           "NewCase",
+           "NewCase", "QuickRepliesModal",
            "WorkspaceSettingsModal", "describe"]
