@@ -42,9 +42,10 @@ TITLES = {"quick": N_("Snabbsvar"), "earlier": N_("Tidigare svar i ärendet"),
           "status": N_("Ny status"), "assignee": N_("Tilldela till"),
           "priority": N_("Prioritet"), "channel": N_("Flytta till kanal"),
           "related": N_("Relaterade ärenden (samma kund) — välj ett att slå ihop med"),
-          "labels": N_("Etiketter"), "title": N_("Titel")}
+          "labels": N_("Etiketter"), "title": N_("Titel"),
+          "article": N_("Artiklar ur kunskapsbanken")}
 # The composer's choices: they go into the text of the case on show.
-_TEXTS = ("quick", "earlier", "mention")
+_TEXTS = ("quick", "earlier", "mention", "article")
 # Lists long enough to be filtered as the agent types (a name after `@`, say).
 _FILTERED = ("quick", "earlier", "mention", "assignee", "channel", "related")
 
@@ -233,6 +234,15 @@ class CaseActions(Vertical):
         elif kind == "mention":  # the colleagues who may read the case
             choices = [(f"{a.login} — {a.name}", a.login + " ")
                        for a in service.colleagues_for(number)]
+        elif kind == "article":  # the knowledge base's best: its link, or its text
+            choices = []
+            for s in service.suggest_articles(number):
+                article = s.article
+                if article.url:
+                    choices.append((f"{article.title} — {tr('länk')}: {article.url}",
+                                    article.url))
+                choices.append((f"{article.title} — {tr('texten')}:\n"
+                                + _preview(article.body), article.body.strip()))
         elif kind == "earlier":  # earlier replies (the store says which), the newest first
             choices = [(f"{m.created_at.astimezone():%Y-%m-%d %H:%M} {m.author}:\n"
                         + _preview(m.text), m.text)

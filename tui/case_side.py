@@ -23,6 +23,7 @@ from store.statuses import ENDED
 from store.views import CaseView, PresenceView
 from tui.case_actions import CaseActions
 from tui.messages import (
+    ArticlesSuggested,
     CaseLoaded,
     MarkedRead,
     MessageSent,
@@ -53,6 +54,7 @@ class CaseSide(CaseActions):
         yield Static(id="presence")
         yield Static(id="outside")
         yield CaseFacts(id="facts")
+        yield Static(id="articles")
         yield CaseDetail(id="detail")
         yield Composer(id="composer")
 
@@ -86,6 +88,8 @@ class CaseSide(CaseActions):
                 number=number), "warning"))
             return
         self.post_message(CaseLoaded(view, [] if read_only else service.answer_statuses(number)))
+        if service.db.knowledge is not None:  # the articles for its text, the case shown
+            self.post_message(ArticlesSuggested(number, service.suggest_articles(number)))
         if read_only:
             return
         if service.mark_read(number):  # nothing new in it for this agent now: its ● goes
@@ -124,6 +128,17 @@ class CaseSide(CaseActions):
         self.tell_presence()
         if self.pending is not None and self.pending[0] == message.view.number:
             self.when_shown(*self.pending)
+
+    @on(ArticlesSuggested)
+    def show_articles(self, message: ArticlesSuggested) -> None:
+        """The knowledge base's best articles under the facts, their titles as written;
+        ctrl+g in the composer puts one in the reply."""
+        if self.shown is None or self.shown.number != message.number:
+            return
+        bar = self.query_one("#articles", Static)
+        titles = " · ".join(clean_line(s.article.title) for s in message.suggestions)
+        bar.update(Text(tr("Artiklar (ctrl+g i svaret): {titles}").format(titles=titles)))
+        bar.set_class(bool(message.suggestions), "-shown")
 
     def on_resize(self) -> None:
         # A small terminal: the facts on a line, the rows for the conversation.

@@ -36,6 +36,12 @@ ENGLISH: dict[str, str] = {
     "{login} är nu med i {channel}.": "{login} is now in {channel}.",
     "{login} är inte längre med i {channel}.": "{login} is no longer in {channel}.",
     "  (blir medlem i kanalen)": "  (joins the channel)",
+    # the knowledge base's articles
+    "Artiklar (ctrl+g i svaret): {titles}": "Articles (ctrl+g in the reply): {titles}",
+    "Artiklar ur kunskapsbanken": "Articles of the knowledge base",
+    "Artikel": "Article",
+    "länk": "link",
+    "texten": "the text",
     # the quick replies (5)
     "Text (svenska, eller det ni skriver på)": "Text (Swedish, or what you write in)",
     "Engelska (valfritt: till kunder som skriver engelska)":

@@ -29,6 +29,7 @@ from tui.list_loading import Keep
 from tui.screens.create_case import NewCase
 
 if TYPE_CHECKING:
+    from store.knowledge import Suggestion
     from store.service import CaseService
 
 # -- the list ------------------------------------------------------------------------
@@ -112,6 +113,14 @@ class MarkedRead(Message):
     """Opening case `number` took its "new" mark away: the list shows it too."""
 
     number: int
+
+
+@dataclass
+class ArticlesSuggested(Message):
+    """The knowledge base's best articles for case `number` (store/knowledge)."""
+
+    number: int
+    suggestions: list[Suggestion]
 
 
 @dataclass

@@ -39,6 +39,8 @@ class Composer(Vertical):
         Binding("escape", "leave", "Till listan", id="composer.leave"),
         Binding("ctrl+r", "pick('quick')", "Snabbsvar", id="composer.quick"),
         Binding("ctrl+o", "pick('earlier')", "Tidigare svar", id="composer.earlier"),
+        # Shown by the articles' line when there are any (tui/case_side.py).
+        Binding("ctrl+g", "pick('article')", "Artikel", show=False, id="composer.article"),
         Binding("ctrl+n", "new_message", "Nytt meddelande", id="composer.new"),
     ]
 
@@ -59,7 +61,8 @@ class Composer(Vertical):
         """The draft became a note, or a reply."""
 
     class TextWanted(Message):
-        """The agent wants a quick reply ("quick") or an earlier reply ("earlier")."""
+        """The agent wants a quick reply ("quick"), an earlier reply ("earlier") or an
+        article of the knowledge base ("article")."""
 
         def __init__(self, kind: str) -> None:
             super().__init__()
