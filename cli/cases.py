@@ -188,6 +188,21 @@ def case_priority(
     typer.echo(f"#{row.number} has priority {row.priority}.")
 
 
+@case_app.command("customer-type")
+def case_customer_type(
+    ctx: typer.Context, number: CaseNumber,
+    kind: Annotated[str, typer.Argument(
+        metavar="TYPE", help="new, existing or internal; derived: as the store finds it "
+        "(internal from the team's domains, existing with earlier cases)")],
+) -> None:
+    """Set the customer type of the case's contact (seed 004's new / existing /
+    internal; triage rules read it as customer_type)."""
+    value = ctx_of(ctx).service().set_customer_type(
+        number, None if kind.strip().lower() == "derived" else kind)
+    typer.echo(f"#{number}: the customer is {value}"
+               + (" (derived)." if kind.strip().lower() == "derived" else "."))
+
+
 @case_app.command("labels")
 def case_labels(
     ctx: typer.Context, number: CaseNumber,

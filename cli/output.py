@@ -75,6 +75,8 @@ def case_json(view: CaseView) -> dict[str, Any]:
         "contact": {
             "name": view.contact.name, "email": view.contact.email, "phone": view.contact.phone,
             "customer_type": view.contact.customer_type, "tier": view.contact.tier,
+            # new, existing or internal: set on the contact, or derived (standing_set)
+            "standing": view.contact.standing, "standing_set": view.contact.standing_set,
         },
         "assignee": view.assignee, "priority": view.priority, "labels": list(view.labels),
         "flags": list(view.flags), "fields": dict(view.fields),
@@ -132,7 +134,8 @@ def print_case(view: CaseView) -> None:
                                          if view.merged_into else ""),
         f"  channel    {clean_line(view.channel)} ({view.channel_kind})",
         f"  contact    {clean_line(c.name)} <{clean_line(c.email or '-')}> "
-        f"{clean_line(c.phone)} {clean_line(c.customer_type)}/{clean_line(c.tier)}",
+        f"{clean_line(c.phone)} {clean_line(c.customer_type)}/{clean_line(c.tier)}, "
+        f"{c.standing}{'' if c.standing_set else ' (derived)'}",
         f"  assignee   {clean_line(view.assignee or '-')}",
         f"  priority   {view.priority}",
         f"  flags      {flag_text(view)}",

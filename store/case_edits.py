@@ -54,6 +54,7 @@ from store.records import (
     require_not_merged,
     toggle_row,
 )
+from store.standing import parse_standing, standing_of
 from store.tables import id_of
 from store.views import (
     CaseRow,
@@ -147,6 +148,23 @@ class CaseEditOps(ServiceCore):
             self._event(session, case, "priority", start=before, end=value, actor=actor)
 
         return self._edit(number, expected_version, change)
+
+    def set_customer_type(self, number: int, standing: str | None) -> str:
+        """Set the customer type (new, existing, internal) of case `number`'s contact, for
+        their cases to come too; None: derived again (store/standing.py). The type now."""
+        value = parse_standing(standing) if standing is not None else None
+
+        def work(session: Session, actor: Actor) -> str:
+            case = require_case(session, actor, number)
+            contact = session.get_one(Contact, case.contact_id)
+            if contact.standing != value:
+                audit.record(session, actor, "contact.standing", at=self._now(),
+                             case_id=case.id, before={"standing": contact.standing},
+                             after={"standing": value, "contact": contact.id})
+                contact.standing = value
+            return standing_of(session, case, contact.email, value)
+
+        return self._write(work)
 
     def set_labels(self, number: int, labels: Iterable[str], *,
                    expected_version: int | None = None) -> CaseRow:

@@ -31,6 +31,7 @@ from store.permissions import (
     visible_channels,
 )
 from store.records import linked_cases, login_of
+from store.standing import standing_of
 from store.tables import id_of
 from store.triage import flags_of
 from store.views import (
@@ -159,7 +160,9 @@ def case_view(session: Session, case: Case, related: tuple[int, ...]) -> CaseVie
         number=id_of(case), title=case.title, status=case.status, channel=channel.name,
         channel_kind=channel.kind,
         contact=ContactView(id_of(contact), contact.name, contact.email, contact.phone,
-                            contact.customer_type, contact.tier),
+                            contact.customer_type, contact.tier,
+                            standing_of(session, case, contact.email, contact.standing),
+                            contact.standing is not None),
         assignee=login_of(session, case.assignee_id), priority=case.priority,
         labels=tuple(x for x in case.labels.split(",") if x), version=case.version,
         created_at=case.created_at, updated_at=case.updated_at,

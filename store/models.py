@@ -65,6 +65,10 @@ SLA_NONE_SQL = f"(CASE WHEN ({_SLA_DUE}) IS NULL THEN 1 ELSE 0 END)"
 SLA_KEY_SQL = f"(coalesce({_SLA_DUE}, updated_at))"
 
 
+# Seed 004's customer types (store/standing.py): set on a contact, or derived.
+STANDINGS = ("new", "existing", "internal")
+
+
 class ChannelKind(StrEnum):
     EMAIL = "email"
     CHAT = "chat"

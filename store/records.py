@@ -30,6 +30,7 @@ from store.fields import (
 from store.inputs import ContactInput
 from store.lifecycle import initial_status
 from store.models import (
+    STANDINGS,
     Agent,
     Case,
     CaseLink,
@@ -159,9 +160,14 @@ def find_or_add_contact(session: Session, contact: ContactInput, now: datetime) 
         return known
     email = email_address(contact.email) if contact.email.strip() else ""
     phone = one_line(contact.phone)
-    if contact.customer_type is not None and contact.customer_type not in CUSTOMER_TYPES:
-        raise InvalidInput(f"unknown customer type {contact.customer_type!r}: use "
-                           f"{' or '.join(CUSTOMER_TYPES)}")
+    # A customer type names what kind of customer they are (private, business) or
+    # seed 004's new, existing, internal — then set on the contact (store/standing.py).
+    kind, standing = contact.customer_type, None
+    if kind is not None and kind in STANDINGS:
+        kind, standing = None, kind
+    if kind is not None and kind not in CUSTOMER_TYPES:
+        raise InvalidInput(f"unknown customer type {kind!r}: use "
+                           f"{', '.join((*CUSTOMER_TYPES, *STANDINGS))}")
     if contact.tier is not None and not TIER_RE.match(contact.tier):
         raise InvalidInput(f"{contact.tier!r} cannot be a tier: use a short lower-case word "
                            "such as standard or premium")
@@ -171,6 +177,8 @@ def find_or_add_contact(session: Session, contact: ContactInput, now: datetime) 
     elif phone:
         found = session.scalars(sa.select(Contact).where(col(Contact.phone) == phone)).first()
     if found is not None:
+        if standing is not None:
+            found.standing = standing
         new_name = contact.name.strip() if not found.name else ""
         new_phone = phone if not found.phone else ""
         if new_name or new_phone:
@@ -185,7 +193,7 @@ def find_or_add_contact(session: Session, contact: ContactInput, now: datetime) 
         raise InvalidInput("a contact needs a name, an email address or a phone number")
     row = Contact(
         name=contact.name.strip() or email or phone, email=email, phone=phone,
-        customer_type=contact.customer_type or "private", tier=contact.tier or "standard",
+        customer_type=kind or "private", tier=contact.tier or "standard", standing=standing,
         created_at=now,
     )
     session.add(row)

@@ -180,6 +180,7 @@ ENGLISH: dict[str, str] = {
     "telefon": "phone",
     "formulär": "form",
     "privatperson": "private",
+    "ny kund": "new customer", "befintlig kund": "existing customer", "intern": "internal",
     "företag": "business",
     "standard": "standard",
     "premium": "premium",

@@ -26,6 +26,7 @@ from store.models import Agent, Case, CaseField, Channel, ChannelMember, Contact
 from store.permissions import SYSTEM
 from store.presence import GONE_AFTER
 from store.records import can_see
+from store.standing import standing_of
 from store.statuses import UNSOLVED
 from store.tables import id_of
 from store.triage import own_words
@@ -128,39 +129,19 @@ def facts_of(session: Session, case: Case, title: str, first: MessageInput | Non
     """What the rules read of a new case: its channel, title and first message (the
     customer's own words), who wrote it and what kind of customer they are."""
     # One statement (the contact and the channel may not be loaded yet).
-    channel, email, kind, tier = session.execute(sa.select(
-        col(Channel.name), col(Contact.email), col(Contact.customer_type), col(Contact.tier)
-    ).join(Case, col(Case.channel_id) == Channel.id).join(
+    channel, email, kind, tier, standing = session.execute(sa.select(
+        col(Channel.name), col(Contact.email), col(Contact.customer_type), col(Contact.tier),
+        col(Contact.standing)).join(Case, col(Case.channel_id) == Channel.id).join(
         Contact, col(Contact.id) == Case.contact_id).where(col(Case.id) == case.id)).one()
     text = own_words(first.text) if first is not None else ""
     sender = ((first.sender_address if first is not None else "") or email).lower()
     return Facts(
         number=case.id or 0, channel=channel, title=title, text=text, sender=sender,
         contact_type=kind, tier=tier,
-        customer_type_of=lambda: customer_type(session, case, sender),
+        customer_type_of=lambda: standing_of(session, case, sender, standing),
         fields_of=lambda: dict(session.execute(sa.select(
             col(CaseField.name), col(CaseField.value)).where(
             col(CaseField.case_id) == case.id)).all()))
-
-
-def customer_type(session: Session, case: Case, sender: str) -> str:
-    """Seed 004's new / existing / internal: internal when the address is at one of the
-    team's own domains (its channels' and agents' addresses), existing when the contact
-    has cases from before this one."""
-    domain = sender.rpartition("@")[2]
-    if domain and team_domain(session, domain):
-        return "internal"
-    earlier = session.scalar(sa.select(col(Case.id)).where(  # (a batch's later ones aside)
-        col(Case.contact_id) == case.contact_id, col(Case.id) < case.id).limit(1))
-    return "existing" if earlier is not None else "new"
-
-
-def team_domain(session: Session, domain: str) -> bool:
-    """Whether one of the team's channels or agents has an address at `domain`."""
-    at = "%@" + domain.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return session.scalar(sa.select(sa.or_(*(
-        sa.select(column).where(sa.func.lower(column).like(at, escape="\\")).exists()
-        for column in (col(Channel.address), col(Agent.email)))))) or False
 
 
 def route(core: ServiceCore, session: Session, case: Case, title: str,
@@ -270,4 +251,4 @@ def _assignee(session: Session, case: Case, way: str, now: datetime) -> Agent | 
     return min(members, key=lambda a: (load.get(a.id, 0), latest.get(a.id, 0), a.login))
 
 
-__all__ = ["RuleSource", "check", "customer_type", "facts_of", "names_in", "route"]
+__all__ = ["RuleSource", "check", "facts_of", "names_in", "route"]

@@ -17,15 +17,15 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from store.models import Priority
+from store.models import STANDINGS, Priority
 from store.triage.detect import Lexicon, words_of
 from store.triage.language import LANGUAGES, language_of
 
 WHEN_KEYS = ("channel", "words", "from", "language", "customer_type", "tier")
 THEN_KEYS = ("priority", "labels", "channel", "assign", "notify", "sample")
-# The customer types triage derives from a contact (see `routing.customer_type`); a
+# The customer types triage derives from a contact (see store/standing.py); a
 # contact's own kind (private, business) may be named too.
-DERIVED_TYPES = ("new", "existing", "internal")
+DERIVED_TYPES = STANDINGS
 ASSIGN_WAYS = ("round-robin", "least-loaded")
 # Seed 003: "keep each rule simple: three conditions at most".
 MOST_CONDITIONS = 3

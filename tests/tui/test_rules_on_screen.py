@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.widgets import Button, Input, Select, TextArea
-from tuikit import said, screen_text, settle
+from tuikit import label_list, said, screen_text, settle
 
 from store.db import Database
 from store.service import CaseService
@@ -32,7 +32,7 @@ def app_with_rules(path: Path, rules: Path, login: str = "supervisor") -> Casede
 async def test_a_new_case_goes_through_the_rules(demo: Path, tmp_path: Path) -> None:
     rules = tmp_path / "rules.toml"
     rules.write_text(RULE, encoding="utf-8")
-    app = app_with_rules(demo, rules)
+    app = app_with_rules(label_list(demo, ("[red]faktura",)), rules)
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(app, pilot)
         await pilot.press("N")

@@ -64,7 +64,8 @@ def render_facts(view: CaseView, *, folded: bool = False) -> Text:
             (tr("Status"), status),
             (tr("Kanal"), channel),
             (tr("Kontakt"), f"{c.signed} {c.phone}".strip()),
-            (tr("Kundtyp"), f"{value_name(c.customer_type)}, {value_name(c.tier)}"),
+            (tr("Kundtyp"), f"{value_name(c.standing)}, {value_name(c.customer_type)}, "
+                            f"{value_name(c.tier)}"),
             (tr("Tilldelad"), assignee),
             (tr("Prioritet"), priorities().get(view.priority, view.priority)),
             *([(tr("Flaggor"), flagged(view))] if view.flags else []),
