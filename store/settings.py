@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel, ConfigDict, Field
+
+
+def beside_config(text: str | None, config_file: Path | None) -> Path | None:
+    """A path the config names (a rules file, a folder of articles): a relative one is
+    taken from the config file's folder, as a person reading the file expects."""
+    if text is None:
+        return None
+    path = Path(text).expanduser()
+    return path if path.is_absolute() or config_file is None else config_file.parent / path
 
 
 class StoreSettings(BaseModel):

@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from store.knowledge.base import KnowledgeBase
+from store.settings import beside_config
 
 
 class KnowledgeSettings(BaseModel):
@@ -41,11 +42,7 @@ class KnowledgeSettings(BaseModel):
 
     def folder_path(self, config_file: Path | None) -> Path | None:
         """The folder, a relative path taken from the config file's folder."""
-        if self.folder is None:
-            return None
-        path = Path(self.folder).expanduser()
-        return path if path.is_absolute() or config_file is None else (
-            config_file.parent / path)
+        return beside_config(self.folder, config_file)
 
     def base(self, config_file: Path | None) -> KnowledgeBase | None:
         """The knowledge base these settings name; None: no folder set."""

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from store.settings import beside_config
 from store.triage.detect import URGENT_WORDS, Detectors
 
 
@@ -37,11 +38,7 @@ class TriageSettings(BaseModel):
 
     def rules_path(self, config_file: Path | None) -> Path | None:
         """The rules file, a relative path taken from the config file's folder."""
-        if self.rules is None:
-            return None
-        path = Path(self.rules).expanduser()
-        return path if path.is_absolute() or config_file is None else (
-            config_file.parent / path)
+        return beside_config(self.rules, config_file)
 
     def detectors(self) -> Detectors:
         return Detectors((*URGENT_WORDS, *self.urgent_words), urgent=self.urgent,
