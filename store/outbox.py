@@ -190,7 +190,7 @@ class OutboxOps(ServiceCore):
             self._event(session, case, "not-acknowledged", why=str(exc))
             return
         text = template.replace("{number}", str(case.id)).replace("{title}", case.title)
-        text += acknowledgement_article(self.db.knowledge, case.title, first.text)
+        text += acknowledgement_article(self.db.knowledge, case.title, first.text, template)
         domain = channel.address.rpartition("@")[2] or "casedesk.invalid"
         mail_id = f"<casedesk.{case.id}.ack.{secrets.token_hex(6)}@{one_line(domain)}>"
         row = self._event(session, case, "acknowledged", to=first.sender_address, text=text,

@@ -2,8 +2,9 @@
 is added, changed or removed, and ranked against a case's words.
 
 The ranking is SQLite FTS5's bm25 over an in-memory table (title, tags, body), built
-anew on each reload and never on the case database: `suggest` touches no other
-database, so it may run inside a write transaction (the acknowledgement does). A
+anew on each reload and never on the case database. Inside a write transaction (the
+acknowledgement) it is asked with `look=False`: the articles as last read, no file read
+under the database's lock. A
 case's words are or-ed — an article sharing any of them is a candidate — and bm25
 weighs them: a word few articles have counts more than a common one, and a word in
 a title more than in a body.
@@ -57,6 +58,8 @@ class _Index:
     articles: tuple[Article, ...]
     vocabulary: tuple[frozenset[str], ...]
     connection: sqlite3.Connection
+    # Each article's own title and tag words: what it is about.
+    headline: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(eq=False)
@@ -66,12 +69,12 @@ class KnowledgeBase:
     the folder (missing, unreadable) or which files were skipped, as of the last look
     (`articles` and `suggest` look, once a second at most). Threads share it.
 
-    `acknowledge`, `strong_score` and `strong_words`: the config's `[knowledge]`
+    `acknowledge`, `strong_share` and `strong_words`: the config's `[knowledge]`
     (`strong`: whether a suggestion is good enough to mail unasked)."""
 
     folder: Path
     acknowledge: bool = False
-    strong_score: float = 8.0
+    strong_share: float = 0.5
     strong_words: int = 2
     problem: str | None = field(default=None, init=False)
     _index: _Index | None = field(default=None, init=False, repr=False)
@@ -87,28 +90,39 @@ class KnowledgeBase:
         with self._lock:
             return list(self._current().articles)
 
-    def suggest(self, text: str, limit: int = 3) -> list[Suggestion]:
-        """The articles that share words with `text`, best first, `limit` at most."""
+    def suggest(self, text: str, limit: int = 3, *, look: bool = True) -> list[Suggestion]:
+        """The articles that share words with `text`, best first, `limit` at most.
+        `look` False: the articles as last read, the folder not looked at (inside a
+        write transaction: no file is read under the database's lock)."""
         query = search_words(text[:MOST_CHARS], MOST_WORDS)
         if not query or limit < 1:
             return []
         with self._lock:
-            index = self._current()
-            rows = index.connection.execute(
-                f"SELECT rowid, bm25(article, {', '.join(map(str, WEIGHTS))}) AS rank "
-                "FROM article WHERE article MATCH ? ORDER BY rank, rowid LIMIT ?",
-                (match_query(query), limit)).fetchall()
+            index = self._current() if look or self._index is None else self._index
+            rows = index.connection.execute(_RANKED, (match_query(query), limit)).fetchall()
         return [Suggestion(index.articles[i], round(-rank, 3) + 0.0, tuple(
             w for w in query if w in index.vocabulary[i])) for i, rank in rows]
 
-    def strong(self, text: str) -> Suggestion | None:
-        """The best suggestion when it matches strongly: a score of `strong_score` or
-        more, and `strong_words` distinct words shared (one rare word alone, however
-        it scores, is a coincidence too often)."""
-        best = next(iter(self.suggest(text, 1)), None)
-        if best is None or best.score < self.strong_score or len(best.words) < self.strong_words:
+    def strong(self, text: str, *, look: bool = True) -> Suggestion | None:
+        """The best suggestion when it matches strongly: it shares `strong_words`
+        distinct words with `text` (one rare word alone is a coincidence too often), one
+        of them in its title or tags, and scores at least `strong_share` of what its
+        own title and tags score on it — a share, so that it means the same with ten
+        articles as with a thousand (a bare bm25 score grows with their number)."""
+        best = next(iter(self.suggest(text, 1, look=look)), None)
+        if best is None or len(best.words) < self.strong_words:
             return None
-        return best
+        with self._lock:
+            index = self._index
+            if index is None:
+                return None
+            place = index.articles.index(best.article)
+            headline = index.headline[place]
+            if not set(best.words) & set(headline):
+                return None
+            (rank,) = index.connection.execute(
+                _OWN, (match_query(list(headline)), place)).fetchone() or (0.0,)
+        return best if -rank > 0 and best.score >= self.strong_share * -rank else None
 
     def recheck(self) -> None:
         """Look at the folder again on the next call, however soon."""
@@ -191,6 +205,8 @@ class KnowledgeBase:
             "INSERT INTO article (rowid, title, tags, body) VALUES (?, ?, ?, ?)",
             [(i, *(" ".join(part) for part in parts)) for i, parts in enumerate(columns)])
         vocabulary = tuple(frozenset().union(*parts) for parts in columns)
+        headline = tuple(tuple(search_words(f"{a.title} {' '.join(a.tags)}", MOST_WORDS))
+                         for a in articles)
         if self._index is not None:
             self._index.connection.close()
         self._stamp = stamp
@@ -199,7 +215,7 @@ class KnowledgeBase:
             problems.append(f"skipped {len(skipped)} file{'s' if len(skipped) != 1 else ''}: "
                             + ", ".join(skipped[:5]) + (", …" if len(skipped) > 5 else ""))
         self.problem = "; ".join(problems) or None
-        return _Index(tuple(articles), vocabulary, connection)
+        return _Index(tuple(articles), vocabulary, connection, headline)
 
 
 def _read(relative: str, path: Path) -> tuple[Article | None, list[str]]:
@@ -216,6 +232,13 @@ def _read(relative: str, path: Path) -> tuple[Article | None, list[str]]:
     except UnicodeDecodeError:
         return None, ["not UTF-8 text"]
     return parse_article(text, relative)
+
+
+# The articles a query matches, best first (bm25 is lower the better); one article's.
+_BM25 = f"bm25(article, {', '.join(map(str, WEIGHTS))})"
+_RANKED = (f"SELECT rowid, {_BM25} AS rank FROM article WHERE article MATCH ? "
+           "ORDER BY rank, rowid LIMIT ?")
+_OWN = f"SELECT {_BM25} FROM article WHERE article MATCH ? AND rowid = ?"
 
 
 def match_query(query: list[str]) -> str:

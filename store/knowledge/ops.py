@@ -9,14 +9,11 @@ from sqlmodel import col
 
 from store.core import ServiceCore
 from store.inputs import MACHINE_FLAGS
-from store.knowledge.articles import Article
 from store.knowledge.base import MOST_CHARS, KnowledgeBase, Suggestion, log
 from store.models import Case, Message, MessageKind
 from store.permissions import Actor, require_case
 from store.triage import own_words
-
-# What an acknowledgement quotes of an article that has no url.
-EXCERPT_CHARS = 600
+from store.triage.language import language_of
 
 
 class KnowledgeOps(ServiceCore):
@@ -53,32 +50,26 @@ def case_text(session: Session, case: Case) -> str:
     return "\n".join([case.title, *texts.values()])
 
 
-def acknowledgement_article(base: KnowledgeBase | None, title: str, text: str) -> str:
+# The line before the article, in the acknowledgement's own language.
+LEAD_IN = {"sv": "Det här kan hjälpa dig redan nu:", "en": "This may help you right away:"}
+
+
+def acknowledgement_article(base: KnowledgeBase | None, title: str, text: str,
+                            acknowledgement: str = "") -> str:
     """What a new case's acknowledgement adds from the knowledge base: the best article
-    for its title and first message (`text`) when it matches strongly — its title, then
-    its url or else its text's beginning — or "". Never raises: a case is never lost
-    to its knowledge base."""
+    for its title and first message (`text`) when it matches strongly and is published
+    — a line in the acknowledgement's language, its title and its url — or "". An
+    article without a url may be the team's own: its text is never mailed to whoever
+    writes in. The articles as last read (this runs in the batch's write transaction:
+    no file is read here). Never raises: a case is never lost to its knowledge base."""
     if base is None or not base.acknowledge:
         return ""
     try:
-        found = base.strong(f"{title}\n{own_words(text)}")
+        found = base.strong(f"{title}\n{own_words(text)}", look=False)
     except Exception:  # logged; the case and its acknowledgement go on without it
         log.exception("knowledge: no article for an acknowledgement")
         return ""
-    if found is None:
+    if found is None or not found.article.url:
         return ""
-    article = found.article
-    return f"\n\n{article.title}\n{article.url or excerpt(article)}"
-
-
-def excerpt(article: Article) -> str:
-    """An article's text to quote in a mail: its heading left out when it only says the
-    title again, cut at a word near `EXCERPT_CHARS`."""
-    lines = article.body.strip().split("\n")
-    if lines and lines[0].lstrip("#").strip() == article.title:
-        lines = lines[1:]
-    body = "\n".join(lines).strip()
-    if len(body) <= EXCERPT_CHARS:
-        return body
-    cut = body[:EXCERPT_CHARS].rsplit(None, 1)[0]
-    return cut.rstrip(",;:.-") + " …"
+    lead = LEAD_IN.get(language_of(acknowledgement) or "sv", LEAD_IN["sv"])
+    return f"\n\n{lead}\n{found.article.title}\n{found.article.url}"

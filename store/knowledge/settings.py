@@ -24,15 +24,15 @@ class KnowledgeSettings(BaseModel):
     acknowledge: bool = Field(
         default=False,
         description="The acknowledgement mail of a new email case ([mail] acknowledge) "
-        "includes the best article when it matches strongly: its title, then its url, or "
-        "else its text. The case stays New for a person to answer.",
+        "includes the best article when it matches strongly and is published (has a url: "
+        "its title and url go out, never its text). The case stays New for a person to "
+        "answer.",
     )
-    strong_score: float = Field(
-        default=8.0, ge=0,
-        description="\"Matches strongly\": the best article's score (as `casedesk kb "
-        "suggest` shows it) is at least this … Each shared word adds more the rarer it is "
-        "among the articles, and more in a title than in the text; scores grow with the "
-        "number of articles (of ten, a title word adds about 3).",
+    strong_share: float = Field(
+        default=0.5, ge=0,
+        description="\"Matches strongly\": the best article's score for the case (as "
+        "`casedesk kb suggest` shows it) is at least this share of what the article's own "
+        "title and tags score on it, one of the words shared being in them …",
     )
     strong_words: int = Field(
         default=2, ge=1,
@@ -50,4 +50,4 @@ class KnowledgeSettings(BaseModel):
         if folder is None:
             return None
         return KnowledgeBase(folder, acknowledge=self.acknowledge,
-                             strong_score=self.strong_score, strong_words=self.strong_words)
+                             strong_share=self.strong_share, strong_words=self.strong_words)

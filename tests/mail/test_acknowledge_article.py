@@ -36,7 +36,7 @@ def poller(team, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch,  # type: ign
     folder.mkdir()
     for name, text in ARTICLES.items():
         (folder / name).write_text(text, encoding="utf-8")
-    team.db.knowledge = KnowledgeBase(folder, acknowledge=True, strong_score=1.0)
+    team.db.knowledge = KnowledgeBase(folder, acknowledge=True)
     team.as_("boss").set_signature("Support", SIGNATURE)
     return Poller(team.db, settings(mailbox, monkeypatch), MailSettings(acknowledge=True),
                   clock=team.clock)
@@ -55,7 +55,8 @@ def test_the_acknowledgement_carries_the_best_article_and_the_signature(
     bodies = {r.rcpt_tos[0]: parsed(r.raw).get_body(("plain",)).get_content().replace(  # type: ignore[union-attr]
         "\r\n", "\n") for r in smtp_server.received}
     kim = bodies["kim@kund.se"]
-    assert "\nÅterställ ditt lösenord\nhttps://help.example.se/losenord\n" in kim
+    assert ("\nDet här kan hjälpa dig redan nu:\nÅterställ ditt lösenord\n"
+            "https://help.example.se/losenord\n") in kim
     assert kim.rstrip("\n").endswith(f"\n-- \n{SIGNATURE}")
     # No article shares enough with a question it cannot answer: the signature alone.
     assert "Öppettider" not in bodies["lo@kund.se"]
