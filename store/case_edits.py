@@ -37,6 +37,7 @@ from store.permissions import (
     can_see_case,
     require_case,
     require_channel,
+    require_supervisor,
     unseen,
 )
 from store.records import (
@@ -151,10 +152,13 @@ class CaseEditOps(ServiceCore):
 
     def set_customer_type(self, number: int, standing: str | None) -> str:
         """Set the customer type (new, existing, internal) of case `number`'s contact, for
-        their cases to come too; None: derived again (store/standing.py). The type now."""
+        their cases to come too; None: derived again (store/standing.py). The type now.
+        Supervisors only: the contact's cases in channels an agent cannot see would
+        change too (the rules read the type)."""
         value = parse_standing(standing) if standing is not None else None
 
         def work(session: Session, actor: Actor) -> str:
+            require_supervisor(actor, "set a customer's type")
             case = require_case(session, actor, number)
             contact = session.get_one(Contact, case.contact_id)
             if contact.standing != value:

@@ -161,7 +161,7 @@ def find_or_add_contact(session: Session, contact: ContactInput, now: datetime) 
     email = email_address(contact.email) if contact.email.strip() else ""
     phone = one_line(contact.phone)
     # A customer type names what kind of customer they are (private, business) or
-    # seed 004's new, existing, internal — then set on the contact (store/standing.py).
+    # whether they are new, existing or internal — set on a new contact (store/standing.py).
     kind, standing = contact.customer_type, None
     if kind is not None and kind in STANDINGS:
         kind, standing = None, kind
@@ -177,8 +177,8 @@ def find_or_add_contact(session: Session, contact: ContactInput, now: datetime) 
     elif phone:
         found = session.scalars(sa.select(Contact).where(col(Contact.phone) == phone)).first()
     if found is not None:
-        if standing is not None:
-            found.standing = standing
+        # A known contact's type is a supervisor's to change (`set_customer_type`),
+        # never a line of ingest's: it would change their cases in every channel.
         new_name = contact.name.strip() if not found.name else ""
         new_phone = phone if not found.phone else ""
         if new_name or new_phone:

@@ -1,8 +1,9 @@
-"""Seed 004's customer type — new, existing or internal — of a case's customer: as a
-person set it on the contact (`Contact.standing`: ingest, `casedesk case
-customer-type`), else derived when asked: internal when they write from one of the
-team's own domains (its channels' and agents' addresses), existing when the contact
-has cases from before this one, new otherwise. Triage's rules read it
+"""A case's customer type — new, existing or internal (README, "customer type") — as
+it was set on the contact (`Contact.standing`: ingest's new contact, a supervisor's
+`casedesk case customer-type`), else derived when asked: internal when they write
+from one of the team's own domains (its channels' addresses: an agent's private
+address at a mail provider must not make its every customer internal), existing when
+the contact has cases from before this one, new otherwise. Triage's rules read it
 (`customer_type`), the case shows it."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from store.errors import InvalidInput
-from store.models import STANDINGS, Agent, Case, Channel
+from store.models import STANDINGS, Case, Channel
 
 
 def parse_standing(text: str) -> str:
@@ -36,8 +37,7 @@ def standing_of(session: Session, case: Case, sender: str, set_to: str | None) -
 
 
 def team_domain(session: Session, domain: str) -> bool:
-    """Whether one of the team's channels or agents has an address at `domain`."""
+    """Whether one of the team's channels has an address at `domain`."""
     at = "%@" + domain.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return session.scalar(sa.select(sa.or_(*(
-        sa.select(column).where(sa.func.lower(column).like(at, escape="\\")).exists()
-        for column in (col(Channel.address), col(Agent.email)))))) or False
+    return session.scalar(sa.select(sa.select(col(Channel.address)).where(
+        sa.func.lower(col(Channel.address)).like(at, escape="\\")).exists())) or False
