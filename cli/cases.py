@@ -195,8 +195,8 @@ def case_customer_type(
         metavar="TYPE", help="new, existing or internal; derived: as the store finds it "
         "(internal from the team's domains, existing with earlier cases)")],
 ) -> None:
-    """Set the customer type of the case's contact (seed 004's new / existing /
-    internal; triage rules read it as customer_type)."""
+    """Set the customer type of the case's contact: new, existing or internal
+    (supervisors; triage rules read it as customer_type)."""
     value = ctx_of(ctx).service().set_customer_type(
         number, None if kind.strip().lower() == "derived" else kind)
     typer.echo(f"#{number}: the customer is {value}"

@@ -20,9 +20,20 @@ def one_line(text: str) -> str:
     return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
 
 
+# A label's length, and all of a case's together: an index holds them (a list grouped
+# by labels), and PostgreSQL refuses an index entry over ~2.7 kB.
+LABEL_CHARS, LABELS_CHARS = 100, 500
+
+
 def label_text(labels: Iterable[str]) -> str:
+    """Labels as a case keeps them: sorted, comma-separated; too long is refused."""
     clean = sorted({one_line(label).replace(",", " ").strip() for label in labels} - {""})
-    return ",".join(clean)
+    if any(len(label) > LABEL_CHARS for label in clean):
+        raise InvalidInput(f"a label is at most {LABEL_CHARS} characters")
+    text = ",".join(clean)
+    if len(text) > LABELS_CHARS:
+        raise InvalidInput(f"a case's labels are at most {LABELS_CHARS} characters together")
+    return text
 
 
 # A channel's signature: a few lines under every mail it sends.
@@ -35,6 +46,8 @@ def signature_text(text: str) -> str:
     lines = ["".join(ch if ch.isprintable() else " " for ch in line).rstrip()
              for line in text.replace("\r\n", "\n").split("\n")]
     clean = "\n".join(lines).strip()
+    if clean.startswith("--\n") or clean == "--":  # its "-- " line: the mail adds it
+        clean = clean[2:].strip()
     if len(clean) > SIGNATURE_CHARS or clean.count("\n") >= SIGNATURE_LINES:
         raise InvalidInput(f"a signature is at most {SIGNATURE_LINES} lines and "
                            f"{SIGNATURE_CHARS} characters")

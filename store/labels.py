@@ -1,4 +1,4 @@
-"""The team's labels: a short list a supervisor keeps (seed 004: "limit the number of
+"""The team's labels: a short list a supervisor keeps ("limit the number of
 labels"), the only ones a case, a rule or ingest may add once the list has any. A team
 that has never named a label may use any (and `casedesk init` starts so); upgrading,
 the labels already on cases became the list (migration 0014).

@@ -65,7 +65,7 @@ SLA_NONE_SQL = f"(CASE WHEN ({_SLA_DUE}) IS NULL THEN 1 ELSE 0 END)"
 SLA_KEY_SQL = f"(coalesce({_SLA_DUE}, updated_at))"
 
 
-# Seed 004's customer types (store/standing.py): set on a contact, or derived.
+# The customer types (store/standing.py): set on a contact, or derived.
 STANDINGS = ("new", "existing", "internal")
 
 
@@ -124,7 +124,7 @@ class Channel(SQLModel, table=True):
     kind: str = Field(max_length=10)  # ChannelKind
     address: str = Field(default="", max_length=320)
     # Added below every mail the channel sends (replies, acknowledgements): a name, a
-    # phone number, seed 004's word on how the sender's data is handled.
+    # phone number, a word on how the sender's data is handled.
     signature: str = Field(default="", sa_column_kwargs={"server_default": ""})
     created_at: datetime = utc_field()
 
@@ -144,8 +144,8 @@ class Contact(SQLModel, table=True):
     email: str = Field(default="", max_length=320, index=True)
     phone: str = Field(default="", max_length=50, index=True)
     customer_type: str = Field(default="private", max_length=20)  # private | business
-    # Seed 004's customer type as set by a person: new, existing or internal; None:
-    # derived (store/triage/routing.py, `customer_type`).
+    # The customer type as set: new, existing or internal; None: derived
+    # (store/standing.py).
     standing: str | None = Field(default=None, max_length=20)
     tier: str = Field(default="standard", max_length=20)  # standard | premium | …
     created_at: datetime = utc_field()
@@ -303,7 +303,7 @@ class StoredFile(SQLModel, table=True):
 
 
 class CaseField(SQLModel, table=True):
-    """A web form's field on its case, as the form sent it (seed 004: an order number,
+    """A web form's field on its case, as the form sent it (an order number,
     a category): shown with the case's facts, found by search, matched by rules."""
 
     __tablename__ = "case_field"

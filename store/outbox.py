@@ -48,8 +48,11 @@ RETRY_PAUSES = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15
 
 def signed(text: str, signature: str) -> str:
     """A mail's body with the channel's signature under it, after the usual "-- "
-    line (RFC 3676) that mail programs know to leave out of a quote."""
-    return f"{text.rstrip()}\n\n-- \n{signature}" if signature else text
+    line (RFC 3676) that mail programs know to leave out of a quote; a text that
+    already ends with it (pasted, or from a quick reply) is not signed twice."""
+    if not signature or text.rstrip().endswith(signature):
+        return text
+    return f"{text.rstrip()}\n\n-- \n{signature}"
 
 
 class OutboxOps(ServiceCore):

@@ -37,7 +37,7 @@ class ContactView:
     phone: str
     customer_type: str
     tier: str
-    # Seed 004's customer type (new, existing, internal) for the case shown: as a person
+    # The customer type (new, existing, internal) for the case shown: as a person
     # set it (`standing_set`), else derived (store/standing.py); "" outside a case.
     standing: str = ""
     standing_set: bool = False

@@ -88,12 +88,16 @@ class CaseSide(CaseActions):
                 number=number), "warning"))
             return
         self.post_message(CaseLoaded(view, [] if read_only else service.answer_statuses(number)))
-        if service.db.knowledge is not None:  # the articles for its text, the case shown
-            self.post_message(ArticlesSuggested(number, service.suggest_articles(number)))
-        if read_only:
-            return
-        if service.mark_read(number):  # nothing new in it for this agent now: its ● goes
+        if not read_only and service.mark_read(number):  # nothing new in it now: its ● goes
             self.post_message(MarkedRead(number))
+        if service.db.knowledge is not None:  # the articles for its text, the case shown
+            self.suggest_articles(number)
+
+    @work(thread=True, exclusive=True, group="articles", exit_on_error=False)
+    def suggest_articles(self, number: int) -> None:
+        # Its own worker: a knowledge base that fails says so, and the case is read,
+        # shown and marked read all the same.
+        self.post_message(ArticlesSuggested(number, self.desk.service.suggest_articles(number)))
 
     @on(CaseLoaded)
     def show_case(self, message: CaseLoaded) -> None:
@@ -116,6 +120,7 @@ class CaseSide(CaseActions):
             composer.note = True
         if another:
             self.show_presence(message.view.number, [])
+            self.query_one("#articles", Static).remove_class("-shown")  # (another case's)
         self.shown = message.view
         if another:
             self.show_in_list(message.view.number, True)  # (the next list read says)

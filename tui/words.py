@@ -135,7 +135,7 @@ _PRIORITY = {"high": N_("Hög"), "medium": N_("Medel"), "low": N_("Låg")}
 _CHANNEL_KINDS = {"email": N_("e-post"), "chat": N_("chatt"), "phone": N_("telefon"),
                   "form": N_("formulär")}
 _CUSTOMER_TYPES = {"private": N_("privatperson"), "business": N_("företag"),
-                   # seed 004's (store/standing.py)
+                   # new, existing, internal (store/standing.py)
                    "new": N_("ny kund"), "existing": N_("befintlig kund"),
                    "internal": N_("intern")}
 _TIERS = {"standard": N_("standard"), "premium": N_("premium")}  # the config may add more

@@ -99,7 +99,7 @@ def _team_lists(session: Session) -> None:
     for channel in session.scalars(sa.select(Channel).where(
             col(Channel.name).in_(SIGNATURES))):
         channel.signature = SIGNATURES[channel.name]
-    names = {name for (text,) in session.execute(sa.select(sa.distinct(col(Case.labels))))
+    names = {name for text in session.scalars(sa.select(col(Case.labels)).distinct())
              for name in text.split(",") if name}
     session.add_all(Label(name=name, created_at=at) for name in sorted(names))
 

@@ -1,7 +1,7 @@
 """Triage: what a new case is marked with before anyone reads it (README, "Triage").
 
 The built-in detectors (`detect.py`) look at a new case's title and first message: an
-urgent topic marks it `urgent` and makes it High priority (seed 004's guide), a
+urgent topic marks it `urgent` and makes it High priority (the README's priority guide), a
 frustrated tone marks it `frustrated`. The marks are kept on the case as bits
 (`Case.flags`: a list sorts and filters on them in SQL) and, with the words that set
 them, as an event in its conversation.

@@ -1,5 +1,5 @@
 """The built-in detectors a new case passes before any rule (README, "Triage"): urgent
-topics (an outage, a payment, security: seed 004's "Hög" priority) and a frustrated
+topics (an outage, a payment, security: the "Hög" priority) and a frustrated
 tone. Pure: text in, what was found out, with the words that found it.
 
 Both read a message as words: lower case, accents folded, å/ä/ö as a/a/o too (a
@@ -19,7 +19,7 @@ URGENT = "urgent"
 FRUSTRATED = "frustrated"
 FLAGS = (URGENT, FRUSTRATED)
 
-# Seed 004: "Hög: driftstopp, betalning, säkerhet", in Swedish and English. A phrase
+# "Hög: driftstopp, betalning, säkerhet", in Swedish and English. A phrase
 # rather than a lone word where the word alone is mostly harmless ("betalning" in an
 # invoice question, "down" in "download", "calm down").
 URGENT_WORDS: tuple[str, ...] = (
@@ -196,7 +196,7 @@ def words_of(text: str) -> list[tuple[str, str]]:
 
 
 class Detectors:
-    """Seed 004's urgent topics and a frustrated tone, with the team's word lists
+    """The urgent topics and a frustrated tone, with the team's word lists
     (config `[triage]`) or the built-in ones."""
 
     def __init__(self, urgent_words: Iterable[str] = URGENT_WORDS, *, urgent: bool = True,

@@ -5,6 +5,7 @@ what a firing rule does to the case (`route`). README, "Triage rules".
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from store import audit, labels, workspace
+from store.errors import InvalidInput
 from store.fields import label_text
 from store.models import Agent, Case, CaseField, Channel, ChannelMember, Contact, Presence
 
@@ -179,7 +181,8 @@ def route(core: ServiceCore, session: Session, case: Case, title: str,
     team = labels.known(session)
     added = {x for rule in fired for x in rule.labels if not team or x in team}
     if added:
-        case.labels = label_text([*filter(None, case.labels.split(",")), *added])
+        with contextlib.suppress(InvalidInput):  # too many for one case: those it had
+            case.labels = label_text([*filter(None, case.labels.split(",")), *added])
     assignee = _assignee(session, case, last["assign"], now) if last["assign"] else None
     if assignee is not None:
         case.assignee_id = assignee.id

@@ -27,7 +27,7 @@ THEN_KEYS = ("priority", "labels", "channel", "assign", "notify", "sample")
 # contact's own kind (private, business) may be named too.
 DERIVED_TYPES = STANDINGS
 ASSIGN_WAYS = ("round-robin", "least-loaded")
-# Seed 003: "keep each rule simple: three conditions at most".
+# Rules stay simple: three conditions at most (README, "Triage rules").
 MOST_CONDITIONS = 3
 
 

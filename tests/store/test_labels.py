@@ -69,3 +69,13 @@ def test_upgrading_makes_the_labels_on_cases_the_list(team) -> None:
     assert team.as_("anna").labels() == [("faktura", 1), ("retur", 2)]
     with db.engine.connect() as conn:
         assert conn.scalar(sa.text("SELECT count(*) FROM label")) == 2
+
+
+def test_a_label_or_a_cases_labels_too_long_are_refused(team) -> None:
+    number = team.new_case()
+    anna = team.as_("anna")
+    with pytest.raises(InvalidInput, match="a label is at most 100 characters"):
+        anna.set_labels(number, ["x" * 101])
+    with pytest.raises(InvalidInput, match="labels are at most 500 characters together"):
+        anna.set_labels(number, [f"{i:02}" + "å" * 60 for i in range(9)])
+    assert anna.get_case(number).labels == ()

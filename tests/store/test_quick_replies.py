@@ -119,3 +119,19 @@ def test_the_english_version_is_checked_edited_and_removed(team) -> None:
     assert boss.quick_reply_list()[0].english is None
     with pytest.raises(Forbidden):
         team.as_("anna").edit_quick_reply("Tack", english="Hi!")
+
+
+def test_the_language_is_the_customers_own_never_an_auto_reply_or_a_quote(team) -> None:
+    boss = team.as_("boss")
+    boss.add_quick_reply("Tack", "Hej {namn}! Tack.", english="Hi {name}! Thanks.")
+    number = team.new_case(text="Hej, jag har inte fått min faktura och det är inte "
+                           "första gången det händer.")
+    # An English out-of-office after it: the customer still writes Swedish.
+    team.system.add_message(number, MessageInput(
+        "I am out of the office until Monday and will have limited access to my email.",
+        flags=("auto-reply",)))
+    # A short answer above a quoted English reply of ours tells nothing: the one before.
+    team.system.add_message(number, MessageInput(
+        "Ok!\n\nOn Mon, 7 Dec 2026 Support wrote:\n> Hi, we have looked at it and you will "
+        "get the invoice by mail this week, as it was sent to the wrong address."))
+    assert [r.text for r in team.as_("anna").quick_replies(number)] == ["Hej Karin! Tack."]

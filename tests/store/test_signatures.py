@@ -1,4 +1,4 @@
-"""A channel's signature (seed 004: a note on how the sender's data is handled) under
+"""A channel's signature (a note on how the sender's data is handled, say) under
 every mail the channel sends — replies and acknowledgements — kept by supervisors."""
 
 from __future__ import annotations
@@ -67,3 +67,12 @@ def test_a_signature_too_long_is_refused_not_cut(team, text: str) -> None:
 def test_control_characters_in_a_signature_become_spaces(team) -> None:
     view = team.as_("boss").set_signature("Support", "Exempel\x1b[31m AB\r\nrad två\x07")
     assert view.signature == "Exempel [31m AB\nrad två"
+
+
+def test_a_text_that_already_ends_with_it_is_not_signed_twice(team) -> None:
+    # Its own "--" line given with it is the mail's to add: dropped.
+    assert team.as_("boss").set_signature("Support", f"--\n{SIGNATURE}").signature == SIGNATURE
+    number = team.new_case()
+    team.as_("anna").reply(number, f"Hej Karin!\n\nMvh Anna\n{SIGNATURE}")
+    (mail,) = team.system.outbox()
+    assert mail.body == f"Hej Karin!\n\nMvh Anna\n{SIGNATURE}"

@@ -90,7 +90,7 @@ then = { notify = ["boss"], sample = 0.2 }
     ('[[rules]]\nname = "A"', "error: unknown key 'rules' (the file holds [[rule]] tables)"),
     ('[[rule]\nname = "A"', "error: not valid TOML: Expected ']]' at the end of an array "
                             "declaration (at line 1, column 7)"),
-    # Seed 003: a rule of more than three conditions is hard to follow, not wrong.
+    # A rule of more than three conditions is hard to follow, not wrong.
     ('[[rule]]\nname = "A"\nwhen = { channel = "Support", words = ["x"], language = "sv", '
      'tier = "premium" }\nthen = { priority = "low" }',
      "warning: rule 'A': 4 conditions: keep a rule to 3 at most (easier to follow)"),

@@ -1,4 +1,4 @@
-"""A web form's fields on its case (seed 004: order number, category), found by search.
+"""A web form's fields on its case (an order number, a category), found by search.
 
 Revision ID: 0013
 Revises: 0012
