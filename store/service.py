@@ -13,6 +13,7 @@ the shared unit of work in store.core.
 
 from __future__ import annotations
 
+from store.audit_log import AuditOps
 from store.case_edits import CaseEditOps
 from store.conversation import ConversationOps
 from store.fields import plain_address
@@ -48,7 +49,7 @@ __all__ = [
 ]
 
 
-class CaseService(TeamOps, ConversationOps, CaseEditOps, ReadingOps, MyWorkspaceOps,
+class CaseService(AuditOps, TeamOps, ConversationOps, CaseEditOps, ReadingOps, MyWorkspaceOps,
                   OutboxOps, InboundOps, JobOps, TriageOps, QuickReplyOps, KnowledgeOps):
     """The store as one identity sees it (store.core.ServiceCore): `login` is resolved
     to an agent in every unit of work, so a changed membership or a deactivation

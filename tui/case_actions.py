@@ -21,11 +21,12 @@ from textual.containers import Vertical
 from store.quick_replies import Filled
 from store.service import CaseService
 from store.views import CaseRow, CaseView
-from tui.messages import Choices, Edited, Target
+from tui.messages import AuditRead, Choices, Edited, Target
 from tui.sanitize import clean_line
 from tui.screens import (
     CANCELLED,
     NO_CURRENT,
+    AuditTrailModal,
     ChoiceModal,
     ConfirmModal,
     EditLineModal,
@@ -204,6 +205,18 @@ class CaseActions(Vertical):
             v = self.latest(target).version
             self.edit_saying(n, lambda s: s.rename(n, value, expected_version=v),
                              lambda row: tr("titel: {title}").format(title=row.title))
+
+    # -- the audit trail (a supervisor's) ------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="audit", exit_on_error=False)
+    def read_audit(self, number: int) -> None:
+        self.post_message(AuditRead(number, self.desk.service.audit_events(case=number,
+                                                                           limit=500)))
+
+    @on(AuditRead)
+    def show_audit(self, message: AuditRead) -> None:
+        if self.screen is self.app.screen:  # (another list on screen by now: not shown)
+            self.app.push_screen(AuditTrailModal(message.number, message.events))
 
     # -- choices -----------------------------------------------------------------------
 

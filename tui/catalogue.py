@@ -36,6 +36,10 @@ ENGLISH: dict[str, str] = {
     "{login} är nu med i {channel}.": "{login} is now in {channel}.",
     "{login} är inte längre med i {channel}.": "{login} is no longer in {channel}.",
     "  (blir medlem i kanalen)": "  (joins the channel)",
+    # a case's audit trail (H)
+    "Händelselogg": "Audit trail",
+    "#{number} · Händelselogg (nyast först)": "#{number} · Audit trail (newest first)",
+    "Inga händelser.": "No events.",
     # the knowledge base's articles
     "Artiklar (ctrl+g i svaret): {titles}": "Articles (ctrl+g in the reply): {titles}",
     "Artiklar ur kunskapsbanken": "Articles of the knowledge base",

@@ -99,6 +99,7 @@ class CaseListScreen(ListDialogs):
         Binding("3", "agents", "Agenter", id="list.agents"),
         Binding("4", "channels", "Kanaler", id="list.channels"),
         Binding("5", "quick_replies", "Snabbsvar", show=False, id="list.quick_replies"),
+        Binding("H", "audit_trail", "Händelselogg", show=False, id="list.audit_trail"),
         Binding("escape", "clear_search", "Rensa sökning", show=False, id="list.clear"),
     ]
 
@@ -172,6 +173,8 @@ class CaseListScreen(ListDialogs):
             return me is not None and me.is_supervisor
         if action == "quick_replies":  # the team's: a supervisor keeps them
             return me is not None and me.is_supervisor and not read_only
+        if action == "audit_trail":  # a supervisor's (read-all too)
+            return me is not None and me.is_supervisor
         if action == "clear_filters":  # offered while there is something to clear
             return self.filters != self.cleared_filters()
         return True
@@ -413,6 +416,10 @@ class CaseListScreen(ListDialogs):
     def action_choose(self, kind: str) -> None:
         if target := self.target():
             self.side.choose(kind, target)
+
+    def action_audit_trail(self) -> None:
+        if target := self.target():
+            self.side.read_audit(target.number)
 
     def action_edit_line(self, kind: str) -> None:
         if target := self.target():

@@ -29,6 +29,7 @@ from tui.list_loading import Keep
 from tui.screens.create_case import NewCase
 
 if TYPE_CHECKING:
+    from store.audit_log import AuditView
     from store.knowledge import Suggestion
     from store.service import CaseService
 
@@ -113,6 +114,14 @@ class MarkedRead(Message):
     """Opening case `number` took its "new" mark away: the list shows it too."""
 
     number: int
+
+
+@dataclass
+class AuditRead(Message):
+    """Case `number`'s audit trail, newest first (a supervisor's `H`)."""
+
+    number: int
+    events: list[AuditView]
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """The modal screens, one a module, each with its stylesheet beside it."""
 
 from tui.screens.agents import AgentsModal
+from tui.screens.audit_trail import AuditTrailModal
 from tui.screens.channels import ChannelsModal
 from tui.screens.choice import CANCELLED, NO_CURRENT, ChoiceModal
 from tui.screens.columns import ColumnModal
@@ -13,7 +14,8 @@ from tui.screens.label_picker import LabelPickerModal
 from tui.screens.quick_replies import QuickRepliesModal
 from tui.screens.workspace_settings import WorkspaceSettingsModal
 
-__all__ = ["CANCELLED", "NO_CURRENT", "AgentsModal", "ChannelsModal", "ChoiceModal",
+__all__ = ["CANCELLED", "NO_CURRENT", "AgentsModal", "AuditTrailModal", "ChannelsModal",
+           "ChoiceModal",
            "ColumnModal", "ConfirmModal", "CreateCaseModal", "EditLineModal", "FilterModal",
            "GoToModal", "LabelPickerModal",
            "NewCase", "QuickRepliesModal",
