@@ -95,6 +95,9 @@ class ConversationOps(ServiceCore):
                 session, actor, ch, find_or_add_contact(session, contact, self._now()),
                 title=title, escalated=escalated, priority=assessment.priority(priority),
                 labels=labels, now=self._now(), flags=assessment.bits,
+                # A conversation told after the fact (ingest's `at`) began with it.
+                created=min((m.at for m in messages
+                             if m.at is not None and m.at.tzinfo is not None), default=None),
             )
             if form:  # before the case is indexed: search finds them
                 session.add_all(CaseField(case_id=id_of(case), name=name, value=value)

@@ -204,17 +204,21 @@ def find_or_add_contact(session: Session, contact: ContactInput, now: datetime) 
 def insert_case(
     session: Session, actor: Actor, channel: Channel, contact: Contact, *, title: str,
     escalated: bool, priority: str | None, labels: Iterable[str], now: datetime,
-    flags: int = 0,
+    flags: int = 0, created: datetime | None = None,
 ) -> Case:
+    """A new case, inserted and audited. `created`: when it began, if earlier than now
+    (a conversation ingested after the fact: its first message's time) — its service
+    levels and the metrics count from then."""
+    begun = min(created, now) if created is not None else now
     case = Case(
         title=clean_title(title), channel_id=id_of(channel), contact_id=id_of(contact),
         status=initial_status(escalated=escalated).value,
         priority=parse_priority(priority) if priority else Priority.MEDIUM.value,
-        labels=label_text(labels), flags=flags, created_at=now, updated_at=now,
+        labels=label_text(labels), flags=flags, created_at=begun, updated_at=begun,
     )
     policy = sla_policy(session)
     if policy is not None:  # the service levels start with the case
-        for key, value in policy.due(now, case.priority, contact.tier).items():
+        for key, value in policy.due(begun, case.priority, contact.tier).items():
             setattr(case, key, value)
     session.add(case)
     session.flush()

@@ -142,3 +142,23 @@ def test_a_message_line_says_where_it_landed(team) -> None:  # type: ignore[no-u
         ["Hej"] * 3
     # Run again: taken once, as the case it landed on.
     assert [(r.case, r.already) for r in ingest_lines(anna, feed[:1])] == [(c, True)]
+
+
+def test_a_conversation_told_after_the_fact_began_with_its_first_message(
+        team, clock) -> None:  # type: ignore[no-untyped-def]
+    """Ingest with `at` times: the case was created when its customer first wrote (the
+    metrics and its service levels count from then) and first answered at the agent's
+    line; without times, now."""
+    from datetime import timedelta
+
+    wrote, answered = clock.now - timedelta(hours=3), clock.now - timedelta(hours=2)
+    feed = lines(
+        {"channel": "Chat", "contact": {"name": "Per"}, "title": "Leverans", "messages": [
+            {"from": "customer", "text": "Var är mitt paket?", "at": wrote.isoformat()},
+            {"from": "agent", "text": "Det kommer i morgon.", "at": answered.isoformat()}]},
+        {"channel": "Chat", "contact": {"name": "Eva"}, "title": "Utan tider",
+         "messages": [{"from": "customer", "text": "Hej!"}]})
+    told, untimed = (r.case for r in ingest_lines(team.as_("anna"), feed))
+    case = team.as_("boss").get_case(told)
+    assert (case.created_at, case.first_response_at) == (wrote, answered)
+    assert team.as_("boss").get_case(untimed).created_at == clock.now
