@@ -11,8 +11,7 @@ from tuikit import app_for, open_beside, press, settle
 
 from store.db import Database
 from store.service import CaseService
-from tui.app import CasedeskApp
-from tui.screens import AuditTrailModal
+from tui.screens import AuditTrailModal, QuickRepliesModal
 
 pytestmark = pytest.mark.sqlite_only
 
@@ -38,10 +37,14 @@ async def test_h_shows_the_cases_audit_trail_to_a_supervisor(demo: Path) -> None
         assert not isinstance(app.screen, AuditTrailModal)
 
 
-async def test_an_agent_is_not_offered_the_audit_trail(demo: Path) -> None:
-    app = CasedeskApp(lambda: CaseService(Database(demo), "bo"), poll_seconds=0,
-                      language="sv")
+async def test_an_agent_is_offered_neither_the_audit_trail_nor_the_quick_replies(
+        demo: Path) -> None:
+    bo = next(a for a in CaseService(Database(demo), "supervisor").list_agents()
+              if a.login == "bo")
+    assert not bo.is_supervisor
+    app = app_for(demo, "bo")
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(app, pilot)
-        await press(app, pilot, "H")
-        assert not isinstance(app.screen, AuditTrailModal)
+        for key in ("H", "5"):
+            await press(app, pilot, key)
+            assert not isinstance(app.screen, AuditTrailModal | QuickRepliesModal), key

@@ -1,6 +1,7 @@
 """The team's quick replies in the TUI (`5`, a supervisor's): made, changed and removed
 through the store, an unknown variable refused in the store's words with nothing
-saved, a hostile title shown as written; an agent is not offered the key."""
+saved, a hostile title shown as written (an agent is not offered the key:
+test_audit_trail.py)."""
 
 from __future__ import annotations
 
@@ -77,14 +78,3 @@ async def test_a_supervisor_makes_changes_and_removes_a_quick_reply(
         await press(app, pilot, "escape")
         assert not isinstance(app.screen, QuickRepliesModal)
 
-
-async def test_an_agent_is_not_offered_the_quick_replies(demo: Path) -> None:
-    bo = next(a for a in CaseService(Database(demo), "supervisor").list_agents()
-              if a.login == "bo")
-    assert not bo.is_supervisor
-    app = CasedeskApp(lambda: CaseService(Database(demo), "bo"), poll_seconds=0,
-                      language="sv")
-    async with app.run_test(size=(160, 45)) as pilot:
-        await settle(app, pilot)
-        await press(app, pilot, "5")
-        assert not isinstance(app.screen, QuickRepliesModal)
