@@ -91,10 +91,12 @@ class AuditOps(ServiceCore):
                     raise unseen(actor, f"case #{case}")
                 query = query.where(col(AuditEvent.case_id) == case)
             visible = visible_channels(session, actor)
-            if visible is not None:  # an agent: the cases of their channels only (each
-                # event's case looked up by its key, newest first, until the page is full)
-                query = query.join(Case, col(Case.id) == AuditEvent.case_id).where(
-                    col(Case.channel_id).in_(visible or (-1,)))
+            if visible is not None:  # an agent: the cases of their channels only —
+                # asked of each event, newest first, until the page is full (a join
+                # would read every visible case's events and sort them)
+                query = query.where(sa.exists().where(
+                    col(Case.id) == AuditEvent.case_id,
+                    col(Case.channel_id).in_(visible or (-1,))))
             if agent is not None:
                 query = query.where(col(AuditEvent.actor) == agent.strip())
             if since is not None:
@@ -113,9 +115,10 @@ class AuditOps(ServiceCore):
         levels' time zone; this machine's without them)."""
         if not isinstance(since, datetime):
             policy = sla_policy(session)
-            zone = (policy.calendar.zone if policy is not None
-                    else datetime.now().astimezone().tzinfo)
-            since = datetime.combine(since, time(), zone)
+            midnight = datetime.combine(since, time())
+            # (this machine's zone as it was on that date, summer time or not)
+            since = (midnight.replace(tzinfo=policy.calendar.zone) if policy is not None
+                     else midnight.astimezone())
         if since.tzinfo is None:
             raise InvalidInput("a time to read the audit log from needs its time zone")
         return since.astimezone(UTC)

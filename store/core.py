@@ -18,7 +18,7 @@ from sqlmodel import col
 from store import audit, events, search, status_change, triage, workspace
 from store.db import WRITE_ATTEMPTS, Database
 from store.errors import Conflict, Forbidden, InvalidInput, ReadOnly
-from store.fields import one_line
+from store.fields import fitting_labels, one_line
 from store.files import FileStore
 from store.inputs import MACHINE_FLAGS, SENDER_KINDS, AttachmentInput, Clock, MessageInput, utcnow
 from store.lifecycle import ActorKind, check_transition, work_begins
@@ -165,7 +165,9 @@ class ServiceCore:
                 session, actor, session.get_one(Channel, old.channel_id),
                 session.get_one(Contact, old.contact_id), title=old.title,
                 escalated=False, priority=assessment.priority(None) or old.priority,
-                labels=old.labels.split(","), now=self._now(), flags=assessment.bits,
+                # (those that fit: a case from before the limits must not stop a mail)
+                labels=fitting_labels(old.labels.split(",")), now=self._now(),
+                flags=assessment.bits,
             )
             add_link(session, id_of(old), id_of(case), "follow-up", self._now())
             self._event(session, case, "follow-up-of", number=old.id, status=old.status)

@@ -25,6 +25,20 @@ def one_line(text: str) -> str:
 LABEL_CHARS, LABELS_CHARS = 100, 500
 
 
+def fitting_labels(labels: Iterable[str]) -> list[str]:
+    """As many of `labels` as a case may carry, the first given first: never refused
+    (what a case carried from before the limits, what a rule adds to a case)."""
+    kept: list[str] = []
+    total = -1
+    for label in labels:
+        name = one_line(label).replace(",", " ").strip()
+        if name and len(name) <= LABEL_CHARS and name not in kept \
+                and total + 1 + len(name) <= LABELS_CHARS:
+            kept.append(name)
+            total += 1 + len(name)
+    return kept
+
+
 def label_text(labels: Iterable[str]) -> str:
     """Labels as a case keeps them: sorted, comma-separated; too long is refused."""
     clean = sorted({one_line(label).replace(",", " ").strip() for label in labels} - {""})

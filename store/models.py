@@ -371,6 +371,8 @@ class AuditEvent(SQLModel, table=True):
     """Append-only: who did what, when, with the values before and after (JSON)."""
 
     __tablename__ = "audit_event"
+    # `casedesk audit --agent`: one login's events, newest first, without reading all.
+    __table_args__ = (sa.Index("ix_audit_event_actor", "actor", "id"),)
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = utc_field(index=True)
     actor: str = Field(max_length=64)

@@ -50,7 +50,8 @@ def signed(text: str, signature: str) -> str:
     """A mail's body with the channel's signature under it, after the usual "-- "
     line (RFC 3676) that mail programs know to leave out of a quote; a text that
     already ends with it (pasted, or from a quick reply) is not signed twice."""
-    if not signature or text.rstrip().endswith(signature):
+    body = text.rstrip()
+    if not signature or body == signature or body.endswith("\n" + signature):
         return text
     return f"{text.rstrip()}\n\n-- \n{signature}"
 

@@ -214,7 +214,9 @@ def insert_case(
         title=clean_title(title), channel_id=id_of(channel), contact_id=id_of(contact),
         status=initial_status(escalated=escalated).value,
         priority=parse_priority(priority) if priority else Priority.MEDIUM.value,
-        labels=label_text(labels), flags=flags, created_at=begun, updated_at=begun,
+        # Updated now: a case ingested after the fact is new to the team, at the top of
+        # the lists (sorted by when they last changed), not among last month's.
+        labels=label_text(labels), flags=flags, created_at=begun, updated_at=now,
     )
     policy = sla_policy(session)
     if policy is not None:  # the service levels start with the case

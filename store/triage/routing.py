@@ -5,7 +5,6 @@ what a firing rule does to the case (`route`). README, "Triage rules".
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import threading
@@ -20,8 +19,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from store import audit, labels, workspace
-from store.errors import InvalidInput
-from store.fields import label_text
+from store.fields import fitting_labels, label_text
 from store.models import Agent, Case, CaseField, Channel, ChannelMember, Contact, Presence
 
 # Rules act as the system: they are the team's, whoever created the case.
@@ -180,9 +178,10 @@ def route(core: ServiceCore, session: Session, case: Case, title: str,
     # A label taken off the team's list since the file was checked is not added.
     team = labels.known(session)
     added = {x for rule in fired for x in rule.labels if not team or x in team}
-    if added:
-        with contextlib.suppress(InvalidInput):  # too many for one case: those it had
-            case.labels = label_text([*filter(None, case.labels.split(",")), *added])
+    if added:  # as many as the case may carry (its own first); said: those it got
+        case.labels = label_text(fitting_labels([*filter(None, case.labels.split(",")),
+                                                 *sorted(added)]))
+        added &= set(case.labels.split(","))
     assignee = _assignee(session, case, last["assign"], now) if last["assign"] else None
     if assignee is not None:
         case.assignee_id = assignee.id

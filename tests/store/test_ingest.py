@@ -161,4 +161,5 @@ def test_a_conversation_told_after_the_fact_began_with_its_first_message(
     told, untimed = (r.case for r in ingest_lines(team.as_("anna"), feed))
     case = team.as_("boss").get_case(told)
     assert (case.created_at, case.first_response_at) == (wrote, answered)
+    assert case.updated_at == clock.now  # new to the team: at the top of the lists
     assert team.as_("boss").get_case(untimed).created_at == clock.now

@@ -79,3 +79,14 @@ def test_a_label_or_a_cases_labels_too_long_are_refused(team) -> None:
     with pytest.raises(InvalidInput, match="labels are at most 500 characters together"):
         anna.set_labels(number, [f"{i:02}" + "å" * 60 for i in range(9)])
     assert anna.get_case(number).labels == ()
+
+
+def test_labels_that_fit_are_kept_whatever_came_before() -> None:
+    from store.fields import fitting_labels
+
+    many = [f"{i:02}" + "å" * 60 for i in range(9)]
+    kept = fitting_labels(["retur", "x" * 101, "retur", *many])
+    assert kept[0] == "retur"  # the first given first, once; too long left out
+    assert "x" * 101 not in kept
+    assert len(",".join(kept)) <= 500
+    assert kept == ["retur", *many[:7]]

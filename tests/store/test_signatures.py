@@ -76,3 +76,11 @@ def test_a_text_that_already_ends_with_it_is_not_signed_twice(team) -> None:
     team.as_("anna").reply(number, f"Hej Karin!\n\nMvh Anna\n{SIGNATURE}")
     (mail,) = team.system.outbox()
     assert mail.body == f"Hej Karin!\n\nMvh Anna\n{SIGNATURE}"
+
+
+def test_a_reply_that_only_ends_with_the_signatures_words_is_signed(team) -> None:
+    team.as_("boss").set_signature("Support", "Exempel AB")
+    number = team.new_case()
+    team.as_("anna").reply(number, "Ring oss gärna på Exempel AB")
+    (mail,) = team.system.outbox()
+    assert mail.body == "Ring oss gärna på Exempel AB\n\n-- \nExempel AB"
