@@ -91,8 +91,9 @@ class ConversationOps(ServiceCore):
             # Triage reads what the customer wrote: the title and their first message.
             first = next((m for m in messages if m.sender == "customer"), None)
             assessment = self._assess(title, first)
+            customer = find_or_add_contact(session, contact, self._now())
             case = insert_case(
-                session, actor, ch, find_or_add_contact(session, contact, self._now()),
+                session, actor, ch, customer,
                 title=title, escalated=escalated, priority=assessment.priority(priority),
                 labels=labels, now=self._now(), flags=assessment.bits,
                 # A conversation told after the fact (ingest's `at`) began with it.
@@ -111,7 +112,8 @@ class ConversationOps(ServiceCore):
                 self._require_human(actor, "reply")
                 self._answer(session, actor, case, first_reply)
             # The team's rules last: the case is whole (its creator's reply on it).
-            routing.route(self, session, case, title, first, priority_chosen=bool(priority))
+            routing.route(self, session, case, title, first, priority_chosen=bool(priority),
+                          contact=customer)
             search.index_new_case(session, id_of(case))
             if source_id is not None:  # in this transaction: taken with the case or not at all
                 ingest_keys.record(session, scope, source_id, case=id_of(case), message=None,

@@ -368,7 +368,7 @@ class InboundOps(ServiceCore):
                                now=self._now(), flags=assessment.bits)
             row = self._append_inbound(session, actor, case, message)
             self._record_flags(session, actor, case, assessment)
-            routing.route(self, session, case, title, message)
+            routing.route(self, session, case, title, message, contact=contact)
             search.index_new_case(session, id_of(case))
         else:
             case, row, _ = self._add_inbound(session, actor, case, message)

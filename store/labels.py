@@ -17,19 +17,32 @@ from store.fields import label_text
 from store.models import Label
 
 
+_KNOWN = "labels.known"
+
+
 def known(session: Session) -> frozenset[str]:
-    """The team's labels (empty: any label may be used)."""
-    return frozenset(session.scalars(sa.select(col(Label.name))))
+    """The team's labels (empty: any label may be used); read once per unit of work
+    (a new case asks while checking, routing and following up)."""
+    names = session.info.get(_KNOWN)
+    if names is None:
+        names = session.info[_KNOWN] = frozenset(session.scalars(sa.select(col(Label.name))))
+    return names
+
+
+def changed(session: Session) -> None:
+    """The list was changed in this unit of work: read it again when asked."""
+    session.info.pop(_KNOWN, None)
 
 
 def require_known(session: Session, labels: Iterable[str], *, had: Iterable[str] = ()
                   ) -> None:
     """Refuse a label outside the team's list, naming the list; a label the case `had`
     stays allowed (removed from the list, it is kept where it is)."""
-    names = known(session)
+    wanted = set(filter(None, label_text(labels).split(",")))
+    names = known(session) if wanted else frozenset()
     if not names:
         return
-    unknown = sorted(set(filter(None, label_text(labels).split(","))) - names - set(had))
+    unknown = sorted(wanted - names - set(had))
     if unknown:
         raise InvalidInput(f"unknown label {unknown[0]!r}: the team's labels are "
                            f"{', '.join(sorted(names))} (`casedesk label add` adds one)")

@@ -15,6 +15,7 @@ from store.db import Database
 from store.errors import Forbidden, InvalidInput, NotFound
 from store.fields import label_text, signature_text
 from store.inputs import Clock, utcnow
+from store.labels import changed as labels_changed
 from store.labels import known
 from store.lifecycle import ActorKind
 from store.models import (
@@ -338,6 +339,7 @@ class TeamOps(ServiceCore):
             if value in known(session):
                 raise InvalidInput(f"there is a label {value!r} already")
             session.add(Label(name=value, created_at=self._now()))
+            labels_changed(session)
             audit.record(session, actor, "label.add", at=self._now(), after={"label": value})
             return value
 
@@ -355,6 +357,7 @@ class TeamOps(ServiceCore):
                 raise NotFound(f"there is no label {name.strip()!r} (known: "
                                f"{', '.join(sorted(known(session))) or 'none'})")
             session.delete(label)
+            labels_changed(session)
             audit.record(session, actor, "label.remove", at=self._now(),
                          before={"label": label.name})
             return sum(label.name in text.split(",") for text in session.scalars(

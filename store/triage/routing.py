@@ -125,27 +125,28 @@ class RuleSource:
         return self._book
 
 
-def facts_of(session: Session, case: Case, title: str, first: MessageInput | None) -> Facts:
+def facts_of(session: Session, case: Case, title: str, first: MessageInput | None,
+             contact: Contact | None = None) -> Facts:
     """What the rules read of a new case: its channel, title and first message (the
-    customer's own words), who wrote it and what kind of customer they are."""
-    # One statement (the contact and the channel may not be loaded yet).
-    channel, email, kind, tier, standing = session.execute(sa.select(
-        col(Channel.name), col(Contact.email), col(Contact.customer_type), col(Contact.tier),
-        col(Contact.standing)).join(Case, col(Case.channel_id) == Channel.id).join(
-        Contact, col(Contact.id) == Case.contact_id).where(col(Case.id) == case.id)).one()
+    customer's own words), who wrote it (`contact`, when the caller has it at hand)
+    and what kind of customer they are."""
+    channel = session.get_one(Channel, case.channel_id)
+    if contact is None or contact.id != case.contact_id:
+        contact = session.get_one(Contact, case.contact_id)
     text = own_words(first.text) if first is not None else ""
-    sender = ((first.sender_address if first is not None else "") or email).lower()
+    sender = ((first.sender_address if first is not None else "") or contact.email).lower()
     return Facts(
-        number=case.id or 0, channel=channel, title=title, text=text, sender=sender,
-        contact_type=kind, tier=tier,
-        customer_type_of=lambda: standing_of(session, case, sender, standing),
+        number=case.id or 0, channel=channel.name, title=title, text=text, sender=sender,
+        contact_type=contact.customer_type, tier=contact.tier,
+        customer_type_of=lambda: standing_of(session, case, sender, contact.standing),
         fields_of=lambda: dict(session.execute(sa.select(
             col(CaseField.name), col(CaseField.value)).where(
             col(CaseField.case_id) == case.id)).all()))
 
 
 def route(core: ServiceCore, session: Session, case: Case, title: str,
-          first: MessageInput | None, *, priority_chosen: bool = False) -> None:
+          first: MessageInput | None, *, priority_chosen: bool = False,
+          contact: Contact | None = None) -> None:
     """The rules on a new case, in file order: every rule that matches applies (a later
     rule's priority, channel and assignee win; labels add up). Each firing is an event
     on the case and an audit record; the case stays the agents' to change.
@@ -154,8 +155,9 @@ def route(core: ServiceCore, session: Session, case: Case, title: str,
     book = source.book(session) if source is not None else EMPTY
     if not book.rules:
         return
-    session.flush()  # the case's number
-    fired = book.firing(facts_of(session, case, title, first))
+    if case.id is None:
+        session.flush()  # the case's number
+    fired = book.firing(facts_of(session, case, title, first, contact))
     if not fired:
         return
     now = core._now()
@@ -187,12 +189,14 @@ def route(core: ServiceCore, session: Session, case: Case, title: str,
         case.assignee_id = assignee.id
         workspace.assigned(session, case.id or 0, assignee.id or 0, None, now)
     # Told: those who can open the case where it ended up (a workspace holds no other).
+    asked = {x for rule in fired for x in rule.notify}
     told = {a.login: a for a in session.scalars(sa.select(Agent).where(
-        col(Agent.login).in_({x for rule in fired for x in rule.notify}), col(Agent.is_active),
-        sa.not_(col(Agent.is_ai)))) if can_see(session, a.login, case)}
+        col(Agent.login).in_(asked), col(Agent.is_active), sa.not_(col(Agent.is_ai))))
+        if can_see(session, a.login, case)} if asked else {}
     if told:
         workspace.mentioned(session, case.id or 0, [a.id or 0 for a in told.values()], now)
     deciding = next((r for r in reversed(fired) if r.assign), None)  # whose assign won
+    records = []
     for rule in fired:
         said = _said(rule, assignee if rule is deciding else None, priority=last["priority"],
                      labels=added, told=set(told))
@@ -201,8 +205,8 @@ def route(core: ServiceCore, session: Session, case: Case, title: str,
                         priority=said.get("priority"), labels=said.get("labels"),
                         channel=said.get("channel"), assignee=said.get("assignee"),
                         way=said.get("way"), notify=said.get("notify"))
-        audit.record(session, SYSTEM, "case.triage", at=now, case_id=case.id,
-                     after={"rule": rule.name, **said})
+        records.append(("case.triage", case.id, {"rule": rule.name, **said}))
+    audit.record_many(session, SYSTEM, at=now, events=records)
     if assignee is not None:  # assigned: the work begins (lifecycle)
         core._work_begins(session, SYSTEM, case, "assigned", bump=False)
 
