@@ -14,7 +14,7 @@ from typing import Annotated, NoReturn
 import typer
 from typer._click import exceptions as click  # typer carries its own copy of Click
 
-from cli import admin, audit, cases, knowledge, mail, scheduler, triage
+from cli import admin, audit, cases, knowledge, mail, report, scheduler, triage
 from cli.context import CliError, Context
 from cli.overview import open_overview
 from store.errors import StoreError, describe_failure
@@ -35,6 +35,7 @@ app.add_typer(cases.commands)
 app.add_typer(mail.commands)
 app.add_typer(scheduler.commands)
 app.add_typer(audit.commands)
+app.add_typer(report.commands)
 app.add_typer(admin.agent_app, name="agent")
 app.add_typer(admin.channel_app, name="channel")
 app.add_typer(cases.case_app, name="case")

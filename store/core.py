@@ -324,12 +324,13 @@ class ServiceCore:
         if not MACHINE_FLAGS & set(flags) and Status(case.status) in REOPENED_BY_CUSTOMER:
             self._transition(session, SYSTEM, case, Status.OPEN, why="customer-replied")
 
-    def _apply_sla(self, session: Session, case: Case) -> None:
-        """Due times anew from the case's creation (a new priority), the pauses counted."""
+    def _apply_sla(self, session: Session, case: Case, tier: str | None = None) -> None:
+        """Due times anew from the case's creation (a new priority), the pauses counted.
+        `tier`: the contact's, when the caller has it at hand."""
         policy = sla_policy(session)
         if policy is None:
             return
-        tier = session.get_one(Contact, case.contact_id).tier
+        tier = tier if tier is not None else session.get_one(Contact, case.contact_id).tier
         for key, value in policy.due(case.created_at, case.priority, tier,
                                      case.sla_paused_hours).items():
             setattr(case, key, value)

@@ -165,6 +165,7 @@ class JobOps(ServiceCore):
             if row is not None and row.value == text:
                 return None
             session.merge(Setting(key=SLA_SETTING, value=text))
+            session.info.pop(SLA_SETTING, None)  # (read once per unit of work: now anew)
             audit.record(session, actor, "sla.policy", at=self._now(), after=json.loads(text))
             table = table_of(Case)
             rows = session.execute(sa.select(table.c.id, table.c.created_at, table.c.priority,

@@ -16,7 +16,6 @@ from store.errors import InvalidInput
 from store.fields import label_text
 from store.models import Label
 
-
 _KNOWN = "labels.known"
 
 

@@ -170,6 +170,10 @@ class Case(SQLModel, table=True):
         sa.Index("ix_cases_priority_updated", "priority", "updated_at", "id"),
         sa.Index("ix_cases_flags_updated", "flags", "updated_at", "id"),
         sa.Index("ix_cases_updated", "updated_at", "id"),
+        # A report's period: the cases created in it; its backlog: those not closed
+        # before its end (store/metrics).
+        sa.Index("ix_cases_created", "created_at", "id"),
+        sa.Index("ix_cases_closed_at", "closed_at"),
         # Sorting by another column: keyset pages in that order, read from an index.
         sa.Index("ix_cases_title", "title", "id"),
         sa.Index("ix_cases_status_rank", sa.text(STATUS_RANK_SQL), "updated_at", "id"),
@@ -380,6 +384,19 @@ class AuditEvent(SQLModel, table=True):
     case_id: int | None = Field(default=None, index=True)
     before: str = ""
     after: str = ""
+
+
+class Satisfaction(SQLModel, table=True):
+    """A solved case's satisfaction survey (README, "Metrics"): asked once by mail, its
+    reply's rating 1–5 kept here, never as a message of the case."""
+
+    case_id: int = Field(foreign_key="cases.id", primary_key=True, ondelete="CASCADE")
+    asked_at: datetime = utc_field()
+    # The survey's own Message-ID: a reply names it in its threading headers.
+    mail_message_id: str = Field(default="", max_length=998, index=True)
+    language: str = Field(default="sv", max_length=2)
+    rating: int | None = None
+    rated_at: datetime | None = utc_field(nullable=True)
 
 
 class Outbox(SQLModel, table=True):

@@ -63,9 +63,14 @@ def require_not_merged(case: Case) -> None:
 
 
 def sla_policy(session: Session) -> SlaPolicy | None:
-    """The team's service levels, as the scheduler last stored them (None: none)."""
-    text = session.scalar(sa.select(col(Setting.value)).where(col(Setting.key) == SLA_SETTING))
-    return parse_sla(text) if text else None
+    """The team's service levels, as the scheduler last stored them (None: none); read
+    once per unit of work (a new case asks while it is made and while it is routed)."""
+    if SLA_SETTING not in session.info:
+        text = session.scalar(sa.select(col(Setting.value)).where(
+            col(Setting.key) == SLA_SETTING))
+        session.info[SLA_SETTING] = parse_sla(text) if text else None
+    policy: SlaPolicy | None = session.info[SLA_SETTING]
+    return policy
 
 
 @lru_cache(maxsize=8)

@@ -33,6 +33,7 @@ from store.inputs import (
 )
 from store.jobs import JobOps
 from store.knowledge.ops import KnowledgeOps
+from store.metrics.ops import MetricsOps
 from store.my_workspace import MyWorkspaceOps
 from store.outbox import RETRY_PAUSES, OutboxOps
 from store.queries import CaseFilter
@@ -50,7 +51,8 @@ __all__ = [
 
 
 class CaseService(AuditOps, TeamOps, ConversationOps, CaseEditOps, ReadingOps, MyWorkspaceOps,
-                  OutboxOps, InboundOps, JobOps, TriageOps, QuickReplyOps, KnowledgeOps):
+                  OutboxOps, InboundOps, JobOps, TriageOps, QuickReplyOps, KnowledgeOps,
+                  MetricsOps):
     """The store as one identity sees it (store.core.ServiceCore): `login` is resolved
     to an agent in every unit of work, so a changed membership or a deactivation
     takes effect at once."""

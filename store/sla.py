@@ -151,6 +151,18 @@ class Calendar:
                  if span[1] is None else datetime.combine(day, span[1], self.zone))
         return datetime.combine(day, span[0], self.zone).astimezone(UTC), close.astimezone(UTC)
 
+    def open_spans(self, first: date, end: date) -> list[tuple[datetime, datetime]]:
+        """The working hours of the days from `first` up to `end` (not included), as
+        UTC instants: every hour of each day when hours are not counted by the week."""
+        spans = []
+        day = first
+        while day < end:
+            opened = self._open(day)
+            if opened is not None:
+                spans.append(opened)
+            day += timedelta(days=1)
+        return spans
+
     def add(self, start: datetime, hours: float) -> datetime:
         """The moment `hours` working hours after `start`."""
         left = timedelta(hours=hours)

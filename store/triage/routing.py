@@ -157,8 +157,14 @@ def route(core: ServiceCore, session: Session, case: Case, title: str,
         return
     if case.id is None:
         session.flush()  # the case's number
-    fired = book.firing(facts_of(session, case, title, first, contact))
+    facts = facts_of(session, case, title, first, contact)
+    matching = book.matching(facts)
+    fired = [rule for rule in matching if rule.sampled(facts.number)]
+    # A sampled rule's cases on both sides, for the report that compares them.
+    left_alone = [("case.triage", case.id, {"rule": rule.name, "sample": "out"})
+                  for rule in matching if rule not in fired]
     if not fired:
+        audit.record_many(session, SYSTEM, at=core._now(), events=left_alone)
         return
     now = core._now()
     last = {key: next((getattr(r, key) for r in reversed(fired) if getattr(r, key)), None)
@@ -176,7 +182,7 @@ def route(core: ServiceCore, session: Session, case: Case, title: str,
         last["priority"] = None
     elif last["priority"] is not None and last["priority"] != case.priority:
         case.priority = last["priority"]
-        core._apply_sla(session, case)
+        core._apply_sla(session, case, facts.tier)
     # A label taken off the team's list since the file was checked is not added.
     team = labels.known(session)
     added = {x for rule in fired for x in rule.labels if not team or x in team}
@@ -196,7 +202,7 @@ def route(core: ServiceCore, session: Session, case: Case, title: str,
     if told:
         workspace.mentioned(session, case.id or 0, [a.id or 0 for a in told.values()], now)
     deciding = next((r for r in reversed(fired) if r.assign), None)  # whose assign won
-    records = []
+    records = left_alone
     for rule in fired:
         said = _said(rule, assignee if rule is deciding else None, priority=last["priority"],
                      labels=added, told=set(told))
@@ -205,7 +211,8 @@ def route(core: ServiceCore, session: Session, case: Case, title: str,
                         priority=said.get("priority"), labels=said.get("labels"),
                         channel=said.get("channel"), assignee=said.get("assignee"),
                         way=said.get("way"), notify=said.get("notify"))
-        records.append(("case.triage", case.id, {"rule": rule.name, **said}))
+        sampled = {"sample": "in"} if rule.sample < 1 else {}
+        records.append(("case.triage", case.id, {"rule": rule.name, **said, **sampled}))
     audit.record_many(session, SYSTEM, at=now, events=records)
     if assignee is not None:  # assigned: the work begins (lifecycle)
         core._work_begins(session, SYSTEM, case, "assigned", bump=False)

@@ -147,6 +147,11 @@ class RuleBook:
 
     def firing(self, facts: Facts) -> list[Rule]:
         """The rules that apply to a new case, in file order."""
+        return [rule for rule in self.matching(facts) if rule.sampled(facts.number)]
+
+    def matching(self, facts: Facts) -> list[Rule]:
+        """The rules whose conditions a new case meets, in file order (a rule with
+        `sample` then applies to its share of them)."""
         if not self.rules:
             return []
         lexicon, owners = self._words
@@ -154,8 +159,7 @@ class RuleBook:
         found = [*lexicon.matches([w for _, w in words_of(facts.title)]),
                  *lexicon.matches([w for _, w in words_of(facts.text)])]
         said = frozenset(name for _, words in found for name in owners[words])
-        return [rule for rule in self.rules if rule.matches(facts, said)
-                and rule.sampled(facts.number)]
+        return [rule for rule in self.rules if rule.matches(facts, said)]
 
 
 EMPTY = RuleBook()
