@@ -18,7 +18,7 @@ from mail.settings import MailboxSettings, MailSettings, SmtpSettings
 from scheduler.settings import LifecycleSettings, SchedulerSettings
 from store.errors import describe_validation
 from store.knowledge.settings import KnowledgeSettings
-from store.settings import StoreSettings
+from store.settings import CsatSettings, StoreSettings
 from store.triage.settings import TriageSettings
 from tui.words import Language
 
@@ -61,6 +61,8 @@ class Config(BaseModel):
                                    description="What marks a new case urgent or frustrated.")
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings,
                                          description="The articles suggested for a case.")
+    csat: CsatSettings = Field(default_factory=CsatSettings,
+                               description="The satisfaction survey of a solved case.")
 
 
 def default_config_path() -> Path:

@@ -64,7 +64,8 @@ class Context:
                       files=store.files, read_only=read_only,
                       detectors=self.config.triage.detectors(),
                       rules=RuleSource(rules) if rules is not None else None,
-                      knowledge=self.config.knowledge.base(self._config_file))
+                      knowledge=self.config.knowledge.base(self._config_file),
+                      csat=self.config.csat.enabled)
         if check:
             db.check_schema()
         return db

@@ -23,6 +23,7 @@ from store.models import (
     Mention,
     Message,
     Outbox,
+    Satisfaction,
     Watch,
     WorkspaceEntry,
 )
@@ -177,4 +178,6 @@ def case_view(session: Session, case: Case, related: tuple[int, ...]) -> CaseVie
         fields=tuple((name, value) for name, value in session.execute(sa.select(
             col(CaseField.name), col(CaseField.value)).where(
             col(CaseField.case_id) == case.id).order_by(col(CaseField.name)))),
+        rating=session.scalar(sa.select(col(Satisfaction.rating)).where(
+            col(Satisfaction.case_id) == case.id)),
     )

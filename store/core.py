@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from store import audit, events, search, status_change, triage, workspace
+from store import audit, events, satisfaction, search, status_change, triage, workspace
 from store.db import WRITE_ATTEMPTS, Database
 from store.errors import Conflict, Forbidden, InvalidInput, ReadOnly
 from store.fields import fitting_labels, one_line
@@ -309,6 +309,8 @@ class ServiceCore:
             self._bump(case)
         assert case.id is not None  # a stored case
         status_change.record(session, actor, [case.id], start, target, now, why)
+        if target == Status.SOLVED and self.db.csat:
+            satisfaction.ask(session, case, now, self._event)
 
     def _work_begins(self, session: Session, actor: Actor, case: Case, why: str, *,
                      bump: bool = True) -> None:

@@ -143,6 +143,7 @@ class Database:
         busy_timeout_ms: int = BUSY_TIMEOUT_MS, files: str | os.PathLike[str] | None = None,
         read_only: bool = False, detectors: Detectors = BUILT_IN,
         rules: RuleSource | None = None, knowledge: KnowledgeBase | None = None,
+        csat: bool = False,
     ) -> None:
         self.url = to_url(url)
         # What marks a new case urgent or frustrated, and the team's rules file
@@ -151,6 +152,8 @@ class Database:
         self.rules = rules
         # The team's articles, suggested for a case (store/knowledge: `[knowledge]`).
         self.knowledge = knowledge
+        # A survey mailed when an email case is solved (store/satisfaction: `[csat]`).
+        self.csat = csat
         # Read only: `write` refuses, and the database itself refuses any change
         # (SQLite's query_only, PostgreSQL's read-only transactions) should one slip by.
         self.read_only = read_only

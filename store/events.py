@@ -38,6 +38,8 @@ ENGLISH: dict[str, str] = {
                       "the customer, or send it again with `casedesk outbox retry {outbox}`."),
     "acknowledged": "Automatic acknowledgement sent to {to}:\n{text}",
     "not-acknowledged": "No automatic acknowledgement was sent: {why}.",
+    "satisfaction-asked": "Satisfaction survey sent to {to}",
+    "satisfaction-rated": "The customer rated the help {rating} of 5",
     "attachment-too-large": ("The attachment “{filename}” ({megabytes} MB) is larger than the "
                              "limit and was not stored with the message; the original mail "
                              "keeps it."),

@@ -15,12 +15,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from store import audit, events, search, triage, workspace
+from store import audit, events, satisfaction, search, triage, workspace
 from store.core import ServiceCore
 from store.errors import InvalidInput
 from store.fields import clean_title, one_line, plain_address
 from store.files import FileStore
 from store.inputs import (
+    NO_AUTO_ANSWER,
     AttachmentInput,
     BounceInput,
     ContactInput,
@@ -42,6 +43,7 @@ from store.models import (
     Outbox,
     OutboxState,
     Priority,
+    Satisfaction,
     StoredFile,
 )
 from store.permissions import (
@@ -75,7 +77,7 @@ def may_answer(message: MessageInput, ours: set[str]) -> bool:
     """Whether an automatic answer may go to this mail's sender (never to machines,
     lists, those who ask for none, or ourselves: that is how mail loops start)."""
     return bool(message.sender_address) and message.sender_address not in ours and not (
-        {"auto-reply", "bounce", "bulk", "no-sender", "no-autoreply"} & set(message.flags))
+        NO_AUTO_ANSWER & set(message.flags))
 
 
 def mail_contact(session: Session, name: str, address: str, now: datetime) -> Contact:
@@ -118,17 +120,23 @@ class InboundOps(ServiceCore):
                 col(Channel.address) != "")))
             # Most mail starts a new case: those are written set-wise, a statement per
             # table for the batch; replies, duplicates and unreadable mail one by one.
-            fresh, answers, one_by_one = sort_mail(session, mailbox, uidvalidity, mails)
-            receipts = self._receive_new(session, actor, mailbox, ch, uidvalidity, fresh)
+            by_uid = {m.uid: m for m in mails}
+            # Answers to a satisfaction survey that are a rating alone: the case's rating.
+            rated = {uid: found for uid, found in satisfaction.ratings(session, mails).items()
+                     if not self._seen(session, mailbox, uidvalidity, by_uid[uid])}
+            receipts = [self._receive_rating(session, mailbox, uidvalidity, mail, *rated[mail.uid])
+                        for mail in mails if mail.uid in rated]
+            fresh, answers, one_by_one = sort_mail(session, mailbox, uidvalidity, [
+                m for m in mails if m.uid not in rated])
+            receipts += self._receive_new(session, actor, mailbox, ch, uidvalidity, fresh)
             # Answers to the batch's own new mail: their cases exist now.
             new_case_of = {message_of(m).mail_message_id: r.case for m, r in
-                           zip(fresh, receipts, strict=True) if r.case is not None}
+                           zip(fresh, receipts[len(rated):], strict=True) if r.case is not None}
             receipts += self._receive_answers(session, actor, mailbox, uidvalidity, [
                 (m, target if isinstance(target, int) else new_case_of[target])
                 for m, target in answers])
             receipts += [self._receive_one(session, actor, mailbox, ch, uidvalidity, mail)
                          for mail in one_by_one]
-            by_uid = {m.uid: m for m in mails}
             for receipt in receipts:
                 mail = by_uid[receipt.uid]
                 if (acknowledge and receipt.new_case and mail.message is not None
@@ -155,6 +163,30 @@ class InboundOps(ServiceCore):
             *(m.raw for m in mails if m.message is None)])  # unreadable: the original.eml
         return self.db.write(lambda session: work(session, self._actor(session)), durable=True)
 
+
+    @staticmethod
+    def _seen(session: Session, mailbox: str, uidvalidity: int, mail: MailInput) -> bool:
+        """Whether the mail was fetched before (its key, or its very bytes): then it
+        goes the way of every mail seen twice."""
+        return session.scalar(sa.select(sa.func.count()).where(
+            col(InboundMail.mailbox) == mailbox, sa.or_(
+                sa.and_(col(InboundMail.uidvalidity) == uidvalidity,
+                        col(InboundMail.uid) == mail.uid),
+                col(InboundMail.sha256) == hashlib.sha256(mail.raw).hexdigest()))) != 0
+
+    def _receive_rating(self, session: Session, mailbox: str, uidvalidity: int,
+                        mail: MailInput, survey: Satisfaction, rating: int) -> Receipt:
+        """A reply to a survey that is a rating alone: kept raw, on its case as the
+        rating — no message, so the case stays as it is."""
+        case = satisfaction.rate(session, survey, rating, self._now(), self._event)
+        digest = hashlib.sha256(mail.raw).hexdigest()
+        if session.get(StoredFile, digest) is None:
+            session.add(StoredFile(sha256=digest, content=mail.raw))
+        session.add(InboundMail(
+            mailbox=mailbox, uidvalidity=uidvalidity, uid=mail.uid, sha256=digest,
+            size=len(mail.raw), received_at=self._now(), outcome="rating",
+            reason=f"satisfaction {rating}/5", case_id=case.id))
+        return Receipt(mail.uid, "rating", case.id)
 
     def _receive_answers(self, session: Session, actor: Actor, mailbox: str,
                          uidvalidity: int, answers: list[tuple[MailInput, int]]

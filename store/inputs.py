@@ -16,6 +16,9 @@ Clock = Callable[[], datetime]
 
 
 MACHINE_FLAGS = frozenset({"auto-reply", "bounce", "bulk"})
+# Mail never answered automatically: a machine's, a list's, one with no sender, or one
+# asking for no automatic answers (that is how mail loops start).
+NO_AUTO_ANSWER = MACHINE_FLAGS | {"no-sender", "no-autoreply"}
 
 
 def utcnow() -> datetime:

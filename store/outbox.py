@@ -39,21 +39,11 @@ from store.permissions import (
     visible_channels,
 )
 from store.tables import id_of
-from store.threads import reply_subject
+from store.threads import reply_subject, signed
 
 # Pauses before each new attempt of a mail the server refused for now.
 RETRY_PAUSES = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15),
                 timedelta(hours=1))
-
-
-def signed(text: str, signature: str) -> str:
-    """A mail's body with the channel's signature under it, after the usual "-- "
-    line (RFC 3676) that mail programs know to leave out of a quote; a text that
-    already ends with it (pasted, or from a quick reply) is not signed twice."""
-    body = text.rstrip()
-    if not signature or body == signature or body.endswith("\n" + signature):
-        return text
-    return f"{text.rstrip()}\n\n-- \n{signature}"
 
 
 class OutboxOps(ServiceCore):

@@ -22,11 +22,9 @@ from store import audit
 from store.core import ServiceCore
 from store.errors import InvalidInput, NotFound
 from store.fields import one_line
-from store.inputs import MACHINE_FLAGS
-from store.models import Agent, Channel, Contact, Message, MessageKind, QuickReply
+from store.models import Agent, Channel, Contact, QuickReply
 from store.permissions import Actor, require_case, require_supervisor
-from store.triage import own_words
-from store.triage.language import language_of
+from store.triage.language import customer_language
 
 # Each variable's names, Swedish first, and what it stands for.
 VARIABLES: dict[str, str] = {
@@ -199,22 +197,6 @@ class QuickReplyOps(ServiceCore):
                     for r in rows]
 
         return self._read(work)
-
-
-def customer_language(session: Session, case_id: int | None) -> str | None:
-    """The language the case's customer writes ("sv", "en"): their latest message that
-    tells (its beginning, in their own words: no quoted history, no auto-reply — an
-    English out-of-office says nothing of the customer); None when none tells."""
-    rows = session.execute(sa.select(sa.func.substr(col(Message.text), 1, 2000),
-                                     col(Message.flags)).where(
-        col(Message.case_id) == case_id, col(Message.kind) == MessageKind.CUSTOMER.value
-    ).order_by(col(Message.id).desc()).limit(10))
-    for text, flags in rows:
-        if not MACHINE_FLAGS & set(flags.split(",")):
-            language = language_of(own_words(text))
-            if language is not None:
-                return language
-    return None
 
 
 def _english(text: str | None) -> str | None:

@@ -37,3 +37,16 @@ class StoreSettings(BaseModel):
         description="Create the database and the files beside it readable and writable by "
         "their group too (0660/0770), for a team sharing one server; otherwise owner only.",
     )
+
+
+class CsatSettings(BaseModel):
+    """`[csat]`: the satisfaction survey."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    enabled: bool = Field(
+        default=False,
+        description="When a case of an email channel becomes Solved, mail its customer one "
+        "short survey (\"Svara med en siffra 1–5\"); a reply that is just a rating is "
+        "kept as the case's rating and does not reopen it. Never to machine mail, never "
+        "twice for one case.")

@@ -98,6 +98,16 @@ def thread_of(session: Session, mail: MailInput, sender: str) -> Case | None:
     return None
 
 
+def signed(text: str, signature: str) -> str:
+    """A mail's body with the channel's signature under it, after the usual "-- "
+    line (RFC 3676) that mail programs know to leave out of a quote; a text that
+    already ends with it (pasted, or from a quick reply) is not signed twice."""
+    body = text.rstrip()
+    if not signature or body == signature or body.endswith("\n" + signature):
+        return text
+    return f"{text.rstrip()}\n\n-- \n{signature}"
+
+
 def mail_title(subject: str) -> str:
     title = REPLY_PREFIX_RE.sub("", _SPACED_TAG_RE.sub(" ", subject)).strip()
     return title if one_line(title) else "(no subject)"

@@ -184,6 +184,7 @@ class CaseView:
     in_workspaces: tuple[str, ...] = ()  # the logins whose own workspace holds it
     flags: tuple[str, ...] = ()  # what triage found: "urgent", "frustrated"
     fields: tuple[tuple[str, str], ...] = ()  # a web form's (name, value), by name
+    rating: int | None = None  # the customer's satisfaction rating, 1–5 (store/satisfaction)
 
     @property
     def flagged_by(self) -> dict[str, str]:

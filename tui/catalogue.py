@@ -322,6 +322,7 @@ ENGLISH: dict[str, str] = {
     "INTERN ANTECKNING": "INTERNAL NOTE",
     "Kundtyp": "Customer type",
     "Etiketter": "Labels",
+    "Betyg": "Rating",
     "Bevakas av": "Watched by",
     "Arbetsyta": "Workspace",
     "Relaterade": "Related",

@@ -239,6 +239,8 @@ _EVENTS: dict[str, str] = {
                         "eller skicka det igen med `casedesk outbox retry {outbox}`."),
     "acknowledged": N_("Automatiskt mottagningsbesked skickat till {to}:\n{text}"),
     "not-acknowledged": N_("Inget automatiskt mottagningsbesked skickades: {why}."),
+    "satisfaction-asked": N_("Nöjdhetsenkät skickad till {to}"),
+    "satisfaction-rated": N_("Kunden gav hjälpen betyget {rating} av 5"),
     "attachment-too-large": N_("Bilagan “{filename}” ({megabytes} MB) är större än gränsen och "
                                "sparades inte med meddelandet; originalmejlet har den kvar."),
     "flagged": N_("Triage: markerat {flag} ({words})"),

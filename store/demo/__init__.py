@@ -27,7 +27,7 @@ Safety: the made-up people's addresses are under the reserved `.example` domains
 """
 
 from store.demo.build import MAX_BATCH, DemoSummary, build_demo
-from store.demo.clock import DAY, HOUR, SPAN_DAYS
+from store.demo.clock import DAY, HOUR, SPAN_DAYS, span_days
 from store.demo.data import DOMAIN, QUICK_REPLIES
 from store.demo.plan import AI_AUTHOR, SOLVED_DAYS, SYSTEM_AUTHOR, Rows
 
@@ -40,6 +40,7 @@ __all__ = [
     "QUICK_REPLIES",
     "SOLVED_DAYS",
     "SPAN_DAYS",
+    "span_days",
     "SYSTEM_AUTHOR",
     "DemoSummary",
     "Rows",

@@ -14,7 +14,15 @@ from store.demo.data import PHRASES
 
 DAY = 86_400
 HOUR = 3_600
-SPAN_DAYS = 56  # how far back the cases go
+SPAN_DAYS = 56  # how far back the cases go, at least
+# A big team's day on average: more cases reach further back (a million, seven years),
+# so that a month of the demo holds what a month of a real contact center does.
+CASES_A_DAY = 400
+
+
+def span_days(cases: int) -> int:
+    """How many days back the demo's `cases` go."""
+    return max(SPAN_DAYS, -(-cases // CASES_A_DAY))
 ARCHIVE_HOUR = 2  # the scheduler archives closed cases then (the lifecycle's default)
 # The night's on-call agent begins at 00:10 (up to an hour later some nights).
 ON_CALL_FROM, ON_CALL_LATE = time(0, 10), HOUR
@@ -35,7 +43,7 @@ class Clock:
 
             tz = timezone(timedelta(hours=1))
         self.now = now
-        self.start = now - SPAN_DAYS * DAY
+        self.start = now - span_days(cases) * DAY
         self.t0 = (self.start - DAY) // HOUR * HOUR  # on the hour
         hours = (now + 3 * DAY - self.t0) // HOUR + 1
         busy, work, awake, day_of, dates = [], [], [], [], []

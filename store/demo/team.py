@@ -8,7 +8,7 @@ from itertools import accumulate
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from store.demo.clock import DAY, SPAN_DAYS, Stamp
+from store.demo.clock import DAY, Stamp, span_days
 from store.demo.data import AGENTS, CHANNELS, DOMAIN, SHARE_AGENT, SHARE_SUPERVISOR, SHARE_YOU
 from store.errors import InvalidInput
 from store.models import Agent, Case, Channel, Setting
@@ -56,7 +56,7 @@ class Team:
         conn = session.connection().connection.driver_connection
         assert conn is not None
         stamp = Stamp()
-        at = stamp(now - (SPAN_DAYS + 30) * DAY)
+        at = stamp(now - (span_days(cases) + 30) * DAY)
         conn.executemany(
             "INSERT INTO agent (id, login, name, email, is_supervisor, is_ai, is_active, "
             "created_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)",

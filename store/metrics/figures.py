@@ -151,7 +151,7 @@ def cohort(period: Period, scope: Scope, keying: Keying) -> sa.Select:
         answered.label("answered"), first_solved.label("solved_at"), replies.label("replies"),
         reopened.label("reopened"), rated.label("rating"),
         case.c.first_response_due.label("fr_due"), case.c.resolution_due.label("res_due"),
-    ).cte("per_case")
+    ).cte("per_case").prefix_with("MATERIALIZED")  # each case's lookups made once
 
     p = per_case.c
     spans = period.open_spans()

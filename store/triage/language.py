@@ -5,6 +5,13 @@ languages apart by their function words need no model: a handful of words decide
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from store.inputs import MACHINE_FLAGS
+from store.models import Message, MessageKind
+from store.triage import own_words
 from store.triage.detect import fold, words_of
 
 LANGUAGES = ("sv", "en")
@@ -35,3 +42,19 @@ def language_of(text: str) -> str | None:
     if sv + en < 2 or sv == en:
         return None
     return "sv" if sv > en else "en"
+
+
+def customer_language(session: Session, case_id: int | None) -> str | None:
+    """The language the case's customer writes ("sv", "en"): their latest message that
+    tells (its beginning, in their own words: no quoted history, no auto-reply — an
+    English out-of-office says nothing of the customer); None when none tells."""
+    rows = session.execute(sa.select(sa.func.substr(col(Message.text), 1, 2000),
+                                     col(Message.flags)).where(
+        col(Message.case_id) == case_id, col(Message.kind) == MessageKind.CUSTOMER.value
+    ).order_by(col(Message.id).desc()).limit(10))
+    for text, flags in rows:
+        if not MACHINE_FLAGS & set(flags.split(",")):
+            language = language_of(own_words(text))
+            if language is not None:
+                return language
+    return None

@@ -70,6 +70,7 @@ def render_facts(view: CaseView, *, folded: bool = False) -> Text:
             (tr("Prioritet"), priorities().get(view.priority, view.priority)),
             *([(tr("Flaggor"), flagged(view))] if view.flags else []),
             (tr("Etiketter"), ", ".join(view.labels) or "–"),
+            *([(tr("Betyg"), f"{view.rating}/5")] if view.rating is not None else []),
             # A web form's fields as it named them (a long name cut: the facts stay a column).
             *((clean_line(name)[:16], value) for name, value in view.fields),
             (tr("Bevakas av"), ", ".join(view.watchers) or "–"),
