@@ -101,19 +101,10 @@ def _csv(found: Report) -> None:
                          *("" if values[n] is None else values[n] for n in FIGURES)])
 
 
-def duration(seconds: int | None) -> str:
-    """`45s`, `12m`, `3h 05m`, `2d 4h`; `-` for nothing measured."""
-    if seconds is None:
-        return "-"
-    if seconds < 60:
-        return f"{seconds}s"
-    minutes = seconds // 60
-    if minutes < 60:
-        return f"{minutes}m"
-    hours = minutes // 60
-    if hours < 24:
-        return f"{hours}h {minutes % 60:02d}m"
-    return f"{hours // 24}d {hours % 24}h"
+def duration_text(seconds: int | None) -> str:
+    from store.metrics.ops import duration_text as said
+
+    return said(seconds)
 
 
 def _share(value: float | None) -> str:
@@ -122,11 +113,11 @@ def _share(value: float | None) -> str:
 
 COLUMNS: list[tuple[str, int, Any]] = [
     ("cases", 6, lambda f: str(f.cases)),
-    ("1st reply", 9, lambda f: duration(f.first_response_median_s)),
-    ("p90", 8, lambda f: duration(f.first_response_p90_s)),
-    ("work hrs", 8, lambda f: duration(f.first_response_business_median_s)),
-    ("solved in", 9, lambda f: duration(f.resolution_median_s)),
-    ("p90", 8, lambda f: duration(f.resolution_p90_s)),
+    ("1st reply", 9, lambda f: duration_text(f.first_response_median_s)),
+    ("p90", 8, lambda f: duration_text(f.first_response_p90_s)),
+    ("work hrs", 8, lambda f: duration_text(f.first_response_business_median_s)),
+    ("solved in", 9, lambda f: duration_text(f.resolution_median_s)),
+    ("p90", 8, lambda f: duration_text(f.resolution_p90_s)),
     ("FCR", 5, lambda f: _share(f.fcr_rate)),
     ("reopen", 6, lambda f: _share(f.reopen_rate)),
     ("SLA", 5, lambda f: _share(f.sla_met_rate)),
@@ -159,7 +150,7 @@ def _table(found: Report) -> None:
         f"{status} {n}" for status, n in backlog.by_status.items() if n) + " — by age: "
         + ", ".join(f"{age} {n}" for age, n in backlog.by_age.items()))
     typer.echo("Time in status (median): " + ", ".join(
-        f"{status} {duration(s)}" for status, s in found.time_in_status.items()
+        f"{status} {duration_text(s)}" for status, s in found.time_in_status.items()
         if s is not None))
 
 

@@ -43,7 +43,7 @@ from tui.messages import (
 )
 from tui.palette import Palette
 from tui.sanitize import clean_line
-from tui.screens import AgentsModal, ChannelsModal, ConfirmModal
+from tui.screens import AgentsModal, ChannelsModal, ConfirmModal, MetricsScreen
 from tui.screens.go_to import GoToCase
 from tui.widgets.case_detail import CaseDetail
 from tui.widgets.composer import Draft
@@ -339,6 +339,8 @@ class CasedeskApp(App[None]):
             self.lists.store_changed()
             if isinstance(self.screen, AgentsModal | ChannelsModal):
                 self.refresh_supervisor_view(isinstance(self.screen, AgentsModal))
+            elif isinstance(self.screen, MetricsScreen):
+                self.screen.load()
         self.last_change = message.change
 
     # -- the supervisor's views ------------------------------------------------------------

@@ -44,6 +44,7 @@ from tui.screens import (
     CANCELLED,
     ChoiceModal,
     GoToModal,
+    MetricsScreen,
     QuickRepliesModal,
     describe,
 )
@@ -99,6 +100,7 @@ class CaseListScreen(ListDialogs):
         Binding("3", "agents", "Agenter", id="list.agents"),
         Binding("4", "channels", "Kanaler", id="list.channels"),
         Binding("5", "quick_replies", "Snabbsvar", show=False, id="list.quick_replies"),
+        Binding("6", "metrics", "Nyckeltal", id="list.metrics"),
         Binding("H", "audit_trail", "Händelselogg", show=False, id="list.audit_trail"),
         Binding("escape", "clear_search", "Rensa sökning", show=False, id="list.clear"),
     ]
@@ -192,6 +194,11 @@ class CaseListScreen(ListDialogs):
 
     def action_quick_replies(self) -> None:
         self.app.push_screen(QuickRepliesModal(self.desk.service))
+
+    def action_metrics(self) -> None:
+        me = self.desk.me
+        self.app.push_screen(MetricsScreen(self.desk.service,
+                                           supervisor=me is not None and me.is_supervisor))
 
     @on(WorkspaceCounted)
     def workspace_counted(self, message: WorkspaceCounted) -> None:

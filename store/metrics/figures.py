@@ -84,11 +84,12 @@ class Keying:
         if self.by == "tier":
             contact = table_of(Contact).alias("key_contact")
             return query.join(contact, contact.c.id == case.c.contact_id), contact.c.tier, none
-        if self.by == "week":
-            weeks = _values("key_week", [("name", sa.String()), ("w0", UTCDateTime()),
-                                         ("w1", UTCDateTime())], self.period.weeks())
-            return (query.join(weeks, sa.and_(weeks.c.w0 <= at, at < weeks.c.w1)),
-                    weeks.c.name, none)
+        if self.by == "week":  # (an expression, not a join: no row is read twice)
+            weeks = self.period.weeks()
+            week = sa.case(*((at < sa.literal(end, UTCDateTime()), name)
+                             for name, _, end in weeks[:-1]), else_=weeks[-1][0]
+                           ) if len(weeks) > 1 else sa.literal(weeks[0][0])
+            return query, week, none
         if self.by == "label":
             if not self.labels:
                 return query, none, none
@@ -230,7 +231,8 @@ def handled(period: Period, scope: Scope, keying: Keying) -> sa.Select:
 
 
 def _status_at(case: Any, cut: Any) -> sa.ColumnElement[str]:
-    """A case's status at `cut`: where its last status event before then took it, or
+    """A case's status at `cut`: its status now if it has not changed since (a change
+    moves `updated_at`); else where its last status event before then took it, or
     where its first one took it from, or (never changed) its status now."""
     message = table_of(Message).alias("s")
     last = sa.select(json_text(message.c.event_params, "end")).where(
@@ -239,7 +241,8 @@ def _status_at(case: Any, cut: Any) -> sa.ColumnElement[str]:
     first = sa.select(json_text(message.c.event_params, "start")).where(
         *_status_events(message, case)).order_by(
         message.c.created_at, message.c.id).limit(1).scalar_subquery()
-    return sa.func.coalesce(last, first, case.c.status)
+    return sa.case((case.c.updated_at < cut, case.c.status),
+                   else_=sa.func.coalesce(last, first, case.c.status))
 
 
 def backlog(period: Period, scope: Scope) -> sa.Select:
@@ -250,10 +253,12 @@ def backlog(period: Period, scope: Scope) -> sa.Select:
     age = seconds_between(cut, case.c.created_at)
     bucket = sa.case(*((age < days * DAY, n) for n, days in enumerate(AGE_DAYS)),
                      else_=len(AGE_DAYS))
-    cases = sa.select(_status_at(case, cut).label("status"), bucket.label("age")).where(
-        case.c.created_at < cut, case.c.merged_into_id.is_(None),
-        sa.or_(case.c.closed_at.is_(None), case.c.closed_at >= cut), *scope.of(case)
-    ).subquery()
+    # Two index lookups, not one condition with OR: the cases never closed, and those
+    # closed after the cut (the planner would read every case created before it).
+    cases = sa.union_all(*(sa.select(_status_at(case, cut).label("status"),
+                                     bucket.label("age")).where(
+        open_then, case.c.created_at < cut, case.c.merged_into_id.is_(None), *scope.of(case))
+        for open_then in (case.c.closed_at.is_(None), case.c.closed_at >= cut))).subquery()
     done = [Status.SOLVED.value, Status.CLOSED.value, Status.ARCHIVED.value]
     return sa.select(cases.c.status, cases.c.age, sa.func.count()).where(
         cases.c.status.not_in(done)).group_by(cases.c.status, cases.c.age)
@@ -267,7 +272,8 @@ def time_in_status(period: Period, scope: Scope) -> sa.Select:
     cut = sa.literal(period.cut, UTCDateTime())
     cases = sa.select(case.c.id, case.c.created_at, _status_at(case, cut).label("now")).where(
         case.c.created_at >= period.start_at, case.c.created_at < period.end_at,
-        case.c.merged_into_id.is_(None), *scope.of(case)).cte("in_period")
+        case.c.merged_into_id.is_(None), *scope.of(case)).cte("in_period").prefix_with(
+        "MATERIALIZED")
     moves = sa.select(
         message.c.case_id, message.c.created_at.label("at"),
         json_text(message.c.event_params, "start").label("start"),
@@ -279,7 +285,7 @@ def time_in_status(period: Period, scope: Scope) -> sa.Select:
             order_by=[message.c.created_at, message.c.id]).label("next")).select_from(
         cases).join(message, message.c.case_id == cases.c.id).where(
         message.c.origin_case_id == cases.c.id, message.c.event_kind == "status",
-        message.c.created_at < cut).cte("moves")
+        message.c.created_at < cut).cte("moves").prefix_with("MATERIALIZED")
     stays = sa.union_all(
         # each move starts a stay in the status it went to, until the next one
         sa.select(moves.c.case_id, moves.c.end.label("status"), moves.c.at.label("since"),

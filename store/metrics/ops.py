@@ -15,6 +15,7 @@ from store.errors import InvalidInput
 from store.metrics import figures
 from store.metrics.figures import AGES, GROUPINGS, Keying, Scope
 from store.metrics.period import Period, period_of
+from store.metrics.series import Series, series
 from store.permissions import Actor, require_channel, visible_channels
 from store.records import channel_named
 from store.statuses import ENDED, Status
@@ -25,6 +26,21 @@ FIGURES = ("cases", "first_response_median_s", "first_response_p90_s",
            "first_response_business_median_s", "resolution_median_s", "resolution_p90_s",
            "solved", "fcr_rate", "reopen_rate", "sla_met_rate", "handled",
            "handled_per_agent_day", "csat_avg", "csat_count", "csat_good_rate")
+
+
+def duration_text(seconds: int | None) -> str:
+    """`45s`, `12m`, `3h 05m`, `2d 4h`; `-` for nothing measured."""
+    if seconds is None:
+        return "-"
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes}m"
+    hours = minutes // 60
+    if hours < 24:
+        return f"{hours}h {minutes % 60:02d}m"
+    return f"{hours // 24}d {hours % 24}h"
 
 
 @dataclass(frozen=True)
@@ -152,6 +168,17 @@ class MetricsOps(ServiceCore):
                 note=("no triage rule with `sample` matched a case of the period: rules "
                       "with a sample are compared with the cases they left alone"
                       if by == "rule" and not rows else ""))
+
+        return self._read(work)
+
+    def metrics_series(self, *, first: date | None = None, end: date | None = None,
+                       channel: str | None = None) -> Series:
+        """The period's days (as `report`'s): cases created and solved, the backlog at
+        each day's end, and how soon the period's cases got their first response."""
+
+        def work(session: Session, actor: Actor) -> Series:
+            period = period_of(session, first, end, self._now())
+            return series(session, period, self._scope(session, actor, channel))
 
         return self._read(work)
 

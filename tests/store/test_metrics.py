@@ -144,3 +144,20 @@ def test_by_rule_compares_what_a_sampled_rule_touched_with_what_it_left(
     found = report.as_json()["rows"]
     assert [(r["key"], r["sample"], r["cases"]) for r in found] == [
         ("Faktura prio", "in", touched.cases), ("Faktura prio", "out", left.cases)]
+
+
+def test_the_series_day_by_day(team, clock, history) -> None:
+    tuesday(team, clock, history)
+    clock.now = clock.now.replace(hour=20)
+    found = team.as_("boss").metrics_series(first=MONDAY, end=WEDNESDAY)
+    assert found.days == [MONDAY, TUESDAY]
+    # Monday: A, B, C, D; solved A, C, C again (reopened once) — B and D left.
+    # Tuesday: F; B solved — D and F left.
+    assert (found.created, found.solved, found.backlog) == ([4, 1], [3, 1], [2, 2])
+    assert found.first_response == {"<1h": 1, "1-4h": 2, "4-8h": 0, "8-24h": 0, "1-3d": 0,
+                                    ">3d": 0}
+    # The backlog at the last day's end is the report's.
+    assert found.backlog[-1] == team.as_("boss").report(first=MONDAY, end=WEDNESDAY
+                                                        ).backlog.total
+    # anna: not D (Telefon); F, A's follow-up, is Support's.
+    assert team.as_("anna").metrics_series(first=MONDAY, end=WEDNESDAY).created == [3, 1]

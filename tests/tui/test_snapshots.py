@@ -74,3 +74,21 @@ def test_the_filter(snap_compare, demo_path: Path) -> None:
     assert snap_compare(app_for(demo_path), terminal_size=SIZE, run_before=open_filter)
 
 
+
+
+def test_the_metrics_screen(snap_compare, demo_path: Path) -> None:
+    """The figures and the four plots, over the demo's last 30 days."""
+    from tuikit import NOW
+
+    from store.db import Database
+    from store.service import CaseService
+    from tui.app import CasedeskApp
+
+    async def open_metrics(pilot) -> None:  # type: ignore[no-untyped-def]
+        await loaded(pilot)
+        await pilot.press("6")
+        await loaded(pilot)
+
+    app = CasedeskApp(lambda: CaseService(Database(demo_path), "supervisor", clock=lambda: NOW),
+                      poll_seconds=0, language="sv")
+    assert snap_compare(app, terminal_size=SIZE, run_before=open_metrics)
