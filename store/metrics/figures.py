@@ -63,6 +63,10 @@ class Keying:
     by: str | None
     period: Period
     labels: list[str]
+    # The total in the same statement as the rows (`whole` = 1): for keys that put each
+    # case in one row at most — not labels (a case may have two), not rules (a row
+    # holds only the cases a sampled rule matched).
+    with_total: bool = False
 
     def keyed(self, query: sa.Select, case: Any, *, at: Any, agent: Any
               ) -> tuple[sa.Select, sa.ColumnElement[Any], sa.ColumnElement[Any]]:
@@ -175,20 +179,22 @@ def cohort(period: Period, scope: Scope, keying: Keying) -> sa.Select:
                   (sa.and_(p.answered <= p.fr_due, sa.or_(p.res_due.is_(None),
                                                            p.solved_at <= p.res_due)), 1))
     solved = p.solved_at.is_not(None)
-    values = sa.select(
-        p.key, p.grp, solved.label("solved"),
-        sa.and_(solved, p.replies == 1, sa.not_(p.reopened)).label("fcr"),
+    figures = [
+        solved.label("solved"), sa.and_(solved, p.replies == 1, sa.not_(p.reopened)).label("fcr"),
         sa.and_(solved, p.reopened).label("reopen"), sla.label("sla"), p.rating,
-        first_s.label("first"), solve_s.label("solve"), business_s.label("business"),
-    ).subquery("case_values")
+        first_s.label("first"), solve_s.label("solve"), business_s.label("business")]
+    keyed = sa.select(sa.literal(0).label("whole"), p.key, p.grp, *figures)
+    values = (sa.union_all(keyed, sa.select(sa.literal(1), sa.literal(""), sa.literal(""),
+                                            *figures))
+              if keying.with_total else keyed).subquery("case_values")
     v = values.c
-    partition = [v.key, v.grp]
+    partition = [v.whole, v.key, v.grp]
     rows = sa.select(
         values, *ranked(v.first, partition, "first"), *ranked(v.solve, partition, "solve"),
         *ranked(v.business, partition, "business")).subquery("ranked")
     r = rows.c
     return sa.select(
-        r.key, r.grp, sa.func.count().label("cases"),
+        r.whole, r.key, r.grp, sa.func.count().label("cases"),
         percentile(rows, "first", 5).label("first_response_median_s"),
         percentile(rows, "first", 9).label("first_response_p90_s"),
         percentile(rows, "business", 5).label("first_response_business_median_s"),
@@ -199,7 +205,7 @@ def cohort(period: Period, scope: Scope, keying: Keying) -> sa.Select:
         sa.func.count(r.sla).label("sla_counted"), sa.func.sum(r.sla).label("sla_met"),
         sa.func.count(r.rating).label("csat_count"), sa.func.sum(r.rating).label("csat_sum"),
         _count(r.rating >= 4).label("csat_good"),
-    ).group_by(r.key, r.grp)
+    ).group_by(r.whole, r.key, r.grp)
 
 
 def _count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
@@ -224,10 +230,18 @@ def handled(period: Period, scope: Scope, keying: Keying) -> sa.Select:
         query = query.where(message.c.author_agent_id == scope.agent_id)
     query, key, group = keying.keyed(query, case, at=message.c.created_at,
                                      agent=message.c.author_agent_id)
-    pairs = query.add_columns(key.label("key"), group.label("grp")).distinct().subquery()
-    return sa.select(pairs.c.key, pairs.c.grp, sa.func.count().label("handled"),
+    pairs = query.add_columns(key.label("key"), group.label("grp")).distinct().cte(
+        "pairs").prefix_with("MATERIALIZED")
+    rows = sa.select(sa.literal(0).label("whole"), pairs.c.key, pairs.c.grp,
+                     sa.func.count().label("handled"),
                      sa.func.count(sa.distinct(pairs.c.author_agent_id)).label("agents")
                      ).group_by(pairs.c.key, pairs.c.grp)
+    if not keying.with_total:
+        return rows
+    once = sa.select(pairs.c.author_agent_id, pairs.c.case_id).distinct().subquery()
+    return sa.union_all(rows, sa.select(
+        sa.literal(1), sa.literal(""), sa.literal(""), sa.func.count(),
+        sa.func.count(sa.distinct(once.c.author_agent_id))))  # type: ignore[return-value]
 
 
 def _status_at(case: Any, cut: Any) -> sa.ColumnElement[str]:

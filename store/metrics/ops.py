@@ -141,30 +141,38 @@ class MetricsOps(ServiceCore):
     channels, and under `--by agent` their own row alone."""
 
     def report(self, *, first: date | None = None, end: date | None = None,
-               by: str | None = None, channel: str | None = None) -> Report:
+               by: str | None = None, channel: str | None = None,
+               time_in_status: bool = True) -> Report:
         """The figures of the days `first` up to `end` (not included; the last 30 days
-        unless said), in total and by `by` (one of GROUPINGS), of one channel or all."""
+        unless said), in total and by `by` (one of GROUPINGS), of one channel or all.
+        `time_in_status=False`: without it (empty), which is the dearest to read."""
         if by is not None and by not in GROUPINGS:
             raise InvalidInput(f"unknown grouping {by!r}: use one of {', '.join(GROUPINGS)}")
 
         def work(session: Session, actor: Actor) -> Report:
             period = period_of(session, first, end, self._now())
             scope = self._scope(session, actor, channel)
-            total = self._rows(session, period, scope, Keying(None, period, []))
+            own = Scope(scope.channels, actor.agent_id) if (
+                by == "agent" and not actor.sees_everything) else scope
+            together = by not in ("label", "rule") and own == scope  # (see Keying)
+            labels = sorted({x for (text,) in session.execute(
+                figures.label_names(period, own)) for x in text.split(",") if x}
+                            ) if by == "label" else []
             rows: list[Figures] = []
             if by is not None:
-                own = Scope(scope.channels, actor.agent_id) if (
-                    by == "agent" and not actor.sees_everything) else scope
-                labels = sorted({x for (text,) in session.execute(
-                    figures.label_names(period, own)) for x in text.split(",") if x})
-                rows = self._rows(session, period, own, Keying(by, period, labels))
+                total, rows = self._rows(session, period, own,
+                                         Keying(by, period, labels, with_total=together))
+            if by is None or not together:  # the total on its own: one row, keyed ""
+                alone = self._rows(session, period, scope, Keying(None, period, []))[1]
+                total = alone[0] if alone else _figures("", "", None, None, 0)
             return Report(
                 first=period.first, end=period.end, by=by,
                 channel=channel_named(session, channel).name if channel else None,
                 working_days=period.working_days(),
-                total=total[0] if total else _figures("", "", None, None, 0),
-                rows=rows, backlog=self._backlog(session, period, scope),
-                time_in_status=self._time_in_status(session, period, scope),
+                total=total, rows=rows,
+                backlog=self._backlog(session, period, scope),
+                time_in_status=self._time_in_status(session, period, scope)
+                if time_in_status else {},
                 note=("no triage rule with `sample` matched a case of the period: rules "
                       "with a sample are compared with the cases they left alone"
                       if by == "rule" and not rows else ""))
@@ -193,18 +201,20 @@ class MetricsOps(ServiceCore):
 
     @staticmethod
     def _rows(session: Session, period: Period, scope: Scope, keying: Keying
-              ) -> list[Figures]:
-        found = {(r["key"], r["grp"]): dict(r) for r in session.execute(
+              ) -> tuple[Figures, list[Figures]]:
+        """The total (when the keying has it) and the rows, in key order."""
+        found = {(r["whole"], r["key"], r["grp"]): dict(r) for r in session.execute(
             figures.cohort(period, scope, keying)).mappings()}
-        done = {(r["key"], r["grp"]): dict(r) for r in session.execute(
+        done = {(r["whole"], r["key"], r["grp"]): dict(r) for r in session.execute(
             figures.handled(period, scope, keying)).mappings()}
         days = period.working_days()
         weeks = period.working_days_by_week() if keying.by == "week" else {}
-        keys = sorted(set(found) | set(done), key=lambda k: (k[0] or "", k[1] != "in", k[1]))
-        if keying.by is None and not keys:
-            keys = [("", "")]
-        return [_figures(key or "", group or "", found.get((key, group)),
-                         done.get((key, group)), weeks.get(key, days)) for key, group in keys]
+        keys = sorted({k for k in set(found) | set(done) if k[0] == 0},
+                      key=lambda k: (k[1] or "", k[2] != "in", k[2]))
+        total = _figures("", "", found.get((1, "", "")), done.get((1, "", "")), days)
+        return total, [_figures(key or "", group or "", found.get((0, key, group)),
+                                done.get((0, key, group)), weeks.get(key, days))
+                       for _, key, group in keys]
 
     @staticmethod
     def _backlog(session: Session, period: Period, scope: Scope) -> Backlog:

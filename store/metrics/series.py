@@ -33,19 +33,22 @@ class Series:
     first_response: dict[str, int]  # the period's cases answered, by how soon (SPREAD)
 
 
-def _days(period: Period) -> Any:
-    return sa.values(sa.column("day", sa.String()), sa.column("d0", UTCDateTime()),
-                     sa.column("d1", UTCDateTime()), name="days").data(
-        [(day.isoformat(), start, end) for day, start, end in period.days()]).cte("days")
+def day_of(period: Period, at: Any) -> sa.ColumnElement[str]:
+    """The period's day a time falls on (where the team is), as an expression: a
+    join with a list of days would read each row once per day."""
+    days = period.days()
+    if len(days) == 1:
+        return sa.literal(days[0][0].isoformat())
+    return sa.case(*((at < sa.literal(end, UTCDateTime()), day.isoformat())
+                     for day, _, end in days[:-1]), else_=days[-1][0].isoformat())
 
 
 def _created(period: Period, scope: Scope) -> sa.Select:
     case = table_of(Case).alias("c")
-    days = _days(period)
-    return sa.select(days.c.day, sa.func.count()).select_from(case).join(
-        days, sa.and_(days.c.d0 <= case.c.created_at, case.c.created_at < days.c.d1)).where(
+    day = day_of(period, case.c.created_at)
+    return sa.select(day, sa.func.count()).where(
         case.c.created_at >= period.start_at, case.c.created_at < period.cut,
-        case.c.merged_into_id.is_(None), *scope.of(case)).group_by(days.c.day)
+        case.c.merged_into_id.is_(None), *scope.of(case)).group_by(day)
 
 
 def _moves(period: Period, scope: Scope) -> sa.Select:
@@ -53,19 +56,18 @@ def _moves(period: Period, scope: Scope) -> sa.Select:
     Only cases changed since the period began can have moved in it."""
     case = table_of(Case).alias("c")
     message = table_of(Message).alias("m")
-    days = _days(period)
+    day = day_of(period, message.c.created_at)
     start, end = (json_text(message.c.event_params, k) for k in ("start", "end"))
     solved = sa.case((end == Status.SOLVED.value, 1), else_=0)
     reopened = sa.case((sa.and_(start == Status.SOLVED.value, end == Status.OPEN.value), 1),
                        else_=0)
-    return sa.select(days.c.day, sa.func.sum(solved), sa.func.sum(reopened)).select_from(
+    return sa.select(day, sa.func.sum(solved), sa.func.sum(reopened)).select_from(
         case).join(message, sa.and_(message.c.case_id == case.c.id,
-                                    message.c.origin_case_id == case.c.id)).join(
-        days, sa.and_(days.c.d0 <= message.c.created_at, message.c.created_at < days.c.d1)
-    ).where(case.c.updated_at >= period.start_at, case.c.merged_into_id.is_(None),
-            *scope.of(case), message.c.event_kind == "status",
-            message.c.created_at >= period.start_at, message.c.created_at < period.cut
-            ).group_by(days.c.day)
+                                    message.c.origin_case_id == case.c.id)).where(
+        case.c.updated_at >= period.start_at, case.c.merged_into_id.is_(None),
+        *scope.of(case), message.c.event_kind == "status",
+        message.c.created_at >= period.start_at, message.c.created_at < period.cut
+    ).group_by(day)
 
 
 def _spread(period: Period, scope: Scope) -> sa.Select:

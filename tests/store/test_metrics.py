@@ -86,6 +86,10 @@ def test_rows_by_channel_agent_label_priority_week(team, clock, history) -> None
     support = next(r for r in report.rows if r.key == "Support")
     assert (support.first_response_median_s, support.fcr_rate) == (3600, 1.0)
     assert sum(r.cases for r in report.rows) == report.total.cases
+    # The total is the same however the rows are keyed (with them, or on its own).
+    alone = boss.report(first=MONDAY, end=TUESDAY).total
+    for by in ("channel", "agent", "week", "label", "priority"):
+        assert boss.report(first=MONDAY, end=TUESDAY, by=by).total == alone, by
 
 
 def test_an_agent_sees_their_channels_and_their_own_row(team, clock, history) -> None:

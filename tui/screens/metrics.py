@@ -163,8 +163,10 @@ class MetricsScreen(Screen[None]):
     def load(self) -> None:
         first, end, channel = self.first, self.end, self.channel
         self.post_message(MetricsRead(
-            self.service.report(first=first, end=end, by="agent", channel=channel),
-            self.service.report(first=first, end=end, by="week", channel=channel),
+            self.service.report(first=first, end=end, by="agent", channel=channel,
+                                time_in_status=False),
+            self.service.report(first=first, end=end, by="week", channel=channel,
+                                time_in_status=False),
             self.service.metrics_series(first=first, end=end, channel=channel),
             [a.login for a in self.service.list_agents() if a.is_active]
             if self.supervisor else [],
