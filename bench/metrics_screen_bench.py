@@ -48,7 +48,7 @@ async def paint(path: Path, now: datetime) -> float:
         screen = app.screen
         assert isinstance(screen, MetricsScreen)
         while screen.end is None:  # set when the figures are read and shown
-            await asyncio.sleep(0.005)
+            await pilot.pause(0.005)
         await pilot.pause()  # drawn
         return time.perf_counter() - start
 

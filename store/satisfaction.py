@@ -57,6 +57,15 @@ WORDS = {
     "excellent": 5, "very good": 5, "great": 5, "good": 4, "okay": 3, "bad": 2, "poor": 2,
     "very bad": 1, "terrible": 1,
 }
+NEGATIONS = frozenset({"inte", "ej", "icke", "aldrig", "not", "never", "nej", "no"})
+# What may stand beside a rating ("4, tack!", "Betyg: 5"); any other word ("Ring mig kl
+# 3") makes the answer a message for a person to read.
+BESIDE = frozenset({
+    "tack", "tackar", "så", "mycket", "hej", "mvh", "vänliga", "hälsningar", "betyg",
+    "betyget", "jag", "ger", "en", "ett", "av", "poäng", "stjärnor", "blir", "det", "är",
+    "thanks", "thank", "you", "hi", "hello", "regards", "best", "kind", "rating", "i",
+    "give", "a", "of", "out", "stars", "points", "it", "is",
+    *(word for phrase in WORDS for word in phrase.split())})
 # A rating with a word or two around it ("4, tack!") is a rating; more is a message.
 MOST_WORDS = 4
 _SENT_FROM = re.compile(r"^\s*(skickat från|sent from|hämta outlook|get outlook)\b", re.I)
@@ -72,8 +81,9 @@ def rating_of(text: str) -> int | None:
             break  # the signature
         lines.append(line)
     words = re.findall(r"\w+", " ".join(lines).casefold())
-    if not words or len(words) > MOST_WORDS:
-        return None
+    if not words or len(words) > MOST_WORDS or NEGATIONS & set(words) or any(
+            not w.isdigit() and w not in BESIDE for w in words):
+        return None  # "inte bra" is for a person to read, not a 4
     numbers = [w for w in words if w.isdigit()]
     if numbers:
         first = int(numbers[0])
@@ -132,22 +142,30 @@ def ask(session: Session, case: Case, now: datetime, event: EventWriter) -> None
 def ratings(session: Session, mails: Sequence[MailInput]
             ) -> dict[int, tuple[Satisfaction, int]]:
     """Which of `mails` (by UID) answer a survey with a rating alone: the survey, the
-    rating. A machine's answer (an out-of-office) is none."""
-    asked = {m: i for i, mail in enumerate(mails) for m in mail.thread_ids}
-    if not asked:
+    rating. Only a direct answer to the survey (its In-Reply-To) from the case's
+    contact counts — a later "Ja, ok" in the same thread is a message — and never a
+    machine's (an out-of-office); a mail twice in the batch, once."""
+    answering = {mail.thread_ids[0] for mail in mails if mail.thread_ids}
+    if not answering:
         return {}
-    surveys = {s.mail_message_id: s for s in session.scalars(sa.select(Satisfaction).where(
-        col(Satisfaction.mail_message_id).in_(list(asked))))}
-    found = {}
+    surveys = {s.mail_message_id: (s, email) for s, email in session.execute(sa.select(
+        Satisfaction, col(Contact.email)).join(Case, col(Case.id) == Satisfaction.case_id).join(
+        Contact, col(Contact.id) == Case.contact_id).where(
+        col(Satisfaction.mail_message_id).in_(list(answering))))}
+    found: dict[int, tuple[Satisfaction, int]] = {}
+    seen: set[bytes] = set()
     for mail in mails:
-        survey = next((surveys[m] for m in mail.thread_ids if m in surveys), None)
+        survey, email = surveys.get(mail.thread_ids[0], (None, "")) if mail.thread_ids \
+            else (None, "")
         message = mail.message
         if survey is None or message is None or mail.bounce is not None or (
-                MACHINE_FLAGS & set(message.flags)):
+                MACHINE_FLAGS & set(message.flags)) or mail.raw in seen or (
+                message.sender_address.lower() != email.lower()):
             continue
         rating = rating_of(message.text)
         if rating is not None:
             found[mail.uid] = (survey, rating)
+            seen.add(mail.raw)
     return found
 
 

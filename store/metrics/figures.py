@@ -156,6 +156,7 @@ def cohort(period: Period, scope: Scope, keying: Keying) -> sa.Select:
         answered.label("answered"), first_solved.label("solved_at"), replies.label("replies"),
         reopened.label("reopened"), rated.label("rating"),
         case.c.first_response_due.label("fr_due"), case.c.resolution_due.label("res_due"),
+        case.c.sla_paused_at.label("paused"),
     ).cte("per_case").prefix_with("MATERIALIZED")  # each case's lookups made once
 
     p = per_case.c
@@ -167,17 +168,25 @@ def cohort(period: Period, scope: Scope, keying: Keying) -> sa.Select:
             sa.case((p.answered < hours.c.o1, p.answered), else_=hours.c.o1),
             sa.case((p.created > hours.c.o0, p.created), else_=hours.c.o0))), 0.0)).where(
             hours.c.o0 < p.answered, hours.c.o1 > p.created).scalar_subquery()
-    first_s = seconds_between(p.answered, p.created)
+    # (a case merged into a newer one brings an earlier answer: none of this case's)
+    first_s = sa.case((p.answered >= p.created, seconds_between(p.answered, p.created)))
     solve_s = seconds_between(p.solved_at, p.created)
     business_s = sa.case((p.answered.is_not(None), business))
     # The service levels: missed if a target passed unmet, met if both were met; a
-    # case with no target or one still running is not counted.
-    first_missed = sa.or_(p.answered > p.fr_due, sa.and_(p.answered.is_(None), p.fr_due < cut))
+    # case with no target, or one still running, is not counted — nor one waiting for
+    # its customer now (its clocks stand still: their due times move when it resumes).
+    # The first response is done by an answer, or by solving the case without one.
+    first_done = sa.case((p.answered.is_(None), p.solved_at),
+                         (sa.and_(p.solved_at.is_not(None), p.solved_at < p.answered),
+                          p.solved_at), else_=p.answered)
+    running = p.paused.is_(None)
+    first_missed = sa.or_(first_done > p.fr_due,
+                          sa.and_(first_done.is_(None), p.fr_due < cut, running))
     solve_missed = sa.or_(p.solved_at > p.res_due,
-                          sa.and_(p.solved_at.is_(None), p.res_due < cut))
+                          sa.and_(p.solved_at.is_(None), p.res_due < cut, running))
     sla = sa.case((p.fr_due.is_(None), sa.null()), (sa.or_(first_missed, solve_missed), 0),
-                  (sa.and_(p.answered <= p.fr_due, sa.or_(p.res_due.is_(None),
-                                                           p.solved_at <= p.res_due)), 1))
+                  (sa.and_(first_done <= p.fr_due, sa.or_(p.res_due.is_(None),
+                                                          p.solved_at <= p.res_due)), 1))
     solved = p.solved_at.is_not(None)
     figures = [
         solved.label("solved"), sa.and_(solved, p.replies == 1, sa.not_(p.reopened)).label("fcr"),

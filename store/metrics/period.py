@@ -81,17 +81,19 @@ class Period:
         return found
 
     def working_days(self) -> int:
-        """Days the team works in the period: by the service-level calendar (holidays
-        off), Monday to Friday without one."""
+        """Days the team works in the period up to the cut: by the service-level
+        calendar (holidays off), Monday to Friday without one."""
         return sum(self.working_days_by_week().values())
 
     def working_days_by_week(self) -> dict[str, int]:
-        """The working days of each ISO week the period touches (`2026-W49`)."""
+        """The working days of each ISO week the period touches (`2026-W49`), up to
+        the cut: a day still to come has nothing to count yet."""
         found: dict[str, int] = {}
-        for day, _, _ in self.days():
+        for day, start, _ in self.days():
             year, week, _ = day.isocalendar()
-            works = (self.calendar.open_spans(day, day + timedelta(days=1)) != []
-                     if self.calendar is not None else day.weekday() < 5)
+            works = start < self.cut and (
+                self.calendar.open_spans(day, day + timedelta(days=1)) != []
+                if self.calendar is not None else day.weekday() < 5)
             name = f"{year}-W{week:02d}"
             found[name] = found.get(name, 0) + works
         return found

@@ -83,6 +83,32 @@ def test_a_machine_answer_rates_nothing_and_a_long_one_is_a_message(
         "3, för fakturan")
 
 
+def test_only_the_contacts_direct_answer_to_the_survey_rates(
+        team, dovecot: Dovecot, mailbox: Mailbox, poller: Poller,
+        smtp_server: SmtpServer) -> None:
+    number, survey = solved_case(team, dovecot, mailbox, poller, smtp_server)
+    # A colleague on copy answers the survey: a message, not the customer's rating.
+    dovecot.append(mailbox.user, "INBOX", mail(
+        sender="Kollega <kollega@example.se>", subject="Re: enkät", text="5",
+        headers={"In-Reply-To": survey, "References": survey}))
+    poller.poll_once()
+    case = team.as_("boss").get_case(number)
+    assert (case.status, case.rating) == ("open", None)
+    # The agent asks something; the customer's short answer to that is a message,
+    # though the survey is further up the thread.
+    team.as_("anna").reply(number, "Vill du ha pengarna tillbaka?")
+    sender_for(team, smtp_server).send_once()
+    ours = [m for m in team.as_("boss").get_case(number).messages if m.kind == "reply"][-1]
+    dovecot.append(mailbox.user, "INBOX", mail(
+        subject="Re: Fakturan", text="3",
+        headers={"In-Reply-To": ours.mail_message_id or "",
+                 "References": f"{survey} {ours.mail_message_id}"}))
+    poller.poll_once()
+    case = team.as_("boss").get_case(number)
+    assert case.rating is None
+    assert [m for m in case.messages if m.kind == "customer"][-1].text.strip() == "3"
+
+
 def test_no_survey_to_machine_mail_nor_off_email(team, dovecot: Dovecot, mailbox: Mailbox,
                                                  poller: Poller,
                                                  smtp_server: SmtpServer) -> None:
@@ -112,7 +138,8 @@ def test_english_customers_get_it_in_english(team, dovecot: Dovecot, mailbox: Ma
     ("bra", 4), ("Mycket bra, tack", 5), ("dåligt", 2), ("Very good!", 5),
     ("1\nSkickat från min iPhone", 1), ("5\n\n> Svara med en siffra 1–5", 5),
     ("10", None), ("0", None), ("", None), ("Tack!", None),
-    ("4 men fakturan är fortfarande fel", None),
+    ("4 men fakturan är fortfarande fel", None), ("Inte bra", None), ("not good", None),
+    ("Ring mig kl 3", None), ("Skicka 2 st", None), ("Ja, ok", None), ("5 av 5, tack!", 5),
 ])
 def test_what_a_rating_is(text: str, rating: int | None) -> None:
     assert rating_of(text) == rating

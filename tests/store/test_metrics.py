@@ -7,9 +7,18 @@ events — a past period reads the same later — and who may see which figures.
 from __future__ import annotations
 
 import pytest
-from metrics_history import MONDAY, TUESDAY, WEDNESDAY, H, build_history, tuesday  # tests/
+from metrics_history import (  # tests/ is on sys.path
+    MONDAY,
+    THURSDAY,
+    TUESDAY,
+    WEDNESDAY,
+    H,
+    build_history,
+    tuesday,
+)
 
 from store.errors import Forbidden, InvalidInput
+from store.sla import SlaSettings
 
 
 @pytest.fixture
@@ -165,3 +174,22 @@ def test_the_series_day_by_day(team, clock, history) -> None:
                                                         ).backlog.total
     # anna: not D (Telefon); F, A's follow-up, is Support's.
     assert team.as_("anna").metrics_series(first=MONDAY, end=WEDNESDAY).created == [3, 1]
+
+
+def test_service_levels_decided_by_a_solve_and_never_while_waiting(team, clock) -> None:
+    clock.now = clock.now.replace(hour=9, minute=0)
+    team.system.set_sla_policy(SlaSettings(), "Europe/Stockholm")
+    anna = team.as_("anna")
+    spam = team.new_case(email="s@kund.se")
+    waiting = team.new_case(email="w@kund.se")
+    clock.advance(minutes=5)
+    anna.note(spam, "Skräppost.", status="solved")  # no answer needed: met
+    anna.reply(waiting, "Vilket ordernummer?", status="waiting")
+    clock.now = clock.now.replace(day=9)  # long past both resolution targets
+    report = team.as_("boss").report(first=MONDAY, end=TUESDAY)
+    # spam met both; the waiting case's clocks stand still: not counted.
+    assert report.total.sla_met_rate == 1.0
+    # Working days: those up to now only, a period running into the future or not.
+    clock.now = clock.now.replace(day=3, hour=12)  # Tuesday noon
+    assert team.as_("boss").report(first=MONDAY, end=MONDAY + (THURSDAY - MONDAY) * 10
+                                   ).working_days == 2

@@ -20,7 +20,7 @@ from textual.containers import Grid, Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Label, Static
-from textual.worker import Worker
+from textual.worker import Worker, WorkerState
 from textual_plotext import PlotextPlot
 
 from store.metrics.ops import Report, duration_text
@@ -36,11 +36,17 @@ if TYPE_CHECKING:
 LENGTHS = (7, 30, 90)  # the periods `p` steps through, in days
 
 
+# What the screen asks for: (days, the day after the last or None: the last days to
+# today, channel or None: all).
+Asked = tuple[int, date | None, str | None]
+
+
 @dataclass
 class MetricsRead(Message):
     """What the worker read for the screen: the report keyed by agent, by week, and
     the day-by-day series."""
 
+    asked: Asked
     report: Report
     weeks: Report
     series: Series
@@ -134,6 +140,7 @@ class MetricsScreen(Screen[None]):
         self.agent: str | None = None if supervisor else service.login
         self.agents: list[str] = []
         self.channels: list[str] = []
+        self.reading = self.again = False  # a reading under way; another one asked for
 
     def compose(self) -> ComposeResult:
         yield Label(id="metrics-title")
@@ -153,16 +160,27 @@ class MetricsScreen(Screen[None]):
             return self.supervisor
         return True
 
-    @property
-    def first(self) -> date | None:
-        return self.end - timedelta(days=self.days) if self.end is not None else None
-
     # -- the store, in a worker ---------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="metrics", exit_on_error=False)
+    @property
+    def asked(self) -> Asked:
+        return self.days, self.end, self.channel
+
     def load(self) -> None:
-        first, end, channel = self.first, self.end, self.channel
+        """Read the figures for what is asked now — after the reading under way, if
+        one is (a thread cannot be stopped; one at a time, the last word wins)."""
+        if self.reading:
+            self.again = True
+            return
+        self.reading = True
+        self.read(self.asked)
+
+    @work(thread=True, group="metrics", exit_on_error=False)
+    def read(self, asked: Asked) -> None:
+        days, end, channel = asked
+        first = end - timedelta(days=days) if end is not None else None
         self.post_message(MetricsRead(
+            asked,
             self.service.report(first=first, end=end, by="agent", channel=channel,
                                 time_in_status=False),
             self.service.report(first=first, end=end, by="week", channel=channel,
@@ -174,6 +192,8 @@ class MetricsScreen(Screen[None]):
 
     @on(Worker.StateChanged)
     def worker_changed(self, event: Worker.StateChanged) -> None:
+        if event.state in (WorkerState.ERROR, WorkerState.CANCELLED):
+            self.reading = False
         report = getattr(self.app, "report_failure", None)  # the store's refusal, in words
         if report is not None:
             report(event)
@@ -182,6 +202,12 @@ class MetricsScreen(Screen[None]):
 
     @on(MetricsRead)
     def metrics_read(self, message: MetricsRead) -> None:
+        self.reading = False
+        if message.asked != self.asked or self.again:  # asked anew meanwhile
+            self.again = False
+            self.load()
+            if message.asked != self.asked:
+                return  # not what the title would say
         self.agents, self.channels = message.agents, message.channels
         report = message.report
         self.end = report.end
