@@ -289,40 +289,46 @@ def backlog(period: Period, scope: Scope) -> sa.Select:
 
 def time_in_status(period: Period, scope: Scope) -> sa.Select:
     """Per status: the median time the period's cases spent in it up to the cut (a
-    case's stays in one status added up; a stay still going counts to the cut)."""
+    case's stays in one status added up; a stay still going counts to the cut).
+
+    Without pairing each move with the next: a case's time in a status is when its
+    stays there ended less when they began — each move ends a stay in the status it
+    left and begins one in the status it entered; creation begins the first, the cut
+    ends the one going on — so each time is added or taken away once."""
     case = table_of(Case).alias("c")
     message = table_of(Message).alias("m")
+    first = table_of(Message).alias("f")
     cut = sa.literal(period.cut, UTCDateTime())
-    cases = sa.select(case.c.id, case.c.created_at, _status_at(case, cut).label("now")).where(
+    start = sa.literal(period.start_at, UTCDateTime())
+
+    def at(moment: Any) -> sa.ColumnElement[float]:  # seconds since the period began
+        return seconds_between(moment, start)
+
+    created_in = sa.select(json_text(first.c.event_params, "start")).where(
+        *_status_events(first, case, cut)).order_by(
+        first.c.created_at, first.c.id).limit(1).scalar_subquery()
+    now = _status_at(case, cut)
+    cases = sa.select(case.c.id, case.c.created_at, now.label("now"),
+                      sa.func.coalesce(created_in, now).label("began")).where(
         case.c.created_at >= period.start_at, case.c.created_at < period.end_at,
         case.c.merged_into_id.is_(None), *scope.of(case)).cte("in_period").prefix_with(
         "MATERIALIZED")
     moves = sa.select(
-        message.c.case_id, message.c.created_at.label("at"),
-        json_text(message.c.event_params, "start").label("start"),
-        json_text(message.c.event_params, "end").label("end"),
-        sa.func.row_number().over(partition_by=message.c.case_id,
-                                  order_by=[message.c.created_at, message.c.id]).label("n"),
-        sa.func.lead(message.c.created_at).over(
-            partition_by=message.c.case_id,
-            order_by=[message.c.created_at, message.c.id]).label("next")).select_from(
-        cases).join(message, message.c.case_id == cases.c.id).where(
+        message.c.case_id, at(message.c.created_at).label("t"),
+        json_text(message.c.event_params, "start").label("left"),
+        json_text(message.c.event_params, "end").label("entered")).select_from(cases).join(
+        message, message.c.case_id == cases.c.id).where(
         message.c.origin_case_id == cases.c.id, message.c.event_kind == "status",
         message.c.created_at < cut).cte("moves").prefix_with("MATERIALIZED")
-    stays = sa.union_all(
-        # each move starts a stay in the status it went to, until the next one
-        sa.select(moves.c.case_id, moves.c.end.label("status"), moves.c.at.label("since"),
-                  sa.func.coalesce(moves.c.next, cut).label("till")),
-        # before the first move: the status it was created in
-        sa.select(moves.c.case_id, moves.c.start, cases.c.created_at, moves.c.at).join(
-            cases, cases.c.id == moves.c.case_id).where(moves.c.n == 1),
-        # never moved before the cut: all along in the status it had then
-        sa.select(cases.c.id, cases.c.now, cases.c.created_at, cut).where(
-            ~sa.exists().where(moves.c.case_id == cases.c.id)),
-    ).subquery("stays")
-    per_case = sa.select(stays.c.status, sa.func.sum(seconds_between(
-        stays.c.till, stays.c.since)).label("spent")).group_by(
-        stays.c.case_id, stays.c.status).subquery("spent")
+    ends_less_begins = sa.union_all(
+        sa.select(moves.c.case_id, moves.c.left.label("status"), moves.c.t.label("t")),
+        sa.select(moves.c.case_id, moves.c.entered, -moves.c.t),
+        sa.select(cases.c.id, cases.c.now, at(cut)),
+        sa.select(cases.c.id, cases.c.began, -at(cases.c.created_at)),
+    ).subquery("times")
+    per_case = sa.select(ends_less_begins.c.status,
+                         sa.func.sum(ends_less_begins.c.t).label("spent")).group_by(
+        ends_less_begins.c.case_id, ends_less_begins.c.status).subquery("spent")
     rows = sa.select(per_case.c.status, per_case.c.spent,
                      *ranked(per_case.c.spent, [per_case.c.status], "spent")).subquery("r")
     return sa.select(rows.c.status, percentile(rows, "spent", 5)).group_by(rows.c.status)
