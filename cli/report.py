@@ -34,7 +34,8 @@ resolution_*: creation to the first time it became Solved.
 solved: the period's cases that became Solved at least once.
 fcr_rate: solved cases with exactly one reply, never reopened, of the solved.
 reopen_rate: solved cases that went back to work (or, closed, got a follow-up case).
-sla_met_rate: of the cases whose targets are decided, those that met both.
+sla_met_rate: of the cases whose targets are decided (not one waiting for its
+  customer), those that met both (solved unanswered in time: the first one met).
 handled: cases an agent replied to or solved in the period, counted once per agent;
   handled_per_agent_day: per agent who did, per working day.
 csat_*: the satisfaction ratings (1-5): average, count, share of 4 and 5.
