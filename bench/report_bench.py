@@ -4,9 +4,11 @@ same run (README, "Metrics").
     .venv/bin/python bench/report_bench.py /tmp/demo-1m.db [--rounds 3]
 
 Measures the report through the service (what the command does after start-up), the
-very statements it ran replayed through the bare sqlite3 driver (no SQLAlchemy, no
-service: the aggregates alone), and the whole command in a fresh process. Rounds
-alternate; the best of each is kept. The period is the demo's last 30 days.
+very statements it ran replayed one after the other through the bare sqlite3 driver (no
+SQLAlchemy, no service: the aggregates alone), and the whole command in a fresh process.
+The service reads the time in status on a second connection beside the rest, so it may
+take less than the bare statements in a row. Rounds alternate; the best of each is kept.
+The period is the demo's last 30 days.
 """
 
 from __future__ import annotations
