@@ -4,7 +4,8 @@ timed bare in the same run.
 
     .venv/bin/python bench/metrics_screen_bench.py /tmp/demo-1m.db [--rounds 3]
 
-The app runs headless (Textual's test driver) at 160×45, the demo's last 30 days.
+The app runs headless (Textual's test driver) at 160×45, the demo's last 30 days. The
+screen makes its reads side by side (two connections), the bare calls one after another.
 """
 
 from __future__ import annotations

@@ -79,6 +79,7 @@ PALETTE = {
     "list.quoted": N_("Visa eller dölj citerad historik i kundens mejl"),
     "list.agents": N_("Varje agents ärenden och arbetsyta; följ en agent"),
     "list.channels": N_("Kanalernas medlemmar: lägg till och ta bort agenter"),
+    "list.metrics": N_("Svarstider, lösta, backlog, SLA och nöjdhet för en period, med diagram"),
 }
 
 

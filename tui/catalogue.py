@@ -368,6 +368,8 @@ ENGLISH: dict[str, str] = {
         "The case has ended: internal notes only.",
     # the metrics screen
     "Nyckeltal": "Key figures",
+    "Svarstider, lösta, backlog, SLA och nöjdhet för en period, med diagram":
+        "Response times, solved, backlog, SLA and satisfaction for a period, with plots",
     "Nyckeltal {first} – {last} · {where} · {days} arbetsdagar":
         "Key figures {first} – {last} · {where} · {days} working days",
     "alla kanaler": "all channels",

@@ -46,6 +46,9 @@ async def test_the_figures_and_plots_and_what_changes_them(demo: Path) -> None:
     app = app_at_now(demo)
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(app, pilot)
+        # In the palette too, described.
+        commands = {c.title: c.help for c in app.get_system_commands(app.screen)}
+        assert commands["Nyckeltal"].startswith("Svarstider, lösta, backlog")
         await press(app, pilot, "6")
         screen = app.screen
         assert isinstance(screen, MetricsScreen)
