@@ -5,7 +5,6 @@ mail whose outcome is unknown is never sent again by itself.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -26,7 +25,6 @@ from store.models import (
     Channel,
     Contact,
     Message,
-    MessageKind,
     Outbox,
     OutboxState,
 )
@@ -39,7 +37,7 @@ from store.permissions import (
     visible_channels,
 )
 from store.tables import id_of
-from store.threads import reply_subject, signed
+from store.threads import customer_mail_id, our_mail_id, reply_subject, signed
 
 # Pauses before each new attempt of a mail the server refused for now.
 RETRY_PAUSES = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15),
@@ -185,8 +183,7 @@ class OutboxOps(ServiceCore):
             return
         text = template.replace("{number}", str(case.id)).replace("{title}", case.title)
         text += acknowledgement_article(self.db.knowledge, case.title, first.text, template)
-        domain = channel.address.rpartition("@")[2] or "casedesk.invalid"
-        mail_id = f"<casedesk.{case.id}.ack.{secrets.token_hex(6)}@{one_line(domain)}>"
+        mail_id = our_mail_id(channel.address, case.id, "ack")
         row = self._event(session, case, "acknowledged", to=first.sender_address, text=text,
                           mail_message_id=mail_id)
         session.flush()
@@ -214,21 +211,17 @@ class OutboxOps(ServiceCore):
         except InvalidInput as exc:
             raise InvalidInput(f"the channel {channel.name!r} has no address to send from: "
                                f"{exc}") from None
-        domain = channel.address.rpartition("@")[2] or "casedesk.invalid"
-        mail_id = f"<casedesk.{case.id}.{row.id}.{secrets.token_hex(6)}@{one_line(domain)}>"
+        mail_id = our_mail_id(channel.address, case.id, row.id)
         row.mail_message_id = mail_id
         # The thread: the mails of the case so far (theirs and ours), the newest last.
         thread = list(session.scalars(sa.select(col(Message.mail_message_id)).where(
             col(Message.case_id) == case.id, col(Message.mail_message_id).is_not(None),
             col(Message.id) != row.id).order_by(col(Message.id).desc()).limit(10)))[::-1]
-        answers = session.scalar(sa.select(col(Message.mail_message_id)).where(
-            col(Message.case_id) == case.id, col(Message.kind) == MessageKind.CUSTOMER.value,
-            col(Message.mail_message_id).is_not(None)).order_by(col(Message.id).desc()).limit(1))
         session.add(Outbox(
             case_id=id_of(case), message_id=id_of(row), from_addr=channel.address,
             to_addr=contact.email, subject=reply_subject(case.title, id_of(case)),
             body=signed(row.text, channel.signature),
-            mail_message_id=mail_id, in_reply_to=one_line(answers or ""),
+            mail_message_id=mail_id, in_reply_to=customer_mail_id(session, case.id),
             references=" ".join(one_line(i) for i in thread if i is not None),
             created_at=row.created_at, updated_at=row.created_at,
         ))

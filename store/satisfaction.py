@@ -9,7 +9,6 @@ the config's `[csat] enabled` (store/settings.py).
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
@@ -20,7 +19,6 @@ from sqlmodel import col
 from store import audit
 from store.addresses import mail_address
 from store.errors import InvalidInput
-from store.fields import one_line
 from store.inputs import MACHINE_FLAGS, NO_AUTO_ANSWER, MailInput
 from store.models import (
     Case,
@@ -34,7 +32,7 @@ from store.models import (
 )
 from store.permissions import SYSTEM
 from store.tables import id_of
-from store.threads import reply_subject, signed
+from store.threads import customer_mail_id, our_mail_id, reply_subject, signed
 from store.triage import own_words
 from store.triage.language import customer_language
 
@@ -120,19 +118,15 @@ def ask(session: Session, case: Case, now: datetime, event: EventWriter) -> None
         return
     language = customer_language(session, case.id) or "sv"
     text = SURVEY[language].format(number=case.id, title=case.title)
-    domain = channel.address.rpartition("@")[2] or "casedesk.invalid"
-    mail_id = f"<casedesk.{case.id}.csat.{secrets.token_hex(6)}@{one_line(domain)}>"
+    mail_id = our_mail_id(channel.address, case.id, "csat")
     row = event(session, case, "satisfaction-asked", to=to, mail_message_id=mail_id)
     session.flush()
-    answers = session.scalar(sa.select(col(Message.mail_message_id)).where(
-        col(Message.case_id) == case.id, col(Message.kind) == MessageKind.CUSTOMER.value,
-        col(Message.mail_message_id).is_not(None)).order_by(col(Message.id).desc()).limit(1))
+    answers = customer_mail_id(session, case.id)
     session.add(Outbox(
         case_id=id_of(case), message_id=id_of(row), from_addr=channel.address, to_addr=to,
         subject=reply_subject(case.title, id_of(case)), body=signed(text, channel.signature),
-        mail_message_id=mail_id, in_reply_to=one_line(answers or ""),
-        references=one_line(answers or ""), auto_submitted=True, created_at=now,
-        updated_at=now))
+        mail_message_id=mail_id, in_reply_to=answers, references=answers,
+        auto_submitted=True, created_at=now, updated_at=now))
     session.add(Satisfaction(case_id=id_of(case), asked_at=now, mail_message_id=mail_id,
                              language=language))
     audit.record(session, SYSTEM, "case.survey", at=now, case_id=case.id,

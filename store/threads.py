@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import secrets
 from collections.abc import Iterable, Sequence
 
 import sqlalchemy as sa
@@ -106,6 +107,22 @@ def signed(text: str, signature: str) -> str:
     if not signature or body == signature or body.endswith("\n" + signature):
         return text
     return f"{text.rstrip()}\n\n-- \n{signature}"
+
+
+def our_mail_id(address: str, case_id: int | None, what: object) -> str:
+    """A Message-ID for a mail of ours from `address` on a case (`what`: the reply's
+    message id, "ack", "csat"): unique, and its case there to read when answered."""
+    domain = address.rpartition("@")[2] or "casedesk.invalid"
+    return f"<casedesk.{case_id}.{what}.{secrets.token_hex(6)}@{one_line(domain)}>"
+
+
+def customer_mail_id(session: Session, case_id: int | None) -> str:
+    """The Message-ID of the customer's latest mail on the case, what ours answers
+    ("" when none)."""
+    found = session.scalar(sa.select(col(Message.mail_message_id)).where(
+        col(Message.case_id) == case_id, col(Message.kind) == MessageKind.CUSTOMER.value,
+        col(Message.mail_message_id).is_not(None)).order_by(col(Message.id).desc()).limit(1))
+    return one_line(found or "")
 
 
 def mail_title(subject: str) -> str:

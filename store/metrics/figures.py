@@ -20,7 +20,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from store.metrics.period import Period
-from store.metrics.sql import contains_word, json_text, percentile, ranked, seconds_between
+from store.metrics.sql import (
+    bucket,
+    contains_word,
+    json_text,
+    percentile,
+    ranked,
+    seconds_between,
+)
 from store.models import (
     Agent,
     AuditEvent,
@@ -88,12 +95,8 @@ class Keying:
         if self.by == "tier":
             contact = table_of(Contact).alias("key_contact")
             return query.join(contact, contact.c.id == case.c.contact_id), contact.c.tier, none
-        if self.by == "week":  # (an expression, not a join: no row is read twice)
-            weeks = self.period.weeks()
-            week = sa.case(*((at < sa.literal(end, UTCDateTime()), name)
-                             for name, _, end in weeks[:-1]), else_=weeks[-1][0]
-                           ) if len(weeks) > 1 else sa.literal(weeks[0][0])
-            return query, week, none
+        if self.by == "week":
+            return query, bucket(at, [(name, end) for name, _, end in self.period.weeks()]), none
         if self.by == "label":
             if not self.labels:
                 return query, none, none

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from store.metrics.figures import Scope, backlog
 from store.metrics.period import Period
-from store.metrics.sql import json_text, seconds_between
-from store.models import Case, Message, UTCDateTime
+from store.metrics.sql import bucket, json_text, seconds_between
+from store.models import Case, Message
 from store.statuses import Status
 from store.tables import table_of
 
@@ -34,13 +34,8 @@ class Series:
 
 
 def day_of(period: Period, at: Any) -> sa.ColumnElement[str]:
-    """The period's day a time falls on (where the team is), as an expression: a
-    join with a list of days would read each row once per day."""
-    days = period.days()
-    if len(days) == 1:
-        return sa.literal(days[0][0].isoformat())
-    return sa.case(*((at < sa.literal(end, UTCDateTime()), day.isoformat())
-                     for day, _, end in days[:-1]), else_=days[-1][0].isoformat())
+    """The period's day a time falls on, where the team is."""
+    return bucket(at, [(day.isoformat(), end) for day, _, end in period.days()])
 
 
 def _created(period: Period, scope: Scope) -> sa.Select:

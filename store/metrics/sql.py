@@ -9,6 +9,20 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from store.models import UTCDateTime
+
+
+def _spelt(function: type[FunctionElement[Any]], sqlite: str, postgresql: str) -> None:
+    """How each engine spells `function`: a template of its arguments, {0}, {1}."""
+
+    def spell(template: str) -> Any:
+        def compile_(element: FunctionElement[Any], compiler: Any, **kw: Any) -> str:
+            return template.format(*(compiler.process(c, **kw) for c in element.clauses))
+        return compile_
+
+    compiles(function)(spell(sqlite))
+    compiles(function, "postgresql")(spell(postgresql))
+
 
 class json_text(FunctionElement[str]):  # noqa: N801 (an SQL function's name)
     """A JSON object's string value by key, from a text column holding the object (an
@@ -19,36 +33,12 @@ class json_text(FunctionElement[str]):  # noqa: N801 (an SQL function's name)
     name = "json_text"
 
 
-@compiles(json_text)
-def _json_text_sqlite(element: json_text, compiler: Any, **kw: Any) -> str:
-    column, key = list(element.clauses)
-    return f"json_extract({compiler.process(column, **kw)}, '$.' || {compiler.process(key, **kw)})"
-
-
-@compiles(json_text, "postgresql")
-def _json_text_pg(element: json_text, compiler: Any, **kw: Any) -> str:
-    column, key = list(element.clauses)
-    return f"(CAST({compiler.process(column, **kw)} AS json) ->> {compiler.process(key, **kw)})"
-
-
 class seconds_between(FunctionElement[float]):  # noqa: N801
     """Seconds from the second time to the first (negative if it came before)."""
 
     type = sa.Float()
     inherit_cache = True
     name = "seconds_between"
-
-
-@compiles(seconds_between)
-def _seconds_sqlite(element: seconds_between, compiler: Any, **kw: Any) -> str:
-    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
-    return f"((julianday({later}) - julianday({earlier})) * 86400.0)"
-
-
-@compiles(seconds_between, "postgresql")
-def _seconds_pg(element: seconds_between, compiler: Any, **kw: Any) -> str:
-    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
-    return f"EXTRACT(EPOCH FROM ({later} - {earlier}))"
 
 
 class contains_word(FunctionElement[bool]):  # noqa: N801
@@ -60,16 +50,11 @@ class contains_word(FunctionElement[bool]):  # noqa: N801
     name = "contains_word"
 
 
-@compiles(contains_word)
-def _contains_sqlite(element: contains_word, compiler: Any, **kw: Any) -> str:
-    listed, value = (compiler.process(c, **kw) for c in element.clauses)
-    return f"(instr(',' || {listed} || ',', ',' || {value} || ',') > 0)"
-
-
-@compiles(contains_word, "postgresql")
-def _contains_pg(element: contains_word, compiler: Any, **kw: Any) -> str:
-    listed, value = (compiler.process(c, **kw) for c in element.clauses)
-    return f"(strpos(',' || {listed} || ',', ',' || {value} || ',') > 0)"
+_spelt(json_text, "json_extract({0}, '$.' || {1})", "(CAST({0} AS json) ->> {1})")
+_spelt(seconds_between, "((julianday({0}) - julianday({1})) * 86400.0)",
+       "EXTRACT(EPOCH FROM ({0} - {1}))")
+_spelt(contains_word, "(instr(',' || {0} || ',', ',' || {1} || ',') > 0)",
+       "(strpos(',' || {0} || ',', ',' || {1} || ',') > 0)")
 
 
 def ranked(value: sa.ColumnElement[Any], key: list[Any], name: str
@@ -87,3 +72,13 @@ def percentile(rows: Any, name: str, tenths: int) -> sa.ColumnElement[Any]:
     that both engines share."""
     value, rank, count = rows.c[name], rows.c[f"{name}_rn"], rows.c[f"{name}_n"]
     return sa.func.max(sa.case((rank == (tenths * count + 9) // 10, value)))
+
+
+def bucket(at: Any, ends: list[tuple[str, Any]]) -> sa.ColumnElement[str]:
+    """Which of consecutive spans (name, end: the next one's start) a time falls in, as
+    an expression: a join with a list of spans would read each row once per span.
+    A time past the last span's end is in it too (the caller has cut them off)."""
+    if len(ends) == 1:
+        return sa.literal(ends[0][0])
+    return sa.case(*((at < sa.literal(end, UTCDateTime()), name) for name, end in ends[:-1]),
+                   else_=ends[-1][0])
