@@ -14,7 +14,7 @@ from typing import Annotated, NoReturn
 import typer
 from typer._click import exceptions as click  # typer carries its own copy of Click
 
-from cli import admin, audit, cases, knowledge, mail, report, scheduler, triage
+from cli import admin, audit, cases, importing, knowledge, mail, report, scheduler, triage
 from cli.context import CliError, Context
 from cli.overview import open_overview
 from store.errors import StoreError, describe_failure
@@ -44,6 +44,7 @@ app.add_typer(mail.outbox_app, name="outbox")
 app.add_typer(triage.rules_app, name="rules")
 app.add_typer(triage.label_app, name="label")
 app.add_typer(knowledge.kb_app, name="kb")
+app.add_typer(importing.import_app, name="import")
 
 
 @app.callback(invoke_without_command=True)

@@ -89,23 +89,33 @@ def to_input(uid: int, raw: bytes, settings: MailSettings) -> MailInput:
         return MailInput(uid, raw, None, problem=str(exc))
     except Exception as exc:  # a parser bug must not stop the mailbox: keep the mail
         return MailInput(uid, raw, None, problem=f"{type(exc).__name__}: {exc}")
-    return _mail_input(uid, raw, parsed, settings)
+    return mail_input(uid, raw, parsed, settings)
 
 
 def too_big(uid: int, header: bytes, size: int, settings: MailSettings) -> MailInput:
     """A mail over [mail] max_mail_mb: its headers alone are read and kept (its case
     says so); the whole mail stays on the server, where it was."""
-    mail = to_input(uid, header.rstrip(b"\r\n") + b"\r\n\r\n", settings)
+    return headers_only(to_input(uid, header_block(header), settings), size, settings,
+                        "on the mail server")
+
+
+def header_block(raw: bytes) -> bytes:
+    """A mail's headers alone, as a mail without a body."""
+    return raw.split(b"\r\n\r\n", 1)[0].rstrip(b"\r\n") + b"\r\n\r\n"
+
+
+def headers_only(mail: MailInput, size: int, settings: MailSettings, where: str) -> MailInput:
+    """A mail read by its headers alone, its case saying so and `where` the whole is."""
     note = (f"This mail is {size / 1_000_000:.1f} MB, more than [mail] max_mail_mb "
             f"({settings.max_mail_mb:g} MB): only its headers were read. The whole mail is "
-            "still on the mail server.")
+            f"still {where}.")
     if mail.message is None:
         return mail
     return replace(mail, message=replace(mail.message, text=note, attachments=()),
                    bounce=None)
 
 
-def _mail_input(uid: int, raw: bytes, parsed: ParsedMail, settings: MailSettings) -> MailInput:
+def mail_input(uid: int, raw: bytes, parsed: ParsedMail, settings: MailSettings) -> MailInput:
     kept = tuple(AttachmentInput(p.filename, p.content, p.content_type)
                  for p in parsed.attachments)
     text = parsed.text or ("(no text)" if not parsed.attachments else "")
@@ -184,7 +194,7 @@ class Poller:
             try:
                 return self.ingest(client)
             finally:
-                _logout(client)
+                logout(client)
         finally:
             leases.release(self.db, self.lease, self.holder)
 
@@ -303,7 +313,7 @@ class Poller:
                     pause = 1.0
                     self._serve(client, stop, on_result)
                 finally:
-                    _logout(client)
+                    logout(client)
             except Exception as exc:  # a dropped line, a busy or full database, a bug
                 # The server's words as they are; anything else in ours: a database
                 # error's own text carries SQL and customers' data.
@@ -347,7 +357,7 @@ def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
         yield items[start:start + size]
 
 
-def _logout(client: IMAPClient) -> None:
+def logout(client: IMAPClient) -> None:
     try:
         client.logout()
     except Exception:  # a dead connection has nothing to say goodbye to

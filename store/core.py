@@ -76,6 +76,9 @@ class ServiceCore:
         self.clock = clock
         self._system = False
         self._read_all = False
+        # Mail of the past being imported (store/importing.py): it lands as it was,
+        # moving no status and filling no workspace; its statuses come from its history.
+        self._history = False
         # This process's own presence entry (an agent may run two TUIs).
         self.presence_holder = f"{os.getpid()}:{secrets.token_hex(8)}"
 
@@ -84,6 +87,13 @@ class ServiceCore:
         """The scheduler's and the poller's identity: never reachable through a login."""
         service = cls(db, SYSTEM_LOGIN, clock=clock)
         service._system = True
+        return service
+
+    @classmethod
+    def importer(cls, db: Database, *, clock: Clock = utcnow) -> Self:
+        """The system identity taking in mail of the past (`casedesk import`)."""
+        service = cls.system(db, clock=clock)
+        service._history = True
         return service
 
     @classmethod
@@ -167,7 +177,7 @@ class ServiceCore:
                 escalated=False, priority=assessment.priority(None) or old.priority,
                 # (those that fit: a case from before the limits must not stop a mail)
                 labels=fitting_labels(old.labels.split(",")), now=self._now(),
-                flags=assessment.bits,
+                flags=assessment.bits, created=message.at, arrives=not self._history,
             )
             add_link(session, id_of(old), id_of(case), "follow-up", self._now())
             self._event(session, case, "follow-up-of", number=old.id, status=old.status)
@@ -205,9 +215,9 @@ class ServiceCore:
         elif kind == MessageKind.AI:
             author = message.author or "AI agent"
             agent_id = None
-        else:
+        else:  # (a reply of the past, imported, is its sender's: no agent of ours)
             author = message.author or actor.display
-            agent_id = actor.agent_id
+            agent_id = actor.agent_id if not self._history else None
         row = Message(
             case_id=id_of(case), kind=kind.value, author=author, text=message.text,
             author_agent_id=agent_id, flags=",".join(message.flags), created_at=at,
@@ -227,7 +237,8 @@ class ServiceCore:
             self._customer_wrote(session, case, message.flags)
         audit.record(session, actor, f"message.{kind.value}", at=self._now(), case_id=case.id,
                      after={"message": row.id})
-        workspace.activity(session, [id_of(case)], agent_id, self._now())
+        if not self._history:
+            workspace.activity(session, [id_of(case)], agent_id, self._now())
         return row
 
     def _store_attachments(
@@ -317,12 +328,14 @@ class ServiceCore:
         """A case waiting for an agent (new, escalated) is Open once one takes it, it
         is assigned, or an agent answers it (`lifecycle.work_begins`)."""
         target = work_begins(Status(case.status))
-        if target is not None:
+        if target is not None and not self._history:
             self._transition(session, actor, case, target, why=why, checked=False, bump=bump)
 
     def _customer_wrote(self, session: Session, case: Case, flags: Iterable[str]) -> None:
         """A customer's own reply reopens a waiting or solved case; their auto-replies
         and bounces never change a case's status."""
+        if self._history:
+            return
         if not MACHINE_FLAGS & set(flags) and Status(case.status) in REOPENED_BY_CUSTOMER:
             self._transition(session, SYSTEM, case, Status.OPEN, why="customer-replied")
 

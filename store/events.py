@@ -58,6 +58,7 @@ REASONS: dict[str, str] = {
     "night-after-close": "the night after it closed",
     "assigned": "it was assigned",
     "answered": "an agent answered",
+    "imported": "as its imported mail says",
 }
 
 # What a triage rule set (the `triaged` event's values), in English; `way`: how the

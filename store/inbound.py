@@ -22,6 +22,7 @@ from store.fields import clean_title, one_line, plain_address
 from store.files import FileStore
 from store.inputs import (
     NO_AUTO_ANSWER,
+    SENDER_KINDS,
     AttachmentInput,
     BounceInput,
     ContactInput,
@@ -59,7 +60,7 @@ from store.records import (
     sla_policy,
 )
 from store.tables import id_of, table_of
-from store.threads import mail_title, message_of, sort_mail, thread_of
+from store.threads import mail_title, message_of, party, sort_mail, thread_of
 from store.triage import routing
 
 
@@ -71,6 +72,11 @@ class TooLarge(TypedDict):
 def too_large(filename: str, size: int) -> TooLarge:
     """The values of the event that says an attachment was left in the raw mail."""
     return {"filename": one_line(filename), "megabytes": f"{size / 1_000_000:.1f}"}
+
+
+def kind_of(mail: MailInput) -> MessageKind:
+    """A mail's message: the customer's, or one of ours (an import's sent mail)."""
+    return SENDER_KINDS[message_of(mail).sender]
 
 
 def may_answer(message: MessageInput, ours: set[str]) -> bool:
@@ -123,11 +129,12 @@ class InboundOps(ServiceCore):
             by_uid = {m.uid: m for m in mails}
             # Answers to a satisfaction survey that are a rating alone: the case's rating.
             rated = {uid: found for uid, found in satisfaction.ratings(session, mails).items()
-                     if not self._seen(session, mailbox, uidvalidity, by_uid[uid])}
+                     if not self._seen(session, mailbox, uidvalidity, by_uid[uid])
+                     } if not self._history else {}
             receipts = [self._receive_rating(session, mailbox, uidvalidity, mail, *rated[mail.uid])
                         for mail in mails if mail.uid in rated]
             fresh, answers, one_by_one = sort_mail(session, mailbox, uidvalidity, [
-                m for m in mails if m.uid not in rated])
+                m for m in mails if m.uid not in rated], self._now())
             receipts += self._receive_new(session, actor, mailbox, ch, uidvalidity, fresh)
             # Answers to the batch's own new mail: their cases exist now.
             new_case_of = {message_of(m).mail_message_id: r.case for m, r in
@@ -144,6 +151,8 @@ class InboundOps(ServiceCore):
                     self._acknowledge(session, session.get_one(Case, receipt.case), ch,
                                       mail.message, acknowledge)
             receipts.sort(key=lambda r: r.uid)
+            if self._history:  # an import's mail: no mailbox to come back to
+                return receipts
             state = session.get(MailboxState, mailbox)
             if state is None:
                 state = MailboxState(mailbox=mailbox, uidvalidity=uidvalidity, last_uid=0,
@@ -168,11 +177,11 @@ class InboundOps(ServiceCore):
     def _seen(session: Session, mailbox: str, uidvalidity: int, mail: MailInput) -> bool:
         """Whether the mail was fetched before (its key, or its very bytes): then it
         goes the way of every mail seen twice."""
-        return session.scalar(sa.select(sa.func.count()).where(
-            col(InboundMail.mailbox) == mailbox, sa.or_(
-                sa.and_(col(InboundMail.uidvalidity) == uidvalidity,
-                        col(InboundMail.uid) == mail.uid),
-                col(InboundMail.sha256) == hashlib.sha256(mail.raw).hexdigest()))) != 0
+        return session.scalar(sa.select(sa.func.count()).where(sa.or_(
+            sa.and_(col(InboundMail.mailbox) == mailbox,
+                    col(InboundMail.uidvalidity) == uidvalidity,
+                    col(InboundMail.uid) == mail.uid),
+            col(InboundMail.sha256) == hashlib.sha256(mail.raw).hexdigest()))) != 0
 
     def _receive_rating(self, session: Session, mailbox: str, uidvalidity: int,
                         mail: MailInput, survey: Satisfaction, rating: int) -> Receipt:
@@ -202,26 +211,30 @@ class InboundOps(ServiceCore):
         with search.reindexing(session, *case_ids):
             rows = list(conn.execute(sa.insert(table_of(Message)).returning(
                 table_of(Message).c.id, sort_by_parameter_order=True), [
-                {"case_id": case_id, "kind": MessageKind.CUSTOMER.value,
+                {"case_id": case_id, "kind": kind_of(m).value,
                  "author": one_line(m.sender_name)[:200] or message_of(m).sender_address
                  or names[case_id], "author_agent_id": None, "text": message_of(m).text,
-                 "flags": ",".join(message_of(m).flags), "created_at": now,
+                 "flags": ",".join(message_of(m).flags), "created_at": message_of(m).at or now,
                  "origin_case_id": case_id, "mail_message_id": message_of(m).mail_message_id,
                  "sender_address": message_of(m).sender_address}
                 for m, case_id in answers]).scalars())
-            conn.execute(sa.update(table_of(Case)).where(
-                table_of(Case).c.id.in_(case_ids), table_of(Case).c.updated_at < now
-            ).values(updated_at=now))
-            self._keep_mail(session, mailbox, uidvalidity, [m for m, _ in answers],
-                            [c for _, c in answers], rows, now)
-            audit.record_many(session, actor, at=now, events=[
-                ("message.customer", case_id, {"message": row}) for (_, case_id), row
-                in zip(answers, rows, strict=True)])
             answered = {c.id: c for c in session.scalars(sa.select(Case).where(
                 col(Case.id).in_({case_id for _, case_id in answers})))}
             for m, case_id in answers:
-                self._customer_wrote(session, answered[case_id], message_of(m).flags)
-            workspace.activity(session, case_ids, None, now)
+                case, at = answered[case_id], message_of(m).at or now
+                case.updated_at = max(case.updated_at, at)
+                if kind_of(m) == MessageKind.REPLY:  # our own sent mail, imported
+                    case.first_response_at = min(case.first_response_at or at, at)
+            self._keep_mail(session, mailbox, uidvalidity, [m for m, _ in answers],
+                            [c for _, c in answers], rows, now)
+            audit.record_many(session, actor, at=now, events=[
+                (f"message.{kind_of(m).value}", case_id, {"message": row})
+                for (m, case_id), row in zip(answers, rows, strict=True)])
+            for m, case_id in answers:
+                if kind_of(m) == MessageKind.CUSTOMER:
+                    self._customer_wrote(session, answered[case_id], message_of(m).flags)
+            if not self._history:
+                workspace.activity(session, case_ids, None, now)
         return [Receipt(m.uid, "ingested", case_id) for (m, case_id) in answers]
 
     def _keep_mail(self, session: Session, mailbox: str, uidvalidity: int,
@@ -259,16 +272,16 @@ class InboundOps(ServiceCore):
         now = self._now()
         conn = session.connection()
         messages = [message_of(m) for m in mails]
+        customers = [party(m) for m in mails]  # (name, address): a sender, or whom we wrote
         # Contacts: found by address, or added.
-        addresses = {m.sender_address for m in messages if m and m.sender_address}
+        addresses = {address for _, address in customers if address}
         contacts: dict[str, tuple[int, str]] = {
             r.email: (r.id, r.name) for r in conn.execute(sa.select(
                 col(Contact.id), col(Contact.email), col(Contact.name)).where(
                 col(Contact.email).in_(addresses)))}
-        # New senders with one plain address: added together (first name seen wins).
-        new = {message_of(m).sender_address: one_line(m.sender_name)[:200]
-               for m in reversed(mails) if plain_address(message_of(m).sender_address)
-               and message_of(m).sender_address not in contacts}
+        # New customers with one plain address: added together (first name seen wins).
+        new = {address: one_line(name)[:200] for name, address in reversed(customers)
+               if plain_address(address) and address not in contacts}
         if new:
             added = conn.execute(sa.insert(table_of(Contact)).returning(
                 table_of(Contact).c.id, sort_by_parameter_order=True), [
@@ -278,12 +291,11 @@ class InboundOps(ServiceCore):
             for (address, name), contact_id in zip(new.items(), added, strict=True):
                 contacts[address] = (contact_id, name or address)
         contact_of: list[tuple[int, str]] = []
-        for mail in mails:
-            address = message_of(mail).sender_address
+        for name, address in customers:
             if address in contacts:
                 contact_of.append(contacts[address])
             else:  # no usable address: a contact of its own
-                contact = mail_contact(session, mail.sender_name, address, now)
+                contact = mail_contact(session, name, address, now)
                 contact_of.append((id_of(contact), contact.name))
         policy = sla_policy(session)
         tiers = dict(conn.execute(sa.select(col(Contact.id), col(Contact.tier)).where(
@@ -291,48 +303,54 @@ class InboundOps(ServiceCore):
         titles = [clean_title(mail_title(m.subject)) for m in mails]
         found = [self._assess(title, m) for title, m in zip(titles, messages, strict=True)]
         priorities = [a.priority(None) or Priority.MEDIUM.value for a in found]
+        began = [m.at or now for m in messages]
+        ours = [kind_of(m) == MessageKind.REPLY for m in mails]  # we wrote first
         cases = list(conn.execute(sa.insert(table_of(Case)).returning(
             table_of(Case).c.id, sort_by_parameter_order=True), [
             {"title": title, "channel_id": channel.id,
              "contact_id": contact_id, "status": initial_status(escalated=False).value,
              "priority": priority, "labels": "", "flags": assessment.bits, "version": 1,
-             "created_at": now, "updated_at": now, "sla_paused_hours": 0.0, "sla_events": "",
-             **(policy.due(now, priority, tiers.get(contact_id, "standard")) if policy else {})}
-            for title, assessment, priority, (contact_id, _name) in zip(
-                titles, found, priorities, contact_of, strict=True)]).scalars())
+             "created_at": at, "updated_at": at, "sla_paused_hours": 0.0, "sla_events": "",
+             "first_response_at": at if our_own else None,
+             **(policy.due(at, priority, tiers.get(contact_id, "standard")) if policy else {})}
+            for title, assessment, priority, (contact_id, _name), at, our_own in zip(
+                titles, found, priorities, contact_of, began, ours, strict=True)]).scalars())
         rows = list(conn.execute(sa.insert(table_of(Message)).returning(
             table_of(Message).c.id, sort_by_parameter_order=True), [
-            {"case_id": case_id, "kind": MessageKind.CUSTOMER.value, "author": name,
-             "author_agent_id": None, "text": m.text, "flags": ",".join(m.flags),
-             "created_at": now, "origin_case_id": case_id,
+            {"case_id": case_id, "kind": kind_of(mail).value,
+             "author": one_line(mail.sender_name)[:200] or m.sender_address if our_own
+             else name, "author_agent_id": None, "text": m.text, "flags": ",".join(m.flags),
+             "created_at": at, "origin_case_id": case_id,
              "mail_message_id": m.mail_message_id, "sender_address": m.sender_address}
-            for m, case_id, (_id, name) in zip(messages, cases, contact_of, strict=True)]
+            for mail, m, case_id, (_id, name), at, our_own in zip(
+                mails, messages, cases, contact_of, began, ours, strict=True)]
         ).scalars())
         self._keep_mail(session, mailbox, uidvalidity, mails, cases, rows, now)
-        flagged = [(case_id, a, p) for case_id, a, p in zip(cases, found, priorities, strict=True)
-                   if a.findings]
+        flagged = [(case_id, a, p, at) for case_id, a, p, at in zip(
+            cases, found, priorities, began, strict=True) if a.findings]
         if flagged:  # the flags' events, after each first message
-            what = [(case_id, events.event("flagged", **values)) for case_id, a, _p in flagged
-                    for values in a.events()]
+            what = [(case_id, at, events.event("flagged", **values))
+                    for case_id, a, _p, at in flagged for values in a.events()]
             conn.execute(sa.insert(table_of(Message)), [
                 {"case_id": case_id, "kind": MessageKind.EVENT.value, "author": SYSTEM.display,
-                 "author_agent_id": None, "text": "", "flags": "", "created_at": now,
+                 "author_agent_id": None, "text": "", "flags": "", "created_at": at,
                  "origin_case_id": case_id, "event_kind": event.kind,
-                 "event_params": event.stored()} for case_id, event in what])
+                 "event_params": event.stored()} for case_id, at, event in what])
         audit.record_many(session, actor, at=now, events=[
             *(("case.create", case_id, {"channel": channel.name, "status": "new",
                                         "contact": contact_id})
               for case_id, (contact_id, _n) in zip(cases, contact_of, strict=True)),
-            *(("message.customer", case_id, {"message": message_id})
-              for case_id, message_id in zip(cases, rows, strict=True)),
+            *((f"message.{kind_of(mail).value}", case_id, {"message": message_id})
+              for mail, case_id, message_id in zip(mails, cases, rows, strict=True)),
             *(("case.flags", case_id, {"flags": list(triage.flags_of(a.bits)),
                                        "priority": priority})
-              for case_id, a, priority in flagged)])
+              for case_id, a, priority, _at in flagged)])
         session.flush()
         if self.db.rules is not None:  # the team's rules, case by case
             for case_id, title, message in zip(cases, titles, messages, strict=True):
                 routing.route(self, session, session.get_one(Case, case_id), title, message)
-        workspace.cases_arrived(session, cases, now)
+        if not self._history:
+            workspace.cases_arrived(session, cases, now)
         search.index_new_cases(session, cases)
         return [Receipt(m.uid, "ingested", case_id, new_case=True)
                 for m, case_id in zip(mails, cases, strict=True)]
@@ -354,14 +372,17 @@ class InboundOps(ServiceCore):
         if session.get(StoredFile, digest) is None:
             session.add(StoredFile(sha256=digest, content=mail.raw))
         earlier = session.execute(sa.select(
-            col(InboundMail.case_id), col(InboundMail.uidvalidity)).where(
-            col(InboundMail.mailbox) == mailbox, col(InboundMail.sha256) == digest
-        ).limit(1)).first()
+            col(InboundMail.case_id), col(InboundMail.uidvalidity), col(InboundMail.mailbox)
+        ).where(col(InboundMail.sha256) == digest).limit(1)).first()
         if earlier is not None:
-            # The same bytes again (a new UIDVALIDITY, a copy in the folder): no new case.
+            # The same bytes again (a new UIDVALIDITY, a copy in the folder, the mail
+            # imported before or read from another mailbox): no new case.
             record.outcome, record.case_id = "duplicate", earlier.case_id
-            record.reason = (f"the same mail as before (UIDVALIDITY {earlier.uidvalidity})"
-                             if earlier.uidvalidity != uidvalidity else "the same mail twice")
+            record.reason = (
+                f"the same mail as one read from {one_line(earlier.mailbox)}"
+                if earlier.mailbox != mailbox else
+                f"the same mail as before (UIDVALIDITY {earlier.uidvalidity})"
+                if earlier.uidvalidity != uidvalidity else "the same mail twice")
             session.add(record)
             return Receipt(mail.uid, "duplicate", earlier.case_id)
         if mail.bounce is not None:
@@ -378,7 +399,8 @@ class InboundOps(ServiceCore):
             message = MessageInput(
                 f"This mail could not be read ({mail.problem}). The original is attached.",
                 attachments=(AttachmentInput("original.eml", mail.raw, "message/rfc822"),))
-        case = thread_of(session, mail, message.sender_address)
+        at = message.at or self._now()
+        case = thread_of(session, mail, message.sender_address, at)
         if case is None and mail.log_only:
             # List mail to be logged only: kept, on no case, never answered (an answer
             # in one of our threads that came through a list still lands on its case).
@@ -390,16 +412,18 @@ class InboundOps(ServiceCore):
                           or message.sender_address)
         new = case is None
         if case is None:
-            contact = mail_contact(session, mail.sender_name, message.sender_address,
-                                    self._now())
-            message = replace(message, author=contact.name)
+            contact = mail_contact(session, *party(mail), self._now()) if mail.message \
+                else mail_contact(session, mail.sender_name, "", self._now())
+            if mail.recipient is None:
+                message = replace(message, author=contact.name)
             title = mail_title(mail.subject)
             assessment = self._assess(title, message)
             case = insert_case(session, actor, channel, contact, title=title, escalated=False,
                                priority=assessment.priority(None), labels=(),
-                               now=self._now(), flags=assessment.bits)
+                               now=self._now(), flags=assessment.bits, created=at,
+                               arrives=not self._history)
             row = self._append_inbound(session, actor, case, message)
-            self._record_flags(session, actor, case, assessment)
+            self._record_flags(session, actor, case, assessment, at=row.created_at)
             routing.route(self, session, case, title, message, contact=contact)
             search.index_new_case(session, id_of(case))
         else:

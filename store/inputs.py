@@ -74,6 +74,9 @@ class MailInput:
     too_large: tuple[tuple[str, int], ...] = ()
     bounce: BounceInput | None = None  # a report that a mail did not arrive
     log_only: str = ""  # kept and logged with this reason, on no case (list mail)
+    # A mail of ours (an import's sent mail, `message.sender` "agent"): the customer
+    # it went to, (name, address).
+    recipient: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)

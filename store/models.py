@@ -434,7 +434,7 @@ class InboundMail(SQLModel, table=True):
     __tablename__ = "inbound_mail"
     __table_args__ = (
         sa.UniqueConstraint("mailbox", "uidvalidity", "uid", name="uq_inbound_mail_key"),
-        sa.Index("ix_inbound_mail_sha256", "mailbox", "sha256"),
+        sa.Index("ix_inbound_mail_sha256", "sha256"),  # known by its bytes anywhere
         # The few whose \Seen flag or move is still to be done on the server.
         sa.Index("ix_inbound_mail_pending", "mailbox", "server_done",
                  sqlite_where=sa.text("server_done = 0"),

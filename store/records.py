@@ -209,11 +209,12 @@ def find_or_add_contact(session: Session, contact: ContactInput, now: datetime) 
 def insert_case(
     session: Session, actor: Actor, channel: Channel, contact: Contact, *, title: str,
     escalated: bool, priority: str | None, labels: Iterable[str], now: datetime,
-    flags: int = 0, created: datetime | None = None,
+    flags: int = 0, created: datetime | None = None, arrives: bool = True,
 ) -> Case:
     """A new case, inserted and audited. `created`: when it began, if earlier than now
     (a conversation ingested after the fact: its first message's time) — its service
-    levels and the metrics count from then."""
+    levels and the metrics count from then. `arrives=False`: mail of the past, into
+    no workspace."""
     begun = min(created, now) if created is not None else now
     case = Case(
         title=clean_title(title), channel_id=id_of(channel), contact_id=id_of(contact),
@@ -231,7 +232,8 @@ def insert_case(
     session.flush()
     audit.record(session, actor, "case.create", at=now, case_id=case.id,
                  after={"channel": channel.name, "status": case.status, "contact": contact.id})
-    workspace.cases_arrived(session, [id_of(case)], now)
+    if arrives:
+        workspace.cases_arrived(session, [id_of(case)], now)
     return case
 
 

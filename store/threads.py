@@ -9,12 +9,13 @@ import hashlib
 import re
 import secrets
 from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from store.fields import one_line
+from store.fields import clean_title, one_line
 from store.inputs import MailInput, MessageInput
 from store.models import (
     Case,
@@ -33,6 +34,12 @@ _TAG = r"\[#(\d{1,12})\]"
 TAG_RE = re.compile(_TAG)
 _SPACED_TAG_RE = re.compile(rf"\s*{_TAG}\s*")
 REPLY_PREFIX_RE = re.compile(r"^\s*((re|sv|vs|aw|fw|fwd|vb)\s*:\s*)+", re.IGNORECASE)
+# An answer says so in its subject (Re:, Sv:, Vs:, Aw:), a forward does not.
+ANSWER_PREFIX_RE = re.compile(r"^\s*(re|sv|vs|aw)\s*:", re.IGNORECASE)
+# A mail client that drops the headers an answer carries (phones do) still keeps the
+# subject: an answer with its case's title, between the case's customer and us, within
+# this long of the case's last message, lands on that case.
+SUBJECT_WINDOW = timedelta(days=30)
 
 
 def message_of(mail: MailInput) -> MessageInput:
@@ -79,12 +86,44 @@ def _answered(best: dict[str, tuple[bool, int, int]], mail: MailInput) -> int | 
     return max(hits)[2] if hits else None
 
 
-def thread_of(session: Session, mail: MailInput, sender: str) -> Case | None:
+def party(mail: MailInput) -> tuple[str, str]:
+    """The customer of a mail, (name, address): its sender — or, for a mail of ours
+    (an import's sent mail), the person it went to."""
+    if mail.recipient is not None:
+        return mail.recipient
+    return mail.sender_name, mail.message.sender_address if mail.message else ""
+
+
+def answers_by_subject(mail: MailInput) -> bool:
+    """Whether the mail's subject says it answers (Re:, Sv:), with a customer to match."""
+    return bool(party(mail)[1]) and ANSWER_PREFIX_RE.match(mail.subject) is not None
+
+
+def _by_subject(session: Session, mail: MailInput, at: datetime) -> int | None:
+    """The newest case of this mail's customer whose title its subject answers, with a
+    message within `SUBJECT_WINDOW` of it (`at`): for answers whose client dropped
+    the headers that thread."""
+    if not answers_by_subject(mail):
+        return None
+    last = sa.select(sa.func.max(col(Message.created_at))).where(
+        col(Message.case_id) == Case.id, col(Message.kind) != MessageKind.EVENT.value
+    ).scalar_subquery()
+    return session.scalar(sa.select(col(Case.id)).join(
+        Contact, col(Contact.id) == Case.contact_id).where(
+        col(Contact.email) == party(mail)[1],
+        col(Case.title) == clean_title(mail_title(mail.subject)), last >= at - SUBJECT_WINDOW
+    ).order_by(col(Case.id).desc()).limit(1))
+
+
+def thread_of(session: Session, mail: MailInput, sender: str, at: datetime) -> Case | None:
     """The case a mail answers: by the Message-IDs it refers to (ours first: whoever
     quotes them saw our mail), then by a `[#number]` in the subject — but only from
     that case's contact or someone who already wrote in it, so that a stranger quoting
-    a case number never lands on (or sees) another customer's case."""
+    a case number never lands on (or sees) another customer's case — then by its
+    subject and customer (`_by_subject`; `at`: when the mail was written)."""
     found = _answered(_referred(session, mail.thread_ids), mail)
+    if found is None and mail.case_tag is None:
+        found = _by_subject(session, mail, at)
     if found is not None:
         return follow_merges(session, session.get_one(Case, found))
     if mail.case_tag is not None and sender:
@@ -131,16 +170,17 @@ def mail_title(subject: str) -> str:
 
 
 def sort_mail(session: Session, mailbox: str, uidvalidity: int,
-               mails: Sequence[MailInput]
+               mails: Sequence[MailInput], now: datetime
                ) -> tuple[list[MailInput], list[tuple[MailInput, int | str]],
                           list[MailInput]]:
     """Sort a batch: (mails that start a new case; plain answers, each with the
     open case it lands on — or the Message-ID of the batch's own new mail it
     answers; the rest, one by one: tags, merged or ended cases, duplicates,
-    unreadable mail). The answers' case is the one `thread_of` would pick."""
+    unreadable mail). The answers' case is the one `thread_of` would pick. Mail is
+    known by its bytes wherever it was read (another mailbox, an import)."""
     digests = {hashlib.sha256(m.raw).hexdigest() for m in mails}
     stored = set(session.scalars(sa.select(col(InboundMail.sha256)).where(
-        col(InboundMail.mailbox) == mailbox, col(InboundMail.sha256).in_(digests))))
+        col(InboundMail.sha256).in_(digests))))
     known = set(session.scalars(sa.select(col(InboundMail.uid)).where(
         col(InboundMail.mailbox) == mailbox, col(InboundMail.uidvalidity) == uidvalidity,
         col(InboundMail.uid).in_([m.uid for m in mails]))))
@@ -158,6 +198,8 @@ def sort_mail(session: Session, mailbox: str, uidvalidity: int,
     # Where each mail of the batch went, by its Message-ID: a later mail answering
     # it follows it (a new case's own ID stands for that case until it exists).
     went: dict[str, int | str | None] = {}
+    # And by its customer and title, for an answer found by its subject alone.
+    went_as: dict[tuple[str, str], int | str] = {}
     seen_digests: set[str] = set()
     for mail in mails:
         digest = hashlib.sha256(mail.raw).hexdigest()
@@ -179,13 +221,24 @@ def sort_mail(session: Session, mailbox: str, uidvalidity: int,
             target = earlier  # None: that mail goes one by one, so does this
         elif mail.case_tag in tagged:
             target = None
+        elif answers_by_subject(mail) and _topic(mail) in went_as:
+            target = went_as[_topic(mail)]
+        elif _by_subject(session, mail, message_of(mail).at or now) is not None:
+            target = None  # one by one, where `thread_of` finds that case again
         else:
             target = message_of(mail).mail_message_id or f"uid:{mail.uid}"
             fresh.append(mail)
         if mail.message is not None and mail.message.mail_message_id:
             went.setdefault(mail.message.mail_message_id, target)
+        if target is not None:
+            went_as.setdefault(_topic(mail), target)
         if target is None:
             rest.append(mail)
         elif mail not in fresh:
             answers.append((mail, target))
     return fresh, answers, rest
+
+
+def _topic(mail: MailInput) -> tuple[str, str]:
+    """A mail's customer and title, as an answer by subject alone matches them."""
+    return party(mail)[1], clean_title(mail_title(mail.subject))

@@ -257,6 +257,7 @@ _REASONS: dict[str, str] = {
     "night-after-close": N_("natten efter att det stängdes"),
     "assigned": N_("det tilldelades"),
     "answered": N_("en agent svarade"),
+    "imported": N_("som dess importerade mejl visar"),
 }
 # Which mail a delivery event is about: "the reply to …".
 _MAILS = {"reply": N_("svaret"), "acknowledgement": N_("mottagningsbeskedet")}

@@ -190,12 +190,16 @@ def route(core: ServiceCore, session: Session, case: Case, title: str,
         case.labels = label_text(fitting_labels([*filter(None, case.labels.split(",")),
                                                  *sorted(added)]))
         added &= set(case.labels.split(","))
-    assignee = _assignee(session, case, last["assign"], now) if last["assign"] else None
+    # Mail of the past (`casedesk import`) takes labels, priority and channel: nobody
+    # is handed or told of a conversation that ended long ago.
+    history = core._history
+    assignee = _assignee(session, case, last["assign"], now) if last["assign"] and \
+        not history else None
     if assignee is not None:
         case.assignee_id = assignee.id
         workspace.assigned(session, case.id or 0, assignee.id or 0, None, now)
     # Told: those who can open the case where it ended up (a workspace holds no other).
-    asked = {x for rule in fired for x in rule.notify}
+    asked = {x for rule in fired for x in rule.notify} if not history else set()
     told = {a.login: a for a in session.scalars(sa.select(Agent).where(
         col(Agent.login).in_(asked), col(Agent.is_active), sa.not_(col(Agent.is_ai))))
         if can_see(session, a.login, case)} if asked else {}

@@ -1,0 +1,167 @@
+"""Mail of the past (`casedesk import`): the statuses of the imported conversations,
+read from their history once the whole import has landed.
+
+The mail itself goes the poller's way (store/inbound.py: threaded, kept raw, known by
+its bytes), taken by `CaseService.importer`, which moves no status and fills no
+workspace while it lands. Then each conversation that is only imported mail gets the
+status its last message says: the customer's and recent → New (never answered) or
+Open; ours and recent → Waiting; older than `[lifecycle] solved_days` → Closed (the
+next tick archives it), or Solved from today with `keep_solved`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from store import audit, events, workspace
+from store.core import ServiceCore
+from store.models import Case, InboundMail, Message, MessageKind, Status
+from store.permissions import SYSTEM, Actor
+from store.tables import table_of
+
+# The mailbox an import's mails are kept under: `import:` and where they came from.
+SOURCE_PREFIX = "import:"
+# Cases settled per transaction.
+SETTLE_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Settled:
+    """A conversation's status from its history: what it becomes, and its times."""
+
+    case: int
+    start: Status
+    target: Status
+    at: datetime  # when it became `target` (the event's time)
+    last: datetime  # its last message
+    stamps: dict[str, datetime | None]
+
+
+def settle(case: int, start: Status, last: datetime, last_ours: bool, answered: bool, *,
+           now: datetime, recent: timedelta, keep_solved: bool) -> Settled:
+    """The status the history of one conversation gives it (pure)."""
+    if now - last < recent:
+        target = Status.WAITING if last_ours else Status.OPEN if answered else Status.NEW
+        return Settled(case, start, target, last, last, {})
+    if keep_solved:  # the lifecycle's clock starts today: an answer still reopens it
+        return Settled(case, start, Status.SOLVED, now, last,
+                       {"solved_at": now, "resolved_at": last})
+    closed = min(last + recent, now)  # when the lifecycle would have closed it
+    return Settled(case, start, Status.CLOSED, closed, last,
+                   {"solved_at": last, "resolved_at": last, "closed_at": closed})
+
+
+class ImportOps(ServiceCore):
+    """What an import asks the store before it writes, and the statuses of imported
+    conversations after."""
+
+    def stored_mail(self, digests: Iterable[str]) -> dict[str, int | None]:
+        """Of these SHA-256 digests of mails' bytes, those already stored (by the poller
+        or an import): each with the case it went to."""
+        wanted = list(set(digests))
+
+        def work(session: Session, actor: Actor) -> dict[str, int | None]:
+            self._require_system(actor)
+            return dict(session.execute(sa.select(
+                col(InboundMail.sha256), col(InboundMail.case_id)).where(
+                col(InboundMail.sha256).in_(wanted))).all()) if wanted else {}
+
+        return self._read(work)
+
+    def stored_message_ids(self, mail_ids: Iterable[str]) -> set[str]:
+        """Of these Message-IDs, those of messages in the store (what a dry run
+        counts as threads joined)."""
+        wanted = list(set(mail_ids))
+
+        def work(session: Session, actor: Actor) -> set[str]:
+            self._require_system(actor)
+            return {i for i in session.scalars(sa.select(col(Message.mail_message_id)).where(
+                col(Message.mail_message_id).in_(wanted))) if i} if wanted else set()
+
+        return self._read(work)
+
+    def settle_imported(self, cases: Iterable[int], *, recent: timedelta,
+                        keep_solved: bool = False) -> Counter[str]:
+        """Give each of `cases` that holds only imported mail the status its history
+        says (`settle`), in batches that each commit whole; cases anyone worked on in
+        casedesk are left as they are. Returns how many became each status."""
+        became: Counter[str] = Counter()
+        for chunk in _chunks(sorted(set(cases)), SETTLE_BATCH):
+            def work(session: Session, actor: Actor, chunk: list[int] = chunk) -> Counter[str]:
+                return self._settle(session, actor, chunk, recent, keep_solved)
+
+            became.update(self._write(work))
+        return became
+
+    def _settle(self, session: Session, actor: Actor, ids: list[int], recent: timedelta,
+                keep_solved: bool) -> Counter[str]:
+        self._require_system(actor)
+        now, conn = self._now(), session.connection()
+        said = col(Message.kind) != MessageKind.EVENT.value
+        messages = dict(conn.execute(sa.select(col(Message.case_id), sa.func.count()).where(
+            col(Message.case_id).in_(ids), said).group_by(col(Message.case_id))).all())
+        imported = dict(conn.execute(sa.select(col(InboundMail.case_id), sa.func.count()).where(
+            col(InboundMail.case_id).in_(ids), col(InboundMail.mailbox).startswith(SOURCE_PREFIX),
+            col(InboundMail.outcome).in_(["ingested", "quarantined"])
+        ).group_by(col(InboundMail.case_id))).all())
+        # Only imported mail, on a case of its own (a merged one follows its survivor).
+        pure = [c for c, n in messages.items() if imported.get(c, 0) >= n]
+        if not pure:
+            return Counter()
+        last: dict[int, tuple[datetime, bool]] = {}
+        for case_id, kind, at in conn.execute(sa.select(
+                col(Message.case_id), col(Message.kind), col(Message.created_at)).where(
+                col(Message.case_id).in_(pure), said).order_by(col(Message.id))):
+            if case_id not in last or at >= last[case_id][0]:
+                last[case_id] = (at, kind == MessageKind.REPLY.value)
+        rows = conn.execute(sa.select(
+            table_of(Case).c.id, col(Case.status), col(Case.first_response_at)).where(
+            col(Case.id).in_(pure), col(Case.merged_into_id).is_(None))).all()
+        settled = [settle(case_id, Status(status), *last[case_id], first is not None,
+                          now=now, recent=recent, keep_solved=keep_solved)
+                   for case_id, status, first in rows
+                   if status != Status.ARCHIVED.value]  # (its mail goes to a follow-up)
+        table = table_of(Case)
+        moves = [m for m in settled if m.start != m.target]
+        stays = [m for m in settled if m.start == m.target]
+        if stays:  # in the lists by when its conversation last moved, not the import
+            conn.execute(sa.update(table).where(table.c.id == sa.bindparam("b_id")).values(
+                updated_at=sa.bindparam("b_last")), [
+                {"b_id": m.case, "b_last": m.last} for m in stays])
+        active = [m.case for m in settled
+                  if m.target in (Status.NEW, Status.OPEN, Status.WAITING)]
+        workspace.cases_arrived(session, active, now)  # the conversations still going
+        if not moves:
+            return Counter(m.target.value for m in settled)
+        cleared = {"solved_at": None, "resolved_at": None, "closed_at": None}
+        for stamps in {tuple(sorted(m.stamps)) for m in moves}:  # an UPDATE per shape
+            same = [m for m in moves if tuple(sorted(m.stamps)) == stamps]
+            conn.execute(sa.update(table).where(table.c.id == sa.bindparam("b_id")).values(
+                status=sa.bindparam("b_status"), updated_at=sa.bindparam("b_last"),
+                version=table.c.version + 1,
+                **{k: sa.bindparam(f"b_{k}") for k in cleared}), [
+                {"b_id": m.case, "b_status": m.target.value, "b_last": m.last,
+                 **{f"b_{k}": v for k, v in (cleared | m.stamps).items()}} for m in same])
+        conn.execute(sa.insert(table_of(Message)), [
+            {"case_id": m.case, "kind": MessageKind.EVENT.value, "author": SYSTEM.display,
+             "author_agent_id": None, "text": "", "flags": "", "created_at": m.at,
+             "origin_case_id": m.case, "sender_address": "", "event_kind": event.kind,
+             "event_params": event.stored()}
+            for m in moves for event in [events.status(m.start.value, m.target.value,
+                                                       "imported")]])
+        audit.record_many(session, actor, at=now, events=[
+            ("case.status", m.case, {"status": m.target.value, "imported": True})
+            for m in moves])
+        return Counter(m.target.value for m in settled)
+
+
+def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
