@@ -4,6 +4,9 @@ the statuses its history says (mail/importer.py, store/importing.py)."""
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,6 +21,7 @@ from mail.poller import Poller
 from mail.settings import MailSettings
 from mail.sources import imap_mails, maildir_mails, mbox_mails
 from store.models import Case, InboundMail, Message, Outbox, WorkspaceEntry
+from store.identity import os_login
 from store.service import CaseService
 from store.workspace import WorkspacePrefs
 
@@ -156,7 +160,6 @@ def test_dates_missing_or_absurd_fall_back_to_the_mailbox_time(team, tmp_path: P
                            start=int(days_ago(10).timestamp()))
     for i, file in enumerate(sorted((folder / "cur").iterdir())):
         stamp = days_ago(10 - i).timestamp()
-        import os
         os.utime(file, (stamp, stamp))
     summary = run(team, [Source(maildir_mails(folder))])
     assert summary.dated == 2
@@ -287,3 +290,35 @@ def test_a_maildir_whose_files_move_or_vanish_meanwhile(tmp_path: Path) -> None:
 def test_the_import_is_the_system_s_and_a_supervisor_s(team) -> None:
     with pytest.raises(Exception, match="only casedesk"):
         CaseService(team.db, "boss").stored_mail(["x"])
+
+
+def test_an_imap_folder_through_the_config_s_mailbox(team, dovecot: Dovecot, mailbox: Mailbox,
+                                                     tmp_path: Path) -> None:
+    """`casedesk import imap` as people run it, the sent folder's mail as replies."""
+    old = history()
+    client = dovecot.client(mailbox.user)
+    client.create_folder("Sent")
+    for raw in old.inbox:
+        client.append("INBOX", raw)
+    for raw in old.sent:
+        client.append("Sent", raw)
+    client.logout()
+    team.as_("boss").add_agent(os_login(), name="Runner", supervisor=True)
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[store]\nurl = "{team.db.url.render_as_string(hide_password=False)}"\n\n'
+        f'[[mailbox]]\nchannel = "Support"\nhost = "{mailbox.host}"\nport = {mailbox.port}\n'
+        f'security = "none"\nusername = "{mailbox.user}"\npassword_env = "IMAP_PASSWORD"\n')
+    env = {**os.environ, "CASEDESK_CONFIG": str(config), "IMAP_PASSWORD": mailbox.password,
+           "XDG_CONFIG_HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path)}
+    env.pop("CASEDESK_LOGIN", None)
+    done = subprocess.run([sys.executable, "-m", "cli", "import", "imap", "--mailbox",
+                           mailbox.user, "--sent-folder", "Sent"], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "5 new cases, 5 mails joined a thread" in done.stdout
+    assert count(team, Case) == 5
+    refused = subprocess.run([sys.executable, "-m", "cli", "import", "imap", "--mailbox",
+                              "nobody"], env=env, capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 1
+    assert "no [[mailbox]] in the config has the user name or channel 'nobody'" in refused.stderr
