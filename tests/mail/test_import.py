@@ -20,8 +20,8 @@ from mail.importer import Importer, Options, Source, Summary
 from mail.poller import Poller
 from mail.settings import MailSettings
 from mail.sources import imap_mails, maildir_mails, mbox_mails
-from store.models import Case, InboundMail, Message, Outbox, WorkspaceEntry
 from store.identity import os_login
+from store.models import Case, InboundMail, Message, Outbox, WorkspaceEntry
 from store.service import CaseService
 from store.workspace import WorkspacePrefs
 
