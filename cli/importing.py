@@ -135,7 +135,7 @@ def _run(ctx: typer.Context, kind: str, where: list[Path] | list[str], channel: 
          dry_run: bool, keep_solved: bool, no_rules: bool) -> None:
     from datetime import timedelta
 
-    from mail.importer import Importer, Options
+    from mail.importer import ImportBusy, Importer, Options
 
     c = ctx_of(ctx)
     db = _database(c, no_rules)
@@ -155,7 +155,10 @@ def _run(ctx: typer.Context, kind: str, where: list[Path] | list[str], channel: 
         before=_day(before), dry_run=dry_run, keep_solved=keep_solved,
         recent=timedelta(days=c.config.lifecycle.solved_days))
     importer = Importer(db, c.config.mail, options)
-    summary = _with_progress(importer, sources, total, unit)
+    try:
+        summary = _with_progress(importer, sources, total, unit)
+    except ImportBusy as exc:
+        raise CliError(str(exc)) from None
     for line in summary.lines(dry_run=dry_run):
         typer.echo(clean_line(line))
 

@@ -17,9 +17,14 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import multiprocessing
+import os
 import secrets
-from collections import Counter
+import threading
+import time
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
@@ -27,19 +32,27 @@ from mail.parse import Unreadable, parse
 from mail.poller import BATCH, BATCH_BYTES, header_block, headers_only, mail_input
 from mail.settings import MailSettings, limits
 from mail.sources import Found
+from store import leases
 from store.db import Database
 from store.inputs import MailInput
 from store.service import CaseService
 
 # A Date header before this, or a day past now, is no date: the source's time is.
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
-# Mail known by its bytes is looked up this many at a time, before parsing.
-LOOKUP = 200
+# Mail is read a chunk at a time: known by its bytes (looked up before it is parsed),
+# then parsed, a few chunks ahead of the one being stored.
+CHUNK = 100
+CHUNK_BYTES = 10_000_000
+AHEAD = 4
+# Past this many mails an import parses in other processes (one per core), beside the
+# one that writes: their start costs less than what they save from here on.
+POOL_AFTER = 1000
 # How far back a mail out of date order is put back in its place (and what that may
 # hold in memory at most): an answer must come after what it answers to thread.
 REORDER = 1000
-REORDER_BYTES = 100_000_000
+REORDER_BYTES = 50_000_000
 
+LEASE = "import"
 Progress = Callable[[int, int], None]  # (units of the sources done, mails read)
 
 
@@ -85,6 +98,10 @@ class Summary:
         return said
 
 
+class ImportBusy(Exception):
+    """Another import is running: the message says whose."""
+
+
 @dataclass(frozen=True)
 class Source:
     """One stream of mail to import: its mails, and whether it is the team's sent mail."""
@@ -109,7 +126,6 @@ class _Item:
     at: datetime
     order: int
     mail: MailInput
-    done: tuple[int, int]  # (source, units done in it)
 
 
 class Importer:
@@ -121,20 +137,46 @@ class Importer:
         self.clock = clock
         self.service = CaseService.importer(db, clock=clock)
         self.summary = Summary()
+        self.workers = os.cpu_count() or 1
+        self._pool: ProcessPoolExecutor | None = None  # parsing, once the import is long
+        self._parsed = 0
         self._order = 0
+        # The import's own UIDVALIDITY: its keys never meet another run's (mail is known
+        # by its bytes, not by where it sat in a file).
+        self._run_id = secrets.randbelow(2**31 - 1) + 1
+        self._holder = leases.holder_name()
+        self._renewed = 0.0
         self._seen_ids: set[str] = set()  # (a dry run) Message-IDs met so far
+        self._progress: Progress | None = None
+        self._done: dict[int, int] = {}  # how far through each source (its own units)
 
     def run(self, sources: Iterable[Source], progress: Progress | None = None) -> Summary:
+        """Import the sources' mail, oldest first across them; ImportBusy while another
+        import runs (one at a time: mail is known by its bytes as each batch commits)."""
+        if not self.options.dry_run:
+            self._take_lease()
+        try:
+            return self._run(sources, progress)
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(cancel_futures=True)
+            if not self.options.dry_run:
+                leases.release(self.db, LEASE, self._holder)
+
+    def _take_lease(self) -> None:
+        other = leases.acquire(self.db, LEASE, self._holder, now=self.clock())
+        if other is not None:
+            raise ImportBusy(f"another import ({other}) is running now")
+        self._renewed = time.monotonic()
+
+    def _run(self, sources: Iterable[Source], progress: Progress | None) -> Summary:
+        self._progress = progress
         streams = [self._inputs(i, source) for i, source in enumerate(sources)]
-        done: dict[int, int] = {}
         batch: list[MailInput] = []
         size = 0
         # Oldest first across the sources (each is read in its own order), so that an
         # answer comes after what it answers.
         for item in heapq.merge(*streams, key=lambda item: (item.at, item.order)):
-            done[item.done[0]] = max(done.get(item.done[0], 0), item.done[1])
-            if progress is not None:
-                progress(sum(done.values()), self.summary.read)
             if batch and (len(batch) >= BATCH or size + len(item.mail.raw) > BATCH_BYTES):
                 self._take(batch)
                 batch, size = [], 0
@@ -167,22 +209,43 @@ class Importer:
             yield heapq.heappop(waiting)[2]
 
     def _unordered(self, index: int, source: Source) -> Iterator[_Item]:
-        """The source's mails not stored yet, parsed and dated, in its own order."""
+        """The source's mails not stored yet, parsed and dated, in its own order: parsed
+        a chunk at a time, by other processes once the import proves long, a few chunks
+        ahead of the one the store takes."""
+        ahead: deque[tuple[list[tuple[int, Found]], Future[list[Read]] | list[Read]]] = deque()
+        for chunk in self._fresh(index, source):
+            ahead.append((chunk, self._parse(chunk, source.sent)))
+            if len(ahead) > AHEAD:
+                yield from self._items(*ahead.popleft())
+        while ahead:
+            yield from self._items(*ahead.popleft())
+
+    def _fresh(self, index: int, source: Source) -> Iterator[list[tuple[int, Found]]]:
+        """The source's mails in chunks, each with its number in this import, without
+        those stored already (known by their bytes before they are parsed)."""
         pending: list[Found] = []
+        size = 0
         for found in source.mails:
             self.summary.read += 1
+            self._done[index] = found.done
+            if self._progress is not None:
+                self._progress(sum(self._done.values()), self.summary.read)
             if found.missing:
                 self.summary.skipped[found.missing] += 1
                 continue
             pending.append(found)
-            if len(pending) >= LOOKUP:
-                yield from self._parsed(index, source.sent, pending)
-                pending = []
-        yield from self._parsed(index, source.sent, pending)
+            size += len(found.raw)
+            if len(pending) >= CHUNK or size >= CHUNK_BYTES:
+                yield self._not_stored(pending)
+                pending, size = [], 0
+        if pending:
+            yield self._not_stored(pending)
 
-    def _parsed(self, index: int, sent: bool, found: list[Found]) -> Iterator[_Item]:
-        digests = [hashlib.sha256(self._kept(f.raw)).hexdigest() for f in found]
+    def _not_stored(self, found: list[Found]) -> list[tuple[int, Found]]:
+        max_bytes = self.settings.max_mail_mb * 1_000_000
+        digests = [hashlib.sha256(kept(f.raw, max_bytes)).hexdigest() for f in found]
         stored = self.service.stored_mail(digests)
+        fresh = []
         for mail, digest in zip(found, digests, strict=True):
             if digest in stored:
                 self.summary.known += 1
@@ -191,44 +254,30 @@ class Importer:
                     self.summary.cases.add(case)  # settled again: a killed run's cases
                 continue
             self._order += 1
-            item = self.read(self._order, mail, sent)
-            if self.options.before is not None and item.at >= self.options.before:
+            fresh.append((self._order, mail))
+        return fresh
+
+    def _parse(self, chunk: list[tuple[int, Found]], sent: bool
+               ) -> Future[list[Read]] | list[Read]:
+        self._parsed += len(chunk)
+        if self._pool is None and self._parsed > POOL_AFTER and self.workers > 1:
+            # Forked without the database's connections, which are the parent's alone.
+            self.db.dispose()
+            self._pool = ProcessPoolExecutor(self.workers,
+                                             mp_context=multiprocessing.get_context("fork"),
+                                             initializer=_die_with, initargs=(os.getpid(),))
+        work = (chunk, sent, self.settings, self.options.ours, self.clock())
+        return self._pool.submit(read_chunk, *work) if self._pool else read_chunk(*work)
+
+    def _items(self, chunk: list[tuple[int, Found]],
+               job: Future[list[Read]] | list[Read]) -> Iterator[_Item]:
+        for (uid, _found), (at, mail, dated) in zip(
+                chunk, job.result() if isinstance(job, Future) else job, strict=True):
+            self.summary.dated += dated
+            if self.options.before is not None and at >= self.options.before:
                 self.summary.skipped["dated on or after --before"] += 1
                 continue
-            yield replace(item, done=(index, mail.done))
-
-    def read(self, uid: int, found: Found, sent: bool) -> _Item:
-        """One mail as the store takes it: parsed (never raising), dated, and, if it is
-        the team's own, a reply to the customer it went to."""
-        now = self.clock()
-        readable = self._kept(found.raw)
-        big = readable is not found.raw
-        when = _plausible(found.when, now) or now
-        try:
-            parsed = parse(readable, limits(self.settings))
-        except Exception as exc:  # unreadable, or a parser bug: the mail is kept all the same
-            problem = str(exc) if isinstance(exc, Unreadable) else f"{type(exc).__name__}: {exc}"
-            return _Item(when, uid, MailInput(uid, readable, None, problem=problem), (0, 0))
-        mail = mail_input(uid, readable, parsed, self.settings)
-        if big:
-            mail = headers_only(mail, len(found.raw), self.settings, f"in {found.where}")
-        assert mail.message is not None  # parsed
-        at = _plausible(parsed.date, now)
-        if at is None:
-            self.summary.dated += 1
-            at = when
-        ours = sent or parsed.sender_address in self.options.ours
-        message = replace(mail.message, at=at, sender="agent" if ours else "customer")
-        recipient = None
-        if ours:
-            to = [a for a in (*parsed.to, *parsed.cc) if a.address not in self.options.ours]
-            recipient = (to[0].name, to[0].address) if to else ("", "")
-        return _Item(at, uid, replace(mail, message=message, recipient=recipient), (0, 0))
-
-    def _kept(self, raw: bytes) -> bytes:
-        """What of a mail is read and kept: a mail over [mail] max_mail_mb only by its
-        headers, as the poller does (the whole stays where it is)."""
-        return header_block(raw) if len(raw) > self.settings.max_mail_mb * 1_000_000 else raw
+            yield _Item(at, uid, mail)
 
     # -- writing -------------------------------------------------------------------
 
@@ -236,6 +285,8 @@ class Importer:
         if self.options.dry_run:
             self._count_dry(batch)
             return
+        if time.monotonic() - self._renewed > 20:
+            self._take_lease()
         receipts = self.service.receive_mail(self.options.key, self.options.channel,
                                              self._run_id, batch)
         by_uid = {m.uid: m for m in batch}
@@ -253,14 +304,6 @@ class Importer:
                     self.summary.joined += 1
             else:
                 self.summary.skipped[SKIPS.get(receipt.outcome, receipt.outcome)] += 1
-
-    @property
-    def _run_id(self) -> int:
-        """The import's own UIDVALIDITY: its keys never meet another run's (mail is
-        known by its bytes, not by where it sat in a file)."""
-        if not hasattr(self, "_run"):
-            self._run = secrets.randbelow(2**31 - 1) + 1
-        return self._run
 
     def _count_dry(self, batch: list[MailInput]) -> None:
         """What a batch would become, counted without writing: threads by the
@@ -285,6 +328,60 @@ class Importer:
             if mail.message is not None and mail.message.mail_message_id:
                 self._seen_ids.add(mail.message.mail_message_id)
                 there.add(mail.message.mail_message_id)
+
+
+Read = tuple[datetime, MailInput, bool]  # when it was written, the mail, undated?
+
+
+def read_chunk(chunk: list[tuple[int, Found]], sent: bool, settings: MailSettings,
+               ours: frozenset[str], now: datetime) -> list[Read]:
+    """`read_mail` for each (in a worker process, when the import is long)."""
+    return [read_mail(uid, found, sent, settings, ours, now) for uid, found in chunk]
+
+
+def read_mail(uid: int, found: Found, sent: bool, settings: MailSettings,
+              ours: frozenset[str], now: datetime) -> Read:
+    """One mail as the store takes it: parsed (never raising), dated (its Date header,
+    else its source's time for it, else now: the last value says the header would
+    not do), and, if it is the team's own (`sent`, or from one of `ours`), a reply
+    to the customer it went to."""
+    readable = kept(found.raw, settings.max_mail_mb * 1_000_000)
+    when = _plausible(found.when, now) or now
+    try:
+        parsed = parse(readable, limits(settings))
+    except Exception as exc:  # unreadable, or a parser bug: the mail is kept all the same
+        problem = str(exc) if isinstance(exc, Unreadable) else f"{type(exc).__name__}: {exc}"
+        return when, MailInput(uid, readable, None, problem=problem), False
+    mail = mail_input(uid, readable, parsed, settings)
+    if readable is not found.raw:
+        mail = headers_only(mail, len(found.raw), settings, f"in {found.where}")
+    assert mail.message is not None  # parsed
+    at = _plausible(parsed.date, now)
+    ours_ = sent or parsed.sender_address in ours
+    message = replace(mail.message, at=at or when, sender="agent" if ours_ else "customer")
+    recipient = None
+    if ours_:
+        to = [a for a in (*parsed.to, *parsed.cc) if a.address not in ours]
+        recipient = (to[0].name, to[0].address) if to else ("", "")
+    return at or when, replace(mail, message=message, recipient=recipient), at is None
+
+
+def _die_with(parent: int) -> None:
+    """A parsing worker ends when the import does, even one killed with SIGKILL (a
+    forked worker holds its own end of the pipe it waits on: it would wait for ever)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
+def kept(raw: bytes, max_bytes: float) -> bytes:
+    """What of a mail is read and kept: a mail over [mail] max_mail_mb only by its
+    headers, as the poller does (the whole stays where it is)."""
+    return header_block(raw) if len(raw) > max_bytes else raw
 
 
 # What a receipt's outcome means for a mail that was not taken as a message.

@@ -109,6 +109,18 @@ def test_only_a_supervisor_imports(team, tmp_path: Path, monkeypatch: pytest.Mon
 MAILS = 1500
 
 
+def running(argument: str) -> list[int]:
+    """The processes with `argument` on their command line."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and argument.encode() in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except OSError:  # ended meanwhile
+            continue
+    return found
+
+
 def test_an_import_killed_anywhere_and_run_again_takes_each_mail_once(
         team, config: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     mails = [written(f"Kund {i} <kund{i}@example.se>", US, f"Ärende {i}",
@@ -125,6 +137,11 @@ def test_an_import_killed_anywhere_and_run_again_takes_each_mail_once(
     first.wait()
     done_before = count(team, None, InboundMail)
     assert 0 < done_before < MAILS, f"killed too late: {done_before} imported"
+    # Its parsing workers (started once it had read a thousand mails) end with it.
+    deadline = time.monotonic() + 10
+    while running(str(inbox)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert running(str(inbox)) == []
 
     second = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert second.returncode == 0, second.stderr

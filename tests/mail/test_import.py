@@ -14,15 +14,20 @@ import pytest
 import sqlalchemy as sa
 from mailservers import Dovecot, Mailbox
 from old_mail import NOW, US, days_ago, history, write_maildir, write_mbox, written
+from samples import HOSTILE
 from test_poller import settings
 
-from mail.importer import Importer, Options, Source, Summary
+from mail.importer import LEASE, ImportBusy, Importer, Options, Source, Summary
 from mail.poller import Poller
 from mail.settings import MailSettings
 from mail.sources import imap_mails, maildir_mails, mbox_mails
+from scheduler.jobs import Scheduler
+from scheduler.settings import LifecycleSettings
+from store import leases
 from store.identity import os_login
-from store.models import Case, InboundMail, Message, Outbox, WorkspaceEntry
+from store.models import Agent, Case, InboundMail, Message, Outbox, WorkspaceEntry
 from store.service import CaseService
+from store.triage.routing import RuleSource
 from store.workspace import WorkspacePrefs
 
 
@@ -322,3 +327,54 @@ def test_an_imap_folder_through_the_config_s_mailbox(team, dovecot: Dovecot, mai
                               "nobody"], env=env, capture_output=True, text=True, timeout=60)
     assert refused.returncode == 1
     assert "no [[mailbox]] in the config has the user name or channel 'nobody'" in refused.stderr
+
+
+def test_the_past_asks_and_tells_no_one(team, tmp_path: Path) -> None:
+    """Acknowledgements and surveys on, rules that assign and notify: the imported mail
+    sends nothing and hands no one anything; the rules' labels and priority apply."""
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[rule]]\nname = "Faktura"\nwhen = { words = ["faktura"] }\n'
+                     'then = { labels = ["faktura"], priority = "high", assign = "anna", '
+                     'notify = ["boss"] }\n', encoding="utf-8")
+    team.db.rules = RuleSource(rules)
+    team.db.csat = True
+    old = history()
+    inbox = write_mbox(tmp_path / "inbox.mbox", old.inbox)
+    sent = write_mbox(tmp_path / "sent.mbox", old.sent)
+    Importer(team.db, MailSettings(acknowledge=True), options(), clock=team.clock).run(
+        [Source(mbox_mails(inbox)), Source(mbox_mails(sent), sent=True)])
+    karin = cases_by_title(team)["Fakturan stämmer inte"]
+    assert (karin.labels, karin.priority, karin.assignee_id) == ("faktura", "high", None)
+    assert count(team, Outbox) == 0
+    with team.db.read() as session:
+        boss_holds = session.scalar(sa.select(sa.func.count()).select_from(WorkspaceEntry).join(
+            Agent, Agent.id == WorkspaceEntry.agent_id).where(Agent.login == "boss"))
+    assert boss_holds == 0
+
+
+def test_the_next_tick_archives_what_the_import_closed(team, tmp_path: Path) -> None:
+    imported(team, tmp_path)
+    Scheduler(team.db, LifecycleSettings(timezone="Europe/Stockholm")).tick(NOW)
+    statuses = {t: c.status for t, c in cases_by_title(team).items()}
+    assert statuses["Fakturan stämmer inte"] == statuses["Gammal reklamation"] == "archived"
+    assert statuses["Leveransen är sen"] == "new"
+
+
+def test_the_hostile_samples_each_land_once(team, tmp_path: Path) -> None:
+    mails = list(HOSTILE.values())
+    path = write_mbox(tmp_path / "hostile.mbox", mails)
+    first = run(team, [Source(mbox_mails(path))])
+    assert first.read == len(mails)
+    assert first.messages + sum(first.skipped.values()) == len(mails)
+    assert count(team, InboundMail) == len(mails)
+    again = run(team, [Source(mbox_mails(path))])
+    assert (again.known, again.messages) == (len(mails), 0)
+
+
+def test_one_import_at_a_time(team, tmp_path: Path) -> None:
+    leases.acquire(team.db, LEASE, "elsewhere:1:abc", now=team.clock())
+    with pytest.raises(ImportBusy, match=r"another import \(elsewhere:1:abc\) is running now"):
+        imported(team, tmp_path)
+    assert count(team, Case) == 0
+    leases.release(team.db, LEASE, "elsewhere:1:abc")
+    assert imported(team, tmp_path).messages == 10
