@@ -21,10 +21,11 @@ if TYPE_CHECKING:
 import_app = typer.Typer(help="Import a team's existing mail (years of it) as cases, once.",
                          no_args_is_help=True)
 
-Channel = Annotated[str, typer.Option("--channel", help="The email channel the cases go to.")]
+Channel = Annotated[str, typer.Option("--channel", metavar="CHANNEL",
+                                             help="The email channel the cases go to.")]
 Before = Annotated[str | None, typer.Option(
-    "--before", help="Only mail dated before this day (YYYY-MM-DD): the poller takes the "
-    "rest.")]
+    "--before", metavar="DAY",
+    help="Only mail dated before this day (YYYY-MM-DD): the poller takes the rest.")]
 DryRun = Annotated[bool, typer.Option(
     "--dry-run", help="Read everything and say what would happen; write nothing.")]
 KeepSolved = Annotated[bool, typer.Option(
@@ -37,11 +38,11 @@ NoRules = Annotated[bool, typer.Option(
 @import_app.command("mbox")
 def import_mbox(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="mbox files (mboxo or mboxrd).",
-                                                exists=True, dir_okay=False)],
+    paths: Annotated[list[Path], typer.Argument(
+        help="mbox files (mboxo or mboxrd).", metavar="MBOX", exists=True, dir_okay=False)],
     channel: Channel,
     sent: Annotated[list[Path] | None, typer.Option(
-        "--sent", help="An mbox of the team's sent mail: each becomes a reply.",
+        "--sent", metavar="MBOX", help="An mbox of the team's sent mail: each becomes a reply.",
         exists=True, dir_okay=False)] = None,
     before: Before = None, dry_run: DryRun = False, keep_solved: KeepSolved = False,
     no_rules: NoRules = False,
@@ -62,10 +63,12 @@ def import_mbox(
 def import_maildir(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="Maildir folders (with cur/ and new/).",
+                                                metavar="MAILDIR",
                                                 exists=True, file_okay=False)],
     channel: Channel,
     sent: Annotated[list[Path] | None, typer.Option(
-        "--sent", help="A Maildir of the team's sent mail: each becomes a reply.",
+        "--sent", metavar="MAILDIR",
+        help="A Maildir of the team's sent mail: each becomes a reply.",
         exists=True, file_okay=False)] = None,
     before: Before = None, dry_run: DryRun = False, keep_solved: KeepSolved = False,
     no_rules: NoRules = False,
@@ -87,14 +90,17 @@ def import_maildir(
 def import_imap(
     ctx: typer.Context,
     mailbox: Annotated[str, typer.Option(
-        "--mailbox", help="A [[mailbox]] of the config (its user name, or its channel): the "
-        "server and the login.")],
-    folder: Annotated[str, typer.Option("--folder", help="The folder to import.")] = "INBOX",
+        "--mailbox", metavar="NAME", help="A [[mailbox]] of the config (its user name, or "
+        "its channel): the server and the login.")],
+    folder: Annotated[str, typer.Option("--folder", metavar="FOLDER",
+                                                help="The folder to import.")] = "INBOX",
     channel: Annotated[str | None, typer.Option(
-        "--channel", help="The email channel the cases go to (default: the mailbox's).")]
+        "--channel", metavar="CHANNEL",
+        help="The email channel the cases go to (default: the mailbox's).")]
     = None,
     sent_folder: Annotated[str | None, typer.Option(
-        "--sent-folder", help="The folder of the team's sent mail: each becomes a reply.")]
+        "--sent-folder", metavar="FOLDER",
+        help="The folder of the team's sent mail: each becomes a reply.")]
     = None,
     before: Before = None, dry_run: DryRun = False, keep_solved: KeepSolved = False,
     no_rules: NoRules = False,

@@ -19,7 +19,6 @@ import hashlib
 import heapq
 import multiprocessing
 import os
-import secrets
 import threading
 import time
 from collections import Counter, deque
@@ -34,6 +33,7 @@ from mail.settings import MailSettings, limits
 from mail.sources import Found
 from store import leases
 from store.db import Database
+from store.importing import SETTLE_BATCH
 from store.inputs import MailInput
 from store.service import CaseService
 
@@ -68,6 +68,8 @@ class Summary:
     known: int = 0  # stored before: by an earlier import or the poller
     unreadable: int = 0  # kept on a case with the original attached
     dated: int = 0  # no usable Date header: the source's time was taken
+    headers_only: int = 0  # over [mail] max_mail_mb: read by their headers
+    late: int = 0  # further out of date order than the import puts back
     skipped: Counter[str] = field(default_factory=Counter)
     statuses: Counter[str] = field(default_factory=Counter)
     cases: set[int] = field(default_factory=set)
@@ -87,6 +89,13 @@ class Summary:
         if self.unreadable:
             said.append(f"{self.unreadable} could not be read: each on a case with the "
                         "original attached")
+        if self.headers_only:
+            said.append(f"{self.headers_only} over [mail] max_mail_mb: read by their headers "
+                        "alone, each case says so (the whole mail stays in its mailbox)")
+        if self.late:
+            said.append(f"{self.late} came more than {REORDER} mails out of date order: "
+                        "taken where they were (an answer before what it answers starts a "
+                        "case of its own)")
         if self.dated:
             said.append(f"{self.dated} had no usable Date header: dated by the mailbox's "
                         "own time for them (the mbox's From line, the file's time, or the "
@@ -137,16 +146,16 @@ class Importer:
         self.clock = clock
         self.service = CaseService.importer(db, clock=clock)
         self.summary = Summary()
-        self.workers = os.cpu_count() or 1
+        self.workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
+            else os.cpu_count() or 1
         self._pool: ProcessPoolExecutor | None = None  # parsing, once the import is long
         self._parsed = 0
         self._order = 0
-        # The import's own UIDVALIDITY: its keys never meet another run's (mail is known
-        # by its bytes, not by where it sat in a file).
-        self._run_id = secrets.randbelow(2**31 - 1) + 1
+        self._run_id = 0  # the run's own UIDVALIDITY (`next_run`)
         self._holder = leases.holder_name()
         self._renewed = 0.0
         self._seen_ids: set[str] = set()  # (a dry run) Message-IDs met so far
+        self._seen_digests: set[str] = set()  # (a dry run) mails met so far
         self._progress: Progress | None = None
         self._done: dict[int, int] = {}  # how far through each source (its own units)
 
@@ -155,6 +164,7 @@ class Importer:
         import runs (one at a time: mail is known by its bytes as each batch commits)."""
         if not self.options.dry_run:
             self._take_lease()
+            self._run_id = self.service.next_run(self.options.key)
         try:
             return self._run(sources, progress)
         finally:
@@ -184,11 +194,18 @@ class Importer:
             size += len(item.mail.raw)
         if batch:
             self._take(batch)
-        if not self.options.dry_run and self.summary.cases:
-            self.summary.statuses = self.service.settle_imported(
-                self.summary.cases, recent=self.options.recent,
-                keep_solved=self.options.keep_solved)
+        if not self.options.dry_run:
+            cases = sorted(self.summary.cases)
+            for start in range(0, len(cases), SETTLE_BATCH):
+                self._renew()
+                self.summary.statuses.update(self.service.settle_imported(
+                    cases[start:start + SETTLE_BATCH], recent=self.options.recent,
+                    keep_solved=self.options.keep_solved))
         return self.summary
+
+    def _renew(self) -> None:
+        if not self.options.dry_run and time.monotonic() - self._renewed > 20:
+            self._take_lease()
 
     # -- reading -------------------------------------------------------------------
 
@@ -198,12 +215,16 @@ class Importer:
         it was written; a mail moved in later is put back in its place)."""
         waiting: list[tuple[datetime, int, _Item]] = []
         size = 0
+        latest: datetime | None = None  # of what went on
         for item in self._unordered(index, source):
+            if latest is not None and item.at < latest:
+                self.summary.late += 1  # further out of order than the buffer reaches
             heapq.heappush(waiting, (item.at, item.order, item))
             size += len(item.mail.raw)
             while len(waiting) > REORDER or size > REORDER_BYTES:
                 oldest = heapq.heappop(waiting)[2]
                 size -= len(oldest.mail.raw)
+                latest = oldest.at
                 yield oldest
         while waiting:
             yield heapq.heappop(waiting)[2]
@@ -227,6 +248,7 @@ class Importer:
         size = 0
         for found in source.mails:
             self.summary.read += 1
+            self._renew()  # (a run that finds everything stored writes nothing for long)
             self._done[index] = found.done
             if self._progress is not None:
                 self._progress(sum(self._done.values()), self.summary.read)
@@ -271,9 +293,10 @@ class Importer:
 
     def _items(self, chunk: list[tuple[int, Found]],
                job: Future[list[Read]] | list[Read]) -> Iterator[_Item]:
-        for (uid, _found), (at, mail, dated) in zip(
+        for (uid, found), (at, mail, dated) in zip(
                 chunk, job.result() if isinstance(job, Future) else job, strict=True):
             self.summary.dated += dated
+            self.summary.headers_only += len(mail.raw) < len(found.raw)
             if self.options.before is not None and at >= self.options.before:
                 self.summary.skipped["dated on or after --before"] += 1
                 continue
@@ -285,8 +308,7 @@ class Importer:
         if self.options.dry_run:
             self._count_dry(batch)
             return
-        if time.monotonic() - self._renewed > 20:
-            self._take_lease()
+        self._renew()
         receipts = self.service.receive_mail(self.options.key, self.options.channel,
                                              self._run_id, batch)
         by_uid = {m.uid: m for m in batch}
@@ -310,13 +332,12 @@ class Importer:
         Message-IDs the mails answer, in this import or in the store."""
         asked = {i for m in batch for i in m.thread_ids} - self._seen_ids
         there = self._seen_ids | self.service.stored_message_ids(asked)
-        digests: set[str] = set()
         for mail in batch:
             digest = hashlib.sha256(mail.raw).hexdigest()
-            if digest in digests:
+            if digest in self._seen_digests:
                 self.summary.skipped[SKIPS["duplicate"]] += 1
                 continue
-            digests.add(digest)
+            self._seen_digests.add(digest)
             self.summary.messages += 1
             if mail.message is None:
                 self.summary.unreadable += 1

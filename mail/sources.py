@@ -21,8 +21,12 @@ from pathlib import Path
 
 from imapclient import IMAPClient
 
-# "From sender Tue Mar  3 10:12:00 2026" (a zone or year order varies by writer).
-_FROM_LINE = re.compile(rb"^From \S*\s.*\d\d:\d\d(:\d\d)?.*\d{4}\s*$")
+# "From sender Tue Mar  3 10:12:00 2026": a sender, a weekday, a month, a time and a
+# year (some writers put a zone before the year) — what a body's "From 08:30 to 17:00,
+# every weekday in 2026" is not.
+_FROM_LINE = re.compile(
+    rb"^From \S+ +(Mon|Tue|Wed|Thu|Fri|Sat|Sun) +(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|"
+    rb"Nov|Dec) +\d{1,2} +\d{1,2}:\d\d(:\d\d)?( +[-+A-Z0-9]+)? +\d{4}\s*$")
 _QUOTED_FROM = re.compile(rb"^>+From ")
 # Headers that mail programs add to their own stores (mutt, Thunderbird, c-client),
 # not part of the mail as it was sent: left out of its bytes.
@@ -65,12 +69,14 @@ def wire_form(raw: bytes) -> bytes:
 
 def _from_line_time(line: bytes) -> datetime | None:
     """The delivery time an mbox's From line carries, if it reads as one."""
-    parts = line.decode("ascii", "replace").split()[2:]
-    try:
-        return datetime.strptime(" ".join(parts[:5]), "%a %b %d %H:%M:%S %Y").replace(
-            tzinfo=UTC)
-    except ValueError:
-        return None
+    parts = line.decode("ascii", "replace").split()[2:]  # weekday month day time [zone] year
+    for shape in ("%a %b %d %H:%M:%S %Y", "%a %b %d %H:%M %Y"):
+        try:
+            return datetime.strptime(" ".join(parts[:4] + parts[-1:]), shape).replace(
+                tzinfo=UTC)
+        except ValueError:
+            continue
+    return None
 
 
 def mbox_mails(path: Path) -> Iterator[Found]:
@@ -129,9 +135,15 @@ def maildir_mails(path: Path) -> Iterator[Found]:
     if not names and not (path / "cur").is_dir():
         raise FileNotFoundError(f"{path} is not a Maildir folder (no cur/ or new/ in it)")
     names.sort(key=lambda item: _maildir_order(item[0]))
+    moved: dict[str, Path] | None = None  # read again once a file has vanished
     for index, (name, sub) in enumerate(names, 1):
         file = path / sub / name
-        read = _read(file) or _read(_moved(path, name))
+        read = _read(file)
+        if read is None:
+            unique = name.split(":", 1)[0]
+            if moved is None or unique not in moved:  # (once for a whole folder marked read)
+                moved = _names(path)
+            read = _read(moved.get(unique))
         if read is None:
             yield Found(b"", None, str(file), index, "deleted while the import ran")
             continue
@@ -155,29 +167,25 @@ def _maildir_order(name: str) -> tuple[int, str]:
     return (int(stamp) if stamp.isdigit() else 0, name)
 
 
-def _moved(path: Path, name: str) -> Path | None:
-    """The same mail under its new name: its unique part, before ":2,", stays."""
-    unique = name.split(":", 1)[0]
-    for sub in ("cur", "new"):
-        if not (path / sub).is_dir():
-            continue
-        for entry in os.scandir(path / sub):
-            if entry.name.split(":", 1)[0] == unique:
-                return Path(entry.path)
-    return None
+def _names(path: Path) -> dict[str, Path]:
+    """Each mail of the folder by the part of its name a move keeps (before ":2,")."""
+    return {entry.name.split(":", 1)[0]: Path(entry.path) for sub in ("cur", "new")
+            if (path / sub).is_dir() for entry in os.scandir(path / sub)}
 
 
 def imap_mails(client: IMAPClient, folder: str, *, before: datetime | None = None,
-               batch: int = 100) -> Iterator[Found]:
+               batch: int = 100, batch_bytes: int = 50_000_000) -> Iterator[Found]:
     """Each mail of an IMAP folder, by UID, read with BODY.PEEK[] (no flag is set:
-    the import only reads); the server's INTERNALDATE is its own time for it."""
+    the import only reads) `batch` mails and `batch_bytes` at a time (a larger mail
+    alone); the server's INTERNALDATE is its own time for it."""
     client.select_folder(folder, readonly=True)
+    client.normalise_times = False  # INTERNALDATE with its zone, not as local time
     criteria: list[object] = ["ALL"] if before is None else ["BEFORE", before.date()]
     uids = sorted(client.search(criteria))
-    for start in range(0, len(uids), batch):
-        chunk = uids[start:start + batch]
+    done = 0
+    for chunk in _by_size(client, uids, batch, batch_bytes):
         fetched = client.fetch(chunk, ["BODY.PEEK[]", "INTERNALDATE"])
-        for offset, uid in enumerate(chunk, start + 1):
+        for offset, uid in enumerate(chunk, done + 1):
             data = fetched.get(uid, {})
             if b"BODY[]" not in data:
                 yield Found(b"", None, f"{folder} UID {uid}", offset,
@@ -188,6 +196,26 @@ def imap_mails(client: IMAPClient, folder: str, *, before: datetime | None = Non
                 internal.tzinfo else internal.replace(tzinfo=UTC) if isinstance(
                     internal, datetime) else None
             yield Found(bytes(data[b"BODY[]"]), when, f"{folder} UID {uid}", offset)
+        done += len(chunk)
+
+
+def _by_size(client: IMAPClient, uids: list[int], batch: int, batch_bytes: int
+             ) -> Iterator[list[int]]:
+    """`uids` in fetches of at most `batch` mails and `batch_bytes` (RFC822.SIZE)."""
+    for start in range(0, len(uids), 1000):
+        part = uids[start:start + 1000]
+        sizes = client.fetch(part, ["RFC822.SIZE"])
+        chunk: list[int] = []
+        total = 0
+        for uid in part:
+            size = int(sizes.get(uid, {}).get(b"RFC822.SIZE", 0))
+            if chunk and (len(chunk) >= batch or total + size > batch_bytes):
+                yield chunk
+                chunk, total = [], 0
+            chunk.append(uid)
+            total += size
+        if chunk:
+            yield chunk
 
 
 def imap_count(client: IMAPClient, folder: str) -> int:

@@ -177,7 +177,7 @@ class ServiceCore:
                 escalated=False, priority=assessment.priority(None) or old.priority,
                 # (those that fit: a case from before the limits must not stop a mail)
                 labels=fitting_labels(old.labels.split(",")), now=self._now(),
-                flags=assessment.bits, created=message.at, arrives=not self._history,
+                flags=assessment.bits, created=message.at, history=self._history,
             )
             add_link(session, id_of(old), id_of(case), "follow-up", self._now())
             self._event(session, case, "follow-up-of", number=old.id, status=old.status)

@@ -12,7 +12,7 @@ next tick archives it), or Solved from today with `keep_solved`.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,14 +22,17 @@ from sqlmodel import col
 
 from store import audit, events, workspace
 from store.core import ServiceCore
-from store.models import Case, InboundMail, Message, MessageKind, Status
-from store.permissions import SYSTEM, Actor
-from store.tables import table_of
+from store.inputs import MACHINE_FLAGS
+from store.models import AuditEvent, Case, InboundMail, Message, MessageKind, Status
+from store.permissions import SYSTEM, SYSTEM_LOGIN, Actor
+from store.records import sla_policy
+from store.tables import id_of, table_of
+from store.threads import IMPORTED
 
-# The mailbox an import's mails are kept under: `import:` and where they came from.
-SOURCE_PREFIX = "import:"
 # Cases settled per transaction.
 SETTLE_BATCH = 500
+# The statuses of a conversation still going.
+GOING = frozenset({Status.NEW, Status.OPEN, Status.WAITING})
 
 
 @dataclass(frozen=True)
@@ -87,18 +90,27 @@ class ImportOps(ServiceCore):
 
         return self._read(work)
 
+    def next_run(self, source: str) -> int:
+        """The UIDVALIDITY an import's run from `source` keeps its mail under: one past
+        every earlier run's, so that their keys never meet (mail is known by its bytes,
+        not by where it sat in a file)."""
+
+        def work(session: Session, actor: Actor) -> int:
+            self._require_system(actor)
+            return (session.scalar(sa.select(sa.func.max(col(InboundMail.uidvalidity))).where(
+                col(InboundMail.mailbox) == source)) or 0) + 1
+
+        return self._read(work)
+
     def settle_imported(self, cases: Iterable[int], *, recent: timedelta,
                         keep_solved: bool = False) -> Counter[str]:
-        """Give each of `cases` that holds only imported mail the status its history
-        says (`settle`), in batches that each commit whole; cases anyone worked on in
-        casedesk are left as they are. Returns how many became each status."""
-        became: Counter[str] = Counter()
-        for chunk in _chunks(sorted(set(cases)), SETTLE_BATCH):
-            def work(session: Session, actor: Actor, chunk: list[int] = chunk) -> Counter[str]:
-                return self._settle(session, actor, chunk, recent, keep_solved)
-
-            became.update(self._write(work))
-        return became
+        """Give each of `cases` that holds only imported mail, and that nobody but the
+        system ever changed, the status its history says (`settle`) — in one
+        transaction: call it with a few hundred at a time. Returns how many are now in
+        each status."""
+        ids = sorted(set(cases))
+        return self._write(lambda session, actor: self._settle(
+            session, actor, ids, recent, keep_solved)) if ids else Counter()
 
     def _settle(self, session: Session, actor: Actor, ids: list[int], recent: timedelta,
                 keep_solved: bool) -> Counter[str]:
@@ -108,22 +120,27 @@ class ImportOps(ServiceCore):
         messages = dict(conn.execute(sa.select(col(Message.case_id), sa.func.count()).where(
             col(Message.case_id).in_(ids), said).group_by(col(Message.case_id))).all())
         imported = dict(conn.execute(sa.select(col(InboundMail.case_id), sa.func.count()).where(
-            col(InboundMail.case_id).in_(ids), col(InboundMail.mailbox).startswith(SOURCE_PREFIX),
+            col(InboundMail.case_id).in_(ids), col(InboundMail.mailbox).startswith(IMPORTED),
             col(InboundMail.outcome).in_(["ingested", "quarantined"])
         ).group_by(col(InboundMail.case_id))).all())
-        # Only imported mail, on a case of its own (a merged one follows its survivor).
-        pure = [c for c, n in messages.items() if imported.get(c, 0) >= n]
+        # Worked on in casedesk: a status, an assignee, a note — anyone's but the system's.
+        worked = set(conn.execute(sa.select(col(AuditEvent.case_id)).where(
+            col(AuditEvent.case_id).in_(ids), col(AuditEvent.actor) != SYSTEM_LOGIN
+        ).distinct()).scalars())
+        pure = [c for c, n in messages.items() if imported.get(c, 0) >= n and c not in worked]
         if not pure:
             return Counter()
         last: dict[int, tuple[datetime, bool]] = {}
-        for case_id, kind, at in conn.execute(sa.select(
-                col(Message.case_id), col(Message.kind), col(Message.created_at)).where(
-                col(Message.case_id).in_(pure), said).order_by(col(Message.id))):
+        for case_id, kind, at, flags in conn.execute(sa.select(
+                col(Message.case_id), col(Message.kind), col(Message.created_at),
+                col(Message.flags)).where(col(Message.case_id).in_(pure), said)):
+            if MACHINE_FLAGS & set(flags.split(",")):
+                continue  # an out-of-office is not the customer's last word
             if case_id not in last or at >= last[case_id][0]:
                 last[case_id] = (at, kind == MessageKind.REPLY.value)
         rows = conn.execute(sa.select(
             table_of(Case).c.id, col(Case.status), col(Case.first_response_at)).where(
-            col(Case.id).in_(pure), col(Case.merged_into_id).is_(None))).all()
+            col(Case.id).in_(list(last)), col(Case.merged_into_id).is_(None))).all()
         settled = [settle(case_id, Status(status), *last[case_id], first is not None,
                           now=now, recent=recent, keep_solved=keep_solved)
                    for case_id, status, first in rows
@@ -135,33 +152,40 @@ class ImportOps(ServiceCore):
             conn.execute(sa.update(table).where(table.c.id == sa.bindparam("b_id")).values(
                 updated_at=sa.bindparam("b_last")), [
                 {"b_id": m.case, "b_last": m.last} for m in stays])
-        active = [m.case for m in settled
-                  if m.target in (Status.NEW, Status.OPEN, Status.WAITING)]
-        workspace.cases_arrived(session, active, now)  # the conversations still going
-        if not moves:
-            return Counter(m.target.value for m in settled)
-        cleared = {"solved_at": None, "resolved_at": None, "closed_at": None}
-        for stamps in {tuple(sorted(m.stamps)) for m in moves}:  # an UPDATE per shape
-            same = [m for m in moves if tuple(sorted(m.stamps)) == stamps]
+        if moves:
+            cleared = {"solved_at": None, "resolved_at": None, "closed_at": None}
             conn.execute(sa.update(table).where(table.c.id == sa.bindparam("b_id")).values(
                 status=sa.bindparam("b_status"), updated_at=sa.bindparam("b_last"),
-                version=table.c.version + 1,
-                **{k: sa.bindparam(f"b_{k}") for k in cleared}), [
+                version=table.c.version + 1, **{k: sa.bindparam(f"b_{k}") for k in cleared}), [
                 {"b_id": m.case, "b_status": m.target.value, "b_last": m.last,
-                 **{f"b_{k}": v for k, v in (cleared | m.stamps).items()}} for m in same])
-        conn.execute(sa.insert(table_of(Message)), [
-            {"case_id": m.case, "kind": MessageKind.EVENT.value, "author": SYSTEM.display,
-             "author_agent_id": None, "text": "", "flags": "", "created_at": m.at,
-             "origin_case_id": m.case, "sender_address": "", "event_kind": event.kind,
-             "event_params": event.stored()}
-            for m in moves for event in [events.status(m.start.value, m.target.value,
-                                                       "imported")]])
-        audit.record_many(session, actor, at=now, events=[
-            ("case.status", m.case, {"status": m.target.value, "imported": True})
-            for m in moves])
+                 **{f"b_{k}": v for k, v in (cleared | m.stamps).items()}} for m in moves])
+            # The events at their own times (what time in status reads back), the rest
+            # as every status change has it (store/status_change.py).
+            conn.execute(sa.insert(table_of(Message)), [
+                {"case_id": m.case, "kind": MessageKind.EVENT.value, "author": SYSTEM.display,
+                 "author_agent_id": None, "text": "", "flags": "", "created_at": m.at,
+                 "origin_case_id": m.case, "sender_address": "", "event_kind": event.kind,
+                 "event_params": event.stored()}
+                for m in moves for event in [events.status(m.start.value, m.target.value,
+                                                           "imported")]])
+            for target in {m.target for m in moves}:
+                workspace.status_changed(session, [m.case for m in moves if m.target == target],
+                                         target)
+            audit.record_many(session, actor, at=now, events=[
+                ("case.status", m.case, {"status": m.target.value, "imported": True})
+                for m in moves])
+        going = {m.case: m for m in settled if m.target in GOING}
+        self._going_on(session, going, now)
         return Counter(m.target.value for m in settled)
 
-
-def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
+    def _going_on(self, session: Session, going: dict[int, Settled], now: datetime) -> None:
+        """The conversations still going: into the workspaces, with service levels from
+        when they began (a waiting one's paused since our last word)."""
+        workspace.cases_arrived(session, list(going), now)
+        policy = sla_policy(session)
+        if policy is None or not going:
+            return
+        for case in session.scalars(sa.select(Case).where(col(Case.id).in_(list(going)))):
+            self._apply_sla(session, case)
+            if going[id_of(case)].target == Status.WAITING and policy.settings.pause_when_waiting:
+                case.sla_paused_at = going[id_of(case)].last

@@ -60,7 +60,15 @@ from store.records import (
     sla_policy,
 )
 from store.tables import id_of, table_of
-from store.threads import mail_title, message_of, party, sort_mail, thread_of
+from store.threads import (
+    fresh_key,
+    known_bytes,
+    mail_title,
+    message_of,
+    party,
+    sort_mail,
+    thread_of,
+)
 from store.triage import routing
 
 
@@ -72,6 +80,18 @@ class TooLarge(TypedDict):
 def too_large(filename: str, size: int) -> TooLarge:
     """The values of the event that says an attachment was left in the raw mail."""
     return {"filename": one_line(filename), "megabytes": f"{size / 1_000_000:.1f}"}
+
+
+def _hold_bytes(session: Session, mails: Sequence[MailInput]) -> None:
+    """PostgreSQL: no other transaction takes the same bytes until this one ends (a
+    poller and an import reading one mail at once: known by its bytes, stored once).
+    SQLite's write lock already makes it so."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    keys = sorted({int.from_bytes(hashlib.sha256(m.raw).digest()[:8], "big", signed=True)
+                   for m in mails})  # in order: two batches never wait on each other
+    for key in keys:
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
 
 
 def kind_of(mail: MailInput) -> MessageKind:
@@ -119,6 +139,7 @@ class InboundOps(ServiceCore):
 
         def work(session: Session, actor: Actor) -> list[Receipt]:
             self._require_system(actor)
+            _hold_bytes(session, mails)
             ch = channel_named(session, channel)
             if ch.kind != ChannelKind.EMAIL.value:
                 raise InvalidInput(f"the channel {ch.name!r} is not an email channel")
@@ -137,7 +158,7 @@ class InboundOps(ServiceCore):
                 m for m in mails if m.uid not in rated], self._now())
             receipts += self._receive_new(session, actor, mailbox, ch, uidvalidity, fresh)
             # Answers to the batch's own new mail: their cases exist now.
-            new_case_of = {message_of(m).mail_message_id: r.case for m, r in
+            new_case_of = {fresh_key(m): r.case for m, r in
                            zip(fresh, receipts[len(rated):], strict=True) if r.case is not None}
             receipts += self._receive_answers(session, actor, mailbox, uidvalidity, [
                 (m, target if isinstance(target, int) else new_case_of[target])
@@ -181,7 +202,8 @@ class InboundOps(ServiceCore):
             sa.and_(col(InboundMail.mailbox) == mailbox,
                     col(InboundMail.uidvalidity) == uidvalidity,
                     col(InboundMail.uid) == mail.uid),
-            col(InboundMail.sha256) == hashlib.sha256(mail.raw).hexdigest()))) != 0
+            sa.and_(col(InboundMail.sha256) == hashlib.sha256(mail.raw).hexdigest(),
+                    known_bytes(mailbox))))) != 0
 
     def _receive_rating(self, session: Session, mailbox: str, uidvalidity: int,
                         mail: MailInput, survey: Satisfaction, rating: int) -> Receipt:
@@ -255,13 +277,15 @@ class InboundOps(ServiceCore):
         conn.execute(sa.insert(table_of(InboundMail)), [
             {"mailbox": mailbox, "uidvalidity": uidvalidity, "uid": m.uid, "sha256": d,
              "size": len(m.raw), "received_at": now, "outcome": "ingested", "reason": "",
-             "case_id": case_id, "message_id": message_id, "server_done": False}
+             "case_id": case_id, "message_id": message_id,
+             "server_done": self._history}  # (an import has no server to tell)
             for m, d, case_id, message_id in zip(mails, digests, cases, rows, strict=True)])
         for mail, case_id in zip(mails, cases, strict=True):
             if mail.too_large:
                 case = session.get_one(Case, case_id)
                 for filename, size in mail.too_large:
-                    self._event(session, case, "attachment-too-large", **too_large(filename, size))
+                    self._event(session, case, "attachment-too-large", at=message_of(mail).at,
+                                **too_large(filename, size))
 
     def _receive_new(self, session: Session, actor: Actor, mailbox: str, channel: Channel,
                      uidvalidity: int, mails: list[MailInput]) -> list[Receipt]:
@@ -311,8 +335,9 @@ class InboundOps(ServiceCore):
              "contact_id": contact_id, "status": initial_status(escalated=False).value,
              "priority": priority, "labels": "", "flags": assessment.bits, "version": 1,
              "created_at": at, "updated_at": at, "sla_paused_hours": 0.0, "sla_events": "",
-             "first_response_at": at if our_own else None,
-             **(policy.due(at, priority, tiers.get(contact_id, "standard")) if policy else {})}
+             # (service levels for the past: once its status is known, store/importing.py)
+             **(policy.due(at, priority, tiers.get(contact_id, "standard"))
+                if policy and not self._history else {})}
             for title, assessment, priority, (contact_id, _name), at, our_own in zip(
                 titles, found, priorities, contact_of, began, ours, strict=True)]).scalars())
         rows = list(conn.execute(sa.insert(table_of(Message)).returning(
@@ -373,7 +398,7 @@ class InboundOps(ServiceCore):
             session.add(StoredFile(sha256=digest, content=mail.raw))
         earlier = session.execute(sa.select(
             col(InboundMail.case_id), col(InboundMail.uidvalidity), col(InboundMail.mailbox)
-        ).where(col(InboundMail.sha256) == digest).limit(1)).first()
+        ).where(col(InboundMail.sha256) == digest, known_bytes(mailbox)).limit(1)).first()
         if earlier is not None:
             # The same bytes again (a new UIDVALIDITY, a copy in the folder, the mail
             # imported before or read from another mailbox): no new case.
@@ -400,7 +425,7 @@ class InboundOps(ServiceCore):
                 f"This mail could not be read ({mail.problem}). The original is attached.",
                 attachments=(AttachmentInput("original.eml", mail.raw, "message/rfc822"),))
         at = message.at or self._now()
-        case = thread_of(session, mail, message.sender_address, at)
+        case = thread_of(session, mail, party(mail)[1], at)
         if case is None and mail.log_only:
             # List mail to be logged only: kept, on no case, never answered (an answer
             # in one of our threads that came through a list still lands on its case).
@@ -421,15 +446,18 @@ class InboundOps(ServiceCore):
             case = insert_case(session, actor, channel, contact, title=title, escalated=False,
                                priority=assessment.priority(None), labels=(),
                                now=self._now(), flags=assessment.bits, created=at,
-                               arrives=not self._history)
+                               history=self._history)
             row = self._append_inbound(session, actor, case, message)
+            if mail.recipient is not None:  # we wrote first: no answer to anyone yet
+                case.first_response_at = None
             self._record_flags(session, actor, case, assessment, at=row.created_at)
             routing.route(self, session, case, title, message, contact=contact)
             search.index_new_case(session, id_of(case))
         else:
             case, row, _ = self._add_inbound(session, actor, case, message)
         for filename, size in mail.too_large:
-            self._event(session, case, "attachment-too-large", **too_large(filename, size))
+            self._event(session, case, "attachment-too-large", at=row.created_at,
+                        **too_large(filename, size))
         record.case_id, record.message_id = case.id, row.id
         session.add(record)
         return Receipt(mail.uid, record.outcome, case.id, new_case=new)

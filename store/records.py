@@ -209,12 +209,12 @@ def find_or_add_contact(session: Session, contact: ContactInput, now: datetime) 
 def insert_case(
     session: Session, actor: Actor, channel: Channel, contact: Contact, *, title: str,
     escalated: bool, priority: str | None, labels: Iterable[str], now: datetime,
-    flags: int = 0, created: datetime | None = None, arrives: bool = True,
+    flags: int = 0, created: datetime | None = None, history: bool = False,
 ) -> Case:
     """A new case, inserted and audited. `created`: when it began, if earlier than now
     (a conversation ingested after the fact: its first message's time) — its service
-    levels and the metrics count from then. `arrives=False`: mail of the past, into
-    no workspace."""
+    levels and the metrics count from then. `history`: mail of the past
+    (`casedesk import`), into no workspace, its service levels set once its status is."""
     begun = min(created, now) if created is not None else now
     case = Case(
         title=clean_title(title), channel_id=id_of(channel), contact_id=id_of(contact),
@@ -224,7 +224,7 @@ def insert_case(
         # the lists (sorted by when they last changed), not among last month's.
         labels=label_text(labels), flags=flags, created_at=begun, updated_at=now,
     )
-    policy = sla_policy(session)
+    policy = sla_policy(session) if not history else None
     if policy is not None:  # the service levels start with the case
         for key, value in policy.due(begun, case.priority, contact.tier).items():
             setattr(case, key, value)
@@ -232,7 +232,7 @@ def insert_case(
     session.flush()
     audit.record(session, actor, "case.create", at=now, case_id=case.id,
                  after={"channel": channel.name, "status": case.status, "contact": contact.id})
-    if arrives:
+    if not history:
         workspace.cases_arrived(session, [id_of(case)], now)
     return case
 

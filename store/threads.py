@@ -40,6 +40,9 @@ ANSWER_PREFIX_RE = re.compile(r"^\s*(re|sv|vs|aw)\s*:", re.IGNORECASE)
 # subject: an answer with its case's title, between the case's customer and us, within
 # this long of the case's last message, lands on that case.
 SUBJECT_WINDOW = timedelta(days=30)
+NO_SUBJECT = "(no subject)"
+# The mailbox an import's mails are kept under: "import:" and where they came from.
+IMPORTED = "import:"
 
 
 def message_of(mail: MailInput) -> MessageInput:
@@ -95,19 +98,23 @@ def party(mail: MailInput) -> tuple[str, str]:
 
 
 def answers_by_subject(mail: MailInput) -> bool:
-    """Whether the mail's subject says it answers (Re:, Sv:), with a customer to match."""
-    return bool(party(mail)[1]) and ANSWER_PREFIX_RE.match(mail.subject) is not None
+    """Whether the mail is an answer that lost the headers that thread (its subject
+    says it answers — Re:, Sv: — and names something), with a customer to match."""
+    return (not mail.thread_ids and bool(party(mail)[1])
+            and ANSWER_PREFIX_RE.match(mail.subject) is not None
+            and mail_title(mail.subject) != NO_SUBJECT)
 
 
 def _by_subject(session: Session, mail: MailInput, at: datetime) -> int | None:
     """The newest case of this mail's customer whose title its subject answers, with a
-    message within `SUBJECT_WINDOW` of it (`at`): for answers whose client dropped
-    the headers that thread."""
+    message in the `SUBJECT_WINDOW` before it (`at`): for answers whose client dropped
+    the headers that thread. (A case that went on later does not reach back: an
+    imported mail of 2019 is no answer to this year's case.)"""
     if not answers_by_subject(mail):
         return None
     last = sa.select(sa.func.max(col(Message.created_at))).where(
-        col(Message.case_id) == Case.id, col(Message.kind) != MessageKind.EVENT.value
-    ).scalar_subquery()
+        col(Message.case_id) == Case.id, col(Message.kind) != MessageKind.EVENT.value,
+        col(Message.created_at) <= at).scalar_subquery()
     return session.scalar(sa.select(col(Case.id)).join(
         Contact, col(Contact.id) == Case.contact_id).where(
         col(Contact.email) == party(mail)[1],
@@ -166,7 +173,7 @@ def customer_mail_id(session: Session, case_id: int | None) -> str:
 
 def mail_title(subject: str) -> str:
     title = REPLY_PREFIX_RE.sub("", _SPACED_TAG_RE.sub(" ", subject)).strip()
-    return title if one_line(title) else "(no subject)"
+    return title if one_line(title) else NO_SUBJECT
 
 
 def sort_mail(session: Session, mailbox: str, uidvalidity: int,
@@ -180,7 +187,7 @@ def sort_mail(session: Session, mailbox: str, uidvalidity: int,
     known by its bytes wherever it was read (another mailbox, an import)."""
     digests = {hashlib.sha256(m.raw).hexdigest() for m in mails}
     stored = set(session.scalars(sa.select(col(InboundMail.sha256)).where(
-        col(InboundMail.sha256).in_(digests))))
+        col(InboundMail.sha256).in_(digests), known_bytes(mailbox))))
     known = set(session.scalars(sa.select(col(InboundMail.uid)).where(
         col(InboundMail.mailbox) == mailbox, col(InboundMail.uidvalidity) == uidvalidity,
         col(InboundMail.uid).in_([m.uid for m in mails]))))
@@ -199,7 +206,7 @@ def sort_mail(session: Session, mailbox: str, uidvalidity: int,
     # it follows it (a new case's own ID stands for that case until it exists).
     went: dict[str, int | str | None] = {}
     # And by its customer and title, for an answer found by its subject alone.
-    went_as: dict[tuple[str, str], int | str] = {}
+    went_as: dict[tuple[str, str], tuple[int | str, datetime]] = {}
     seen_digests: set[str] = set()
     for mail in mails:
         digest = hashlib.sha256(mail.raw).hexdigest()
@@ -221,22 +228,38 @@ def sort_mail(session: Session, mailbox: str, uidvalidity: int,
             target = earlier  # None: that mail goes one by one, so does this
         elif mail.case_tag in tagged:
             target = None
-        elif answers_by_subject(mail) and _topic(mail) in went_as:
-            target = went_as[_topic(mail)]
+        elif answers_by_subject(mail) and _topic(mail) in went_as and timedelta(0) <= (
+                (message_of(mail).at or now) - went_as[_topic(mail)][1]) <= SUBJECT_WINDOW:
+            target = went_as[_topic(mail)][0]
         elif _by_subject(session, mail, message_of(mail).at or now) is not None:
             target = None  # one by one, where `thread_of` finds that case again
         else:
-            target = message_of(mail).mail_message_id or f"uid:{mail.uid}"
+            target = fresh_key(mail)
             fresh.append(mail)
         if mail.message is not None and mail.message.mail_message_id:
             went.setdefault(mail.message.mail_message_id, target)
         if target is not None:
-            went_as.setdefault(_topic(mail), target)
+            went_as[_topic(mail)] = (target, message_of(mail).at or now)
         if target is None:
             rest.append(mail)
         elif mail not in fresh:
             answers.append((mail, target))
     return fresh, answers, rest
+
+
+def fresh_key(mail: MailInput) -> str:
+    """What stands for the case a batch's new mail starts until it exists."""
+    return message_of(mail).mail_message_id or f"uid:{mail.uid}"
+
+
+def known_bytes(mailbox: str) -> sa.ColumnElement[bool]:
+    """Where a mail's bytes, read from `mailbox`, make it known: read from there
+    before, or imported (and an import's, read anywhere). Two mailboxes of ours that
+    receive the same bytes are two channels' mail, each taken."""
+    if mailbox.startswith(IMPORTED):
+        return sa.true()
+    return sa.or_(col(InboundMail.mailbox) == mailbox,
+                  col(InboundMail.mailbox).startswith(IMPORTED))
 
 
 def _topic(mail: MailInput) -> tuple[str, str]:

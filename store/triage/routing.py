@@ -169,6 +169,9 @@ def route(core: ServiceCore, session: Session, case: Case, title: str,
     now = core._now()
     last = {key: next((getattr(r, key) for r in reversed(fired) if getattr(r, key)), None)
             for key in ("priority", "move_to", "assign")}
+    # Mail of the past (`casedesk import`) takes labels, priority and channel: nobody
+    # is handed or told of a conversation that ended long ago.
+    history = core._history
     if last["move_to"] is not None:
         # Found as `rules check` found it (SQLite's lower() knows no Å, Ä, Ö).
         wanted = last["move_to"].casefold()
@@ -177,7 +180,8 @@ def route(core: ServiceCore, session: Session, case: Case, title: str,
         if target is not None and target.id != case.channel_id:
             case.channel_id = id_of(target)
             core._drop_unseeing(session, SYSTEM, case)
-            workspace.cases_arrived(session, [case.id or 0], now)
+            if not history:
+                workspace.cases_arrived(session, [case.id or 0], now)
     if priority_chosen:
         last["priority"] = None
     elif last["priority"] is not None and last["priority"] != case.priority:
@@ -190,9 +194,6 @@ def route(core: ServiceCore, session: Session, case: Case, title: str,
         case.labels = label_text(fitting_labels([*filter(None, case.labels.split(",")),
                                                  *sorted(added)]))
         added &= set(case.labels.split(","))
-    # Mail of the past (`casedesk import`) takes labels, priority and channel: nobody
-    # is handed or told of a conversation that ended long ago.
-    history = core._history
     assignee = _assignee(session, case, last["assign"], now) if last["assign"] and \
         not history else None
     if assignee is not None:

@@ -27,6 +27,7 @@ from store import leases
 from store.identity import os_login
 from store.models import Agent, Case, InboundMail, Message, Outbox, WorkspaceEntry
 from store.service import CaseService
+from store.sla import SlaSettings
 from store.triage.routing import RuleSource
 from store.workspace import WorkspacePrefs
 
@@ -222,7 +223,8 @@ def test_imported_then_polled_is_stored_once(team, dovecot: Dovecot, mailbox: Ma
 
 def test_hostile_mboxes_lose_nothing(team, tmp_path: Path) -> None:
     body_from = written("Karin Kund <karin@example.se>", US, "Från-rader",
-                        "Hej\n\nFrom the start it was wrong.\n>From quoted already", days_ago(5),
+                        "Hej\n\nFrom the start it was wrong.\n>From quoted already\n\n"
+                        "From 08:30 to 17:00, every weekday in 2026", days_ago(5),
                         "<h1@example.se>")
     broken_mime = (b"From: Bo <bo@example.se>\nSubject: Trasig\nMessage-ID: <h2@example.se>\n"
                    b"Date: Mon, 23 Feb 2026 10:00:00 +0100\nMIME-Version: 1.0\n"
@@ -254,7 +256,8 @@ def test_hostile_mboxes_lose_nothing(team, tmp_path: Path) -> None:
             Message.case_id == cases["Från-rader"].id))
         broken = session.scalar(sa.select(Message.text).where(
             Message.case_id == cases["Trasig"].id))
-    assert whole == "Hej\n\nFrom the start it was wrong.\n>From quoted already"
+    assert whole == ("Hej\n\nFrom the start it was wrong.\n>From quoted already\n\n"
+                     "From 08:30 to 17:00, every weekday in 2026")
     assert "From here Texten finns ändå." in (broken or "")
 
 
@@ -267,6 +270,8 @@ def test_a_mail_over_the_size_limit_is_read_by_its_headers(team, tmp_path: Path)
     assert summary.messages == 1
     case = cases_by_title(team)["Stor bilaga"]
     text = said(team, case.id)[0][1]
+    assert summary.headers_only == 1
+    assert "1 over [mail] max_mail_mb: read by their headers" in "\n".join(summary.lines())
     assert "only its headers were read" in text
     assert f"still in {path} #1" in text
     with team.db.read() as session:
@@ -378,3 +383,66 @@ def test_one_import_at_a_time(team, tmp_path: Path) -> None:
     assert count(team, Case) == 0
     leases.release(team.db, LEASE, "elsewhere:1:abc")
     assert imported(team, tmp_path).messages == 10
+
+
+def test_old_mail_never_reaches_a_newer_case_nor_another_customer_s(team,
+                                                                     tmp_path: Path) -> None:
+    """A 2019 "SV:" of Karin's is no answer to her case of this year (the subject rule
+    looks back, not forward); our old mail tagged [#n] to Karin never lands on case
+    #n of another customer."""
+    karin = team.new_case(email="karin@example.se", title="Fakturan stämmer inte")
+    olle = team.new_case(email="olle@example.se", name="Olle Ek", title="Leveransen")
+    old = written("Karin Kund <karin@example.se>", US, "SV: Fakturan stämmer inte",
+                  "Ett gammalt svar", days_ago(2000), "<old@example.se>")
+    tagged = written(US, "Karin Kund <karin@example.se>", f"Re: Något helt annat [#{olle}]",
+                     "Vårt gamla svar", days_ago(1990), "<ours@example.se>")
+    run(team, [Source(mbox_mails(write_mbox(tmp_path / "a.mbox", [old, tagged])))])
+    assert [k for k, _ in said(team, karin)] == ["customer"]
+    assert [k for k, _ in said(team, olle)] == ["customer"]
+    with team.db.read() as session:
+        landed = {m.text: m.case_id for m in session.scalars(sa.select(Message).where(
+            Message.text.in_(["Ett gammalt svar", "Vårt gamla svar"])))}
+    assert karin not in landed.values()
+    assert olle not in landed.values()
+
+
+def test_a_case_worked_on_keeps_its_status_when_its_mail_is_imported_again(
+        team, tmp_path: Path) -> None:
+    old = history()
+    inbox = write_mbox(tmp_path / "inbox.mbox", old.inbox)
+    run(team, [Source(mbox_mails(inbox))])
+    olle = cases_by_title(team)["Leveransen är sen"]
+    team.as_("anna").set_status(olle.id, "solved")
+    later = written("Olle Ek <olle@example.se>", US, "SV: Leveransen är sen", "Nu kom det!",
+                    days_ago(0.5), "<o2@example.se>", answers="<o1@example.se>")
+    write_mbox(inbox, [*old.inbox, later])
+    run(team, [Source(mbox_mails(inbox))])
+    olle = cases_by_title(team)["Leveransen är sen"]
+    assert olle.status == "solved"
+    assert [t for _, t in said(team, olle.id)][-1] == "Nu kom det!"
+
+
+def test_service_levels_start_once_the_past_is_settled(team, tmp_path: Path) -> None:
+    """No breach is marked on history while it lands or after; a conversation still
+    going has its due times, a waiting one its clocks paused at our last word."""
+    team.system.set_sla_policy(SlaSettings(), "Europe/Stockholm")
+    imported(team, tmp_path)
+    Scheduler(team.db, LifecycleSettings(timezone="Europe/Stockholm")).tick(NOW)
+    cases = cases_by_title(team)
+    karin, olle, asa = (cases["Fakturan stämmer inte"], cases["Leveransen är sen"],
+                        cases["Retur av jacka"])
+    assert karin.first_response_due is None
+    assert karin.sla_events == ""
+    assert olle.first_response_due is not None
+    assert asa.sla_paused_at == days_ago(2)
+
+
+def test_an_out_of_office_is_not_the_customer_s_last_word(team, tmp_path: Path) -> None:
+    old = history()
+    away = written("Åsa Öberg <asa@example.se>", US, "Autosvar: Re: Retur av jacka",
+                   "Jag är på semester.", days_ago(1.5), "<away@example.se>",
+                   answers="<r-a1@example.se>", headers={"Auto-Submitted": "auto-replied"})
+    inbox = write_mbox(tmp_path / "inbox.mbox", [*old.inbox, away])
+    sent = write_mbox(tmp_path / "sent.mbox", old.sent)
+    run(team, [Source(mbox_mails(inbox)), Source(mbox_mails(sent), sent=True)])
+    assert cases_by_title(team)["Retur av jacka"].status == "waiting"

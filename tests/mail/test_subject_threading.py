@@ -65,3 +65,27 @@ def test_never_for_another_sender_a_new_subject_or_an_old_case(
                                    text="En månad senare"))
     poll(team, mailbox, monkeypatch)
     assert len(cases_of(team, "karin@example.se")) == 3
+
+
+def test_mails_without_a_message_id_too(team, dovecot: Dovecot, mailbox: Mailbox,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    deliver(dovecot, mailbox, mail(sender=KARIN, subject="Leveransen", message_id=None),
+            mail(sender=KARIN, subject="Re: Leveransen", text="Och en sak till",
+                 message_id=None))
+    poll(team, mailbox, monkeypatch)
+    [case] = cases_of(team, "karin@example.se")
+    assert len([m for m in case.messages if m.kind == "customer"]) == 2
+
+
+def test_an_answer_to_another_mail_is_no_answer_by_subject(
+        team, dovecot: Dovecot, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its headers name a mail we do not have (her colleague's): it is no answer that
+    lost its headers, so the subject alone does not thread it; nor a bare "Re:"."""
+    deliver(dovecot, mailbox, mail(sender=KARIN, subject="Fråga"), mail(sender=KARIN,
+            subject="Re:", text="Tomt ämne"))
+    poll(team, mailbox, monkeypatch)
+    deliver(dovecot, mailbox, mail(sender=KARIN, subject="Re: Fråga", text="Till kollegan",
+                                   headers={"In-Reply-To": "<elsewhere@example.se>"}),
+            mail(sender=KARIN, subject="Re:", text="Tomt igen"))
+    poll(team, mailbox, monkeypatch)
+    assert len(cases_of(team, "karin@example.se")) == 4
