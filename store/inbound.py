@@ -474,7 +474,7 @@ class InboundOps(ServiceCore):
             query = query.where(sa.func.lower(col(Outbox.to_addr)) == bounce.recipient)
         found = session.execute(query.limit(1)).scalar()
         if found is None:
-            return None
+            return self._bounced_past(session, bounce) if self._history else None
         case = follow_merges(session, session.get_one(Case, found.case_id))
         what = "acknowledgement" if found.auto_submitted else "reply"
         to = one_line(found.to_addr)
@@ -490,6 +490,20 @@ class InboundOps(ServiceCore):
             audit.record(session, SYSTEM, "outbox.bounced", at=self._now(), case_id=case.id,
                          after={"outbox": found.id, "error": found.last_error})
         return id_of(case), f"failed: {bounce.reason}"[:1000]
+
+    def _bounced_past(self, session: Session, bounce: BounceInput) -> tuple[int, str] | None:
+        """An imported bounce of the team's imported sent mail: told on that reply's case,
+        at the bounce's time (there is no outbox row of the past to mark)."""
+        found = session.scalar(sa.select(Message).where(
+            col(Message.mail_message_id).in_(list(bounce.message_ids)),
+            col(Message.kind) == MessageKind.REPLY.value).limit(1))
+        if found is None:
+            return None
+        case = follow_merges(session, session.get_one(Case, found.case_id))
+        failed = bounce.action == "failed"
+        self._event(session, case, "delivery-failed" if failed else "delivery-delayed",
+                    why=bounce.reason, what="reply", to=one_line(bounce.recipient))
+        return id_of(case), f"{'failed' if failed else 'delayed'}: {bounce.reason}"[:1000]
 
     def inbound(self, outcomes: Sequence[str] = (), limit: int = 100) -> list[InboundView]:
         """The newest fetched mails (with these outcomes): for a supervisor, every

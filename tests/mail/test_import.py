@@ -15,9 +15,10 @@ import sqlalchemy as sa
 from mailservers import Dovecot, Mailbox
 from old_mail import NOW, US, days_ago, history, write_maildir, write_mbox, written
 from samples import HOSTILE
+from test_bounces import report
 from test_poller import settings
 
-from mail.importer import LEASE, ImportBusy, Importer, Options, Source, Summary
+from mail.importer import LEASE, SKIPS, ImportBusy, Importer, Options, Source, Summary
 from mail.poller import Poller
 from mail.settings import MailSettings
 from mail.sources import imap_mails, maildir_mails, mbox_mails
@@ -446,3 +447,18 @@ def test_an_out_of_office_is_not_the_customer_s_last_word(team, tmp_path: Path) 
     sent = write_mbox(tmp_path / "sent.mbox", old.sent)
     run(team, [Source(mbox_mails(inbox)), Source(mbox_mails(sent), sent=True)])
     assert cases_by_title(team)["Retur av jacka"].status == "waiting"
+
+
+def test_a_bounce_of_our_old_reply_is_told_on_its_case(team, tmp_path: Path) -> None:
+    old = history()
+    bounce = report("<r-k1@example.se>", recipient="karin@example.se")
+    inbox = write_mbox(tmp_path / "inbox.mbox", [*old.inbox, bounce])
+    sent = write_mbox(tmp_path / "sent.mbox", old.sent)
+    summary = run(team, [Source(mbox_mails(inbox)), Source(mbox_mails(sent), sent=True)])
+    assert summary.skipped == {SKIPS["bounce"]: 1}
+    karin = cases_by_title(team)["Fakturan stämmer inte"]
+    with team.db.read() as session:
+        kinds = list(session.scalars(sa.select(Message.event_kind).where(
+            Message.case_id == karin.id, Message.kind == "event")))
+    assert "delivery-failed" in kinds
+    assert "Undelivered Mail Returned to Sender" not in cases_by_title(team)
