@@ -79,6 +79,19 @@ def test_a_dry_run_writes_nothing(team, config: Path, tmp_path: Path,
     assert count(team, None, Case) == count(team, None, InboundMail) == 0
 
 
+def test_no_rules_skips_triage(team, config: Path, tmp_path: Path,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    outage = written("Kim <kim@example.se>", US, "Allt ligger nere", "Sajten är nere, akut!",
+                     days_ago(1), "<x1@example.se>")
+    path = write_mbox(tmp_path / "a.mbox", [outage])
+    code, _, err = casedesk(capsys, "import", "mbox", str(path), "--channel", "Support",
+                            "--no-rules")
+    assert code == 0, err
+    with team.db.read() as session:
+        found = session.execute(sa.select(Case.priority, Case.flags)).one()
+    assert tuple(found) == ("medium", 0)
+
+
 def test_mistakes_are_said(team, config: Path, tmp_path: Path,
                            capsys: pytest.CaptureFixture[str]) -> None:
     inbox = write_mbox(tmp_path / "inbox.mbox", history().inbox)

@@ -26,7 +26,7 @@ from scheduler.jobs import Scheduler
 from scheduler.settings import LifecycleSettings
 from store import leases
 from store.identity import os_login
-from store.models import Agent, Case, InboundMail, Message, Outbox, WorkspaceEntry
+from store.models import Agent, Case, Contact, InboundMail, Message, Outbox, WorkspaceEntry
 from store.service import CaseService
 from store.sla import SlaSettings
 from store.triage.routing import RuleSource
@@ -262,6 +262,7 @@ def test_hostile_mboxes_lose_nothing(team, tmp_path: Path) -> None:
     assert "From here Texten finns ändå." in (broken or "")
 
 
+@pytest.mark.sqlite_only  # (about reading the mbox: the store takes it as any mail)
 def test_a_mail_over_the_size_limit_is_read_by_its_headers(team, tmp_path: Path) -> None:
     huge = written("Karin Kund <karin@example.se>", US, "Stor bilaga", "Se bilagan",
                    days_ago(3), "<big@example.se>",
@@ -462,3 +463,17 @@ def test_a_bounce_of_our_old_reply_is_told_on_its_case(team, tmp_path: Path) -> 
             Message.case_id == karin.id, Message.kind == "event")))
     assert "delivery-failed" in kinds
     assert "Undelivered Mail Returned to Sender" not in cases_by_title(team)
+
+
+def test_our_mail_in_the_same_folder_is_known_by_its_from(team, tmp_path: Path) -> None:
+    """A shared mailbox that kept copies of what the team sent: mail from a channel's
+    address is a reply, to the customer it went to."""
+    old = history()
+    summary = run(team, [Source(mbox_mails(write_mbox(tmp_path / "all.mbox",
+                                                      [*old.inbox, *old.sent])))])
+    assert (summary.replies, summary.new_cases) == (3, 5)
+    asa = cases_by_title(team)["Retur av jacka"]
+    assert asa.status == "waiting"
+    with team.db.read() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Contact).where(
+            Contact.email == "support@example.se")) == 0
