@@ -5,9 +5,10 @@ Mail and store imports happen inside the commands, so `--help` is quick."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -16,6 +17,7 @@ from tui.sanitize import clean_line
 
 if TYPE_CHECKING:
     from mail.importer import Importer, Source, Summary
+    from mail.sources import Found
     from store.db import Database
 
 import_app = typer.Typer(help="Import a team's existing mail (years of it) as cases, once.",
@@ -48,15 +50,11 @@ def import_mbox(
     no_rules: NoRules = False,
 ) -> None:
     """Import mbox files (Thunderbird, mutt, an old helpdesk's export)."""
-    from mail.importer import Source
     from mail.sources import mbox_mails
 
-    files = [*paths, *(sent or [])]
-    total = sum(p.stat().st_size for p in files)
-    sources = [Source(mbox_mails(p)) for p in paths] + \
-        [Source(mbox_mails(p), sent=True) for p in sent or []]
-    _run(ctx, "mbox", files, channel, sources, total, "bytes", before=before,
-         dry_run=dry_run, keep_solved=keep_solved, no_rules=no_rules)
+    _from_files(ctx, "mbox", mbox_mails, lambda p: p.stat().st_size, "bytes", paths,
+                sent or [], channel, before=before, dry_run=dry_run, keep_solved=keep_solved,
+                no_rules=no_rules)
 
 
 @import_app.command("maildir")
@@ -74,16 +72,14 @@ def import_maildir(
     no_rules: NoRules = False,
 ) -> None:
     """Import Maildir folders (Dovecot's, offlineimap's, mbsync's)."""
-    from mail.importer import Source
     from mail.sources import maildir_mails
 
-    folders = [*paths, *(sent or [])]
-    total = sum(len(list((p / sub).iterdir())) for p in folders for sub in ("cur", "new")
-                if (p / sub).is_dir())
-    sources = [Source(maildir_mails(p)) for p in paths] + \
-        [Source(maildir_mails(p), sent=True) for p in sent or []]
-    _run(ctx, "maildir", folders, channel, sources, total, "mails", before=before,
-         dry_run=dry_run, keep_solved=keep_solved, no_rules=no_rules)
+    def count(folder: Path) -> int:
+        return sum(len(list((folder / sub).iterdir())) for sub in ("cur", "new")
+                   if (folder / sub).is_dir())
+
+    _from_files(ctx, "maildir", maildir_mails, count, "mails", paths, sent or [], channel,
+                before=before, dry_run=dry_run, keep_solved=keep_solved, no_rules=no_rules)
 
 
 @import_app.command("imap")
@@ -134,6 +130,17 @@ def import_imap(
         for each in (client, sent_client):
             if each is not None:
                 logout(each)
+
+
+def _from_files(ctx: typer.Context, kind: str, read: Callable[[Path], Iterator[Found]],
+                size: Callable[[Path], int], unit: str, paths: list[Path], sent: list[Path],
+                channel: str, **how: Any) -> None:
+    """An import of mail files (`read` each; `size` each in `unit`, for the progress)."""
+    from mail.importer import Source
+
+    sources = [Source(read(p)) for p in paths] + [Source(read(p), sent=True) for p in sent]
+    _run(ctx, kind, [*paths, *sent], channel, sources, sum(size(p) for p in [*paths, *sent]),
+         unit, **how)
 
 
 def _run(ctx: typer.Context, kind: str, where: list[Path] | list[str], channel: str,
