@@ -1,4 +1,4 @@
-"""How soon the TUI shows another process's change (the promise: within one second).
+"""How soon the TUI shows another process's change (the aim: within 150 ms).
 
     .venv/bin/python bench/refresh_bench.py [--rounds N]
 
@@ -10,7 +10,8 @@ the moment the screen shows it:
 - presence: a colleague starts writing a reply in the case on show, until the bar
   above it says so.
 Printed against the baseline of the same run: the poll interval, and one poll of
-the change feed.
+the change feed and one look of the change watch (store/watch.py), which the TUI takes
+every 50 ms.
 """
 
 from __future__ import annotations
@@ -35,6 +36,12 @@ from store.demo import build_demo  # noqa: E402
 from store.queries import CaseFilter  # noqa: E402
 from store.service import CaseService  # noqa: E402
 from tui.app import CasedeskApp  # noqa: E402
+
+try:  # (absent before the watch: the same bench measures the code before it)
+    from store.watch import ChangeWatch
+    from tui.app import WATCH_SECONDS
+except ImportError:
+    ChangeWatch, WATCH_SECONDS = None, 0.0  # type: ignore[assignment,misc]
 from tui.widgets.case_table import CaseTable  # noqa: E402
 
 WRITER = """
@@ -42,7 +49,8 @@ import sys, time
 from store.db import Database
 from store.service import CaseService, MessageInput
 db = Database(sys.argv[1])
-service, colleague = CaseService(db, "bench"), CaseService(db, "anna")
+# A customer's message as the poller or ingest adds one (unread in every workspace).
+service, colleague = CaseService.system(db), CaseService(db, "anna")
 for line in sys.stdin:
     what, number = line.split()
     if what == "message":
@@ -81,20 +89,21 @@ async def measure(path: Path, rounds: int, poll: float,
     lister = CaseService(Database(path), "bench")
     async with app.run_test(size=(160, 40)) as pilot:
         await asyncio.sleep(1.5)  # the list is up, the first poll done
-        table = app.query_one(CaseTable)
         for view, key in (("overview", "1"), ("workspace", "2")):
             await pilot.press(key)
             await asyncio.sleep(1)
+            table = app.screen.query_one(CaseTable)  # (each view is a screen of its own)
             for _ in range(rounds):
                 filters = CaseFilter(limit=40, workspace="me" if view == "workspace" else None)
                 rows = lister.list_cases(filters)
                 number = rows[min(30, len(rows) - 1)].number
                 committed = change(writer, "message", number)
-                seen = await until(lambda n=number: getattr(table.window.get(0), "number",
-                                                            None) == n, f"#{number} on top")
+                seen = await until(lambda n=number, t=table: getattr(t.window.get(0), "number",
+                                                                     None) == n,
+                                   f"#{number} on top of the {view}")
                 latencies[view].append(seen - committed)
                 await pilot.pause()
-        bar = app.query_one("#presence", Static)
+        bar = app.screen.query_one("#presence", Static)
         cases = [r.number for r in lister.list_cases(CaseFilter(channel="Support", limit=rounds))]
         for number in cases:
             app.lists.side.load_case(number)
@@ -129,14 +138,24 @@ def main() -> None:
         for _ in range(200):
             service.latest_change()
         one_poll = (time.perf_counter() - start) / 200
+        watch = ChangeWatch(db) if ChangeWatch is not None else None
+        start = time.perf_counter()
+        for _ in range(2000):
+            if watch is not None:
+                watch.changed()
+        one_look = (time.perf_counter() - start) / 2000
+        if watch is not None:
+            watch.close()
     print(f"{args.rounds} changes by another process each, 3,000-case database; "
-          f"poll interval {poll * 1000:.0f} ms (the baseline); promise: 1000 ms")
+          f"poll interval {poll * 1000:.0f} ms (the baseline); the change watch every "
+          f"{WATCH_SECONDS * 1000:.0f} ms; aim: 150 ms")
     print(f"{'view':<10} {'median ms':>10} {'worst ms':>9} {'median/poll':>12} {'worst/poll':>11}")
     for view, times in latencies.items():
         median, worst = statistics.median(times), max(times)
         print(f"{view:<10} {median * 1000:>10.0f} {worst * 1000:>9.0f} {median / poll:>12.2f} "
               f"{worst / poll:>11.2f}")
-    print(f"one poll of the change feed: {one_poll * 1e6:.0f} µs")
+    print(f"one poll of the change feed: {one_poll * 1e6:.0f} µs; one look of the change "
+          f"watch: {one_look * 1e6:.1f} µs")
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from store.presence import RENEW_SECONDS
 from store.queries import CaseFilter
 from store.service import CaseService
 from store.views import AgentView
+from store.watch import ChangeWatch
 from tui.caselist import WINDOW
 from tui.list_screen import CaseListScreen
 from tui.messages import (
@@ -40,6 +41,7 @@ from tui.messages import (
     Seen,
     SendEnded,
     StoreChanged,
+    StoreMoved,
 )
 from tui.palette import Palette
 from tui.sanitize import clean_line
@@ -48,6 +50,9 @@ from tui.screens.go_to import GoToCase
 from tui.widgets.case_detail import CaseDetail
 from tui.widgets.composer import Draft
 from tui.words import N_, textual, tr, transition_refused, translate_bindings, use
+
+# How often the store's change watch is looked at (store/watch.py).
+WATCH_SECONDS = 0.05
 
 # What the command palette (ctrl+p) says of each action, by binding id: the palette
 # lists the same actions, under the same names, as the keys (in Swedish: `tr` where shown).
@@ -153,6 +158,7 @@ class CasedeskApp(App[None]):
         self.identify()
         if self.poll_seconds:
             self.set_interval(self.poll_seconds, self.check_changes)
+            self.watch_store()
         if not self.read_only:
             self.set_interval(RENEW_SECONDS, self.renew_presence)
         if self.background is not None:
@@ -324,6 +330,32 @@ class CasedeskApp(App[None]):
     @work(thread=True, exclusive=True, group="changes", exit_on_error=False)
     def poll_changes(self) -> None:
         self.post_message(StoreChanged(self.service.latest_change()))
+
+    @work(thread=True, group="watch", exit_on_error=False)
+    def watch_store(self) -> None:
+        """Another process's change on screen within a glance: the store's change watch
+        looked at every `WATCH_SECONDS` (on SQLite it costs microseconds), the change
+        feed (and presence) read only when it moved. The poll above stays, should the
+        watch fail."""
+        watch = ChangeWatch(self.service.db)
+        try:
+            while not self.stopping.wait(WATCH_SECONDS):
+                self.watch_once(watch)
+        finally:
+            watch.close()
+
+    def watch_once(self, watch: ChangeWatch) -> bool:
+        """One look (in a worker's thread): whether the store changed; if so, the
+        change feed, presence and the rules file are looked at now."""
+        if not watch.changed():
+            return False
+        self.post_message(StoreMoved())
+        return True
+
+    @on(StoreMoved)
+    def store_moved(self) -> None:
+        if not self.closing:
+            self.check_changes()
 
     @on(Seen)
     def seen(self, message: Seen) -> None:

@@ -88,6 +88,10 @@ class ColumnsRead(Message):
     columns: tuple[str, ...]
 
 
+class StoreMoved(Message):
+    """The store's change watch saw a commit (store/watch.py): look now."""
+
+
 @dataclass
 class StoreChanged(Message):
     change: int
