@@ -54,15 +54,20 @@ class Context:
 
         return str(default_data_dir() / "casedesk.db")
 
-    def open_db(self, *, check: bool = True, read_only: bool = False) -> Database:
+    def open_db(self, *, check: bool = True, read_only: bool = False,
+                triage: bool = True) -> Database:
+        """The database as the config says. `triage=False`: no detectors, no rules
+        (`casedesk import --no-rules`)."""
         from store.db import Database
+        from store.triage import Detectors
         from store.triage.routing import RuleSource
 
         store = self.config.store
-        rules = self.rules_path()
+        rules = self.rules_path() if triage else None
         db = Database(self.database_url(), share_with_group=store.share_with_group,
                       files=store.files, read_only=read_only,
-                      detectors=self.config.triage.detectors(),
+                      detectors=self.config.triage.detectors() if triage
+                      else Detectors(urgent=False, tone=False),
                       rules=RuleSource(rules) if rules is not None else None,
                       knowledge=self.config.knowledge.base(self._config_file),
                       csat=self.config.csat.enabled)

@@ -12,13 +12,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cli.context import CliError, Context, ctx_of
+from cli.context import CliError, ctx_of
 from tui.sanitize import clean_line
 
 if TYPE_CHECKING:
     from mail.importer import Importer, Source, Summary
     from mail.sources import Found
-    from store.db import Database
 
 import_app = typer.Typer(help="Import a team's existing mail (years of it) as cases, once.",
                          no_args_is_help=True)
@@ -149,12 +148,12 @@ def _run(ctx: typer.Context, kind: str, where: list[Path] | list[str], channel: 
     from datetime import timedelta
 
     from mail.importer import ImportBusy, Importer, Options
-
-    c = ctx_of(ctx)
-    db = _database(c, no_rules)
-    _require_supervisor(c, db)
+    from store.identity import current_login
     from store.service import CaseService
 
+    c = ctx_of(ctx)
+    db = c.open_db(triage=not no_rules)
+    CaseService(db, current_login(db)).may_import()  # (refused: said by cli.main)
     system = CaseService.system(db)
     channels = system.list_channels()
     named = next((ch for ch in channels if ch.name.casefold() == channel.casefold()), None)
@@ -174,23 +173,6 @@ def _run(ctx: typer.Context, kind: str, where: list[Path] | list[str], channel: 
         raise CliError(str(exc)) from None
     for line in summary.lines(dry_run=dry_run):
         typer.echo(clean_line(line))
-
-
-def _database(c: Context, no_rules: bool) -> Database:
-    db = c.open_db()
-    if no_rules:
-        from store.triage import Detectors
-
-        db.rules, db.detectors = None, Detectors(urgent=False, tone=False)
-    return db
-
-
-def _require_supervisor(c: Context, db: Database) -> None:
-    from store.identity import current_login
-    from store.service import CaseService
-
-    if not CaseService(db, current_login(db)).whoami().is_supervisor:
-        raise CliError("only a supervisor imports mail")
 
 
 def _with_progress(importer: Importer, sources: list[Source], total: int,

@@ -24,7 +24,7 @@ from store import audit, events, workspace
 from store.core import ServiceCore
 from store.inputs import MACHINE_FLAGS
 from store.models import AuditEvent, Case, InboundMail, Message, MessageKind, Status
-from store.permissions import SYSTEM, SYSTEM_LOGIN, Actor
+from store.permissions import SYSTEM, SYSTEM_LOGIN, Actor, require_supervisor
 from store.records import sla_policy
 from store.tables import id_of, table_of
 from store.threads import IMPORTED
@@ -64,6 +64,11 @@ def settle(case: int, start: Status, last: datetime, last_ours: bool, answered: 
 class ImportOps(ServiceCore):
     """What an import asks the store before it writes, and the statuses of imported
     conversations after."""
+
+    def may_import(self) -> None:
+        """Forbidden unless this login may import mail (a supervisor): the import
+        itself then writes as the system (`CaseService.importer`)."""
+        self._read(lambda session, actor: require_supervisor(actor, "import mail"))
 
     def stored_mail(self, digests: Iterable[str]) -> dict[str, int | None]:
         """Of these SHA-256 digests of mails' bytes, those already stored (by the poller

@@ -115,7 +115,7 @@ def test_only_a_supervisor_imports(team, tmp_path: Path, monkeypatch: pytest.Mon
     inbox = write_mbox(tmp_path / "inbox.mbox", history().inbox)
     code, _, err = casedesk(capsys, "import", "mbox", str(inbox), "--channel", "Support")
     assert code == 1
-    assert "only a supervisor imports mail" in err
+    assert "only a supervisor can import mail" in err
     assert count(team, None, Case) == 0
 
 
