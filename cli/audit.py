@@ -39,13 +39,20 @@ def audit(
     limit: Annotated[int, typer.Option("--limit", help="At most this many.")] = 200,
     as_json: Annotated[bool, typer.Option(
         "--json", help="A list, newest first, of {id, at, actor, action, case, before, "
-        "after}.")] = False,
+        "after} (with --reads: {at, login, case, via}).")] = False,
+    reads: Annotated[bool, typer.Option(
+        "--reads", help="The access log instead: who opened or showed which case "
+        "(supervisors only).")] = False,
 ) -> None:
     """Who did what when, newest first: every change to a case (its status, assignee,
     labels, a reply, a merge …) and to the team. Supervisors read all of it; an agent,
-    the events of the cases they may read."""
+    the events of the cases they may read. --reads: who read which case."""
     from store.audit_log import changed
     from store.errors import InvalidInput
+
+    if reads:
+        _reads(ctx, case, agent, limit, as_json)
+        return
 
     try:
         events = ctx_of(ctx).service().audit_events(
@@ -62,3 +69,21 @@ def audit(
         number = f"#{e.case}" if e.case is not None else "-"
         typer.echo(f"{local(e.at)}  {clean_line(e.actor):<12} {e.action:<22} {number:<8} "
                    f"{clean_line(changed(e.before, e.after))}".rstrip())
+
+
+def _reads(ctx: typer.Context, case: int | None, agent: str | None, limit: int,
+           as_json: bool) -> None:
+    from store.errors import InvalidInput
+
+    try:
+        found = ctx_of(ctx).service().case_reads(case=case, agent=agent, limit=limit)
+    except InvalidInput as exc:
+        raise CliError(str(exc)) from None
+    if as_json:
+        emit_json([{"at": r.at.isoformat(), "login": r.login, "case": r.case, "via": r.via}
+                   for r in found])
+        return
+    if not found:
+        typer.echo("No reads.")
+    for r in found:
+        typer.echo(f"{local(r.at)}  {clean_line(r.login):<12} read  #{r.case:<8} ({r.via})")

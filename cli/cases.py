@@ -81,7 +81,7 @@ def cases(
 def case_show(ctx: typer.Context, number: CaseNumber,
               as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """The case and its whole conversation."""
-    view = ctx_of(ctx).service().get_case(number)
+    view = ctx_of(ctx).service().get_case(number, read="json" if as_json else "show")
     if as_json:
         emit_json(case_json(view))
     else:
@@ -123,10 +123,12 @@ def case_reply(
         "otherwise nothing changes and the exit status is 1.")] = None,
 ) -> None:
     """Answer the customer (by email on an email case: queued in the outbox)."""
-    message = ctx_of(ctx).service().reply(number, read_text(text), status=status,
+    written = read_text(text)
+    message = ctx_of(ctx).service().reply(number, written, status=status,
                                           expected_version=if_version)
     typer.echo(f"Replied on #{number} (message {message.id})"
                + (f"; the case is now {status}." if status else "."))
+    _tell_masked(written, message.text)
 
 
 @case_app.command("note")
@@ -141,10 +143,21 @@ def case_note(
         "otherwise nothing changes and the exit status is 1.")] = None,
 ) -> None:
     """Write an internal note (never sent to the customer)."""
-    message = ctx_of(ctx).service().note(number, read_text(text), status=status,
+    written = read_text(text)
+    message = ctx_of(ctx).service().note(number, written, status=status,
                                          expected_version=if_version)
     mentioned = f"; mentioned {', '.join(message.mentions)}" if message.mentions else ""
     typer.echo(f"Noted on #{number} (message {message.id}){mentioned}.")
+    _tell_masked(written, message.text)
+
+
+def _tell_masked(written: str, stored: str) -> None:
+    """Sensitive numbers in what an agent wrote were masked (store/privacy): say so."""
+    from store.privacy.mask import notice
+
+    told = notice(written, stored)
+    if told:
+        typer.echo(f"Note: {told}.", err=True)
 
 
 @case_app.command("status")

@@ -18,6 +18,7 @@ from mail.settings import MailboxSettings, MailSettings, SmtpSettings
 from scheduler.settings import LifecycleSettings, SchedulerSettings
 from store.errors import describe_validation
 from store.knowledge.settings import KnowledgeSettings
+from store.privacy.settings import PrivacySettings
 from store.settings import CsatSettings, StoreSettings
 from store.triage.settings import TriageSettings
 from tui.words import Language
@@ -63,6 +64,8 @@ class Config(BaseModel):
                                          description="The articles suggested for a case.")
     csat: CsatSettings = Field(default_factory=CsatSettings,
                                description="The satisfaction survey of a solved case.")
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings,
+                                     description="Sensitive numbers masked, the original mail.")
 
 
 def default_config_path() -> Path:

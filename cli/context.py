@@ -70,7 +70,7 @@ class Context:
                       else Detectors(urgent=False, tone=False),
                       rules=RuleSource(rules) if rules is not None else None,
                       knowledge=self.config.knowledge.base(self._config_file),
-                      csat=self.config.csat.enabled)
+                      csat=self.config.csat.enabled, privacy=self.config.privacy.policy())
         if check:
             db.check_schema()
         return db

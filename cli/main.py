@@ -14,7 +14,18 @@ from typing import Annotated, NoReturn
 import typer
 from typer._click import exceptions as click  # typer carries its own copy of Click
 
-from cli import admin, audit, cases, importing, knowledge, mail, report, scheduler, triage
+from cli import (
+    admin,
+    audit,
+    cases,
+    importing,
+    knowledge,
+    mail,
+    privacy,
+    report,
+    scheduler,
+    triage,
+)
 from cli.context import CliError, Context
 from cli.overview import open_overview
 from store.errors import StoreError, describe_failure
@@ -35,6 +46,7 @@ app.add_typer(cases.commands)
 app.add_typer(mail.commands)
 app.add_typer(scheduler.commands)
 app.add_typer(audit.commands)
+app.add_typer(privacy.backup_commands)
 app.add_typer(report.commands)
 app.add_typer(admin.agent_app, name="agent")
 app.add_typer(admin.channel_app, name="channel")
@@ -45,6 +57,8 @@ app.add_typer(triage.rules_app, name="rules")
 app.add_typer(triage.label_app, name="label")
 app.add_typer(knowledge.kb_app, name="kb")
 app.add_typer(importing.import_app, name="import")
+app.add_typer(privacy.privacy_app, name="privacy")
+app.add_typer(privacy.contact_app, name="contact")
 
 
 @app.callback(invoke_without_command=True)

@@ -84,11 +84,13 @@ def purge(
     when = _when(now)
     if dry_run:
         found = scheduler.preview_purge(when)
-        typer.echo(f"{len(found)} archived cases are older than {days:g} days and would go:")
+        files, size = sum(p.files for p in found), sum(p.bytes for p in found)
+        typer.echo(f"{len(found)} archived cases are older than {days:g} days and would go, "
+                   f"with {files} stored files ({size / 1e6:.1f} MB):")
         for p in found:
             contact = ", and its contact" if p.contact_removed else ""
             typer.echo(f"  #{p.number}  archived {p.archived_at.astimezone():%Y-%m-%d}  "
-                       f"{p.messages} messages{contact}")
+                       f"{p.messages} messages, {p.files} files{contact}")
         return
     try:
         purged = scheduler.purge(when)

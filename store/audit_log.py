@@ -17,8 +17,14 @@ from sqlmodel import col
 
 from store.core import ServiceCore
 from store.errors import InvalidInput
-from store.models import AuditEvent, Case
-from store.permissions import Actor, can_see_case, unseen, visible_channels
+from store.models import AuditEvent, Case, CaseRead
+from store.permissions import (
+    Actor,
+    can_see_case,
+    require_supervisor,
+    unseen,
+    visible_channels,
+)
 from store.records import sla_policy
 
 MOST_EVENTS = 10_000
@@ -36,6 +42,16 @@ class AuditView:
     case: int | None
     before: Any
     after: Any
+
+
+@dataclass(frozen=True)
+class ReadView:
+    """One read of a case (the access log): who, which case, when, how."""
+
+    at: datetime
+    login: str
+    case: int
+    via: str
 
 
 def _value(text: str) -> Any:
@@ -106,6 +122,28 @@ class AuditOps(ServiceCore):
             rows = session.scalars(query.order_by(col(AuditEvent.id).desc()).limit(limit))
             return [AuditView(r.id or 0, r.at.replace(tzinfo=UTC), r.actor, r.action,
                               r.case_id, _value(r.before), _value(r.after)) for r in rows]
+
+        return self._read(work)
+
+    def case_reads(self, *, case: int | None = None, agent: str | None = None,
+                   limit: int = 200) -> list[ReadView]:
+        """The access log, newest first: who read case `case`, what login `agent`
+        read. A supervisor's (it tells of everyone's work). Reads still waiting in
+        this process are written first."""
+        if not 1 <= limit <= MOST_EVENTS:
+            raise InvalidInput(f"the limit is from 1 to {MOST_EVENTS:,}")
+        self.db.reads.flush()
+
+        def work(session: Session, actor: Actor) -> list[ReadView]:
+            require_supervisor(actor, "read the access log")
+            query = sa.select(CaseRead)
+            if case is not None:
+                query = query.where(col(CaseRead.case_id) == case)
+            if agent is not None:
+                query = query.where(col(CaseRead.login) == agent.strip())
+            rows = session.scalars(query.order_by(col(CaseRead.id).desc()).limit(limit))
+            return [ReadView(r.at.replace(tzinfo=UTC), r.login, r.case_id, r.via)
+                    for r in rows]
 
         return self._read(work)
 

@@ -186,7 +186,7 @@ class CaseEditOps(ServiceCore):
         return self._edit(number, expected_version, change)
 
     def rename(self, number: int, title: str, *, expected_version: int | None = None) -> CaseRow:
-        value = clean_title(title)
+        value = clean_title(self._mask(title))
 
         def change(session: Session, actor: Actor, case: Case) -> None:
             if case.title == value:
@@ -318,6 +318,7 @@ class CaseEditOps(ServiceCore):
     def split(self, message_id: int, *, title: str | None = None) -> int:
         """Move one message (a different question that hijacked a thread) into a new
         case for the same contact, linked to the old one. Returns the new number."""
+        title = self._mask(title) if title is not None else None
 
         def work(session: Session, actor: Actor) -> int:
             self._require_human(actor, "split cases")

@@ -78,8 +78,11 @@ class ConversationOps(ServiceCore):
         (order number, category), kept with the case."""
         if first_reply is not None and not first_reply.strip():
             raise InvalidInput("the first message is empty")
-        form = form_fields(fields or {})
+        form = {name: self._mask(value) for name, value in form_fields(fields or {}).items()}
         labels = list(labels)  # read twice: checked, then kept
+        title = self._mask(title)
+        messages = [self._mask_message(m) for m in messages]
+        first_reply = self._mask(first_reply) if first_reply is not None else None
 
         def work(session: Session, actor: Actor) -> int:
             ch = channel_named(session, channel)
@@ -128,6 +131,7 @@ class ConversationOps(ServiceCore):
         case `number`. Returns where it landed: a merged case forwards to its
         survivor; a closed or archived case gets a new linked case.
         `source_id`: as for `create_case`, taken once per case `number`."""
+        message = self._mask_message(message)
 
         def work(session: Session, actor: Actor) -> Landing:
             case = require_case(session, actor, number, for_update=True)
@@ -151,7 +155,9 @@ class ConversationOps(ServiceCore):
         expected_version: int | None = None,
     ) -> MessageView:
         """An agent's answer to the customer; on an email case it is queued in the
-        outbox. `status` is set in the same step."""
+        outbox. `status` is set in the same step. Sensitive numbers in `text` are
+        masked (store/privacy): the view returned says what was kept."""
+        text = self._mask(text)
 
         def work(session: Session, actor: Actor) -> MessageView:
             self._require_human(actor, "reply")
@@ -198,7 +204,9 @@ class ConversationOps(ServiceCore):
 
     def note(self, number: int, text: str, *, status: str | None = None,
              expected_version: int | None = None) -> MessageView:
-        """An internal note: never sent. `@login` mentions of known agents are recorded."""
+        """An internal note: never sent. `@login` mentions of known agents are recorded.
+        Masked as a reply is."""
+        text = self._mask(text)
 
         def work(session: Session, actor: Actor) -> MessageView:
             self._require_human(actor, "write notes")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Self, TypeVar
 
@@ -20,7 +21,15 @@ from store.db import WRITE_ATTEMPTS, Database
 from store.errors import Conflict, Forbidden, InvalidInput, ReadOnly
 from store.fields import fitting_labels, one_line
 from store.files import FileStore
-from store.inputs import MACHINE_FLAGS, SENDER_KINDS, AttachmentInput, Clock, MessageInput, utcnow
+from store.inputs import (
+    MACHINE_FLAGS,
+    SENDER_KINDS,
+    AttachmentInput,
+    Clock,
+    MailInput,
+    MessageInput,
+    utcnow,
+)
 from store.lifecycle import ActorKind, check_transition, work_begins
 from store.models import (
     Agent,
@@ -42,6 +51,7 @@ from store.permissions import (
     require_supervisor,
     resolve_actor,
 )
+from store.privacy.original import masked_original
 from store.records import (
     add_link,
     agent_named,
@@ -362,6 +372,25 @@ class ServiceCore:
             case.sla_paused_hours += policy.calendar.hours_between(case.sla_paused_at, now)
             case.sla_paused_at = None
             self._apply_sla(session, case)
+
+    # -- what people write, masked where it comes in (store/privacy) ----------
+
+    def _mask(self, text: str) -> str:
+        return self.db.privacy.text(text).text
+
+    def _mask_message(self, message: MessageInput) -> MessageInput:
+        masked = self._mask(message.text)
+        return message if masked == message.text else replace(message, text=masked)
+
+    def _mask_mail(self, mail: MailInput) -> MailInput:
+        """A fetched mail's subject and text masked; its original too when it is kept
+        masked or could not be read (then its `original.eml` is on the case)."""
+        message = self._mask_message(mail.message) if mail.message is not None else None
+        masked_raw = None
+        if self.db.privacy.mask and (message is None or self.db.privacy.keep_raw == "masked"):
+            masked_raw = masked_original(mail.raw, self.db.privacy.mask)
+        return replace(mail, message=message, subject=self._mask(mail.subject),
+                       masked_raw=masked_raw if masked_raw != mail.raw else None)
 
     def _assess(self, title: str, message: MessageInput | None) -> triage.Assessment:
         """Triage's detectors on a new case (store/triage) and the customer's message that

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from store.knowledge import KnowledgeBase
     from store.triage.routing import RuleSource
 
+from store.privacy import MASK_ALL, Privacy
 from store.private import (
     ModeChange,
     Modes,
@@ -52,6 +53,7 @@ from store.private import (
     make_private_dir,
     tighten,
 )
+from store.reads import ReadLog
 from store.triage.detect import BUILT_IN, Detectors
 
 T = TypeVar("T")
@@ -143,7 +145,7 @@ class Database:
         busy_timeout_ms: int = BUSY_TIMEOUT_MS, files: str | os.PathLike[str] | None = None,
         read_only: bool = False, detectors: Detectors = BUILT_IN,
         rules: RuleSource | None = None, knowledge: KnowledgeBase | None = None,
-        csat: bool = False,
+        csat: bool = False, privacy: Privacy = MASK_ALL,
     ) -> None:
         self.url = to_url(url)
         # What marks a new case urgent or frustrated, and the team's rules file
@@ -154,6 +156,10 @@ class Database:
         self.knowledge = knowledge
         # A survey mailed when an email case is solved (store/satisfaction: `[csat]`).
         self.csat = csat
+        # What is masked where customers' text comes in (store/privacy: `[privacy]`).
+        self.privacy = privacy
+        # Who read which case: noted here, written in batches (store/reads.py).
+        self.reads = ReadLog(self)
         # Read only: `write` refuses, and the database itself refuses any change
         # (SQLite's query_only, PostgreSQL's read-only transactions) should one slip by.
         self.read_only = read_only
@@ -410,6 +416,8 @@ class Database:
         return changes
 
     def dispose(self) -> None:
+        self.reads.flush()
+        self.reads.dispose()
         self.engine.dispose()
 
 

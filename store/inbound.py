@@ -137,6 +137,8 @@ class InboundOps(ServiceCore):
         and {title} filled in) — never machine mail, a list, a sender asking for no
         automatic answers, or one of our own addresses."""
 
+        mails = [self._mask_mail(m) for m in mails]
+
         def work(session: Session, actor: Actor) -> list[Receipt]:
             self._require_system(actor)
             _hold_bytes(session, mails)
@@ -190,9 +192,16 @@ class InboundOps(ServiceCore):
         FileStore(self.db).write_ahead([
             *(item.content for m in mails if m.message is not None and m.bounce is None
               for item in m.message.attachments),
-            *(m.raw for m in mails if m.message is None)])  # unreadable: the original.eml
+            *(m.masked_raw or m.raw for m in mails if m.message is None)])  # its original.eml
         return self.db.write(lambda session: work(session, self._actor(session)), durable=True)
 
+
+    def _kept(self, mail: MailInput) -> bytes:
+        """The original as stored, under the digest of the bytes fetched (so the same
+        mail is known again): masked when `[privacy] keep_raw` says so."""
+        if self.db.privacy.keep_raw == "masked" and mail.masked_raw is not None:
+            return mail.masked_raw
+        return mail.raw
 
     @staticmethod
     def _seen(session: Session, mailbox: str, uidvalidity: int, mail: MailInput) -> bool:
@@ -212,7 +221,7 @@ class InboundOps(ServiceCore):
         case = satisfaction.rate(session, survey, rating, self._now(), self._event)
         digest = hashlib.sha256(mail.raw).hexdigest()
         if session.get(StoredFile, digest) is None:
-            session.add(StoredFile(sha256=digest, content=mail.raw))
+            session.add(StoredFile(sha256=digest, content=self._kept(mail)))
         session.add(InboundMail(
             mailbox=mailbox, uidvalidity=uidvalidity, uid=mail.uid, sha256=digest,
             size=len(mail.raw), received_at=self._now(), outcome="rating",
@@ -270,7 +279,7 @@ class InboundOps(ServiceCore):
         digests = [hashlib.sha256(m.raw).hexdigest() for m in mails]
         have = set(conn.execute(sa.select(col(StoredFile.sha256)).where(
             col(StoredFile.sha256).in_(digests))).scalars())
-        raw = {d: m.raw for d, m in zip(digests, mails, strict=True) if d not in have}
+        raw = {d: self._kept(m) for d, m in zip(digests, mails, strict=True) if d not in have}
         if raw:  # raw first, in the database: atomic with the key and the case
             conn.execute(sa.insert(table_of(StoredFile)), [
                 {"sha256": d, "content": content} for d, content in raw.items()])
@@ -395,7 +404,7 @@ class InboundOps(ServiceCore):
                              outcome="ingested")
         # Raw first, in the database itself: atomic with the key and the case.
         if session.get(StoredFile, digest) is None:
-            session.add(StoredFile(sha256=digest, content=mail.raw))
+            session.add(StoredFile(sha256=digest, content=self._kept(mail)))
         earlier = session.execute(sa.select(
             col(InboundMail.case_id), col(InboundMail.uidvalidity), col(InboundMail.mailbox)
         ).where(col(InboundMail.sha256) == digest, known_bytes(mailbox)).limit(1)).first()
@@ -423,7 +432,8 @@ class InboundOps(ServiceCore):
             record.outcome, record.reason = "quarantined", mail.problem
             message = MessageInput(
                 f"This mail could not be read ({mail.problem}). The original is attached.",
-                attachments=(AttachmentInput("original.eml", mail.raw, "message/rfc822"),))
+                attachments=(AttachmentInput("original.eml", mail.masked_raw or mail.raw,
+                                             "message/rfc822"),))
         at = message.at or self._now()
         case = thread_of(session, mail, party(mail)[1], at)
         if case is None and mail.log_only:

@@ -77,6 +77,9 @@ class MailInput:
     # A mail of ours (an import's sent mail, `message.sender` "agent"): the customer
     # it went to, (name, address).
     recipient: tuple[str, str] | None = None
+    # `raw` with its sensitive numbers masked, where it is kept or shown so
+    # (store/privacy); None: no such number in it, or not asked for.
+    masked_raw: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,8 @@ class Purged:
     archived_at: datetime
     messages: int
     contact_removed: bool
+    files: int = 0  # stored files (attachments, original mail) that go with it
+    bytes: int = 0
 
 
 @dataclass(frozen=True)

@@ -12,29 +12,23 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from store import audit, events, search, status_change, statuses
+from store import audit, events, status_change, statuses
 from store.core import ServiceCore
 from store.files import FileStore
 from store.inputs import Purged
 from store.lifecycle import check_transition
 from store.models import (
-    Attachment,
     AuditEvent,
     Case,
-    CaseLink,
     Contact,
-    InboundMail,
-    Mention,
     Message,
-    Outbox,
     Setting,
     Status,
-    Watch,
-    WorkspaceEntry,
 )
 from store.permissions import (
     Actor,
 )
+from store.privacy.forget import delete_cases, files_of
 from store.records import SLA_SETTING, with_merged
 from store.sla import SlaPolicy, SlaSettings
 from store.statuses import ENDED
@@ -101,41 +95,23 @@ class JobOps(ServiceCore):
             ids = sorted(cases)
             if not ids:
                 return [], set()
-            messages = sa.select(col(Message.id)).where(col(Message.case_id).in_(ids))
             counts = dict(session.execute(sa.select(col(Message.case_id), sa.func.count()).where(
                 col(Message.case_id).in_(ids)).group_by(col(Message.case_id))).all())
             contacts = {c.contact_id for c, _ in cases.values()}
             shared = set(session.scalars(sa.select(col(Case.contact_id)).where(
                 col(Case.contact_id).in_(contacts), col(Case.id).not_in(ids))))
             report = []
+            going = files_of(session, ids)
             for n in ids:
                 case, ended_in = cases[n]
                 assert ended_in.archived_at is not None  # selected for it
                 report.append(Purged(n, ended_in.archived_at, counts.get(n, 0),
-                                     case.contact_id not in shared))
+                                     case.contact_id not in shared, len(going.get(n, {})),
+                                     sum(going.get(n, {}).values())))
             if dry_run:
                 return report, set()
             now = self._now()
-            search.forget_cases(session, ids)
-            # The raw mail of these cases' messages (and of any mail filed on them).
-            mail = sa.or_(col(InboundMail.case_id).in_(ids),
-                          col(InboundMail.message_id).in_(messages))
-            digests = set(session.scalars(sa.select(col(Attachment.sha256)).where(
-                col(Attachment.message_id).in_(messages)))) | set(session.scalars(sa.select(
-                    col(InboundMail.sha256)).where(mail)))
-            for table, where in (
-                (Attachment, col(Attachment.message_id).in_(messages)),
-                (Mention, col(Mention.message_id).in_(messages)),
-                (Outbox, sa.or_(col(Outbox.case_id).in_(ids),
-                                col(Outbox.message_id).in_(messages))),
-                (InboundMail, mail),
-                (Message, col(Message.case_id).in_(ids)),
-                (Watch, col(Watch.case_id).in_(ids)),
-                (WorkspaceEntry, col(WorkspaceEntry.case_id).in_(ids)),
-                (CaseLink, sa.or_(col(CaseLink.case_id).in_(ids), col(CaseLink.other_id).in_(ids))),
-            ):
-                session.execute(sa.delete(table).where(where))
-            session.execute(sa.delete(Case).where(col(Case.id).in_(ids)))
+            digests = delete_cases(session, ids)
             session.execute(sa.delete(Contact).where(col(Contact.id).in_(contacts - shared)))
             files = FileStore(self.db).forget(session, digests)
             # The audit trail of a purged case keeps who did what when, not the values.

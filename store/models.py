@@ -486,6 +486,21 @@ class Change(SQLModel, table=True):
     __table_args__ = ({"sqlite_autoincrement": True},)
 
 
+class CaseRead(SQLModel, table=True):
+    """Who read which case when (README, "Privacy"): one row per open in the TUI, per
+    `case show`, per case in an export. Ids only, no content; written in batches
+    (store/reads.py)."""
+
+    __tablename__ = "case_read"
+    __table_args__ = (sa.Index("ix_case_read_case", "case_id", "id"),
+                      sa.Index("ix_case_read_login", "login", "id"))
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = utc_field()
+    login: str = Field(max_length=64)
+    case_id: int
+    via: str = Field(max_length=20)  # tui | show | json | export
+
+
 class AgentPreference(SQLModel, table=True):
     """What an agent chose for themselves (the list's columns, …), by key."""
 

@@ -14,6 +14,7 @@ from store.core import ServiceCore
 from store.errors import InvalidInput
 from store.files import FileStore
 from store.lifecycle import (
+    ActorKind,
     allowed_targets,
     answer_targets,
 )
@@ -205,11 +206,17 @@ class ReadingOps(ServiceCore):
 
         return self._read(work)
 
-    def get_case(self, number: int) -> CaseView:
+    def get_case(self, number: int, *, read: str | None = None) -> CaseView:
+        """Case `number` with its conversation. `read`: a person reads it now ("tui":
+        opened in the TUI, "show", "json"): noted in the access log (store/reads.py);
+        None for a reload of what is on screen already."""
+
         def work(session: Session, actor: Actor) -> CaseView:
             case = require_case(session, actor, number)
             related = session.scalars(related_rows(session, actor, case, sa.select(col(Case.id)),
                                                merged=True))
+            if read is not None and actor.kind != ActorKind.SYSTEM:
+                self.db.reads.note(actor.login, id_of(case), read, self._now())
             return case_view(session, case, tuple(related))
 
         return self._read(work)

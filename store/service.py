@@ -37,6 +37,7 @@ from store.knowledge.ops import KnowledgeOps
 from store.metrics.ops import MetricsOps
 from store.my_workspace import MyWorkspaceOps
 from store.outbox import RETRY_PAUSES, OutboxOps
+from store.privacy.ops import PrivacyOps
 from store.queries import CaseFilter
 from store.quick_replies import QuickReplyOps, fill_quick_reply
 from store.reading import ReadingOps
@@ -53,7 +54,7 @@ __all__ = [
 
 class CaseService(AuditOps, TeamOps, ConversationOps, CaseEditOps, ReadingOps, MyWorkspaceOps,
                   OutboxOps, InboundOps, ImportOps, JobOps, TriageOps, QuickReplyOps, KnowledgeOps,
-                  MetricsOps):
+                  MetricsOps, PrivacyOps):
     """The store as one identity sees it (store.core.ServiceCore): `login` is resolved
     to an agent in every unit of work, so a changed membership or a deactivation
     takes effect at once."""

@@ -53,6 +53,7 @@ from tui.words import N_, textual, tr, transition_refused, translate_bindings, u
 
 # How often the store's change watch is looked at (store/watch.py).
 WATCH_SECONDS = 0.05
+READS_SECONDS = 1.0
 
 # What the command palette (ctrl+p) says of each action, by binding id: the palette
 # lists the same actions, under the same names, as the keys (in Swedish: `tr` where shown).
@@ -159,6 +160,7 @@ class CasedeskApp(App[None]):
         if self.poll_seconds:
             self.set_interval(self.poll_seconds, self.check_changes)
             self.watch_store()
+            self.write_reads()
         if not self.read_only:
             self.set_interval(RENEW_SECONDS, self.renew_presence)
         if self.background is not None:
@@ -168,6 +170,14 @@ class CasedeskApp(App[None]):
     def run_background(self) -> None:
         assert self.background is not None
         self.background(self.stopping)
+
+    @work(thread=True, group="reads", exit_on_error=False)
+    def write_reads(self) -> None:
+        """The access log's reads written every `READS_SECONDS`, in a thread of their
+        own: opening a case never waits on it (the last ones at exit, store/reads.py)."""
+        reads = self.service.db.reads
+        while not self.stopping.wait(READS_SECONDS):
+            reads.flush()
 
     def on_unmount(self) -> None:
         self.stopping.set()

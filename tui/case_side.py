@@ -66,11 +66,13 @@ class CaseSide(CaseActions):
 
     def load_case(self, number: int) -> None:
         """Open case `number` (or read the one on show anew): the last asked for is the
-        one shown, whatever order the reads end in."""
+        one shown, whatever order the reads end in. Opening another case than the one
+        on show is a read for the access log; reading it anew is not."""
+        opened = number != self.wanted
         self.wanted = number
         if self.pending is not None and self.pending[0] != number:
             self.pending = None  # another case opened since: what was to follow goes
-        self.read_case(number)
+        self.read_case(number, opened)
 
     def reload(self) -> None:
         """The case on show (or on its way) read anew: another process changed it."""
@@ -78,10 +80,10 @@ class CaseSide(CaseActions):
             self.load_case(self.wanted)
 
     @work(thread=True, exclusive=True, group="case", exit_on_error=False)
-    def read_case(self, number: int) -> None:
+    def read_case(self, number: int, opened: bool = True) -> None:
         service, read_only = self.desk.service, self.desk.read_only
         try:
-            view = service.get_case(number)
+            view = service.get_case(number, read="tui" if opened else None)
         except (NotFound, Forbidden):  # a number typed, a case purged meanwhile
             # (one the agent may not see is answered as one that does not exist)
             self.post_message(Notice(tr("Det finns inget ärende #{number}.").format(
@@ -246,7 +248,8 @@ class CaseSide(CaseActions):
         # lists meanwhile, and the draft went with them (clearing it here, on a hidden
         # list, would leave the sent text ready to be sent twice).
         self.desk.post_message(MessageSent(number, draft.note, draft.status,
-                                           queued=bool(written.delivery)))
+                                           queued=bool(written.delivery),
+                                           masked=written.text != draft.text))
 
     def sent(self, message: MessageSent) -> None:
         if self.shown is not None and self.shown.number == message.number:
@@ -257,6 +260,9 @@ class CaseSide(CaseActions):
                 else tr("Svaret på #{number} ligger i kö och skickas strax.") if message.queued
                 else tr("Svaret sparat på #{number}."))
         self.notify(done.format(number=message.number), markup=False)
+        if message.masked:
+            self.notify(tr("Känsliga nummer (kort, personnummer, IBAN) maskerades innan "
+                           "texten sparades."), severity="warning", markup=False)
         self.load_case(message.number)
 
     # -- presence: who else is in the case on show -----------------------------------

@@ -168,6 +168,8 @@ ENGLISH: dict[str, str] = {
     "Svaret på #{number} ligger i kö och skickas strax.":
         "The reply on #{number} is queued and goes out shortly.",
     "Svaret sparat på #{number}.": "Reply saved on #{number}.",
+    "Känsliga nummer (kort, personnummer, IBAN) maskerades innan texten sparades.":
+        "Sensitive numbers (cards, personnummer, IBAN) were masked before the text was saved.",
     "Öppna ett ärende först (Enter).": "Open a case first (Enter).",
     "Flytta markören till ett ärende.": "Move the cursor to a case.",
     "Skriv för att begränsa …": "Type to narrow …",

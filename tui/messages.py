@@ -177,6 +177,7 @@ class MessageSent(Message):
     note: bool
     status: str | None
     queued: bool = False  # a reply in the outbox, to go out by mail
+    masked: bool = False  # sensitive numbers in it were masked (store/privacy)
 
 
 @dataclass

@@ -188,6 +188,8 @@ def test_retention_purges_personal_data_and_keeps_an_audit_record(team) -> None:
     later = team.clock() + timedelta(days=366)
     preview = scheduler.preview_purge(later)
     assert sorted(p.number for p in preview) == sorted([old, shared])
+    # The files that would go, counted: the passport photo (4 bytes), nothing else.
+    assert {p.number: (p.files, p.bytes) for p in preview} == {old: (1, 4), shared: (0, 0)}
     assert team.as_("boss").get_case(old).title  # a dry run changes nothing
     assert scheduler.tick(later).purged == sorted([old, shared])
     boss = team.as_("boss")

@@ -417,3 +417,27 @@ async def test_a_closed_case_takes_a_note_but_no_reply(
         await pilot.press("ctrl+t")  # not to a reply
         await settle(app, pilot)
         assert composer.note
+
+
+async def test_a_card_number_in_a_reply_is_masked_and_the_agent_told(demo: Path) -> None:
+    service = CaseService(Database(demo), "supervisor")
+    app = app_for(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        number = await open_first_open_case(app, pilot, service)
+        await pilot.press("r", *"Kortet 4111 1111 1111 1111 är spärrat.", "ctrl+s")
+        await settle(app, pilot)
+        (reply,) = [m for m in service.get_case(number).messages if m.kind == "reply"][-1:]
+        assert reply.text == "Kortet •••• •••• •••• 1111 är spärrat."
+        assert any("maskerades" in str(n.message) for n in app._notifications)
+
+
+async def test_opening_a_case_is_one_read_in_the_access_log(demo: Path) -> None:
+    app = app_for(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        service = CaseService(Database(demo), "supervisor")
+        number = await open_first_open_case(app, pilot, service)
+        app.lists.side.reload()  # read anew (another process changed it): no read
+        await settle(app, pilot)
+        app.service.db.reads.flush()
+        reads = service.case_reads(case=number)
+        assert [(r.login, r.via) for r in reads] == [("supervisor", "tui")]
