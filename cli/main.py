@@ -8,6 +8,7 @@ traceback. Heavy imports (SQLAlchemy, Textual) happen inside the commands, so
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -92,10 +93,21 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise SystemExit(code)
 
 
+def _write_reads() -> None:
+    """The access log's reads this command noted, written before it ends (loaded only
+    if a case was read: `--help` stays quick)."""
+    reads = sys.modules.get("store.reads")
+    if reads is not None:
+        reads.flush_all()
+
+
 def main(argv: list[str] | None = None) -> None:
     """The console script: run the command and turn every error into one line."""
     try:
-        code = app(args=argv, prog_name="casedesk", standalone_mode=False)
+        try:
+            code = app(args=argv, prog_name="casedesk", standalone_mode=False)
+        finally:
+            _write_reads()
     except click.NoArgsIsHelpError as exc:
         typer.echo(exc.format_message())  # `casedesk case` alone: its help
         raise SystemExit(2) from None

@@ -55,6 +55,7 @@ from store.private import (
 )
 from store.reads import ReadLog
 from store.triage.detect import BUILT_IN, Detectors
+from store.turns import Turns
 
 T = TypeVar("T")
 _FROM_CASES = re.compile(r"FROM cases(\s)")
@@ -173,6 +174,9 @@ class Database:
             # owner check (store/identity.py) and the modes rest on that.
             self.path, self.url = sqlite_file(self.url)
         self.engine = self._make_engine()
+        # SQLite's writers take turns in the order they came (store/turns.py).
+        self.turns = Turns(self.path.with_name(self.path.name + ".writers"), self.file_mode,
+                           self.dir_mode) if self.path is not None and not read_only else None
         # Connections from this engine begin with BEGIN IMMEDIATE (see `_begin`).
         self.write_engine = self.engine.execution_options(casedesk_write=True)
 
@@ -295,19 +299,36 @@ class Database:
         """
         if self.read_only:
             raise ReadOnly()
-        # Retried whole: a writer that waited a busy timeout lost the race to newer
-        # ones (SQLite's busy handler is no queue), not its turn for good.
-        deadline = time.monotonic() + self.busy_timeout_ms / 1000 * attempts
-        while True:
-            try:
-                with self._write_once(durable) as session:
-                    return work(session)
-            except sa.exc.OperationalError as exc:
-                if not _is_locked(exc):
-                    raise
-                if time.monotonic() >= deadline:
-                    raise Busy() from exc
-            time.sleep(random.uniform(0.001, 0.02))  # apart from the other losers
+        turn = self._take_turn()
+        try:
+            # Retried whole: a writer that waited a busy timeout (one outside the
+            # queue held the lock) tries again, not its turn for good.
+            deadline = time.monotonic() + self.busy_timeout_ms / 1000 * attempts
+            while True:
+                try:
+                    with self._write_once(durable) as session:
+                        return work(session)
+                except sa.exc.OperationalError as exc:
+                    if not _is_locked(exc):
+                        raise
+                    if time.monotonic() >= deadline:
+                        raise Busy() from exc
+                time.sleep(random.uniform(0.001, 0.02))  # apart from the other losers
+        finally:
+            if turn is not None:
+                Turns.done(turn)
+
+    def _take_turn(self) -> int | None:
+        """This writer's turn among the database's writers (SQLite), or None: none
+        to take (PostgreSQL queues row locks itself), or the queue's folder cannot be
+        made (a database in a folder not ours to write: SQLite's wait alone)."""
+        if self.turns is None:
+            return None
+        try:
+            return self.turns.wait(self.busy_timeout_ms / 1000)
+        except OSError:
+            self.turns = None
+            return None
 
     # -- schema ----------------------------------------------------------------
 
@@ -413,6 +434,8 @@ class Database:
                 changes += tighten(Path(str(self.path) + suffix), self.modes)
         if self.files_dir is not None:
             changes += tighten(self.files_dir, self.modes, recursive=True)
+        if self.turns is not None:
+            changes += tighten(self.turns.folder, self.modes, recursive=True)
         return changes
 
     def dispose(self) -> None:

@@ -38,6 +38,7 @@ from store.permissions import (
 )
 from store.tables import id_of
 from store.threads import customer_mail_id, our_mail_id, reply_subject, signed
+from store.triage.language import customer_language
 
 # Pauses before each new attempt of a mail the server refused for now.
 RETRY_PAUSES = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15),
@@ -190,10 +191,19 @@ class OutboxOps(ServiceCore):
         session.add(Outbox(
             case_id=id_of(case), message_id=id_of(row), from_addr=channel.address,
             to_addr=first.sender_address,
-            subject=reply_subject(case.title, id_of(case)), body=signed(text, channel.signature),
+            subject=reply_subject(case.title, id_of(case)),
+            body=signed(text, self._signature(session, case, channel, "acknowledgement")),
             mail_message_id=mail_id, in_reply_to=one_line(first.mail_message_id or ""),
             references=one_line(first.mail_message_id or ""), auto_submitted=True,
             created_at=row.created_at, updated_at=row.created_at))
+
+    def _signature(self, session: Session, case: Case, channel: Channel, where: str) -> str:
+        """The channel's signature, with the team's data-handling text under it in the
+        customer's language (`[privacy] notice_sv`, `notice_en`)."""
+        if not self.db.privacy.notice:
+            return channel.signature
+        notice = self.db.privacy.notice_for(where, customer_language(session, case.id))
+        return "\n\n".join(part for part in (channel.signature.strip(), notice) if part)
 
     def _queue_mail(self, session: Session, case: Case, channel: Channel, row: Message) -> None:
         contact = session.get_one(Contact, case.contact_id)
@@ -220,7 +230,7 @@ class OutboxOps(ServiceCore):
         session.add(Outbox(
             case_id=id_of(case), message_id=id_of(row), from_addr=channel.address,
             to_addr=contact.email, subject=reply_subject(case.title, id_of(case)),
-            body=signed(row.text, channel.signature),
+            body=signed(row.text, self._signature(session, case, channel, "signature")),
             mail_message_id=mail_id, in_reply_to=customer_mail_id(session, case.id),
             references=" ".join(one_line(i) for i in thread if i is not None),
             created_at=row.created_at, updated_at=row.created_at,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+import weakref
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -28,21 +29,30 @@ log = logging.getLogger(__name__)
 
 VIAS = ("tui", "show", "json", "export")
 
+# Every log with reads still to write, flushed at exit (a command's last step).
+_LOGS: weakref.WeakSet[ReadLog] = weakref.WeakSet()
+
+
+def flush_all() -> None:
+    """Write every log's waiting reads (`casedesk` calls this as a command ends)."""
+    for log_ in list(_LOGS):
+        log_.flush()
+
+
+atexit.register(flush_all)
+
 
 class ReadLog:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._pending: list[dict[str, Any]] = []
         self._lock = threading.Lock()
-        self._at_exit = False
         self._writable: Database | None = None
 
     def note(self, login: str, case_id: int, via: str, at: datetime) -> None:
         with self._lock:
             self._pending.append({"login": login, "case_id": case_id, "via": via, "at": at})
-            if not self._at_exit:
-                self._at_exit = True
-                atexit.register(self.flush)
+        _LOGS.add(self)
 
     @property
     def pending(self) -> int:
@@ -58,7 +68,7 @@ class ReadLog:
         try:
             self._target().write(lambda session: session.connection().execute(
                 sa.insert(table_of(CaseRead)), rows))
-        except StoreError as exc:
+        except (StoreError, sa.exc.SQLAlchemyError) as exc:  # (a database gone at exit)
             log.warning("the access log waits: %s", exc)
             with self._lock:
                 self._pending[:0] = rows

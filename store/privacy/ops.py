@@ -116,13 +116,12 @@ class PrivacyOps(ServiceCore):
             if not privacy.mask:
                 raise InvalidInput("masking is off ([privacy] mask = []): nothing to do")
             mark = session.get(Setting, MASKED_THROUGH)
-            start = int(mark.value) if mark is not None and not dry_run else 0
-            run = MaskRun()
+            start = int(mark.value) if mark is not None else 0
             rows = session.execute(sa.select(col(Message.id), col(Message.case_id),
                                              col(Message.text)).where(
                 col(Message.id) > start, col(Message.text) != "").order_by(
-                col(Message.id)).limit(limit)).all() if not dry_run else []
-            return self._mask_rows(session, actor, run, rows, start, limit, mark)
+                col(Message.id)).limit(limit)).all()
+            return self._mask_rows(session, actor, MaskRun(), rows, start, limit, mark)
 
         def count(session: Session, actor: Actor) -> MaskRun:
             require_supervisor(actor, "mask the stored history")
@@ -300,24 +299,19 @@ class PrivacyOps(ServiceCore):
                 col(Outbox.case_id).in_(sorted(part)),
                 sa.func.lower(col(Outbox.to_addr)).in_(addresses)))
         digests |= delete_cases(session, whole, feed=True)
-        # Audit values that name them (their cases', and any that holds their address).
+        # Audit values that could name them: their cases' (whatever they hold), any
+        # that holds their address or phone number, and the contact's own.
         touched = [*whole, *part]
         session.execute(sa.update(AuditEvent).where(col(AuditEvent.case_id).in_(touched))
                         .values(before="", after=""))
-        for contact in contacts:
-            for value in {contact.email, contact.phone, contact.name} - {""}:
-                if len(value) < 4:
-                    continue  # too short to be anyone's
-                like = f"%{json.dumps(value)[1:-1]}%"
-                session.execute(sa.update(AuditEvent).where(sa.or_(
-                    col(AuditEvent.before).like(like), col(AuditEvent.after).like(like)))
-                    .values(before="", after=""))
-        session.execute(sa.update(AuditEvent).where(
-            col(AuditEvent.action).like("contact.%"),
-            sa.or_(*(col(AuditEvent.after).like(f'%"contact": {i}%') for i in ids)))
-            .values(before="", after=""))
-        session.execute(sa.update(Satisfaction).where(col(Satisfaction.case_id).in_(whole))
-                        .values(mail_message_id=""))
+        names = [json.dumps(v, ensure_ascii=False)[1:-1] for c in contacts
+                 for v in (c.email, c.phone) if len(v) >= 6]
+        names += [f'"contact": {i}{end}' for i in ids for end in (",", "}")]
+        for name in names:
+            like = f"%{name}%"
+            session.execute(sa.update(AuditEvent).where(sa.or_(
+                col(AuditEvent.before).like(like), col(AuditEvent.after).like(like)))
+                .values(before="", after=""))
         session.execute(sa.delete(Contact).where(col(Contact.id).in_(ids)))
         return FileStore(self.db).forget(session, digests)
 

@@ -9,7 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from store.privacy import Privacy
 
 Kind = Literal["card", "personnummer", "iban"]
+Where = Literal["acknowledgement", "signature"]
 ALL: tuple[Kind, ...] = ("card", "personnummer", "iban")  # store/privacy/mask.py's KINDS
+WHERE: tuple[Where, ...] = ("acknowledgement", "signature")
 
 
 class PrivacySettings(BaseModel):
@@ -30,5 +32,22 @@ class PrivacySettings(BaseModel):
         "readable by everyone who sees its case.",
     )
 
+    notice_sv: str = Field(
+        default="",
+        description="How the team handles a sender's personal data, in Swedish (seed: "
+        "\"Vi behandlar dina uppgifter enligt GDPR …\"), told under the mails `notice_on` "
+        "names to a customer who writes Swedish (or whose language is not known).",
+    )
+    notice_en: str = Field(
+        default="", description="The same in English, for a customer who writes English.")
+    notice_on: list[Where] = Field(
+        default_factory=lambda: list(WHERE),
+        description='Where the notice goes: "acknowledgement" (the automatic answer to a '
+        'new case) and "signature" (under every reply, after the channel\'s signature).',
+    )
+
     def policy(self) -> Privacy:
-        return Privacy(mask=tuple(self.mask), keep_raw=self.keep_raw)
+        notice = tuple((lang, text) for lang, text in (("sv", self.notice_sv),
+                                                       ("en", self.notice_en)) if text.strip())
+        return Privacy(mask=tuple(self.mask), keep_raw=self.keep_raw, notice=notice,
+                       notice_on=tuple(self.notice_on))

@@ -105,3 +105,19 @@ def test_showing_a_case_is_in_the_access_log(team, url: str,  # noqa: F811
         (os_login(), number, "json"), (os_login(), number, "show")]
     code, out, _ = casedesk(capsys, "--db", url, "audit", "--reads")
     assert f"read  #{number}" in out.splitlines()[0]
+
+
+def test_ingest_lines_are_masked(team, url: str,  # noqa: F811
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    line = {"channel": "Chat", "contact": {"name": "Åsa", "email": "asa@example.se"},
+            "title": "Betalning", "fields": {"kort": "4111-1111-1111-1111"},
+            "messages": [{"from": "customer", "text": f"Kort {CARD}, pnr 198001010001"}]}
+    code, out, err = casedesk(capsys, "--db", url, "ingest", "-", stdin=json.dumps(line) + "\n")
+    assert code == 0, err
+    number = out.split("#")[1].split()[0]
+    code, out, _ = casedesk(capsys, "--db", url, "case", "show", number, "--json")
+    shown = json.loads(out)
+    assert shown["messages"][0]["text"] == "Kort •••• •••• •••• 1111, pnr 19800101-••••"
+    assert shown["fields"] == {"kort": "••••-••••-••••-1111"}
+    code, out, _ = casedesk(capsys, "--db", url, "cases", "--search", "198001010001", "--json")
+    assert json.loads(out) == []

@@ -306,3 +306,37 @@ def test_an_erased_customers_reads_go_with_their_cases(team) -> None:
     team.db.reads.flush()
     team.as_("boss").erase_contact("karin@example.se")
     assert team.as_("boss").case_reads(case=number) == []
+
+
+# -- telling senders how their data is handled -------------------------------------------
+
+
+def test_the_data_handling_text_goes_under_replies_and_acknowledgements(team) -> None:
+    team.as_("boss").set_signature("Support", "Kundtjänst")
+    told = Database(team.db.url, privacy=Privacy(notice=(
+        ("sv", "Vi sparar dina uppgifter i högst två år."),
+        ("en", "We keep your data two years at most."))))
+    try:
+        system = CaseService.system(told, clock=team.clock)
+        (receipt,) = system.receive_mail("INBOX", "Support", 1, [MailInput(
+            uid=1, raw=raw_mail("x"), subject="Fakturan",
+            message=MessageInput("Hej, jag har en fråga om fakturan och den är fel.",
+                                 sender_address="karin@example.se"))],
+            acknowledge="Tack! Ärende {number}.")
+        english = CaseService(told, "anna", clock=team.clock).create_case(
+            channel="Support", contact=ContactInput(email="john@example.com"), title="Bill",
+            messages=[MessageInput("Hello, I have a question about the bill, it is wrong.")])
+        anna = CaseService(told, "anna", clock=team.clock)
+        anna.reply(receipt.case, "Hej Karin!")
+        anna.reply(english, "Hello John!")
+        ack, swedish, to_john = system.outbox()
+    finally:
+        told.dispose()
+    assert ack.body == (f"Tack! Ärende {receipt.case}.\n\n-- \nKundtjänst\n\n"
+                        "Vi sparar dina uppgifter i högst två år.")
+    assert swedish.body.endswith("-- \nKundtjänst\n\nVi sparar dina uppgifter i högst två år.")
+    assert to_john.body.endswith("-- \nKundtjänst\n\nWe keep your data two years at most.")
+    # Only where the config says.
+    only_ack = Privacy(notice=(("sv", "Text."),), notice_on=("acknowledgement",))
+    assert only_ack.notice_for("signature", "sv") == ""
+    assert only_ack.notice_for("acknowledgement", "en") == "Text."  # Swedish when that is all

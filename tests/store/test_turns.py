@@ -1,0 +1,89 @@
+"""Writers take turns in the order they came (store/turns.py), and a writer killed
+while it has its turn lets the next one go on at once. SQLite only: PostgreSQL's row
+locks queue by themselves."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from store.db import Database
+
+pytestmark = pytest.mark.sqlite_only
+
+# A writer in a process of its own: waits for its turn (a busy timeout of ten minutes:
+# only the turn handed over can let it go on), then writes its name, then maybe sleeps.
+WRITER = """
+import sys, time
+import sqlalchemy as sa
+from store.db import Database
+db = Database(sys.argv[1], busy_timeout_ms=600_000)
+def work(session):
+    session.execute(sa.text("INSERT INTO setting (key, value) VALUES (:k, :v)"),
+                    {"k": "order-" + sys.argv[2], "v": str(time.time_ns())})
+    print("writing", flush=True)
+    if sys.argv[3] == "hold":
+        time.sleep(3600)
+db.write(work)
+print("done", flush=True)
+"""
+
+
+def start(path: Path, name: str, hold: bool = False) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    return subprocess.Popen([sys.executable, "-c", WRITER, str(path), name,
+                             "hold" if hold else "go"], stdout=subprocess.PIPE, text=True,
+                            env=env)
+
+
+def tickets(path: Path) -> int:
+    raw = (path.with_name(path.name + ".writers") / "ticket").read_bytes()
+    return int.from_bytes(raw, "little")
+
+
+def until(condition, what: str) -> None:  # type: ignore[no-untyped-def]
+    """Wait for `condition` (a guard against hanging, not a measure of speed)."""
+    deadline = time.monotonic() + 60
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.01)
+
+
+def test_writers_go_in_the_order_they_came_and_a_killed_one_lets_the_next_go(db) -> None:
+    path = db.path
+    holder = start(path, "a", hold=True)
+    assert holder.stdout.readline() == "writing\n"  # its turn, and SQLite's lock, held
+    waiting = []
+    for drawn, name in enumerate("bcd", start=2):  # each draws its ticket before the next
+        waiting.append(start(path, name))
+        until(lambda want=drawn: tickets(path) == want, f"{name} draws a ticket")
+    holder.send_signal(signal.SIGKILL)  # mid-transaction: rolled back, turn let go
+    holder.wait()
+    for proc in waiting:
+        out, _ = proc.communicate(timeout=60)
+        assert out == "writing\ndone\n"
+    with db.read() as session:
+        rows = dict(session.execute(sa.text(
+            "SELECT key, value FROM setting WHERE key LIKE 'order-%'")).all())
+    assert "order-a" not in rows  # the killed one's write is gone
+    assert sorted(rows, key=lambda k: int(rows[k])) == ["order-b", "order-c", "order-d"]
+
+
+def test_threads_of_one_process_take_turns_too(db: Database) -> None:
+    from together import run_together
+
+    def write(n: int):  # type: ignore[no-untyped-def]
+        return lambda: db.write(lambda s: s.execute(sa.text(
+            "INSERT INTO setting (key, value) VALUES (:k, '')"), {"k": f"t{n}"}))
+
+    assert run_together([write(n) for n in range(16)]) == []
+    with db.read() as session:
+        assert session.execute(sa.text(
+            "SELECT count(*) FROM setting WHERE key LIKE 't%'")).scalar_one() == 16
