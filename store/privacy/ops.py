@@ -319,6 +319,8 @@ class PrivacyOps(ServiceCore):
         case = session.get_one(Case, number)
         if case.contact_id not in erased:
             return
+        # Their survey answer goes with them; the case is the other customer's now.
+        session.execute(sa.delete(Satisfaction).where(col(Satisfaction.case_id) == number))
         sender = session.scalar(sa.select(col(Message.sender_address)).where(
             col(Message.case_id) == number, col(Message.kind) == MessageKind.CUSTOMER.value,
             col(Message.sender_address) != "").order_by(col(Message.id)).limit(1))

