@@ -46,19 +46,22 @@ def privacy_mask(
     service = ctx_of(ctx).service()
     if dry_run:
         run = service.mask_history(dry_run=True)
-        typer.echo(f"Would mask {_found(run.found)} in {run.messages} messages and "
-                   f"{run.titles} titles (nothing changed).")
+        typer.echo(f"Would mask {_found(run.found)} in {run.messages} messages, "
+                   f"{run.titles} titles, {run.fields} form fields and {run.other} "
+                   "other rows (nothing changed).")
         return
-    total, messages, titles = Counter[str](), 0, 0
+    total, messages, titles, fields, other = Counter[str](), 0, 0, 0, 0
     while True:
         run = service.mask_history()
         total += run.found
         messages, titles = messages + run.messages, titles + run.titles
-        print(f"… through message {run.through}: {messages} messages masked so far",
-              file=sys.stderr)
+        fields, other = fields + run.fields, other + run.other
+        print(f"… {run.step} {run.through}: {messages + titles + fields + other} rows "
+              "masked so far", file=sys.stderr)
         if run.done:
             break
-    typer.echo(f"Masked {_found(total)} in {messages} messages and {titles} titles.")
+    typer.echo(f"Masked {_found(total)} in {messages} messages, {titles} titles, "
+               f"{fields} form fields and {other} other rows.")
 
 
 def _who(who: str | None, contact: int | None) -> str | int:
@@ -126,17 +129,30 @@ def case_original(
     message: Annotated[int | None, typer.Option(
         "--message", metavar="ID", help="Which message (default: the first that came "
         "by mail).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE",
+                                                help="Write it here (mode 0600).")] = None,
 ) -> None:
-    """The original mail a message came as, byte for byte, to standard output (pipe it
-    to a file or a mail program). Supervisors only, unless the config keeps originals
-    masked ([privacy] keep_raw = "masked")."""
+    """The original mail a message came as, byte for byte, to a file or a pipe (never
+    to the terminal: a stranger's bytes could drive it). Supervisors only, unless the
+    config keeps originals masked ([privacy] keep_raw = "masked"). A read in the
+    access log."""
+    if output is None and sys.stdout.isatty():
+        raise CliError("the original mail is not shown on a terminal: pipe it "
+                       "(| less, > mail.eml) or use --output FILE")
     service = ctx_of(ctx).service()
     if message is None:
         view = service.get_case(number)
         message = next((m.id for m in view.messages if m.kind == "customer"), None)
         if message is None:
             raise CliError(f"case #{number} has no customer message")
-    sys.stdout.buffer.write(service.original_mail(message))
+    raw = service.original_mail(message)
+    if output is not None:
+        from store.private import write_private_file
+
+        write_private_file(output.expanduser(), raw, 0o600)
+        typer.echo(f"Wrote the original of message {message} to {output}.")
+        return
+    sys.stdout.buffer.write(raw)
     sys.stdout.buffer.flush()
 
 

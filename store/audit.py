@@ -2,7 +2,10 @@
 
 Every change writes an audit event (who, when, what, before/after as JSON) and a
 row in the change feed, in the same transaction as the change itself. The audit
-log is append-only: nothing in casedesk updates or deletes its rows.
+log is append-only: nothing in casedesk adds to an event or reorders it. Only
+customers' data leaves it — a purged case's events keep who did what when, not the
+values; an erased customer's take their values along, and masking after the fact
+(`privacy mask`) masks numbers in them (store/privacy/).
 """
 
 from __future__ import annotations

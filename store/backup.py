@@ -23,6 +23,7 @@ import sqlite3
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import sqlalchemy as sa
 
@@ -48,6 +49,11 @@ class Copy:
     missing: int = 0  # files the copy refers to that were gone (purged meanwhile)
 
 
+def _read_only(path: Path) -> str:
+    """An SQLite URI opening `path` read-only (its name quoted: `?`, `#`, `%`)."""
+    return "file:" + quote(str(path)) + "?mode=ro"
+
+
 def _tables(conn: sqlite3.Connection) -> list[str]:
     return [name for (name,) in conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
@@ -55,7 +61,7 @@ def _tables(conn: sqlite3.Connection) -> list[str]:
 
 
 def _sqlite_counts(path: Path) -> dict[str, int]:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = sqlite3.connect(_read_only(path), uri=True)
     try:
         return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]
                 for t in _tables(conn)}
@@ -65,9 +71,8 @@ def _sqlite_counts(path: Path) -> dict[str, int]:
 
 def _copy_files(db_file: Path, source_dir: Path | None, target_dir: Path) -> tuple[int, int]:
     """The attachment files the database `db_file` refers to, from `source_dir` into
-    `target_dir` (by hard link when they share a file system: files are never changed
-    in place). Returns (copied, missing)."""
-    conn = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
+    `target_dir`. Returns (copied, missing)."""
+    conn = sqlite3.connect(_read_only(db_file), uri=True)
     try:
         digests = [d for (d,) in conn.execute("SELECT DISTINCT sha256 FROM attachment")]
     finally:
@@ -105,7 +110,7 @@ def backup(db: Database, path: Path) -> Copy:
     assert db.path is not None
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     os.close(fd)
-    source = sqlite3.connect(f"file:{db.path}?mode=ro", uri=True)
+    source = sqlite3.connect(_read_only(db.path), uri=True)
     target = sqlite3.connect(path)
     try:
         # One step (pages=-1): one read transaction, one snapshot, writers undisturbed.
@@ -133,8 +138,13 @@ def _pg_tool(name: str) -> str:
     return candidates[-1]
 
 
-def _libpq(url: sa.URL) -> str:
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+def _libpq(url: sa.URL) -> tuple[str, dict[str, str]]:
+    """The URL for pg_dump and pg_restore, and their environment: the password in
+    PGPASSWORD, never on a command line that `ps` shows everyone."""
+    env = dict(os.environ)
+    if url.password is not None:
+        env["PGPASSWORD"] = str(url.password)
+    return url.set(drivername="postgresql", password=None).render_as_string(), env
 
 
 def _pg_counts(conn: sa.Connection) -> dict[str, int]:
@@ -153,10 +163,14 @@ def _pg_backup(db: Database, path: Path) -> Copy:
         with conn.begin():
             snapshot = conn.execute(sa.text("SELECT pg_export_snapshot()")).scalar_one()
             counts = _pg_counts(conn)
+            # The file ours alone before a byte of the dump is in it.
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            os.chmod(path, 0o600)
+            target, env = _libpq(db.url)
             done = subprocess.run(
                 [_pg_tool("pg_dump"), "--format=custom", f"--snapshot={snapshot}",
-                 "--no-owner", "--file", str(path), _libpq(db.url)],
-                capture_output=True, text=True, check=False)
+                 "--no-owner", "--file", str(path), target],
+                capture_output=True, text=True, check=False, env=env)
     if done.returncode != 0:
         path.unlink(missing_ok=True)
         raise BackupError(f"pg_dump failed: {done.stderr.strip()[-500:]}")
@@ -181,7 +195,7 @@ def restore(path: Path, target: str) -> Copy:
     into = Path(database.removeprefix("file:").split("?")[0]).expanduser()
     _new_file(into)
     try:
-        source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        source = sqlite3.connect(_read_only(path), uri=True)
         problem = source.execute("PRAGMA integrity_check").fetchone()[0]
     except sqlite3.DatabaseError as exc:
         raise BackupError(f"{path} is no SQLite backup: {exc}") from None
@@ -221,9 +235,11 @@ def _pg_restore(path: Path, url: sa.URL) -> Copy:
             if conn.execute(sa.text("SELECT count(*) FROM pg_tables WHERE schemaname = "
                                     "current_schema()")).scalar_one():
                 raise BackupError("the target database is not empty: restore into a new one")
+        target, env = _libpq(url)
         done = subprocess.run(
             [_pg_tool("pg_restore"), "--no-owner", "--exit-on-error", "--single-transaction",
-             "--dbname", _libpq(url), str(path)], capture_output=True, text=True, check=False)
+             "--dbname", target, str(path)], capture_output=True, text=True, check=False,
+            env=env)
         if done.returncode != 0:
             raise BackupError(f"pg_restore failed: {done.stderr.strip()[-500:]}")
         with engine.connect() as conn:

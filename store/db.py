@@ -299,11 +299,12 @@ class Database:
         """
         if self.read_only:
             raise ReadOnly()
+        # (The wait for a turn counts: `attempts` busy timeouts in all, queue included.)
+        deadline = time.monotonic() + self.busy_timeout_ms / 1000 * attempts
         turn = self._take_turn()
         try:
             # Retried whole: a writer that waited a busy timeout (one outside the
             # queue held the lock) tries again, not its turn for good.
-            deadline = time.monotonic() + self.busy_timeout_ms / 1000 * attempts
             while True:
                 try:
                     with self._write_once(durable) as session:
@@ -437,6 +438,14 @@ class Database:
         if self.turns is not None:
             changes += tighten(self.turns.folder, self.modes, recursive=True)
         return changes
+
+    def checkpoint(self) -> None:
+        """SQLite: the -wal file's pages into the database and the file emptied (after
+        an erasure, nothing of what went is left there). PostgreSQL: nothing to do."""
+        if not self.is_sqlite or self.read_only:
+            return
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def dispose(self) -> None:
         self.reads.flush()

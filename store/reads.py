@@ -86,5 +86,6 @@ class ReadLog:
         if self._writable is None:
             from store.db import Database
 
-            self._writable = Database(self.db.url, files=self.db.files_dir)
+            self._writable = Database(self.db.url, files=self.db.files_dir,
+                                      share_with_group=self.db.file_mode & 0o060 != 0)
         return self._writable

@@ -22,6 +22,8 @@ import os
 import threading
 from pathlib import Path
 
+from store.private import create_private_file, make_private_dir
+
 SLOTS = 256  # waiting writers before ticket t and t + SLOTS share a slot
 
 
@@ -32,38 +34,56 @@ class Turns:
         self.folder = folder
         self.mode = mode
         self.dir_mode = dir_mode
-        self._made = False
+        self._made: set[str] = set()
 
     def _open(self, name: str) -> int:
-        if not self._made:
-            self.folder.mkdir(mode=self.dir_mode, exist_ok=True)
-            self._made = True
-        return os.open(self.folder / name, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, self.mode)
+        # Exactly the database's modes, whatever the umask (store/private.py): every
+        # writer of the team must be able to take its turn.
+        path = self.folder / name
+        if name not in self._made:
+            make_private_dir(self.folder, self.dir_mode)
+            create_private_file(path, self.mode)
+            self._made.add(name)
+        return os.open(path, os.O_RDWR | os.O_CLOEXEC)
 
-    def wait(self, timeout: float) -> int:
+    def wait(self, timeout: float) -> int | None:
         """Wait for this writer's turn (at most `timeout` seconds); returns the slot's
-        file descriptor, to `done` after the commit."""
+        file descriptor, to `done` after the commit — or None: no turn to wait for
+        (the slot is still held by a writer SLOTS tickets earlier, stopped or stuck:
+        SQLite's own wait instead, never a queue that hangs)."""
         counter = self._open("ticket")
+        mine = None
         try:
             fcntl.flock(counter, fcntl.LOCK_EX)
             raw = os.pread(counter, 8, 0)
             ticket = int.from_bytes(raw, "little") if len(raw) == 8 else 0
-            os.pwrite(counter, (ticket + 1).to_bytes(8, "little"), 0)
             # Our slot, held before the ticket's lock goes: the next writer finds it
-            # held. (Blocks only while the writer SLOTS tickets earlier still holds it.)
+            # held. Never waited for here (that would stop every writer behind us).
             mine = self._open(f"slot-{ticket % SLOTS:03d}")
-            fcntl.flock(mine, fcntl.LOCK_EX)
+            fcntl.flock(mine, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.pwrite(counter, (ticket + 1).to_bytes(8, "little"), 0)
+        except BlockingIOError:
+            os.close(mine)  # type: ignore[arg-type]
+            return None
+        except BaseException:
+            if mine is not None:
+                os.close(mine)  # (closing lets its lock go)
+            raise
         finally:
             fcntl.flock(counter, fcntl.LOCK_UN)
             os.close(counter)
-        before = self._open(f"slot-{(ticket - 1) % SLOTS:03d}")
         try:
-            fcntl.flock(before, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            _wait_for(before, timeout)
-            return mine
-        fcntl.flock(before, fcntl.LOCK_UN)
-        os.close(before)
+            before = self._open(f"slot-{(ticket - 1) % SLOTS:03d}")
+            try:
+                fcntl.flock(before, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                _wait_for(before, timeout)
+                return mine
+            fcntl.flock(before, fcntl.LOCK_UN)
+            os.close(before)
+        except BaseException:
+            os.close(mine)
+            raise
         return mine
 
     @staticmethod
@@ -86,5 +106,9 @@ def _wait_for(before: int, timeout: float) -> None:
             os.close(before)
             free.set()
 
-    threading.Thread(target=take, daemon=True, name="casedesk-turn").start()
+    try:
+        threading.Thread(target=take, daemon=True, name="casedesk-turn").start()
+    except RuntimeError:  # no thread to be had: SQLite's own wait instead
+        os.close(before)
+        return
     free.wait(timeout)

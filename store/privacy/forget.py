@@ -59,7 +59,8 @@ def files_of(session: Session, case_ids: Sequence[int]) -> dict[int, dict[str, i
         session.scalars(sa.select(col(InboundMail.sha256)).where(
             col(InboundMail.sha256).in_(digests),
             sa.or_(col(InboundMail.case_id).is_(None), col(InboundMail.case_id).not_in(ids)),
-            col(InboundMail.message_id).not_in(messages))))
+            sa.or_(col(InboundMail.message_id).is_(None),
+                   col(InboundMail.message_id).not_in(messages)))))
     return {n: {d: s for d, s in files.items() if d not in kept} for n, files in found.items()}
 
 

@@ -31,12 +31,15 @@ DOT = "•"
 
 # Letters, digits and the signs a number is written with must not touch a match:
 # "A4111…", "4111…7" and "12-4111…" are parts of something else.
-_IBAN = re.compile(r"(?<![\w])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}(?![\w])")
+# Between a number's groups: a space (also a no-break or thin one), a tab, a dash or
+# a dot.
+_SEP = "[ \t\u00a0\u202f.-]"
+_IBAN = re.compile(r"(?<![\w])[A-Za-z]{2}\d{2}(?:[ \u00a0]?[A-Za-z0-9]){11,30}(?![\w])")
 # A run's first group follows no other group ("SE45 5000 0000 …": an account's).
-_DIGIT_RUN = re.compile(r"(?<![\w+-])(?<!\d[ -])\d(?:[ -]?\d){12,}(?![\w])")
-_PERSON = re.compile(r"(?<![\w+-])(\d{6}|\d{8})([-+]?)(\d{4})(?![\w])")
+_DIGIT_RUN = re.compile(rf"(?<![\w+-])(?<!\d{_SEP})\d(?:{_SEP}?\d){{12,}}(?![\w])")
+_PERSON = re.compile(r"(?<![\w+-])(\d{6}|\d{8})([-+ ]?)(\d{4})(?![\w])")
 # Cheap gates: most text has no run of ten digits at all.
-_MAYBE = re.compile(r"\d(?:[ +-]?\d){9}")
+_MAYBE = re.compile(rf"\d(?:(?:{_SEP}|\+)?\d){{9}}")
 
 
 @dataclass
@@ -89,10 +92,12 @@ def _cards(match: re.Match[str], found: Counter[str]) -> str:
     if _card_ok(re.sub(r"\D", "", run)):
         found["card"] += 1
         return _mask_card(run)
-    # Groups written apart: a card may be some of them ("order 12 4111 1111 1111
-    # 1111"), whole groups, each of four digits but the last (one to four), or one.
+    # Groups written apart: cards may be some of them ("order 12 4111 1111 1111
+    # 1111", two cards one after the other), whole groups, each of four digits but
+    # the last (one to four), or one alone; looked for again after each found.
     groups = [m.span() for m in re.finditer(r"\d+", run)]
-    for first in range(len(groups)):
+    out, done, first = [], 0, 0
+    while first < len(groups):
         for last in range(len(groups) - 1, first - 1, -1):
             window = groups[first:last + 1]
             if len(window) > 1 and (any(b - a != 4 for a, b in window[:-1])
@@ -101,8 +106,12 @@ def _cards(match: re.Match[str], found: Counter[str]) -> str:
             a, b = window[0][0], window[-1][1]
             if _card_ok(re.sub(r"\D", "", run[a:b])):
                 found["card"] += 1
-                return run[:a] + _mask_card(run[a:b]) + run[b:]
-    return run
+                out += [run[done:a], _mask_card(run[a:b])]
+                done, first = b, last + 1
+                break
+        else:
+            first += 1
+    return "".join(out) + run[done:]
 
 
 def _plausible_day(year: int, month: int, day: int) -> bool:
@@ -133,6 +142,7 @@ def person_ok(front: str, sign: str, last: str) -> bool:
 
 def _persons(match: re.Match[str], found: Counter[str]) -> str:
     front, sign, last = match.groups()
+    sign = sign.strip()
     if not person_ok(front, sign, last):
         return match.group()
     found["personnummer"] += 1
@@ -147,7 +157,7 @@ def _ibans(match: re.Match[str], found: Counter[str]) -> str:
     chars = list(written)
     while len(chars) >= 15:
         candidate = "".join(chars).rstrip()
-        if iban.is_valid(candidate):
+        if iban.is_valid(candidate.upper().replace("\u00a0", " ")):
             found["iban"] += 1
             rest = written[len(candidate):]
             return _keep_last(candidate, 4, start=2) + rest

@@ -27,10 +27,11 @@ def test_masking_the_history_from_the_command_line(team, url: str,  # noqa: F811
     finally:
         plain.dispose()
     code, out, err = casedesk(capsys, "--db", url, "privacy", "mask", "--dry-run")
-    assert (code, out) == (0, "Would mask 1 card number in 1 messages and 0 titles "
-                              "(nothing changed).\n"), err
+    assert (code, out) == (0, "Would mask 1 card number in 1 messages, 0 titles, 0 form "
+                              "fields and 0 other rows (nothing changed).\n"), err
     code, out, err = casedesk(capsys, "--db", url, "privacy", "mask")
-    assert (code, out) == (0, "Masked 1 card number in 1 messages and 0 titles.\n"), err
+    assert (code, out) == (0, "Masked 1 card number in 1 messages, 0 titles, 0 form fields "
+                              "and 0 other rows.\n"), err
     code, out, _ = casedesk(capsys, "--db", url, "case", "show", str(number), "--json")
     assert CARD not in out
     assert "•••• •••• •••• 1111" in out

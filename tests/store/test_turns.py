@@ -87,3 +87,22 @@ def test_threads_of_one_process_take_turns_too(db: Database) -> None:
     with db.read() as session:
         assert session.execute(sa.text(
             "SELECT count(*) FROM setting WHERE key LIKE 't%'")).scalar_one() == 16
+
+
+def test_a_slot_still_held_a_round_later_never_stops_the_queue(tmp_path: Path) -> None:
+    from store.turns import SLOTS, Turns
+
+    turns = Turns(tmp_path / "q.writers", 0o600, 0o700)
+    stuck = turns.wait(1)  # a writer stopped mid-way, its slot held
+    assert stuck is not None
+    for _ in range(SLOTS - 1):  # a round of writers after it: each goes in turn
+        Turns.done(turns.wait(0.01))  # type: ignore[arg-type]
+    # The next ticket's slot is the stuck one's: no turn, SQLite's wait instead.
+    assert turns.wait(0.01) is None
+    Turns.done(stuck)
+    mine = turns.wait(1)
+    assert mine is not None  # the queue goes on
+    Turns.done(mine)
+    import stat
+
+    assert {stat.S_IMODE(p.stat().st_mode) for p in (tmp_path / "q.writers").iterdir()} == {0o600}
