@@ -17,7 +17,7 @@ import pytest
 import store.identity
 from store.queries import CaseFilter
 
-LINES = 400
+LINES = 200
 
 
 @pytest.fixture

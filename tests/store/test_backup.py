@@ -66,19 +66,22 @@ def test_a_backup_while_eight_processes_write_is_one_moment(team, tmp_path: Path
     team.system.add_message(team.new_case(), MessageInput("kvitto", attachments=(
         AttachmentInput("kvitto.pdf", b"%PDF kvitto", "application/pdf"),)))
     url = team.db.url.render_as_string(hide_password=False)
-    procs, stop = writers(url, tmp_path)
+    # Eight on SQLite (its backup API copies pages while they write); on PostgreSQL
+    # pg_dump's snapshot is the server's own, two writers show it.
+    count = 8 if team.db.is_sqlite else 2
+    procs, stop = writers(url, tmp_path, count)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:  # until every writer has written some
             with team.db.read() as session:
                 if session.execute(sa.text("SELECT count(DISTINCT contact_id) FROM cases "
-                                           "WHERE title LIKE 'w%'")).scalar_one() == 8:
+                                           "WHERE title LIKE 'w%'")).scalar_one() == count:
                     break
             time.sleep(0.05)
         copy = backup(team.db, tmp_path / "backup.db")
     finally:
         stop.touch()
-        assert [p.wait(timeout=120) for p in procs] == [0] * 8
+        assert [p.wait(timeout=120) for p in procs] == [0] * count
     with team.db.read() as session:
         live = session.execute(sa.text("SELECT count(*) FROM cases")).scalar_one()
     assert live > copy.counts["cases"]  # they went on writing after the copy
