@@ -14,6 +14,7 @@ import email
 import email.policy
 from collections.abc import Iterable
 from email.charset import QP, Charset
+from email.header import Header, decode_header, make_header
 from email.message import Message
 
 from store.privacy.mask import DOT, KINDS, mask
@@ -44,6 +45,22 @@ def _mask_parts(message: Message, kinds: Iterable[str]) -> bool:
     return changed
 
 
+def _mask_headers(message: Message, kinds: Iterable[str]) -> bool:
+    """The words people write in headers (an encoded subject, a sender's name),
+    decoded, masked and encoded again; the bytes pass below catches the plain ones."""
+    changed = False
+    for name in ("Subject", "From", "To", "Cc", "Reply-To", "Comments"):
+        value = message.get(name)
+        if value is None or "=?" not in str(value):
+            continue
+        text = str(make_header(decode_header(str(value))))
+        masked = mask(text, kinds)
+        if masked.changed:
+            message.replace_header(name, Header(masked.text, "utf-8").encode())
+            changed = True
+    return changed
+
+
 def masked_original(raw: bytes, kinds: Iterable[str] = KINDS) -> bytes:
     """`raw` with the numbers of `kinds` masked in its text."""
     kinds = tuple(kinds)
@@ -51,7 +68,7 @@ def masked_original(raw: bytes, kinds: Iterable[str] = KINDS) -> bytes:
         return raw
     try:
         message = email.message_from_bytes(raw, policy=email.policy.compat32)
-        if _mask_parts(message, kinds):
+        if _mask_headers(message, kinds) | _mask_parts(message, kinds):
             linesep = "\r\n" if b"\r\n" in raw[:4096] else "\n"  # as it came
             raw = message.as_bytes(policy=email.policy.compat32.clone(linesep=linesep))
     except Exception:  # noqa: BLE001 - a mail no parser takes apart: bytes alone, below

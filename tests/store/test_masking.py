@@ -116,3 +116,31 @@ def test_the_original_mail_is_masked_in_headers_and_in_encoded_text() -> None:
     assert "•••• •••• •••• 1111" in body
     assert "Hälsningar Åsa" in body
     assert back["Subject"] == "Kort **** **** **** 1111"
+
+
+def test_an_encoded_subject_of_the_original_is_masked_too() -> None:
+    from email import message_from_bytes
+    from email.header import decode_header, make_header
+
+    raw = (b"From: k@example.se\r\nSubject: =?utf-8?b?" +
+           __import__("base64").b64encode(f"Kort {CARD} är spärrat".encode()) +
+           b"?=\r\n\r\nHej\r\n")
+    back = message_from_bytes(masked_original(raw))
+    assert str(make_header(decode_header(back["Subject"]))) == \
+        "Kort •••• •••• •••• 1111 är spärrat"
+
+
+@pytest.mark.parametrize(("text", "shown", "found"), [
+    ("4111111111111111 5500000000000004",
+     "•••• •••• •••• 1111 •••• •••• •••• 0004", {"card": 2}),
+    ("4111 1111 1111 1111 5500 0000 0000 0004",
+     "•••• •••• •••• 1111 •••• •••• •••• 0004", {"card": 2}),
+    ("4111\u00a01111\u00a01111\u00a01111", "••••\u00a0••••\u00a0••••\u00a01111", {"card": 1}),
+    ("4111.1111.1111.1111", "••••.••••.••••.1111", {"card": 1}),
+    ("pnr 800101 0001", "pnr 800101-••••", {"personnummer": 1}),
+    ("se45 5000 0000 0583 9825 7466", "se•• •••• •••• •••• •••• 7466", {"iban": 1}),
+])
+def test_more_ways_of_writing_them(text: str, shown: str, found: dict[str, int]) -> None:
+    masked = mask(text)
+    assert masked.text == shown
+    assert masked.found == found
