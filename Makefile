@@ -20,12 +20,13 @@ demo: $(STAMP)
 
 ## The whole test suite, with the linters first; one test process per core and one
 ## more, as the tests spend part of their time waiting on their servers and terminals
-## (each process starts its own Dovecot and PostgreSQL on free ports).
+## (each process starts its own Dovecot and PostgreSQL on free ports). Work-stealing: a
+## process that runs out takes tests from the others, so no long test waits at the end.
 JOBS ?= $(shell echo $$(( $$(nproc) + 1 )))
 test: $(STAMP)
 	./scripts/test-servers
 	$(MAKE) --no-print-directory lint
-	$(BIN)/python -m pytest -n $(JOBS)
+	$(BIN)/python -m pytest -n $(JOBS) --dist worksteal
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -36,12 +36,14 @@ from store.models import (
 )
 from store.permissions import Actor, require_supervisor
 from store.privacy import Privacy
+from store.privacy.mask import may_hold
 from store.privacy.original import masked_original
 from store.tables import table_of
 
 MASKED_THROUGH = "privacy.masked_through"
 _JSON = ("event_params", "before", "after")  # JSON documents: their strings masked
 PASSES = ("message", "title", "field", "outbox", "audit", "original")
+MAILS_A_BATCH = 100
 
 
 @dataclass
@@ -64,7 +66,7 @@ def _policy(privacy: Privacy) -> str:
 
 def _json(text: str, privacy: Privacy, found: Counter[str]) -> str | None:
     """A JSON document with its strings masked; None when nothing changed."""
-    if not text or not any(c.isdigit() for c in text):
+    if not may_hold(text):  # (most values: ids and words)
         return None
     try:
         value = json.loads(text)
@@ -222,17 +224,22 @@ class HistoryOps(ServiceCore):
                    run: MaskRun) -> int | None:
         """The kept originals, masked in place (under the digest of the bytes fetched,
         which still knows the same mail again)."""
-        query = sa.select(col(InboundMail.id), col(StoredFile.sha256),
+        query = sa.select(table_of(InboundMail).c.id, col(StoredFile.sha256),
                           col(StoredFile.content)).join(
             StoredFile, col(StoredFile.sha256) == col(InboundMail.sha256)).where(
             col(InboundMail.id) > through).order_by(col(InboundMail.id))
-        rows = session.execute(query.limit(limit) if limit is not None else query).all()
-        for _, digest, raw in rows:
+        # Mails are big (up to the size limit each): a few at a time in memory.
+        limit = min(limit, MAILS_A_BATCH) if limit is not None else None
+        rows = session.execute(query.limit(limit) if limit is not None else
+                               query.execution_options(yield_per=50))
+        seen, last = 0, through
+        for mail_id, digest, raw in rows:
+            seen, last = seen + 1, mail_id
             masked = masked_original(bytes(raw), self.db.privacy.mask)
             if masked != bytes(raw):
                 run.other += 1
                 if limit is not None:
                     session.execute(sa.update(StoredFile).where(
                         col(StoredFile.sha256) == digest).values(content=masked))
-        return rows[-1][0] if limit is not None and len(rows) >= limit else None
+        return last if limit is not None and seen >= limit else None
 

@@ -173,10 +173,16 @@ _STEPS: dict[str, tuple[re.Pattern[str], Callable[[re.Match[str], Counter[str]],
 }
 
 
+def may_hold(text: str) -> bool:
+    """Whether `text` has ten digits close enough together to be one of the numbers
+    (cheap: most text has not)."""
+    return bool(text) and _MAYBE.search(text) is not None
+
+
 def mask(text: str, kinds: Iterable[str] = KINDS) -> Masked:
     """`text` with the numbers of `kinds` masked."""
     found: Counter[str] = Counter()
-    if not text or not _MAYBE.search(text):
+    if not may_hold(text):
         return Masked(text, found)
     wanted = set(kinds)
     for kind, (pattern, replace) in _STEPS.items():

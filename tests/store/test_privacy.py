@@ -413,3 +413,19 @@ def test_the_data_handling_text_goes_under_replies_and_acknowledgements(team) ->
     only_ack = Privacy(notice=(("sv", "Text."),), notice_on=("acknowledgement",))
     assert only_ack.notice_for("signature", "sv") == ""
     assert only_ack.notice_for("acknowledgement", "en") == "Text."  # Swedish when that is all
+
+
+def test_originals_kept_before_are_masked_in_place_by_the_history_pass(team) -> None:
+    receive(team, f"Mitt kort {CARD}")
+    masked = Database(team.db.url, privacy=Privacy(keep_raw="masked"))
+    try:
+        boss = CaseService(masked, "boss", clock=team.clock)
+        assert boss.mask_history(dry_run=True).other == 1
+        while not boss.mask_history(limit=1).done:
+            pass
+    finally:
+        masked.dispose()
+    with team.db.read() as session:
+        kept = session.execute(sa.text("SELECT content FROM stored_file")).scalars().all()
+    assert kept
+    assert all(CARD.encode() not in bytes(c) for c in kept)

@@ -3,6 +3,7 @@ wait until the app's workers have done their work."""
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -39,13 +40,22 @@ def stockholm_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A demo database for reading only; more cases than one list window holds."""
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    db = Database(path)
-    db.upgrade()
-    build_demo(db, cases=2500, login="supervisor", now=NOW)
-    db.dispose()
+def demo_path(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """A demo database for reading only; more cases than one list window holds. Built
+    once for the whole run: the test processes (pytest-xdist) share it, the first one
+    to ask builds it while the others wait."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if worker_id != "master" else base  # this run's, every worker's
+    path = shared / "tui-demo.db"
+    with open(shared / "tui-demo.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            building = shared / "tui-demo.building.db"
+            db = Database(building)
+            db.upgrade()
+            build_demo(db, cases=2500, login="supervisor", now=NOW)
+            db.dispose()
+            building.rename(path)
     return path
 
 
