@@ -96,6 +96,7 @@ class PgServer:
         self._admin: psycopg.Connection[Any] | None = None
         self._run_as: pwd.struct_passwd | None = None
         self._database_numbers = itertools.count(1)
+        self._copy_strategy = ""  # how CREATE DATABASE copies a template (see _check_version)
         if os.geteuid() == 0:
             try:
                 self._run_as = pwd.getpwnam("postgres")
@@ -207,6 +208,7 @@ class PgServer:
         statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
         if template:
             statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+            statement += sql.SQL(self._copy_strategy)
         self.execute(statement)
         return self.url(name)
 
@@ -304,9 +306,12 @@ class PgServer:
                 time.sleep(0.05)
 
     def _check_version(self) -> None:
-        version = self.execute("SHOW server_version_num")[0][0]
-        if int(version) < 130000:  # DROP DATABASE … WITH (FORCE)
+        version = int(self.execute("SHOW server_version_num")[0][0])
+        if version < 130000:  # DROP DATABASE … WITH (FORCE)
             raise PgServerError(f"PostgreSQL 13 or newer needed, {self.bindir} has {version}")
+        # A small template is copied fastest file by file (~55 ms against ~110 ms through
+        # the WAL, the default since 15); with fsync off its checkpoint costs little.
+        self._copy_strategy = " STRATEGY = FILE_COPY" if version >= 150000 else ""
 
     def _log_tail(self, lines: int = 30) -> str:
         try:

@@ -327,6 +327,8 @@ class CasedeskApp(App[None]):
     # -- other processes' changes --------------------------------------------------
 
     def check_changes(self) -> None:
+        if self.closing:  # a timer's last tick while the app tears down
+            return
         self.poll_changes()
         self.check_rules()
         side = self.lists.side_if_ready
@@ -334,6 +336,8 @@ class CasedeskApp(App[None]):
             side.poll_presence(side.shown.number)
 
     def renew_presence(self) -> None:
+        if self.closing:
+            return
         if (side := self.lists.side_if_ready) is not None:
             side.tell_presence(renew=True)
 

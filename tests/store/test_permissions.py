@@ -24,13 +24,19 @@ from store.service import AttachmentInput, CaseFilter, CaseService, ContactInput
 
 
 @pytest.fixture
-def cases(team):  # type: ignore[no-untyped-def]
+def cases(team, seeded):  # type: ignore[no-untyped-def]
     """One case per channel, all of the same customer."""
-    return {
-        "Support": team.new_case(channel="Support", login="anna", title="Supportärende routrar"),
-        "Chat": team.new_case(channel="Chat", login="anna", title="Chattärende routrar"),
-        "Telefon": team.new_case(channel="Telefon", login="bo", title="Telefonärende routrar"),
-    }
+
+    def build() -> dict[str, int]:
+        return {
+            "Support": team.new_case(channel="Support", login="anna",
+                                     title="Supportärende routrar"),
+            "Chat": team.new_case(channel="Chat", login="anna", title="Chattärende routrar"),
+            "Telefon": team.new_case(channel="Telefon", login="bo",
+                                     title="Telefonärende routrar"),
+        }
+
+    return seeded(build)
 
 
 def listed(service, **filters) -> set[int]:  # type: ignore[no-untyped-def]

@@ -12,31 +12,35 @@ from store.queries import GROUPINGS, SORTS, CaseFilter
 
 
 @pytest.fixture
-def many(team, clock):  # type: ignore[no-untyped-def]
+def many(team, clock, seeded):  # type: ignore[no-untyped-def]
     """23 cases over Support and Chat, some assigned, one merged, a few solved, some
     urgent or frustrated."""
-    anna = team.as_("anna")
-    numbers = []
-    for i in range(23):
-        clock.advance(minutes=7)
-        numbers.append(team.new_case(
-            channel="Chat" if i % 3 == 0 else "Support", email=f"k{i % 5}@example.se",
-            title=f"Ärende {i}", text=("faktura" if i % 2 else "leverans")
-            # some flagged by triage: a list sorts and filters on the flags too
-            + (" Tjänsten ligger nere." if i % 7 == 0 else "")
-            + (" Helt oacceptabelt!!" if i % 6 == 1 else "")))
-    for n in numbers[::4]:
+
+    def build() -> list[int]:
+        anna = team.as_("anna")
+        numbers = []
+        for i in range(23):
+            clock.advance(minutes=7)
+            numbers.append(team.new_case(
+                channel="Chat" if i % 3 == 0 else "Support", email=f"k{i % 5}@example.se",
+                title=f"Ärende {i}", text=("faktura" if i % 2 else "leverans")
+                # some flagged by triage: a list sorts and filters on the flags too
+                + (" Tjänsten ligger nere." if i % 7 == 0 else "")
+                + (" Helt oacceptabelt!!" if i % 6 == 1 else "")))
+        for n in numbers[::4]:
+            clock.advance(minutes=1)
+            anna.assign(n, "anna")
+        for n in numbers[1:6]:
+            clock.advance(minutes=1)
+            anna.set_status(n, "solved")
+        for i, n in enumerate(numbers[::3]):  # labels: one, two or none
+            clock.advance(minutes=1)
+            anna.set_labels(n, [["retur"], ["faktura", "retur"], ["faktura"]][i % 3])
         clock.advance(minutes=1)
-        anna.assign(n, "anna")
-    for n in numbers[1:6]:
-        clock.advance(minutes=1)
-        anna.set_status(n, "solved")
-    for i, n in enumerate(numbers[::3]):  # labels: one, two or none
-        clock.advance(minutes=1)
-        anna.set_labels(n, [["retur"], ["faktura", "retur"], ["faktura"]][i % 3])
-    clock.advance(minutes=1)
-    anna.merge(numbers[7], numbers[8])
-    return numbers
+        anna.merge(numbers[7], numbers[8])
+        return numbers
+
+    return seeded(build)
 
 
 def walk(service, f: CaseFilter) -> list[int]:  # type: ignore[no-untyped-def]

@@ -22,19 +22,23 @@ STATS = json.loads((Path(__file__).with_name("stat1_1m.json")).read_text())
 
 
 @pytest.fixture
-def big(team, db):  # type: ignore[no-untyped-def]
+def big(team, db, seeded):  # type: ignore[no-untyped-def]
     """The team's database, planned as if it held a million cases."""
-    anna = team.as_("anna")
-    for i in range(30):
-        number = team.new_case(channel="Support" if i % 2 else "Chat",
-                               email=f"k{i % 7}@example.se", text="faktura och leverans")
-        if i % 3 == 0:
-            anna.assign(number, "anna")
-        if i % 4 == 0:
-            anna.set_status(number, "waiting")
-        if i % 5 == 0:
-            anna.set_priority(number, "high")
-            anna.set_watch(number, watching=True)
+
+    def build() -> None:
+        anna = team.as_("anna")
+        for i in range(30):
+            number = team.new_case(channel="Support" if i % 2 else "Chat",
+                                   email=f"k{i % 7}@example.se", text="faktura och leverans")
+            if i % 3 == 0:
+                anna.assign(number, "anna")
+            if i % 4 == 0:
+                anna.set_status(number, "waiting")
+            if i % 5 == 0:
+                anna.set_priority(number, "high")
+                anna.set_watch(number, watching=True)
+
+    seeded(build)
     with sqlite3.connect(db.path) as conn:
         conn.execute("ANALYZE")
         conn.execute("DELETE FROM sqlite_stat1")

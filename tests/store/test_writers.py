@@ -12,7 +12,7 @@ from store.db import Busy, Database
 from store.service import CaseFilter, CaseService, ContactInput, MessageInput, bootstrap
 
 WRITERS = 8
-NOTES_EACH = 15
+NOTES_EACH = 6
 
 
 def _writer(url: str, login: str, cases: list[int], queue: multiprocessing.Queue) -> None:

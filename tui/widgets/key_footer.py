@@ -14,8 +14,25 @@ class KeyFooter(Footer):
     half a word cut at the edge. Every key stays in `?` (all keys) and the palette."""
 
     _fitted_to = 0
+    _composed: tuple[object, ...] | None = None  # what the keys on show were made from
+
+    def _keys_now(self) -> tuple[object, ...]:
+        """What the footer would show now: the width and the screen's keys."""
+        if not self._bindings_ready or not self.is_attached:
+            return ()
+        return (self.size.width or self.app.size.width, self.compact,
+                tuple((binding.key, binding.description, binding.show, enabled, tooltip)
+                      for _, binding, enabled, tooltip in self.screen.active_bindings.values()))
+
+    async def recompose(self) -> None:
+        # Focus moves and binding checks ask for a new footer many times a second, most
+        # often for the same keys: making its widgets anew each time was a third of the
+        # app's start-up.
+        if self._keys_now() != self._composed:
+            await super().recompose()
 
     def compose(self) -> ComposeResult:
+        self._composed = self._keys_now()
         width = self._fitted_to = self.size.width or self.app.size.width
         parts = list(super().compose())
         palette = [part for part in parts if part.has_class("-command-palette")]
