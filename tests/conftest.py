@@ -4,8 +4,10 @@ an injected clock."""
 from __future__ import annotations
 
 import copy
+import os
 import shutil
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,6 +18,28 @@ import pytest
 
 from store.db import Database
 from store.service import CaseService, ContactInput, MessageInput, bootstrap
+
+
+# Room the run's files need in memory: its databases, PostgreSQL's and Dovecot's data.
+MEMORY_ROOM = 4 << 30
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The run's temporary files (SQLite copies, the PostgreSQL and Dovecot servers'
+    data) in memory (/dev/shm) when the machine has room there and nobody chose a place:
+    on a disk every CREATE DATABASE of a test took 0.15–0.5 s of writing under load,
+    in memory 0.04 s. The test processes inherit TMPDIR from this, the first one."""
+    if config.option.basetemp is not None or "TMPDIR" in os.environ \
+            or hasattr(config, "workerinput"):
+        return
+    memory = Path("/dev/shm")
+    try:
+        roomy = os.access(memory, os.W_OK) and shutil.disk_usage(memory).free >= MEMORY_ROOM
+    except OSError:
+        return
+    if roomy:
+        os.environ["TMPDIR"] = str(memory)
+        tempfile.tempdir = None  # read TMPDIR anew
 
 
 class Clock:
