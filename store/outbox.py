@@ -36,7 +36,7 @@ from store.permissions import (
     unseen,
     visible_channels,
 )
-from store.tables import id_of
+from store.tables import id_of, table_of
 from store.threads import customer_mail_id, our_mail_id, reply_subject, signed
 from store.triage.language import customer_language
 
@@ -73,7 +73,30 @@ class OutboxOps(ServiceCore):
         return self._write(work)
 
     def outbox_sent(self, outbox_id: int) -> None:
-        self._outbox_step(outbox_id, OutboxState.SENT, "")
+        self.outbox_sent_many([outbox_id])
+
+    def outbox_sent_many(self, outbox_ids: Sequence[int]) -> None:
+        """The server took these mails: sent, in one transaction (the sender marks them
+        a few at a time). Only mails still "sending" change, as in `_outbox_step`."""
+        ids = sorted(outbox_ids)
+        if not ids:
+            return
+
+        def work(session: Session, actor: Actor) -> None:
+            self._require_system(actor)
+            now, table = self._now(), table_of(Outbox)
+            # A statement for the rows and two for their audit and change-feed rows,
+            # however many mails (an ORM unit of work took 4 ms a mail).
+            ended = session.connection().execute(sa.update(table).where(
+                table.c.id.in_(ids), table.c.state == OutboxState.SENDING.value,
+            ).values(state=OutboxState.SENT.value, updated_at=now, last_error="").returning(
+                table.c.id, table.c.case_id)).all()
+            # In the change feed too: a reply on show turns from queued to sent.
+            audit.record_many(session, SYSTEM, at=now, events=[
+                ("outbox.sent", case_id, {"outbox": outbox_id})
+                for outbox_id, case_id in sorted(ended)])
+
+        self._write(work)
 
     def outbox_failed(self, outbox_id: int, error: str) -> None:
         """Refused for good (5xx): the case says so."""
@@ -156,11 +179,6 @@ class OutboxOps(ServiceCore):
         row.state, row.updated_at = state.value, self._now()
         row.last_error = one_line(error)[:1000]
         case = session.get_one(Case, row.case_id)
-        if state == OutboxState.SENT:
-            # In the change feed too: a reply on show turns from queued to sent.
-            audit.record(session, SYSTEM, "outbox.sent", at=self._now(), case_id=case.id,
-                         after={"outbox": row.id})
-            return
         if state == OutboxState.FAILED:
             self._event(session, case, "reply-failed", to=row.to_addr, error=row.last_error)
         else:

@@ -19,7 +19,6 @@ import pytest
 from store.db import Database
 from store.service import CaseService, ContactInput, MessageInput, bootstrap
 
-
 # Room the run's files need in memory: its databases, PostgreSQL's and Dovecot's data.
 MEMORY_ROOM = 4 << 30
 

@@ -633,6 +633,7 @@ class _Handler:
         # Set: DATA is recorded, then answered only when it is cleared (a client that
         # dies waiting for the answer has handed its mail over).
         self.hold = threading.Event()
+        self.hold_from: int | None = None  # hold once this many mails are taken
         self.tokens: dict[str, str] = {}  # XOAUTH2: token -> user
 
     async def auth_XOAUTH2(self, server: SMTP, args: list[str]) -> AuthResult:
@@ -688,6 +689,8 @@ class _Handler:
         raw = envelope.original_content or b""
         with self.lock:
             self.received.append(Received(envelope.mail_from or "", list(envelope.rcpt_tos), raw))
+            if self.hold_from is not None and len(self.received) >= self.hold_from:
+                self.hold.set()
         if self._drop("DATA", server):  # taken, and the answer never comes
             return "421 4.3.0 Closing"
         while self.hold.is_set():  # noqa: ASYNC110 - released from another thread
@@ -744,11 +747,13 @@ class SmtpServer:
         with self._handler.lock:
             self._handler.tokens[token] = user
 
-    def hold_answers(self, hold: bool = True) -> None:
-        """Take mails but keep the client waiting for the answer, until released."""
-        if hold:
+    def hold_answers(self, hold: bool = True, *, from_mail: int | None = None) -> None:
+        """Take mails but keep the client waiting for the answer, until released; with
+        `from_mail` N, from the Nth mail taken on."""
+        self._handler.hold_from = from_mail if hold else None
+        if hold and from_mail is None:
             self._handler.hold.set()
-        else:
+        elif not hold:
             self._handler.hold.clear()
 
     def start(self) -> SmtpServer:

@@ -20,6 +20,7 @@ from mailservers import Dovecot, Mailbox, SmtpServer
 from samples import mail
 from test_poller import settings
 
+import mail.sender as sending
 from mail.poller import Poller
 from mail.sender import Sender
 from mail.settings import MailSettings, SmtpSettings
@@ -520,13 +521,14 @@ def test_a_sender_that_dies_mid_batch_leaves_the_untouched_mails_queued(
     for number in numbers:
         team.as_("anna").reply(number, "Svar")
     sender = sender_for(team, smtp_server)
-    real = sender.service.outbox_sent
+    real = sender.service.outbox_sent_many
 
-    def busy_after_the_first(outbox_id: int) -> None:
-        real(outbox_id)
+    def busy_after_the_first(outbox_ids: list[int]) -> None:
+        real(outbox_ids)
         raise Busy()
 
-    monkeypatch.setattr(sender.service, "outbox_sent", busy_after_the_first)
+    monkeypatch.setattr(sending, "SENT_BATCH", 1)  # marked sent mail by mail
+    monkeypatch.setattr(sender.service, "outbox_sent_many", busy_after_the_first)
     with pytest.raises(Busy):
         sender.send_once()
     monkeypatch.undo()

@@ -1,0 +1,99 @@
+"""The sender marks mails sent a few at a time: nothing is sent twice and nothing is
+lost, even when it is killed between the server's answers and its own mark."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from mailservers import SmtpServer
+from test_sender import sender_for
+
+from mail import sender
+
+MAILS = 30
+HELD = 12  # the mail the server keeps the killed sender waiting on
+
+
+def replied(team, count: int) -> dict[int, str]:  # type: ignore[no-untyped-def]
+    """`count` cases, each with a reply queued: case number → the customer's address."""
+    cases = {}
+    for i in range(count):
+        address = f"kund{i}@example.se"
+        number = team.new_case(email=address)
+        team.as_("anna").reply(number, f"Svar {i}")
+        cases[number] = address
+    return cases
+
+
+def states(team) -> dict[int, str]:  # type: ignore[no-untyped-def]
+    return {m.case: m.state for m in team.system.outbox()}
+
+
+def recipients(server: SmtpServer) -> list[str]:
+    return [r for m in server.received for r in m.rcpt_tos]
+
+
+def test_a_batch_is_marked_sent_in_few_transactions_and_each_mail_once(
+        team, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    cases = replied(team, 45)
+    outbox = sender_for(team, smtp_server)
+    marked: list[list[int]] = []
+    real = outbox.service.outbox_sent_many
+
+    def counting(ids: list[int]) -> None:
+        marked.append(list(ids))
+        real(ids)
+
+    monkeypatch.setattr(outbox.service, "outbox_sent_many", counting)
+    assert outbox.send_once().outcomes == {"sent": 45}
+    assert sorted(recipients(smtp_server)) == sorted(cases.values())
+    assert set(states(team).values()) == {"sent"}
+    assert sorted(i for ids in marked for i in ids) == sorted(m.id for m in team.system.outbox())
+    assert all(len(ids) <= sender.SENT_BATCH for ids in marked)
+    assert len(marked) < 45  # not a transaction a mail
+
+
+def test_a_sender_killed_mid_batch_never_sends_a_mail_twice_and_loses_none(
+        team, smtp_server: SmtpServer, tmp_path: Path) -> None:
+    cases = replied(team, MAILS)
+    config = tmp_path / "config.toml"
+    url = team.db.url.render_as_string(hide_password=False)
+    config.write_text(f'[store]\nurl = "{url}"\n\n[smtp]\nhost = "{smtp_server.host}"\n'
+                      f'port = {smtp_server.port}\nsecurity = "none"\n')
+    env = {**os.environ, "CASEDESK_CONFIG": str(config)}
+    smtp_server.hold_answers(from_mail=HELD)  # taken, and its answer never comes
+    first = subprocess.Popen([sys.executable, "-m", "cli", "send", "--once"], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while len(smtp_server.received) < HELD and time.monotonic() < deadline:
+        time.sleep(0.005)
+    first.send_signal(signal.SIGKILL)  # some marked sent, the rest still "sending"
+    first.wait()
+    smtp_server.hold_answers(False)
+    sent_before = recipients(smtp_server)
+    assert len(sent_before) == HELD
+    again = subprocess.run([sys.executable, "-m", "cli", "send", "--once"], env=env,
+                           capture_output=True, timeout=60)
+    assert again.returncode == 0, again.stderr.decode()
+    assert recipients(smtp_server) == sent_before  # nothing sent twice, nor sent on a guess
+    after = states(team)
+    assert set(after.values()) <= {"sent", "unknown"}
+    # Every mail the server took is sent or for a person to look at; "sent" only for those
+    # it took.
+    assert {cases[n] for n, state in after.items() if state == "sent"} <= set(sent_before)
+    assert set(sent_before) <= {cases[n] for n in after}
+    held = next(n for n, address in cases.items() if address == sent_before[-1])
+    assert after[held] == "unknown"  # taken, never answered: only a person knows
+    # The person sends again those the server never saw: each customer has one reply.
+    for row in team.system.outbox(["unknown"]):
+        if cases[row.case] not in sent_before:
+            team.as_("anna").outbox_requeue(row.id)
+    assert sender_for(team, smtp_server).send_once().outcomes.get("sent", 0) == \
+        MAILS - len(sent_before)
+    assert sorted(recipients(smtp_server)) == sorted(cases.values())
