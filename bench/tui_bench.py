@@ -166,7 +166,9 @@ def expectations(db_path: str) -> dict[str, object]:
         "shown": service.count_cases(CaseFilter()),
         "top": flat[0], "page1": flat[page], "page2": flat[2 * page],
         "last": service.list_cases(CaseFilter(limit=1), from_end=True)[-1].number,
-        "waiting": service.list_cases(CaseFilter(statuses=("waiting",), limit=1))[0].number,
+        # (the first waiting case not on the screen already)
+        "waiting": next(r.number for r in service.list_cases(
+            CaseFilter(statuses=("waiting",), limit=LINES + 1)) if r.number not in flat[:LINES]),
         "contact": f"▸ {by_contact.label} ({by_contact.count})",
         "status": f"({by_status.count})",  # beside "▾ Nytt" (or "▾ New": LANG decides)
         "title": service.list_cases(CaseFilter(sort="title", ascending=True,

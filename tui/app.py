@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from typing import cast
@@ -45,7 +46,7 @@ from tui.messages import (
 )
 from tui.palette import Palette
 from tui.sanitize import clean_line
-from tui.screens import AgentsModal, ChannelsModal, ConfirmModal, MetricsScreen
+from tui.screens import AgentsModal, ChannelsModal, ConfirmModal
 from tui.screens.go_to import GoToCase
 from tui.widgets.case_detail import CaseDetail
 from tui.widgets.composer import Draft
@@ -386,7 +387,8 @@ class CasedeskApp(App[None]):
             self.lists.store_changed()
             if isinstance(self.screen, AgentsModal | ChannelsModal):
                 self.refresh_supervisor_view(isinstance(self.screen, AgentsModal))
-            elif isinstance(self.screen, MetricsScreen):
+            elif (metrics := sys.modules.get("tui.screens.metrics")) is not None \
+                    and isinstance(self.screen, metrics.MetricsScreen):  # (once opened)
                 self.screen.load()
         self.last_change = message.change
 

@@ -44,7 +44,6 @@ from tui.screens import (
     CANCELLED,
     ChoiceModal,
     GoToModal,
-    MetricsScreen,
     QuickRepliesModal,
     describe,
 )
@@ -196,6 +195,8 @@ class CaseListScreen(ListDialogs):
         self.app.push_screen(QuickRepliesModal(self.desk.service))
 
     def action_metrics(self) -> None:
+        from tui.screens.metrics import MetricsScreen  # (its plotting, at first use)
+
         me = self.desk.me
         self.app.push_screen(MetricsScreen(self.desk.service,
                                            supervisor=me is not None and me.is_supervisor))

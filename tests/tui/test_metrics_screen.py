@@ -15,7 +15,8 @@ from store.db import Database
 from store.inputs import ContactInput, MessageInput
 from store.service import CaseService
 from tui.app import CasedeskApp
-from tui.screens import ChoiceModal, MetricsScreen
+from tui.screens import ChoiceModal
+from tui.screens.metrics import MetricsScreen
 
 pytestmark = pytest.mark.sqlite_only
 
