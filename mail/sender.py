@@ -43,14 +43,16 @@ from store.service import CaseService, OutboxMail
 
 log = logging.getLogger("casedesk.send")
 LEASE = "send"
-# Longer than any one mail can take (the SMTP timeout), renewed after each mail: while
-# it holds, no other sender takes this one's mail in flight for abandoned.
+# Far longer than any one mail can take (the SMTP timeout) plus the pause between
+# renewals: while it holds, no other sender takes this one's mail in flight for abandoned.
 LEASE_TTL = timedelta(minutes=10)
 LEASE_RENEW = 60.0  # s between renewals of the lease while sending
 # "Sent" is written for a few mails at once: a transaction per mail was two thirds of
-# the time a mail took (bench/mail_bench.py). A sender killed meanwhile leaves those
-# mails "sending", which the next sender marks unknown: never sent twice, and at most
-# SENT_BATCH mails (or SENT_WAIT seconds' worth) for a person to look at.
+# the time a mail took (bench/mail_bench.py). The marks wait for SENT_BATCH mails, for
+# SENT_WAIT seconds after the first (looked at after each mail: a slow server's mail
+# keeps them waiting longer) or for the end of the claimed batch. A sender killed
+# meanwhile leaves those mails "sending", which the next sender marks unknown: never
+# sent twice, and at most SENT_BATCH of them for a person to look at.
 SENT_BATCH = 20
 SENT_WAIT = 0.2  # s
 
@@ -139,6 +141,12 @@ class Sender:
     async def _send_due(self) -> SendResult:
         result = SendResult()
         self._renewed = time.monotonic()
+        # Marks an earlier round could not write (a busy database): now, or never — the
+        # claim below takes those mails for unknown, and a mail claimed again later must
+        # not be marked sent by a stale id.
+        with contextlib.suppress(Exception):
+            self._mark_sent()
+        self._sent = []
         pending = self.service.outbox_claim()  # a hundred at a time, over one connection
         client: aiosmtplib.SMTP | None = None
         try:

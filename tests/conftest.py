@@ -9,7 +9,7 @@ import shutil
 import sqlite3
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -176,6 +176,9 @@ def seeded(engine: str, db: Database, clock: Clock, seeds, request: pytest.Fixtu
         key = (build.__module__, build.__qualname__, engine)
         if key not in seeds:
             result = build()
+            # Attachments would live beside an SQLite file (`Database.files_dir`), which
+            # the copy below does not take.
+            assert db.files_dir is None or not db.files_dir.exists(), "seeded: no files"
             db.dispose()
             if engine == "postgresql":
                 pg_server = request.getfixturevalue("pg_server")
@@ -183,7 +186,8 @@ def seeded(engine: str, db: Database, clock: Clock, seeds, request: pytest.Fixtu
                 pg_server.create_database(kept, template=db.url.database)
             else:
                 kept = str(tmp_path_factory.mktemp("seed") / "seeded.db")
-                with sqlite3.connect(db.path) as source, sqlite3.connect(kept) as target:
+                with closing(sqlite3.connect(db.path)) as source, \
+                        closing(sqlite3.connect(kept)) as target:
                     source.backup(target)
             seeds[key] = (kept, clock.now, result)
             return copy.deepcopy(result)
@@ -211,8 +215,8 @@ def team(db: Database, clock: Clock) -> Team:
 
 # -- PostgreSQL --------------------------------------------------------------------------------
 # One throw-away server (tests/pgserver.py) for the whole run, started only if a test asks for
-# it; each test that takes `pg_url` gets a fresh, empty database, dropped afterwards. A plain
-# CREATE DATABASE takes ~15 ms, so there is no template database.
+# it; each test that takes `pg_url` gets a fresh, empty database, dropped afterwards; a
+# migrated one (`pg_migrated_url`, `pg_team_url`) is a copy of a template made once.
 
 
 @pytest.fixture(scope="session")

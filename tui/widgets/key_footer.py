@@ -20,8 +20,10 @@ class KeyFooter(Footer):
         """What the footer would show now: the width and the screen's keys."""
         if not self._bindings_ready or not self.is_attached:
             return ()
+        # (A Binding is a frozen dataclass: equal when every field is.)
         return (self.size.width or self.app.size.width, self.compact,
-                tuple((binding.key, binding.description, binding.show, enabled, tooltip)
+                self.show_command_palette,
+                tuple((binding, enabled, tooltip)
                       for _, binding, enabled, tooltip in self.screen.active_bindings.values()))
 
     async def recompose(self) -> None:
