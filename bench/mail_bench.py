@@ -33,8 +33,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "mail")]
 
-from mailservers import Dovecot, Mailbox, SmtpServer  # noqa: E402
+from mailservers import Dovecot, Mailbox  # noqa: E402
 from samples import mail  # noqa: E402
+from smtpserver import SmtpServer  # noqa: E402
 
 from mail.poller import Poller  # noqa: E402
 from mail.sender import SENT_BATCH, Sender  # noqa: E402

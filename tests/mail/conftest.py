@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from mailservers import Dovecot, Mailbox, MailServerError, SmtpServer  # tests/ is on sys.path
+from mailservers import Dovecot, Mailbox, MailServerError  # tests/ is on sys.path
+from smtpserver import SmtpServer
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from mailservers import Dovecot, Mailbox, SmtpServer
+from mailservers import Dovecot, Mailbox
 from samples import mail
+from smtpserver import SmtpServer
 from test_poller import cases_of, settings
 from test_sender import parsed, sender_for
 

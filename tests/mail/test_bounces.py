@@ -6,8 +6,9 @@ the real SMTP server (our reply goes out) and Dovecot (the bounce comes back).""
 from __future__ import annotations
 
 import pytest
-from mailservers import Dovecot, Mailbox, SmtpServer
+from mailservers import Dovecot, Mailbox
 from samples import WHEN, mail
+from smtpserver import SmtpServer
 from test_poller import cases_of, settings
 from test_sender import sender_for
 

@@ -12,7 +12,8 @@ import aiosmtplib
 import pytest
 from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
-from mailservers import Dovecot, Mailbox, SmtpServer, live_processes
+from mailservers import Dovecot, Mailbox, live_processes
+from smtpserver import SmtpServer
 
 RAW = (
     b"From: =?utf-8?q?=C3=85sa_=C3=96berg?= <asa@example.se>\r\n"

@@ -7,8 +7,9 @@ answer rates nothing and a longer answer is an ordinary message that reopens it.
 from __future__ import annotations
 
 import pytest
-from mailservers import Dovecot, Mailbox, SmtpServer
+from mailservers import Dovecot, Mailbox
 from samples import mail
+from smtpserver import SmtpServer
 from test_poller import cases_of, settings
 from test_sender import parsed, sender_for
 

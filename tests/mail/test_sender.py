@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from mailservers import Dovecot, Mailbox, SmtpServer
+from mailservers import Dovecot, Mailbox
 from samples import mail
+from smtpserver import SmtpServer
 from test_poller import settings
 
 import mail.sender as sending

@@ -6,8 +6,9 @@ address the mail really came from, and to nobody else."""
 from __future__ import annotations
 
 import pytest
-from mailservers import Dovecot, Mailbox, SmtpServer
+from mailservers import Dovecot, Mailbox
 from samples import WHEN
+from smtpserver import SmtpServer
 from test_poller import cases_of, settings
 from test_sender import parsed, sender_for
 

@@ -313,7 +313,7 @@ async def test_read_all_shows_no_composer(demo: Path) -> None:
 
 
 async def test_a_mailed_reply_says_queued_until_the_outbox_has_sent_it(demo: Path) -> None:
-    from mailservers import SmtpServer  # (tests/: a real aiosmtpd server)
+    from smtpserver import SmtpServer  # (tests/: a real aiosmtpd server)
     from tuikit import screen_text
 
     from mail.sender import Sender
