@@ -19,6 +19,7 @@ from cli import (
     admin,
     audit,
     cases,
+    doctor,
     importing,
     knowledge,
     mail,
@@ -46,6 +47,7 @@ app.add_typer(admin.commands)
 app.add_typer(cases.commands)
 app.add_typer(mail.commands)
 app.add_typer(scheduler.commands)
+app.add_typer(doctor.commands)
 app.add_typer(audit.commands)
 app.add_typer(privacy.backup_commands)
 app.add_typer(report.commands)
