@@ -161,6 +161,27 @@ def agent_list(ctx: typer.Context,
                    f"{clean_line(', '.join(a.channels)) or '-'}{active}")
 
 
+@agent_app.command("deactivate")
+def agent_deactivate(ctx: typer.Context, login: str) -> None:
+    """Deactivate an agent (supervisors only): they can no longer log in or act, their
+    SSH keys are taken out of authorized_keys; their history stays."""
+    from cli.server import remove_agent_keys
+
+    context = ctx_of(ctx)
+    agent = context.service().set_active(login, active=False)
+    keys = remove_agent_keys(context, agent.login)
+    typer.echo(f"Deactivated {agent.login}" + (
+        f" and removed {len(keys)} SSH key{'s' if len(keys) != 1 else ''}." if keys else "."))
+
+
+@agent_app.command("activate")
+def agent_activate(ctx: typer.Context, login: str) -> None:
+    """Activate a deactivated agent again (supervisors only); their keys are added anew
+    with `casedesk agent key add`."""
+    agent = ctx_of(ctx).service().set_active(login, active=True)
+    typer.echo(f"Activated {agent.login}.")
+
+
 @channel_app.command("add")
 def channel_add(
     ctx: typer.Context,

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mail.settings import MailboxSettings, MailSettings, SmtpSettings
 from scheduler.settings import LifecycleSettings, SchedulerSettings
+from server.settings import ServerSettings
 from store.errors import describe_validation
 from store.knowledge.settings import KnowledgeSettings
 from store.privacy.settings import PrivacySettings
@@ -66,6 +67,8 @@ class Config(BaseModel):
                                description="The satisfaction survey of a solved case.")
     privacy: PrivacySettings = Field(default_factory=PrivacySettings,
                                      description="Sensitive numbers masked, the original mail.")
+    server: ServerSettings = Field(default_factory=ServerSettings,
+                                   description="The team server's SSH keys.")
 
 
 def default_config_path() -> Path:

@@ -26,6 +26,10 @@ class Context:
     config_path: Path | None
     db_arg: str | None
     read_all: bool = False
+    # Set by `casedesk ssh-session LOGIN` (cli/server.py): whom a key's command acts as,
+    # and that its TUI runs no background work (`casedesk daemon` does).
+    acting_as: str | None = None
+    background: bool = True
     _config: Config | None = None
     _config_file: Path | None = None
 
@@ -75,15 +79,20 @@ class Context:
             db.check_schema()
         return db
 
-    def service(self) -> CaseService:
+    def login(self, db: Database) -> str:
+        """Whom this command acts as (store/identity.py says who may act as another)."""
         from store.identity import current_login
+
+        return current_login(db, requested=self.acting_as)
+
+    def service(self) -> CaseService:
         from store.service import CaseService
 
         if self.read_all:  # a supervisor's every-case look; anyone else is refused
             db = self.open_db(read_only=True)
-            return CaseService.read_all(db, current_login(db))
+            return CaseService.read_all(db, self.login(db))
         db = self.open_db()
-        return CaseService(db, current_login(db))
+        return CaseService(db, self.login(db))
 
 
 def ctx_of(ctx: typer.Context) -> Context:

@@ -148,12 +148,11 @@ def _run(ctx: typer.Context, kind: str, where: list[Path] | list[str], channel: 
     from datetime import timedelta
 
     from mail.importer import ImportBusy, Importer, Options
-    from store.identity import current_login
     from store.service import CaseService
 
     c = ctx_of(ctx)
     db = c.open_db(triage=not no_rules)
-    CaseService(db, current_login(db)).may_import()  # (refused: said by cli.main)
+    CaseService(db, c.login(db)).may_import()  # (refused: said by cli.main)
     system = CaseService.system(db)
     channels = system.list_channels()
     named = next((ch for ch in channels if ch.name.casefold() == channel.casefold()), None)

@@ -26,6 +26,7 @@ from cli import (
     privacy,
     report,
     scheduler,
+    server,
     triage,
 )
 from cli.context import CliError, Context
@@ -51,7 +52,9 @@ app.add_typer(doctor.commands)
 app.add_typer(audit.commands)
 app.add_typer(privacy.backup_commands)
 app.add_typer(report.commands)
+app.add_typer(server.commands)
 app.add_typer(admin.agent_app, name="agent")
+admin.agent_app.add_typer(server.key_app, name="key")
 app.add_typer(admin.channel_app, name="channel")
 app.add_typer(cases.case_app, name="case")
 app.add_typer(admin.quick_app, name="quick-reply")
@@ -62,6 +65,7 @@ app.add_typer(knowledge.kb_app, name="kb")
 app.add_typer(importing.import_app, name="import")
 app.add_typer(privacy.privacy_app, name="privacy")
 app.add_typer(privacy.contact_app, name="contact")
+app.add_typer(server.server_app, name="server")
 
 
 @app.callback(invoke_without_command=True)
@@ -83,7 +87,10 @@ def root(
                      "ones too, read-only (nothing can be changed)."),
     ] = False,
 ) -> None:
-    ctx.obj = Context(config, db, read_all)
+    # Run by `ssh-session` for an agent's key: as them, with no background work.
+    session = ctx.obj if isinstance(ctx.obj, server.SshSession) else None
+    ctx.obj = Context(config, db, read_all, acting_as=session.login if session else None,
+                      background=session is None)
     if read_all and ctx.invoked_subcommand is not None:
         raise CliError("--read-all opens the case overview: give it without a command")
     if ctx.invoked_subcommand is None:

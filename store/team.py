@@ -101,6 +101,27 @@ class TeamOps(ServiceCore):
 
         return self._read(work)
 
+    def set_active(self, login: str, *, active: bool) -> AgentView:
+        """Deactivate an agent (they can no longer act; their history stays) or
+        activate them again. Supervisors only, and never themselves."""
+
+        def work(session: Session, actor: Actor) -> AgentView:
+            require_supervisor(actor, "deactivate or activate agents")
+            agent = agent_named(session, login)
+            if agent.id == actor.agent_id:
+                raise InvalidInput("you cannot deactivate or activate yourself")
+            if agent.is_active != active:
+                agent.is_active = active
+                if not active:  # they are at no case any more
+                    session.execute(sa.delete(Presence).where(
+                        col(Presence.agent_id) == agent.id))
+                audit.record(session, actor, "agent.activate" if active else "agent.deactivate",
+                             at=self._now(), after={"login": agent.login})
+                session.flush()
+            return agent_view(session, agent)
+
+        return self._write(work)
+
     def colleagues_for(self, number: int) -> list[AgentView]:
         """The active agents who may read case `number` — whom it can be assigned to
         and who can be mentioned in its notes (not the system)."""
