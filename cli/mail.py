@@ -34,7 +34,8 @@ def poll(
     if not boxes:
         raise CliError("no [[mailbox]] in the config: see config.example.toml")
     db = c.open_db()
-    pollers = [Poller(db, box, c.config.mail) for box in boxes]
+    pollers = [Poller(db, box, c.config.mail, lease_seconds=c.config.scheduler.lease_seconds)
+               for box in boxes]
     try:
         if once:
             for poller in pollers:

@@ -84,7 +84,8 @@ def background_work(context: Context,
     def daemon(report: Callable[[str], None]) -> Daemon:
         # `casedesk daemon`'s work on the TUI's own database and config.
         return Daemon(db, lifecycle=config.lifecycle, mailboxes=config.mailbox,
-                      mail=config.mail, smtp=config.smtp, report=report)
+                      mail=config.mail, smtp=config.smtp, report=report,
+                      lease_seconds=config.scheduler.lease_seconds)
 
     return partial(run_within, daemon, log=default_data_dir() / "background.log",
                    modes=Modes.of(config.store.share_with_group))

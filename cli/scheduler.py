@@ -102,7 +102,9 @@ def purge(
 @commands.command()
 def daemon(ctx: typer.Context) -> None:
     """The team server's background work in one process: the mailboxes' pollers, the
-    outbox's sender and the scheduler (every minute). Stop it with Ctrl-C or SIGTERM."""
+    outbox's sender and the scheduler (every minute). Stop it with Ctrl-C or SIGTERM.
+    On several hosts sharing a PostgreSQL database, one polls each mailbox and the
+    others stand by ([scheduler] lease_seconds)."""
     from mail.poller import PollError
     from scheduler.daemon import Daemon
 
@@ -113,7 +115,8 @@ def daemon(ctx: typer.Context) -> None:
     config = c.config
     work = Daemon(c.open_db(), lifecycle=config.lifecycle, mailboxes=config.mailbox,
                   mail=config.mail, smtp=config.smtp,
-                  report=lambda text: typer.echo("\n".join(map(clean_line, text.splitlines()))))
+                  report=lambda text: typer.echo("\n".join(map(clean_line, text.splitlines()))),
+                  lease_seconds=config.scheduler.lease_seconds)
     try:
         work.run(stop)
     except KeyboardInterrupt:

@@ -9,7 +9,9 @@ The order that makes it safe (ARCHITECTURE.md, "How a mail becomes a case"):
    a crash before that is made good at the next start.
 A killed poller loses at most the uncommitted batch, which the next run fetches
 again. Continuous polling waits in IMAP IDLE where the server has it, and comes
-back with a growing pause after a dropped connection.
+back with a growing pause after a dropped connection. One process at a time polls a
+mailbox (its lease in the store); another one stands by and takes over when that
+lease is let go or runs out.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
@@ -54,10 +56,19 @@ log = logging.getLogger("casedesk.poll")
 BATCH = 100  # mails per transaction: one fsync each, a bounded redo after a crash
 BATCH_BYTES = 50_000_000  # and at most this much mail in memory at once
 IDLE_SECONDS = 25 * 60  # below the 29 minutes after which servers may drop an IDLE
+LEASE_SECONDS = 60.0  # a hold on a mailbox unrenewed ([scheduler] lease_seconds)
 
 
 class PollError(Exception):
     """The poller cannot do its work: the message says what to fix."""
+
+
+class MailboxBusy(PollError):
+    """Another live process polls the mailbox now (it holds the lease)."""
+
+    def __init__(self, key: str, holder: str) -> None:
+        super().__init__(f"another poller ({holder}) is reading {key} now")
+        self.holder = holder
 
 
 @dataclass
@@ -172,7 +183,7 @@ class Poller:
 
     def __init__(self, db: Database, mailbox: MailboxSettings, settings: MailSettings,
                  *, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 batch: int = BATCH) -> None:
+                 batch: int = BATCH, lease_seconds: float = LEASE_SECONDS) -> None:
         self.db = db
         self.mailbox = mailbox
         self.settings = settings
@@ -181,6 +192,10 @@ class Poller:
         self.service = CaseService.system(db, clock=clock)
         self.holder = leases.holder_name()
         self.lease = "poll:" + hashlib.sha1(mailbox.key.encode()).hexdigest()[:20]
+        self.lease_ttl = timedelta(seconds=lease_seconds)
+        # Renewed (and, standing by, looked at) every third of it: two renewals may
+        # fail or be late before another process could take the mailbox over.
+        self.renew_every = lease_seconds / 3
         self._renewed = 0.0
 
     # -- one pass ------------------------------------------------------------------
@@ -212,9 +227,12 @@ class Poller:
                             f"{channel.kind} channel, not an email channel")
 
     def _take_lease(self) -> None:
-        other = leases.acquire(self.db, self.lease, self.holder, now=self.clock())
+        asked = time.monotonic()  # the lease counts from before the write, so must we
+        other = leases.acquire(self.db, self.lease, self.holder, now=self.clock(),
+                               ttl=self.lease_ttl)
         if other is not None:
-            raise PollError(f"another poller ({other}) is reading {self.mailbox.key} now")
+            raise MailboxBusy(self.mailbox.key, other)
+        self._renewed = asked
 
     def ingest(self, client: IMAPClient) -> PollResult:
         """Everything new in the selected mailbox, batch by batch."""
@@ -277,9 +295,8 @@ class Poller:
                 yield batch
 
     def _renew(self) -> None:
-        if time.monotonic() - self._renewed > 20:
+        if time.monotonic() - self._renewed >= self.renew_every:
             self._take_lease()
-            self._renewed = time.monotonic()
 
     def _tell_server(self, client: IMAPClient, uidvalidity: int, uids: list[int]) -> None:
         """Flag or move what is committed, and remember that it is done."""
@@ -302,18 +319,31 @@ class Poller:
     def run(self, stop: threading.Event, *, on_result: Callable[[PollResult], None] | None
             = None, max_pause: float = 60) -> None:
         """Poll until `stop` is set: IDLE where the server offers it, else every
-        minute; after a failure, again after a pause that doubles up to `max_pause`."""
+        minute; after a failure, again after a pause that doubles up to `max_pause`.
+        While another live process polls the mailbox (another host's daemon), stand
+        by: no failure, no back-off; look again every third of the lease's time and
+        take over as soon as it is free."""
         self.check()
         pause = 1.0
+        standing_by: str | None = None  # the holder we said we stand by for
         while not stop.is_set():
             try:
                 self._take_lease()
+                if standing_by is not None:
+                    log.info("took over polling %s from %s", self.mailbox.key, standing_by)
+                    standing_by = None
                 client = connect(self.mailbox)
                 try:
                     pause = 1.0
                     self._serve(client, stop, on_result)
                 finally:
                     logout(client)
+            except MailboxBusy as exc:  # taking it first, or losing it to a renewal late
+                if exc.holder != standing_by:
+                    log.info("another daemon (%s) polls %s; standing by", exc.holder,
+                             self.mailbox.key)
+                    standing_by = exc.holder
+                stop.wait(self.renew_every)
             except Exception as exc:  # a dropped line, a busy or full database, a bug
                 # The server's words as they are; anything else in ours: a database
                 # error's own text carries SQL and customers' data.
@@ -327,12 +357,18 @@ class Poller:
     def _serve(self, client: IMAPClient, stop: threading.Event,
                on_result: Callable[[PollResult], None] | None) -> None:
         idle = client.has_capability("IDLE")
+        # Short waits, so that a stop is noticed within a second and the lease renewed
+        # in time.
+        step = min(1.0, self.renew_every)
         while not stop.is_set():
+            self._renew()
             result = self.ingest(client)
             if on_result is not None:
                 on_result(result)
             if not idle:
-                stop.wait(60)
+                until = time.monotonic() + 60
+                while time.monotonic() < until and not stop.wait(step):
+                    self._renew()
                 continue
             # IDLE tells only of what arrives after it starts (Dovecot seen so): mail
             # that came while the batch was read would wait for the next change or
@@ -343,9 +379,8 @@ class Poller:
             client.idle()
             try:
                 started = time.monotonic()
-                # Short waits, so that a stop is noticed within a second.
                 while not stop.is_set() and time.monotonic() - started < IDLE_SECONDS:
-                    if client.idle_check(timeout=1):
+                    if client.idle_check(timeout=step):
                         break
                     self._renew()
             finally:

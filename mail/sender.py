@@ -61,6 +61,14 @@ class SendError(Exception):
     """The sender cannot work: the message says what to fix."""
 
 
+class SenderBusy(SendError):
+    """Another live process sends the outbox now (it holds the lease)."""
+
+    def __init__(self, holder: str) -> None:
+        super().__init__(f"another sender ({holder}) is sending now")
+        self.holder = holder
+
+
 @dataclass
 class SendResult:
     outcomes: dict[str, int] = field(default_factory=dict)
@@ -116,7 +124,7 @@ class Sender:
         """Send every mail that is due now, then stop."""
         other = leases.acquire(self.db, LEASE, self.holder, now=self.clock(), ttl=LEASE_TTL)
         if other is not None:
-            raise SendError(f"another sender ({other}) is sending now")
+            raise SenderBusy(other)
         try:
             return asyncio.run(self._send_due())
         finally:
@@ -125,11 +133,18 @@ class Sender:
     def run(self, stop: threading.Event, *, every: float = 5,
             on_result: Callable[[SendResult], None] | None = None) -> None:
         """Send what is due every few seconds until `stop` is set."""
+        told: str | None = None  # the other sender we said we leave the outbox to
         while not stop.is_set():
             try:
                 result = self.send_once()
                 if on_result is not None and result.outcomes:
                     on_result(result)
+            except SenderBusy as exc:
+                # Another daemon (another host's) is in a round: nothing wrong, said
+                # once for each, not every few seconds.
+                if exc.holder != told:
+                    log.info("another daemon (%s) sends the outbox; standing by", exc.holder)
+                    told = exc.holder
             except SendError as exc:
                 log.warning("%s", exc)
             except Exception as exc:  # a busy database, a bug: the outbox must go on

@@ -1,7 +1,9 @@
 """Everything a team server runs in the background, in one process: a poller per
 mailbox, the outbox's sender, and the scheduler every minute. Each part holds its
-own lease in the store, so a second daemon (or the one a TUI runs in a thread of its
-own process, see [scheduler] in_tui) only takes over what nobody is doing."""
+own lease in the store, so a second daemon (another host's on a shared PostgreSQL
+database, or the one a TUI runs in a thread of its own process, see [scheduler]
+in_tui) only takes over what nobody is doing: a poller stands by while another
+daemon polls its mailbox, and takes over when that one's lease runs out."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from io import TextIOWrapper
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from mail.poller import Poller, PollError, PollResult
+from mail.poller import LEASE_SECONDS, Poller, PollError, PollResult
 from mail.sender import Sender
 from mail.settings import MailboxSettings, MailSettings, SmtpSettings
 from scheduler.jobs import Scheduler, SchedulerBusy
@@ -42,12 +44,13 @@ class Daemon:
                  smtp: SmtpSettings | None = None,
                  report: Callable[[str], None] = log.info,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 retry: float = RETRY_SECONDS) -> None:
+                 retry: float = RETRY_SECONDS, lease_seconds: float = LEASE_SECONDS) -> None:
         self.db = db
         self.report = report
         self.clock = clock
         self.retry = retry  # seconds before a part that failed starts again
-        self.pollers = [Poller(db, box, mail or MailSettings(), clock=clock) for box in mailboxes]
+        self.pollers = [Poller(db, box, mail or MailSettings(), clock=clock,
+                               lease_seconds=lease_seconds) for box in mailboxes]
         self.sender = Sender(db, smtp, clock=clock) if smtp is not None else None
         self.scheduler = Scheduler(db, lifecycle)
 

@@ -81,3 +81,8 @@ class SchedulerSettings(BaseModel):
         "[[mailbox]]/[smtp], the poller and the sender) in the background while no daemon "
         "does. Default: on for a personal database (SQLite, not shared with a group), off "
         "for a team's, where `casedesk daemon` under the service account does it.")
+    lease_seconds: float = Field(
+        default=60, ge=2, le=3600, description="How long a daemon's hold on a mailbox lasts "
+        "without renewal (it renews every third of it). With daemons on several hosts, one "
+        "polls each mailbox and the others stand by: when it dies, another takes over "
+        "within this time and a third of it.")

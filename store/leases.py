@@ -1,11 +1,14 @@
 """Leases: one process at a time runs a background job (a mailbox's poller, the
 sender, the scheduler). A lease expires unless renewed, so a crashed holder is
 replaced; a holder on this host whose process is gone is replaced at once, so
-`casedesk poll --once` runs right after a killed poller."""
+`casedesk poll --once` runs right after a killed poller. A holder on another host
+(one daemon per host, sharing a PostgreSQL database) is replaced only when its lease
+expires: its process cannot be looked at from here."""
 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import time
 import uuid
@@ -17,20 +20,35 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from store.db import Database
+from store.errors import InvalidInput
 from store.models import Lease
 from store.tables import table_of
+
+HOST_ENV = "CASEDESK_HOST"
+_HOST = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+def host_name() -> str:
+    """This host in a holder's name: $CASEDESK_HOST when set (so that one machine can
+    play two hosts, or two containers on one name be told apart), else the machine's."""
+    named = os.environ.get(HOST_ENV)
+    if named is None or named == "":
+        return socket.gethostname()
+    if not _HOST.fullmatch(named):
+        raise InvalidInput(f"{HOST_ENV}={named!r} is no host name: up to 100 letters, "
+                           "digits, '.', '-' and '_'")
+    return named
 
 
 def holder_name() -> str:
     """This process: host, pid and a token (a pid is reused after a reboot)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return f"{host_name()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def _gone(holder: str) -> bool:
     """Whether the holder is a process of this host that no longer runs."""
-    host, _, rest = holder.partition(":")
-    pid = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid.isdigit():
+    host, pid, _ = (["", "", ""] + holder.rsplit(":", 2))[-3:]
+    if host != host_name() or not pid.isdigit():
         return False
     try:
         os.kill(int(pid), 0)

@@ -4,6 +4,7 @@ host whose process is gone is replaced at once."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -108,3 +109,47 @@ def test_a_lease_granted_after_a_wait_lasts_its_time_from_then(team) -> None:
     # Its second of life counts from the grant (over a second after `start`).
     assert leases.held(patient, "poller", now=start + timedelta(seconds=1.5)) is not None
     patient.dispose()
+
+
+def test_casedesk_host_names_this_host(team, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two "hosts" on one machine: a holder of the other one is never judged by its pid
+    (that process cannot be looked at from another host), only by its lease's expiry."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    monkeypatch.setenv("CASEDESK_HOST", "host-b")
+    assert leases.holder_name().startswith("host-b:")
+    of_a = f"host-a:{child.pid}:aaaa"  # gone, but on the other host
+    assert leases.acquire(team.db, "poll:x", of_a, now=T0, ttl=TTL) is None
+    assert leases.held(team.db, "poll:x", now=T0) == of_a
+    assert leases.acquire(team.db, "poll:x", leases.holder_name(), now=T0, ttl=TTL) == of_a
+    assert leases.acquire(team.db, "poll:x", leases.holder_name(), now=T0 + TTL,
+                          ttl=TTL) is None
+    # The machine's own name is another host too now; a gone holder of host-b is not.
+    of_machine = f"{socket.gethostname()}:{child.pid}:bbbb"
+    assert leases.acquire(team.db, "sender", of_machine, now=T0, ttl=TTL) is None
+    assert leases.held(team.db, "sender", now=T0) == of_machine
+    of_b = f"host-b:{child.pid}:cccc"
+    assert leases.acquire(team.db, "scheduler", of_b, now=T0, ttl=TTL) is None
+    assert leases.held(team.db, "scheduler", now=T0) is None
+
+
+@pytest.mark.parametrize("name", ["two words", "a:b", "-dash-first", "x" * 101, "ünï"])
+def test_a_host_name_that_cannot_be_one_is_refused(name: str,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from store.errors import InvalidInput
+
+    monkeypatch.setenv("CASEDESK_HOST", name)
+    with pytest.raises(InvalidInput, match="CASEDESK_HOST=.* is no host name"):
+        leases.holder_name()
+
+
+@pytest.mark.sqlite_only
+def test_a_bad_casedesk_host_stops_the_daemon_with_one_line(team, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    config = tmp_path / "config.toml"
+    config.write_text(f'[store]\nurl = "{team.db.path}"\n')
+    done = subprocess.run([sys.executable, "-m", "cli", "--config", str(config), "daemon"],
+                          env={**os.environ, "CASEDESK_HOST": "host a"},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr == ("casedesk: CASEDESK_HOST='host a' is no host name: up to 100 "
+                           "letters, digits, '.', '-' and '_'\n")
