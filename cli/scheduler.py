@@ -100,7 +100,12 @@ def purge(
 
 
 @commands.command()
-def daemon(ctx: typer.Context) -> None:
+def daemon(
+    ctx: typer.Context,
+    print_unit: Annotated[bool, typer.Option(
+        "--print-unit", help="Print a systemd service unit that runs this daemon as it "
+        "would run here (this login, this config), and exit.")] = False,
+) -> None:
     """The team server's background work in one process: the mailboxes' pollers, the
     outbox's sender and the scheduler (every minute). Stop it with Ctrl-C or SIGTERM.
     On several hosts sharing a PostgreSQL database, one polls each mailbox and the
@@ -109,6 +114,11 @@ def daemon(ctx: typer.Context) -> None:
     from scheduler.daemon import Daemon
 
     c = ctx_of(ctx)
+    if print_unit:
+        from cli.unit import unit_text
+
+        typer.echo(unit_text(c), nl=False)
+        return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
