@@ -1,5 +1,5 @@
-"""Shared fixtures: a fresh SQLite file per test, a factory for the usual team, and
-an injected clock."""
+"""Shared fixtures: a fresh SQLite file per test, a factory for the usual team, an
+injected clock, and the real servers (PostgreSQL, Dovecot, SMTP)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from mailservers import Dovecot, Mailbox, MailServerError  # tests/ is on sys.path
+from smtpserver import SmtpServer
 
 from store.db import Database
 from store.service import CaseService, ContactInput, MessageInput, bootstrap
@@ -289,3 +291,34 @@ def pg_migrated_url(pg_server, pg_template):
     """An SQLAlchemy URL of a fresh, migrated PostgreSQL database for this test."""
     with pg_copy(pg_server, pg_template) as url:
         yield url
+
+
+# -- mail ----------------------------------------------------------------------------------------
+# A real Dovecot (IMAP) and an aiosmtpd SMTP server on loopback, from tests/mailservers.py and
+# tests/smtpserver.py, for tests/mail and tests/server. They never skip: without Dovecot they
+# fail and say to run scripts/test-servers.
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[Dovecot]:
+    """One Dovecot for the whole run (~0.1 s to start); tests keep apart by user."""
+    try:
+        server = Dovecot().start()
+    except MailServerError as error:
+        pytest.fail(str(error), pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mailbox(dovecot: Dovecot) -> Mailbox:
+    """A fresh user on `dovecot` with an empty INBOX: user, password, host, port, ssl_port,
+    cafile."""
+    return dovecot.new_mailbox()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A fresh SMTP server (no AUTH, no TLS) that records what it accepts."""
+    with SmtpServer() as server:
+        yield server
