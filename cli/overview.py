@@ -60,7 +60,7 @@ def open_overview(context: Context) -> None:
 
     fewer_malloc_arenas()
     app = CasedeskApp(lambda: service, language=context.config.ui.language,
-                      background=None if context.read_all
+                      background=None if context.read_all or not context.background
                       else background_work(context, service.db))
     app.run()
     if app.return_code:  # the app crashed (Textual printed why): say so to the shell

@@ -233,7 +233,7 @@ def _locked(path: Path) -> Iterator[list[str]]:
     a lock on its folder (created 0700, as sshd wants it)."""
     folder = path.parent
     if not folder.exists():
-        folder.mkdir(mode=0o700, parents=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)

@@ -13,6 +13,7 @@ from sqlmodel import col
 from store import audit, ingest_keys, search, workspace
 from store.converters import message_view
 from store.core import ServiceCore
+from store.drafts import forget_draft
 from store.errors import InvalidInput
 from store.fields import MENTION_RE, form_fields
 from store.inputs import ContactInput, MessageInput
@@ -175,6 +176,7 @@ class ConversationOps(ServiceCore):
                 check_transition(Status(case.status), parse_status(status), actor.kind)
             with search.reindexing(session, case.id):
                 row = self._answer(session, actor, case, text)
+            forget_draft(session, actor, id_of(case))
             if status is not None:
                 self._transition(session, actor, case, parse_status(status))
             else:
@@ -235,6 +237,7 @@ class ConversationOps(ServiceCore):
                     session.add(Mention(message_id=id_of(row), agent_id=agent_id))
                 workspace.mentioned(session, id_of(case), told, now)
             workspace.activity(session, [id_of(case)], actor.agent_id, now)
+            forget_draft(session, actor, id_of(case))
             case.updated_at = now
             audit.record(session, actor, "message.note", at=now, case_id=case.id,
                          after={"message": row.id, "mentions": sorted(logins)})

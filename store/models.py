@@ -344,6 +344,19 @@ class Presence(SQLModel, table=True):
     seen_at: datetime = utc_field()
 
 
+class Draft(SQLModel, table=True):
+    """What an agent has written in a case and not sent: kept as they type, so a lost
+    connection or a closed terminal loses nothing (one per agent and case)."""
+
+    agent_id: int = Field(foreign_key="agent.id", primary_key=True, ondelete="CASCADE")
+    case_id: int = Field(foreign_key="cases.id", primary_key=True, index=True,
+                         ondelete="CASCADE")
+    text: str = ""
+    note: bool = False  # an internal note, not a reply
+    status: str | None = Field(default=None, max_length=20)  # the status after sending
+    saved_at: datetime = utc_field()
+
+
 class IngestKey(SQLModel, table=True):
     """A `casedesk ingest` line that carried its source system's id, and what it made:
     taken once, however often the file is run. The id is scoped by where the line

@@ -16,6 +16,7 @@ from __future__ import annotations
 from store.audit_log import AuditOps
 from store.case_edits import CaseEditOps
 from store.conversation import ConversationOps
+from store.drafts import DraftOps
 from store.fields import plain_address
 from store.identity import TrustOps
 from store.importing import ImportOps
@@ -55,7 +56,7 @@ __all__ = [
 
 class CaseService(AuditOps, TeamOps, ConversationOps, CaseEditOps, ReadingOps, MyWorkspaceOps,
                   OutboxOps, InboundOps, ImportOps, JobOps, TriageOps, QuickReplyOps, KnowledgeOps,
-                  MetricsOps, PrivacyOps, TrustOps):
+                  MetricsOps, PrivacyOps, TrustOps, DraftOps):
     """The store as one identity sees it (store.core.ServiceCore): `login` is resolved
     to an agent in every unit of work, so a changed membership or a deactivation
     takes effect at once."""

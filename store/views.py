@@ -49,6 +49,17 @@ class ContactView:
 
 
 @dataclass(frozen=True)
+class DraftView:
+    """What the agent wrote in case `number` and has not sent."""
+
+    number: int
+    text: str
+    note: bool
+    status: str | None
+    saved_at: datetime
+
+
+@dataclass(frozen=True)
 class PresenceView:
     """Someone else in a case: `doing` is "viewing" or "replying"."""
 

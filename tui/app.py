@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable
@@ -32,10 +33,12 @@ from store.service import CaseService
 from store.views import AgentView
 from store.watch import ChangeWatch
 from tui.caselist import WINDOW
+from tui.draft_keeper import DraftKeeper
 from tui.list_screen import CaseListScreen
 from tui.messages import (
     AgentsTallied,
     ChannelsRead,
+    DraftsFound,
     Identified,
     MessageSent,
     Notice,
@@ -137,6 +140,8 @@ class CasedeskApp(App[None]):
         # app ends, never on the event loop; each part only while no daemon holds it.
         self.background = background
         self.stopping = threading.Event()
+        # What is written in a case, kept in the store as it is typed (started on mount).
+        self.keeper: DraftKeeper | None = None
 
     @property
     def lists(self) -> CaseListScreen:
@@ -157,6 +162,11 @@ class CasedeskApp(App[None]):
         return not (isinstance(self.focused, TextArea | Input) and action in ("quit", "keys"))
 
     def on_mount(self) -> None:
+        if not self.read_only:
+            self.keeper = DraftKeeper(self.service)
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                # A terminal that hangs up (a dropped SSH connection): drafts kept, gone.
+                asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.hung_up)
         self.identify()
         if self.poll_seconds:
             self.set_interval(self.poll_seconds, self.check_changes)
@@ -182,6 +192,8 @@ class CasedeskApp(App[None]):
 
     def on_unmount(self) -> None:
         self.stopping.set()
+        if self.keeper is not None:
+            self.keeper.stop()
 
     def title_line(self) -> str:
         if self.read_only:
@@ -192,6 +204,25 @@ class CasedeskApp(App[None]):
     @work(thread=True, group="identity", exit_on_error=False)
     def identify(self) -> None:
         self.post_message(Identified(self.service.whoami()))
+        if not self.read_only:
+            self.post_message(DraftsFound(self.service.drafts()))
+
+    @on(DraftsFound)
+    def drafts_found(self, message: DraftsFound) -> None:
+        """The drafts left in the store by an earlier session, back where they were."""
+        if self.closing or not message.drafts:
+            return
+        side = self.lists.side
+        for found in message.drafts:
+            draft = Draft(found.text, found.note, found.status)
+            if side.shown is not None and side.shown.number == found.number:
+                if not side.composer.draft.text.strip():
+                    side.composer.load(draft)
+                    side.composer.add_class("-open")
+            else:
+                self.drafts.setdefault(found.number, draft)
+        self.notify(tr("Du har osända utkast i {cases}.").format(
+            cases=", ".join(f"#{d.number}" for d in message.drafts[:8])), markup=False)
 
     @on(SendEnded)
     def send_ended(self, message: SendEnded) -> None:
@@ -287,18 +318,33 @@ class CasedeskApp(App[None]):
     # -- leaving ---------------------------------------------------------------------------
 
     def unsent(self) -> list[int]:
-        """The cases with a reply or note written and not sent (kept in this app only)."""
+        """The cases with a reply or note written and not sent."""
+        return sorted(n for n, d in self.written().items() if d.text.strip())
+
+    def written(self) -> dict[int, Draft]:
         drafts = dict(self.drafts)
         side = self.lists.side
         if side.shown is not None:
             drafts[side.shown.number] = side.composer.draft
-        return sorted(n for n, d in drafts.items() if d.text.strip())
+        return drafts
+
+    def keep_drafts(self) -> Callable[[], bool]:
+        """What is written everywhere, handed to the keeper; returns its flush, to run in
+        a thread (whether everything was kept)."""
+        keeper = self.keeper
+        if keeper is None:
+            return lambda: True
+        for number, draft in self.written().items():
+            keeper.changed(number, draft)
+        return keeper.flush
 
     async def action_quit(self) -> None:
         unsent = self.unsent()
-        if unsent and not self.quit_anyway:
-            question = tr("Det du har skrivit i {cases} är inte skickat och försvinner om du "
-                          "avslutar. Avsluta ändå?").format(
+        # Drafts are kept in the store and come back next time; only when that fails is
+        # the agent asked.
+        if unsent and not self.quit_anyway and not await asyncio.to_thread(self.keep_drafts()):
+            question = tr("Det du har skrivit i {cases} kunde inte sparas och försvinner om "
+                          "du avslutar. Avsluta ändå?").format(
                               cases=", ".join(f"#{n}" for n in unsent))
 
             def answer(yes: bool | None) -> None:
@@ -324,6 +370,22 @@ class CasedeskApp(App[None]):
             threading.Thread(target=gone, daemon=True).start()
             await asyncio.to_thread(done.wait, 1)
         await super().action_quit()
+
+    def hung_up(self) -> None:
+        """The terminal went (SIGHUP: a dropped SSH connection, a closed window): what
+        is written is kept and the agent leaves the case, then the app ends — nobody is
+        there to be asked anything."""
+        self.quit_anyway = True
+        flush = self.keep_drafts()
+
+        def leave() -> None:
+            with contextlib.suppress(Exception):
+                flush()
+            with contextlib.suppress(Exception):
+                self.service.set_presence(None, None)
+            self.call_from_thread(self.exit)
+
+        threading.Thread(target=leave, name="casedesk hang-up", daemon=True).start()
 
     # -- other processes' changes --------------------------------------------------
 

@@ -111,6 +111,11 @@ class CaseSide(CaseActions):
             drafts[self.shown.number] = composer.draft
             composer.offer_statuses(message.answer_statuses)
             composer.load(drafts.pop(message.view.number, None))
+        elif self.shown is None and message.view.number in drafts \
+                and not composer.draft.text.strip():
+            # The first case opened, with a draft an earlier session left.
+            composer.offer_statuses(message.answer_statuses)
+            composer.load(drafts.pop(message.view.number))
         else:
             composer.offer_statuses(message.answer_statuses)
         another = self.shown is None or self.shown.number != message.view.number
@@ -232,6 +237,8 @@ class CaseSide(CaseActions):
                         markup=False)
             return
         sending.add(self.shown.number)
+        if self.desk.keeper is not None:
+            self.desk.keeper.sent(self.shown.number)  # (the store ends the draft with it)
         self.send_message(self.shown.number, self.shown.version, message.draft)
 
     @work(thread=True, group="send", exit_on_error=False)
@@ -290,6 +297,10 @@ class CaseSide(CaseActions):
     @on(Composer.Toggled)
     def composer_changed(self) -> None:
         self.tell_presence()
+        keeper = self.desk.keeper
+        if keeper is not None and self.shown is not None \
+                and self.shown.number not in self.desk.sending:
+            keeper.changed(self.shown.number, self.composer.draft)  # kept in a moment
 
     @work(thread=True, exclusive=True, group="presence", exit_on_error=False)
     def publish_presence(self, number: int | None, doing: str | None) -> None:

@@ -61,9 +61,10 @@ ENGLISH: dict[str, str] = {
     "✎ {name} svarar kunden just nu": "✎ {name} is replying to the customer",
     "{name} har ärendet öppet": "{name} has the case open",
     "Skickar redan — vänta ett ögonblick.": "Already sending — a moment, please.",
-    "Det du har skrivit i {cases} är inte skickat och försvinner om du avslutar. "
-    "Avsluta ändå?": "What you wrote in {cases} is not sent and is lost if you quit. "
-                     "Quit anyway?",
+    "Det du har skrivit i {cases} kunde inte sparas och försvinner om du avslutar. "
+    "Avsluta ändå?": "What you wrote in {cases} could not be saved and is lost if you "
+                     "quit. Quit anyway?",
+    "Du har osända utkast i {cases}.": "You have unsent drafts in {cases}.",
     # statuses, priorities, groupings, sorts (the status names as the team knows them)
     "Nytt": "New", "Eskalerat": "Escalated", "Öppet": "Open", "Parkerat": "Parked",
     "Väntar": "Waiting", "Löst": "Solved", "Stängt": "Closed", "Arkiverat": "Archived",

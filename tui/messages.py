@@ -21,6 +21,7 @@ from store.views import (
     CaseView,
     ChannelView,
     ContactView,
+    DraftView,
     PresenceView,
 )
 from store.workspace import WorkspacePrefs
@@ -102,6 +103,13 @@ class Identified(Message):
     """Who runs the app (a supervisor has the agents and channels views)."""
 
     me: AgentView
+
+
+@dataclass
+class DraftsFound(Message):
+    """The agent's drafts kept in the store, read when the app starts."""
+
+    drafts: list[DraftView]
 
 
 # -- the case on show ------------------------------------------------------------------

@@ -20,6 +20,7 @@ from store.models import (
     CaseLink,
     CaseRead,
     Change,
+    Draft,
     InboundMail,
     IngestKey,
     Mention,
@@ -109,6 +110,7 @@ def delete_cases(session: Session, case_ids: Sequence[int], *, feed: bool = Fals
         (CaseField, col(CaseField.case_id).in_(ids)),
         (Satisfaction, col(Satisfaction.case_id).in_(ids)),
         (Presence, col(Presence.case_id).in_(ids)),
+        (Draft, col(Draft.case_id).in_(ids)),
         *([(Change, col(Change.case_id).in_(ids)),
            (CaseRead, col(CaseRead.case_id).in_(ids))] if feed else []),
     ):

@@ -116,11 +116,10 @@ async def test_presence_shows_who_is_replying_in_another_app(demo: Path) -> None
         bo.check_changes()
         await settle(bo, b)
         assert "Anna Lindqvist har ärendet öppet" in str(bar.render())
-        # Anna quits (and lets her draft go): gone from the case at once.
+        # Anna quits (her draft kept for next time, nothing asked): gone from the case
+        # at once.
         await anna.action_quit()
         await settle(anna, a)
-        assert "försvinner om du avslutar" in str(anna.screen.query_one("Label").render())
-        await press(anna, a, "y")
         bo.check_changes()
         await settle(bo, b)
         assert not bar.has_class("-shown")
@@ -384,21 +383,33 @@ async def test_a_reply_on_its_way_while_the_agent_switches_lists_is_not_left_to_
     assert len(sent) == replies + 1
 
 
-async def test_quitting_with_an_unsent_draft_asks_first(demo: Path) -> None:
-    from tui.screens import ConfirmModal
-
-    number = CaseService(Database(demo), "supervisor").list_cases(CaseFilter(limit=1))[0].number
+async def test_a_draft_outlives_the_app_and_goes_with_the_send(demo: Path) -> None:
+    """What is written is kept in the store as it is typed: quitting asks nothing, and
+    the next start brings it back, where it was; sending it ends it."""
+    service = CaseService(Database(demo), "supervisor")
+    number = service.list_cases(CaseFilter(limit=1))[0].number
     app = app_for(demo)
     async with app.run_test(size=(160, 40)) as pilot:
         await open_beside(app, pilot, number)
         await press(app, pilot, "r")
         await pilot.press(*"Hej! Vi har")
         await press(app, pilot, "escape", "q")
-        assert isinstance(app.screen, ConfirmModal)
-        assert f"#{number}" in app.screen.question
-        await press(app, pilot, "escape")  # no: back, the draft as it was
-        assert app.is_running
-        assert app.lists.query_one("#composer-text").text == "Hej! Vi har"
+        assert not app.is_running  # nothing to ask: the draft is kept
+    assert [(d.number, d.text) for d in service.drafts()] == [(number, "Hej! Vi har")]
+
+    again = app_for(demo)
+    async with again.run_test(size=(160, 40)) as pilot:
+        await settle(again, pilot)
+        assert number in again.drafts  # said, and waiting in its case
+        await open_beside(again, pilot, number)
+        composer = again.lists.query_one("#composer-text")
+        assert composer.text == "Hej! Vi har"
+        await press(again, pilot, "r")
+        await pilot.press(*" löst det.")
+        await press(again, pilot, "ctrl+s")
+        await settle(again, pilot)
+    assert service.drafts() == []
+    assert service.get_case(number).messages[-1].text == "Hej! Vi har löst det."
 
 
 async def test_the_palette_and_the_read_all_channels_view_offer_what_may_be_done(

@@ -109,7 +109,9 @@ class Composer(Vertical):
     def load(self, draft: Draft | None) -> None:
         """Show a saved draft (or an empty one)."""
         draft = draft or Draft("", False, None)
-        self.query_one("#composer-text", TextArea).text = clean_block(draft.text)
+        area = self.query_one("#composer-text", TextArea)
+        area.text = clean_block(draft.text)
+        area.move_cursor(area.document.end)  # writing on where it was left
         self.note = draft.note
         self._pick(draft.status)
 

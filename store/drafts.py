@@ -1,0 +1,81 @@
+"""Drafts: what an agent has written in a case and not sent yet, kept in the store as
+they type (the TUI saves a moment after the last key), so that a dropped SSH
+connection, a closed terminal or a crash loses nothing; the TUI brings them back when
+it starts. A draft is its writer's alone; sending the reply or note ends it, in the
+same unit of work (store/conversation.py); a case that goes (purge, erasure) takes
+its drafts with it."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from store.core import ServiceCore
+from store.errors import InvalidInput
+from store.models import Draft, Message, MessageKind
+from store.permissions import Actor, can_see_case, require_case
+from store.statuses import Status
+from store.tables import id_of
+from store.views import DraftView
+
+MOST_CHARACTERS = 200_000  # a draft longer than this is no reply being written
+
+
+def forget_draft(session: Session, actor: Actor, case_id: int) -> None:
+    """The actor's draft of a case, gone: it was sent."""
+    if actor.agent_id is not None:
+        session.execute(sa.delete(Draft).where(col(Draft.agent_id) == actor.agent_id,
+                                               col(Draft.case_id) == case_id))
+
+
+class DraftOps(ServiceCore):
+    def save_draft(self, number: int, text: str, *, note: bool = False,
+                   status: str | None = None) -> None:
+        """Keep what the actor has written in case `number`; blank text: no draft."""
+        if len(text) > MOST_CHARACTERS:
+            raise InvalidInput(f"a draft holds at most {MOST_CHARACTERS:,} characters")
+        if status is not None:
+            Status(status)  # (a ValueError names a status that does not exist)
+
+        def work(session: Session, actor: Actor) -> None:
+            case = require_case(session, actor, number)
+            if actor.agent_id is None:
+                return  # the system writes no drafts
+            row = session.get(Draft, (actor.agent_id, case.id))
+            if not text.strip():
+                if row is not None:
+                    session.delete(row)
+                return
+            if text == session.scalar(sa.select(col(Message.text)).where(
+                    col(Message.case_id) == case.id,
+                    col(Message.author_agent_id) == actor.agent_id,
+                    col(Message.kind).in_([MessageKind.REPLY.value, MessageKind.NOTE.value]))
+                    .order_by(col(Message.id).desc()).limit(1)):
+                # What was just sent, saved by a keystroke's write that lost the race
+                # with the send: not a draft.
+                if row is not None:
+                    session.delete(row)
+                return
+            if row is None:
+                session.add(Draft(agent_id=actor.agent_id, case_id=id_of(case), text=text,
+                                  note=note, status=status, saved_at=self._now()))
+            else:
+                row.text, row.note, row.status, row.saved_at = text, note, status, self._now()
+
+        self._write(work)
+
+    def drafts(self) -> list[DraftView]:
+        """The actor's drafts in the cases they may still see, newest first."""
+
+        def work(session: Session, actor: Actor) -> list[DraftView]:
+            if actor.agent_id is None:
+                return []
+            rows = session.scalars(sa.select(Draft).where(
+                col(Draft.agent_id) == actor.agent_id).order_by(col(Draft.saved_at).desc()))
+            # A case's id is its number; one left the agent's channels keeps its draft
+            # (unseen) until they may see the case again.
+            return [DraftView(row.case_id, row.text, row.note, row.status, row.saved_at)
+                    for row in rows if can_see_case(session, actor, row.case_id)]
+
+        return self._read(work)
