@@ -51,6 +51,7 @@ class Host:
     def __init__(self, name: str, config: Path, password: str, folder: Path) -> None:
         self.name = name
         self.log = folder / f"{name}.log"
+        self.killed = False
         env = {**os.environ, "CASEDESK_HOST": name, "IMAP_PASSWORD": password}
         env.pop("CASEDESK_CONFIG", None)
         with self.log.open("wb") as out:
@@ -61,6 +62,11 @@ class Host:
 
     def said(self) -> str:
         return self.log.read_text(errors="replace")
+
+    def kill(self) -> None:
+        self.killed = True
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -91,9 +97,11 @@ def rows(db: Database, query: str) -> list:  # type: ignore[type-arg]
 def wait_until(condition, what: str, hosts: dict[str, Host], seconds: float = 120) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + seconds
     while not condition():
-        if time.monotonic() > deadline:
+        ended = [h.name for h in hosts.values() if not h.killed and h.process.poll() is not None]
+        if ended or time.monotonic() > deadline:
             said = "\n".join(f"--- {h.name}:\n{h.said()[-3000:]}" for h in hosts.values())
-            pytest.fail(f"gave up waiting for {what}\n{said}")
+            why = f"{', '.join(ended)} ended" if ended else "gave up"
+            pytest.fail(f"{why} waiting for {what}\n{said}")
         time.sleep(0.1)
 
 
@@ -122,8 +130,7 @@ def test_when_the_polling_daemon_is_killed_the_other_takes_over(
                    "the other daemon to stand by", hosts)
 
         deliver(dovecot, box, range(WAVE, 2 * WAVE))  # on their way in as it dies
-        hosts[active].process.send_signal(signal.SIGKILL)
-        hosts[active].process.wait(timeout=30)
+        hosts[active].kill()
         deliver(dovecot, box, range(2 * WAVE, 3 * WAVE))
         wait_until(lambda: len(rows(db, uids)) >= 3 * WAVE, "the other daemon's take-over",
                    hosts)
