@@ -32,7 +32,7 @@ class DraftKeeper:
         self.failed = False  # the last write failed (said at quit)
         self._lock = threading.Condition()
         self._stop = False
-        self._thread = threading.Thread(target=self._run, name="casedesk drafts", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="drafts", daemon=True)
         self._thread.start()
 
     def changed(self, number: int, draft: Draft) -> None:

@@ -424,7 +424,7 @@ def test_a_file_uri_does_not_lend_the_owners_identity(
     monkeypatch.setenv("CASEDESK_LOGIN", "boss")
     url = f"sqlite:///file:{real}?uri=true"
     line = one_line_error(cli("--db", url, "agent", "add", "eve", "--supervisor", db=None))
-    assert f"only the owner of {real} may act as another agent" in line
+    assert f"only the owner of {real} or an account a supervisor trusts" in line
     monkeypatch.delenv("CASEDESK_LOGIN")
     with Database(real).engine.connect() as conn:
         logins = conn.exec_driver_sql("SELECT login FROM agent").scalars().all()
