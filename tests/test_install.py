@@ -75,8 +75,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 source, target, path, head = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
-import store, store.demo
-for module in (store, store.demo):
+import store, store.demo, server.keys, server.doctor, cli.main
+for module in (store, store.demo, server.keys, server.doctor, cli.main):
     assert Path(module.__file__).is_relative_to(target), module.__file__
 assert not any(Path(entry or ".").resolve() == source for entry in sys.path), sys.path
 

@@ -4,12 +4,15 @@ nothing else (README, "A team server")."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
+import termios
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -224,6 +227,13 @@ def test_the_tui_over_ssh_is_the_agents_and_a_dropped_line_loses_nothing(
     assert TITLES["Chat"] in screen  # her channels' cases,
     assert TITLES["Telefon"] not in screen  # and no other's
     assert "Avsluta" in screen  # in Swedish, as her LANG asks
+    # The window resized on the client: sent on by ssh, the screen drawn anew for it.
+    mark = len(anna.chunks)
+    fcntl.ioctl(anna.master, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 110, 0, 0))
+    # (As a terminal window does; the pty is not the client's controlling terminal, so
+    # the kernel would not.)
+    os.kill(anna.proc.pid, signal.SIGWINCH)
+    wait_until(lambda: "casedesk — anna" in since(anna, mark), "the screen drawn anew")
     bo = terminals("bo", "en_US.UTF-8")
     wait_until(lambda: "Quit" in visible(bo.output()), "bo's list, in English")
     assert TITLES["Chat"] not in visible(bo.output())
@@ -251,6 +261,10 @@ def test_the_tui_over_ssh_is_the_agents_and_a_dropped_line_loses_nothing(
     assert [d.text for d in service.drafts()] == ["Hej Karin, vi har"]
     wait_until(lambda: not team.as_("bo").present(number), "anna's presence to go")
     team.as_("bo").note(number, "Inget lås kvar")  # the database is not held by anyone
+
+    # A TUI of a key runs none of the daemon's work (no poller per session); on a
+    # personal database it would, and say so in this log.
+    assert not (sshd.folder / "data-home" / "casedesk" / "background.log").exists()
 
     # She logs in again: the draft is back in its case.
     again = terminals("anna", "sv_SE.UTF-8")
