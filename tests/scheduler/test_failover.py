@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -20,22 +19,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from children import die_with_parent  # tests/ is on sys.path
-from mailservers import Dovecot, Mailbox, MailServerError
+from mailservers import Dovecot, Mailbox
 
 from store.db import Database
 
 LEASE_SECONDS = 3  # [scheduler] lease_seconds: a take-over within seconds
 WAVE = 10  # mails delivered at a time
-
-
-@pytest.fixture(scope="module")
-def dovecot() -> Iterator[Dovecot]:
-    try:
-        server = Dovecot().start()
-    except MailServerError as error:
-        pytest.fail(str(error), pytrace=False)
-    yield server
-    server.stop()
 
 
 def casedesk() -> list[str]:
