@@ -61,7 +61,8 @@ def open_overview(context: Context) -> None:
     fewer_malloc_arenas()
     app = CasedeskApp(lambda: service, language=context.config.ui.language,
                       background=None if context.read_all or not context.background
-                      else background_work(context, service.db))
+                      else background_work(context, service.db),
+                      over_ssh=context.acting_as is not None)
     app.run()
     if app.return_code:  # the app crashed (Textual printed why): say so to the shell
         raise typer.Exit(app.return_code)

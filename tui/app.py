@@ -114,7 +114,8 @@ class CasedeskApp(App[None]):
 
     def __init__(self, service: Callable[[], CaseService], *, poll_seconds: float = 0.5,
                  language: str | None = None,
-                 background: Callable[[threading.Event], None] | None = None) -> None:
+                 background: Callable[[threading.Event], None] | None = None,
+                 over_ssh: bool = False) -> None:
         use(language)  # "sv" or "en"; None: the locale's. Before any screen is built.
         super().__init__()
         translate_bindings(self)
@@ -140,6 +141,9 @@ class CasedeskApp(App[None]):
         # app ends, never on the event loop; each part only while no daemon holds it.
         self.background = background
         self.stopping = threading.Event()
+        # Run for an agent's SSH key (`casedesk ssh-session`): nothing is written to the
+        # server's files on their behalf (Textual's screenshot would be).
+        self.over_ssh = over_ssh
         # What is written in a case, kept in the store as it is typed (started on mount).
         self.keeper: DraftKeeper | None = None
 
@@ -535,6 +539,8 @@ class CasedeskApp(App[None]):
         """The command palette (ctrl+p) lists what an agent can do, by name (Textual's
         own commands too, in the UI's language)."""
         for command in super().get_system_commands(screen):
+            if self.over_ssh and command.title == "Screenshot":
+                continue
             yield command._replace(title=textual(command.title), help=textual(command.help))
         lists = self.lists
         for binding in lists.BINDINGS:

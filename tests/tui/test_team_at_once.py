@@ -422,6 +422,15 @@ async def test_the_palette_and_the_read_all_channels_view_offer_what_may_be_done
         offered = {c.title for c in agent.get_system_commands(agent.screen)}
         assert "Svara" in offered
         assert "Agenter" not in offered  # bo is no supervisor
+        assert "Skärmbild" in offered
+    # Over SSH no screenshot: it would be a file written on the server, not theirs.
+    remote = CasedeskApp(lambda: CaseService(Database(demo), "bo"), poll_seconds=0,
+                         language="sv", over_ssh=True)
+    async with remote.run_test(size=(160, 40)) as pilot:
+        await settle(remote, pilot)
+        offered = {c.title for c in remote.get_system_commands(remote.screen)}
+        assert "Svara" in offered
+        assert "Skärmbild" not in offered
     boss = read_all_app(demo)
     async with boss.run_test(size=(160, 40)) as pilot:
         await settle(boss, pilot)
