@@ -166,9 +166,18 @@ def agent_deactivate(ctx: typer.Context, login: str) -> None:
     """Deactivate an agent (supervisors only): they can no longer log in or act, their
     SSH keys are taken out of authorized_keys; their history stays."""
     from cli.server import remove_agent_keys
+    from store.identity import why_may_act_as_others
 
     context = ctx_of(ctx)
-    agent = context.service().set_active(login, active=False)
+    service = context.service()
+    agent = service.set_active(login, active=False)
+    if why_may_act_as_others(service.db) is None:
+        # Not the service account: its authorized_keys is not this account's file. The
+        # keys no longer let them in (a deactivated agent is refused), but they stay.
+        typer.echo(f"Deactivated {agent.login}. Their SSH keys, if any, are the service "
+                   f"account's: remove them as that account (`casedesk agent key remove "
+                   f"{agent.login}`).")
+        return
     keys = remove_agent_keys(context, agent.login)
     typer.echo(f"Deactivated {agent.login}" + (
         f" and removed {len(keys)} SSH key{'s' if len(keys) != 1 else ''}." if keys else "."))

@@ -5,6 +5,9 @@ Store and config imports happen inside, so `--help` is quick."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,6 +43,33 @@ class Context:
 
             self._config, self._config_file = load_config(self.config_path)
         return self._config
+
+    @property
+    def config_file(self) -> Path | None:
+        """The config file read (named, from $CASEDESK_CONFIG or the default place)."""
+        _ = self.config
+        return self._config_file
+
+    def invocation(self) -> list[str]:
+        """This casedesk as a command another process runs as it runs here (a key's
+        forced command, a systemd unit): its absolute path, the config file it read,
+        the --db it was given. A --db holding a password is refused: such a command
+        line is written into a file and shown by `ps`."""
+        from store.db import sqlite_file, to_url
+
+        args = casedesk_command()
+        if self.config_file is not None:
+            args += ["--config", str(self.config_file.absolute())]
+        if self.db_arg:
+            url = to_url(self.database_url())
+            if url.password:
+                raise CliError("--db holds a password, which must not be written into a "
+                               "command line (a unit file, authorized_keys; `ps` shows it): "
+                               "put the URL in [store] url of the config, or the password "
+                               "in ~/.pgpass")
+            args += ["--db", str(sqlite_file(url)[0]) if url.get_backend_name() == "sqlite"
+                     and not (url.database or "").startswith("file:") else self.db_arg]
+        return args
 
     def rules_path(self) -> Path | None:
         """The triage rules file the config names (relative to the config file)."""
@@ -99,3 +129,19 @@ def ctx_of(ctx: typer.Context) -> Context:
     obj = ctx.find_root().obj
     assert isinstance(obj, Context)
     return obj
+
+
+def casedesk_command() -> list[str]:
+    """The casedesk running now, as an absolute command: the console script it was
+    started as, else the one beside this Python, else this Python with `-m cli`."""
+    started = sys.argv[0]
+    if Path(started).name == "casedesk":
+        found = started if os.sep in started else shutil.which(started)
+        if found and os.access(found, os.X_OK):
+            return [str(Path(found).resolve())]
+    # Not resolved: a virtualenv's python is a link out of the environment.
+    python = Path(sys.executable).absolute()
+    beside = python.parent / "casedesk"
+    if os.access(beside, os.X_OK):
+        return [str(beside)]
+    return [str(python), "-m", "cli"]

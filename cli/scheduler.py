@@ -127,9 +127,19 @@ def daemon(
                   mail=config.mail, smtp=config.smtp,
                   report=lambda text: typer.echo("\n".join(map(clean_line, text.splitlines()))),
                   lease_seconds=config.scheduler.lease_seconds)
+    from store.leases import host_name
+
+    # Said at start and at the end, so that a service's journal shows it ran.
+    say = work.report
+    boxes = ", ".join(box.key for box in config.mailbox) or "no mailbox"
+    say(f"casedesk daemon on {host_name()} (pid {os.getpid()}): polling {boxes}; "
+        + (f"sending through {config.smtp.host}:{config.smtp.port}; " if config.smtp
+           else "no [smtp]: replies to email cases wait in the outbox; ")
+        + "the scheduler every minute")
     try:
         work.run(stop)
     except KeyboardInterrupt:
         stop.set()
     except PollError as exc:
         raise CliError(str(exc)) from None
+    say("casedesk daemon stopped")

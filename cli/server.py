@@ -7,13 +7,13 @@ Store and server imports happen inside the commands, so `--help` is quick."""
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from typer._click import exceptions as click  # typer carries its own copy of Click
 
 from cli.context import CliError, Context, ctx_of
 from cli.output import emit_json
@@ -36,32 +36,18 @@ class SshSession:
     login: str
 
 
-def casedesk_program(context: Context) -> list[str]:
-    """This casedesk as a command another process can run: its absolute path, with the
-    global options this one was given (a key's forced command, a systemd unit)."""
-    here = Path(sys.argv[0])
-    if here.name != "casedesk" or not here.exists():
-        # `python -m cli`: the console script beside the interpreter, or on PATH.
-        beside = Path(sys.executable).parent / "casedesk"
-        found = beside if beside.exists() else shutil.which("casedesk")
-        if found is None:
-            raise CliError("cannot find the casedesk command to run: install casedesk "
-                           "(pip install .) so that `casedesk` is on PATH")
-        here = Path(found)
-    words = [str(here.absolute())]
-    if context.config_path is not None:
-        words += ["--config", str(context.config_path.expanduser().absolute())]
-    if context.db_arg:
-        path = Path(context.db_arg).expanduser()
-        local = "://" not in context.db_arg and not context.db_arg.startswith("file:")
-        words += ["--db", str(path.absolute()) if local else context.db_arg]
-    return words
-
-
 def _supervisor(context: Context) -> CaseService:
+    """The service, for a supervisor running as the service account: the keys go into
+    that account's authorized_keys, and its forced commands act as the agents."""
+    from store.identity import os_login, why_may_act_as_others
+
     service = context.service()
     if not service.whoami().is_supervisor:
         raise CliError("only a supervisor manages agents' keys")
+    if why_may_act_as_others(service.db) is None:
+        raise CliError(f"agents' keys are the service account's: run this as the account that "
+                       f"owns the database (or one `casedesk server trust {os_login()}` names), "
+                       f"not as {os_login()}")
     return service
 
 
@@ -93,7 +79,7 @@ def key_add(
     path = _keys_path(context)
     try:
         key = parse_public_key(text)
-        added = add_key(path, casedesk_program(context), agent.login, key)
+        added = add_key(path, context.invocation(), agent.login, key)
     except KeysError as exc:
         raise CliError(str(exc)) from None
     if added:
@@ -172,17 +158,23 @@ def ssh_session(ctx: typer.Context, login: str) -> None:
     context.acting_as = login
     me = context.service().whoami()
     try:
-        if from_client and not me.is_supervisor:
-            raise Refused(f"only a supervisor's key may act as another agent ({LOGIN_ENV})")
         command = session_command(os.environ.get("SSH_ORIGINAL_COMMAND"), me.login,
-                                  supervisor=me.is_supervisor)
+                                  supervisor=me.is_supervisor, login_from_client=from_client)
     except Refused as exc:
         raise CliError(str(exc)) from None
     from cli.main import app  # (cli.main imports this module)
 
-    globals_ = casedesk_program(context)[1:]
-    app(args=[*globals_, *command.args], prog_name="casedesk", standalone_mode=False,
-        obj=SshSession(command.login))
+    # The forced command's own global options (authorized_keys), then the client's.
+    given = (["--config", str(context.config_path)] if context.config_path else []) + (
+        ["--db", context.db_arg] if context.db_arg else [])
+    try:
+        app(args=[*given, *command.args], prog_name="casedesk", standalone_mode=False,
+            obj=SshSession(command.login))
+    except click.UsageError as exc:
+        if "extra argument" in exc.message:  # ssh joined the words: the server split them
+            exc.message += (" — over SSH a text with blanks is quoted twice, as for a shell "
+                            "on the server: --text \"'Ringer i eftermiddag'\"")
+        raise
 
 
 @server_app.command("trust")

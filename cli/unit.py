@@ -11,8 +11,6 @@ from __future__ import annotations
 import os
 import pwd
 import re
-import shutil
-import sys
 from pathlib import Path
 
 from cli.context import CliError, Context
@@ -34,17 +32,8 @@ def unit_text(context: Context) -> str:
 
     config = context.config  # (read now: a broken config is said as it always is)
     store = config.store
-    args = [*casedesk_command()]
-    if context._config_file is not None:
-        args += ["--config", str(context._config_file.absolute())]
+    args = context.invocation()
     url = to_url(context.database_url())
-    if context.db_arg:
-        if url.password:
-            raise CliError("--db holds a password, which a unit file (readable by everyone) "
-                           "must not: put the URL in [store] url of the config, or the "
-                           "password in ~/.pgpass")
-        args += ["--db", str(sqlite_file(url)[0]) if url.get_backend_name() == "sqlite"
-                 and not (url.database or "").startswith("file:") else context.db_arg]
     args.append("daemon")
 
     writes: list[Path] = []
@@ -108,22 +97,6 @@ def unit_text(context: Context) -> str:
     lines += [f"ReadWritePaths={_word(('' if p.exists() else '-') + str(p))}" for p in writes]
     lines += ["", "[Install]", "WantedBy=multi-user.target"]
     return "\n".join(lines) + "\n"
-
-
-def casedesk_command() -> list[str]:
-    """The casedesk running now, as an absolute command: the console script it was
-    started as, else the one beside this Python, else this Python with `-m cli`."""
-    started = sys.argv[0]
-    if Path(started).name == "casedesk":
-        found = started if os.sep in started else shutil.which(started)
-        if found and os.access(found, os.X_OK):
-            return [str(Path(found).resolve())]
-    # Not resolved: a virtualenv's python is a link out of the environment.
-    python = Path(sys.executable).absolute()
-    beside = python.parent / "casedesk"
-    if os.access(beside, os.X_OK):
-        return [str(beside)]
-    return [str(python), "-m", "cli"]
 
 
 def _word(text: str, *, dollars: bool = False) -> str:

@@ -96,6 +96,8 @@ def run(setup: Setup) -> Iterator[Result]:
             yield from _guarded("the mailboxes' channels", lambda: [
                 mailbox_channels(usable, setup.mailboxes) if usable is not None
                 else skipped("the mailboxes' channels", unusable)])
+        if setup.smtp is None and usable is not None:
+            yield from _guarded("the outbox's sender", lambda: [replies_go_out(usable)])
         yield from probes.results()
         yield from _guarded("the daemon", lambda: [
             daemon(usable, setup.mailboxes, datetime.now(UTC)) if usable is not None
@@ -265,6 +267,18 @@ def mailbox_channels(db: Database, mailboxes: Sequence[MailboxSettings]) -> Resu
                       "correct the [[mailbox]]'s channel")
     names = ", ".join(sorted({box.channel for box in mailboxes}))
     return passed(f"the mailboxes' channels: {names} (email)")
+
+
+def replies_go_out(db: Database) -> Result | None:
+    """An email channel's replies wait in the outbox until a sender has an [smtp]."""
+    from store.service import CaseService
+
+    email = sorted(c.name for c in CaseService.system(db).list_channels() if c.kind == "email")
+    if not email:
+        return None
+    return failed(f"no [smtp]: the replies of {', '.join(email)} (email) wait in the outbox "
+                  "and are never sent", "add [smtp] to the config (see config.example.toml), "
+                  "then restart the daemon")
 
 
 # -- modes -----------------------------------------------------------------------------------
@@ -451,13 +465,12 @@ def _has_agent_keys(path: Path) -> bool:
 def keys_may_act(db: Database) -> Result:
     """The keys' forced commands run as this account: it may act as their agents only
     if it owns the SQLite file or a supervisor trusts it (store/identity.py)."""
-    from store.identity import os_login, trusted_accounts
+    from store.identity import os_login, why_may_act_as_others
 
     me = os_login()
-    if db.path is not None and db.path.stat().st_uid == os.getuid():
-        return passed(f"agents' keys act as their agents: this account ({me}) owns the database")
-    if me in trusted_accounts(db):
-        return passed(f"agents' keys act as their agents: this account ({me}) is trusted")
+    why = why_may_act_as_others(db)
+    if why is not None:
+        return passed(f"agents' keys act as their agents: this account ({me}) {why}")
     return failed(f"agents' keys cannot act as their agents: this account ({me}) neither owns "
                   "the database nor is trusted", f"a supervisor runs `casedesk server trust {me}`")
 

@@ -107,7 +107,7 @@ def read_keys(path: Path) -> list[KeyLine]:
     except OSError as exc:
         raise KeysError(f"cannot read {path}: {exc.strerror or exc}") from None
     found = []
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(text.split("\n"), 1):  # as sshd reads it: by \n alone
         parsed = parse_line(line, number)
         if parsed is not None:
             found.append(parsed)
@@ -171,7 +171,7 @@ def _login_of(command: str | None) -> str | None:
 
 
 def _one_line(text: str) -> str:
-    """A comment kept on the line: printable, no quotes that could end an option."""
+    """A comment kept on the line: printable characters only (no line breaks)."""
     return "".join(c for c in text if c.isprintable()).strip()
 
 
@@ -230,7 +230,10 @@ def remove_keys(path: Path, login: str, fingerprint: str | None = None) -> list[
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[list[str]]:
     """The file's lines to change in place, written back atomically on success, under
-    a lock on its folder (created 0700, as sshd wants it)."""
+    a lock on its folder (created 0700, as sshd wants it). Lines are split at \n alone
+    and every other byte of them kept; a link is followed to the file it names."""
+    if path.is_symlink():
+        path = path.resolve()
     folder = path.parent
     if not folder.exists():
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -241,9 +244,13 @@ def _locked(path: Path) -> Iterator[list[str]]:
             before = path.read_bytes().decode("utf-8", errors="surrogateescape")
         except FileNotFoundError:
             before = ""
-        lines = before.splitlines()
+        ended = before.endswith("\n")
+        lines = (before[:-1] if ended else before).split("\n") if before else []
+        last = lines[-1] if lines else None
         yield lines
-        after = "".join(line + "\n" for line in lines)
+        # A last line of the file's own keeps its missing end of line; a new one ends.
+        after = "\n".join(lines) + ("\n" if lines and (ended or lines[-1] is not last)
+                                     else "")
         if after != before:
             _write_atomically(path, after, fd)
     finally:

@@ -17,12 +17,23 @@ from dataclasses import dataclass
 
 from store.identity import LOGIN_ENV
 
-# What an agent may run: commands that act through the service as them. Not the ones
-# that read or write the server's files (import, backup, rules check, doctor), run
-# background work as the system (poll, send, tick, purge, daemon) or administer.
-AGENT_COMMANDS = frozenset({"cases", "case", "ingest", "inbound", "audit", "report",
-                            "quick-reply", "outbox", "label", "kb"})
-AGENT_SUBCOMMANDS = {"agent": frozenset({"list"}), "channel": frozenset({"list", "signature"})}
+# What an agent may run: the commands that act through the service as them — by name,
+# each group's commands too. Not the ones that read or write the server's files (import,
+# backup, rules check, doctor), run background work as the system (poll, send, tick,
+# purge, daemon) or administer; and below, no option or argument that names a file.
+AGENT_COMMANDS: dict[str, frozenset[str] | None] = {
+    "cases": None, "ingest": None, "inbound": None, "audit": None, "report": None,
+    "case": frozenset({"show", "create", "reply", "note", "status", "assign", "priority",
+                       "customer-type", "labels", "title", "move", "watch", "workspace",
+                       "related", "link", "merge", "split", "original"}),
+    "quick-reply": frozenset({"list", "add", "edit", "remove"}),  # (the store: supervisors)
+    "outbox": frozenset({"retry"}), "label": frozenset({"list", "add", "remove"}),
+    "kb": frozenset({"suggest", "list"}), "agent": frozenset({"list"}),
+    "channel": frozenset({"list", "signature"}),
+}
+# Options that name a file on the server (`case original -o PATH`): written or read as
+# the service account, so never from an agent's key — standard output is theirs.
+FILE_OPTIONS = frozenset({"-o", "--output", "--file"})
 # The global options that take a value.
 WITH_VALUE = frozenset({"--db", "--config"})
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
@@ -38,14 +49,18 @@ class SessionCommand:
     login: str  # whom they run as
 
 
-def session_command(original: str | None, login: str, *, supervisor: bool) -> SessionCommand:
+def session_command(original: str | None, login: str, *, supervisor: bool,
+                    login_from_client: str | None = None) -> SessionCommand:
     """The casedesk arguments `original` (the client's command) asks for, for the key
-    of `login`; Refused when that key may not run them."""
+    of `login`; Refused when that key may not run them. `login_from_client`: a
+    CASEDESK_LOGIN the session's environment brought (sshd's AcceptEnv)."""
     try:
         words = shlex.split(original or "")
     except ValueError as exc:
         raise Refused(f"cannot read the command ({exc})") from None
     acting = login
+    if login_from_client:
+        words.insert(0, f"{LOGIN_ENV}={login_from_client}")
     while words and _ASSIGNMENT.match(words[0]):
         name, _, value = words.pop(0).partition("=")
         if name != LOGIN_ENV:
@@ -66,14 +81,21 @@ def session_command(original: str | None, login: str, *, supervisor: bool) -> Se
             raise Refused(f"{option} is for supervisors: your key works the team's database")
         if option == "--read-all":
             raise Refused("--read-all is for supervisors")
+        if option in FILE_OPTIONS:
+            raise Refused(f"{option} names a file on the server: over SSH the output is "
+                          "yours (leave it out, and redirect on your side)")
     if command is None:
         return SessionCommand(words, acting)
-    sub = _command_of(words[words.index(command) + 1:])
-    allowed = command in AGENT_COMMANDS or sub in AGENT_SUBCOMMANDS.get(command, ())
-    if not allowed:
-        what = f"{command} {sub}" if command in AGENT_SUBCOMMANDS and sub else command
+    rest = words[words.index(command) + 1:]
+    leaves = AGENT_COMMANDS.get(command, frozenset())
+    sub = _command_of(rest) if leaves else None
+    if leaves is not None and (not leaves or sub is not None and sub not in leaves):
+        what = f"{command} {sub}" if leaves else command
         raise Refused(f"{what!r} is not a casedesk command an agent's key may run "
-                      "(see `casedesk --help`; administration is for supervisors)")
+                      "(administration is for supervisors)")
+    if command == "ingest" and any(w != "-" and not w.startswith("-") for w in rest):
+        raise Refused("ingest reads standard input over SSH, not a file on the server: "
+                      "`ssh … ingest < cases.jsonl`")
     return SessionCommand(words, acting)
 
 

@@ -7,6 +7,8 @@ its drafts with it."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -22,6 +24,14 @@ from store.views import DraftView
 MOST_CHARACTERS = 200_000  # a draft longer than this is no reply being written
 
 
+def sent_since(session: Session, agent_id: int, case_id: int, since: datetime) -> bool:
+    """Whether the agent wrote a reply or note in the case after `since`."""
+    return session.scalar(sa.select(sa.exists().where(
+        col(Message.case_id) == case_id, col(Message.author_agent_id) == agent_id,
+        col(Message.kind).in_([MessageKind.REPLY.value, MessageKind.NOTE.value]),
+        col(Message.created_at) > since))) is True
+
+
 def forget_draft(session: Session, actor: Actor, case_id: int) -> None:
     """The actor's draft of a case, gone: it was sent."""
     if actor.agent_id is not None:
@@ -31,39 +41,40 @@ def forget_draft(session: Session, actor: Actor, case_id: int) -> None:
 
 class DraftOps(ServiceCore):
     def save_draft(self, number: int, text: str, *, note: bool = False,
-                   status: str | None = None) -> None:
-        """Keep what the actor has written in case `number`; blank text: no draft."""
+                   status: str | None = None, base: datetime | None = None
+                   ) -> datetime | None:
+        """Keep what the actor has written in case `number` (masked as a reply would
+        be); blank text: no draft. Returns when it was kept — the `base` of the writer's
+        next save — or None when it was not: with `base` (when the writer last saw this
+        draft, or began), a draft saved since by another session of theirs is not
+        overwritten, and none is made where they have sent a reply or note since (a
+        session that hung up late, a keystroke's write that lost the race with a send)."""
         if len(text) > MOST_CHARACTERS:
             raise InvalidInput(f"a draft holds at most {MOST_CHARACTERS:,} characters")
         if status is not None:
             Status(status)  # (a ValueError names a status that does not exist)
+        text = self._mask(text)
 
-        def work(session: Session, actor: Actor) -> None:
+        def work(session: Session, actor: Actor) -> datetime | None:
             case = require_case(session, actor, number)
             if actor.agent_id is None:
-                return  # the system writes no drafts
-            row = session.get(Draft, (actor.agent_id, case.id))
+                return None  # the system writes no drafts
+            row = session.get(Draft, (actor.agent_id, case.id), with_for_update=True)
+            if base is not None and (row is not None and row.saved_at > base or sent_since(
+                    session, actor.agent_id, id_of(case), base)):
+                return None
+            now = self._now()
             if not text.strip():
                 if row is not None:
                     session.delete(row)
-                return
-            if text == session.scalar(sa.select(col(Message.text)).where(
-                    col(Message.case_id) == case.id,
-                    col(Message.author_agent_id) == actor.agent_id,
-                    col(Message.kind).in_([MessageKind.REPLY.value, MessageKind.NOTE.value]))
-                    .order_by(col(Message.id).desc()).limit(1)):
-                # What was just sent, saved by a keystroke's write that lost the race
-                # with the send: not a draft.
-                if row is not None:
-                    session.delete(row)
-                return
-            if row is None:
+            elif row is None:
                 session.add(Draft(agent_id=actor.agent_id, case_id=id_of(case), text=text,
-                                  note=note, status=status, saved_at=self._now()))
+                                  note=note, status=status, saved_at=now))
             else:
-                row.text, row.note, row.status, row.saved_at = text, note, status, self._now()
+                row.text, row.note, row.status, row.saved_at = text, note, status, now
+            return now
 
-        self._write(work)
+        return self._write(work)
 
     def drafts(self) -> list[DraftView]:
         """The actor's drafts in the cases they may still see, newest first."""

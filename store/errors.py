@@ -30,6 +30,10 @@ class Forbidden(StoreError):
     """The actor may not see or do this."""
 
 
+class Deactivated(Forbidden):
+    """The actor's agent was deactivated: nothing more for them, anywhere."""
+
+
 class Unseen(NotFound, Forbidden):
     """A thing an agent may not see, or that does not exist: one answer for both, so
     that case numbers of other channels cannot be probed (store.permissions.unseen)."""

@@ -52,13 +52,23 @@ def current_login(db: Database, *, requested: str | None = None) -> str:
         raise Forbidden("the login 'system' is casedesk's own: use another account")
     if not wanted or wanted == login:
         return login
-    if _owns_file(db) or login in trusted_accounts(db):
+    if why_may_act_as_others(db) is not None:
         return wanted
     where = (f"only the owner of {db.path} or " if db.path is not None else "only ")
     raise Forbidden(
         f"you are {login!r}: {where}an account a supervisor trusts (`casedesk server trust "
         f"ACCOUNT`) may act as another agent ({wanted})"
     )
+
+
+def why_may_act_as_others(db: Database) -> str | None:
+    """Why this process may act as any agent ("owns the database", "is trusted"), or
+    None when it may not."""
+    if _owns_file(db):
+        return "owns the database"
+    if os_login() in trusted_accounts(db):
+        return "is trusted"
+    return None
 
 
 def _owns_file(db: Database) -> bool:

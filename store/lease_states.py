@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from store.db import Database
-from store.leases import _gone
+from store.leases import holder_gone
 from store.models import Lease
 
 
@@ -28,4 +28,5 @@ def lease_states(db: Database) -> list[LeaseState]:
     with db.read() as session:
         rows = session.execute(sa.select(col(Lease.name), col(Lease.holder),
                                          col(Lease.expires_at)).order_by(col(Lease.name))).all()
-    return [LeaseState(name, holder, expires, _gone(holder)) for name, holder, expires in rows]
+    return [LeaseState(name, holder, expires, holder_gone(holder))
+            for name, holder, expires in rows]

@@ -45,7 +45,7 @@ def holder_name() -> str:
     return f"{host_name()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def _gone(holder: str) -> bool:
+def holder_gone(holder: str) -> bool:
     """Whether the holder is a process of this host that no longer runs."""
     host, pid, _ = (["", "", ""] + holder.rsplit(":", 2))[-3:]
     if host != host_name() or not pid.isdigit():
@@ -86,7 +86,7 @@ def acquire(db: Database, name: str, holder: str, *, now: datetime,
                     return None
                 continue
             free = sa.or_(table.c.holder == holder, table.c.expires_at <= at)
-            if current != holder and _gone(current):
+            if current != holder and holder_gone(current):
                 free = sa.or_(free, table.c.holder == current)  # that one, not a successor
             updated = session.execute(sa.update(table).where(table.c.name == name, free).values(
                 holder=holder, expires_at=until))
@@ -110,6 +110,6 @@ def held(db: Database, name: str, *, now: datetime) -> str | None:
     """Who holds `name` now (None: nobody, or an expired or vanished holder)."""
     with db.read() as session:
         lease = session.get(Lease, name)
-        if lease is None or lease.expires_at <= now or _gone(lease.holder):
+        if lease is None or lease.expires_at <= now or holder_gone(lease.holder):
             return None
         return lease.holder

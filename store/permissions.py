@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from store.errors import Forbidden, InvalidInput, NotFound, UnknownLogin, Unseen
+from store.errors import Deactivated, Forbidden, InvalidInput, NotFound, UnknownLogin, Unseen
 from store.lifecycle import ActorKind
 from store.models import Agent, Case, ChannelMember
 from store.tables import table_of
@@ -72,7 +72,7 @@ def resolve_actor(session: Session, login: str) -> Actor:
             f"with `casedesk agent add {login}`"
         )
     if not agent.is_active:
-        raise Forbidden(f"the agent {login!r} is deactivated: ask a supervisor")
+        raise Deactivated(f"the agent {login!r} is deactivated: ask a supervisor")
     if agent.is_ai:
         kind = ActorKind.AI
     else:

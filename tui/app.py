@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 import threading
@@ -26,7 +27,7 @@ from textual.theme import ThemeProvider
 from textual.widgets import Input, TextArea
 from textual.worker import Worker, WorkerState
 
-from store.errors import Conflict, TransitionError
+from store.errors import Conflict, Deactivated, TransitionError
 from store.presence import RENEW_SECONDS
 from store.queries import CaseFilter
 from store.service import CaseService
@@ -218,6 +219,8 @@ class CasedeskApp(App[None]):
             return
         side = self.lists.side
         for found in message.drafts:
+            if self.keeper is not None:
+                self.keeper.found(found.number, found.saved_at)
             draft = Draft(found.text, found.note, found.status)
             if side.shown is not None and side.shown.number == found.number:
                 if not side.composer.draft.text.strip():
@@ -344,9 +347,10 @@ class CasedeskApp(App[None]):
 
     async def action_quit(self) -> None:
         unsent = self.unsent()
-        # Drafts are kept in the store and come back next time; only when that fails is
-        # the agent asked.
-        if unsent and not self.quit_anyway and not await asyncio.to_thread(self.keep_drafts()):
+        # Drafts are kept in the store (a cleared one removed) and come back next time;
+        # only when that fails is the agent asked.
+        kept = self.quit_anyway or await asyncio.to_thread(self.keep_drafts())
+        if unsent and not kept:
             question = tr("Det du har skrivit i {cases} kunde inte sparas och försvinner om "
                           "du avslutar. Avsluta ändå?").format(
                               cases=", ".join(f"#{n}" for n in unsent))
@@ -377,9 +381,9 @@ class CasedeskApp(App[None]):
 
     def hung_up(self) -> None:
         """The terminal went (SIGHUP: a dropped SSH connection, a closed window): what
-        is written is kept and the agent leaves the case, then the app ends — nobody is
-        there to be asked anything."""
-        self.quit_anyway = True
+        is written is kept, the agent leaves the case and the access log is written,
+        then the process ends where it is — nobody is there to be asked anything, and
+        Textual's own shutdown would wait for ever on a terminal that is gone."""
         flush = self.keep_drafts()
 
         def leave() -> None:
@@ -387,7 +391,9 @@ class CasedeskApp(App[None]):
                 flush()
             with contextlib.suppress(Exception):
                 self.service.set_presence(None, None)
-            self.call_from_thread(self.exit)
+            with contextlib.suppress(Exception):
+                self.service.db.reads.flush()
+            os._exit(128 + signal.SIGHUP)
 
         threading.Thread(target=leave, name="casedesk hang-up", daemon=True).start()
 
@@ -565,6 +571,9 @@ class CasedeskApp(App[None]):
         widgets that run workers hand theirs on: the event does not bubble)."""
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             error = event.worker.error
+            if isinstance(error, Deactivated):  # (a session left open when it happened)
+                self.exit(return_code=1, message=clean_line(str(error)))
+                return
             if isinstance(error, Conflict):
                 self.offer_reload(error)
                 return

@@ -238,7 +238,7 @@ class CaseSide(CaseActions):
             return
         sending.add(self.shown.number)
         if self.desk.keeper is not None:
-            self.desk.keeper.sent(self.shown.number)  # (the store ends the draft with it)
+            self.desk.keeper.sending(self.shown.number)  # (the store ends the draft with it)
         self.send_message(self.shown.number, self.shown.version, message.draft)
 
     @work(thread=True, group="send", exit_on_error=False)
@@ -259,6 +259,8 @@ class CaseSide(CaseActions):
                                            masked=written.text != draft.text))
 
     def sent(self, message: MessageSent) -> None:
+        if self.desk.keeper is not None:
+            self.desk.keeper.sent(message.number)
         if self.shown is not None and self.shown.number == message.number:
             self.composer.load(None)
             self.composer.remove_class("-open")

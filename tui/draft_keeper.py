@@ -5,13 +5,17 @@ dropped connection loses at most that moment's keys.
 One thread for all of a TUI's drafts: each case's latest text waits in `pending`
 until DELAY has passed since its last change, then is written; a newer change in the
 meantime replaces it (only the latest is written). `flush` writes everything now —
-when the agent quits, or the terminal hangs up."""
+when the agent quits, or the terminal hangs up. Each write carries its base: when this
+TUI last saw the case's draft (its own last save, the draft it found at start, its
+send, or its own start), so that a TUI that hangs up late never overwrites what the
+agent wrote since in another, nor brings back what they sent."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from store.errors import StoreError
@@ -29,11 +33,18 @@ class DraftKeeper:
         self.service = service
         self.delay = delay
         self.pending: dict[int, tuple[Draft, float]] = {}  # case → (draft, due)
-        self.failed = False  # the last write failed (said at quit)
+        self.started = datetime.now(UTC)
+        self.bases: dict[int, datetime] = {}  # case → when this TUI last saw its draft
         self._lock = threading.Condition()
+        self._writing = threading.Lock()  # one write at a time, in the order taken
         self._stop = False
         self._thread = threading.Thread(target=self._run, name="drafts", daemon=True)
         self._thread.start()
+
+    def found(self, number: int, saved_at: datetime) -> None:
+        """Case `number`'s draft as this TUI found it in the store."""
+        with self._lock:
+            self.bases[number] = saved_at
 
     def changed(self, number: int, draft: Draft) -> None:
         """What is written in case `number` now."""
@@ -41,10 +52,15 @@ class DraftKeeper:
             self.pending[number] = (draft, time.monotonic() + self.delay)
             self._lock.notify()
 
-    def sent(self, number: int) -> None:
-        """Case `number`'s text went as a reply or note: nothing of it to keep."""
+    def sending(self, number: int) -> None:
+        """Case `number`'s text goes as a reply or note: nothing of it to keep."""
         with self._lock:
             self.pending.pop(number, None)
+
+    def sent(self, number: int) -> None:
+        """It went (the store ended its draft): what is written from now on is new."""
+        with self._lock:
+            self.bases[number] = datetime.now(UTC)
 
     def flush(self) -> bool:
         """Write every pending draft now (from a thread, never the event loop); whether
@@ -77,16 +93,25 @@ class DraftKeeper:
 
     def _write(self, due: dict[int, tuple[Draft, float]]) -> bool:
         kept = True
-        for number, (draft, _) in due.items():
-            try:
-                self.service.save_draft(number, draft.text, note=draft.note,
-                                        status=draft.status)
-            except (StoreError, ValueError) as exc:  # a case gone, a busy database
-                # Kept on screen either way; the next change or the quit tries again.
-                log.warning("draft of #%s not kept: %s", number, type(exc).__name__)
-                kept = False
-            except Exception:  # the database went away: the text stays on screen
-                log.warning("draft of #%s not kept", number, exc_info=True)
-                kept = False
-        self.failed = not kept
+        with self._writing:
+            for number, (draft, _) in due.items():
+                with self._lock:
+                    base = self.bases.get(number, self.started)
+                try:
+                    saved = self.service.save_draft(number, draft.text, note=draft.note,
+                                                    status=draft.status, base=base)
+                except (StoreError, ValueError) as exc:  # a case gone, a busy database
+                    # Kept on screen either way; the next change or the quit tries again.
+                    log.warning("draft of #%s not kept: %s", number, type(exc).__name__)
+                    kept = False
+                    continue
+                except Exception:  # the database went away: the text stays on screen
+                    log.warning("draft of #%s not kept", number, exc_info=True)
+                    kept = False
+                    continue
+                if saved is None:  # written since in another TUI, or sent: theirs stands
+                    log.info("draft of #%s not kept: newer in the store", number)
+                else:
+                    with self._lock:
+                        self.bases[number] = saved
         return kept

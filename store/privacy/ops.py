@@ -24,6 +24,7 @@ from store.models import (
     CaseField,
     Channel,
     Contact,
+    Draft,
     InboundMail,
     Message,
     MessageKind,
@@ -202,6 +203,8 @@ class PrivacyOps(HistoryOps):
                 col(Outbox.case_id).in_(shared),
                 sa.func.lower(col(Outbox.to_addr)).in_(addresses)))
         digests |= delete_cases(session, whole, feed=True)
+        # What agents were writing on the cases that stay may be about them too.
+        session.execute(sa.delete(Draft).where(col(Draft.case_id).in_(shared)))
         session.execute(sa.delete(InboundMail).where(col(InboundMail.sha256).in_(digests)))
         # Audit values: every one of their own cases' (the cases are gone), and those
         # that name their address, phone number or contact — never others' values.

@@ -146,8 +146,9 @@ def test_python_m_cli_names_the_console_script_and_keeps_a_relative_path(
 
 @pytest.mark.parametrize(("args", "said"), [
     (["--db", "postgresql://casedesk:s3cret@db.example.com/casedesk"],
-     "casedesk: --db holds a password, which a unit file (readable by everyone) must not: "
-     "put the URL in [store] url of the config, or the password in ~/.pgpass\n"),
+     "casedesk: --db holds a password, which must not be written into a command line (a "
+     "unit file, authorized_keys; `ps` shows it): put the URL in [store] url of the config, "
+     "or the password in ~/.pgpass\n"),
     (["--db", "/srv/line\nbreak.db"],
      "casedesk: '/srv/line\\nbreak.db' holds a control character: it cannot be written "
      "into a unit file\n"),

@@ -208,6 +208,12 @@ def test_casedesk_daemon_works_and_stops_on_sigterm(team, tmp_path) -> None:  # 
         out, err = daemon.communicate(timeout=30)
     assert daemon.returncode == 0, err
     assert f"closed: 1 (#{number})" in out
+    # What a service's journal shows: that it started, with what, and that it stopped.
+    lines = out.splitlines()
+    assert lines[0].startswith("casedesk daemon on ")
+    assert "polling no mailbox; no [smtp]: replies to email cases wait in the outbox" \
+        in lines[0]
+    assert lines[-1] == "casedesk daemon stopped"
 
 
 def test_purge_dry_run_lists_and_keeps(team, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -110,6 +110,8 @@ def _table(name: str, values: dict[str, object]) -> str:
         return str(value).lower() if isinstance(value, bool) else (
             str(value) if isinstance(value, int) else f'"{value}"')
 
+    if not values and name == "smtp":  # (no [smtp] at all)
+        return ""
     return f"[{name}]\n" + "".join(f"{key} = {toml(value)}\n" for key, value in values.items())
 
 
@@ -308,6 +310,17 @@ def test_a_folder_the_server_lacks_is_named(site: Site) -> None:
     line = site.doctor(*ROOMY).one_failure()
     assert ": no folder Casedesk on the server — correct the [[mailbox]]'s folder or " \
         "after_ingest, or create it (the server has INBOX)" in line
+
+
+@pytest.mark.sqlite_only
+def test_an_email_channel_without_smtp_is_a_failure(site: Site) -> None:
+    """Its replies would wait in the outbox for ever, said as "goes out shortly"."""
+    site.smtp_section.clear()
+    site.configure()
+    line = site.doctor(*ROOMY).one_failure()
+    assert line == ("✗ no [smtp]: the replies of Support (email) wait in the outbox and are "
+                    "never sent — add [smtp] to the config (see config.example.toml), then "
+                    "restart the daemon")
 
 
 @pytest.mark.sqlite_only

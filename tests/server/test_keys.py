@@ -232,9 +232,23 @@ def test_what_a_key_may_run(asked: str | None, supervisor: bool, args: list[str]
     ("import mbox /etc/shadow --channel Support", "'import' is not"),
     ("backup /tmp/x", "'backup' is not"),
     ("ssh-session boss", "cannot run it again"),
+    ("case original 5 -o .ssh/authorized_keys", "-o names a file on the server"),
+    ("case original 5 --output=/tmp/x", "--output names a file on the server"),
+    ("ingest /etc/passwd", "ingest reads standard input over SSH"),
+    ("case bogus 5", "'case bogus' is not"),
     ("cases 'unclosed", "cannot read the command"),
 ])
 def test_what_an_agents_key_may_not_run(asked: str, said: str) -> None:
     with pytest.raises(Refused) as refused:
         session_command(asked, "anna", supervisor=False)
     assert said in str(refused.value)
+
+
+def test_a_login_the_clients_environment_brings_is_a_supervisors_only() -> None:
+    """sshd passes on what its AcceptEnv names: CASEDESK_LOGIN, should it ever, counts as
+    a `CASEDESK_LOGIN=` in the command."""
+    with pytest.raises(Refused, match="only a supervisor's key"):
+        session_command("cases", "anna", supervisor=False, login_from_client="bo")
+    assert session_command("cases", "boss", supervisor=True,
+                           login_from_client="bo").login == "bo"
+

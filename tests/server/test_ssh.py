@@ -18,8 +18,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from ptyrun import ESCAPES, PtyRun
 
+from server.keys import read_keys
 from store.db import Database
 from store.service import CaseService
 
@@ -110,6 +112,12 @@ def test_a_key_works_as_its_agent(engine: str, team, cases, keyed, sshd,  # type
     (["casedesk", "--read-all"], "--read-all is for supervisors"),
     (["CASEDESK_LOGIN=bo", "cases"], "only a supervisor's key may act as another agent"),
     (["agent", "add", "eve"], "'agent add' is not"),
+    # Nothing that names a file on the server: it would be written or read as the
+    # account (authorized_keys among them).
+    (["case", "original", "1", "-o", ".ssh/authorized_keys"], "-o names a file on the server"),
+    (["ingest", "/etc/passwd"], "ingest reads standard input over SSH"),
+    # Not refused, but a mistake said with its fix: ssh joins words with blanks.
+    (["case", "note", "1", "--text", "Ringer kunden"], "a text with blanks is quoted twice"),
 ])
 def test_what_an_agents_key_may_not_run_is_refused_in_one_line(
         keyed, sshd, client_keys: dict[str, Path], asked: list[str], said: str) -> None:  # type: ignore[no-untyped-def]
@@ -119,6 +127,7 @@ def test_what_an_agents_key_may_not_run_is_refused_in_one_line(
     assert said in ran.stderr
     assert ran.stdout == ""
     assert not Path("/tmp/x.db").exists()
+    assert [line.login for line in read_keys(keyed.keys)] == ["anna", "bo", "boss"]
 
 
 @pytest.mark.sqlite_only
@@ -221,7 +230,8 @@ def test_the_tui_over_ssh_is_the_agents_and_a_dropped_line_loses_nothing(
         team, cases, keyed, sshd, terminals) -> None:  # type: ignore[no-untyped-def]
     number = cases["Support"]
     anna = terminals("anna", "sv_SE.UTF-8")
-    wait_until(lambda: TITLES["Support"] in visible(anna.output()), "anna's list")
+    wait_until(lambda: all(text in visible(anna.output()) for text in (
+        TITLES["Support"], "Avsluta")), "anna's list, in Swedish")
     screen = visible(anna.output())
     assert "casedesk — anna" in screen  # as anna,
     assert TITLES["Chat"] in screen  # her channels' cases,
@@ -251,15 +261,22 @@ def test_the_tui_over_ssh_is_the_agents_and_a_dropped_line_loses_nothing(
     # Typed once the composer has the focus (its keys in the footer): before, the keys
     # would go to the list.
     wait_until(lambda: "Skicka" in since(anna, mark), "the composer")
-    anna.send("Hej Karin, vi har")
-    service = CaseService(Database(team.db.url), "anna")
-    wait_until(lambda: [d.text for d in service.drafts()] == ["Hej Karin, vi har"],
-               "the draft kept as it is typed")
+    _, mark = anna.send("Hej Karin, vi har")
+    # Killed as soon as the text is on her screen: within the second the TUI waits
+    # before it keeps a draft, so the hang-up is what keeps it.
+    wait_until(lambda: "vi har" in since(anna, mark), "the text on her screen")
     assert session_pids("anna")
     os.killpg(anna.proc.pid, signal.SIGKILL)
     wait_until(lambda: not session_pids("anna"), "anna's session to end on the server")
+    service = CaseService(Database(team.db.url), "anna")
     assert [d.text for d in service.drafts()] == ["Hej Karin, vi har"]
-    wait_until(lambda: not team.as_("bo").present(number), "anna's presence to go")
+    # Gone from the case at once: her entry removed, not left to expire (bo's TUI,
+    # renewing its own every 5 s, would clear it only 15 s after her last renewal).
+    with team.db.read() as session:
+        assert session.execute(sa.text(
+            "SELECT count(*) FROM presence JOIN agent ON agent.id = presence.agent_id "
+            "WHERE agent.login = 'anna'")).scalar() == 0
+    assert not team.as_("bo").present(number)
     team.as_("bo").note(number, "Inget lås kvar")  # the database is not held by anyone
 
     # A TUI of a key runs none of the daemon's work (no poller per session); on a

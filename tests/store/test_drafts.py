@@ -32,24 +32,66 @@ def test_a_draft_is_its_writers_alone(team) -> None:
         team.as_("anna").save_draft(telefon, "x")
 
 
-def test_sending_ends_the_draft_and_a_late_write_of_the_sent_text_is_no_draft(team) -> None:
+def test_sending_ends_the_draft_and_a_write_from_before_the_send_is_no_draft(team) -> None:
     anna = team.as_("anna")
     number = team.new_case()
-    anna.save_draft(number, "Svar på väg")
+    began = team.clock()
+    team.clock.advance(seconds=1)
+    kept = anna.save_draft(number, "Svar på väg", base=began)
+    assert kept is not None
+    team.clock.advance(seconds=1)
     anna.reply(number, "Svar på väg")
     assert anna.drafts() == []
-    # A keystroke's write that lost the race with the send must not bring it back.
-    anna.save_draft(number, "Svar på väg")
+    # A keystroke's write that lost the race with the send (its base from before it)
+    # does not bring it back, masked or not.
+    team.clock.advance(seconds=1)
+    assert anna.save_draft(number, "Svar på väg, igen", base=kept) is None
     assert anna.drafts() == []
-    anna.save_draft(number, "En anteckning", note=True)
-    anna.note(number, "En anteckning")
+    # Written after the send: a new draft.
+    after = team.clock()
+    team.clock.advance(seconds=1)
+    assert anna.save_draft(number, "Ett tillägg", base=after) is not None
+    anna.note(number, "Ett tillägg")
     assert anna.drafts() == []
+
+
+def test_a_session_that_hangs_up_late_does_not_overwrite_a_newer_draft(team) -> None:
+    anna = team.as_("anna")
+    number = team.new_case()
+    old_session = team.clock()  # started, then lost its connection
+    team.clock.advance(minutes=1)
+    new_session = team.clock()
+    team.clock.advance(seconds=5)
+    assert anna.save_draft(number, "Skrivet i den nya", base=new_session) is not None
+    team.clock.advance(hours=2)  # the old one hears of its hang-up at last
+    assert anna.save_draft(number, "Gammal text", base=old_session) is None
+    assert [d.text for d in anna.drafts()] == ["Skrivet i den nya"]
+
+
+def test_a_draft_is_kept_masked(team) -> None:
+    """As a reply would be (the store masks every kind by default)."""
+    anna = team.as_("anna")
+    number = team.new_case()
+    anna.save_draft(number, "Kortet 4111 1111 1111 1111 är spärrat")
+    (draft,) = anna.drafts()
+    assert "4111 1111 1111 1111" not in draft.text
+    assert "1111 är spärrat" in draft.text  # (the last four shown)
 
 
 def test_drafts_go_with_their_case(team) -> None:
     number = team.new_case(email="karin@example.se")
     team.as_("anna").save_draft(number, "Hej Karin, ditt personnummer …")
     team.as_("boss").erase_contact("karin@example.se")
+    assert team.as_("anna").drafts() == []
+
+
+def test_an_erasure_takes_the_drafts_of_a_case_that_stays(team) -> None:
+    number = team.new_case(email="karin@example.se")
+    other = team.new_case(email="olle@example.se")
+    team.as_("anna").merge(other, into=number)  # Olle's case joins Karin's: it stays
+    team.as_("anna").save_draft(number, "Hej Karin och Olle")
+    team.as_("boss").erase_contact("karin@example.se")
+    assert team.as_("boss").get_case(number).number == number
     assert team.as_("anna").drafts() == []
 
 

@@ -443,3 +443,20 @@ async def test_the_palette_and_the_read_all_channels_view_offer_what_may_be_done
         members = modal.query_one("#members", OptionList)
         first = modal.channels[0]
         assert members.option_count == len(first.members)  # every member, to look through
+
+
+async def test_a_deactivated_agents_open_tui_ends_saying_why(demo: Path) -> None:
+    """A session left open when a supervisor deactivates its agent (an SSH session, a
+    terminal left on) is not left showing cases it can no longer act on."""
+    app = app_for(demo, "bo")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        CaseService(Database(demo), "supervisor").set_active("bo", active=False)
+        try:
+            app.check_changes()  # the poll, triggered
+            await settle(app, pilot)
+            assert app.return_code == 1
+            assert app._exit_renderables  # what is said on the terminal once it is left
+            assert "deactivated" in str(app._exit_renderables[0])
+        finally:
+            CaseService(Database(demo), "supervisor").set_active("bo", active=True)
