@@ -195,10 +195,11 @@ def run(args: argparse.Namespace, sshd: SshServer, key: Path, casedesk: str, con
     finally:
         alone.close()
     # Many at once.
-    many = [Terminal(over_ssh, env) for _ in range(args.sessions)]
+    many: list[Terminal] = []
     try:
-        for term in many:
-            started(term, top)
+        for _ in range(args.sessions):  # one after another, as people log in
+            many.append(Terminal(over_ssh, env))
+            started(many[-1], top)
         pids = server_pids()
         assert len(pids) == args.sessions, pids
         memory = [memory_mb(pid) for pid in pids]
