@@ -231,7 +231,7 @@ def test_an_unreachable_postgresql_is_said_in_words_without_its_password(site: S
 
 
 @pytest.mark.sqlite_only
-def test_a_world_readable_database_is_narrowed_by_init(site: Site) -> None:
+def test_a_world_readable_database_is_a_failure_whose_fix_is_init(site: Site) -> None:
     path = site.db.path
     assert path is not None
     path.chmod(0o644)

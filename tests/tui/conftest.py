@@ -66,7 +66,8 @@ def demo(demo_path: Path, tmp_path: Path) -> Path:
     path = tmp_path / "demo.db"
     with sqlite3.connect(demo_path) as source, sqlite3.connect(path) as target:
         source.backup(target)
-        # Nobody in any case yet: an app of an earlier test on the shared database
-        # may have left its presence there.
+        # Nobody in any case yet, nothing being written: an app of an earlier test on
+        # the shared database may have left its presence or a draft there.
         target.execute("DELETE FROM presence")
+        target.execute("DELETE FROM draft")
     return path

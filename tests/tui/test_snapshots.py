@@ -26,7 +26,8 @@ def test_the_overview(snap_compare, demo_path: Path) -> None:
     assert snap_compare(app_for(demo_path), terminal_size=SIZE, run_before=loaded)
 
 
-def test_a_case_with_a_note_being_written(snap_compare, demo_path: Path) -> None:
+def test_a_case_with_a_note_being_written(snap_compare, demo: Path) -> None:
+    """(On a copy: what is written is kept in the store as a draft.)"""
     async def open_and_write(pilot) -> None:  # type: ignore[no-untyped-def]
         await loaded(pilot)
         await pilot.press("down", "down", "enter")
@@ -34,7 +35,7 @@ def test_a_case_with_a_note_being_written(snap_compare, demo_path: Path) -> None
         await pilot.press("n", *"Kan Anna titta på detta?")
         await loaded(pilot)
 
-    assert snap_compare(app_for(demo_path), terminal_size=SIZE, run_before=open_and_write)
+    assert snap_compare(app_for(demo), terminal_size=SIZE, run_before=open_and_write)
 
 
 def test_the_case_detail(snap_compare, demo_path: Path) -> None:
