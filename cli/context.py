@@ -71,6 +71,13 @@ class Context:
                      and not (url.database or "").startswith("file:") else self.db_arg]
         return args
 
+    def refuse_server_files(self, service: CaseService) -> None:
+        """An agent's SSH key names no file on the server: it would be written or read
+        as the service account (server/session.py refuses the option first)."""
+        if self.acting_as is not None and not service.whoami().is_supervisor:
+            raise CliError("over SSH an agent's command names no file on the server: leave "
+                           "--output out and redirect on your side")
+
     def rules_path(self) -> Path | None:
         """The triage rules file the config names (relative to the config file)."""
         return self.config.triage.rules_path(self._config_file)

@@ -110,7 +110,10 @@ def contact_export(
     """Everything held about one customer (GDPR art. 15, "Vilka uppgifter har ni om
     mig?"): the contact, their cases and messages, attachments by name and size, mail
     sent to them. Supervisors only; the export itself is audited."""
-    extract = ctx_of(ctx).service().export_contact(_who(who, contact))
+    service = ctx_of(ctx).service()
+    if output is not None:
+        ctx_of(ctx).refuse_server_files(service)
+    extract = service.export_contact(_who(who, contact))
     if output is None:
         emit_json(extract)
         return
@@ -140,6 +143,8 @@ def case_original(
         raise CliError("the original mail is not shown on a terminal: pipe it "
                        "(| less, > mail.eml) or use --output FILE")
     service = ctx_of(ctx).service()
+    if output is not None:
+        ctx_of(ctx).refuse_server_files(service)
     if message is None:
         view = service.get_case(number)
         message = next((m.id for m in view.messages if m.kind == "customer"), None)

@@ -81,9 +81,11 @@ def session_command(original: str | None, login: str, *, supervisor: bool,
             raise Refused(f"{option} is for supervisors: your key works the team's database")
         if option == "--read-all":
             raise Refused("--read-all is for supervisors")
-        if option in FILE_OPTIONS:
-            raise Refused(f"{option} names a file on the server: over SSH the output is "
-                          "yours (leave it out, and redirect on your side)")
+        # (`-oPATH` and `-xo PATH` are -o too, as Click reads short options.)
+        if option in FILE_OPTIONS or re.match(r"-[A-Za-z]*o", word) and word[1:2] != "-":
+            raise Refused(f"{option if option.startswith('--') else '-o'} names a file on "
+                          "the server: over SSH the output is yours (leave it out, and "
+                          "redirect on your side)")
     if command is None:
         return SessionCommand(words, acting)
     rest = words[words.index(command) + 1:]
@@ -93,7 +95,7 @@ def session_command(original: str | None, login: str, *, supervisor: bool,
         what = f"{command} {sub}" if leaves else command
         raise Refused(f"{what!r} is not a casedesk command an agent's key may run "
                       "(administration is for supervisors)")
-    if command == "ingest" and any(w != "-" and not w.startswith("-") for w in rest):
+    if command == "ingest" and not set(rest) <= {"-", "-h", "--help"}:
         raise Refused("ingest reads standard input over SSH, not a file on the server: "
                       "`ssh … ingest < cases.jsonl`")
     return SessionCommand(words, acting)

@@ -7,6 +7,7 @@ its drafts with it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -39,16 +40,26 @@ def forget_draft(session: Session, actor: Actor, case_id: int) -> None:
                                                col(Draft.case_id) == case_id))
 
 
+@dataclass(frozen=True)
+class DraftGuard:
+    """What a TUI knows of a case's draft when it saves it: `seen`, when the draft in
+    the store was saved as this TUI last saw it (None: it saw none); `begun`, when this
+    text was begun (None: not known)."""
+
+    seen: datetime | None
+    begun: datetime | None = None
+
+
 class DraftOps(ServiceCore):
     def save_draft(self, number: int, text: str, *, note: bool = False,
-                   status: str | None = None, base: datetime | None = None
+                   status: str | None = None, guard: DraftGuard | None = None
                    ) -> datetime | None:
         """Keep what the actor has written in case `number` (masked as a reply would
-        be); blank text: no draft. Returns when it was kept — the `base` of the writer's
-        next save — or None when it was not: with `base` (when the writer last saw this
-        draft, or began), a draft saved since by another session of theirs is not
-        overwritten, and none is made where they have sent a reply or note since (a
-        session that hung up late, a keystroke's write that lost the race with a send)."""
+        be); blank text: no draft. Returns when it was kept, or None when `guard` says
+        it must not be: a draft in the store this TUI has not seen (saved since by
+        another session of theirs, or not yet read) is not overwritten, and a text begun
+        before the agent sent a reply or note in the case is no draft (a session that
+        heard of its hang-up late, a keystroke's write that lost the race with a send)."""
         if len(text) > MOST_CHARACTERS:
             raise InvalidInput(f"a draft holds at most {MOST_CHARACTERS:,} characters")
         if status is not None:
@@ -60,9 +71,12 @@ class DraftOps(ServiceCore):
             if actor.agent_id is None:
                 return None  # the system writes no drafts
             row = session.get(Draft, (actor.agent_id, case.id), with_for_update=True)
-            if base is not None and (row is not None and row.saved_at > base or sent_since(
-                    session, actor.agent_id, id_of(case), base)):
-                return None
+            if guard is not None:
+                if row is not None and (guard.seen is None or row.saved_at > guard.seen):
+                    return None
+                if text.strip() and guard.begun is not None and sent_since(
+                        session, actor.agent_id, id_of(case), guard.begun):
+                    return None
             now = self._now()
             if not text.strip():
                 if row is not None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import sys
 import threading
@@ -34,7 +33,7 @@ from store.service import CaseService
 from store.views import AgentView
 from store.watch import ChangeWatch
 from tui.caselist import WINDOW
-from tui.draft_keeper import DraftKeeper
+from tui.draft_keeper import DraftKeeper, end_after_hang_up
 from tui.list_screen import CaseListScreen
 from tui.messages import (
     AgentsTallied,
@@ -220,7 +219,7 @@ class CasedeskApp(App[None]):
         side = self.lists.side
         for found in message.drafts:
             if self.keeper is not None:
-                self.keeper.found(found.number, found.saved_at)
+                self.keeper.found(found.number, found.saved_at, found.text)
             draft = Draft(found.text, found.note, found.status)
             if side.shown is not None and side.shown.number == found.number:
                 if not side.composer.draft.text.strip():
@@ -342,7 +341,8 @@ class CasedeskApp(App[None]):
         if keeper is None:
             return lambda: True
         for number, draft in self.written().items():
-            keeper.changed(number, draft)
+            if keeper.differs(number, draft):  # (a case only looked at: nothing to write)
+                keeper.changed(number, draft)
         return keeper.flush
 
     async def action_quit(self) -> None:
@@ -381,21 +381,10 @@ class CasedeskApp(App[None]):
 
     def hung_up(self) -> None:
         """The terminal went (SIGHUP: a dropped SSH connection, a closed window): what
-        is written is kept, the agent leaves the case and the access log is written,
-        then the process ends where it is — nobody is there to be asked anything, and
-        Textual's own shutdown would wait for ever on a terminal that is gone."""
-        flush = self.keep_drafts()
-
-        def leave() -> None:
-            with contextlib.suppress(Exception):
-                flush()
-            with contextlib.suppress(Exception):
-                self.service.set_presence(None, None)
-            with contextlib.suppress(Exception):
-                self.service.db.reads.flush()
-            os._exit(128 + signal.SIGHUP)
-
-        threading.Thread(target=leave, name="casedesk hang-up", daemon=True).start()
+        is written is kept, the agent leaves the case, and the process ends
+        (tui/draft_keeper.py) — nobody is there to be asked anything."""
+        self.stopping.set()  # the background work (a personal database's) stops too
+        end_after_hang_up(self.keep_drafts(), self.service)
 
     # -- other processes' changes --------------------------------------------------
 

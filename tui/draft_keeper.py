@@ -5,19 +5,25 @@ dropped connection loses at most that moment's keys.
 One thread for all of a TUI's drafts: each case's latest text waits in `pending`
 until DELAY has passed since its last change, then is written; a newer change in the
 meantime replaces it (only the latest is written). `flush` writes everything now —
-when the agent quits, or the terminal hangs up. Each write carries its base: when this
-TUI last saw the case's draft (its own last save, the draft it found at start, its
-send, or its own start), so that a TUI that hangs up late never overwrites what the
-agent wrote since in another, nor brings back what they sent."""
+when the agent quits, or the terminal hangs up. Each write says what this TUI knows
+(store.drafts.DraftGuard): the draft in the store as it last saw it, and when the text
+was begun — so that a TUI that hears of its hang-up late never overwrites what the
+agent wrote since in another, nor brings back what they sent. A write refused so is
+said at quit (the text stays on screen)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import signal
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from store.drafts import DraftGuard
 from store.errors import StoreError
 
 if TYPE_CHECKING:
@@ -26,6 +32,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("casedesk.tui")
 DELAY = 1.0  # seconds after the last change
+HANG_UP_SECONDS = 5.0  # the most a hung-up TUI takes to keep what it can and end
 
 
 class DraftKeeper:
@@ -33,24 +40,36 @@ class DraftKeeper:
         self.service = service
         self.delay = delay
         self.pending: dict[int, tuple[Draft, float]] = {}  # case → (draft, due)
-        self.started = datetime.now(UTC)
-        self.bases: dict[int, datetime] = {}  # case → when this TUI last saw its draft
+        self.seen: dict[int, datetime] = {}  # case → its draft's saved_at, as last seen
+        self.begun: dict[int, datetime] = {}  # case → when its text was begun here
+        self.kept: dict[int, str] = {}  # case → the text the store holds, as far as known
         self._lock = threading.Condition()
         self._writing = threading.Lock()  # one write at a time, in the order taken
         self._stop = False
         self._thread = threading.Thread(target=self._run, name="drafts", daemon=True)
         self._thread.start()
 
-    def found(self, number: int, saved_at: datetime) -> None:
+    def found(self, number: int, saved_at: datetime, text: str) -> None:
         """Case `number`'s draft as this TUI found it in the store."""
         with self._lock:
-            self.bases[number] = saved_at
+            if number not in self.seen or self.seen[number] < saved_at:
+                self.seen[number] = saved_at
+                self.kept[number] = text
 
     def changed(self, number: int, draft: Draft) -> None:
         """What is written in case `number` now."""
         with self._lock:
+            if not draft.text.strip():
+                self.begun.pop(number, None)
+            elif number not in self.begun:
+                self.begun[number] = datetime.now(UTC)
             self.pending[number] = (draft, time.monotonic() + self.delay)
             self._lock.notify()
+
+    def differs(self, number: int, draft: Draft) -> bool:
+        """Whether `draft` is not what the store holds for case `number`."""
+        with self._lock:
+            return draft.text != self.kept.get(number, "")
 
     def sending(self, number: int) -> None:
         """Case `number`'s text goes as a reply or note: nothing of it to keep."""
@@ -58,9 +77,11 @@ class DraftKeeper:
             self.pending.pop(number, None)
 
     def sent(self, number: int) -> None:
-        """It went (the store ended its draft): what is written from now on is new."""
+        """It went (the store ended its draft with it): what is written from now on
+        is new."""
         with self._lock:
-            self.bases[number] = datetime.now(UTC)
+            for known in (self.seen, self.begun, self.kept):
+                known.pop(number, None)
 
     def flush(self) -> bool:
         """Write every pending draft now (from a thread, never the event loop); whether
@@ -96,10 +117,10 @@ class DraftKeeper:
         with self._writing:
             for number, (draft, _) in due.items():
                 with self._lock:
-                    base = self.bases.get(number, self.started)
+                    guard = DraftGuard(self.seen.get(number), self.begun.get(number))
                 try:
                     saved = self.service.save_draft(number, draft.text, note=draft.note,
-                                                    status=draft.status, base=base)
+                                                    status=draft.status, guard=guard)
                 except (StoreError, ValueError) as exc:  # a case gone, a busy database
                     # Kept on screen either way; the next change or the quit tries again.
                     log.warning("draft of #%s not kept: %s", number, type(exc).__name__)
@@ -109,9 +130,33 @@ class DraftKeeper:
                     log.warning("draft of #%s not kept", number, exc_info=True)
                     kept = False
                     continue
-                if saved is None:  # written since in another TUI, or sent: theirs stands
-                    log.info("draft of #%s not kept: newer in the store", number)
-                else:
-                    with self._lock:
-                        self.bases[number] = saved
+                if saved is None:  # written in another session since, or sent: not ours
+                    log.info("draft of #%s not kept: changed or sent elsewhere", number)
+                    kept = False
+                    continue
+                with self._lock:
+                    self.seen[number] = saved
+                    self.kept[number] = draft.text
         return kept
+
+
+def end_after_hang_up(flush: Callable[[], bool], service: CaseService) -> None:
+    """After SIGHUP: the drafts written (`flush`), the agent's presence gone and the
+    access log written, then the process ends where it is — Textual's own shutdown
+    would wait for ever on a terminal that is gone; whatever hangs here (a database
+    that went away), it ends within HANG_UP_SECONDS all the same."""
+    watchdog = threading.Timer(HANG_UP_SECONDS, os._exit, (128 + signal.SIGHUP,))
+    watchdog.daemon = True
+    watchdog.start()
+
+    def leave() -> None:
+        with contextlib.suppress(Exception):
+            flush()
+        with contextlib.suppress(Exception):
+            service.set_presence(None, None)
+        with contextlib.suppress(Exception):
+            service.db.reads.flush()
+        os._exit(128 + signal.SIGHUP)
+
+    threading.Thread(target=leave, name="casedesk hang-up", daemon=True).start()
+

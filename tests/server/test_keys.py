@@ -235,6 +235,9 @@ def test_what_a_key_may_run(asked: str | None, supervisor: bool, args: list[str]
     ("case original 5 -o .ssh/authorized_keys", "-o names a file on the server"),
     ("case original 5 --output=/tmp/x", "--output names a file on the server"),
     ("ingest /etc/passwd", "ingest reads standard input over SSH"),
+    ("case original 5 -o~/.ssh/authorized_keys", "-o names a file on the server"),
+    ("case original 5 -ho /tmp/x", "-o names a file on the server"),
+    ("ingest -- -x", "ingest reads standard input over SSH"),
     ("case bogus 5", "'case bogus' is not"),
     ("cases 'unclosed", "cannot read the command"),
 ])

@@ -115,6 +115,7 @@ def test_a_key_works_as_its_agent(engine: str, team, cases, keyed, sshd,  # type
     # Nothing that names a file on the server: it would be written or read as the
     # account (authorized_keys among them).
     (["case", "original", "1", "-o", ".ssh/authorized_keys"], "-o names a file on the server"),
+    (["case", "original", "1", "-o.ssh/authorized_keys"], "-o names a file on the server"),
     (["ingest", "/etc/passwd"], "ingest reads standard input over SSH"),
     # Not refused, but a mistake said with its fix: ssh joins words with blanks.
     (["case", "note", "1", "--text", "Ringer kunden"], "a text with blanks is quoted twice"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from store.drafts import DraftGuard
 from store.errors import InvalidInput, NotFound
 
 
@@ -32,25 +33,25 @@ def test_a_draft_is_its_writers_alone(team) -> None:
         team.as_("anna").save_draft(telefon, "x")
 
 
-def test_sending_ends_the_draft_and_a_write_from_before_the_send_is_no_draft(team) -> None:
+def test_sending_ends_the_draft_and_a_text_begun_before_the_send_is_no_draft(team) -> None:
     anna = team.as_("anna")
     number = team.new_case()
     began = team.clock()
     team.clock.advance(seconds=1)
-    kept = anna.save_draft(number, "Svar på väg", base=began)
+    kept = anna.save_draft(number, "Svar på väg", guard=DraftGuard(None, began))
     assert kept is not None
     team.clock.advance(seconds=1)
     anna.reply(number, "Svar på väg")
     assert anna.drafts() == []
-    # A keystroke's write that lost the race with the send (its base from before it)
-    # does not bring it back, masked or not.
+    # A keystroke's write that lost the race with the send (its text begun before it)
+    # does not bring it back.
     team.clock.advance(seconds=1)
-    assert anna.save_draft(number, "Svar på väg, igen", base=kept) is None
+    assert anna.save_draft(number, "Svar på väg, igen", guard=DraftGuard(kept, began)) is None
     assert anna.drafts() == []
-    # Written after the send: a new draft.
+    # Begun after the send: a new draft.
     after = team.clock()
     team.clock.advance(seconds=1)
-    assert anna.save_draft(number, "Ett tillägg", base=after) is not None
+    assert anna.save_draft(number, "Ett tillägg", guard=DraftGuard(None, after)) is not None
     anna.note(number, "Ett tillägg")
     assert anna.drafts() == []
 
@@ -58,14 +59,27 @@ def test_sending_ends_the_draft_and_a_write_from_before_the_send_is_no_draft(tea
 def test_a_session_that_hangs_up_late_does_not_overwrite_a_newer_draft(team) -> None:
     anna = team.as_("anna")
     number = team.new_case()
-    old_session = team.clock()  # started, then lost its connection
+    old = anna.save_draft(number, "Början", guard=DraftGuard(None, team.clock()))
     team.clock.advance(minutes=1)
-    new_session = team.clock()
-    team.clock.advance(seconds=5)
-    assert anna.save_draft(number, "Skrivet i den nya", base=new_session) is not None
+    # Another session of hers saw that draft and wrote on.
+    assert anna.save_draft(number, "Skrivet i den nya", guard=DraftGuard(old)) is not None
     team.clock.advance(hours=2)  # the old one hears of its hang-up at last
-    assert anna.save_draft(number, "Gammal text", base=old_session) is None
+    assert anna.save_draft(number, "Gammal text", guard=DraftGuard(old)) is None
+    assert anna.save_draft(number, "", guard=DraftGuard(old)) is None  # nor clears it
     assert [d.text for d in anna.drafts()] == ["Skrivet i den nya"]
+
+
+def test_a_draft_not_yet_seen_is_not_overwritten(team) -> None:
+    """A TUI that is written in before it has read the drafts left in the store."""
+    anna = team.as_("anna")
+    number = team.new_case()
+    anna.save_draft(number, "Från förra gången")
+    assert anna.save_draft(number, "Nytt", guard=DraftGuard(None, team.clock())) is None
+    (left,) = anna.drafts()
+    assert left.text == "Från förra gången"
+    team.clock.advance(seconds=1)
+    assert anna.save_draft(number, "Från förra gången, och mer",
+                           guard=DraftGuard(left.saved_at)) is not None
 
 
 def test_a_draft_is_kept_masked(team) -> None:
