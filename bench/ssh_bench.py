@@ -4,7 +4,7 @@
 
 A demo database in a temporary folder, a real sshd on loopback (tests/sshserver.py; run
 as the account the bench runs as, which owns the database) with an agent's key added
-by `casedesk agent key add`, and the real `ssh -tt` in a 150x40 pseudo-terminal
+by `casedesk agent key add`, and the real `ssh -tt` in a 160x40 pseudo-terminal
 (TERM=xterm-256color, LANG=C.UTF-8). Measured in the same run:
 
 - a key to the screen: `?` until the keys panel's text is there and the output has been
@@ -23,7 +23,6 @@ The machine is shared: read the medians.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import re
 import statistics
@@ -36,54 +35,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from ptyrun import ESCAPES, PtyRun  # noqa: E402
-from sshserver import SshServer, make_key, running_sshd  # noqa: E402
+from sshserver import SshServer, make_key, running_sshd, session_pids  # noqa: E402
+from tui_bench import COLUMNS, LINES, Terminal  # noqa: E402  (a pty, and waits on it)
 
 from store.db import Database  # noqa: E402
 from store.service import CaseService, ContactInput, MessageInput  # noqa: E402
 
-COLUMNS, LINES = 150, 40
-QUIET = 0.3  # s of no output that ends a burst
-DEADLINE = 60.0  # s for anything awaited (twenty sessions start on two cores)
 MARKER = "Watch"  # in the keys panel only (the footer leaves `w` out)
 AGENT = "anna"  # a supervisor of the demo
-
-
-class Terminal(PtyRun):
-    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
-        super().__init__(argv, env=env, cwd=ROOT, columns=COLUMNS, lines=LINES)
-
-    def wait(self, since: tuple[float, int], marker: str | None = None) -> tuple[float, float]:
-        """Until the output since `since` holds `marker` and then goes quiet: (when the
-        marker arrived, when the last byte did)."""
-        start, mark = since
-        wanted = marker.encode() if marker else None
-        seen = None if wanted else start
-        end = time.monotonic() + DEADLINE
-        while time.monotonic() < end:
-            with self.lock:
-                chunks = self.chunks[mark:]
-            if seen is None:
-                buffer = b""
-                for when, data in chunks:
-                    buffer += data
-                    if wanted is not None and wanted in ESCAPES.sub(b"", buffer):
-                        seen = when
-                        break
-            last = chunks[-1][0] if chunks else start
-            if seen is not None and time.monotonic() - max(last, start) >= QUIET:
-                return seen, last
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.005)
-        raise SystemExit(f"{marker!r}: not seen; the last output:\n"
-                         f"{ESCAPES.sub(b' ', self.output()).decode(errors='replace')[-1500:]}")
-
-    def close(self) -> None:
-        self.send("q")
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.proc.wait(timeout=10)
-        super().close()
 
 
 def key_times(term: Terminal, repeat: int) -> tuple[list[float], list[float]]:
@@ -91,7 +50,7 @@ def key_times(term: Terminal, repeat: int) -> tuple[list[float], list[float]]:
     to_marker, to_quiet = [], []
     for _ in range(repeat):
         sent = term.send("?")
-        seen, last = term.wait(sent, MARKER)
+        seen, last = term.wait(sent, (MARKER,))
         to_marker.append((seen - sent[0]) * 1000)
         to_quiet.append((last - sent[0]) * 1000)
         term.wait(term.send("?"))
@@ -99,19 +58,9 @@ def key_times(term: Terminal, repeat: int) -> tuple[list[float], list[float]]:
 
 
 def started(term: Terminal, top: str) -> None:
-    term.wait((term.launched, 0), top)
+    term.wait((term.launched, 0), (top,))
     time.sleep(0.5)
     term.wait((time.monotonic(), len(term.chunks)))
-
-
-def server_pids() -> list[int]:
-    found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        with contextlib.suppress(OSError):
-            words = cmdline.read_bytes().split(b"\0")
-            if b"ssh-session" in words:  # (not the shell sshd may start it with)
-                found.append(int(cmdline.parent.name))
-    return found
 
 
 def memory_mb(pid: int) -> tuple[float, float]:
@@ -132,7 +81,7 @@ def change_seen(db: Database, terms: list[Terminal], n: int) -> float:
                                        messages=[MessageInput("bench")])
     slowest = 0.0
     for term, mark in marks:
-        seen, _ = term.wait((created, mark), title)
+        seen, _ = term.wait((created, mark), (title,))
         slowest = max(slowest, seen - created)
     return slowest * 1000
 
@@ -189,7 +138,7 @@ def run(args: argparse.Namespace, sshd: SshServer, key: Path, casedesk: str, con
     try:
         started(alone, top)
         ssh_marker, ssh_quiet = key_times(alone, args.repeat)
-        (pid,) = server_pids()
+        (pid,) = session_pids()
         one_pss, one_rss = memory_mb(pid)
         one_change = [change_seen(db, [alone], n) for n in range(args.repeat)]
     finally:
@@ -200,7 +149,7 @@ def run(args: argparse.Namespace, sshd: SshServer, key: Path, casedesk: str, con
         for _ in range(args.sessions):  # one after another, as people log in
             many.append(Terminal(over_ssh, env))
             started(many[-1], top)
-        pids = server_pids()
+        pids = session_pids()
         assert len(pids) == args.sessions, pids
         memory = [memory_mb(pid) for pid in pids]
         many_marker, many_quiet = key_times(many[0], args.repeat)

@@ -83,14 +83,20 @@ def default_data_dir() -> Path:
     return user_data_path(APP_NAME)
 
 
-def load_config(path: Path | None) -> tuple[Config, Path | None]:
-    """The config from `path` (or the default place). Returns it and the file read."""
+def config_path(path: Path | None) -> tuple[Path, bool]:
+    """Where the config is read from (`--config`, then CASEDESK_CONFIG, then the
+    default place), and whether it was named (a named file must exist)."""
     named = path is not None
     if path is None:
         env = os.environ.get("CASEDESK_CONFIG")
         named = bool(env)
         path = Path(env) if env else default_config_path()
-    path = path.expanduser()
+    return path.expanduser(), named
+
+
+def load_config(path: Path | None) -> tuple[Config, Path | None]:
+    """The config from `path` (or the default place). Returns it and the file read."""
+    path, named = config_path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -7,9 +7,7 @@ Config, server and store imports happen inside the command, so `--help` is quick
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -41,11 +39,11 @@ def doctor(
     the SSH keys, each mailbox and the SMTP server (connected and logged in), the daemon,
     the agents' keys in authorized_keys, and disk space. Changes nothing. Exits 1 when
     any check failed."""
-    from cli.config import ConfigError, default_data_dir, load_config
+    from cli.config import ConfigError, config_path, default_data_dir, load_config
     from server.doctor import Setup, run
 
     context = ctx_of(ctx)
-    setup = Setup(config_file(context.config_path), timeout=timeout,
+    setup = Setup(config_path(context.config_path)[0], timeout=timeout,
                   min_free_bytes=int(min_free * 1e9), min_free_share=min_free_percent / 100)
     try:
         config, _file = load_config(context.config_path)
@@ -78,13 +76,3 @@ def line(result: Result) -> str:
     if result.skipped:
         return clean_line(f"- {result.what}: skipped ({result.fix})")
     return clean_line(f"✗ {result.what} — {result.fix}")
-
-
-def config_file(named: Path | None) -> Path:
-    """The config file casedesk reads: as cli.config.load_config finds it."""
-    if named is None:
-        from cli.config import default_config_path
-
-        env = os.environ.get("CASEDESK_CONFIG")
-        named = Path(env) if env else default_config_path()
-    return named.expanduser()

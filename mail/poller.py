@@ -178,6 +178,11 @@ def connect(server: Server, *, timeout: float = 30) -> IMAPClient:
     return client
 
 
+def lease_name(mailbox: MailboxSettings) -> str:
+    """The lease of the poller of `mailbox` (store/leases.py): one per mailbox."""
+    return "poll:" + hashlib.sha1(mailbox.key.encode()).hexdigest()[:20]
+
+
 class Poller:
     """One mailbox, feeding its email channel."""
 
@@ -191,7 +196,7 @@ class Poller:
         self.batch = batch
         self.service = CaseService.system(db, clock=clock)
         self.holder = leases.holder_name()
-        self.lease = "poll:" + hashlib.sha1(mailbox.key.encode()).hexdigest()[:20]
+        self.lease = lease_name(mailbox)
         self.lease_ttl = timedelta(seconds=lease_seconds)
         # Renewed (and, standing by, looked at) every third of it: two renewals may
         # fail or be late before another process could take the mailbox over.

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from mail.settings import MailboxSettings, MailSettings, SmtpSettings
+from mail.settings import MailboxSettings, SmtpSettings
 from server.keys import KeyLine, KeysError, read_keys
 from server.mailcheck import Probes, Progress, imap_mailbox, smtp_server
 from server.result import Result, failed, passed, skipped
@@ -293,9 +293,8 @@ def casedesk_paths(db: Database | None, setup: Setup) -> list[tuple[Path, str, i
         found += [(db.path, "the database", modes.file, False),
                   (Path(f"{db.path}-wal"), "the database's -wal", modes.file, False),
                   (Path(f"{db.path}-shm"), "the database's -shm", modes.file, False),
-                  # The writers' queue (store/turns.py, beside the database).
-                  (db.path.with_name(db.path.name + ".writers"), "the writers' queue",
-                   modes.dir, True)]
+                  *([(db.turns.folder, "the writers' queue", modes.dir, True)]
+                    if db.turns is not None else [])]
     if db is not None and db.files_dir is not None:
         found.append((db.files_dir, "the attachments folder", modes.dir, True))
     if setup.data_dir is not None:
@@ -377,11 +376,11 @@ def _account(uid: int) -> str:
 def daemon(db: Database, mailboxes: Sequence[MailboxSettings], now: datetime) -> Result:
     """The daemon runs: no lease of its parts left by a process that is gone (or ran out
     long ago), and every mailbox polled by a live holder."""
-    from mail.poller import Poller
+    from mail.poller import lease_name
     from store.lease_states import lease_states
 
     states = lease_states(db)
-    polls = {Poller(db, box, MailSettings()).lease: box.key for box in mailboxes}
+    polls = {lease_name(box): box.key for box in mailboxes}
 
     def job(name: str) -> str:
         return f"the poller of {polls[name]}" if name in polls else f"the {name} job"

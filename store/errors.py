@@ -30,8 +30,11 @@ class Forbidden(StoreError):
     """The actor may not see or do this."""
 
 
-class Deactivated(Forbidden):
-    """The actor's agent was deactivated: nothing more for them, anywhere."""
+class Deactivated(StoreError):
+    """The actor's agent was deactivated: nothing more for them, anywhere (not a
+    Forbidden, which a screen may take in its stride: this ends a TUI)."""
+
+    lasting = True
 
 
 class Unseen(NotFound, Forbidden):

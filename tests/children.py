@@ -1,5 +1,6 @@
 """Child processes that must not outlive the one that started them: the test suite's
-own PostgreSQL and Dovecot servers."""
+own PostgreSQL, Dovecot and sshd servers; and what those throw-away servers share (a
+free loopback port, `with server:`)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import contextlib
 import ctypes
 import functools
 import signal
+import socket
 import sys
 from collections.abc import Callable
+from typing import Self
 
 PR_SET_PDEATHSIG = 1
 
@@ -31,3 +34,28 @@ def _set_death_signal(prctl: Callable[..., int], sig: int) -> None:  # pragma: n
     # Runs in the forked child: a failure here must not stop the child starting.
     with contextlib.suppress(Exception):
         prctl(PR_SET_PDEATHSIG, sig)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port free on `host` now (another process may take it before the server
+    binds it: the servers try again on another)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+class Throwaway:
+    """A test server for a block: `with Server() as server:` starts and stops it."""
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple
 from urllib.parse import parse_qs
 
-from children import die_with_parent
+from children import Throwaway, die_with_parent, free_port
 from imapclient import IMAPClient
 
 HOST = "127.0.0.1"
@@ -53,11 +53,6 @@ Security = Literal["none", "starttls", "ssl"]
 class MailServerError(RuntimeError):
     """A test mail server could not be found, started or used."""
 
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 def live_processes(pgid: int) -> list[int]:
@@ -284,7 +279,7 @@ class _IntrospectionHandler(BaseHTTPRequestHandler):
         pass  # no request lines on stderr
 
 
-class Dovecot:
+class Dovecot(Throwaway):
     """One throw-away Dovecot; `start()`, `add_user()`/`new_mailbox()`, `stop()`."""
 
     def __init__(self) -> None:
@@ -352,7 +347,7 @@ class Dovecot:
             for name in ("run", "state", "mail", "users"):
                 (self.tmpdir / name).mkdir()
             for _attempt in range(3):  # another process may take a free port before us
-                self.port, self.ssl_port = _free_port(), _free_port()
+                self.port, self.ssl_port = free_port(), free_port()
                 self._write_config()
                 self._chown_tree()
                 if self._launch(deadline=began + START_TIMEOUT):
@@ -384,11 +379,6 @@ class Dovecot:
         if tmpdir is not None:
             shutil.rmtree(tmpdir, ignore_errors=True)
 
-    def __enter__(self) -> Dovecot:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # -- users and tokens -------------------------------------------------------------------
 

@@ -22,7 +22,6 @@ import pwd
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -30,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from children import die_with_parent
+from children import Throwaway, die_with_parent, free_port
 from psycopg import sql
 
 DEBIAN_PREFIX = Path("/usr/lib/postgresql")
@@ -77,13 +76,8 @@ def find_bindir() -> Path:
     )
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
-
-class PgServer:
+class PgServer(Throwaway):
     """One throw-away cluster; `start()` it, `create_database()`, `url()`, `stop()`."""
 
     def __init__(self, bindir: Path | None = None) -> None:
@@ -137,7 +131,7 @@ class PgServer:
                 os.chown(self.tmpdir, self._run_as.pw_uid, self._run_as.pw_gid)
             self._initdb()
             for _attempt in range(3):  # another process may take the free port before us
-                self.port = _free_port()
+                self.port = free_port()
                 self._write_settings()
                 if self._launch(deadline=began + START_TIMEOUT):
                     break
@@ -171,11 +165,6 @@ class PgServer:
         if tmpdir is not None:
             shutil.rmtree(tmpdir, ignore_errors=True)
 
-    def __enter__(self) -> PgServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # -- databases --------------------------------------------------------------------------
 

@@ -21,12 +21,12 @@ from typing import Any, Literal, NamedTuple
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+from children import Throwaway, free_port
 from mailservers import (
     HOST,
     START_TIMEOUT,
     Certificate,
     MailServerError,
-    _free_port,
     make_certificate,
 )
 
@@ -116,7 +116,7 @@ class _Handler:
         return "250 2.0.0 Message accepted for delivery"
 
 
-class SmtpServer:
+class SmtpServer(Throwaway):
     """aiosmtpd on 127.0.0.1; `received` lists what it accepted, `fail_next` injects errors.
 
     `auth=(user, password)` requires AUTH PLAIN/LOGIN with those credentials (after STARTTLS
@@ -188,7 +188,7 @@ class SmtpServer:
                 kwargs.update(authenticator=self._authenticate, auth_required=True,
                               auth_require_tls=self.starttls)
             for _attempt in range(3):  # another process may take the free port before us
-                self.port = _free_port()
+                self.port = free_port()
                 controller = Controller(self._handler, hostname=self.host, port=self.port,
                                         server_hostname="localhost", ready_timeout=START_TIMEOUT,
                                         **kwargs)
@@ -214,11 +214,6 @@ class SmtpServer:
         if tmpdir is not None:
             shutil.rmtree(tmpdir, ignore_errors=True)
 
-    def __enter__(self) -> SmtpServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def _authenticate(self, server: SMTP, session: Session, envelope: Envelope,
                       mechanism: str, auth_data: Any) -> AuthResult:

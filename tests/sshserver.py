@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from children import die_with_parent
+from children import die_with_parent, free_port
 
 HOST = "127.0.0.1"
 SSHD = "/usr/sbin/sshd"  # an absolute path: sshd re-executes itself
@@ -25,12 +25,6 @@ SSHD = "/usr/sbin/sshd"  # an absolute path: sshd re-executes itself
 
 class SshServerError(RuntimeError):
     """The test SSH server could not be found or started."""
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
 
 
 def make_key(path: Path, comment: str) -> Path:
@@ -88,7 +82,7 @@ def running_sshd(folder: Path, *, environment: dict[str, str]) -> Iterator[SshSe
         # at boot, which a container may not have had).
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
     for _ in range(3):  # a free port may be taken before sshd binds it: try another
-        port = _free_port()
+        port = free_port()
         config = folder / "sshd_config"
         config.write_text("\n".join([
             f"Port {port}", f"ListenAddress {HOST}", f"HostKey {host_key}",
@@ -127,3 +121,18 @@ def _listening(server: SshServer, deadline: float = 20.0) -> bool:
             return s.recv(8).startswith(b"SSH-")
         time.sleep(0.05)
     return False
+
+
+def session_pids(login: str | None = None) -> list[int]:
+    """The casedesk processes sshd runs for keys (`casedesk … ssh-session LOGIN`): of
+    `login`'s key, or of every key (not the shell sshd may start one with)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            words = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"ssh-session" in words and (login is None or words[-2:] == [login.encode(), b""]):
+            found.append(int(cmdline.parent.name))
+    return found
+

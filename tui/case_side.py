@@ -8,6 +8,7 @@ reloads the list after a change.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 from rich.text import Text
@@ -17,7 +18,7 @@ from textual.widgets import Static, TextArea
 from textual.worker import Worker
 
 from store.db import Busy
-from store.errors import Deactivated, Forbidden, NotFound
+from store.errors import Forbidden, NotFound
 from store.statuses import ENDED
 from store.views import CaseView, PresenceView
 from tui.case_actions import CaseActions
@@ -83,8 +84,6 @@ class CaseSide(CaseActions):
         service, read_only = self.desk.service, self.desk.read_only
         try:
             view = service.get_case(number, read="tui" if opened else None)
-        except Deactivated:
-            raise  # (the app ends: tui/app.py)
         except (NotFound, Forbidden):  # a number typed, a case purged meanwhile
             # (one the agent may not see is answered as one that does not exist)
             self.post_message(Notice(tr("Det finns inget ärende #{number}.").format(
@@ -309,21 +308,13 @@ class CaseSide(CaseActions):
     def publish_presence(self, number: int | None, doing: str | None) -> None:
         # Never an error of its own: a case that went meanwhile (purged, or out of the
         # agent's channels) is said so by the next load of it.
-        try:
+        with contextlib.suppress(NotFound, Forbidden, Busy):  # (Busy: renewed soon)
             self.desk.service.set_presence(number, doing)
-        except Deactivated:
-            raise  # (the app ends: tui/app.py)
-        except (NotFound, Forbidden, Busy):  # (Busy: renewed soon)
-            pass
 
     @work(thread=True, exclusive=True, group="presence-read", exit_on_error=False)
     def poll_presence(self, number: int) -> None:
-        try:
+        with contextlib.suppress(NotFound, Forbidden):  # (as in publish_presence)
             self.post_message(PresenceSeen(number, self.desk.service.present(number)))
-        except Deactivated:
-            raise  # (the app ends: tui/app.py)
-        except (NotFound, Forbidden):  # (as in publish_presence)
-            pass
 
     @on(PresenceSeen)
     def presence_seen(self, message: PresenceSeen) -> None:

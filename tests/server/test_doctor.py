@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from mailservers import Mailbox, _free_port
+from children import free_port
+from mailservers import Mailbox
 from smtpserver import SmtpServer
 from sshserver import make_key
 
@@ -216,7 +217,7 @@ def test_an_empty_database_file_is_to_be_initialised(site: Site) -> None:
 
 @pytest.mark.sqlite_only
 def test_an_unreachable_postgresql_is_said_in_words_without_its_password(site: Site) -> None:
-    port = _free_port()  # nothing listens there
+    port = free_port()  # nothing listens there
     site.configure(store={"url": f"postgresql://casedesk:s3cret-pw@127.0.0.1:{port}/casedesk"})
     run = site.doctor(*ROOMY)
     line = run.one_failure()
@@ -276,7 +277,7 @@ def test_a_wrong_password_is_the_servers_refusal(site: Site) -> None:
 
 @pytest.mark.sqlite_only
 def test_a_closed_port_is_nothing_answering(site: Site) -> None:
-    port = _free_port()
+    port = free_port()
     site.configure(imap={"port": port})
     line = site.doctor(*ROOMY).one_failure()
     user = site.mailbox.user

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from ptyrun import ESCAPES, PtyRun
+from sshserver import session_pids
 
 from server.keys import read_keys
 from store.db import Database
@@ -211,19 +212,6 @@ def terminals(sshd, client_keys: dict[str, Path], tmp_path: Path) -> Iterator[  
     yield open_
     for run in opened:
         run.close()
-
-
-def session_pids(login: str) -> list[int]:
-    """The server's casedesk processes running as `login`'s key."""
-    found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            words = cmdline.read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"ssh-session" in words and words[-2:] == [login.encode(), b""]:
-            found.append(int(cmdline.parent.name))
-    return found
 
 
 @pytest.mark.sqlite_only
