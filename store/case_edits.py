@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from store import audit, queries, search, workspace
+from store import audit, case_pages, search, workspace
 from store.converters import case_row, related_rows
 from store.core import ServiceCore
 from store.errors import InvalidInput
@@ -243,8 +243,8 @@ class CaseEditOps(ServiceCore):
 
         def work(session: Session, actor: Actor) -> list[CaseRow]:
             case = require_case(session, actor, number)
-            query = related_rows(session, actor, case, queries.row_columns())
-            return [queries.to_row(r) for r in session.execute(query)]
+            query = related_rows(session, actor, case, case_pages.row_columns())
+            return [case_pages.to_row(r) for r in session.execute(query)]
 
         return self._read(work)
 

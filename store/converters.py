@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from store import events, queries
+from store import case_pages, events
 from store.inputs import OutboxMail
 from store.models import (
     Agent,
@@ -47,8 +47,8 @@ from store.views import (
 
 
 def case_row(session: Session, case: Case) -> CaseRow:
-    return queries.to_row(session.execute(
-        queries.row_columns().where(col(Case.id) == case.id)).one())
+    return case_pages.to_row(session.execute(
+        case_pages.row_columns().where(col(Case.id) == case.id)).one())
 
 
 def agent_view(session: Session, agent: Agent) -> AgentView:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from store import audit, events, satisfaction, search, status_change, triage, workspace
+from store.case_pages import CasePages
 from store.db import WRITE_ATTEMPTS, Database
 from store.errors import Conflict, Forbidden, InvalidInput, ReadOnly
 from store.fields import fitting_labels, one_line
@@ -89,6 +90,8 @@ class ServiceCore:
         # Mail of the past being imported (store/importing.py): it lands as it was,
         # moving no status and filling no workspace; its statuses come from its history.
         self._history = False
+        # The case list's statements and who the actor is, kept (store/case_pages.py).
+        self.pages = CasePages(db)
         # This process's own presence entry (an agent may run two TUIs).
         self.presence_holder = f"{os.getpid()}:{secrets.token_hex(8)}"
 

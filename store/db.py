@@ -174,6 +174,7 @@ class Database:
             # owner check (store/identity.py) and the modes rest on that.
             self.path, self.url = sqlite_file(self.url)
         self.engine = self._make_engine()
+        event.listen(self.engine, "before_cursor_execute", _keep_sent)
         # SQLite's writers take turns in the order they came (store/turns.py).
         self.turns = Turns(self.path.with_name(self.path.name + ".writers"), self.file_mode,
                            self.dir_mode) if self.path is not None and not read_only else None
@@ -508,6 +509,15 @@ def remove_database_files(path: Path) -> None:
     for suffix in ("-wal", "-shm", ""):
         Path(str(path) + suffix).unlink(missing_ok=True)
     shutil.rmtree(path.with_name(path.name + ".files"), ignore_errors=True)
+
+
+def _keep_sent(conn: sa.Connection, cursor: DBAPICursor, statement: str, parameters: Any,
+               context: ExecutionContext | None, executemany: bool) -> None:
+    # `execution_options(casedesk_sent=[])`: the statement and parameters the driver
+    # got, as it got them (store/case_pages.py runs them again on its own).
+    sent = context.execution_options.get("casedesk_sent") if context else None
+    if sent is not None:
+        sent.append((statement, parameters))
 
 
 def _is_locked(exc: sa.exc.OperationalError) -> bool:

@@ -135,6 +135,15 @@ class ChannelMember(SQLModel, table=True):
     agent_id: int = Field(foreign_key="agent.id", primary_key=True, index=True, ondelete="CASCADE")
 
 
+class TeamVersion(SQLModel, table=True):
+    """One row: a number moved by triggers on every change to agents, channels and
+    memberships (migration 0022). What someone may see is kept until it moves."""
+
+    __tablename__ = "team_version"
+    id: int = Field(primary_key=True)
+    version: int
+
+
 class Contact(SQLModel, table=True):
     # A list grouped by contact pages through the contacts by name (queries.py).
     __table_args__ = (sa.Index("ix_contact_name_key", sa.text("lower(name)"), "id"),)

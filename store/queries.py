@@ -20,31 +20,32 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from store import search, statuses
 from store.errors import InvalidInput
 from store.lifecycle import parse_status
+from store.list_order import (
+    ID,
+    SORT_KEYS,
+    beyond,
+    key_value,
+    narrower_than_status,
+    sort_keys,
+)
 from store.models import (
     ACTIVE_SQL,
-    ASSIGNEE_KEY_SQL,
-    PRIORITY_RANK_SQL,
-    SLA_KEY_SQL,
-    SLA_NONE_SQL,
-    STATUS_RANK_SQL,
     Agent,
     Case,
     Channel,
     Contact,
     Priority,
     Status,
-    UTCDateTime,
     Watch,
     WorkspaceEntry,
 )
 from store.tables import column_of
-from store.triage import flags_of
 from store.views import CaseRow
 
 DEFAULT_LIMIT = 50
@@ -113,50 +114,8 @@ class Resolved:
     labels: str | None = None
 
 
-_assignee = aliased(Agent)
 # A WHERE term: an expression, or SQL spelled literally to match an index.
 Term = sa.ColumnElement[bool] | sa.TextClause
-
-
-def row_columns() -> sa.Select:
-    """The columns of a case list row, joined from their tables."""
-    return _ROW_COLUMNS
-
-
-def _row_columns() -> sa.Select:
-    return (
-        sa.select(
-            col(Case.id), col(Case.title), col(Case.status), col(Channel.name).label("channel"),
-            col(Contact.name).label("contact"), col(_assignee.login).label("assignee"),
-            col(Case.priority), col(Case.labels), col(Case.created_at), col(Case.updated_at),
-            col(Case.version), col(Case.channel_id), col(Case.contact_id),
-            col(Case.assignee_id), col(Case.first_response_due), col(Case.first_response_at),
-            col(Case.resolution_due), col(Case.resolved_at), col(Case.sla_events),
-            col(Case.flags),
-        )
-        .select_from(Case)
-        .join(Channel, col(Channel.id) == Case.channel_id)
-        .join(Contact, col(Contact.id) == Case.contact_id)
-        .outerjoin(_assignee, col(_assignee.id) == Case.assignee_id)
-    )
-
-
-# Built once: a list query is this plus its WHERE, ORDER BY and LIMIT.
-_ROW_COLUMNS = _row_columns()
-
-
-def to_row(r: sa.Row) -> CaseRow:
-    return CaseRow(
-        number=r.id, title=r.title, status=r.status, channel=r.channel, contact=r.contact,
-        assignee=r.assignee, priority=r.priority,
-        labels=tuple(x for x in r.labels.split(",") if x), created_at=r.created_at,
-        updated_at=r.updated_at, version=r.version, channel_id=r.channel_id,
-        contact_id=r.contact_id, assignee_id=r.assignee_id,
-        first_response_due=r.first_response_due, first_response_at=r.first_response_at,
-        resolution_due=r.resolution_due, resolved_at=r.resolved_at,
-        sla_events=tuple(x for x in r.sla_events.split(",") if x), flags=flags_of(r.flags),
-        flag_bits=r.flags,
-    )
 
 
 def conditions(
@@ -203,137 +162,15 @@ def conditions(
     return where
 
 
-def page(
-    session: Session, f: Resolved, *, limit: int, after: CaseRow | None = None,
-    before: CaseRow | None = None, from_end: bool = False, skip: int = 0,
-) -> list[CaseRow]:
-    """One window of the list, newest updated first (newest first when searching).
-
-    `after`: the rows following that row; `before`: the rows preceding it; `from_end`:
-    the last window; `skip`: the window that many rows down — an OFFSET, for a
-    scrollbar dragged deep into the list (one ~0.4 s query instead of walking a
-    thousand windows there); paging and the end never need it. Always in list order."""
-    if limit < 1:
-        raise InvalidInput("the limit must be at least 1")
-    query = row_columns().where(*conditions(f, searching=False))
-    options: dict[str, str] = {}
-    if f.fts is not None:
-        # Driven by the search index, newest first: stops after `limit` hits.
-        query, hit = search.join_hits(query, f.fts, f.dialect)
-        keys: tuple[sa.ColumnElement[Any], ...] = (hit,)
-        descending = True
-    else:
-        keys, options = sort_keys(f), _sort_index(f)
-        descending = not f.ascending
-        query = query.where(*_sort_range(f))
-
-    # `after` a row: the rows that follow it in list order; `before`: those preceding it.
-    reverse = before is not None or from_end
-    if after is not None:
-        query = query.where(_beyond(keys, _key_value(f, keys, after), descending))
-    if before is not None:
-        query = query.where(_beyond(keys, _key_value(f, keys, before), not descending))
-    order = [k.desc() if descending != reverse else k.asc() for k in keys]
-    query = query.order_by(*order).limit(limit)
-    if skip > 0 and not reverse:
-        query = query.offset(skip)
-    # Through the connection: a Core statement needs none of the ORM's machinery.
-    result = session.connection().execute(query, execution_options=options)
-    rows = [to_row(r) for r in result]
-    return rows[::-1] if reverse else rows
-
-
-def _beyond(keys: tuple[sa.ColumnElement[Any], ...],
-            value: sa.ColumnElement[Any], descending: bool) -> sa.ColumnElement[bool]:
-    """The rows after `value` in an order on `keys` (one row-value comparison: an
-    index range, whatever the number of keys)."""
-    return sa.tuple_(*keys) < value if descending else sa.tuple_(*keys) > value
-
-
-# The order of each sort, as index keys; the case number breaks ties, so every
-# row has its own place and keyset paging never skips or repeats one.
-_ID, _UPDATED = column_of(Case.id), column_of(Case.updated_at)
-_SORT_KEYS: dict[str, tuple[sa.ColumnElement[Any], ...]] = {
-    "updated": (_UPDATED, _ID),
-    "number": (_ID,),
-    "title": (column_of(Case.title), _ID),
-    "status": (sa.literal_column(STATUS_RANK_SQL, sa.Integer), _UPDATED, _ID),
-    "priority": (sa.literal_column(PRIORITY_RANK_SQL, sa.Integer), _UPDATED, _ID),
-    "channel": (column_of(Case.channel_id), _UPDATED, _ID),
-    "assignee": (sa.literal_column(ASSIGNEE_KEY_SQL, sa.Integer), _UPDATED, _ID),
-    "contact": (column_of(Case.contact_id), _UPDATED, _ID),
-    "flags": (column_of(Case.flags), _UPDATED, _ID),  # descending: urgent first
-    # Ascending: the most urgent first, the cases without a due time after them.
-    "sla": (sa.literal_column(SLA_NONE_SQL, sa.Integer),
-            sa.literal_column(SLA_KEY_SQL, UTCDateTime), _ID),
-}
-# Without a narrower filter, the planner would rather read the statuses' index and
-# sort every row than walk the sort's own index and stop after a page.
-_SORT_INDEX = {"title": "ix_cases_title", "status": "ix_cases_status_rank",
-               "priority": "ix_cases_priority_rank", "assignee": "ix_cases_assignee_key",
-               "channel": "ix_cases_channel_updated", "contact": "ix_cases_contact_updated",
-               "sla": "ix_cases_sla_due", "flags": "ix_cases_flags_updated"}
-
-
-def sort_keys(f: Resolved) -> tuple[sa.ColumnElement[Any], ...]:
-    """The list order's keys: descending unless `f.ascending`. Channel, assignee and
-    contact sort by when the channel, agent or contact was added (an index can give
-    that order; names would need a sort of every row), newest updated within."""
-    return _SORT_KEYS[f.sort]
-
-
-def _sort_range(f: Resolved) -> list[sa.ColumnElement[bool]]:
-    """The filter's statuses as a range of the status rank: the index scan then starts
-    at the first wanted status instead of wading through 800,000 archived cases to
-    reach the end of the list."""
-    if f.sort != "status" or not f.statuses:
-        return []
-    ranks = [_STATUS_RANK.get(s, 0) for s in f.statuses]
-    rank = _SORT_KEYS["status"][0]
-    return [rank >= min(ranks), rank <= max(ranks)]
-
-
-def _sort_index(f: Resolved) -> dict[str, str]:
-    index = _SORT_INDEX.get(f.sort)
-    if index is None or _narrower_than_status(f) or f.priority is not None:
-        return {}
-    return {"indexed_by": index}
-
-
-def _key_value(f: Resolved, keys: tuple[sa.ColumnElement[Any], ...],
-               row: CaseRow) -> sa.ColumnElement[Any]:
-    """The list-order key of `row`, as SQL values typed like `keys`."""
-    if f.fts is not None:
-        values: tuple[object, ...] = (row.number,)
-    else:
-        values = {
-            "updated": (row.updated_at, row.number), "number": (row.number,),
-            "title": (row.title, row.number),
-            "status": (_STATUS_RANK.get(row.status, 0), row.updated_at, row.number),
-            "priority": (_PRIORITY_RANK.get(row.priority, 0), row.updated_at, row.number),
-            "channel": (row.channel_id, row.updated_at, row.number),
-            "assignee": (row.assignee_id or 0, row.updated_at, row.number),
-            "contact": (row.contact_id, row.updated_at, row.number),
-            "flags": (row.flag_bits, row.updated_at, row.number),
-            "sla": (int(row.sla_due is None), row.sla_due or row.updated_at, row.number),
-        }[f.sort]
-    return sa.tuple_(*[sa.literal(v, type_=k.type) for k, v in zip(keys, values, strict=True)])
-
-
-# The ranks of STATUS_RANK_SQL and PRIORITY_RANK_SQL, for a row's key value.
-_STATUS_RANK: dict[str, int] = {s.value: n for s, n in statuses.RANK.items()}
-_PRIORITY_RANK = {"high": 2, "medium": 1}
-
-
 def position(session: Session, f: Resolved, row: CaseRow) -> int:
     """How many rows come before `row` in the list (its index, when it is in it)."""
     if f.fts is not None:
-        keys: tuple[sa.ColumnElement[Any], ...] = (_ID,)
+        keys: tuple[sa.ColumnElement[Any], ...] = (ID,)
         descending = True
     else:
         keys, descending = sort_keys(f), not f.ascending
     return session.scalar(sa.select(sa.func.count()).select_from(Case).where(
-        *conditions(f), _beyond(keys, _key_value(f, keys, row), not descending))) or 0
+        *conditions(f), beyond(keys, key_value(f, keys, row), not descending))) or 0
 
 
 def count(session: Session, f: Resolved) -> int:
@@ -341,7 +178,7 @@ def count(session: Session, f: Resolved) -> int:
     total = session.scalar(sa.select(sa.func.count()).select_from(Case)
                            .where(*conditions(f, merged=True)),
                            execution_options=_count_index(f, "status"))
-    return (total or 0) - len(_merged(session, conditions(f, merged=True), _ID))
+    return (total or 0) - len(_merged(session, conditions(f, merged=True), ID))
 
 
 def holds(session: Session, f: Resolved, number: int) -> bool:
@@ -368,7 +205,7 @@ def _count_index(f: Resolved, by: Grouping) -> dict[str, str]:
     """Within a set of statuses (the usual view) a covering (status, …) index reads
     only those statuses' entries; the planner would rather walk the grouping
     column's index over every case, ~100x slower on a million."""
-    if f.statuses and not _narrower_than_status(f):
+    if f.statuses and not narrower_than_status(f):
         return {"indexed_by": _STATUS_INDEX[by]}
     return {}
 
@@ -418,9 +255,9 @@ def group_counts(
     reverse = before is not None or from_end
     # Statuses in lifecycle order (their rank counts down), so that a window of them is
     # the first few of the lifecycle; every other grouping in key order.
-    order = _SORT_KEYS["status"][0].desc() if by == "status" else column
+    order = SORT_KEYS["status"][0].desc() if by == "status" else column
     if reverse:
-        order = _SORT_KEYS["status"][0] if by == "status" else column.desc()
+        order = SORT_KEYS["status"][0] if by == "status" else column.desc()
     query = sa.select(column, sa.func.count()).where(*where).group_by(column).order_by(order)
     if limit is not None:
         query = query.limit(limit)
@@ -514,12 +351,6 @@ def _contact_groups(session: Session, f: Resolved, *, limit: int | None,
     return [GroupCount(key, " ".join(x for x in (name, f"<{email}>" if email else phone)
                                      if x) or _none_label("contact"), n)
             for key, name, email, phone, n in rows]
-
-
-def _narrower_than_status(f: Resolved) -> bool:
-    """Whether the filter has an equality term that picks fewer cases than a status."""
-    return any(x is not None for x in (f.assignee_id, f.contact_id, f.fts, f.watcher_id,
-                                       f.labels)) or f.unassigned or bool(f.channel_ids)
 
 
 def _none_label(by: Grouping) -> str:

@@ -32,7 +32,7 @@ from store.permissions import (
     visible_channels,
 )
 from store.queries import CaseFilter, GroupCount, Grouping, Resolved
-from store.records import agent_named, channel_named, mark_unread
+from store.records import agent_named, channel_named
 from store.tables import id_of
 from store.views import (
     CaseRow,
@@ -78,15 +78,15 @@ class ReadingOps(ServiceCore):
         window that many rows down (see `queries.page`)."""
         f = filters or CaseFilter()
 
-        def work(session: Session, actor: Actor) -> list[CaseRow]:
+        def resolve(session: Session, f: CaseFilter) -> tuple[Resolved, int | None]:
+            actor = self._actor(session)
             resolved = self._resolve(session, actor, f)
-            rows = queries.page(session, resolved, limit=f.limit,
-                                after=after, before=before, from_end=from_end, skip=skip)
             # Unread as the workspace's owner sees it: a supervisor following an agent
             # sees that agent's markers.
-            return mark_unread(session, resolved.workspace_id or actor.agent_id, rows)
+            return resolved, resolved.workspace_id or actor.agent_id
 
-        return self._read(work)
+        return self.pages.page(resolve, f, after=after, before=before, from_end=from_end,
+                               skip=skip)
 
     def case_position(self, filters: CaseFilter | None, row: CaseRow) -> int:
         """The index of `row` in the list `filters` selects (rows before it)."""

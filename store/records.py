@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -52,9 +51,6 @@ from store.permissions import (
 from store.sla import SlaPolicy, SlaSettings
 from store.statuses import ENDED
 from store.tables import id_of, table_of
-from store.views import (
-    CaseRow,
-)
 
 
 def require_not_merged(case: Case) -> None:
@@ -292,16 +288,6 @@ def toggle_row(session: Session, table: type[Watch] | type[WorkspaceEntry], case
     audit.record(session, actor, f"{what}.{'add' if present else 'remove'}", at=now,
                  case_id=case.id, after={"agent": agent.login})
     return present
-
-
-def mark_unread(session: Session, agent_id: int | None, rows: list[CaseRow]) -> list[CaseRow]:
-    """The rows with something new for the agent in their workspace, so marked."""
-    if agent_id is None or not rows:
-        return rows
-    unread = set(session.scalars(sa.select(col(WorkspaceEntry.case_id)).where(
-        col(WorkspaceEntry.agent_id) == agent_id, col(WorkspaceEntry.unread),
-        col(WorkspaceEntry.case_id).in_([r.number for r in rows]))))
-    return [replace(r, unread=True) if r.number in unread else r for r in rows]
 
 
 def join_channel(session: Session, channel_id: int, agent_id: int) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from store import statuses
 from store.events import Event
@@ -86,9 +87,9 @@ class AgentTally:
     channels: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class CaseRow:
-    """One line of a case list."""
+class CaseRow(NamedTuple):
+    """One line of a case list. A plain tuple: a page of them is built at the
+    driver's speed (store/case_pages.py)."""
 
     number: int
     title: str

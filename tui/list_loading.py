@@ -61,7 +61,7 @@ def fill(service: CaseService, window: CaseWindow, filters: CaseFilter, keep: Ca
     if keep is not None:
         try:
             fresh = service.get_case(keep.number)
-            moved = replace(keep, updated_at=fresh.updated_at)
+            moved = keep._replace(updated_at=fresh.updated_at)
             cursor = service.case_position(filters, moved)
             key: CaseRow | None = moved
         except (NotFound, Forbidden):  # the case is gone from view: start at the top

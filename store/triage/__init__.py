@@ -9,6 +9,7 @@ them, as an event in its conversation.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from store.triage.detect import BUILT_IN, FLAGS, FRUSTRATED, URGENT, Detectors, 
 # urgent cases first.
 BITS = {URGENT: 2, FRUSTRATED: 1}
 
+@functools.cache  # (a list turns thousands of rows a second into flags)
 def flags_of(bits: int) -> tuple[str, ...]:
     """The flags a `Case.flags` value holds, urgent first."""
     return tuple(flag for flag in FLAGS if bits & BITS[flag])

@@ -1,0 +1,138 @@
+"""The case list's kept pages (store/case_pages.py): the same rows as the whole way,
+sent past SQLAlchemy, and forgotten the moment the team changes — in any process."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from store.errors import Deactivated
+from store.queries import SORTS, CaseFilter
+from store.service import CaseService
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@contextmanager
+def statements(service: CaseService) -> Iterator[list[str]]:
+    """The statements `service` sends through SQLAlchemy meanwhile."""
+    sent: list[str] = []
+
+    def grab(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        sent.append(statement)
+
+    sa.event.listen(service.db.engine, "before_cursor_execute", grab)
+    try:
+        yield sent
+    finally:
+        sa.event.remove(service.db.engine, "before_cursor_execute", grab)
+
+
+def in_another_process(team, code: str) -> None:  # type: ignore[no-untyped-def]
+    """`code` in a process of its own (its own connections), with `db` the team's
+    database."""
+    url = team.db.url.render_as_string(hide_password=False)
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys; from store.db import Database; from store.service "
+         f"import CaseService; db = Database(sys.argv[1]); {code}", url],
+        cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.fixture
+def many(team):  # type: ignore[no-untyped-def]
+    for i in range(12):
+        team.new_case(channel="Support" if i % 3 else "Chat", login="anna")
+    return team
+
+
+@pytest.mark.parametrize("sort", SORTS)
+def test_a_kept_page_is_the_page_the_whole_way_gives(many, sort: str) -> None:
+    f = CaseFilter(sort=sort, limit=5, include_ended=True)
+    kept = many.as_("anna")
+    for _ in range(2):  # the second time from what the first kept
+        first = kept.list_cases(f)
+        assert first == many.as_("anna").list_cases(f)
+        assert kept.list_cases(f, after=first[-1]) == many.as_("anna").list_cases(
+            f, after=first[-1])
+        assert kept.list_cases(f, before=first[-1]) == many.as_("anna").list_cases(
+            f, before=first[-1])
+        assert kept.list_cases(f, from_end=True) == many.as_("anna").list_cases(
+            f, from_end=True)
+        assert kept.list_cases(f, skip=3) == many.as_("anna").list_cases(f, skip=3)
+
+
+def test_paging_through_a_kept_list_gives_each_case_once(many) -> None:
+    f = CaseFilter(limit=4, include_ended=True, search="")
+    anna = many.as_("anna")
+    seen, page = [], anna.list_cases(f)
+    while page:
+        seen += [r.number for r in page]
+        page = anna.list_cases(f, after=page[-1])
+    assert seen == [r.number for r in many.as_("anna").list_cases(
+        CaseFilter(limit=100, include_ended=True))]
+    assert len(seen) == len(set(seen)) == 12
+
+
+def test_a_kept_page_goes_past_sqlalchemy_and_still_sees_new_cases(many) -> None:
+    anna = many.as_("anna")
+    anna.list_cases(CaseFilter())
+    with statements(anna) as sent:
+        before = anna.list_cases(CaseFilter())
+    assert sent == []  # the driver's own cursor: none of the ORM's or Core's work
+    number = many.new_case(login="anna")
+    with statements(anna) as sent:
+        after = anna.list_cases(CaseFilter())
+    assert sent == []
+    assert after[0].number == number
+    assert after[1:] == before[:len(after) - 1]
+
+
+def test_unread_markers_are_read_with_every_kept_page(many) -> None:
+    anna = many.as_("anna")
+    number = many.new_case(login="anna")
+    anna.set_in_workspace(number, present=True)
+    f = CaseFilter(workspace="me")
+    assert [r.unread for r in anna.list_cases(f)] == [False]
+    many.as_("bo").reply(number, "Vi kollar.")  # something new for anna
+    assert [r.unread for r in anna.list_cases(f)] == [True]
+    anna.mark_read(number)
+    assert [r.unread for r in anna.list_cases(f)] == [False]
+
+
+def test_a_membership_taken_away_in_another_process_hides_the_channel_at_once(many) -> None:
+    anna = many.as_("anna")
+    f = CaseFilter(include_ended=True, limit=100)
+    assert {r.channel for r in anna.list_cases(f)} == {"Support", "Chat"}
+    in_another_process(
+        many, "CaseService(db, 'boss').set_membership('Chat', 'anna', member=False)")
+    assert {r.channel for r in anna.list_cases(f)} == {"Support"}
+    in_another_process(
+        many, "CaseService(db, 'boss').set_membership('Chat', 'anna', member=True)")
+    assert {r.channel for r in anna.list_cases(f)} == {"Support", "Chat"}
+
+
+def test_an_agent_deactivated_in_another_process_lists_nothing_more(many) -> None:
+    anna = many.as_("anna")
+    assert anna.list_cases(CaseFilter())
+    in_another_process(many, "CaseService(db, 'boss').set_active('anna', active=False)")
+    with pytest.raises(Deactivated):
+        anna.list_cases(CaseFilter())
+
+
+def test_a_supervisor_made_an_agent_by_hand_sees_only_their_channels_next(many) -> None:
+    """Whatever the path of a change (here an administrator's SQL), the team's version
+    moves: triggers move it, not the store's code."""
+    many.as_("boss").set_membership("Chat", "boss", member=True)
+    boss = many.as_("boss")
+    f = CaseFilter(include_ended=True, limit=100)
+    assert {r.channel for r in boss.list_cases(f)} == {"Support", "Chat"}
+    in_another_process(many, "import sqlalchemy as sa\nwith db.engine.begin() as c: c.execute("
+                       "sa.text(\"UPDATE agent SET is_supervisor = false WHERE login = 'boss'\"))")
+    assert {r.channel for r in boss.list_cases(f)} == {"Chat"}
