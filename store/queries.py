@@ -164,27 +164,39 @@ def conditions(
 
 def position(session: Session, f: Resolved, row: CaseRow) -> int:
     """How many rows come before `row` in the list (its index, when it is in it)."""
+    query = sa.select(sa.func.count()).select_from(Case).where(*conditions(f, searching=False))
     if f.fts is not None:
-        keys: tuple[sa.ColumnElement[Any], ...] = (ID,)
-        descending = True
-    else:
-        keys, descending = sort_keys(f), not f.ascending
-    return session.scalar(sa.select(sa.func.count()).select_from(Case).where(
-        *conditions(f), beyond(keys, key_value(f, keys, row), not descending))) or 0
+        # The hits newer than the row, straight from the search index's order.
+        query, hit = search.join_hits(query, f.fts, f.dialect)
+        return session.scalar(query.where(hit > row.number)) or 0
+    keys, descending = sort_keys(f), not f.ascending
+    return session.scalar(query.where(beyond(keys, key_value(f, keys, row),
+                                             not descending))) or 0
 
 
 def count(session: Session, f: Resolved) -> int:
     """How many cases the filter selects."""
-    total = session.scalar(sa.select(sa.func.count()).select_from(Case)
-                           .where(*conditions(f, merged=True)),
-                           execution_options=_count_index(f, "status"))
-    return (total or 0) - len(_merged(session, conditions(f, merged=True), ID))
+    where = conditions(f, merged=True, searching=False)
+    if f.fts is None:
+        total = session.scalar(sa.select(sa.func.count()).select_from(Case).where(*where),
+                               execution_options=_count_index(f, "status"))
+    elif where:  # the hits drive the count, each looked up among the cases
+        total = session.scalar(search.join_hits(
+            sa.select(sa.func.count()).select_from(Case).where(*where), f.fts, f.dialect)[0])
+    else:  # every case is in the search index: its own count
+        total = session.scalar(search.hit_count(f.fts, f.dialect))
+    if f.fts is not None:
+        where.append(search.is_hit(f.fts, f.dialect))
+    return (total or 0) - len(_merged(session, where, ID))
 
 
 def holds(session: Session, f: Resolved, number: int) -> bool:
     """Whether case `number` is one the filter selects (one row, by its key)."""
-    return session.scalar(sa.select(col(Case.id)).where(
-        col(Case.id) == number, *conditions(f))) is not None
+    where = conditions(f, searching=False)
+    if f.fts is not None:
+        where.append(search.is_hit(f.fts, f.dialect))
+    return session.scalar(sa.select(col(Case.id)).where(col(Case.id) == number,
+                                                         *where)) is not None
 
 
 def _merged(session: Session, where: list[Term], column: sa.ColumnElement[Any]) -> list[Any]:

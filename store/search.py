@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -219,23 +220,42 @@ _FTS = sa.table("case_fts", sa.column("rowid", sa.Integer))
 _PG = sa.table("case_search", sa.column("case_id", sa.Integer), sa.column("doc"))
 
 
-def join_hits(query: sa.Select, text: str,
-              dialect: str) -> tuple[sa.Select, sa.ColumnElement[int | None]]:
-    """Join the search hits for `text` into a case query; returns it and the hit's key
-    (the case number), to order by so the index yields the newest hits first."""
+def _matching(text: str, dialect: str) -> tuple[sa.TableClause, sa.ColumnElement[int],
+                                                 sa.TextClause]:
+    """The index's table, its case number, and the term that matches `text` in it."""
     if dialect == "postgresql":
-        joined = query.join(_PG, _PG.c.case_id == Case.id).where(
-            sa.text("case_search.doc @@ to_tsquery('simple', :tsq)").bindparams(
-                tsq=ts_query(text)))
-        return joined, column_of(Case.id)
-    joined = query.join(_FTS, _FTS.c.rowid == Case.id).where(
-        sa.text("case_fts MATCH :fts").bindparams(fts=fts_query(text))
-    )
-    return joined, _FTS.c.rowid
+        return _PG, _PG.c.case_id, sa.text(
+            "case_search.doc @@ to_tsquery('simple', :tsq)").bindparams(tsq=ts_query(text))
+    return _FTS, _FTS.c.rowid, sa.text("case_fts MATCH :fts").bindparams(fts=fts_query(text))
+
+
+def join_hits(query: sa.Select, text: str,
+              dialect: str) -> tuple[sa.Select, sa.ColumnElement[Any]]:
+    """Join the search hits for `text` into a case query; returns it and the hit's key
+    (the case number), to order by so the index yields the newest hits first. (The
+    hits drive the query: never a list of every hit built first, as `matching_cases`.)"""
+    table, number, match = _matching(text, dialect)
+    joined = query.join(table, number == Case.id).where(match)
+    # SQLite walks its index by rowid: ordering on it stops after a page.
+    return joined, column_of(Case.id) if dialect == "postgresql" else number
+
+
+def hit_count(text: str, dialect: str) -> sa.Select:
+    """How many cases match `text`, from the index alone (every case is in it)."""
+    table, _number, match = _matching(text, dialect)
+    return sa.select(sa.func.count()).select_from(table).where(match)
+
+
+def is_hit(text: str, dialect: str) -> sa.Exists:
+    """Whether the case of the query around it matches `text`: one look-up in the index
+    per case (for a few cases: one, or the merged ones)."""
+    table, number, match = _matching(text, dialect)
+    return sa.exists().where(number == Case.id, match)
 
 
 def matching_cases(text: str, dialect: str) -> sa.TextClause:
-    """A select of the numbers of the cases matching `text`."""
+    """A select of the numbers of the cases matching `text`: every hit, listed first
+    (the planner's choice for the group counts of a search)."""
     if dialect == "postgresql":
         return sa.text("SELECT case_id FROM case_search WHERE doc @@ to_tsquery('simple', :tsq)"
                        ).bindparams(tsq=ts_query(text))

@@ -161,6 +161,23 @@ def test_counts_read_an_index_alone(big, db, login, f) -> None:
     assert "ix_cases_merged_into_id" in merged, merged
 
 
+@pytest.mark.parametrize(("login", "f"), [
+    ("anna", CaseFilter(search="faktura")),
+    ("boss", CaseFilter(search="faktura", include_ended=True))])
+def test_a_search_is_counted_placed_and_checked_from_its_index(big, db, login, f) -> None:
+    """Never the list of every hit built first (a common word has 100,000 on a
+    million): the search index drives a count and a position, and a single case is
+    looked up in it."""
+    who = big.as_(login)
+    row = who.list_cases(f)[-1]
+    for how in (lambda: who.count_cases(f), lambda: who.case_position(f, row),
+                lambda: who.in_list(f, row.number)):
+        for plan in plans(db, how):
+            assert "LIST SUBQUERY" not in plan, plan
+    (placed,) = plans(db, lambda: who.case_position(f, row))
+    assert placed.startswith("SCAN case_fts VIRTUAL TABLE"), placed
+
+
 def test_the_statistics_cover_every_index(db) -> None:
     with sqlite3.connect(db.path) as conn:
         indexes = {name for (name,) in conn.execute(
