@@ -267,9 +267,6 @@ class CaseListScreen(ListDialogs):
     def load_list(self, generation: int, filters: CaseFilter, grouping: Grouping | None,
                   keep: Keep | None, open_case: int | None) -> None:
         service = self.desk.service
-        if open_case is not None:
-            # The case beside the list may have left it (filtered out, merged, ended).
-            self.post_message(InList(open_case, service.in_list(filters, open_case)))
         # The change feed as of this list: anything later reloads it.
         self.post_message(Seen(service.latest_change()))
         if filters.workspace is not None:
@@ -282,9 +279,11 @@ class CaseListScreen(ListDialogs):
             window = CaseWindow(len(rows), generation)
             window.place(Request(start=0), rows)
             self.post_message(ListLoaded(generation, window, 0))
+            self._tell_in_list(filters, open_case)
             if len(rows) == filters.limit:
                 self.post_message(Counted(generation, service.count_cases(filters)))
-        elif grouping is None:
+            return
+        if grouping is None:
             window = CaseWindow(service.count_cases(filters), generation)
             cursor = list_loading.fill(service, window, filters, keep.row if keep else None,
                                        offset=keep.offset if keep else 0)
@@ -292,6 +291,13 @@ class CaseListScreen(ListDialogs):
         else:
             self.post_message(ListLoaded(generation, *list_loading.grouped(
                 service, generation, filters, grouping, keep), keep))
+        self._tell_in_list(filters, open_case)
+
+    def _tell_in_list(self, filters: CaseFilter, open_case: int | None) -> None:
+        """Whether the case beside the list is still in it (filtered out, merged, ended
+        meanwhile): after the rows, which come first."""
+        if open_case is not None:
+            self.post_message(InList(open_case, self.desk.service.in_list(filters, open_case)))
 
     @on(InList)
     def in_list(self, message: InList) -> None:
@@ -324,8 +330,7 @@ class CaseListScreen(ListDialogs):
         # Counted: a flat list's count.
         if (message.generation == self.generation == window.generation
                 and isinstance(window, CaseWindow)):
-            window.total = max(message.total, window.end)
-            self.table.relayout()
+            self.table.set_total(max(message.total, window.end))
 
     @on(CaseTable.RowsWanted)
     def fetch_rows(self, message: CaseTable.RowsWanted) -> None:

@@ -169,6 +169,12 @@ class CaseTable(ScrollView, can_focus=True):
         self.scroll_to_cursor()
         self.refresh()
 
+    def set_total(self, total: int) -> None:
+        """A flat list's count came: the scrollbar's length changes, never a line on
+        screen (a repaint of every row would be most of a search's time)."""
+        self.window.total = total
+        self.virtual_size = Size(0, total + 1)
+
     def near(self) -> tuple[Span, Span]:
         """The lines the agent is at: those on screen, and the cursor's."""
         top = int(self.scroll_offset.y)
