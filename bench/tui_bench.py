@@ -11,7 +11,8 @@ same way. Printed: median and worst over the runs, in ms, and casedesk / floor.
 
 - start-up: from launching the process to the first bytes of the expected top row
   (`#N ` of the newest updated active case, asked of the store, read-only).
-- a key: from writing the key to the last byte of the burst it causes, once the bytes
+- a key: from writing the key to the last byte of the burst it causes (and, "on
+  screen", to the moment its marker arrived), once the bytes
   written since the key hold the expected marker (a case number or group heading that
   was not on screen before, computed from the store; none depends on the TUI's
   language) and 0.3 s have passed with no output. For the choice lists (`g` group,
@@ -260,6 +261,9 @@ FLOOR_STEPS: list[tuple[str, list[str], str, tuple[str, ...]]] = [
 FLOOR_OF = {"PageDown": "PageDown", "End": "End"}  # the rest: the floor's "new list"
 
 
+ON_SCREEN = "on screen: "  # (a step's time to its marker, kept beside its last byte)
+
+
 def session(argv: list[str], env: dict[str, str], first: str,
             steps: list[tuple[str, list[str], str, tuple[str, ...]]],
             times: dict[str, list[float]]) -> None:
@@ -275,8 +279,9 @@ def session(argv: list[str], env: dict[str, str], first: str,
             for keys in before:
                 term.wait(term.send(keys), what=f"{name}: {keys!r}")
             sent = term.send(key)
-            _, last = term.wait(sent, markers, name)
+            shown, last = term.wait(sent, markers, name)
             times.setdefault(name, []).append((last - sent[0]) * 1000)
+            times.setdefault(ON_SCREEN + name, []).append((shown - sent[0]) * 1000)
         times.setdefault("peak RSS (VmHWM), MB", []).append(term.peak_rss_mb())
     finally:
         term.close()
@@ -314,8 +319,11 @@ def main() -> None:
             session(floor, env, "F0-0000", FLOOR_STEPS, base)
     print(f"casedesk on {args.db}: {e['total']:,} cases, {e['shown']:,} in the default view; "
           f"{COLUMNS}x{LINES} pty; {args.repeat} runs; ms (memory: MB)")
-    print(f"{'':34}{'casedesk':>10}{'worst':>8}{'floor':>9}{'worst':>8}{'ratio':>7}  floor step")
+    print(f"{'':34}{'casedesk':>10}{'worst':>8}{'floor':>9}{'worst':>8}{'ratio':>7}  floor step"
+          f"{'on screen':>12}{'floor':>7}{'ratio':>7}")
     for name, values in ours.items():
+        if name.startswith(ON_SCREEN):
+            continue
         if name.startswith(("start-up", "peak")):
             floor_name = name
         else:
@@ -323,9 +331,14 @@ def main() -> None:
                               "new list")
         fl = base[floor_name]
         median, floor_median = statistics.median(values), statistics.median(fl)
+        step = f"{'' if floor_name == name else floor_name}"
+        shown = ours.get(ON_SCREEN + name)
+        if shown:  # the hits (or the step's marker) on screen, before the burst ends
+            on, floor_on = statistics.median(shown), statistics.median(
+                base[ON_SCREEN + floor_name])
+            step = f"{step:<11}{on:>12.0f}{floor_on:>7.0f}{on / floor_on:>7.1f}"
         print(f"{name:<34}{median:>10.0f}{max(values):>8.0f}{floor_median:>9.0f}"
-              f"{max(fl):>8.0f}{median / floor_median:>7.1f}  "
-              f"{'' if floor_name == name else floor_name}")
+              f"{max(fl):>8.0f}{median / floor_median:>7.1f}  {step}")
     print(f"\n{'the store beneath, ms':34}{'store':>10}{'raw SQL':>9}{'ratio':>7}")
     for name, through, raw in store_times(args.db, e, max(args.repeat, 5)):
         print(f"{name:<34}{through:>10.1f}{raw:>9.1f}{through / raw:>7.1f}")

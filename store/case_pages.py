@@ -208,6 +208,8 @@ class CasePages:
 
     def page(self, resolve: Resolve, f: CaseFilter, *, after: CaseRow | None,
              before: CaseRow | None, from_end: bool, skip: int) -> list[CaseRow]:
+        if after is not None and before is not None:
+            raise InvalidInput("a page follows a row or precedes one, not both")
         row = after or before
         fast = self._kept_page(f, after, before, from_end, skip)
         if fast is not None:
@@ -240,22 +242,29 @@ class CasePages:
             return None
         params = prepared.params_for(
             page_values(resolved, limit=f.limit, row=after or before, skip=skip))
+        dialect = self.db.engine.dialect
         raw = self.db.engine.raw_connection()
         try:
             cursor = raw.cursor()
-            if self.db.is_sqlite:
-                cursor.execute("BEGIN")  # the team's version and the page: one snapshot
+            # The team's version and the page: one snapshot.
+            cursor.execute("BEGIN" if self.db.is_sqlite else
+                           "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             cursor.execute(TEAM_VERSION)
             version = cursor.fetchone()[0]  # type: ignore[index]
-            if version != kept.team:
-                return None
-            cursor.execute(prepared.sql, params)
-            found = cursor.fetchall()
-        except self.db.engine.dialect.loaded_dbapi.Error:
+            if version == kept.team:
+                cursor.execute(prepared.sql, params)
+                found = cursor.fetchall()
+            cursor.close()
+            raw.rollback()
+        except dialect.loaded_dbapi.Error as exc:
+            # (A connection gone never goes back into the pool.)
+            if dialect.is_disconnect(exc, raw.dbapi_connection, None):
+                raw.invalidate()
             return None
         finally:
-            raw.rollback()
             raw.close()
+        if version != kept.team:
+            return None
         when = self._when
         rows = [row_of(r, when) for r in found]
         return rows[::-1] if shape.reverse else rows
@@ -265,7 +274,10 @@ class CasePages:
               values: dict[str, Any]) -> None:
         prepared = _prepared(self.db.engine.dialect, query, sent, values)
         with self._lock:
-            if version != self._kept.team or len(self._kept.prepared) >= KEPT:
+            if version < self._kept.team:
+                return  # read before another thread kept a newer version's
+            full = max(len(self._kept.prepared), len(self._kept.resolved)) >= KEPT
+            if version != self._kept.team or full:
                 self._kept = _Kept(version, {}, {})
             self._kept.resolved[f] = (resolved, reader)
             if prepared is not None:
@@ -289,12 +301,15 @@ def _prepared(dialect: sa.Dialect, query: sa.Select, sent: list[tuple[str, Any]]
     slots = []
     for name in values:
         if name not in compiled.binds:
-            continue  # (no offset in this shape)
+            if name == OFFSET:
+                continue  # (no offset in this shape)
+            return None
         send = compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
         if isinstance(params, dict):
             place: int | str = name
         elif isinstance(params, tuple | list) and compiled.positiontup is not None \
-                and len(compiled.positiontup) == len(params):
+                and len(compiled.positiontup) == len(params) \
+                and name in compiled.positiontup:
             place = compiled.positiontup.index(name)
         else:
             return None
@@ -311,7 +326,8 @@ def _sqlite_when(value: str | None) -> datetime | None:
         return None
     if len(value) <= 26:  # "YYYY-MM-DD HH:MM:SS.ffffff": no zone written
         return datetime.fromisoformat(value + "+00:00")  # (a tenth of .replace's cost)
-    return datetime.fromisoformat(value).astimezone(UTC)
+    parsed = datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def _naive_when(value: datetime | None) -> datetime | None:

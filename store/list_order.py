@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 
 def beyond(keys: tuple[sa.ColumnElement[Any], ...],
-            value: sa.ColumnElement[Any], descending: bool) -> sa.ColumnElement[bool]:
+           value: sa.ColumnElement[Any], descending: bool) -> sa.ColumnElement[bool]:
     """The rows after `value` in an order on `keys` (one row-value comparison: an
     index range, whatever the number of keys)."""
     return sa.tuple_(*keys) < value if descending else sa.tuple_(*keys) > value
@@ -84,7 +84,7 @@ def sort_index(f: Resolved) -> dict[str, str]:
 
 
 def key_value(f: Resolved, keys: tuple[sa.ColumnElement[Any], ...],
-               row: CaseRow) -> sa.ColumnElement[Any]:
+              row: CaseRow) -> sa.ColumnElement[Any]:
     """The list-order key of `row`, as SQL values typed like `keys`."""
     return sa.tuple_(*[sa.literal(v, type_=k.type)
                        for k, v in zip(keys, key_values(f, row), strict=True)])

@@ -1,9 +1,10 @@
-"""The case-list queries: filters, keyset pages, group counts.
+"""The case-list queries: filters, counts, a row's place, group counts. (A page of the
+list: store/case_pages.py; the list's order: store/list_order.py.)
 
 Built for a million cases. Rules learnt by measuring on one:
-- Never OFFSET: a deep page costs ~400 ms. Pages are keyset windows on
-  (updated_at, id) — or on id alone when searching — in either direction, so the
-  end of the list is one query too.
+- OFFSET only for a dragged scrollbar: a deep page costs ~400 ms. Pages are keyset
+  windows on (updated_at, id) — or on id alone when searching — in either
+  direction, so the end of the list is one query too.
 - Select columns with Core, not ORM objects (~4.5x slower on a 50-row page).
 - Search results come newest first from the FTS index itself; ranking by
   relevance on a common word costs over a second.
@@ -82,6 +83,12 @@ class CaseFilter:
     include_ended: bool = False
     sort: str = "updated"
     ascending: bool = False  # the default: newest first (see `sort_keys`)
+
+    def __post_init__(self) -> None:
+        # Tuples, whatever was given: a filter is a key of what a list keeps
+        # (store/case_pages.py), so it must hash.
+        object.__setattr__(self, "statuses", tuple(self.statuses))
+        object.__setattr__(self, "channels", tuple(self.channels))
 
 
 @dataclass(frozen=True)

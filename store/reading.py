@@ -75,7 +75,7 @@ class ReadingOps(ServiceCore):
         """One window of the cases `filters` selects that the actor may see: newest
         updated first (newest first when searching). `after`/`before` a row: the
         window following/preceding it; `from_end`: the last window; `skip`: the
-        window that many rows down (see `queries.page`)."""
+        window that many rows down (see `case_pages.page_statement`)."""
         f = filters or CaseFilter()
 
         def resolve(session: Session, f: CaseFilter) -> tuple[Resolved, int | None]:

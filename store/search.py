@@ -253,12 +253,8 @@ def is_hit(text: str, dialect: str) -> sa.Exists:
     return sa.exists().where(number == Case.id, match)
 
 
-def matching_cases(text: str, dialect: str) -> sa.TextClause:
+def matching_cases(text: str, dialect: str) -> sa.Select:
     """A select of the numbers of the cases matching `text`: every hit, listed first
     (the planner's choice for the group counts of a search)."""
-    if dialect == "postgresql":
-        return sa.text("SELECT case_id FROM case_search WHERE doc @@ to_tsquery('simple', :tsq)"
-                       ).bindparams(tsq=ts_query(text))
-    return sa.text("SELECT rowid AS id FROM case_fts WHERE case_fts MATCH :fts").bindparams(
-        fts=fts_query(text)
-    )
+    table, number, match = _matching(text, dialect)
+    return sa.select(number).select_from(table).where(match)

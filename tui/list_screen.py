@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
@@ -56,6 +57,8 @@ from tui.words import groupings, sorts, tr, translate_bindings
 if TYPE_CHECKING:  # for the types only: tui.app imports this module
     pass
 
+# How long a new list's filter bar waits for its rows before it is shown anyway (s).
+ARRANGED_WAIT = 0.15
 # What changes data: not offered in read-all mode (and refused by the store).
 _CHANGING = {"compose", "choose", "assign_me", "toggle", "undo", "create_case",
              "workspace_settings", "edit_line"}
@@ -114,6 +117,9 @@ class CaseListScreen(ListDialogs):
         self.in_flight: set[Request] = set()
         self.undo: tuple[int, Callable[[CaseService], object]] | None = None
         self.after_search = False
+        # The filter bar and sort heading of the list on its way: (generation, bar
+        # text, sort), shown with its rows (see `reload`).
+        self.arranged: tuple[int, str, tuple[str, bool]] | None = None
         # Set by the app when it switches to this list: the case open in the list left.
         self.arriving: tuple[CaseView | None, Draft | None, tuple[str, ...]] | None = (
             None, None, ())
@@ -230,17 +236,31 @@ class CaseListScreen(ListDialogs):
         parts = [tr("{filters}   (x rensar)").format(filters=filters) if filters else "",
                  self._arrangement()]
         shown = " · ".join(p for p in parts if p)
-        bar = self.query_one("#filters", Static)
-        bar.update(Text(clean_line(shown)))
-        bar.set_class(bool(shown), "-shown")
         # A search lists its hits newest first, whatever the sort: the heading says so.
-        self.table.sorted_by = (("number", False) if self.searching
-                                else (self.filters.sort, self.filters.ascending))
+        sorted_by = (("number", False) if self.searching
+                     else (self.filters.sort, self.filters.ascending))
         self.generation += 1
+        # Shown with the new rows: a bar that appears moves the table, and its old rows
+        # would be drawn again first (a search: one repaint instead of two). Should
+        # the rows be slow to come, a moment later.
+        self.arranged = (self.generation, shown, sorted_by)
+        self.set_timer(ARRANGED_WAIT, partial(self.show_arrangement, self.generation))
         self.in_flight.clear()
         self.refresh_bindings()
         self.load_list(self.generation, self.filters, self.grouping, keep,
                        self.shown.number if self.shown else None)
+
+    def show_arrangement(self, generation: int | None = None) -> None:
+        """The filter bar and the sort's heading of the list on its way (of that
+        `generation` only, when given)."""
+        if self.arranged is None or generation not in (None, self.arranged[0]):
+            return
+        _, shown, sorted_by = self.arranged
+        self.arranged = None
+        bar = self.query_one("#filters", Static)
+        bar.update(Text(clean_line(shown)))
+        bar.set_class(bool(shown), "-shown")
+        self.table.sorted_by = sorted_by
 
     def _arrangement(self) -> str:
         parts = []
@@ -279,7 +299,7 @@ class CaseListScreen(ListDialogs):
             window = CaseWindow(len(rows), generation)
             window.place(Request(start=0), rows)
             self.post_message(ListLoaded(generation, window, 0))
-            self._tell_in_list(filters, open_case)
+            self._tell_in_list(generation, filters, open_case)
             if len(rows) == filters.limit:
                 self.post_message(Counted(generation, service.count_cases(filters)))
             return
@@ -291,16 +311,19 @@ class CaseListScreen(ListDialogs):
         else:
             self.post_message(ListLoaded(generation, *list_loading.grouped(
                 service, generation, filters, grouping, keep), keep))
-        self._tell_in_list(filters, open_case)
+        self._tell_in_list(generation, filters, open_case)
 
-    def _tell_in_list(self, filters: CaseFilter, open_case: int | None) -> None:
+    def _tell_in_list(self, generation: int, filters: CaseFilter, open_case: int | None) -> None:
         """Whether the case beside the list is still in it (filtered out, merged, ended
         meanwhile): after the rows, which come first."""
         if open_case is not None:
-            self.post_message(InList(open_case, self.desk.service.in_list(filters, open_case)))
+            self.post_message(InList(generation, open_case,
+                                     self.desk.service.in_list(filters, open_case)))
 
     @on(InList)
     def in_list(self, message: InList) -> None:
+        if message.generation != self.generation:
+            return  # an earlier list's answer, later than the newer one's
         self.side.show_in_list(message.number, message.present)
 
     @on(ListLoaded)
@@ -312,6 +335,7 @@ class CaseListScreen(ListDialogs):
             # where they are now rather than put them back where they were.
             self.reload(keep=self.keep_point())
             return
+        self.show_arrangement()
         empty = message.window.total == 0
         self.table.empty = "" if not empty else (
             tr("Inga ärenden matchar sökningen (esc rensar den).") if self.searching
@@ -330,7 +354,8 @@ class CaseListScreen(ListDialogs):
         # Counted: a flat list's count.
         if (message.generation == self.generation == window.generation
                 and isinstance(window, CaseWindow)):
-            self.table.set_total(max(message.total, window.end))
+            window.total = max(message.total, window.end)
+            self.table.counted()
 
     @on(CaseTable.RowsWanted)
     def fetch_rows(self, message: CaseTable.RowsWanted) -> None:

@@ -47,8 +47,10 @@ class ListLoaded(Message):
 
 @dataclass
 class InList(Message):
-    """Whether the case open beside a list is one of its cases."""
+    """Whether the case open beside a list is one of its cases (as of the list's
+    `generation`)."""
 
+    generation: int
     number: int
     present: bool
 

@@ -23,6 +23,7 @@ from store.triage.detect import BUILT_IN, FLAGS, FRUSTRATED, URGENT, Detectors, 
 # urgent cases first.
 BITS = {URGENT: 2, FRUSTRATED: 1}
 
+
 @functools.cache  # (a list turns thousands of rows a second into flags)
 def flags_of(bits: int) -> tuple[str, ...]:
     """The flags a `Case.flags` value holds, urgent first."""

@@ -169,11 +169,10 @@ class CaseTable(ScrollView, can_focus=True):
         self.scroll_to_cursor()
         self.refresh()
 
-    def set_total(self, total: int) -> None:
-        """A flat list's count came: the scrollbar's length changes, never a line on
-        screen (a repaint of every row would be most of a search's time)."""
-        self.window.total = total
-        self.virtual_size = Size(0, total + 1)
+    def counted(self) -> None:
+        """A flat list's count came: only the scrollbar's length changes (no scrolling
+        to the cursor, no refresh of its own: the rows on screen are the same)."""
+        self.virtual_size = Size(0, self.window.total + 1)
 
     def near(self) -> tuple[Span, Span]:
         """The lines the agent is at: those on screen, and the cursor's."""
