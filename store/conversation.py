@@ -181,7 +181,8 @@ class ConversationOps(ServiceCore):
                 self._transition(session, actor, case, parse_status(status))
             else:
                 self._work_begins(session, actor, case, "answered")
-            return message_view(session, row)
+            # (A new reply has no attachments and mentions no one: not read back.)
+            return message_view(session, row, attachments=(), mentions=())
 
         return self._write(work)
 
@@ -227,6 +228,7 @@ class ConversationOps(ServiceCore):
                 session.add(row)
                 session.flush()
             logins = {m.lower() for m in MENTION_RE.findall(text)}
+            told_logins: list[str] = []
             if logins:
                 mentioned = session.scalars(
                     sa.select(Agent).where(sa.func.lower(col(Agent.login)).in_(logins))).all()
@@ -235,6 +237,7 @@ class ConversationOps(ServiceCore):
                         if a.is_active and can_see(session, a.login, case)]
                 for agent_id in told:
                     session.add(Mention(message_id=id_of(row), agent_id=agent_id))
+                told_logins = sorted(a.login for a in mentioned if id_of(a) in told)
                 workspace.mentioned(session, id_of(case), told, now)
             workspace.activity(session, [id_of(case)], actor.agent_id, now)
             forget_draft(session, actor, id_of(case))
@@ -246,6 +249,8 @@ class ConversationOps(ServiceCore):
             else:
                 self._work_begins(session, actor, case, "answered")
             session.flush()
-            return message_view(session, row)
+            # (What it holds is known here: nothing read back. A note is never sent.)
+            return message_view(session, row, attachments=(), mentions=told_logins,
+                                delivery="")
 
         return self._write(work)

@@ -231,13 +231,14 @@ class Database:
                 self._prepare_file()
 
         @event.listens_for(engine, "connect")
-        def _connect(dbapi_conn: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
+        def _connect(dbapi_conn: sqlite3.Connection, record: ConnectionPoolEntry) -> None:
             # Autocommit at the driver: we emit BEGIN ourselves.
             dbapi_conn.isolation_level = None
             # (WAL is set once by `upgrade` and stays with the file.)
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys = ON")
             cur.execute("PRAGMA synchronous = NORMAL")
+            record.info["synchronous"] = "NORMAL"
             if self.read_only:
                 cur.execute("PRAGMA query_only = ON")
             cur.close()
@@ -263,8 +264,10 @@ class Database:
             if write:
                 # FULL: this commit survives a power loss (WAL with NORMAL may roll the
                 # last commits back) — for what the mail server is told only afterwards.
-                durable = options.get("casedesk_durable", False)
-                conn.exec_driver_sql(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
+                level = "FULL" if options.get("casedesk_durable", False) else "NORMAL"
+                if conn.info.get("synchronous") != level:  # (a statement less per write)
+                    conn.exec_driver_sql(f"PRAGMA synchronous = {level}")
+                    conn.info["synchronous"] = level
             conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
         return engine

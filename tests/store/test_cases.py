@@ -767,3 +767,17 @@ def test_a_closed_or_archived_case_takes_notes_not_replies(team) -> None:
     notes = [m.text for m in case.messages if m.kind == "note"]
     assert notes[-1] == "Noterat medan det är archived."
     assert team.system.outbox() == []
+
+
+def test_the_view_a_reply_or_a_note_returns_is_the_one_read_back(team) -> None:
+    """What a new reply or note holds is known when it is written, not read back: the
+    view it returns must be the same as the case shows afterwards."""
+    number = team.new_case(channel="Support")  # an email channel: the reply is queued
+    anna = team.as_("anna")
+    reply = anna.reply(number, "Hej! Vi tittar på det.")
+    note = anna.note(number, "@bo @BOSS @ingen kan ni titta?")
+    shown = {m.id: m for m in anna.get_case(number).messages}
+    assert shown[reply.id] == reply
+    assert reply.delivery == "queued"
+    assert shown[note.id] == note
+    assert note.mentions == ("bo", "boss")

@@ -248,3 +248,17 @@ def test_another_programs_database_is_left_alone(tmp_path: Path) -> None:
     assert mode(path) == 0o644
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+
+
+@pytest.mark.sqlite_only
+def test_a_durable_write_commits_at_full_sync_and_an_ordinary_one_at_normal(db) -> None:
+    """The level is set only when it changes (a statement less per write): each write
+    still runs at its own, on whichever pooled connection it gets."""
+    seen: list[int] = []
+
+    def level(session) -> None:  # type: ignore[no-untyped-def]
+        seen.append(session.connection().exec_driver_sql("PRAGMA synchronous").scalar())
+
+    for durable in (True, False, False, True, True, False):
+        db.write(level, durable=durable)
+    assert seen == [2, 1, 1, 2, 2, 1]  # FULL, NORMAL
