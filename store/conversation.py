@@ -31,6 +31,7 @@ from store.models import (
     Mention,
     Message,
     MessageKind,
+    OutboxState,
     Status,
 )
 from store.permissions import (
@@ -181,8 +182,10 @@ class ConversationOps(ServiceCore):
                 self._transition(session, actor, case, parse_status(status))
             else:
                 self._work_begins(session, actor, case, "answered")
-            # (A new reply has no attachments and mentions no one: not read back.)
-            return message_view(session, row, attachments=(), mentions=())
+            # (A new reply has no attachments and mentions no one, and it is queued as
+            # mail exactly when it was given a mail's id: nothing read back.)
+            return message_view(session, row, attachments=(), mentions=(), delivery=(
+                OutboxState.QUEUED.value if row.mail_message_id else ""))
 
         return self._write(work)
 

@@ -781,3 +781,7 @@ def test_the_view_a_reply_or_a_note_returns_is_the_one_read_back(team) -> None:
     assert reply.delivery == "queued"
     assert shown[note.id] == note
     assert note.mentions == ("bo", "boss")
+    chat = team.new_case(channel="Chat")  # no mail: nothing queued
+    answer = anna.reply(chat, "Hej!")
+    assert answer.delivery == ""
+    assert {m.id: m for m in anna.get_case(chat).messages}[answer.id] == answer
