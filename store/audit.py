@@ -10,6 +10,7 @@ values; an erased customer's take their values along, and masking after the fact
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 from datetime import datetime
@@ -18,15 +19,20 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from store.models import AuditEvent, Change
+from store.models import AuditEvent, Case, Change
 from store.permissions import Actor
-from store.tables import table_of
+from store.tables import run, table_of
 
 
 def _json(value: Any) -> str:
     if value is None:
         return ""
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+# Built once: a change of any kind writes these.
+_EVENT = sa.insert(table_of(AuditEvent))
+_CHANGE = sa.insert(table_of(Change))
 
 
 def record(
@@ -40,17 +46,9 @@ def record(
     after: Any = None,
 ) -> None:
     """Append an audit event, and a change-feed row when a case changed."""
-    session.add(
-        AuditEvent(
-            at=at,
-            actor=actor.login,
-            action=action,
-            case_id=case_id,
-            before=_json(before),
-            after=_json(after),
-        )
-    )
-    session.add(Change(at=at, case_id=case_id, kind=action))
+    run(session, _EVENT, {"at": at, "actor": actor.login, "action": action,
+                          "case_id": case_id, "before": _json(before), "after": _json(after)})
+    run(session, _CHANGE, {"at": at, "case_id": case_id, "kind": action})
 
 
 def latest_change(session: Session) -> int:
@@ -73,20 +71,28 @@ def record_many(session: Session, actor: Actor, *, at: datetime,
         {"at": at, "case_id": case_id, "kind": action} for action, case_id, _ in rows])
 
 
+@functools.cache
+def _set_inserts() -> tuple[sa.Insert, sa.Insert]:
+    """`record_set`'s two statements, built once (a status change writes them)."""
+    case_id = table_of(Case).c.id
+    events, changes = table_of(AuditEvent), table_of(Change)
+    at = sa.bindparam("at", type_=events.c.at.type)
+    action: sa.BindParameter[str] = sa.bindparam("action")
+    moved = case_id.in_(sa.bindparam("cases", expanding=True))
+    return (
+        sa.insert(events).from_select(
+            ["at", "actor", "action", "case_id", "before", "after"],
+            sa.select(at, sa.bindparam("actor"), action, case_id, sa.bindparam("before"),
+                      sa.bindparam("after")).where(moved)),
+        sa.insert(changes).from_select(
+            ["at", "case_id", "kind"], sa.select(at, case_id, action).where(moved)))
+
+
 def record_set(session: Session, actor: Actor, *, at: datetime, action: str,
-               cases: sa.Select, before: Any = None, after: Any = None) -> None:
-    """`record` for every case `cases` selects (a query of case ids), the same values
-    for each: two INSERT … SELECT statements, however many cases."""
-    events = table_of(AuditEvent)
-    ids = cases.subquery()
-    column = next(iter(ids.c))
-    conn = session.connection()
-    conn.execute(sa.insert(events).from_select(
-        ["at", "actor", "action", "case_id", "before", "after"],
-        sa.select(sa.literal(at, events.c.at.type), sa.literal(actor.login),
-                  sa.literal(action), column, sa.literal(_json(before)),
-                  sa.literal(_json(after)))))
-    changes = table_of(Change)
-    conn.execute(sa.insert(changes).from_select(
-        ["at", "case_id", "kind"],
-        sa.select(sa.literal(at, changes.c.at.type), column, sa.literal(action))))
+               cases: list[int], before: Any = None, after: Any = None) -> None:
+    """`record` for each of `cases` (those of them that exist), the same values for
+    each: two INSERT … SELECT statements, however many cases."""
+    params = {"cases": cases, "at": at, "actor": actor.login, "action": action,
+              "before": _json(before), "after": _json(after)}
+    for statement in _set_inserts():
+        run(session, statement, params)

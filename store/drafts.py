@@ -19,7 +19,7 @@ from store.errors import InvalidInput
 from store.models import Draft, Message, MessageKind
 from store.permissions import Actor, can_see_case, require_case
 from store.statuses import Status
-from store.tables import id_of
+from store.tables import id_of, run
 from store.views import DraftView
 
 MOST_CHARACTERS = 200_000  # a draft longer than this is no reply being written
@@ -33,11 +33,15 @@ def sent_since(session: Session, agent_id: int, case_id: int, since: datetime) -
         col(Message.created_at) > since))) is True
 
 
+# Built once: every reply and note ends its writer's draft.
+_FORGET = sa.delete(Draft).where(col(Draft.agent_id) == sa.bindparam("agent"),
+                                 col(Draft.case_id) == sa.bindparam("case"))
+
+
 def forget_draft(session: Session, actor: Actor, case_id: int) -> None:
     """The actor's draft of a case, gone: it was sent."""
     if actor.agent_id is not None:
-        session.execute(sa.delete(Draft).where(col(Draft.agent_id) == actor.agent_id,
-                                               col(Draft.case_id) == case_id))
+        run(session, _FORGET, {"agent": actor.agent_id, "case": case_id})
 
 
 @dataclass(frozen=True)

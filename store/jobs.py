@@ -204,8 +204,7 @@ class JobOps(ServiceCore):
                     continue
                 status_change.add_events(session, actor, ids, events.event(f"sla-{marker}"),
                                          now)
-                audit.record_set(session, actor, at=now, action=f"sla.{marker}",
-                                 cases=sa.select(table.c.id).where(table.c.id.in_(ids)))
+                audit.record_set(session, actor, at=now, action=f"sla.{marker}", cases=ids)
             return found
 
         return self._write(work)

@@ -16,7 +16,7 @@ from sqlmodel import col
 from store.errors import Deactivated, Forbidden, InvalidInput, NotFound, UnknownLogin, Unseen
 from store.lifecycle import ActorKind
 from store.models import Agent, Case, ChannelMember
-from store.tables import table_of
+from store.tables import run, table_of
 
 SYSTEM_LOGIN = "system"
 # An operating-system login as they come (POSIX names, and the user@domain of
@@ -56,16 +56,20 @@ class Actor:
 SYSTEM = Actor(SYSTEM_LOGIN, ActorKind.SYSTEM, None, "system")
 
 
+_AGENTS = table_of(Agent).c
+_MEMBERS = table_of(ChannelMember).c
+# Built once: every unit of work asks who its actor is, and most ask what they may see.
+_ACTOR = sa.select(_AGENTS.id, _AGENTS.login, _AGENTS.name, _AGENTS.is_supervisor,
+                   _AGENTS.is_ai, _AGENTS.is_active).where(_AGENTS.login == sa.bindparam("login"))
+_CHANNELS = sa.select(_MEMBERS.channel_id).where(_MEMBERS.agent_id == sa.bindparam("agent"))
+_CASE = sa.select(Case).where(col(Case.id) == sa.bindparam("number"))
+_CASE_FOR_UPDATE = _CASE.with_for_update()
+
+
 def resolve_actor(session: Session, login: str) -> Actor:
     """The agent record for `login`, or a clear refusal. (The system actor is never
     reached through a login: see `CaseService.system`.)"""
-    agents = table_of(Agent)
-    agent = session.execute(
-        sa.select(agents.c.id, agents.c.login, agents.c.name, agents.c.is_supervisor,
-                  agents.c.is_ai, agents.c.is_active).where(agents.c.login == login)
-
-    ).first()
-
+    agent = run(session, _ACTOR, {"login": login}).first()
     if agent is None:
         raise UnknownLogin(
             f"the login {login!r} is not an agent in this casedesk: a supervisor can add it "
@@ -84,9 +88,7 @@ def visible_channels(session: Session, actor: Actor) -> set[int] | None:
     """The channel ids `actor` may see, or None for all of them."""
     if actor.sees_everything:
         return None
-    member = table_of(ChannelMember).c
-    rows = session.execute(sa.select(member.channel_id).where(member.agent_id == actor.agent_id))
-    return {channel_id for (channel_id,) in rows}
+    return set(run(session, _CHANNELS, {"agent": actor.agent_id}).scalars())
 
 
 def can_see_channel(session: Session, actor: Actor, channel_id: int) -> bool:
@@ -117,10 +119,8 @@ def require_case(session: Session, actor: Actor, number: int, *, for_update: boo
     or not."""
     if not 1 <= number <= MAX_NUMBER:
         raise unseen(actor, f"case #{number}")
-    query = sa.select(Case).where(col(Case.id) == number)
-    if for_update:
-        query = query.with_for_update()
-    case = session.scalars(query).first()
+    query = _CASE_FOR_UPDATE if for_update else _CASE
+    case = session.scalars(query, {"number": number}).first()
     if case is None or not can_see_channel(session, actor, case.channel_id):
         raise unseen(actor, f"case #{number}")
     return case

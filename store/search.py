@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from store.errors import InvalidInput
 from store.models import Case
-from store.tables import column_of
+from store.tables import column_of, run
 
 # A word: letters, digits and the joiners that unicode61 splits on anyway.
 _WORD = re.compile(r"[\w]+\*?", re.UNICODE)
@@ -114,33 +114,39 @@ def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
+# Built once: every reply and note reindexes its case.
+_DOCS = sa.text("SELECT id, title, body FROM case_doc WHERE id IN :ids").bindparams(
+    sa.bindparam("ids", expanding=True))
+_PG_PUT = sa.text(f"INSERT INTO case_search (case_id, doc) VALUES (:id, {PG_VECTOR}) "
+                  "ON CONFLICT (case_id) DO UPDATE SET doc = excluded.doc")
+_FTS_PUT = sa.text("INSERT INTO case_fts(rowid, title, body) VALUES (:id, :title, :body)")
+# FTS5 (external content) deletes a row only given the document it indexed.
+_FTS_DELETE = sa.text("INSERT INTO case_fts(case_fts, rowid, title, body) "
+                      "VALUES('delete', :id, :title, :body)")
+
+
 def _docs(session: Session, case_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
     ids = sorted(set(case_ids))
     if not ids:
         return {}
-    rows = session.execute(
-        sa.text("SELECT id, title, body FROM case_doc WHERE id IN :ids").bindparams(
-            sa.bindparam("ids", expanding=True)
-        ),
-        {"ids": ids},
-    )
-    return {row.id: (row.title, row.body) for row in rows}
+    return {row.id: (row.title, row.body) for row in run(session, _DOCS, {"ids": ids})}
 
 
-def _put(session: Session, case_id: int, doc: tuple[str, str]) -> None:
-    if _dialect(session) == "postgresql":
-        session.execute(
-            sa.text(
-                f"INSERT INTO case_search (case_id, doc) VALUES (:id, {PG_VECTOR}) "
-                "ON CONFLICT (case_id) DO UPDATE SET doc = excluded.doc"
-            ),
-            {"id": case_id, "title": doc[0], "body": doc[1]},
-        )
-        return
-    session.execute(
-        sa.text("INSERT INTO case_fts(rowid, title, body) VALUES (:id, :title, :body)"),
-        {"id": case_id, "title": doc[0], "body": doc[1]},
-    )
+def _params(docs: dict[int, tuple[str, str]]) -> list[dict[str, Any]]:
+    return [{"id": i, "title": title, "body": body} for i, (title, body) in docs.items()]
+
+
+def _put(session: Session, docs: dict[int, tuple[str, str]]) -> None:
+    """Index these documents (on PostgreSQL, in place of what was indexed for them;
+    on SQLite, `_forget` the old ones first)."""
+    if docs:
+        run(session, _PG_PUT if _dialect(session) == "postgresql" else _FTS_PUT,
+            _params(docs))
+
+
+def _forget(session: Session, docs: dict[int, tuple[str, str]]) -> None:
+    if docs:
+        run(session, _FTS_DELETE, _params(docs))
 
 
 @contextmanager
@@ -148,38 +154,18 @@ def reindexing(session: Session, *case_ids: int | None) -> Iterator[None]:
     """Wrap a change to the titles, conversations or contacts of `case_ids`; their
     search documents are replaced in the same transaction, set-wise."""
     ids = [i for i in case_ids if i is not None]
-    session.flush()
     before = _docs(session, ids)
     yield
-    session.flush()
     after = _docs(session, ids)
-    changed = [i for i in after if before.get(i) != after[i]]
-    if not changed:
-        return
-    if _dialect(session) == "postgresql":
-        session.execute(sa.text(
-            f"INSERT INTO case_search (case_id, doc) VALUES (:id, {PG_VECTOR}) "
-            "ON CONFLICT (case_id) DO UPDATE SET doc = excluded.doc"),
-            [{"id": i, "title": after[i][0], "body": after[i][1]} for i in changed])
-        return
-    _forget(session, {i: before[i] for i in changed if i in before})
-    session.execute(sa.text("INSERT INTO case_fts(rowid, title, body) VALUES "
-                            "(:id, :title, :body)"),
-                    [{"id": i, "title": after[i][0], "body": after[i][1]} for i in changed])
-
-
-def _forget(session: Session, docs: dict[int, tuple[str, str]]) -> None:
-    # FTS5 (external content) deletes a row only given the document it indexed.
-    if docs:
-        session.execute(sa.text("INSERT INTO case_fts(case_fts, rowid, title, body) "
-                                "VALUES('delete', :id, :title, :body)"),
-                        [{"id": i, "title": t, "body": b} for i, (t, b) in docs.items()])
+    changed = {i: doc for i, doc in after.items() if before.get(i) != doc}
+    if _dialect(session) != "postgresql":
+        _forget(session, {i: before[i] for i in changed if i in before})
+    _put(session, changed)
 
 
 def index_new_case(session: Session, case_id: int) -> None:
     """Add the document of a case created in this transaction."""
-    session.flush()
-    _put(session, case_id, _docs(session, [case_id])[case_id])
+    _put(session, _docs(session, [case_id]))
 
 
 def forget_cases(session: Session, case_ids: list[int]) -> None:
@@ -193,16 +179,7 @@ def forget_cases(session: Session, case_ids: list[int]) -> None:
 
 def index_new_cases(session: Session, case_ids: list[int]) -> None:
     """Add the documents of many cases created in this transaction, in one statement."""
-    docs = _docs(session, case_ids)
-    if not docs:
-        return
-    params = [{"id": i, "title": t, "body": b} for i, (t, b) in docs.items()]
-    if _dialect(session) == "postgresql":
-        session.execute(sa.text(f"INSERT INTO case_search (case_id, doc) VALUES (:id, "
-                                f"{PG_VECTOR})"), params)
-    else:
-        session.execute(sa.text(
-            "INSERT INTO case_fts(rowid, title, body) VALUES (:id, :title, :body)"), params)
+    _put(session, _docs(session, case_ids))
 
 
 def rebuild(session: Session) -> None:

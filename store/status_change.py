@@ -11,6 +11,7 @@ from `stamps` and `event` (`store/demo/generate.py`). Who may make which move is
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import datetime
 from typing import TypeVar
@@ -22,7 +23,7 @@ from store import audit, events, workspace
 from store.models import Case, Message, MessageKind
 from store.permissions import Actor
 from store.statuses import Status
-from store.tables import table_of
+from store.tables import run, table_of
 
 T = TypeVar("T")
 # The time a case became each status, on the case.
@@ -54,23 +55,30 @@ def record(session: Session, actor: Actor, cases: Iterable[int], start: Status,
         return
     session.flush()  # the event goes after what this unit of work wrote before it
     workspace.status_changed(session, ids, target)
-    table = table_of(Case)
-    moved = sa.select(table.c.id).where(table.c.id.in_(ids))
-    audit.record_set(session, actor, at=at, action="case.status", cases=moved,
+    audit.record_set(session, actor, at=at, action="case.status", cases=ids,
                      before={"status": start.value}, after={"status": target.value})
     add_events(session, actor, ids, event(start, target, why, **why_params), at)
+
+
+@functools.cache
+def _add_events() -> sa.Insert:
+    """`add_events`' statement, built once (every status change writes it)."""
+    case_id = table_of(Case).c.id
+    message = table_of(Message)
+    return sa.insert(message).from_select(
+        ["case_id", "kind", "author", "author_agent_id", "text", "flags", "created_at",
+         "origin_case_id", "sender_address", "event_kind", "event_params"],
+        sa.select(case_id, sa.literal(MessageKind.EVENT.value), sa.bindparam("author"),
+                  sa.bindparam("agent", type_=message.c.author_agent_id.type), sa.literal(""),
+                  sa.literal(""), sa.bindparam("at", type_=message.c.created_at.type),
+                  case_id, sa.literal(""), sa.bindparam("kind"), sa.bindparam("params")
+                  ).where(case_id.in_(sa.bindparam("cases", expanding=True))
+                          ).order_by(case_id))
 
 
 def add_events(session: Session, actor: Actor, cases: list[int], what: events.Event,
                at: datetime) -> None:
     """The same event in the conversation of each of `cases`: one INSERT … SELECT."""
-    table = table_of(Case)
-    message = table_of(Message)
-    session.connection().execute(sa.insert(message).from_select(
-        ["case_id", "kind", "author", "author_agent_id", "text", "flags", "created_at",
-         "origin_case_id", "sender_address", "event_kind", "event_params"],
-        sa.select(table.c.id, sa.literal(MessageKind.EVENT.value), sa.literal(actor.display),
-                  sa.literal(actor.agent_id, message.c.author_agent_id.type), sa.literal(""),
-                  sa.literal(""), sa.literal(at, message.c.created_at.type), table.c.id,
-                  sa.literal(""), sa.literal(what.kind), sa.literal(what.stored())
-                  ).where(table.c.id.in_(cases)).order_by(table.c.id)))
+    run(session, _add_events(), {"cases": cases, "author": actor.display,
+                                 "agent": actor.agent_id, "at": at, "kind": what.kind,
+                                 "params": what.stored()})

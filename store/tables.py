@@ -9,10 +9,10 @@ time. In WHERE and ORDER BY terms `sqlmodel.col(Case.id)` does the same job.
 
 from __future__ import annotations
 
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.orm import QueryableAttribute, Session
 from sqlmodel import SQLModel
 
 _T = TypeVar("_T")
@@ -32,6 +32,16 @@ def column_of(attribute: _T) -> sa.ColumnElement[_T]:
     if not isinstance(attribute, QueryableAttribute):
         raise TypeError(f"{attribute!r} is not a mapped attribute")
     return attribute.expression
+
+
+def run(session: Session, statement: sa.Executable,
+        params: dict[str, Any] | list[dict[str, Any]] | None = None) -> sa.CursorResult[Any]:
+    """Run a Core statement built once (with bind parameters) in the session's
+    transaction, after what is pending is flushed, as `Session.execute` would — but
+    without its per-call ORM bookkeeping, most of a small statement's cost on the
+    write path. For statements on rows no object of the session holds."""
+    session.flush()
+    return session.connection().execute(statement, params)
 
 
 class _Row(Protocol):

@@ -11,6 +11,7 @@ the same entry at once never fail. An agent without saved settings has the defau
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -31,7 +32,7 @@ from store.models import (
     WorkspaceSettings,
 )
 from store.statuses import ENDED
-from store.tables import table_of
+from store.tables import run, table_of
 
 KINDS = tuple(k.value for k in ChannelKind)
 
@@ -105,21 +106,25 @@ def _people() -> sa.ColumnElement[bool]:
     return sa.and_(col(Agent.is_active), sa.not_(col(Agent.is_ai)), col(Agent.login) != "system")
 
 
-def _add(session: Session, pairs: sa.Select, now: datetime, *,
-         unread: bool) -> None:
-    """Add the (agent_id, case_id) pairs that `pairs` selects; an entry already there
-    is kept as it is, except that `unread` marks it unread."""
+def _insert(dialect: str, pairs: sa.Select, *, unread: bool) -> sa.Insert:
+    """Insert the (agent_id, case_id) pairs that `pairs` selects, added at the bound
+    `now`; an entry already there is kept as it is, except that `unread` marks it
+    unread."""
     table = table_of(WorkspaceEntry)
-    rows = pairs.add_columns(sa.literal(now, table.c.added_at.type), sa.literal(unread))
-    dialect = session.get_bind().dialect.name
+    rows = pairs.add_columns(sa.bindparam("now", type_=table.c.added_at.type),
+                             sa.literal(unread))
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
     statement = insert.from_select(["agent_id", "case_id", "added_at", "unread"], rows)
     if unread:
-        statement = statement.on_conflict_do_update(
+        return statement.on_conflict_do_update(
             index_elements=["agent_id", "case_id"], set_={"unread": True})
-    else:
-        statement = statement.on_conflict_do_nothing(index_elements=["agent_id", "case_id"])
-    session.execute(statement)
+    return statement.on_conflict_do_nothing(index_elements=["agent_id", "case_id"])
+
+
+def _add(session: Session, pairs: sa.Select, now: datetime, *,
+         unread: bool) -> None:
+    session.execute(_insert(session.get_bind().dialect.name, pairs, unread=unread),
+                    {"now": now})
 
 
 def cases_arrived(session: Session, case_ids: Iterable[int], now: datetime) -> None:
@@ -140,14 +145,20 @@ def cases_arrived(session: Session, case_ids: Iterable[int], now: datetime) -> N
     _add(session, pairs, now, unread=True)
 
 
+@functools.cache
+def _leaving(setting: str) -> sa.Delete:
+    """Out of the workspaces of those whose `setting` says so (built once a setting)."""
+    leaving = sa.select(col(Agent.id)).where(_setting(setting))
+    return sa.delete(WorkspaceEntry).where(
+        col(WorkspaceEntry.case_id).in_(sa.bindparam("cases", expanding=True)),
+        col(WorkspaceEntry.agent_id).in_(leaving))
+
+
 def status_changed(session: Session, case_ids: Iterable[int], status: Status) -> None:
     """Out of the workspaces of those who want cases with this status gone."""
     setting = LEAVES_ON.get(status)
-    if setting is None:
-        return
-    leaving = sa.select(col(Agent.id)).where(_setting(setting))
-    session.execute(sa.delete(WorkspaceEntry).where(
-        col(WorkspaceEntry.case_id).in_(list(case_ids)), col(WorkspaceEntry.agent_id).in_(leaving)))
+    if setting is not None:
+        run(session, _leaving(setting), {"cases": list(case_ids)})
 
 
 def assigned(session: Session, case_id: int, agent_id: int, by: int | None,
@@ -159,20 +170,30 @@ def assigned(session: Session, case_id: int, agent_id: int, by: int | None,
     _add(session, pairs, now, unread=agent_id != by)
 
 
+@functools.cache
+def _activity(dialect: str) -> tuple[sa.Update, sa.Insert]:
+    """`activity`'s two statements, built once: on every reply and note, building
+    them cost more than running them."""
+    cases: sa.BindParameter[int] = sa.bindparam("cases", expanding=True)
+    writer: sa.BindParameter[int] = sa.bindparam("writer")
+    unread = sa.update(WorkspaceEntry).where(
+        col(WorkspaceEntry.case_id).in_(cases), col(WorkspaceEntry.agent_id) != writer,
+        sa.not_(col(WorkspaceEntry.unread))).values(unread=True)
+    watchers = sa.select(col(Agent.id), col(Watch.case_id)).join(
+        Watch, col(Watch.agent_id) == Agent.id).where(
+        col(Watch.case_id).in_(cases), col(Agent.id) != writer, _people(),
+        _setting("add_watched_on_activity"))
+    return unread, _insert(dialect, watchers, unread=True)
+
+
 def activity(session: Session, case_ids: Iterable[int], by: int | None,
              now: datetime) -> None:
     """Someone (`by`, an agent; None: the customer or a machine) wrote in the cases:
     unread for everyone else who holds them, and into the workspace of their watchers
     who want that."""
-    ids, writer = list(case_ids), by if by is not None else -1
-    session.execute(sa.update(WorkspaceEntry).where(
-        col(WorkspaceEntry.case_id).in_(ids), col(WorkspaceEntry.agent_id) != writer,
-        sa.not_(col(WorkspaceEntry.unread))).values(unread=True))
-    watchers = sa.select(col(Agent.id), col(Watch.case_id)).join(
-        Watch, col(Watch.agent_id) == Agent.id).where(
-        col(Watch.case_id).in_(ids), col(Agent.id) != writer, _people(),
-        _setting("add_watched_on_activity"))
-    _add(session, watchers, now, unread=True)
+    params = {"cases": list(case_ids), "writer": by if by is not None else -1, "now": now}
+    for statement in _activity(session.get_bind().dialect.name):
+        run(session, statement, params)
 
 
 def mentioned(session: Session, case_id: int, agent_ids: Iterable[int], now: datetime) -> None:
