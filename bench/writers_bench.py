@@ -84,7 +84,9 @@ def writer(path: str, login: str, own: int, shared: list[int], ops: int,
         # statements compiled), before the others are released; not counted.
         service.note(own, f"{login} warm")
         service.reply(own, f"{login} warm")
-        out.notes, out.replies = 1, 1  # (in the database too: counted at the end)
+        service.set_status(own, CYCLE[0])
+        # (In the database too: counted at the end.)
+        out.notes, out.replies, out.statuses = 1, 1, 1
     except Exception as exc:  # said to the parent, which reports it
         out.setup_error = f"{type(exc).__name__}: {exc}"
         ready.put(login)
@@ -93,7 +95,7 @@ def writer(path: str, login: str, own: int, shared: list[int], ops: int,
     ready.put(login)
     go.wait()
     cases = [own, *shared]
-    step = 0
+    step = 1
     for i in range(ops):
         kind = i % 3
         number = cases[(i // 3) % len(cases)]

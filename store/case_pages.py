@@ -31,6 +31,7 @@ from store import search
 from store.errors import InvalidInput
 from store.list_order import beyond, key_values, sort_index, sort_keys, sort_range
 from store.models import Agent, Case, Channel, Contact, WorkspaceEntry
+from store.permissions import TEAM_VERSION
 from store.queries import Resolved, conditions
 from store.triage import flags_of
 from store.views import CaseRow
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
     from store.db import Database
     from store.queries import CaseFilter
 
-TEAM_VERSION = "SELECT version FROM team_version WHERE id = 1"
 # Statements kept per service: a few lists, each in its shapes of page; a new search
 # text is a new statement, so a day of searching must not pile them up.
 KEPT = 200

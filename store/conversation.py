@@ -47,12 +47,18 @@ from store.records import (
     require_not_merged,
 )
 from store.statuses import ENDED
-from store.tables import id_of
+from store.tables import id_of, run, table_of
 from store.triage import routing
 from store.views import (
     Landing,
     MessageView,
 )
+
+# A reply is mail only on an email channel: its kind alone, most replies (a chat's)
+# need no more of the channel.
+_CHANNEL_KIND = sa.select(table_of(Channel).c.kind).where(
+    table_of(Channel).c.id == sa.bindparam("id"))
+EMAIL = ChannelKind.EMAIL.value
 
 
 class ConversationOps(ServiceCore):
@@ -200,9 +206,8 @@ class ConversationOps(ServiceCore):
         if case.first_response_at is None:
             case.first_response_at = now
         case.updated_at = now
-        channel = session.get_one(Channel, case.channel_id)
-        if channel.kind == ChannelKind.EMAIL.value:
-            self._queue_mail(session, case, channel, row)
+        if run(session, _CHANNEL_KIND, {"id": case.channel_id}).scalar_one() == EMAIL:
+            self._queue_mail(session, case, session.get_one(Channel, case.channel_id), row)
         audit.record(session, actor, "message.reply", at=now, case_id=case.id,
                      after={"message": row.id})
         workspace.activity(session, [id_of(case)], actor.agent_id, now)

@@ -48,9 +48,10 @@ from store.permissions import (
     SYSTEM,
     SYSTEM_LOGIN,
     Actor,
+    KnownActor,
+    know_actor,
     require_channel,
     require_supervisor,
-    resolve_actor,
 )
 from store.privacy.original import masked_original
 from store.records import (
@@ -92,6 +93,8 @@ class ServiceCore:
         self._history = False
         # The case list's statements and who the actor is, kept (store/case_pages.py).
         self.pages = CasePages(db)
+        # Who `login` is, and what they may see, while the team stays as it was.
+        self._known: KnownActor | None = None
         # This process's own presence entry (an agent may run two TUIs).
         self.presence_holder = f"{os.getpid()}:{secrets.token_hex(8)}"
 
@@ -137,7 +140,8 @@ class ServiceCore:
     def _actor(self, session: Session) -> Actor:
         if self._system:
             return SYSTEM
-        actor = resolve_actor(session, self.login)
+        self._known = know_actor(session, self.login, self._known)
+        actor = self._known.actor
         if self._read_all:
             require_supervisor(actor, "read every case (--read-all)")
         return actor

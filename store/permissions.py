@@ -84,8 +84,47 @@ def resolve_actor(session: Session, login: str) -> Actor:
     return Actor(agent.login, kind, agent.id, agent.name)
 
 
+# Bumped by the database itself whenever an agent, a channel or a membership changes
+# (triggers: store/migrations), so what was read of the team at one version holds
+# while it stays.
+TEAM_VERSION = "SELECT version FROM team_version WHERE id = 1"
+_TEAM_VERSION = sa.text(TEAM_VERSION)
+_KNOWN = "casedesk_known_actor"  # session.info: the KnownActor of this unit of work
+
+
+@dataclass(frozen=True)
+class KnownActor:
+    """An actor and the channels it may see (None: all), as of one team version."""
+
+    team: int
+    actor: Actor
+    channels: frozenset[int] | None
+
+
+def know_actor(session: Session, login: str, known: KnownActor | None) -> KnownActor:
+    """The actor `login` is in this unit of work: `known` again when the team has not
+    changed since it was read (one statement, the team's version), else read anew —
+    so a deactivation or a membership changed by another process counts at once."""
+    team = run(session, _TEAM_VERSION).scalar_one()
+    if known is None or known.team != team or known.actor.login != login:
+        actor = resolve_actor(session, login)
+        channels = _read_channels(session, actor)
+        known = KnownActor(team, actor, None if channels is None else frozenset(channels))
+    session.info[_KNOWN] = known
+    return known
+
+
 def visible_channels(session: Session, actor: Actor) -> set[int] | None:
     """The channel ids `actor` may see, or None for all of them."""
+    known: KnownActor | None = session.info.get(_KNOWN)
+    if known is not None and known.actor == actor:
+        # (Only a supervisor changes memberships, and a supervisor sees every channel:
+        # what the unit of work began with holds to its end.)
+        return None if known.channels is None else set(known.channels)
+    return _read_channels(session, actor)
+
+
+def _read_channels(session: Session, actor: Actor) -> set[int] | None:
     if actor.sees_everything:
         return None
     return set(run(session, _CHANNELS, {"agent": actor.agent_id}).scalars())

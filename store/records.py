@@ -50,7 +50,7 @@ from store.permissions import (
 )
 from store.sla import SlaPolicy, SlaSettings
 from store.statuses import ENDED
-from store.tables import id_of, table_of
+from store.tables import id_of, run, table_of
 
 
 def require_not_merged(case: Case) -> None:
@@ -62,8 +62,7 @@ def sla_policy(session: Session) -> SlaPolicy | None:
     """The team's service levels, as the scheduler last stored them (None: none); read
     once per unit of work (a new case asks while it is made and while it is routed)."""
     if SLA_SETTING not in session.info:
-        text = session.scalar(sa.select(col(Setting.value)).where(
-            col(Setting.key) == SLA_SETTING))
+        text = run(session, _SLA).scalar()
         session.info[SLA_SETTING] = parse_sla(text) if text else None
     policy: SlaPolicy | None = session.info[SLA_SETTING]
     return policy
@@ -76,6 +75,8 @@ def parse_sla(text: str) -> SlaPolicy:
 
 
 SLA_SETTING = "sla"
+# Built once: every status change and new case asks.
+_SLA = sa.select(table_of(Setting).c.value).where(table_of(Setting).c.key == SLA_SETTING)
 
 
 def open_follow_up(session: Session, case: Case) -> Case | None:

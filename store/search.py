@@ -8,9 +8,10 @@ the documents of its cases (store/records.py, through `reindexing`).
 
 SQLite: the FTS5 table `case_fts` (rowid = case number) with external content
 from `case_doc`, so nothing is stored twice and `rebuild` can always recreate the
-index. FTS5 needs the old document to delete a row, so every change of a title or
-a conversation goes through `reindexing()`, which reads the documents before and
-after the change in the same transaction.
+index. FTS5 needs the old document to delete a row (a DELETE on the index reads it
+from `case_doc`), so every change of a title or a conversation goes through
+`reindexing()`: the case's row out of the index before the change, in again from
+`case_doc` after it, in the same transaction — the documents never leave the database.
 PostgreSQL: the table `case_search` (case_id, tsvector with the 'simple'
 configuration: no stemming, no accent folding) under a GIN index, kept by the same
 `reindexing()`.
@@ -24,7 +25,7 @@ from the index, without ranking every hit.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -106,89 +107,78 @@ def ts_query(text: str) -> str:
 # PostgreSQL's parser keeps "anna@example.se", "foo.com", "3.5" and "/usr/bin" as one
 # lexeme each, while a query (like FTS5 on SQLite) splits them into words: split the
 # document the same way first, so the same words find the same cases on both.
-PG_VECTOR = ("to_tsvector('simple', regexp_replace(:title || ' ' || :body, "
-             "'[[:punct:][:space:]]+', ' ', 'g'))")
+def pg_vector(table: str = "") -> str:
+    """The tsvector of the `title` and `body` columns (of `table`, as "d.")."""
+    return (f"to_tsvector('simple', regexp_replace({table}title || ' ' || {table}body, "
+            "'[[:punct:][:space:]]+', ' ', 'g'))")
 
 
 def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-# Built once: every reply and note reindexes its case.
-_DOCS = sa.text("SELECT id, title, body FROM case_doc WHERE id IN :ids").bindparams(
-    sa.bindparam("ids", expanding=True))
-_PG_PUT = sa.text(f"INSERT INTO case_search (case_id, doc) VALUES (:id, {PG_VECTOR}) "
-                  "ON CONFLICT (case_id) DO UPDATE SET doc = excluded.doc")
-_FTS_PUT = sa.text("INSERT INTO case_fts(rowid, title, body) VALUES (:id, :title, :body)")
-# FTS5 (external content) deletes a row only given the document it indexed.
-_FTS_DELETE = sa.text("INSERT INTO case_fts(case_fts, rowid, title, body) "
-                      "VALUES('delete', :id, :title, :body)")
+# Built once: every reply and note reindexes its case. The documents go from the
+# view into the index inside the database, never through Python.
+_IDS: sa.BindParameter[list[int]] = sa.bindparam("ids", expanding=True)
+_PG_PUT = sa.text(
+    f"INSERT INTO case_search (case_id, doc) SELECT id, {pg_vector()} FROM case_doc "
+    "WHERE id IN :ids ON CONFLICT (case_id) DO UPDATE SET doc = excluded.doc"
+).bindparams(_IDS)
+_FTS_PUT = sa.text("INSERT INTO case_fts(rowid, title, body) SELECT id, title, body "
+                   "FROM case_doc WHERE id IN :ids").bindparams(_IDS)
+# FTS5 (external content) reads the document it indexed from `case_doc`: run while
+# the view still gives that document, before the change.
+_FTS_DELETE = sa.text("DELETE FROM case_fts WHERE rowid IN :ids").bindparams(_IDS)
+_PG_DELETE = sa.text("DELETE FROM case_search WHERE case_id IN :ids").bindparams(_IDS)
 
 
-def _docs(session: Session, case_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
-    ids = sorted(set(case_ids))
-    if not ids:
-        return {}
-    return {row.id: (row.title, row.body) for row in run(session, _DOCS, {"ids": ids})}
-
-
-def _params(docs: dict[int, tuple[str, str]]) -> list[dict[str, Any]]:
-    return [{"id": i, "title": title, "body": body} for i, (title, body) in docs.items()]
-
-
-def _put(session: Session, docs: dict[int, tuple[str, str]]) -> None:
-    """Index these documents (on PostgreSQL, in place of what was indexed for them;
-    on SQLite, `_forget` the old ones first)."""
-    if docs:
+def _put(session: Session, case_ids: list[int]) -> None:
+    """Index these cases' documents as `case_doc` gives them now (on PostgreSQL, in
+    place of what was indexed for them; on SQLite, `_forget` them first)."""
+    if case_ids:
         run(session, _PG_PUT if _dialect(session) == "postgresql" else _FTS_PUT,
-            _params(docs))
+            {"ids": case_ids})
 
 
-def _forget(session: Session, docs: dict[int, tuple[str, str]]) -> None:
-    if docs:
-        run(session, _FTS_DELETE, _params(docs))
+def _forget(session: Session, case_ids: list[int]) -> None:
+    """Out of the index, while their rows and `case_doc` still give what was indexed."""
+    if case_ids:
+        run(session, _PG_DELETE if _dialect(session) == "postgresql" else _FTS_DELETE,
+            {"ids": case_ids})
 
 
 @contextmanager
 def reindexing(session: Session, *case_ids: int | None) -> Iterator[None]:
     """Wrap a change to the titles, conversations or contacts of `case_ids`; their
     search documents are replaced in the same transaction, set-wise."""
-    ids = [i for i in case_ids if i is not None]
-    before = _docs(session, ids)
-    yield
-    after = _docs(session, ids)
-    changed = {i: doc for i, doc in after.items() if before.get(i) != doc}
+    ids = sorted({i for i in case_ids if i is not None})
     if _dialect(session) != "postgresql":
-        _forget(session, {i: before[i] for i in changed if i in before})
-    _put(session, changed)
+        _forget(session, ids)
+    yield
+    _put(session, ids)
 
 
 def index_new_case(session: Session, case_id: int) -> None:
     """Add the document of a case created in this transaction."""
-    _put(session, _docs(session, [case_id]))
+    _put(session, [case_id])
 
 
 def forget_cases(session: Session, case_ids: list[int]) -> None:
     """Take cases out of the index (before their rows go)."""
-    if _dialect(session) == "postgresql":
-        session.execute(sa.text("DELETE FROM case_search WHERE case_id IN :ids").bindparams(
-            sa.bindparam("ids", expanding=True)), {"ids": case_ids})
-        return
-    _forget(session, _docs(session, case_ids))
+    _forget(session, sorted(set(case_ids)))
 
 
 def index_new_cases(session: Session, case_ids: list[int]) -> None:
     """Add the documents of many cases created in this transaction, in one statement."""
-    _put(session, _docs(session, case_ids))
+    _put(session, sorted(set(case_ids)))
 
 
 def rebuild(session: Session) -> None:
     """Recreate the whole index from the cases (after a bulk load, or to repair)."""
     if _dialect(session) == "postgresql":
         session.execute(sa.text("DELETE FROM case_search"))
-        vector = PG_VECTOR.replace(":title", "title").replace(":body", "body")
         session.execute(sa.text(
-            f"INSERT INTO case_search (case_id, doc) SELECT id, {vector} FROM case_doc"))
+            f"INSERT INTO case_search (case_id, doc) SELECT id, {pg_vector()} FROM case_doc"))
         return
     session.execute(sa.text("INSERT INTO case_fts(case_fts) VALUES('rebuild')"))
 

@@ -25,9 +25,9 @@ def index_is_consistent(db) -> bool:  # type: ignore[no-untyped-def]
         db.write(lambda s: s.execute(
             sa.text("INSERT INTO case_fts(case_fts, rank) VALUES('integrity-check', 1)")))
         return True
-    from store.search import PG_VECTOR
+    from store.search import pg_vector
 
-    vector = PG_VECTOR.replace(":title", "d.title").replace(":body", "d.body")
+    vector = pg_vector("d.")
     with db.read() as session:
         wrong = session.scalar(sa.text(
             "SELECT count(*) FROM case_doc d FULL JOIN case_search s ON s.case_id = d.id "

@@ -1,5 +1,6 @@
-"""The case list's kept pages (store/case_pages.py): the same rows as the whole way,
-sent past SQLAlchemy, and forgotten the moment the team changes — in any process."""
+"""The case list's kept pages (store/case_pages.py) and the kept actor
+(store/permissions.py's `know_actor`): the same rows and refusals as the whole way,
+and forgotten the moment the team changes — in any process."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from store.errors import Deactivated, InvalidInput
+from store.errors import Deactivated, InvalidInput, Unseen
 from store.queries import SORTS, CaseFilter
 from store.service import CaseService
 
@@ -166,3 +167,43 @@ def test_a_page_follows_a_row_or_precedes_one_never_both(many) -> None:
     rows = many.as_("anna").list_cases(CaseFilter())
     with pytest.raises(InvalidInput, match="not both"):
         many.as_("anna").list_cases(CaseFilter(), after=rows[0], before=rows[-1])
+
+
+def _chat_case(team) -> int:  # type: ignore[no-untyped-def]
+    return next(r.number for r in team.as_("boss").list_cases(CaseFilter(limit=100))
+                if r.channel == "Chat")
+
+
+def test_a_kept_actor_costs_one_statement_until_the_team_changes(many) -> None:
+    anna, number = many.as_("anna"), _chat_case(many)
+    anna.note(number, "Första.")
+    with statements(anna) as sent:
+        anna.note(number, "Andra.")
+    assert not [s for s in sent if s.startswith("SELECT") and (
+        "FROM agent" in s or "FROM channel_member" in s)]
+    assert len([s for s in sent if "team_version" in s]) == 1
+    many.as_("boss").add_agent("cilla")  # the team moves
+    with statements(anna) as sent:
+        anna.note(number, "Tredje.")
+    assert [s for s in sent if s.startswith("SELECT agent.id")] and [
+        s for s in sent if s.startswith("SELECT channel_member.channel_id")]
+
+
+def test_a_membership_taken_away_in_another_process_refuses_the_next_write(many) -> None:
+    anna, number = many.as_("anna"), _chat_case(many)
+    anna.note(number, "Jag tittar på det.")
+    in_another_process(
+        many, "CaseService(db, 'boss').set_membership('Chat', 'anna', member=False)")
+    with pytest.raises(Unseen):
+        anna.note(number, "Och nu?")
+    in_another_process(
+        many, "CaseService(db, 'boss').set_membership('Chat', 'anna', member=True)")
+    assert anna.note(number, "Tillbaka.").text == "Tillbaka."
+
+
+def test_an_agent_deactivated_in_another_process_writes_nothing_more(many) -> None:
+    anna, number = many.as_("anna"), _chat_case(many)
+    anna.note(number, "Jag tittar på det.")
+    in_another_process(many, "CaseService(db, 'boss').set_active('anna', active=False)")
+    with pytest.raises(Deactivated):
+        anna.reply(number, "Hej!")
