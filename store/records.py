@@ -62,7 +62,7 @@ def sla_policy(session: Session) -> SlaPolicy | None:
     """The team's service levels, as the scheduler last stored them (None: none); read
     once per unit of work (a new case asks while it is made and while it is routed)."""
     if SLA_SETTING not in session.info:
-        text = run(session, _SLA).scalar()
+        text = run(session, _SLA, flush=False).scalar()
         session.info[SLA_SETTING] = parse_sla(text) if text else None
     policy: SlaPolicy | None = session.info[SLA_SETTING]
     return policy

@@ -35,12 +35,16 @@ def column_of(attribute: _T) -> sa.ColumnElement[_T]:
 
 
 def run(session: Session, statement: sa.Executable,
-        params: dict[str, Any] | list[dict[str, Any]] | None = None) -> sa.CursorResult[Any]:
+        params: dict[str, Any] | list[dict[str, Any]] | None = None, *,
+        flush: bool = True) -> sa.CursorResult[Any]:
     """Run a Core statement built once (with bind parameters) in the session's
     transaction, after what is pending is flushed, as `Session.execute` would — but
     without its per-call ORM bookkeeping, most of a small statement's cost on the
-    write path. For statements on rows no object of the session holds."""
-    session.flush()
+    write path. For statements on rows no object of the session holds. `flush=False`:
+    nothing pending can change what it reads (a setting), and a change half made is
+    better written once, whole."""
+    if flush:
+        session.flush()
     return session.connection().execute(statement, params)
 
 
