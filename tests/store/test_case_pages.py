@@ -185,8 +185,8 @@ def test_a_kept_actor_costs_one_statement_until_the_team_changes(many) -> None:
     many.as_("boss").add_agent("cilla")  # the team moves
     with statements(anna) as sent:
         anna.note(number, "Tredje.")
-    assert [s for s in sent if s.startswith("SELECT agent.id")] and [
-        s for s in sent if s.startswith("SELECT channel_member.channel_id")]
+    assert [s for s in sent if s.startswith("SELECT agent.id")]
+    assert [s for s in sent if s.startswith("SELECT channel_member.channel_id")]
 
 
 def test_a_membership_taken_away_in_another_process_refuses_the_next_write(many) -> None:
