@@ -28,9 +28,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.headerregistry import Address, BaseHeader, HeaderRegistry
-from email.message import EmailMessage
+from email.charset import QP, Charset
+from email.header import Header
+from email.headerregistry import BaseHeader, HeaderRegistry
+from email.message import EmailMessage, Message
+from email.policy import Compat32
 from email.utils import format_datetime
+from typing import Any
 
 import aiosmtplib
 
@@ -97,31 +101,83 @@ class _HeaderClasses(HeaderRegistry):
         return made
 
 
-_SMTP = email.policy.SMTP.clone(header_factory=_HeaderClasses())
 _SMTPUTF8 = email.policy.SMTPUTF8.clone(header_factory=_HeaderClasses())
+# The stdlib's older API (compat32) builds a reply in a third of the time of the
+# newer one, which parses every header it is given and again as it writes it
+# (bench/mail_bench.py). It checks nothing, so `build` does: no line breaks in a
+# header, no body line longer than SMTP allows.
+class _Compat32(Compat32):
+    """compat32 whose short ASCII headers skip its folding machinery (most of the
+    cost that is left): such a line is written exactly as the machinery writes it
+    (tests/mail/test_build.py compares them)."""
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        if isinstance(value, str) and value.isascii() and \
+                len(name) + 2 + len(value) <= (self.max_line_length or 0):
+            return f"{name}: {value}{self.linesep}".encode("ascii")
+        return super().fold_binary(name, value)
 
 
-def build(mail: OutboxMail) -> EmailMessage:
+_COMPAT = _Compat32(linesep="\r\n")
+_WORDS = Charset("utf-8")  # a header's letters outside ASCII: =?utf-8?q?…?=
+_WORDS.header_encoding = QP
+_TEXT = Charset("utf-8")  # the body as it is: 7bit, or 8bit with letters outside ASCII
+_TEXT.body_encoding = None  # type: ignore[assignment]  # (None: as it is, documented)
+_QUOTED = Charset("utf-8")  # a body with a line too long to send as it is
+_QUOTED.body_encoding = QP
+MAX_LINE = 998  # octets in a line of a mail, its CRLF not counted (RFC 5322)
+
+
+def build(mail: OutboxMail, addresses: tuple[MailAddress, MailAddress] | None = None) -> bytes:
     """The mail as it goes out. Header values are single lines (the store made them
-    so); the SMTP policy would refuse a line break rather than send it. The addresses
-    are written as they go on the envelope (InvalidInput if one cannot be)."""
-    sender, recipient = mail_address(mail.from_addr), mail_address(mail.to_addr)
-    utf8 = sender.needs_smtputf8 or recipient.needs_smtputf8
-    msg = EmailMessage(policy=_SMTPUTF8 if utf8 else _SMTP)
-    msg["From"] = Address(username=sender.local, domain=sender.domain)
-    msg["To"] = Address(username=recipient.local, domain=recipient.domain)
-    msg["Subject"] = mail.subject
-    msg["Date"] = format_datetime(mail.created_at)
-    msg["Message-ID"] = mail.message_id
+    so): a line break in one is refused (ValueError), never sent. The addresses
+    (`addresses`: as the caller checked them already) are written as they go on the
+    envelope (InvalidInput if one cannot be)."""
+    sender, recipient = addresses or (mail_address(mail.from_addr), mail_address(mail.to_addr))
+    headers = [("From", str(sender)), ("To", str(recipient)), ("Subject", mail.subject),
+               ("Date", format_datetime(mail.created_at)), ("Message-ID", mail.message_id)]
     if mail.in_reply_to:
-        msg["In-Reply-To"] = mail.in_reply_to
+        headers.append(("In-Reply-To", mail.in_reply_to))
     if mail.references:
-        msg["References"] = mail.references
+        headers.append(("References", mail.references))
     if mail.auto_submitted:  # ours, automatic: no one's auto-reply should answer it
-        msg["Auto-Submitted"] = "auto-replied"
-        msg["X-Auto-Response-Suppress"] = "All"
-    msg.set_content(mail.body)
-    return msg
+        headers += [("Auto-Submitted", "auto-replied"), ("X-Auto-Response-Suppress", "All")]
+    for name, value in headers:
+        # (Every line break Python knows: the older API folds at each of them.)
+        if "".join(value.splitlines()) != value:
+            raise ValueError(f"the {name} header has a line break in it")
+    if sender.needs_smtputf8 or recipient.needs_smtputf8:
+        return _build_smtputf8(headers, mail.body)
+    body = mail.body if mail.body.endswith("\n") else mail.body + "\n"
+    too_long = any(len(line.encode()) > MAX_LINE for line in body.splitlines())
+    msg = Message(policy=_COMPAT)
+    for name, value in headers:
+        # (compat32 takes a Header as a value, as documented; the stubs say str only.)
+        msg[name] = _written(name, value)  # type: ignore[assignment]
+    msg.set_payload(body, _QUOTED if too_long else _TEXT)
+    return msg.as_bytes(policy=_COMPAT)
+
+
+def _written(name: str, value: str) -> str | Header:
+    """A header's value as compat32 is to write it: ASCII as it is; else one encoded
+    word when it fits on the line — what Header would write, without its folding
+    machinery (tests/mail/test_build.py compares them) — or a Header to fold."""
+    if value.isascii():
+        return value
+    word = _WORDS.header_encode(value)
+    if len(name) + 2 + len(word) <= (_COMPAT.max_line_length or 0):
+        return word
+    return Header(value, _WORDS, header_name=name)
+
+
+def _build_smtputf8(headers: list[tuple[str, str]], body: str) -> bytes:
+    """A mail to or from an address with letters outside ASCII before the @ (SMTPUTF8:
+    headers in UTF-8 as they are), through the newer API that knows them."""
+    msg = EmailMessage(policy=_SMTPUTF8)
+    for name, value in headers:
+        msg[name] = value
+    msg.set_content(body)
+    return msg.as_bytes()
 
 
 class Sender:
@@ -283,7 +339,7 @@ class Sender:
                          result)
             return
         try:
-            data = build(mail).as_bytes()
+            data = build(mail, (sender, recipient))
         except Exception as exc:  # a header no mail can carry
             self._failed(mail, f"the mail cannot be built: {exc}", result)
             return

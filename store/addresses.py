@@ -3,8 +3,8 @@
 
 An address that passes goes on the SMTP command line and into the To/From header
 exactly as it is: aiosmtplib's `parse_address`/`quote_address` leave it unchanged
-and `email.policy.SMTP` (SMTPUTF8 for a non-ASCII local part) writes it back
-whole. So the sender never refuses what the store accepted — apart from a
+and the sender (mail/sender.py's `build`; `email.policy.SMTPUTF8` for a non-ASCII
+local part) writes it as it is. So the sender never refuses what the store accepted — apart from a
 non-ASCII local part on a server that does not offer SMTPUTF8, which only the
 server can tell (tests/store/test_addresses.py holds the two to that).
 """

@@ -5,6 +5,7 @@ a session and its rows, so no widget ever holds a live ORM object.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -70,7 +71,8 @@ def channel_view(session: Session, channel: Channel) -> ChannelView:
                        channel.signature)
 
 
-def outbox_mail(row: Outbox) -> OutboxMail:
+def outbox_mail(row: Outbox | sa.Row[Any]) -> OutboxMail:
+    """An outbox row, the model's or the table's (a claim's RETURNING)."""
     return OutboxMail(
         id=id_of(row), case=row.case_id, state=row.state, from_addr=row.from_addr,
         to_addr=row.to_addr, subject=row.subject, body=row.body,

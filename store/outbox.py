@@ -36,7 +36,7 @@ from store.permissions import (
     unseen,
     visible_channels,
 )
-from store.tables import id_of, table_of
+from store.tables import id_of, run, table_of
 from store.threads import customer_mail_id, our_mail_id, reply_subject, signed
 from store.triage.language import customer_language
 
@@ -61,14 +61,17 @@ class OutboxOps(ServiceCore):
                     col(Outbox.state) == OutboxState.SENDING.value)):
                 self._outbox_end(session, row, OutboxState.UNKNOWN,
                                  "the sender stopped while sending it")
-            due = list(session.scalars(sa.select(Outbox).where(
-                col(Outbox.state) == OutboxState.QUEUED.value,
-                sa.or_(col(Outbox.next_attempt_at).is_(None), col(Outbox.next_attempt_at) <= now),
-            ).order_by(col(Outbox.id)).limit(limit)))
-            for row in due:
-                row.state, row.updated_at, row.attempts = (OutboxState.SENDING.value, now,
-                                                           row.attempts + 1)
-            return [outbox_mail(row) for row in due]
+            # One statement for the whole claim (an ORM object and UPDATE a mail were
+            # a tenth of the outbox's time, bench/mail_bench.py).
+            table = table_of(Outbox)
+            due = sa.select(table.c.id).where(
+                table.c.state == OutboxState.QUEUED.value,
+                sa.or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= now),
+            ).order_by(table.c.id).limit(limit)
+            claimed = run(session, sa.update(table).where(table.c.id.in_(due.scalar_subquery()))
+                          .values(state=OutboxState.SENDING.value, updated_at=now,
+                                  attempts=table.c.attempts + 1).returning(*table.c)).all()
+            return sorted((outbox_mail(row) for row in claimed), key=lambda mail: mail.id)
 
         return self._write(work)
 

@@ -25,6 +25,7 @@ import mail.sender as sending
 from mail.poller import Poller
 from mail.sender import Sender
 from mail.settings import MailSettings, SmtpSettings
+from store import search
 from store.db import Busy
 from store.errors import InvalidInput
 from store.models import Contact, Outbox
@@ -374,8 +375,13 @@ def test_the_daemon_sends_the_outbox_and_drives_its_retries(team,
 
 
 def write_straight(team, statement) -> None:  # type: ignore[no-untyped-def]
-    """As code from before every address was checked could have left the database."""
-    team.db.write(lambda session: session.execute(statement))
+    """As code from before every address was checked could have left the database:
+    its search index in step with what it wrote, as that code kept it."""
+    def work(session) -> None:  # type: ignore[no-untyped-def]
+        session.execute(statement)
+        search.rebuild(session)
+
+    team.db.write(work)
 
 
 def poison_old_row(team, address: str) -> int:  # type: ignore[no-untyped-def]
@@ -425,6 +431,19 @@ def test_one_bad_address_fails_alone_and_the_rest_of_the_batch_goes_out(
     events = [m.text for m in team.as_("boss").get_case(bad).messages if m.kind == "event"]
     assert any("could not be sent" in e and row.last_error in e for e in events)
     assert sender_for(team, smtp_server).send_once().outcomes == {}  # never again by itself
+
+
+def test_a_line_break_in_an_old_rows_subject_fails_that_mail_and_sends_nothing(
+        team, smtp_server: SmtpServer) -> None:
+    number = team.new_case(email="karin@example.se")
+    team.as_("anna").reply(number, "Svar")
+    write_straight(team, sa.update(Outbox).where(Outbox.case_id == number).values(
+        subject="Hej\x0bBcc: mallory@example.org"))  # a break the older mail API folds at
+    assert sender_for(team, smtp_server).send_once().outcomes == {"failed": 1}
+    assert smtp_server.received == []
+    (row,) = team.system.outbox(["failed"])
+    assert "cannot be built" in row.last_error
+    assert "line break" in row.last_error
 
 
 def test_a_reply_to_an_address_mail_cannot_carry_is_refused_when_written(team) -> None:

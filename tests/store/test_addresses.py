@@ -67,7 +67,7 @@ def outgoing(to: str) -> bytes:
         id=1, case=1, state="sending", from_addr="support@example.se", to_addr=to,
         subject="Re: Fakturan [#1]", body="Hej!", message_id="<x@example.se>",
         in_reply_to="", references="", created_at=datetime(2026, 3, 2, tzinfo=UTC),
-        attempts=1, last_error="")).as_bytes()
+        attempts=1, last_error=""))
 
 
 def candidates(rnd: random.Random, n: int) -> list[str]:
