@@ -125,7 +125,9 @@ _TEXT = Charset("utf-8")  # the body as it is: 7bit, or 8bit with letters outsid
 _TEXT.body_encoding = None  # type: ignore[assignment]  # (None: as it is, documented)
 _QUOTED = Charset("utf-8")  # a body with a line too long to send as it is
 _QUOTED.body_encoding = QP
-MAX_LINE = 998  # octets in a line of a mail, its CRLF not counted (RFC 5322)
+# Octets in a line of a mail, its CRLF not counted: RFC 5322's 998, less the dot SMTP
+# puts before a line that begins with one.
+MAX_LINE = 997
 
 
 def build(mail: OutboxMail, addresses: tuple[MailAddress, MailAddress] | None = None) -> bytes:
@@ -136,10 +138,12 @@ def build(mail: OutboxMail, addresses: tuple[MailAddress, MailAddress] | None = 
     sender, recipient = addresses or (mail_address(mail.from_addr), mail_address(mail.to_addr))
     headers = [("From", str(sender)), ("To", str(recipient)), ("Subject", mail.subject),
                ("Date", format_datetime(mail.created_at)), ("Message-ID", mail.message_id)]
-    if mail.in_reply_to:
-        headers.append(("In-Reply-To", mail.in_reply_to))
-    if mail.references:
-        headers.append(("References", mail.references))
+    # A customer's mail id with letters outside ASCII threads nothing (an encoded
+    # word is no id): left out, the rest kept.
+    for name, ids in (("In-Reply-To", mail.in_reply_to), ("References", mail.references)):
+        kept = " ".join(i for i in ids.split() if i.isascii())
+        if kept:
+            headers.append((name, kept))
     if mail.auto_submitted:  # ours, automatic: no one's auto-reply should answer it
         headers += [("Auto-Submitted", "auto-replied"), ("X-Auto-Response-Suppress", "All")]
     for name, value in headers:
@@ -149,7 +153,8 @@ def build(mail: OutboxMail, addresses: tuple[MailAddress, MailAddress] | None = 
     if sender.needs_smtputf8 or recipient.needs_smtputf8:
         return _build_smtputf8(headers, mail.body)
     body = mail.body if mail.body.endswith("\n") else mail.body + "\n"
-    too_long = any(len(line.encode()) > MAX_LINE for line in body.splitlines())
+    # (Lines as they go out: broken at CR and LF only, not at every break str knows.)
+    too_long = any(len(line) > MAX_LINE for line in body.encode().splitlines())
     msg = Message(policy=_COMPAT)
     for name, value in headers:
         # (compat32 takes a Header as a value, as documented; the stubs say str only.)

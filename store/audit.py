@@ -63,11 +63,10 @@ def record_many(session: Session, actor: Actor, *, at: datetime,
     rows = [(action, case_id, _json(after)) for action, case_id, after in events]
     if not rows:
         return
-    conn = session.connection()
-    conn.execute(sa.insert(table_of(AuditEvent)), [
+    run(session, _EVENT, [
         {"at": at, "actor": actor.login, "action": action, "case_id": case_id,
          "before": _json(before), "after": after} for action, case_id, after in rows])
-    conn.execute(sa.insert(table_of(Change)), [
+    run(session, _CHANGE, [
         {"at": at, "case_id": case_id, "kind": action} for action, case_id, _ in rows])
 
 

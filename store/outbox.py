@@ -68,9 +68,11 @@ class OutboxOps(ServiceCore):
                 table.c.state == OutboxState.QUEUED.value,
                 sa.or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= now),
             ).order_by(table.c.id).limit(limit)
-            claimed = run(session, sa.update(table).where(table.c.id.in_(due.scalar_subquery()))
-                          .values(state=OutboxState.SENDING.value, updated_at=now,
-                                  attempts=table.c.attempts + 1).returning(*table.c)).all()
+            claimed = run(session, sa.update(table).where(
+                table.c.id.in_(due.scalar_subquery()),
+                table.c.state == OutboxState.QUEUED.value,  # (as it is once locked: PostgreSQL)
+            ).values(state=OutboxState.SENDING.value, updated_at=now,
+                     attempts=table.c.attempts + 1).returning(*table.c)).all()
             return sorted((outbox_mail(row) for row in claimed), key=lambda mail: mail.id)
 
         return self._write(work)

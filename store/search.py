@@ -24,6 +24,7 @@ from the index, without ranking every hit.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -154,7 +155,14 @@ def reindexing(session: Session, *case_ids: int | None) -> Iterator[None]:
     ids = sorted({i for i in case_ids if i is not None})
     if _dialect(session) != "postgresql":
         _forget(session, ids)
-    yield
+    try:
+        yield
+    except BaseException:
+        # Failed halfway: the documents in again as they are now, should the unit of
+        # work go on after all (one the failure broke cannot, and says so itself).
+        with contextlib.suppress(Exception):
+            _put(session, ids)
+        raise
     _put(session, ids)
 
 

@@ -53,7 +53,8 @@ def record(session: Session, actor: Actor, cases: Iterable[int], start: Status,
     ids = list(cases)
     if not ids:
         return
-    session.flush()  # the event goes after what this unit of work wrote before it
+    # (Each statement below flushes first: the event goes after what this unit of
+    # work wrote before it.)
     workspace.status_changed(session, ids, target)
     audit.record_set(session, actor, at=at, action="case.status", cases=ids,
                      before={"status": start.value}, after={"status": target.value})

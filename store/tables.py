@@ -40,7 +40,9 @@ def run(session: Session, statement: sa.Executable,
     """Run a Core statement built once (with bind parameters) in the session's
     transaction, after what is pending is flushed, as `Session.execute` would — but
     without its per-call ORM bookkeeping, most of a small statement's cost on the
-    write path. For statements on rows no object of the session holds. `flush=False`:
+    write path. For statements on rows no object of the session holds (workspace
+    entries, drafts, the audit log, the search index: no unit of work that runs these
+    loads them as objects; one that did would hold them stale). `flush=False`:
     nothing pending can change what it reads (a setting), and a change half made is
     better written once, whole."""
     if flush:

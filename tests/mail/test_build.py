@@ -57,19 +57,41 @@ def test_an_automatic_reply_says_so() -> None:
     "",
     "ett " * 600,  # a line longer than SMTP allows: quoted-printable
     "å" * 2000,  # longer still in octets than in letters
+    "a" * 900 + "\u2028" + "b" * 900,  # a break for str, none in a mail: one long line
+    "." + "a" * 997,  # the dot SMTP doubles would make it 999
 ])
 def test_any_body_reads_back_whole(body: str) -> None:
     raw = build(replace(REPLY, body=body))
     assert max(len(line) for line in raw.split(b"\r\n")) <= MAX_LINE
-    expected = "\n".join(body.splitlines()) + "\n" if body else "\n"
+    expected = body.replace("\r\n", "\n").replace("\r", "\n")  # (lines end in CR or LF only)
+    expected += "" if expected.endswith("\n") else "\n"
     assert read_back(raw).get_content().replace("\r\n", "\n") == expected
 
 
-@pytest.mark.parametrize("field", ["subject", "message_id", "in_reply_to", "references"])
-@pytest.mark.parametrize("brk", ["\r", "\n", "\r\n", "\x0b", "\x0c", "\x1c", "\x85", "\u2028"])
+BREAKS = ["\r", "\n", "\r\n", "\x0b", "\x0c", "\x1c", "\x85", "\u2028"]
+
+
+@pytest.mark.parametrize("field", ["subject", "message_id"])
+@pytest.mark.parametrize("brk", BREAKS)
 def test_a_line_break_in_a_header_is_refused(field: str, brk: str) -> None:
     with pytest.raises(ValueError, match="line break"):
         build(replace(REPLY, **{field: f"Hej{brk}Bcc: mallory@example.org"}))
+
+
+@pytest.mark.parametrize("field", ["in_reply_to", "references"])
+@pytest.mark.parametrize("brk", BREAKS)
+def test_a_line_break_among_the_customers_mail_ids_adds_no_header(field: str, brk: str) -> None:
+    raw = build(replace(REPLY, **{field: f"<k1@example.se>{brk}Bcc: mallory@example.org"}))
+    head = raw.split(b"\r\n\r\n")[0].split(b"\r\n")
+    assert not [line for line in head if line.lower().startswith(b"bcc")]
+    assert read_back(raw)["Bcc"] is None
+
+
+def test_a_customers_mail_id_outside_ascii_is_left_out_and_the_rest_kept() -> None:
+    msg = read_back(build(replace(REPLY, in_reply_to="<kö@example.se>",
+                                  references="<k0@example.se> <kö@example.se>")))
+    assert msg["In-Reply-To"] is None
+    assert msg["References"] == "<k0@example.se>"
 
 
 def test_a_long_subject_is_folded_and_reads_back_whole() -> None:

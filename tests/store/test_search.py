@@ -289,3 +289,28 @@ def test_a_contact_given_a_phone_later_is_found_by_it_in_every_case(team, anna) 
                                                    phone="073-399 88 77"))
     assert found(anna, "0733998877") == [second, first]
     assert index_is_consistent(team.db)
+
+
+def test_a_change_that_failed_inside_reindexing_leaves_the_index_whole(team, anna) -> None:  # type: ignore[no-untyped-def]
+    """SQLite takes the case out of the index before the change: a change that fails,
+    in a unit of work that goes on and commits, must put it back."""
+    import sqlalchemy as sa
+
+    from store import search
+
+    number = team.new_case(title="Routern blinkar rött")
+
+    def work(session) -> None:  # type: ignore[no-untyped-def]
+        try:
+            with search.reindexing(session, number):
+                session.execute(sa.text("UPDATE cases SET title = 'Routern är trasig' "
+                                        "WHERE id = :n"), {"n": number})
+                raise InvalidInput("refused halfway")
+        except InvalidInput:
+            pass
+
+    team.db.write(work)
+    assert index_is_consistent(team.db)
+    assert found(anna, "trasig") == [number]  # the document as the unit of work left it
+    anna.note(number, "Och igen.")  # the next reindex of it works
+    assert index_is_consistent(team.db)
