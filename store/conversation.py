@@ -58,7 +58,7 @@ from store.views import (
 # need no more of the channel.
 _CHANNEL_KIND = sa.select(table_of(Channel).c.kind).where(
     table_of(Channel).c.id == sa.bindparam("id"))
-EMAIL = ChannelKind.EMAIL.value
+_EMAIL = ChannelKind.EMAIL.value
 
 
 class ConversationOps(ServiceCore):
@@ -206,7 +206,7 @@ class ConversationOps(ServiceCore):
         if case.first_response_at is None:
             case.first_response_at = now
         case.updated_at = now
-        if run(session, _CHANNEL_KIND, {"id": case.channel_id}).scalar_one() == EMAIL:
+        if run(session, _CHANNEL_KIND, {"id": case.channel_id}).scalar_one() == _EMAIL:
             self._queue_mail(session, case, session.get_one(Channel, case.channel_id), row)
         audit.record(session, actor, "message.reply", at=now, case_id=case.id,
                      after={"message": row.id})

@@ -140,8 +140,8 @@ class ServiceCore:
     def _actor(self, session: Session) -> Actor:
         if self._system:
             return SYSTEM
-        self._known = know_actor(session, self.login, self._known)
-        actor = self._known.actor
+        known = self._known = know_actor(session, self.login, self._known)
+        actor = known.actor
         if self._read_all:
             require_supervisor(actor, "read every case (--read-all)")
         return actor
