@@ -31,7 +31,7 @@ from store import search
 from store.errors import InvalidInput
 from store.list_order import beyond, key_values, sort_index, sort_keys, sort_range
 from store.models import Agent, Case, Channel, Contact, WorkspaceEntry
-from store.permissions import TEAM_VERSION
+from store.permissions import TEAM_VERSION, team_version
 from store.queries import Resolved, conditions
 from store.triage import flags_of
 from store.views import CaseRow
@@ -215,8 +215,8 @@ class CasePages:
         if fast is not None:
             return fast
         with self.db.read() as session:
-            version = session.execute(sa.text(TEAM_VERSION)).scalar_one()
             resolved, reader = resolve(session, f)
+            version = team_version(session)  # (the snapshot's: the rows' too)
             shape = _shape(reader, after, before, from_end, skip)
             values = page_values(resolved, limit=f.limit, row=row, skip=skip)
             query, options = page_statement(resolved, shape)

@@ -114,6 +114,12 @@ def know_actor(session: Session, login: str, known: KnownActor | None) -> KnownA
     return known
 
 
+def team_version(session: Session) -> int:
+    """The team's version in this unit of work: as `know_actor` read it, or read now."""
+    known: KnownActor | None = session.info.get(_KNOWN)
+    return known.team if known is not None else run(session, _TEAM_VERSION).scalar_one()
+
+
 def visible_channels(session: Session, actor: Actor) -> set[int] | None:
     """The channel ids `actor` may see, or None for all of them."""
     known: KnownActor | None = session.info.get(_KNOWN)
