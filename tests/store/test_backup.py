@@ -4,13 +4,12 @@ each case whole — and it comes back checked, on both engines."""
 
 from __future__ import annotations
 
-import os
 import stat
-import subprocess
-import sys
 import time
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
+import forked  # tests/ is on sys.path
 import pytest
 import sqlalchemy as sa
 
@@ -34,11 +33,9 @@ db.dispose()
 """
 
 
-def writers(url: str, tmp_path: Path, count: int = 8) -> tuple[list[subprocess.Popen[bytes]],
-                                                                Path]:
+def writers(url: str, tmp_path: Path, count: int = 8) -> tuple[list[BaseProcess], Path]:
     stop = tmp_path / "stop"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    return [subprocess.Popen([sys.executable, "-c", WRITER, url, str(i), str(stop)], env=env)
+    return [forked.start(WRITER, url, str(i), str(stop), error=tmp_path / f"writer{i}.error")
             for i in range(count)], stop
 
 
@@ -81,7 +78,10 @@ def test_a_backup_while_eight_processes_write_is_one_moment(team, tmp_path: Path
         copy = backup(team.db, tmp_path / "backup.db")
     finally:
         stop.touch()
-        assert [p.wait(timeout=120) for p in procs] == [0] * count
+        for p in procs:
+            p.join(timeout=120)
+        assert [p.exitcode for p in procs] == [0] * count, [
+            e.read_text() for e in tmp_path.glob("writer*.error")]
     with team.db.read() as session:
         live = session.execute(sa.text("SELECT count(*) FROM cases")).scalar_one()
     assert live > copy.counts["cases"]  # they went on writing after the copy

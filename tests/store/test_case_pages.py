@@ -4,20 +4,16 @@ and forgotten the moment the team changes — in any process."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
+import forked  # tests/ is on sys.path
 import pytest
 import sqlalchemy as sa
 
 from store.errors import Deactivated, InvalidInput, Unseen
 from store.queries import SORTS, CaseFilter
 from store.service import CaseService
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @contextmanager
@@ -39,11 +35,8 @@ def in_another_process(team, code: str) -> None:  # type: ignore[no-untyped-def]
     """`code` in a process of its own (its own connections), with `db` the team's
     database."""
     url = team.db.url.render_as_string(hide_password=False)
-    done = subprocess.run(
-        [sys.executable, "-c", "import sys; from store.db import Database; from store.service "
-         f"import CaseService; db = Database(sys.argv[1]); {code}", url],
-        cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
+    forked.run("import sys; from store.db import Database; from store.service "
+               f"import CaseService; db = Database(sys.argv[1]); {code}", url)
 
 
 @pytest.fixture

@@ -4,13 +4,11 @@ locks queue by themselves."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
+import forked  # tests/ is on sys.path
 import pytest
 import sqlalchemy as sa
 
@@ -36,11 +34,10 @@ print("done", flush=True)
 """
 
 
-def start(path: Path, name: str, hold: bool = False) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    return subprocess.Popen([sys.executable, "-c", WRITER, str(path), name,
-                             "hold" if hold else "go"], stdout=subprocess.PIPE, text=True,
-                            env=env)
+def start(path: Path, name: str, hold: bool = False) -> tuple[BaseProcess, Path]:
+    """The writer `name`, started; and the file it prints to."""
+    out = path.with_name(f"{name}.out")
+    return forked.start(WRITER, str(path), name, "hold" if hold else "go", out=out), out
 
 
 def tickets(path: Path) -> int:
@@ -58,17 +55,19 @@ def until(condition, what: str) -> None:  # type: ignore[no-untyped-def]
 
 def test_writers_go_in_the_order_they_came_and_a_killed_one_lets_the_next_go(db) -> None:
     path = db.path
-    holder = start(path, "a", hold=True)
-    assert holder.stdout.readline() == "writing\n"  # its turn, and SQLite's lock, held
+    holder, said = start(path, "a", hold=True)
+    until(lambda: said.exists() and said.read_text() == "writing\n",
+          "a writes")  # its turn, and SQLite's lock, held
     waiting = []
     for drawn, name in enumerate("bcd", start=2):  # each draws its ticket before the next
         waiting.append(start(path, name))
         until(lambda want=drawn: tickets(path) == want, f"{name} draws a ticket")
-    holder.send_signal(signal.SIGKILL)  # mid-transaction: rolled back, turn let go
-    holder.wait()
-    for proc in waiting:
-        out, _ = proc.communicate(timeout=60)
-        assert out == "writing\ndone\n"
+    holder.kill()  # SIGKILL, mid-transaction: rolled back, turn let go
+    holder.join()
+    for proc, out in waiting:
+        proc.join(timeout=60)
+        assert proc.exitcode == 0
+        assert out.read_text() == "writing\ndone\n"
     with db.read() as session:
         rows = dict(session.execute(sa.text(
             "SELECT key, value FROM setting WHERE key LIKE 'order-%'")).all())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import threading
 
+import forked  # tests/ is on sys.path
 import pytest
 import sqlalchemy as sa
 
@@ -42,9 +43,9 @@ def test_eight_writer_processes_lose_nothing(db: Database) -> None:
     cases = [boss.create_case(channel="Support", contact=ContactInput(name=f"K{i}"),
                               title=f"Delat ärende {i}") for i in range(3)]
     url = db.url.render_as_string(hide_password=False)
-    ctx = multiprocessing.get_context("spawn")
-    queue = ctx.Queue()
-    procs = [ctx.Process(target=_writer, args=(url, login, cases, queue)) for login in logins]
+    queue = forked.CONTEXT.Queue()  # (forked warm: tests/forked.py)
+    procs = [forked.CONTEXT.Process(target=_writer, args=(url, login, cases, queue))
+             for login in logins]
     for p in procs:
         p.start()
     results = [queue.get(timeout=300) for _ in procs]
