@@ -121,28 +121,37 @@ def _insert(dialect: str, pairs: sa.Select, *, unread: bool) -> sa.Insert:
     return statement.on_conflict_do_nothing(index_elements=["agent_id", "case_id"])
 
 
-def _add(session: Session, pairs: sa.Select, now: datetime, *,
-         unread: bool) -> None:
-    session.execute(_insert(session.get_bind().dialect.name, pairs, unread=unread),
-                    {"now": now})
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
 
 
-def cases_arrived(session: Session, case_ids: Iterable[int], now: datetime) -> None:
-    """New cases: into the workspace of everyone who reads their channel and wants
-    new cases of its kind."""
+# The statements below are built once (a dialect each) and run on the session's
+# connection (`tables.run`): on every new case, building one through the ORM cost
+# more than running it.
+_CASES: sa.BindParameter[int] = sa.bindparam("cases", expanding=True)
+_AGENTS: sa.BindParameter[int] = sa.bindparam("agents", expanding=True)
+
+
+@functools.cache
+def _arrived(dialect: str) -> sa.Insert:
     from store.models import Case
 
-    ids = list(case_ids)
-    if not ids:
-        return
     kinds = sa.func.coalesce(sa.select(col(WorkspaceSettings.new_case_kinds)).where(
         col(WorkspaceSettings.agent_id) == Agent.id).scalar_subquery(),
         sa.literal(",".join(STANDARD.new_case_kinds)))
     pairs = sa.select(col(Agent.id), col(Case.id)).select_from(Case).join(
         Channel, col(Channel.id) == Case.channel_id).join(Agent, sa.true()).where(
-        col(Case.id).in_(ids), _people(), _reads(col(Case.channel_id)),
+        col(Case.id).in_(_CASES), _people(), _reads(col(Case.channel_id)),
         ("," + kinds + ",").contains("," + col(Channel.kind) + ","))
-    _add(session, pairs, now, unread=True)
+    return _insert(dialect, pairs, unread=True)
+
+
+def cases_arrived(session: Session, case_ids: Iterable[int], now: datetime) -> None:
+    """New cases: into the workspace of everyone who reads their channel and wants
+    new cases of its kind."""
+    ids = list(case_ids)
+    if ids:
+        run(session, _arrived(_dialect(session)), {"cases": ids, "now": now})
 
 
 @functools.cache
@@ -165,23 +174,28 @@ def assigned(session: Session, case_id: int, agent_id: int, by: int | None,
              now: datetime) -> None:
     """Into the assignee's workspace if they want what is assigned to them (unread
     unless they took it themselves)."""
-    pairs = sa.select(col(Agent.id), sa.literal(case_id)).where(
-        col(Agent.id) == agent_id, _setting("add_assigned"))
-    _add(session, pairs, now, unread=agent_id != by)
+    run(session, _assigned(_dialect(session), agent_id != by),
+        {"case": case_id, "agent": agent_id, "now": now})
+
+
+@functools.cache
+def _assigned(dialect: str, unread: bool) -> sa.Insert:
+    pairs = sa.select(col(Agent.id), sa.bindparam("case", type_=sa.Integer)).where(
+        col(Agent.id) == sa.bindparam("agent"), _setting("add_assigned"))
+    return _insert(dialect, pairs, unread=unread)
 
 
 @functools.cache
 def _activity(dialect: str) -> tuple[sa.Update, sa.Insert]:
     """`activity`'s two statements, built once: on every reply and note, building
     them cost more than running them."""
-    cases: sa.BindParameter[int] = sa.bindparam("cases", expanding=True)
     writer: sa.BindParameter[int] = sa.bindparam("writer")
     unread = sa.update(WorkspaceEntry).where(
-        col(WorkspaceEntry.case_id).in_(cases), col(WorkspaceEntry.agent_id) != writer,
+        col(WorkspaceEntry.case_id).in_(_CASES), col(WorkspaceEntry.agent_id) != writer,
         sa.not_(col(WorkspaceEntry.unread))).values(unread=True)
     watchers = sa.select(col(Agent.id), col(Watch.case_id)).join(
         Watch, col(Watch.agent_id) == Agent.id).where(
-        col(Watch.case_id).in_(cases), col(Agent.id) != writer, _people(),
+        col(Watch.case_id).in_(_CASES), col(Agent.id) != writer, _people(),
         _setting("add_watched_on_activity"))
     return unread, _insert(dialect, watchers, unread=True)
 
@@ -192,7 +206,7 @@ def activity(session: Session, case_ids: Iterable[int], by: int | None,
     unread for everyone else who holds them, and into the workspace of their watchers
     who want that."""
     params = {"cases": list(case_ids), "writer": by if by is not None else -1, "now": now}
-    for statement in _activity(session.get_bind().dialect.name):
+    for statement in _activity(_dialect(session)):
         run(session, statement, params)
 
 
@@ -200,8 +214,13 @@ def mentioned(session: Session, case_id: int, agent_ids: Iterable[int], now: dat
     """A note named them: into their workspace, unread."""
     ids = list(agent_ids)
     if ids:
-        _add(session, sa.select(col(Agent.id), sa.literal(case_id)).where(
-            col(Agent.id).in_(ids)), now, unread=True)
+        run(session, _mentioned(_dialect(session)), {"case": case_id, "agents": ids, "now": now})
+
+
+@functools.cache
+def _mentioned(dialect: str) -> sa.Insert:
+    return _insert(dialect, sa.select(col(Agent.id), sa.bindparam("case", type_=sa.Integer))
+                   .where(col(Agent.id).in_(_AGENTS)), unread=True)
 
 
 def read(session: Session, agent_id: int, case_id: int) -> None:
