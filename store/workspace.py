@@ -128,8 +128,8 @@ def _dialect(session: Session) -> str:
 # The statements below are built once (a dialect each) and run on the session's
 # connection (`tables.run`): on every new case, building one through the ORM cost
 # more than running it.
-_CASES: sa.BindParameter[int] = sa.bindparam("cases", expanding=True)
-_AGENTS: sa.BindParameter[int] = sa.bindparam("agents", expanding=True)
+_CASES: sa.BindParameter[list[int]] = sa.bindparam("cases", expanding=True)
+_AGENTS: sa.BindParameter[list[int]] = sa.bindparam("agents", expanding=True)
 
 
 @functools.cache
@@ -159,7 +159,7 @@ def _leaving(setting: str) -> sa.Delete:
     """Out of the workspaces of those whose `setting` says so (built once a setting)."""
     leaving = sa.select(col(Agent.id)).where(_setting(setting))
     return sa.delete(WorkspaceEntry).where(
-        col(WorkspaceEntry.case_id).in_(sa.bindparam("cases", expanding=True)),
+        col(WorkspaceEntry.case_id).in_(_CASES),
         col(WorkspaceEntry.agent_id).in_(leaving))
 
 
@@ -170,19 +170,19 @@ def status_changed(session: Session, case_ids: Iterable[int], status: Status) ->
         run(session, _leaving(setting), {"cases": list(case_ids)})
 
 
+@functools.cache
+def _assigned(dialect: str, unread: bool) -> sa.Insert:
+    pairs = sa.select(col(Agent.id), sa.bindparam("case", type_=sa.Integer)).where(
+        col(Agent.id) == sa.bindparam("agent"), _setting("add_assigned"))
+    return _insert(dialect, pairs, unread=unread)
+
+
 def assigned(session: Session, case_id: int, agent_id: int, by: int | None,
              now: datetime) -> None:
     """Into the assignee's workspace if they want what is assigned to them (unread
     unless they took it themselves)."""
     run(session, _assigned(_dialect(session), agent_id != by),
         {"case": case_id, "agent": agent_id, "now": now})
-
-
-@functools.cache
-def _assigned(dialect: str, unread: bool) -> sa.Insert:
-    pairs = sa.select(col(Agent.id), sa.bindparam("case", type_=sa.Integer)).where(
-        col(Agent.id) == sa.bindparam("agent"), _setting("add_assigned"))
-    return _insert(dialect, pairs, unread=unread)
 
 
 @functools.cache
@@ -210,6 +210,12 @@ def activity(session: Session, case_ids: Iterable[int], by: int | None,
         run(session, statement, params)
 
 
+@functools.cache
+def _mentioned(dialect: str) -> sa.Insert:
+    return _insert(dialect, sa.select(col(Agent.id), sa.bindparam("case", type_=sa.Integer))
+                   .where(col(Agent.id).in_(_AGENTS)), unread=True)
+
+
 def mentioned(session: Session, case_id: int, agent_ids: Iterable[int], now: datetime) -> None:
     """A note named them: into their workspace, unread."""
     ids = list(agent_ids)
@@ -217,17 +223,10 @@ def mentioned(session: Session, case_id: int, agent_ids: Iterable[int], now: dat
         run(session, _mentioned(_dialect(session)), {"case": case_id, "agents": ids, "now": now})
 
 
-@functools.cache
-def _mentioned(dialect: str) -> sa.Insert:
-    return _insert(dialect, sa.select(col(Agent.id), sa.bindparam("case", type_=sa.Integer))
-                   .where(col(Agent.id).in_(_AGENTS)), unread=True)
-
-
 def read(session: Session, agent_id: int, case_id: int) -> None:
     session.execute(sa.update(WorkspaceEntry).where(
         col(WorkspaceEntry.agent_id) == agent_id, col(WorkspaceEntry.case_id) == case_id,
         col(WorkspaceEntry.unread)).values(unread=False))
-
 
 
 __all__ = ["KINDS", "STANDARD", "WorkspacePrefs"]

@@ -15,8 +15,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from mailservers import Dovecot, Mailbox, MailServerError  # tests/ is on sys.path
 from smtpserver import SmtpServer
+from sqlalchemy.engine.interfaces import CompiledCacheType
 
 from store.db import Database
 from store.service import CaseService, ContactInput, MessageInput, bootstrap
@@ -49,16 +51,18 @@ def pytest_configure(config: pytest.Config) -> None:
 # compiled statements of an earlier engine of its kind whose dialect has met its server
 # (SQLite's library, or this process's PostgreSQL): the same SQL either way. Listeners
 # `Database` put on its own dialect (`do_connect`) stay with the engine's pool.
-_SHARED_COMPILING: dict[tuple[type, str], tuple[object, object]] = {}
+_SHARED_COMPILING: dict[tuple[type, str, str | None, int | None],
+                        tuple[sa.Dialect, CompiledCacheType | None]] = {}
 _make_engine = Database._make_engine
 
 
-def _make_engine_compiling_once(self: Database):  # type: ignore[no-untyped-def]
+def _make_engine_compiling_once(self: Database) -> sa.Engine:
     engine = _make_engine(self)
-    key = (type(engine.dialect), engine.url.drivername)
+    url = engine.url
+    key = (type(engine.dialect), url.drivername, url.host, url.port)
     shared = _SHARED_COMPILING.get(key)
-    if shared is not None and shared[0].server_version_info is not None:  # type: ignore[attr-defined]
-        engine.dialect, engine._compiled_cache = shared  # type: ignore[assignment]
+    if shared is not None and shared[0].server_version_info is not None:
+        engine.dialect, engine._compiled_cache = shared
     else:
         _SHARED_COMPILING[key] = (engine.dialect, engine._compiled_cache)
     return engine

@@ -12,14 +12,18 @@ arguments, its exit) run the real program instead.
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import sys
 import tempfile
 import traceback
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
+from children import die_with_parent
+
 CONTEXT = multiprocessing.get_context("forkserver")
-# What the server imports once, so that its children need not.
+# What the server imports once, so that its children need not. (This sets it for the
+# test process's one forkserver, whoever else uses it.)
 CONTEXT.set_forkserver_preload(["sqlalchemy", "store.db", "store.service"])
 
 
@@ -28,28 +32,46 @@ def start(code: str, *argv: str, out: Path | None = None,
     """`python -c code argv…` in a child process, started. What it prints goes to
     `out` (line by line), an exception's traceback to `error`, when given (the server's
     own output is whatever the test that started it had). An exception ends it with
-    exit code 1."""
-    child = CONTEXT.Process(target=_run, args=(code, argv, out, error))
+    exit code 1. A daemon: one still running when the test process ends is ended, and
+    one whose test process was killed gets SIGKILL."""
+    child = CONTEXT.Process(target=_run, args=(code, argv, out, error), daemon=True)
     child.start()
     return child
+
+
+def ended(child: BaseProcess, error: Path | None = None, timeout: float = 60) -> str:
+    """Wait for `child` (killed if it outlasts `timeout`): "" if it succeeded, else what
+    went wrong, for an assertion's message."""
+    child.join(timeout)
+    if child.exitcode is None:
+        child.kill()
+        child.join()
+        return f"still running after {timeout} s: killed"
+    if child.exitcode == 0:
+        return ""
+    said = error.read_text() if error is not None and error.exists() else ""
+    return f"exit code {child.exitcode}\n{said}"
 
 
 def run(code: str, *argv: str, timeout: float = 60) -> None:
     """`code` in a child process, to its end; it must succeed."""
     with tempfile.TemporaryDirectory() as directory:
         error = Path(directory) / "error"
-        child = start(code, *argv, error=error)
-        child.join(timeout)
-        assert child.exitcode == 0, error.read_text() if error.exists() else child.exitcode
+        wrong = ended(start(code, *argv, error=error), error, timeout)
+        assert not wrong, wrong
 
 
 def _run(code: str, argv: tuple[str, ...], out: Path | None, error: Path | None) -> None:
+    # The forkserver ends with the test process; this child with the forkserver.
+    hook = die_with_parent(signal.SIGKILL)
+    if hook is not None:
+        hook()
     sys.argv = ["-c", *argv]
     if out is not None:
         sys.stdout = out.open("w", buffering=1, encoding="utf-8")
     try:
         exec(compile(code, "<child>", "exec"), {"__name__": "__main__"})
-    except BaseException:
+    except Exception:
         if error is not None:
             error.write_text(traceback.format_exc())
         raise

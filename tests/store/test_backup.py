@@ -78,10 +78,9 @@ def test_a_backup_while_eight_processes_write_is_one_moment(team, tmp_path: Path
         copy = backup(team.db, tmp_path / "backup.db")
     finally:
         stop.touch()
-        for p in procs:
-            p.join(timeout=120)
-        assert [p.exitcode for p in procs] == [0] * count, [
-            e.read_text() for e in tmp_path.glob("writer*.error")]
+        wrong = [forked.ended(p, tmp_path / f"writer{i}.error", 120)
+                 for i, p in enumerate(procs)]
+        assert wrong == [""] * count, wrong
     with team.db.read() as session:
         live = session.execute(sa.text("SELECT count(*) FROM cases")).scalar_one()
     assert live > copy.counts["cases"]  # they went on writing after the copy

@@ -34,10 +34,11 @@ print("done", flush=True)
 """
 
 
-def start(path: Path, name: str, hold: bool = False) -> tuple[BaseProcess, Path]:
-    """The writer `name`, started; and the file it prints to."""
-    out = path.with_name(f"{name}.out")
-    return forked.start(WRITER, str(path), name, "hold" if hold else "go", out=out), out
+def start(path: Path, name: str, hold: bool = False) -> tuple[BaseProcess, Path, Path]:
+    """The writer `name`, started; the file it prints to, and the one for its error."""
+    out, error = path.with_name(f"{name}.out"), path.with_name(f"{name}.error")
+    return forked.start(WRITER, str(path), name, "hold" if hold else "go", out=out,
+                        error=error), out, error
 
 
 def tickets(path: Path) -> int:
@@ -55,7 +56,7 @@ def until(condition, what: str) -> None:  # type: ignore[no-untyped-def]
 
 def test_writers_go_in_the_order_they_came_and_a_killed_one_lets_the_next_go(db) -> None:
     path = db.path
-    holder, said = start(path, "a", hold=True)
+    holder, said, _ = start(path, "a", hold=True)
     until(lambda: said.exists() and said.read_text() == "writing\n",
           "a writes")  # its turn, and SQLite's lock, held
     waiting = []
@@ -64,9 +65,9 @@ def test_writers_go_in_the_order_they_came_and_a_killed_one_lets_the_next_go(db)
         until(lambda want=drawn: tickets(path) == want, f"{name} draws a ticket")
     holder.kill()  # SIGKILL, mid-transaction: rolled back, turn let go
     holder.join()
-    for proc, out in waiting:
-        proc.join(timeout=60)
-        assert proc.exitcode == 0
+    for proc, out, error in waiting:
+        wrong = forked.ended(proc, error)
+        assert not wrong, wrong
         assert out.read_text() == "writing\ndone\n"
     with db.read() as session:
         rows = dict(session.execute(sa.text(
