@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from store.errors import InvalidInput
 from store.models import Case
-from store.tables import column_of, run
+from store.tables import column_of, dialect_of, run
 
 # A word: letters, digits and the joiners that unicode61 splits on anyway.
 _WORD = re.compile(r"[\w]+\*?", re.UNICODE)
@@ -114,10 +114,6 @@ def pg_vector(table: str = "") -> str:
             "'[[:punct:][:space:]]+', ' ', 'g'))")
 
 
-def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
-
-
 # Built once: every reply and note reindexes its case. The documents go from the
 # view into the index inside the database, never through Python.
 _IDS: sa.BindParameter[list[int]] = sa.bindparam("ids", expanding=True)
@@ -137,14 +133,14 @@ def _put(session: Session, case_ids: list[int]) -> None:
     """Index these cases' documents as `case_doc` gives them now (on PostgreSQL, in
     place of what was indexed for them; on SQLite, `_forget` them first)."""
     if case_ids:
-        run(session, _PG_PUT if _dialect(session) == "postgresql" else _FTS_PUT,
+        run(session, _PG_PUT if dialect_of(session) == "postgresql" else _FTS_PUT,
             {"ids": case_ids})
 
 
 def _forget(session: Session, case_ids: list[int]) -> None:
     """Out of the index, while their rows and `case_doc` still give what was indexed."""
     if case_ids:
-        run(session, _PG_DELETE if _dialect(session) == "postgresql" else _FTS_DELETE,
+        run(session, _PG_DELETE if dialect_of(session) == "postgresql" else _FTS_DELETE,
             {"ids": case_ids})
 
 
@@ -153,7 +149,7 @@ def reindexing(session: Session, *case_ids: int | None) -> Iterator[None]:
     """Wrap a change to the titles, conversations or contacts of `case_ids`; their
     search documents are replaced in the same transaction, set-wise."""
     ids = sorted({i for i in case_ids if i is not None})
-    if _dialect(session) != "postgresql":
+    if dialect_of(session) != "postgresql":
         _forget(session, ids)
     try:
         yield
@@ -183,7 +179,7 @@ def index_new_cases(session: Session, case_ids: list[int]) -> None:
 
 def rebuild(session: Session) -> None:
     """Recreate the whole index from the cases (after a bulk load, or to repair)."""
-    if _dialect(session) == "postgresql":
+    if dialect_of(session) == "postgresql":
         session.execute(sa.text("DELETE FROM case_search"))
         session.execute(sa.text(
             f"INSERT INTO case_search (case_id, doc) SELECT id, {pg_vector()} FROM case_doc"))

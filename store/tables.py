@@ -26,6 +26,11 @@ def table_of(model: type[SQLModel]) -> sa.Table:
     return table
 
 
+def dialect_of(session: Session) -> str:
+    """The database's kind ("sqlite", "postgresql"): which of a statement's forms to run."""
+    return session.get_bind().dialect.name
+
+
 def column_of(attribute: _T) -> sa.ColumnElement[_T]:
     """The column expression of a model's attribute (`Case.id`): what SQLAlchemy
     turns the attribute into wherever it is used in a statement."""

@@ -32,7 +32,7 @@ from store.models import (
     WorkspaceSettings,
 )
 from store.statuses import ENDED
-from store.tables import run, table_of
+from store.tables import dialect_of, run, table_of
 
 KINDS = tuple(k.value for k in ChannelKind)
 
@@ -121,10 +121,6 @@ def _insert(dialect: str, pairs: sa.Select, *, unread: bool) -> sa.Insert:
     return statement.on_conflict_do_nothing(index_elements=["agent_id", "case_id"])
 
 
-def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
-
-
 # The statements below are built once (a dialect each) and run on the session's
 # connection (`tables.run`): on every new case, building one through the ORM cost
 # more than running it.
@@ -151,7 +147,7 @@ def cases_arrived(session: Session, case_ids: Iterable[int], now: datetime) -> N
     new cases of its kind."""
     ids = list(case_ids)
     if ids:
-        run(session, _arrived(_dialect(session)), {"cases": ids, "now": now})
+        run(session, _arrived(dialect_of(session)), {"cases": ids, "now": now})
 
 
 @functools.cache
@@ -181,7 +177,7 @@ def assigned(session: Session, case_id: int, agent_id: int, by: int | None,
              now: datetime) -> None:
     """Into the assignee's workspace if they want what is assigned to them (unread
     unless they took it themselves)."""
-    run(session, _assigned(_dialect(session), agent_id != by),
+    run(session, _assigned(dialect_of(session), agent_id != by),
         {"case": case_id, "agent": agent_id, "now": now})
 
 
@@ -206,7 +202,7 @@ def activity(session: Session, case_ids: Iterable[int], by: int | None,
     unread for everyone else who holds them, and into the workspace of their watchers
     who want that."""
     params = {"cases": list(case_ids), "writer": by if by is not None else -1, "now": now}
-    for statement in _activity(_dialect(session)):
+    for statement in _activity(dialect_of(session)):
         run(session, statement, params)
 
 
@@ -220,7 +216,7 @@ def mentioned(session: Session, case_id: int, agent_ids: Iterable[int], now: dat
     """A note named them: into their workspace, unread."""
     ids = list(agent_ids)
     if ids:
-        run(session, _mentioned(_dialect(session)), {"case": case_id, "agents": ids, "now": now})
+        run(session, _mentioned(dialect_of(session)), {"case": case_id, "agents": ids, "now": now})
 
 
 def read(session: Session, agent_id: int, case_id: int) -> None:
